@@ -1,0 +1,75 @@
+// `npm test`: lint, type-check, unit tests, the control-plane binaries, then integration tests on a real
+// control plane shared by the suites that break nothing. Prints how long each phase took.
+//   node scripts/test.ts               everything
+//   node scripts/test.ts unit          lint-free unit tests only
+//   node scripts/test.ts integration   integration tests only (builds the binaries if needed)
+//   node scripts/test.ts integration e2e/control-plane/cli.test.ts   some files only
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureAssets, startControlPlane } from '../src/testing/index.ts';
+
+const major = Number(process.versions.node.split('.')[0]);
+if (major < 24) {
+  process.stderr.write(`npm test needs Node 24 (the project pins it as a dev dependency); this is Node ${process.versions.node}. Run \`npm install\` first.\n`);
+  process.exit(1);
+}
+
+const [phase = 'all', ...files] = process.argv.slice(2);
+const timings: Array<[string, number]> = [];
+let failed = false;
+
+async function timed(name: string, fn: () => Promise<boolean>): Promise<void> {
+  const started = Date.now();
+  process.stdout.write(`\n=== ${name}\n`);
+  const ok = await fn();
+  timings.push([name, (Date.now() - started) / 1000]);
+  if (!ok) {
+    failed = true;
+    process.stdout.write(`=== ${name} FAILED\n`);
+  }
+}
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { stdio: 'inherit', env });
+    child.on('exit', (code) => resolve(code === 0));
+  });
+}
+
+const bin = (name: string) => join('node_modules', '.bin', name);
+const unitFiles = ['src/**/*.test.ts', 'scripts/**/*.test.ts'];
+const integrationFiles = files.length > 0 ? files : ['e2e/**/*.test.ts'];
+
+if (phase === 'all') {
+  await timed('lint', () => run(bin('eslint'), ['.']));
+  await timed('typecheck', () => run(bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']));
+}
+if (phase === 'all' || phase === 'unit') {
+  await timed('unit', () => run(process.execPath, ['--test', '--test-concurrency=2', ...(phase === 'unit' && files.length ? files : unitFiles)]));
+}
+if (phase === 'all' || phase === 'integration') {
+  await timed('build (control-plane binaries)', async () => {
+    await ensureAssets();
+    return true;
+  });
+  await timed('integration', async () => {
+    const cp = await startControlPlane();
+    const dir = await mkdtemp(join(tmpdir(), 'capstan-test-'));
+    const descriptor = join(dir, 'cluster.json');
+    await writeFile(descriptor, JSON.stringify(cp.describe()));
+    try {
+      // Integration suites mostly wait on the API server; run several files side by side.
+      return await run(process.execPath, ['--test', '--test-concurrency=4', '--test-timeout=900000', ...integrationFiles],
+        { ...process.env, CAPSTAN_TEST_CLUSTER: descriptor, KUBECONFIG: cp.kubeconfigPath });
+    } finally {
+      await cp.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+process.stdout.write('\n=== phase timings\n');
+for (const [name, seconds] of timings) process.stdout.write(`${name.padEnd(34)} ${seconds.toFixed(1).padStart(8)} s\n`);
+process.exitCode = failed ? 1 : 0;

@@ -1,0 +1,2 @@
+export { CapstanError } from './errors.ts';
+export type { PolicyRule } from './rbac.ts';

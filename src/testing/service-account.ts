@@ -1,0 +1,90 @@
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { ApiError, type KubeClient } from '../client/index.ts';
+import type { PolicyRule } from '../core/index.ts';
+import { writeKubeconfig } from './kubeconfig-file.ts';
+
+/** What a ServiceAccount may do: rules granted through a new Role or ClusterRole, or existing roles bound. */
+export interface ServiceAccountOptions {
+  namespace: string;
+  name: string;
+  /** Granted in `namespace` through a Role named like the account. */
+  rules?: PolicyRule[];
+  /** Granted cluster-wide through a ClusterRole named `<namespace>:<name>`. */
+  clusterRules?: PolicyRule[];
+  /** Existing roles to bind: a ClusterRole (cluster-wide, or in `namespace` when given) or a Role of `namespace`. */
+  bind?: Array<{ kind: 'ClusterRole' | 'Role'; name: string; namespace?: string }>;
+  /** Token lifetime; defaults to one hour (the API server's minimum is 10 minutes). */
+  expirationSeconds?: number;
+}
+
+/** A kubeconfig that authenticates as a ServiceAccount. */
+export interface ServiceAccountCredentials {
+  kubeconfigPath: string;
+  token: string;
+  /** `system:serviceaccount:<namespace>:<name>`, as the audit log shows it. */
+  username: string;
+}
+
+export async function ensureObject(client: KubeClient, path: string, body: object): Promise<void> {
+  try {
+    await client.request({ method: 'POST', path, body });
+  } catch (err) {
+    if (!(err instanceof ApiError && err.reason === 'AlreadyExists')) throw err;
+  }
+}
+
+export async function deleteIfPresent(client: KubeClient, path: string): Promise<void> {
+  try {
+    await client.request({ method: 'DELETE', path });
+  } catch (err) {
+    if (!(err instanceof ApiError && err.reason === 'NotFound')) throw err;
+  }
+}
+
+const rbac = '/apis/rbac.authorization.k8s.io/v1';
+
+/**
+ * Create a ServiceAccount (and its namespace) with exactly the given rights, mint a token through the
+ * TokenRequest API and write a kubeconfig for it, so that operators under test run without admin rights.
+ */
+export async function createServiceAccountKubeconfig(
+  admin: KubeClient, caCertPath: string, dir: string, options: ServiceAccountOptions,
+): Promise<ServiceAccountCredentials> {
+  const { namespace, name } = options;
+  const subject = [{ kind: 'ServiceAccount', name, namespace }];
+  await ensureObject(admin, '/api/v1/namespaces', { metadata: { name: namespace } });
+  await ensureObject(admin, `/api/v1/namespaces/${namespace}/serviceaccounts`, { metadata: { name } });
+  if (options.rules) {
+    await ensureObject(admin, `${rbac}/namespaces/${namespace}/roles`, { metadata: { name }, rules: options.rules });
+    await ensureObject(admin, `${rbac}/namespaces/${namespace}/rolebindings`, {
+      metadata: { name }, subjects: subject, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+    });
+  }
+  if (options.clusterRules) {
+    const roleName = `${namespace}:${name}`;
+    await ensureObject(admin, `${rbac}/clusterroles`, { metadata: { name: roleName }, rules: options.clusterRules });
+    await ensureObject(admin, `${rbac}/clusterrolebindings`, {
+      metadata: { name: roleName }, subjects: subject, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: roleName },
+    });
+  }
+  for (const role of options.bind ?? []) {
+    const roleRef = { apiGroup: 'rbac.authorization.k8s.io', kind: role.kind, name: role.name };
+    const bindingName = `${name}-${role.name}`.slice(0, 253);
+    if (role.kind === 'ClusterRole' && !role.namespace) {
+      await ensureObject(admin, `${rbac}/clusterrolebindings`, { metadata: { name: `${namespace}:${bindingName}` }, subjects: subject, roleRef });
+    } else {
+      const ns = role.namespace ?? namespace;
+      await ensureObject(admin, `${rbac}/namespaces/${ns}/rolebindings`, { metadata: { name: bindingName }, subjects: subject, roleRef });
+    }
+  }
+  const tokenRequest = await admin.request<{ status: { token: string } }>({
+    method: 'POST',
+    path: `/api/v1/namespaces/${namespace}/serviceaccounts/${name}/token`,
+    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: options.expirationSeconds ?? 3600 } },
+  });
+  const username = `system:serviceaccount:${namespace}:${name}`;
+  const kubeconfigPath = join(dir, `sa-${namespace}-${name}-${randomBytes(3).toString('hex')}.kubeconfig`);
+  await writeKubeconfig(kubeconfigPath, admin.server, caCertPath, { name: `${namespace}-${name}`, token: tokenRequest.status.token });
+  return { kubeconfigPath, token: tokenRequest.status.token, username };
+}
