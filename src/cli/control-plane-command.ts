@@ -138,8 +138,15 @@ async function runForeground(): Promise<void> {
   await cp.stop();
 }
 
+/** Resolves on the first SIGINT, SIGTERM or SIGHUP, keeping the process alive until then. */
 function untilSignal(): Promise<NodeJS.Signals> {
+  const keepAlive = setInterval(() => undefined, 1 << 30);
   return new Promise((resolve) => {
-    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => resolve(signal));
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+      process.once(signal, () => {
+        clearInterval(keepAlive);
+        resolve(signal);
+      });
+    }
   });
 }

@@ -89,10 +89,10 @@ export class SupervisedComponent implements ControlPlaneComponent {
       this.supervisor = undefined;
       resolve();
     }));
-    // The supervisor must not keep this process alive, and its IPC channel must not either.
+    this.componentPid = await started;
+    // Once started, neither the supervisor nor its IPC channel may keep this process alive.
     supervisor.unref();
     supervisor.channel?.unref();
-    this.componentPid = await started;
 
     const deadline = Date.now() + this.spec.readyTimeoutMs;
     let lastError = '';

@@ -28,7 +28,7 @@ child.on('exit', (code, signal) => {
   exited = true;
   if (process.connected) process.send?.({ type: 'exit', code, signal });
   process.exitCode = code ?? 128;
-  process.disconnect?.();
+  if (process.connected) process.disconnect();
 });
 if (pid !== undefined) process.send?.({ type: 'started', pid });
 
