@@ -1,0 +1,2 @@
+// The leader layer: see the layer table in DESIGN.md. Exports are added as the layer is built.
+export {};
