@@ -28,6 +28,8 @@ export interface EnsureAssetsOptions {
   log?: (line: string) => void;
   /** Defaults to `~/.cache/capstan`. */
   cacheDir?: string;
+  /** Defaults to the pinned `control-plane/versions.json`; for trying another release. */
+  versions?: ControlPlaneVersions;
 }
 
 const kubernetesCommands = {
@@ -91,7 +93,7 @@ export async function ensureAssets(options: EnsureAssetsOptions = {}): Promise<C
     await requireExecutables(assets, 'CAPSTAN_ASSETS');
     return assets;
   }
-  const versions = await controlPlaneVersions();
+  const versions = options.versions ?? await controlPlaneVersions();
   const cacheRoot = options.cacheDir ?? join(homedir(), '.cache', 'capstan');
   const keyDir = join(cacheRoot, assetsKey(versions));
   const binDir = join(keyDir, 'bin');
