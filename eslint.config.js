@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import { exampleRules, layerRules } from './eslint.layers.js';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '**/node_modules/', 'bench/results/', '**/*.js', 'examples/*/dist/'] },
+  { ignores: ['dist/', '.capstan/', 'node_modules/', '**/node_modules/', 'bench/results/', '**/*.js', 'examples/*/dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

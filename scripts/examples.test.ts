@@ -1,0 +1,47 @@
+// STYLE.md: every exported symbol's TSDoc `@example` must type-check. Collect the ```ts blocks of every
+// `@example` under src/, write each as a module that imports Capstan by its package name, and run tsc on
+// them with `capstan/*` mapped to the sources.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { test } from 'node:test';
+
+const root = new URL('..', import.meta.url).pathname;
+
+async function sourceFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries.filter((e) => e.isFile() && e.name.endsWith('.ts') && !e.name.endsWith('.test.ts'))
+    .map((e) => join(e.parentPath, e.name));
+}
+
+/** The ```ts code blocks of the `@example` tags in one file's comments. */
+export function examplesIn(source: string): string[] {
+  const examples: string[] = [];
+  for (const comment of source.matchAll(/\/\*\*([\s\S]*?)\*\//g)) {
+    const body = comment[1]!.split('\n').map((line) => line.replace(/^\s*\* ?/, '')).join('\n');
+    for (const match of body.matchAll(/@example\s*```ts\n([\s\S]*?)```/g)) examples.push(match[1]!);
+  }
+  return examples;
+}
+
+test('every @example under src/ type-checks against the public exports', { timeout: 120_000 }, async () => {
+  const outDir = join(root, '.capstan', 'examples');
+  await rm(outDir, { recursive: true, force: true });
+  await mkdir(outDir, { recursive: true });
+  let count = 0;
+  for (const file of await sourceFiles(join(root, 'src'))) {
+    for (const example of examplesIn(await readFile(file, 'utf8'))) {
+      const name = `${relative(join(root, 'src'), file).replace(/[/.]/g, '_')}_${count++}.ts`;
+      await writeFile(join(outDir, name), `// from ${relative(root, file)}\nexport {};\n${example}`);
+    }
+  }
+  assert.ok(count > 0, 'found @example blocks');
+  await writeFile(join(outDir, 'tsconfig.json'), JSON.stringify({
+    extends: '../../tsconfig.json',
+    compilerOptions: { noEmit: true, paths: { 'capstan': ['../../src/index.ts'], 'capstan/*': ['../../src/*/index.ts'] } },
+    include: ['*.ts'],
+  }));
+  const tsc = spawnSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', join(outDir, 'tsconfig.json')], { encoding: 'utf8' });
+  assert.equal(tsc.status, 0, `examples that do not type-check (files in ${outDir}):\n${tsc.stdout}${tsc.stderr}`);
+});
