@@ -1,2 +1,1 @@
-// The events layer: see the layer table in DESIGN.md. Exports are added as the layer is built.
-export {};
+export { EventRecorder, microTime, type EventInput, type EventRecorderOptions, type EventSubject } from './recorder.ts';

@@ -1,0 +1,190 @@
+import { randomBytes } from 'node:crypto';
+import type { KubeClient } from '../client/index.ts';
+import { type Clock, systemClock, type Timer } from '../core/index.ts';
+
+/** The object an event is about (`regarding`), as an ObjectReference. */
+export interface EventSubject {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  /** Absent for cluster-scoped objects; their events go to `default`. */
+  namespace?: string;
+  uid: string;
+  resourceVersion?: string;
+}
+
+/** One thing that happened, as a reconciler tells it. */
+export interface EventInput {
+  regarding: EventSubject;
+  type: 'Normal' | 'Warning';
+  /** PascalCase, machine-readable: `Created`, `ConfigMapExists`. */
+  reason: string;
+  /** What the controller was doing: `Reconcile`, `Create`, `Delete`. */
+  action: string;
+  /** Human-readable; cut to the API's 1 kB limit. */
+  note: string;
+}
+
+/** Options of an {@link EventRecorder}. */
+export interface EventRecorderOptions {
+  client: Pick<KubeClient, 'request'>;
+  /** `reportingController`: the controller's name, e.g. `apps.example.com/helloworld-controller`. */
+  controller: string;
+  /** `reportingInstance`: this process, e.g. the leader-election identity. */
+  instance: string;
+  /** Identical events within this window fold into one Event's `series` (client-go uses 6 minutes). */
+  seriesWindowMs?: number;
+  /** Series updates are batched for this long, so a burst costs one PATCH. */
+  flushDelayMs?: number;
+  /** Where failures to write events go (events are best-effort and never fail a reconcile). */
+  onError?: (err: unknown, event: EventInput) => void;
+  clock?: Clock;
+}
+
+interface Series {
+  /** The Event object's name, once created. */
+  name: Promise<string | undefined>;
+  namespace: string;
+  count: number;
+  lastSeen: number;
+  lastSeenWall: Date;
+  flushed: number;
+  flushTimer: Timer | undefined;
+  input: EventInput;
+}
+
+const eventsPath = (namespace: string) => `/apis/events.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/events`;
+
+/** `metav1.MicroTime`: RFC 3339 with exactly six fractional digits. */
+export function microTime(date: Date): string {
+  return date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
+
+/**
+ * Records `events.k8s.io/v1` Events. The first occurrence creates an Event; identical ones (same object,
+ * type, reason, action and note) within the series window only count, and the count is written as
+ * `series.count` in one batched PATCH, so a reconcile loop that fails the same way a hundred times leaves
+ * one Event, not a hundred.
+ *
+ * @example
+ * ```ts
+ * import { KubeClient } from 'capstan/client';
+ * import { EventRecorder } from 'capstan/events';
+ * const client = await KubeClient.fromKubeconfig();
+ * const events = new EventRecorder({ client, controller: 'apps.example.com/helloworld', instance: 'pod-1' });
+ * events.emit({
+ *   regarding: { apiVersion: 'v1', kind: 'ConfigMap', name: 'hello', namespace: 'default', uid: '…' },
+ *   type: 'Normal', reason: 'Created', action: 'Reconcile', note: 'created ConfigMap hello',
+ * });
+ * await events.close();
+ * ```
+ */
+export class EventRecorder {
+  private readonly options: Required<Omit<EventRecorderOptions, 'onError'>> & Pick<EventRecorderOptions, 'onError'>;
+  private readonly series = new Map<string, Series>();
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(options: EventRecorderOptions) {
+    this.options = { seriesWindowMs: 6 * 60_000, flushDelayMs: 500, clock: systemClock, ...options };
+  }
+
+  /** Record an event; returns at once, the write happens in the background (see {@link flush}). */
+  emit(input: EventInput): void {
+    const { clock, seriesWindowMs } = this.options;
+    const key = JSON.stringify([input.regarding.uid, input.type, input.reason, input.action, input.note]);
+    const now = clock.now();
+    const existing = this.series.get(key);
+    if (existing && now - existing.lastSeen <= seriesWindowMs) {
+      existing.count++;
+      existing.lastSeen = now;
+      existing.lastSeenWall = clock.wallNow();
+      existing.flushTimer ??= clock.setTimer(() => this.track(this.writeSeries(existing)), this.options.flushDelayMs);
+      return;
+    }
+    if (existing) existing.flushTimer?.cancel();
+    const namespace = input.regarding.namespace ?? 'default';
+    const wall = clock.wallNow();
+    const entry: Series = { name: Promise.resolve(undefined), namespace, count: 1, lastSeen: now, lastSeenWall: wall, flushed: 1, flushTimer: undefined, input };
+    entry.name = this.create(input, namespace, wall);
+    this.track(entry.name.then(() => undefined));
+    this.series.set(key, entry);
+    this.forgetExpired(now);
+  }
+
+  /** Write every pending series update and wait for all writes in flight. */
+  async flush(): Promise<void> {
+    for (const entry of this.series.values()) {
+      if (entry.flushTimer) {
+        entry.flushTimer.cancel();
+        this.track(this.writeSeries(entry));
+      }
+    }
+    while (this.inFlight.size > 0) await Promise.all(this.inFlight);
+  }
+
+  /** Flush and stop; call on shutdown. */
+  async close(): Promise<void> {
+    await this.flush();
+    this.series.clear();
+  }
+
+  private async create(input: EventInput, namespace: string, wall: Date): Promise<string | undefined> {
+    const name = `${input.regarding.name}.${randomBytes(8).toString('hex')}`.slice(-253).replace(/^[.-]+/, '');
+    try {
+      await this.options.client.request({
+        method: 'POST', path: eventsPath(namespace),
+        body: {
+          apiVersion: 'events.k8s.io/v1', kind: 'Event',
+          metadata: { name, namespace },
+          eventTime: microTime(wall),
+          reportingController: this.options.controller,
+          reportingInstance: this.options.instance,
+          action: input.action,
+          reason: input.reason,
+          type: input.type,
+          note: truncate(input.note, 1024),
+          regarding: input.regarding,
+        },
+      });
+      return name;
+    } catch (err) {
+      this.options.onError?.(err, input);
+      return undefined;
+    }
+  }
+
+  private async writeSeries(entry: Series): Promise<void> {
+    entry.flushTimer = undefined;
+    const name = await entry.name;
+    if (name === undefined || entry.count === entry.flushed) return;
+    const count = entry.count;
+    try {
+      await this.options.client.request({
+        method: 'PATCH', path: `${eventsPath(entry.namespace)}/${encodeURIComponent(name)}`,
+        contentType: 'application/merge-patch+json',
+        body: { series: { count, lastObservedTime: microTime(entry.lastSeenWall) } },
+      });
+      entry.flushed = Math.max(entry.flushed, count);
+    } catch (err) {
+      this.options.onError?.(err, entry.input);
+    }
+  }
+
+  private track(write: Promise<void>): void {
+    this.inFlight.add(write);
+    void write.finally(() => this.inFlight.delete(write));
+  }
+
+  private forgetExpired(now: number): void {
+    for (const [key, entry] of this.series) {
+      if (now - entry.lastSeen > this.options.seriesWindowMs && !entry.flushTimer) this.series.delete(key);
+    }
+  }
+}
+
+function truncate(text: string, maxBytes: number): string {
+  if (Buffer.byteLength(text) <= maxBytes) return text;
+  let cut = text.slice(0, maxBytes);
+  while (Buffer.byteLength(cut) > maxBytes - 3) cut = cut.slice(0, -1);
+  return `${cut}...`;
+}
