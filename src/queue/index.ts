@@ -1,2 +1,7 @@
-// The queue layer: see the layer table in DESIGN.md. Exports are added as the layer is built.
-export {};
+export { KeyBackoff, type BackoffOptions } from './backoff.ts';
+export { QueueError, type QueueErrorCode } from './errors.ts';
+export { noQueueMetrics, type InFlightWork, type QueueMetrics } from './metrics.ts';
+export { TokenBucket, type RateLimitOptions } from './token-bucket.ts';
+export {
+  WorkQueue, type ShutdownReport, type WorkContext, type WorkOutcome, type Worker, type WorkQueueOptions,
+} from './work-queue.ts';

@@ -1,0 +1,252 @@
+import { type Clock, systemClock, type Timer } from '../core/index.ts';
+import { type BackoffOptions, KeyBackoff } from './backoff.ts';
+import { QueueError } from './errors.ts';
+import { noQueueMetrics, type QueueMetrics } from './metrics.ts';
+import { ReadyList } from './ready-list.ts';
+import { type RateLimitOptions, TokenBucket } from './token-bucket.ts';
+
+/** How a worker's turn with a key ended. A worker that returns nothing is `done`; one that throws, `retry`. */
+export type WorkOutcome =
+  | { readonly kind: 'done' }
+  | { readonly kind: 'retry' }
+  | { readonly kind: 'requeueAfter'; readonly delayMs: number };
+
+/** What a worker gets besides the key. */
+export interface WorkContext {
+  /** Aborted when shutdown's grace period ends: stop, and abort in-flight requests. */
+  readonly signal: AbortSignal;
+  /** Consecutive failed turns of this key before this one. */
+  readonly retries: number;
+}
+
+/** Processes one key; never called for a key that is already being processed. */
+export type Worker<K extends string> = (key: K, context: WorkContext) => Promise<WorkOutcome | void>;
+
+/** Options of a {@link WorkQueue}. */
+export interface WorkQueueOptions<K extends string> {
+  /** Keys processed at once; default 1. */
+  concurrency?: number;
+  /** Per-key backoff of retries; default 5 ms doubling to 1000 s. */
+  backoff?: BackoffOptions;
+  /** The overall limit on retries (never on first adds); default 10/s with a burst of 100. */
+  rateLimit?: RateLimitOptions;
+  clock?: Clock;
+  metrics?: QueueMetrics;
+  /** Told of a worker that threw (its key is retried with backoff); default: a process warning. */
+  onWorkerError?: (key: K, error: unknown) => void;
+}
+
+/** What shutdown left unfinished. */
+export interface ShutdownReport<K extends string> {
+  /** Keys whose work was still running when the grace period ended; their signals were aborted. */
+  readonly aborted: readonly K[];
+}
+
+interface InFlight {
+  readonly startedAt: number;
+  readonly abort: AbortController;
+}
+
+/**
+ * A deduplicating work queue with its own workers. Guarantees: a key waits at most once (adding a waiting
+ * key is a no-op); a key is never processed twice at once (added while processed, it runs again after);
+ * retries back off per key and share one rate limit, while first adds and `addAfter` are never limited;
+ * at most `concurrency` keys run at once; after `shutdown` nothing new starts and running work gets a grace
+ * period, then an aborted signal. Knows nothing of Kubernetes.
+ *
+ * @example
+ * ```ts
+ * import { WorkQueue } from 'capstan/queue';
+ * const queue = new WorkQueue<string>({ concurrency: 2 });
+ * queue.start(async (key, { signal }) => {
+ *   const ok = await fetch(`https://example.com/${key}`, { signal }).then((r) => r.ok);
+ *   return ok ? { kind: 'done' } : { kind: 'retry' };
+ * });
+ * queue.add('default/hello');
+ * await queue.shutdown({ graceMs: 5_000 });
+ * ```
+ */
+export class WorkQueue<K extends string = string> {
+  private readonly clock: Clock;
+  private readonly metrics: QueueMetrics;
+  private readonly concurrency: number;
+  private readonly backoff: KeyBackoff<K>;
+  private readonly bucket: TokenBucket;
+  private readonly onWorkerError: (key: K, error: unknown) => void;
+  private readonly ready = new ReadyList<K>();
+  /** Keys that must run (again): waiting in `ready`, or added while being processed. */
+  private readonly dirty = new Map<K, number>();
+  private readonly processing = new Map<K, InFlight>();
+  private readonly delayed = new Map<K, { readyAt: number; timer: Timer }>();
+  private worker: Worker<K> | undefined;
+  private stopping: Promise<ShutdownReport<K>> | undefined;
+  private drained: (() => void) | undefined;
+
+  constructor(options: WorkQueueOptions<K> = {}) {
+    this.concurrency = options.concurrency ?? 1;
+    if (!Number.isInteger(this.concurrency) || this.concurrency < 1) {
+      throw new QueueError('QUEUE_INVALID_OPTIONS', `concurrency must be a positive integer, got ${this.concurrency}`);
+    }
+    this.clock = options.clock ?? systemClock;
+    this.metrics = options.metrics ?? noQueueMetrics;
+    this.backoff = new KeyBackoff(options.backoff);
+    this.bucket = new TokenBucket(this.clock, options.rateLimit);
+    this.onWorkerError = options.onWorkerError ??
+      ((key, error) => process.emitWarning(`work queue: worker failed on ${key}; retrying with backoff: ${String(error)}`));
+    this.metrics.trackInFlight({
+      unfinishedWorkSeconds: () => this.runningMs().reduce((sum, ms) => sum + ms, 0) / 1000,
+      longestRunningProcessorSeconds: () => Math.max(0, ...this.runningMs()) / 1000,
+    });
+  }
+
+  /** Keys ready and waiting for a worker. */
+  get depth(): number {
+    return this.ready.length;
+  }
+
+  /** Keys being processed now. */
+  get inFlight(): number {
+    return this.processing.size;
+  }
+
+  /** Keys scheduled by `addAfter` or a retry, not yet ready. */
+  get waiting(): number {
+    return this.delayed.size;
+  }
+
+  /** Whether `shutdown` was called. */
+  get shuttingDown(): boolean {
+    return this.stopping !== undefined;
+  }
+
+  /** Make `key` ready now. Returns false only after shutdown, when keys are no longer accepted. */
+  add(key: K): boolean {
+    if (this.stopping) return false;
+    if (this.dirty.has(key)) return true;
+    this.metrics.added();
+    this.dirty.set(key, this.clock.now());
+    if (!this.processing.has(key)) this.pushReady(key);
+    this.pump();
+    return true;
+  }
+
+  /** Make `key` ready after `delayMs`; an earlier pending time for the same key wins. Not rate-limited. */
+  addAfter(key: K, delayMs: number): boolean {
+    if (this.stopping) return false;
+    if (delayMs <= 0) return this.add(key);
+    const readyAt = this.clock.now() + delayMs;
+    const pending = this.delayed.get(key);
+    if (pending && pending.readyAt <= readyAt) return true;
+    pending?.timer.cancel();
+    const timer = this.clock.setTimer(() => {
+      this.delayed.delete(key);
+      this.add(key);
+    }, delayMs);
+    this.delayed.set(key, { readyAt, timer });
+    return true;
+  }
+
+  /** Re-add `key` after a failure: after its backoff and a token of the overall rate limit, whichever is later. */
+  addRateLimited(key: K): boolean {
+    if (this.stopping) return false;
+    const delay = Math.max(this.backoff.next(key), this.bucket.reserve());
+    this.metrics.retried();
+    return this.addAfter(key, delay);
+  }
+
+  /** Forget `key`'s failures: its next retry waits the base delay again. */
+  forget(key: K): void {
+    this.backoff.forget(key);
+  }
+
+  /** Consecutive failures of `key` since it was last forgotten. */
+  retries(key: K): number {
+    return this.backoff.failures(key);
+  }
+
+  /** Start processing with `worker`; keys added before are processed now. */
+  start(worker: Worker<K>): void {
+    if (this.worker) throw new QueueError('QUEUE_ALREADY_STARTED', 'start() was already called; a queue has one worker function');
+    if (this.stopping) throw new QueueError('QUEUE_SHUT_DOWN', 'the queue was shut down; create a new one');
+    this.worker = worker;
+    this.pump();
+  }
+
+  /**
+   * Stop: keys waiting or scheduled are dropped and new ones refused; work in flight may finish within
+   * `graceMs` (default 30 s), after which its signals are aborted and the report lists it.
+   */
+  shutdown(options: { graceMs?: number } = {}): Promise<ShutdownReport<K>> {
+    this.stopping ??= this.stop(options.graceMs ?? 30_000);
+    return this.stopping;
+  }
+
+  private async stop(graceMs: number): Promise<ShutdownReport<K>> {
+    for (const { timer } of this.delayed.values()) timer.cancel();
+    this.delayed.clear();
+    this.dirty.clear();
+    this.ready.clear();
+    this.metrics.depthChanged(0);
+    if (this.processing.size === 0) return { aborted: [] };
+    let graceTimer: Timer | undefined;
+    const expired = await new Promise<boolean>((resolve) => {
+      this.drained = () => resolve(false);
+      graceTimer = this.clock.setTimer(() => resolve(true), graceMs);
+    });
+    graceTimer?.cancel();
+    this.drained = undefined;
+    if (!expired) return { aborted: [] };
+    const aborted = [...this.processing.keys()];
+    const reason = new QueueError('QUEUE_GRACE_EXPIRED', `shutdown grace period of ${graceMs} ms ended before this work did`);
+    for (const inFlight of this.processing.values()) inFlight.abort.abort(reason);
+    return { aborted };
+  }
+
+  private pushReady(key: K): void {
+    this.ready.push(key);
+    this.metrics.depthChanged(this.ready.length);
+  }
+
+  private pump(): void {
+    const worker = this.worker;
+    if (!worker || this.stopping) return;
+    while (this.processing.size < this.concurrency) {
+      const key = this.ready.shift();
+      if (key === undefined) return;
+      this.metrics.depthChanged(this.ready.length);
+      const now = this.clock.now();
+      this.metrics.queued((now - (this.dirty.get(key) ?? now)) / 1000);
+      this.dirty.delete(key);
+      const inFlight: InFlight = { startedAt: now, abort: new AbortController() };
+      this.processing.set(key, inFlight);
+      void this.process(worker, key, inFlight);
+    }
+  }
+
+  private async process(worker: Worker<K>, key: K, inFlight: InFlight): Promise<void> {
+    let outcome: WorkOutcome;
+    try {
+      outcome = (await worker(key, { signal: inFlight.abort.signal, retries: this.backoff.failures(key) })) ?? { kind: 'done' };
+    } catch (error) {
+      this.onWorkerError(key, error);
+      outcome = { kind: 'retry' };
+    }
+    this.metrics.worked((this.clock.now() - inFlight.startedAt) / 1000);
+    this.processing.delete(key);
+    // Added while it ran: it runs again (before the outcome, which may add it too, is applied).
+    if (this.dirty.has(key) && !this.stopping) this.pushReady(key);
+    if (outcome.kind === 'retry') {
+      this.addRateLimited(key);
+    } else {
+      this.backoff.forget(key);
+      if (outcome.kind === 'requeueAfter') this.addAfter(key, outcome.delayMs);
+    }
+    if (this.stopping && this.processing.size === 0) this.drained?.();
+    this.pump();
+  }
+
+  private runningMs(): number[] {
+    const now = this.clock.now();
+    return [...this.processing.values()].map(({ startedAt }) => now - startedAt);
+  }
+}
