@@ -1,2 +1,4 @@
-// The finalizer layer: see the layer table in DESIGN.md. Exports are added as the layer is built.
-export {};
+export {
+  addFinalizer, finalize, FinalizerError, removeFinalizer,
+  type FinalizableObject, type FinalizeHandlers, type FinalizerErrorCode, type FinalizerTarget,
+} from './finalizer.ts';

@@ -1,0 +1,128 @@
+import { ApiError, type KubeClient } from '../client/index.ts';
+import { CapstanError, type ResourceDescriptor, resourcePath } from '../core/index.ts';
+
+/** The step of {@link finalize} that failed; the object keeps its finalizer in every case. */
+export type FinalizerErrorCode = 'InvalidFinalizerName' | 'AddFinalizerFailed' | 'RemoveFinalizerFailed' | 'CleanupFailed';
+
+/**
+ * A step of finalizer handling failed. `cause` holds the original error; an `AddFinalizerFailed` or
+ * `RemoveFinalizerFailed` whose cause is a 409/422 means someone else changed the object first: retry with
+ * the fresh object. A `CleanupFailed` keeps the finalizer, so the object stays until cleanup succeeds.
+ */
+export class FinalizerError extends CapstanError<FinalizerErrorCode> {}
+
+/** The part of an object finalizer handling reads. */
+export interface FinalizableObject {
+  metadata: {
+    name?: string;
+    namespace?: string;
+    resourceVersion?: string;
+    finalizers?: string[];
+    deletionTimestamp?: string;
+  };
+}
+
+/** What to do for a live object (`apply`) and for one being deleted (`cleanup`, before the finalizer goes). */
+export interface FinalizeHandlers<T> {
+  apply: () => Promise<T>;
+  cleanup: () => Promise<T>;
+}
+
+const finalizerName = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?\/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
+/** The object to work on, how to reach it, and the signal that aborts the write. */
+export interface FinalizerTarget {
+  client: Pick<KubeClient, 'request'>;
+  resource: ResourceDescriptor;
+  object: FinalizableObject;
+  signal?: AbortSignal;
+}
+
+function objectPath({ resource, object }: FinalizerTarget): string {
+  return resourcePath(resource, { namespace: object.metadata.namespace, name: object.metadata.name });
+}
+
+async function jsonPatch(target: FinalizerTarget, patch: object[]): Promise<FinalizableObject> {
+  return target.client.request<FinalizableObject>({
+    method: 'PATCH', path: objectPath(target), body: patch, contentType: 'application/json-patch+json', signal: target.signal,
+  });
+}
+
+/**
+ * Add `finalizer` with a JSON Patch guarded by a `test` of the list as we saw it (or of the
+ * resourceVersion when there was none), so a finalizer another writer added meanwhile is never lost: the
+ * patch fails instead and the caller retries with the fresh object.
+ */
+export async function addFinalizer(target: FinalizerTarget, finalizer: string): Promise<FinalizableObject> {
+  const current = target.object.metadata.finalizers;
+  if (current?.includes(finalizer)) return target.object;
+  const patch = current
+    ? [{ op: 'test', path: '/metadata/finalizers', value: current }, { op: 'add', path: '/metadata/finalizers/-', value: finalizer }]
+    : [{ op: 'test', path: '/metadata/resourceVersion', value: target.object.metadata.resourceVersion }, { op: 'add', path: '/metadata/finalizers', value: [finalizer] }];
+  try {
+    return await jsonPatch(target, patch);
+  } catch (cause) {
+    throw new FinalizerError('AddFinalizerFailed', `adding finalizer ${finalizer} to ${objectPath(target)} failed: ${(cause as Error).message}`, { cause });
+  }
+}
+
+/** Remove `finalizer`, guarded by a `test` that the entry at its index is still ours. */
+export async function removeFinalizer(target: FinalizerTarget, finalizer: string): Promise<FinalizableObject | undefined> {
+  const index = target.object.metadata.finalizers?.indexOf(finalizer) ?? -1;
+  if (index < 0) return target.object;
+  try {
+    return await jsonPatch(target, [
+      { op: 'test', path: `/metadata/finalizers/${index}`, value: finalizer },
+      { op: 'remove', path: `/metadata/finalizers/${index}` },
+    ]);
+  } catch (cause) {
+    // Removing the last finalizer of a deleted object deletes it; a 404 means that already happened.
+    if (cause instanceof ApiError && cause.reason === 'NotFound') return undefined;
+    throw new FinalizerError('RemoveFinalizerFailed', `removing finalizer ${finalizer} from ${objectPath(target)} failed: ${(cause as Error).message}`, { cause });
+  }
+}
+
+/**
+ * Run a reconcile under a finalizer, as kube-rs `finalizer()` does:
+ *
+ * - object live, finalizer missing → add it (guarded), then `apply`;
+ * - object live, finalizer present → `apply`;
+ * - object being deleted, finalizer present → `cleanup`, and only when it succeeds remove the finalizer;
+ * - object being deleted, finalizer gone → nothing to do (`undefined`).
+ *
+ * A failing `cleanup` throws `FinalizerError('CleanupFailed')` and leaves the finalizer in place, so the
+ * controller backs off and tries again; the object cannot disappear before its cleanup has run.
+ *
+ * @example
+ * ```ts
+ * import { KubeClient } from 'capstan/client';
+ * import { finalize } from 'capstan/finalizer';
+ * const client = await KubeClient.fromKubeconfig();
+ * const Backup = { group: 'ops.example.com', version: 'v1', kind: 'Backup', plural: 'backups', namespaced: true };
+ * const object = { metadata: { name: 'nightly', namespace: 'demo', resourceVersion: '42' } };
+ * await finalize({ client, resource: Backup, object }, 'ops.example.com/cleanup', {
+ *   apply: async () => 'applied',
+ *   cleanup: async () => 'removed the external copy',
+ * });
+ * ```
+ */
+export async function finalize<T>(target: FinalizerTarget, finalizer: string, handlers: FinalizeHandlers<T>): Promise<T | undefined> {
+  if (!finalizerName.test(finalizer)) {
+    throw new FinalizerError('InvalidFinalizerName', `finalizer "${finalizer}" must be domain-qualified, like example.com/cleanup`);
+  }
+  const present = target.object.metadata.finalizers?.includes(finalizer) ?? false;
+  if (target.object.metadata.deletionTimestamp) {
+    if (!present) return undefined;
+    let result: T;
+    try {
+      result = await handlers.cleanup();
+    } catch (cause) {
+      throw new FinalizerError('CleanupFailed', `cleanup for ${objectPath(target)} failed; finalizer ${finalizer} stays: ${(cause as Error).message}`, { cause });
+    }
+    await removeFinalizer(target, finalizer);
+    return result;
+  }
+  if (!present) await addFinalizer(target, finalizer);
+  // apply's own errors pass through untouched: they carry the reconciler's retry policy.
+  return handlers.apply();
+}
