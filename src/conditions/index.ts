@@ -1,2 +1,7 @@
-// The conditions layer: see the layer table in DESIGN.md. Exports are added as the layer is built.
-export {};
+export {
+  conditionTime, findCondition, isFalse, isTrue, mergeConditions, removeCondition, setCondition, type ConditionInput,
+} from './conditions.ts';
+export { ConditionError } from './errors.ts';
+export {
+  statusApplyPatch, statusApplyRequest, type StatusApplyOptions, type StatusApplyPatch, type StatusTarget,
+} from './status-apply.ts';

@@ -7,3 +7,4 @@ export {
   declareController, DeclarationError, type ControllerDeclaration, type ControllerDeclarationInput, type OwnsDeclaration,
   type WatchDeclaration, type WriteDeclaration, type WriteVerb,
 } from './declarations.ts';
+export type { Condition, ConditionStatus } from './condition.ts';
