@@ -1,2 +1,2 @@
-// The manifests layer: see the layer table in DESIGN.md. Exports are added as the layer is built.
-export {};
+export { leaseRules, rbacManifests, rulesFor, type Manifest, type RbacOptions } from './rbac.ts';
+export { deploymentManifest, operatorUser, type DeploymentOptions } from './deployment.ts';

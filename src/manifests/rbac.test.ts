@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { declareController } from '../core/index.ts';
+import { rbacManifests, rulesFor } from './rbac.ts';
+
+const HelloWorld = { group: 'apps.example.com', version: 'v1alpha1', kind: 'HelloWorld', plural: 'helloworlds', namespaced: true };
+const ConfigMap = { group: '', version: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true };
+const helloWorld = declareController({ name: 'helloworld', for: HelloWorld, owns: [ConfigMap] });
+
+test("HelloWorld's declarations give exactly the rules of the CLI issue, no wildcard", () => {
+  assert.deepEqual(rulesFor([helloWorld]), [
+    { apiGroups: ['apps.example.com'], resources: ['helloworlds'], verbs: ['get', 'list', 'watch'] },
+    { apiGroups: ['apps.example.com'], resources: ['helloworlds/status'], verbs: ['get', 'update', 'patch'] },
+    { apiGroups: ['apps.example.com'], resources: ['helloworlds/finalizers'], verbs: ['update'] },
+    { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+    { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
+  ]);
+});
+
+test('finalizers, watches, narrower writes and no status or events change the rules accordingly', () => {
+  const Secret = { group: '', version: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true };
+  const rules = rulesFor([declareController({
+    name: 'x', for: HelloWorld, owns: [{ resource: ConfigMap, writes: ['create', 'delete'] }], watches: [Secret],
+    writes: { status: false, events: false, finalizers: true },
+  })]);
+  assert.deepEqual(rules, [
+    { apiGroups: ['apps.example.com'], resources: ['helloworlds'], verbs: ['get', 'list', 'watch', 'patch'] },
+    { apiGroups: ['apps.example.com'], resources: ['helloworlds/finalizers'], verbs: ['update'] },
+    { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
+    { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] },
+  ]);
+  for (const rule of rules) for (const field of [rule.apiGroups, rule.resources, rule.verbs]) assert.ok(!field.includes('*'));
+});
+
+test('two controllers touching one kind share one rule with the union of verbs', () => {
+  const Other = { group: 'apps.example.com', version: 'v1alpha1', kind: 'Other', plural: 'others', namespaced: true };
+  const rules = rulesFor([helloWorld, declareController({ name: 'other', for: Other, owns: [{ resource: ConfigMap, writes: ['create'] }] })]);
+  assert.equal(rules.filter((r) => r.resources[0] === 'configmaps').length, 1);
+  assert.equal(rules.filter((r) => r.resources[0] === 'events').length, 1);
+});
+
+test('cluster-wide: ClusterRole and binding; namespaced: a Role in the watched namespace; leases always in our own', () => {
+  const cluster = rbacManifests([helloWorld], { name: 'op', namespace: 'op-system' });
+  assert.deepEqual(cluster.map((m) => `${m.kind}/${m.metadata.namespace ?? ''}/${m.metadata.name}`), [
+    'ServiceAccount/op-system/op', 'ClusterRole//op', 'ClusterRoleBinding//op', 'Role/op-system/op-leader-election', 'RoleBinding/op-system/op-leader-election',
+  ]);
+  assert.deepEqual(cluster[3]!['rules'], [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }]);
+  const scoped = rbacManifests([helloWorld], { name: 'op', namespace: 'op-system', watchNamespace: 'team-a' });
+  assert.deepEqual(scoped.slice(1, 3).map((m) => `${m.kind}/${m.metadata.namespace}`), ['Role/team-a', 'RoleBinding/team-a']);
+  assert.deepEqual(scoped[2]!['subjects'], [{ kind: 'ServiceAccount', name: 'op', namespace: 'op-system' }]);
+});
