@@ -1,2 +1,4 @@
-// The metrics layer: see the layer table in DESIGN.md. Exports are added as the layer is built.
-export {};
+export { controllerMetrics, type ControllerMetrics, type ReconcileResult } from './controller-metrics.ts';
+export { leaderElectionMetrics, type LeaderElectionMetrics } from './leader-election-metrics.ts';
+export { processMetrics } from './process-metrics.ts';
+export { workqueueMetrics, type InFlightWorkView, type WorkqueueMetrics } from './workqueue-metrics.ts';
