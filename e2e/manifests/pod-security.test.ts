@@ -35,7 +35,7 @@ test('the generated Deployment passes Pod Security restricted; a privileged vari
     assert.match(ok.stdout, /deployment\.apps\/operator created \(server dry run\)/);
     assert.equal(ok.stderr, '', 'no Pod Security warning');
 
-    const privileged = structuredClone(deployment) as { spec: { template: PodTemplate } };
+    const privileged = structuredClone(deployment) as unknown as { spec: { template: PodTemplate } };
     privileged.spec.template.spec.containers[0]!.securityContext = { privileged: true };
     const warned = await apply('privileged-deployment', privileged);
     assert.match(warned.stderr, /would violate PodSecurity "restricted/);

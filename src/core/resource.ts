@@ -25,7 +25,7 @@ export interface ResourceDescriptor {
  * @example
  * ```ts
  * import { apiVersionOf } from 'capstan/core';
- * apiVersionOf({ group: 'apps.example.com', version: 'v1alpha1', kind: 'HelloWorld', plural: 'helloworlds', namespaced: true });
+ * apiVersionOf({ group: 'apps.example.com', version: 'v1alpha1' });
  * // 'apps.example.com/v1alpha1'
  * ```
  */
