@@ -1,2 +1,1 @@
-// The manager layer: see the layer table in DESIGN.md. Exports are added as the layer is built.
-export {};
+export { type Check, ProbeServer, type ProbeServerOptions } from './probe-server.ts';

@@ -1,0 +1,90 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** A named check behind `/readyz` or `/healthz`; it returns an error message, or nothing when fine. */
+export type Check = () => string | undefined;
+
+/** What the probe server serves. */
+export interface ProbeServerOptions {
+  /** `127.0.0.1` for local runs; `0.0.0.0` in a Pod, so the kubelet can probe it. */
+  host?: string;
+  /** 0 picks a free port (see {@link ProbeServer.port}). */
+  port: number;
+  healthChecks?: Record<string, Check>;
+  readyChecks?: Record<string, Check>;
+  /** Metrics in the Prometheus text format, and their content type; absent: no `/metrics` route. */
+  metrics?: () => Promise<{ contentType: string; body: string }>;
+}
+
+/**
+ * Serves `/healthz`, `/readyz` and `/metrics` as controller-runtime's manager does: a check's name and
+ * verdict per line (`?verbose`), 200 when all pass and 500 otherwise. It exposes no object data: check
+ * messages are the manager's own words.
+ *
+ * @example
+ * ```ts
+ * import { ProbeServer } from 'capstan/manager';
+ * const server = await ProbeServer.start({ host: '127.0.0.1', port: 0, readyChecks: { caches: () => undefined } });
+ * console.log(`http://127.0.0.1:${server.port}/readyz`);
+ * await server.close();
+ * ```
+ */
+export class ProbeServer {
+  private readonly server: Server;
+
+  private constructor(server: Server) {
+    this.server = server;
+  }
+
+  /** Start listening; resolves once the port is bound. */
+  static async start(options: ProbeServerOptions): Promise<ProbeServer> {
+    const server = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://probe');
+      const send = (status: number, body: string, contentType = 'text/plain; charset=utf-8') => {
+        res.writeHead(status, { 'content-type': contentType, 'cache-control': 'no-store' });
+        res.end(body);
+      };
+      if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'method not allowed\n');
+      if (url.pathname === '/healthz' || url.pathname === '/livez') return respond(options.healthChecks ?? {});
+      if (url.pathname === '/readyz') return respond(options.readyChecks ?? {});
+      if (url.pathname === '/metrics' && options.metrics) {
+        options.metrics().then(({ contentType, body }) => send(200, body, contentType), (err: unknown) => send(500, `metrics failed: ${(err as Error).message}\n`));
+        return;
+      }
+      return send(404, 'not found\n');
+
+      function respond(checks: Record<string, Check>) {
+        const lines: string[] = [];
+        let failed = false;
+        for (const [name, check] of Object.entries(checks)) {
+          let problem: string | undefined;
+          try {
+            problem = check();
+          } catch (err) {
+            problem = (err as Error).message;
+          }
+          if (problem !== undefined) failed = true;
+          lines.push(problem === undefined ? `[+]${name} ok` : `[-]${name} failed: ${problem}`);
+        }
+        const verdict = failed ? `${url.pathname.slice(1)} check failed` : 'ok';
+        send(failed ? 500 : 200, url.searchParams.has('verbose') || failed ? `${lines.join('\n')}\n${verdict}\n` : `${verdict}\n`);
+      }
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
+    });
+    return new ProbeServer(server);
+  }
+
+  /** The port actually bound. */
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  /** Stop accepting connections and close idle ones. */
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
