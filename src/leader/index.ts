@@ -1,2 +1,5 @@
-// The leader layer: see the layer table in DESIGN.md. Exports are added as the layer is built.
-export {};
+export { decide, observeLease, releaseSpec, type DecisionInput, type LeaseDecision, type LeaseObservation } from './decision.ts';
+export { LeaderElector, type LeaderEvent, type LeadershipTerm, type StopReason } from './elector.ts';
+export { LeaderElectionError, type LeaderElectionErrorCode } from './errors.ts';
+export { defaultIdentity, LeaseResource, microTime, type Lease, type LeaseSpec } from './lease.ts';
+export { type LeaderElectorOptions, type LeaseClient } from './options.ts';
