@@ -1,2 +1,12 @@
-// The crd layer: see the layer table in DESIGN.md. Exports are added as the layer is built.
-export {};
+// The crd layer: one typebox schema → a structural apiextensions.k8s.io/v1 CRD and static types.
+export { ConditionSchema, Conditions, type ConditionsOptions, type TCondition } from './conditions.ts';
+export { toStructuralSchema } from './convert.ts';
+export { crdFor, crdsFor, crdYaml, type CrdVersion, type CustomResourceDefinition } from './crd.ts';
+export {
+  type CustomObject, type CustomResource, type CustomResourceOptions, customResource, isCustomResource, type SpecOf, type StatusOf,
+} from './declaration.ts';
+export { CrdError, type CrdErrorCode } from './errors.ts';
+export { EmbeddedResource, type EmbeddedObject, IntOrString, ListMap, ListSet, MapOf, PreserveUnknownFields } from './kubernetes-schemas.ts';
+export type { CrdNames } from './names.ts';
+export type { PrinterColumn, ScaleSubresource } from './printer-columns.ts';
+export type { JsonType, StructuralSchema, ValidationRule } from './structural-schema.ts';

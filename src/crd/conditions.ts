@@ -1,0 +1,84 @@
+// `metav1.Condition` as a schema, field for field as k8s.io/apimachinery declares it (required fields,
+// the status enum, length limits and patterns), and the conditions list as Kubernetes APIs declare it:
+// a list map keyed on `type`, so that server-side-apply writers with their own field managers each own
+// their own conditions and never overwrite each other's.
+import Type, { type TArray, type TObject, type TInteger, type TLiteral, type TOptional, type TString, type TUnion } from 'typebox';
+
+/** The schema of one condition; `Static<typeof ConditionSchema>` is `Condition` from `capstan/core`. */
+export type TCondition = TObject<{
+  type: TString;
+  status: TUnion<[TLiteral<'True'>, TLiteral<'False'>, TLiteral<'Unknown'>]>;
+  observedGeneration: TOptional<TInteger>;
+  lastTransitionTime: TString;
+  reason: TString;
+  message: TString;
+}>;
+
+/**
+ * One `metav1.Condition`.
+ *
+ * @example
+ * ```ts
+ * import Type from 'typebox';
+ * import { ConditionSchema } from 'capstan/crd';
+ * const status = Type.Object({ ready: Type.Optional(ConditionSchema) });
+ * ```
+ */
+export const ConditionSchema: TCondition = Type.Object({
+  type: Type.String({
+    description: 'Type of condition in CamelCase or in foo.example.com/CamelCase.',
+    maxLength: 316,
+    pattern: '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$',
+  }),
+  status: Type.Union([Type.Literal('True'), Type.Literal('False'), Type.Literal('Unknown')], {
+    description: 'Status of the condition, one of True, False, Unknown.',
+  }),
+  observedGeneration: Type.Optional(Type.Integer({
+    description: 'The .metadata.generation that the condition was set based upon.',
+    format: 'int64',
+    minimum: 0,
+  })),
+  lastTransitionTime: Type.String({
+    description: 'The last time the condition transitioned from one status to another.',
+    format: 'date-time',
+  }),
+  reason: Type.String({
+    description: 'A programmatic identifier (CamelCase) for the reason of the last transition.',
+    maxLength: 1024,
+    minLength: 1,
+    pattern: '^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$',
+  }),
+  message: Type.String({
+    description: 'A human-readable message with details about the transition; may be empty.',
+    maxLength: 32768,
+  }),
+}, { description: 'Condition contains details for one aspect of the current state of this API Resource.' });
+
+/** Options of {@link Conditions}. */
+export interface ConditionsOptions {
+  description?: string;
+  /** metav1 sets no bound; set one when CEL rules walk the list. */
+  maxItems?: number;
+}
+
+/**
+ * The `status.conditions` list: `x-kubernetes-list-type: map` keyed on `type`.
+ *
+ * @example
+ * ```ts
+ * import Type from 'typebox';
+ * import { Conditions } from 'capstan/crd';
+ * const status = Type.Object({
+ *   observedGeneration: Type.Optional(Type.Integer({ minimum: 0 })),
+ *   conditions: Type.Optional(Conditions()),
+ * });
+ * ```
+ */
+export function Conditions(options: ConditionsOptions = {}): TArray<TCondition> {
+  return Type.Array(ConditionSchema, {
+    description: options.description ?? 'The latest available observations of the object\'s state.',
+    ...(options.maxItems !== undefined ? { maxItems: options.maxItems } : {}),
+    'x-kubernetes-list-type': 'map',
+    'x-kubernetes-list-map-keys': ['type'],
+  });
+}
