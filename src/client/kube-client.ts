@@ -1,8 +1,12 @@
-import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
-import { KubeConfig } from '@kubernetes/client-node';
-import { Agent, request as undiciRequest } from 'undici';
+import { Agent, type Dispatcher, request as undiciRequest } from 'undici';
+import type { Kind, KubeObject, PartialObjectMetadata } from '../core/index.ts';
 import { ApiError, ClientError, type StatusBody } from './api-error.ts';
+import type { CredentialMaterial, Credentials } from './credentials.ts';
+import { type ConnectionConfig, defaultKubeconfigPath, loadInCluster, loadKubeconfig } from './kubeconfig.ts';
+import { prometheusRequestMetrics, type RequestMetrics } from './request-metrics.ts';
+import { ResourceClient } from './resource-client.ts';
 
 /** Options of a single API request. */
 export interface RequestOptions {
@@ -13,122 +17,211 @@ export interface RequestOptions {
   body?: unknown;
   /** Defaults to `application/json`; patches name their type here. */
   contentType?: string;
+  /** Defaults to `application/json`; metadata-only requests ask for `PartialObjectMetadata` here. */
+  accept?: string;
   signal?: AbortSignal;
-  /** Defaults to the client's timeout (30 s). */
+  /** Defaults to the client's timeout (30 s). For a stream, the time allowed until the response headers. */
   timeoutMs?: number;
+}
+
+/** A streaming answer (a watch): its body is read as it arrives; abort the request's signal to end it. */
+export interface StreamResponse {
+  statusCode: number;
+  body: AsyncIterable<Uint8Array>;
 }
 
 /** Options to create a {@link KubeClient}. */
 export interface KubeClientOptions {
-  /** The kubeconfig file; defaults to `$KUBECONFIG`, then `~/.kube/config`. */
+  /** The kubeconfig file; defaults to `$KUBECONFIG`, then `~/.kube/config`, then the in-cluster service account. */
   kubeconfigPath?: string;
   /** A context other than the file's current one. */
   context?: string;
-  /** Timeout of each non-watch request. */
+  /** Timeout of each non-watch request (30 s by default). */
   timeoutMs?: number;
+  /** Send requests to this URL instead of the kubeconfig's server (a proxy in front of it, say); TLS and credentials stay. */
+  server?: string;
+  /** Where request counts and latencies go; defaults to client-go's metrics on prom-client's default registry. */
+  metrics?: RequestMetrics;
+  /** The `User-Agent` header (the audit log records it); defaults to `capstan`. */
+  userAgent?: string;
 }
 
 /**
- * A connection to one API server, built from a kubeconfig: keep-alive HTTP through undici, the
- * kubeconfig's TLS and credentials, and `ApiError`s built from the server's Status body.
+ * A connection to one API server, built from a kubeconfig or a pod's service account: keep-alive HTTP
+ * through undici, the kubeconfig's TLS, credentials refreshed when they rotate (token files re-read, exec
+ * plugins re-run on expiry and after a 401), and `ApiError`s built from the server's Status body. Typed
+ * access to a kind goes through {@link KubeClient.resource}.
  *
  * @example
  * ```ts
+ * import { ConfigMap } from 'capstan/core';
  * import { KubeClient } from 'capstan/client';
  * const client = await KubeClient.fromKubeconfig();
- * const ns = await client.request<{ metadata: { name: string } }>({ path: '/api/v1/namespaces/default' });
- * console.log(ns.metadata.name);
+ * const cm = await client.resource(ConfigMap).get('kube-root-ca.crt', { namespace: 'default' });
+ * console.log(Object.keys(cm.data ?? {}));
  * await client.close();
  * ```
  */
 export class KubeClient {
   readonly server: string;
+  /** The kubeconfig file the client was made from, or `in-cluster`. */
   readonly kubeconfigPath: string;
-  private readonly kubeConfig: KubeConfig;
-  private readonly agent: Agent;
+  /** The namespace of the kubeconfig context (or of the pod), if any. */
+  readonly namespace: string | undefined;
+  readonly credentials: Credentials;
+  private readonly config: ConnectionConfig;
   private readonly timeoutMs: number;
+  private readonly metrics: RequestMetrics;
+  private readonly userAgent: string;
+  private agent: Agent;
+  private agentCertificate: string | undefined;
+  private readonly retiredAgents: Agent[] = [];
 
-  private constructor(kubeConfig: KubeConfig, kubeconfigPath: string, server: string, agent: Agent, timeoutMs: number) {
-    this.kubeConfig = kubeConfig;
-    this.kubeconfigPath = kubeconfigPath;
-    this.server = server.replace(/\/$/, '');
-    this.agent = agent;
-    this.timeoutMs = timeoutMs;
+  private constructor(config: ConnectionConfig, options: KubeClientOptions) {
+    this.config = config;
+    this.kubeconfigPath = config.source;
+    this.server = (options.server ?? config.server).replace(/\/$/, '');
+    this.namespace = config.namespace;
+    this.credentials = config.credentials;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.metrics = options.metrics ?? prometheusRequestMetrics();
+    this.userAgent = options.userAgent ?? 'capstan';
+    this.agent = this.newAgent(undefined);
   }
 
-  /** Load a kubeconfig and connect to its current (or given) context. Fails with a message naming the file. */
+  /**
+   * Load a kubeconfig and connect to its current (or given) context. Without a path: `$KUBECONFIG`, then
+   * `~/.kube/config`, then the in-cluster service account when running in a pod. Fails with a
+   * `KUBECONFIG_INVALID` {@link ClientError} that names the file and the problem; never falls back to localhost.
+   */
   static async fromKubeconfig(options: KubeClientOptions = {}): Promise<KubeClient> {
-    const path = options.kubeconfigPath ?? process.env['KUBECONFIG']?.split(':')[0] ?? `${process.env['HOME']}/.kube/config`;
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (cause) {
-      throw new ClientError('KUBECONFIG_INVALID',
-        `cannot read kubeconfig ${path}: ${(cause as Error).message}; set KUBECONFIG to a valid file`, { cause });
-    }
-    const kubeConfig = new KubeConfig();
-    try {
-      kubeConfig.loadFromString(text);
-      if (options.context) kubeConfig.setCurrentContext(options.context);
-    } catch (cause) {
-      throw new ClientError('KUBECONFIG_INVALID', `kubeconfig ${path} is invalid: ${(cause as Error).message}`, { cause });
-    }
-    const cluster = kubeConfig.getCurrentCluster();
-    if (!cluster?.server) {
-      throw new ClientError('KUBECONFIG_INVALID',
-        `kubeconfig ${path} has no cluster server for context "${kubeConfig.getCurrentContext()}"`);
-    }
-    const tls: { ca?: Buffer | string; cert?: Buffer | string; key?: Buffer | string } = {};
-    await kubeConfig.applyToHTTPSOptions(tls);
-    const agent = new Agent({
-      connect: {
-        ca: tls.ca, cert: tls.cert, key: tls.key,
-        rejectUnauthorized: !cluster.skipTLSVerify,
-      },
-      keepAliveTimeout: 30_000,
-    });
-    return new KubeClient(kubeConfig, path, cluster.server, agent, options.timeoutMs ?? 30_000);
+    const path = options.kubeconfigPath ?? defaultKubeconfigPath();
+    const inPod = options.kubeconfigPath === undefined && !process.env['KUBECONFIG'] && process.env['KUBERNETES_SERVICE_HOST'];
+    if (inPod && !existsSync(path)) return KubeClient.inCluster(options);
+    return new KubeClient(await loadKubeconfig(path, options.context), options);
+  }
+
+  /** Connect with the pod's service account (its token file is re-read as the kubelet rotates it). */
+  static async inCluster(options: Omit<KubeClientOptions, 'kubeconfigPath' | 'context'> & { serviceAccountDir?: string } = {}): Promise<KubeClient> {
+    return new KubeClient(await loadInCluster(options.serviceAccountDir), options);
+  }
+
+  /** Typed access to one kind: get, list, create, update, patch, apply, delete, watch. */
+  resource<T extends KubeObject>(kind: Kind<T>): ResourceClient<T> {
+    return new ResourceClient<T>(this, kind, false);
+  }
+
+  /** Read-only access to one kind's metadata: the server sends `PartialObjectMetadata`, never spec, data or status. */
+  metadata(kind: Kind): ResourceClient<PartialObjectMetadata> {
+    return new ResourceClient<PartialObjectMetadata>(this, kind, true);
   }
 
   /** Send one request and parse the JSON answer; a non-2xx answer throws {@link ApiError}. */
   async request<T>(options: RequestOptions): Promise<T> {
+    const deadline = AbortSignal.timeout(options.timeoutMs ?? this.timeoutMs);
+    const response = await this.send(options, deadline);
+    let text: string;
+    try {
+      text = await response.body.text();
+    } catch (cause) {
+      throw this.transportError(options, deadline, cause);
+    }
+    try {
+      return (text ? JSON.parse(text) : undefined) as T;
+    } catch (cause) {
+      throw new ClientError('INVALID_RESPONSE', `${options.method ?? 'GET'} ${options.path}: the answer is not JSON: ${text.slice(0, 200)}`, { cause });
+    }
+  }
+
+  /**
+   * Open a streaming request (a watch) and resolve once the response headers arrive; the timeout covers
+   * only that. The body has no timeout of its own: the caller ends it with `signal`.
+   */
+  async stream(options: RequestOptions): Promise<StreamResponse> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new Error('headers timeout')), options.timeoutMs ?? this.timeoutMs);
+    try {
+      const response = await this.send(options, controller.signal, true);
+      return { statusCode: response.statusCode, body: response.body };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Close the connection pool (open watches end). */
+  async close(): Promise<void> {
+    await Promise.all([this.agent, ...this.retiredAgents].map((agent) => agent.destroy()));
+  }
+
+  private async send(options: RequestOptions, deadline: AbortSignal, streaming = false): Promise<Dispatcher.ResponseData> {
     const method = options.method ?? 'GET';
     const url = new URL(this.server + options.path);
     for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-    const headers: Record<string, string> = { accept: 'application/json', ...(await this.authHeaders()) };
-    let body: string | undefined;
-    if (options.body !== undefined) {
-      body = JSON.stringify(options.body);
-      headers['content-type'] = options.contentType ?? 'application/json';
-    }
-    const timeout = AbortSignal.timeout(options.timeoutMs ?? this.timeoutMs);
-    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-    let response;
-    try {
-      response = await undiciRequest(url, { method, headers, body, signal, dispatcher: this.agent });
-    } catch (cause) {
-      if (timeout.aborted && !options.signal?.aborted) {
-        throw new ClientError('REQUEST_TIMEOUT', `${method} ${options.path}: no answer within ${options.timeoutMs ?? this.timeoutMs} ms`, { cause });
+    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
+    const attempt = async (material: CredentialMaterial): Promise<Dispatcher.ResponseData> => {
+      const headers: Record<string, string> = { accept: options.accept ?? 'application/json', 'user-agent': this.userAgent, ...material.headers };
+      if (body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
+      const started = performance.now();
+      try {
+        const response = await undiciRequest(url, {
+          method, headers, body, signal, dispatcher: this.dispatcherFor(material), bodyTimeout: streaming ? 0 : undefined,
+        });
+        this.metrics.observe({ method, code: String(response.statusCode), durationSeconds: (performance.now() - started) / 1000 });
+        return response;
+      } catch (cause) {
+        this.metrics.observe({ method, code: '<error>', durationSeconds: (performance.now() - started) / 1000 });
+        throw this.transportError(options, deadline, cause);
       }
-      if (options.signal?.aborted) throw cause;
-      throw new ClientError('CONNECTION_FAILED', `${method} ${options.path}: cannot reach ${this.server}: ${(cause as Error).message}`, { cause });
+    };
+    const material = await this.credentials.current(signal);
+    let response = await attempt(material);
+    if (response.statusCode === 401 && this.credentials.invalidate()) {
+      const fresh = await this.credentials.current(signal);
+      if (JSON.stringify(fresh) !== JSON.stringify(material)) {
+        await response.body.dump();
+        response = await attempt(fresh);
+      }
     }
-    const text = await response.body.text();
-    if (response.statusCode < 200 || response.statusCode >= 300) {
-      throw new ApiError(method, options.path, response.statusCode, parseStatus(text, response.headers));
-    }
-    return (text ? JSON.parse(text) : undefined) as T;
+    if (response.statusCode >= 200 && response.statusCode < 300) return response;
+    const text = await response.body.text().catch(() => '');
+    const status = parseStatus(text, response.headers);
+    const hint = response.statusCode === 401
+      ? `the API server rejected ${this.credentials.description}: ${this.credentials.remedy}`
+      : undefined;
+    throw new ApiError(method, options.path, response.statusCode, status, hint);
   }
 
-  /** Close the connection pool. */
-  async close(): Promise<void> {
-    await this.agent.close();
+  private transportError(options: RequestOptions, deadline: AbortSignal, cause: unknown): unknown {
+    const method = options.method ?? 'GET';
+    if (options.signal?.aborted) return options.signal.reason as unknown;
+    if (deadline.aborted) {
+      return new ClientError('REQUEST_TIMEOUT', `${method} ${options.path}: no answer within ${options.timeoutMs ?? this.timeoutMs} ms from ${this.server}`, { cause });
+    }
+    if (cause instanceof ApiError || cause instanceof ClientError) return cause;
+    return new ClientError('CONNECTION_FAILED', `${method} ${options.path}: cannot reach ${this.server}: ${(cause as Error).message}`, { cause });
   }
 
-  private async authHeaders(): Promise<Record<string, string>> {
-    const opts: { headers?: Record<string, string> } = {};
-    await this.kubeConfig.applyToHTTPSOptions(opts);
-    return opts.headers ?? {};
+  /** The pool for this request: a new one when an exec plugin hands out a new client certificate. */
+  private dispatcherFor(material: CredentialMaterial): Agent {
+    const certificate = material.clientCertificate?.cert;
+    if (certificate !== this.agentCertificate) {
+      this.retiredAgents.push(this.agent);
+      this.agent = this.newAgent(material.clientCertificate);
+      this.agentCertificate = certificate;
+    }
+    return this.agent;
+  }
+
+  private newAgent(clientCertificate: { cert: string; key: string } | undefined): Agent {
+    const { tls } = this.config;
+    return new Agent({
+      connect: {
+        ca: tls.ca, cert: clientCertificate?.cert ?? tls.cert, key: clientCertificate?.key ?? tls.key,
+        rejectUnauthorized: tls.rejectUnauthorized, servername: tls.servername,
+      },
+      keepAliveTimeout: 30_000,
+    });
   }
 }
 
@@ -140,5 +233,5 @@ function parseStatus(text: string, headers: IncomingHttpHeaders): StatusBody {
       // fall through: a proxy in between may answer with a JSON content type and a broken body
     }
   }
-  return { message: text.slice(0, 500) };
+  return { message: text.trim().slice(0, 500) };
 }
