@@ -1,0 +1,109 @@
+import { ApiError, type ResourceClient } from '../client/index.ts';
+import { type KubeObject, objectKey, type OwnerReference } from '../core/index.ts';
+import { differingFields, ownedFields } from './owned-fields.ts';
+import { controllerReferenceOf, groupOf, isControlledBy, ownerReferenceTo } from './owner-reference.ts';
+
+/** What {@link ensureChild} did. */
+export type ChildOutcome<T extends KubeObject> =
+  | { readonly operation: 'created' | 'updated' | 'unchanged'; readonly object: T; readonly changed: readonly string[] }
+  /** An object of that name exists without our controller reference: nothing was written. */
+  | { readonly operation: 'collision'; readonly object: T; readonly controller: OwnerReference | undefined };
+
+/** Reads objects of one kind from a cache by `namespace/name`. */
+export interface ObjectReader<T extends KubeObject> {
+  get(key: string): T | undefined;
+}
+
+/** Options of {@link ensureChild}. */
+export interface EnsureChildOptions<T extends KubeObject> {
+  /** The typed client of the child's kind (`client.resource(ConfigMap)`). */
+  resource: ResourceClient<T>;
+  /** The cache of children (usually scoped by the managed-by label). */
+  cache: ObjectReader<T>;
+  /** The object that owns the child; its controller reference is added to `desired`. */
+  owner: KubeObject;
+  /** The child as the controller wants it: identity plus only the fields the controller owns. */
+  desired: T;
+  fieldManager: string;
+  signal?: AbortSignal;
+  /** Told of every object this call wrote, so the next reconcile can wait for the cache to see it. */
+  onWrite?: (written: T) => void;
+}
+
+/**
+ * Create or update a child so that it carries the fields the controller owns, writing only when they differ
+ * from what the cache holds, and only the owned fields (a JSON merge patch guarded by `resourceVersion`),
+ * so keys a user adds survive and a stale cache causes a 409 rather than a lost update.
+ *
+ * A child of that name without our controller reference, whether it has no owner or another, is never
+ * adopted or overwritten: the outcome is a `collision`. An `AlreadyExists` on create is checked with a live
+ * GET before concluding anything, so a cache that has not yet seen the child (or that does not select it,
+ * because its labels were changed) cannot cause a false collision. A child left by an earlier object of the
+ * same name (same kind and name, another uid) is garbage: it is deleted (guarded by its uid) and replaced.
+ *
+ * @example
+ * ```ts
+ * import { KubeClient } from 'capstan/client';
+ * import { ConfigMap, type KubeObject } from 'capstan/core';
+ * import { ensureChild } from 'capstan/controller';
+ * const client = await KubeClient.fromKubeconfig();
+ * const owner: KubeObject = { apiVersion: 'apps.example.com/v1alpha1', kind: 'HelloWorld', metadata: { name: 'hello', namespace: 'demo', uid: '…' } };
+ * const outcome = await ensureChild({
+ *   resource: client.resource(ConfigMap), cache: { get: () => undefined }, owner, fieldManager: 'hello-world-operator',
+ *   desired: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'hello', namespace: 'demo' }, data: { message: 'hi' } },
+ * });
+ * console.log(outcome.operation);
+ * ```
+ */
+export async function ensureChild<T extends KubeObject>(options: EnsureChildOptions<T>): Promise<ChildOutcome<T>> {
+  const { resource, owner, signal, fieldManager } = options;
+  const desired: T = { ...options.desired, metadata: { ...options.desired.metadata, ownerReferences: [ownerReferenceTo(owner)] } };
+  const name = desired.metadata.name!;
+  const namespace = desired.metadata.namespace;
+  const written = (object: T) => {
+    options.onWrite?.(object);
+    return object;
+  };
+
+  const reconcileExisting = async (current: T): Promise<ChildOutcome<T>> => {
+    if (isControlledBy(current, owner)) {
+      const owned = ownedFields(desired);
+      const changed = differingFields(owned, current as unknown as Record<string, unknown>);
+      if (changed.length === 0) return { operation: 'unchanged', object: current, changed };
+      const patch = { ...owned, metadata: { ...(owned['metadata'] as object | undefined), resourceVersion: current.metadata.resourceVersion } };
+      const object = written(await resource.mergePatch(name, patch, { namespace, fieldManager, signal }));
+      return { operation: 'updated', object, changed };
+    }
+    if (isLeftoverOf(current, owner)) {
+      await resource.delete(name, { namespace, signal, preconditions: { uid: current.metadata.uid } }).catch(ignore('NotFound'));
+      return create(false);
+    }
+    return { operation: 'collision', object: current, controller: controllerReferenceOf(current) };
+  };
+
+  const create = async (mayExist: boolean): Promise<ChildOutcome<T>> => {
+    try {
+      const object = written(await resource.create(desired, { namespace, fieldManager, signal }));
+      return { operation: 'created', object, changed: [] };
+    } catch (err) {
+      if (!(mayExist && err instanceof ApiError && err.reason === 'AlreadyExists')) throw err;
+      return reconcileExisting(await resource.get(name, { namespace, signal }));
+    }
+  };
+
+  const cached = options.cache.get(objectKey(desired));
+  return cached ? reconcileExisting(cached) : create(true);
+}
+
+/** A child whose controller is an earlier object of the owner's kind and name (deleted, then recreated). */
+function isLeftoverOf(child: KubeObject, owner: KubeObject): boolean {
+  const ref = controllerReferenceOf(child);
+  return ref !== undefined && ref.kind === owner.kind && groupOf(ref.apiVersion) === groupOf(owner.apiVersion ?? '') &&
+    ref.name === owner.metadata.name && ref.uid !== owner.metadata.uid;
+}
+
+function ignore(reason: string) {
+  return (err: unknown) => {
+    if (!(err instanceof ApiError && err.reason === reason)) throw err;
+  };
+}

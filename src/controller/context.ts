@@ -1,0 +1,103 @@
+import type { KubeClient } from '../client/index.ts';
+import { type Condition, type Kind, type KubeObject, objectKey } from '../core/index.ts';
+import { mergeConditions, statusApplyRequest, type ConditionInput } from '../conditions/index.ts';
+import type { EventRecorder } from '../events/index.ts';
+import { type ChildOutcome, ensureChild } from './child.ts';
+import { differingFields } from './owned-fields.ts';
+import type { Logger, ObjectSource } from './source.ts';
+
+/** What a reconcile knows and can do; built fresh for every reconcile of one key. */
+export interface ReconcileContext<T extends KubeObject> {
+  /** `namespace/name` (or `name` for cluster-scoped kinds). */
+  readonly key: string;
+  readonly namespace: string | undefined;
+  readonly name: string;
+  /** Unique per reconcile; in every log line of it. */
+  readonly reconcileID: string;
+  /** The object as the cache holds it; `undefined` when it is gone. */
+  readonly object: T | undefined;
+  /** Aborted when the controller stops or loses leadership: abort writes with it. */
+  readonly signal: AbortSignal;
+  readonly log: Logger;
+  readonly client: KubeClient;
+  /**
+   * Create or update a child owned by this object (see `ensureChild`): writes only owned fields, only when
+   * they differ from the cache, never adopts a child that is not ours.
+   */
+  ensureChild<C extends KubeObject>(kind: Kind<C>, desired: C): Promise<ChildOutcome<C>>;
+  /**
+   * Write `status.observedGeneration` (the object's generation) and the given conditions by server-side
+   * apply to the status subresource, with the controller's field manager, and only when they differ from the
+   * cached status. `lastTransitionTime` moves only when a condition's status flips. Returns whether it wrote.
+   */
+  applyStatus(conditions: readonly ConditionInput[], extra?: Record<string, unknown>): Promise<boolean>;
+  /** Record an Event about this object (folded into a series when repeated). */
+  recordEvent(type: 'Normal' | 'Warning', reason: string, note: string, action?: string): void;
+}
+
+/** What the controller hands the context builder. */
+export interface ContextParts<T extends KubeObject> {
+  key: string;
+  reconcileID: string;
+  object: T | undefined;
+  signal: AbortSignal;
+  log: Logger;
+  client: KubeClient;
+  kind: Kind<T>;
+  primary: ObjectSource<T>;
+  owned: ReadonlyMap<string, ObjectSource<KubeObject>>;
+  fieldManager: string;
+  events: EventRecorder | undefined;
+  onWrite: (source: ObjectSource<KubeObject>, key: string, resourceVersion: string | undefined) => void;
+}
+
+export function groupKindKey(kind: { group: string; kind: string }): string {
+  return `${kind.kind}.${kind.group}`;
+}
+
+export function reconcileContext<T extends KubeObject>(parts: ContextParts<T>): ReconcileContext<T> {
+  const slash = parts.key.indexOf('/');
+  const namespace = slash < 0 ? undefined : parts.key.slice(0, slash);
+  const name = slash < 0 ? parts.key : parts.key.slice(slash + 1);
+  const requireObject = (what: string): T => {
+    if (!parts.object) throw new TypeError(`${what}: ${parts.kind.kind} ${parts.key} is not in the cache (it was deleted); check ctx.object first`);
+    return parts.object;
+  };
+  return {
+    key: parts.key, namespace, name, reconcileID: parts.reconcileID, object: parts.object, signal: parts.signal,
+    log: parts.log, client: parts.client,
+
+    async ensureChild<C extends KubeObject>(kind: Kind<C>, desired: C): Promise<ChildOutcome<C>> {
+      const owner = requireObject('ensureChild');
+      const cache = parts.owned.get(groupKindKey(kind)) as ObjectSource<C> | undefined;
+      if (!cache) throw new TypeError(`ensureChild(${kind.kind}): the controller does not declare .owns(${kind.kind})`);
+      return ensureChild({
+        resource: parts.client.resource(kind), cache, owner, desired, fieldManager: parts.fieldManager, signal: parts.signal,
+        onWrite: (written) => parts.onWrite(cache as ObjectSource<KubeObject>, objectKey(written), written.metadata.resourceVersion),
+      });
+    },
+
+    async applyStatus(conditions, extra = {}): Promise<boolean> {
+      const object = requireObject('applyStatus');
+      const generation = object.metadata.generation;
+      const current = (object as KubeObject & { status?: { conditions?: Condition[] } & Record<string, unknown> }).status;
+      const withGeneration = conditions.map((c) => ({ observedGeneration: generation, ...c }));
+      const merged = mergeConditions(current?.conditions, withGeneration);
+      const ours = merged.filter((c) => conditions.some((input) => input.type === c.type));
+      const status = { ...extra, ...(generation !== undefined ? { observedGeneration: generation } : {}), conditions: ours };
+      if (differingFields({ ...status, conditions: merged }, current ?? {}).length === 0) return false;
+      const written = await parts.client.request<KubeObject>(statusApplyRequest(parts.kind, object, status, { fieldManager: parts.fieldManager, signal: parts.signal }));
+      parts.onWrite(parts.primary, parts.key, written.metadata.resourceVersion);
+      return true;
+    },
+
+    recordEvent(type, reason, note, action = 'Reconcile') {
+      const object = requireObject('recordEvent');
+      const { name: objectName, namespace: objectNamespace, uid, resourceVersion } = object.metadata;
+      parts.events?.emit({
+        regarding: { apiVersion: object.apiVersion ?? '', kind: object.kind ?? parts.kind.kind, name: objectName ?? name, namespace: objectNamespace, uid: uid ?? '', resourceVersion },
+        type, reason, note, action,
+      });
+    },
+  };
+}

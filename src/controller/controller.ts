@@ -1,0 +1,203 @@
+import { randomUUID } from 'node:crypto';
+import type { KubeClient } from '../client/index.ts';
+import { apiVersionOf, type Clock, type Kind, type KubeObject, objectKey, systemClock } from '../core/index.ts';
+import type { EventRecorder } from '../events/index.ts';
+import type { ControllerMetrics } from '../metrics/index.ts';
+import { type BackoffOptions, type QueueMetrics, type RateLimitOptions, type WorkOutcome, WorkQueue } from '../queue/index.ts';
+import { type ReconcileContext, groupKindKey, reconcileContext } from './context.ts';
+import { controllerReferenceOf, groupOf } from './owner-reference.ts';
+import { type ReconcileResult, TemporaryError, TerminalError } from './result.ts';
+import { type Logger, type ObjectChange, type ObjectSource, silentLogger } from './source.ts';
+import { WriteTracker } from './write-tracker.ts';
+
+/** The function a controller runs for one key: read the object from `ctx`, converge, return a result. */
+export type Reconciler<T extends KubeObject> = (ctx: ReconcileContext<T>) => Promise<ReconcileResult>;
+
+/** A further source whose changes map to keys of the primary kind. */
+export interface MappedSource {
+  source: ObjectSource<KubeObject>;
+  map: (object: KubeObject) => readonly string[];
+}
+
+/** Everything a running controller is made of; the manager (or a user, by hand) assembles it. */
+export interface ControllerOptions<T extends KubeObject> {
+  name: string;
+  kind: Kind<T>;
+  reconcile: Reconciler<T>;
+  client: KubeClient;
+  primary: ObjectSource<T>;
+  /** Caches of owned kinds: a change of an object controlled by a `kind` object reconciles its owner. */
+  owned?: ReadonlyArray<{ kind: Kind; source: ObjectSource<KubeObject> }>;
+  mapped?: readonly MappedSource[];
+  events?: EventRecorder;
+  /** The field manager of every write; default `capstan-<name>`. */
+  fieldManager?: string;
+  maxConcurrentReconciles?: number;
+  backoff?: BackoffOptions;
+  rateLimit?: RateLimitOptions;
+  /** How long a reconcile waits for the cache to show the previous reconcile's writes; default 5 s. */
+  readYourWritesTimeoutMs?: number;
+  metrics?: ControllerMetrics;
+  queueMetrics?: QueueMetrics;
+  logger?: Logger;
+  clock?: Clock;
+}
+
+/**
+ * Runs one reconciler over a work queue fed by caches. Level-triggered: a change of the primary object, of
+ * an object it controls, or of a mapped object puts the primary's key in the queue; a worker reads the
+ * object from the cache and reconciles it. A key is never reconciled twice at once; errors back off per
+ * key; a {@link TerminalError} is counted, reported as a Warning event and not retried until the object's
+ * generation changes.
+ *
+ * @example
+ * ```ts
+ * import type { Controller } from 'capstan/controller';
+ * async function stopGracefully(controller: Controller<never>) {
+ *   await controller.stop({ graceMs: 10_000 });
+ * }
+ * ```
+ */
+export class Controller<T extends KubeObject> {
+  readonly name: string;
+  private readonly options: ControllerOptions<T>;
+  private readonly queue: WorkQueue<string>;
+  private readonly writes: WriteTracker;
+  private readonly terminal = new Map<string, number | string | undefined>();
+  private readonly unsubscribe: Array<() => void> = [];
+  private readonly log: Logger;
+  private readonly ownedSources: Map<string, ObjectSource<KubeObject>>;
+  private started = false;
+
+  constructor(options: ControllerOptions<T>) {
+    this.options = options;
+    this.name = options.name;
+    const clock = options.clock ?? systemClock;
+    this.log = (options.logger ?? silentLogger).child({ controller: options.name });
+    this.writes = new WriteTracker(clock);
+    this.ownedSources = new Map((options.owned ?? []).map((o) => [groupKindKey(o.kind), o.source]));
+    this.queue = new WorkQueue<string>({
+      concurrency: options.maxConcurrentReconciles ?? 1, backoff: options.backoff, rateLimit: options.rateLimit, clock,
+      metrics: options.queueMetrics,
+      onWorkerError: (key, err) => this.log.error({ key, err }, 'reconcile worker failed'),
+    });
+  }
+
+  /** Keys waiting for a worker. */
+  get depth(): number {
+    return this.queue.depth;
+  }
+
+  /** Subscribe to the caches, queue every object they hold, and start the workers. Call once the caches are synced. */
+  start(): void {
+    if (this.started) throw new Error(`controller ${this.name} was already started`);
+    this.started = true;
+    const { primary, owned = [], mapped = [], kind } = this.options;
+    this.unsubscribe.push(primary.subscribe((change) => this.onPrimary(change)));
+    for (const { source } of owned) {
+      this.unsubscribe.push(source.subscribe((change) => {
+        const key = this.ownerKey(change.object);
+        if (key !== undefined) this.enqueue(key);
+        if (change.type === 'apply' && change.old) {
+          const oldKey = this.ownerKey(change.old);
+          if (oldKey !== undefined && oldKey !== key) this.enqueue(oldKey);
+        }
+      }));
+    }
+    for (const { source, map } of mapped) {
+      this.unsubscribe.push(source.subscribe((change) => {
+        for (const key of map(change.object)) this.enqueue(key);
+      }));
+    }
+    for (const object of primary.list()) this.queue.add(objectKey(object));
+    this.queue.start((key, work) => this.reconcileKey(key, work.signal));
+    this.log.info({ kind: kind.kind, workers: this.options.maxConcurrentReconciles ?? 1 }, 'controller started');
+  }
+
+  /** Stop taking changes; let running reconciles finish within `graceMs`, then abort them. */
+  async stop(options: { graceMs?: number } = {}): Promise<void> {
+    for (const stop of this.unsubscribe.splice(0)) stop();
+    const report = await this.queue.shutdown({ graceMs: options.graceMs ?? 10_000 });
+    if (report.aborted.length > 0) this.log.warn({ keys: report.aborted }, 'reconciles aborted at the end of the shutdown grace period');
+    this.log.info({}, 'controller stopped');
+  }
+
+  /** Queue a key by hand (e.g. from a timer of your own). */
+  enqueue(key: string): void {
+    this.queue.add(key);
+  }
+
+  private onPrimary(change: ObjectChange<T>): void {
+    const key = objectKey(change.object);
+    if (change.type === 'delete') {
+      this.terminal.delete(key);
+      this.enqueue(key);
+      return;
+    }
+    if (this.terminal.has(key)) {
+      // A terminal error is retried only when the object's spec (its generation) changes.
+      if (this.terminal.get(key) === versionOf(change.object)) return;
+      this.terminal.delete(key);
+    }
+    this.enqueue(key);
+  }
+
+  private ownerKey(object: KubeObject): string | undefined {
+    const ref = controllerReferenceOf(object);
+    const { kind } = this.options;
+    if (!ref || ref.kind !== kind.kind || groupOf(ref.apiVersion) !== kind.group) return undefined;
+    return kind.namespaced && object.metadata.namespace ? `${object.metadata.namespace}/${ref.name}` : ref.name;
+  }
+
+  private async reconcileKey(key: string, signal: AbortSignal): Promise<WorkOutcome> {
+    const { metrics, kind } = this.options;
+    const reconcileID = randomUUID();
+    const [namespace, name] = key.includes('/') ? key.split('/', 2) : [undefined, key];
+    const log = this.log.child({ namespace, name, reconcileID });
+    const stale = await this.writes.settle(key, this.options.readYourWritesTimeoutMs ?? 5_000, signal);
+    if (stale.length > 0) log.debug({ stale }, 'the cache has not caught up with our last writes; reconciling anyway');
+    const cached = this.options.primary.get(key);
+    const object = cached && { apiVersion: apiVersionOf(kind), kind: kind.kind, ...cached };
+    const ctx = reconcileContext({
+      key, reconcileID, object, signal, log, client: this.options.client, kind, primary: this.options.primary,
+      owned: this.ownedSources, fieldManager: this.options.fieldManager ?? `capstan-${this.name}`, events: this.options.events,
+      onWrite: (source, writtenKey, resourceVersion) => this.writes.record(key, source, writtenKey, resourceVersion),
+    });
+    const started = performance.now();
+    metrics?.workerStarted();
+    try {
+      const result = await this.options.reconcile(ctx);
+      const seconds = (performance.now() - started) / 1000;
+      this.queue.forget(key);
+      if (result.kind === 'requeueAfter') {
+        metrics?.reconciled('requeue_after', seconds);
+        return { kind: 'requeueAfter', delayMs: result.delayMs };
+      }
+      metrics?.reconciled('success', seconds);
+      return { kind: 'done' };
+    } catch (err) {
+      const seconds = (performance.now() - started) / 1000;
+      metrics?.reconciled('error', seconds);
+      metrics?.reconcileError();
+      if (err instanceof TerminalError) {
+        metrics?.terminalReconcileError();
+        this.queue.forget(key);
+        this.terminal.set(key, object && versionOf(object));
+        log.error({ err: err.message, reason: err.reason }, 'reconcile failed terminally; not retried until the object changes');
+        if (object) ctx.recordEvent('Warning', err.reason, err.message);
+        return { kind: 'done' };
+      }
+      const conflict = typeof err === 'object' && err !== null && 'code' in err && err.code === 409;
+      log[conflict ? 'debug' : 'error']({ err: (err as Error).message, retries: this.queue.retries(key) }, 'reconcile failed; retrying with backoff');
+      if (err instanceof TemporaryError && err.delayMs !== undefined) return { kind: 'requeueAfter', delayMs: err.delayMs };
+      return { kind: 'retry' };
+    } finally {
+      metrics?.workerFinished();
+    }
+  }
+}
+
+/** What "the object changed" means for a terminal error: its generation, or its resourceVersion if it has none. */
+function versionOf(object: KubeObject): number | string | undefined {
+  return object.metadata.generation ?? object.metadata.resourceVersion;
+}

@@ -1,0 +1,59 @@
+import type { KubeObject } from '../core/index.ts';
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => deepEqual(v, b[i]));
+  if (isPlainObject(a) && isPlainObject(b)) {
+    const keys = Object.keys(a);
+    return keys.length === Object.keys(b).length && keys.every((k) => deepEqual(a[k], b[k]));
+  }
+  return false;
+}
+
+/** Paths (dotted, for messages) where `current` does not carry what `desired` sets. Maps are compared key by key, so keys only `current` has (a user's extra data key, another label) never count; arrays and scalars are compared whole. */
+export function differingFields(desired: Record<string, unknown>, current: Record<string, unknown> | undefined, prefix = ''): string[] {
+  const differing: string[] = [];
+  for (const [key, want] of Object.entries(desired)) {
+    const have = current?.[key];
+    const path = prefix ? `${prefix}.${key}` : key;
+    if (isPlainObject(want)) {
+      differing.push(...differingFields(want, isPlainObject(have) ? have : undefined, path));
+    } else if (!deepEqual(want, have)) {
+      differing.push(path);
+    }
+  }
+  return differing;
+}
+
+/** Fields of a desired child that identify it rather than describe it: never part of the owned-field diff. */
+const identity = new Set(['name', 'namespace', 'ownerReferences', 'resourceVersion', 'uid', 'generateName']);
+
+/**
+ * The part of a desired child the controller owns: everything it sets except `apiVersion`, `kind` and the
+ * identifying metadata. Comparing only these against the cached child is what lets a user add keys of
+ * their own that the controller leaves alone.
+ *
+ * @example
+ * ```ts
+ * import type { KubeObject } from 'capstan/core';
+ * import { ownedFields } from 'capstan/controller';
+ * const desired: KubeObject & { data: Record<string, string> } = {
+ *   apiVersion: 'v1', kind: 'ConfigMap',
+ *   metadata: { name: 'hello', namespace: 'demo', labels: { 'app.kubernetes.io/managed-by': 'hello-world-operator' } },
+ *   data: { message: 'hi' },
+ * };
+ * const owned = ownedFields(desired);
+ * // { metadata: { labels: { 'app.kubernetes.io/managed-by': 'hello-world-operator' } }, data: { message: 'hi' } }
+ * ```
+ */
+export function ownedFields(desired: KubeObject): Record<string, Json> {
+  const { apiVersion: _v, kind: _k, metadata, ...rest } = desired as KubeObject & Record<string, Json>;
+  const ownedMeta = Object.fromEntries(Object.entries(metadata).filter(([key]) => !identity.has(key))) as Record<string, Json>;
+  return Object.keys(ownedMeta).length > 0 ? { metadata: ownedMeta, ...rest } : { ...rest };
+}

@@ -1,0 +1,48 @@
+import type { KubeObject, OwnerReference, ResourceDescriptor } from '../core/index.ts';
+
+/**
+ * The controller ownerReference to put on a child of `owner`: the child is garbage-collected with its
+ * owner, and `blockOwnerDeletion` keeps a foreground deletion of the owner waiting for it.
+ *
+ * @example
+ * ```ts
+ * import { ownerReferenceTo } from 'capstan/controller';
+ * const hw = { apiVersion: 'apps.example.com/v1alpha1', kind: 'HelloWorld', metadata: { name: 'hello', uid: '1234' } };
+ * const ref = ownerReferenceTo(hw);
+ * // { apiVersion: 'apps.example.com/v1alpha1', kind: 'HelloWorld', name: 'hello', uid: '1234', controller: true, blockOwnerDeletion: true }
+ * ```
+ */
+export function ownerReferenceTo(owner: KubeObject): OwnerReference {
+  const { name, uid } = owner.metadata;
+  const { apiVersion, kind } = owner;
+  if (!name || !uid || !apiVersion || !kind) {
+    throw new TypeError(`ownerReferenceTo: the owner needs apiVersion, kind, metadata.name and metadata.uid (read it from the API or the cache), got ${JSON.stringify({ apiVersion, kind, ...owner.metadata })}`);
+  }
+  return { apiVersion, kind, name, uid, controller: true, blockOwnerDeletion: true };
+}
+
+/** The ownerReference marked `controller: true`, if any (there is at most one). */
+export function controllerReferenceOf(object: KubeObject): OwnerReference | undefined {
+  return object.metadata.ownerReferences?.find((ref) => ref.controller === true);
+}
+
+/** The group of an `apiVersion` (`''` for the core group's `v1`). */
+export function groupOf(apiVersion: string): string {
+  const slash = apiVersion.indexOf('/');
+  return slash < 0 ? '' : apiVersion.slice(0, slash);
+}
+
+/**
+ * True when `object`'s controller reference points at an object of `kind`, matched on group and kind but
+ * not version, so that a reference written as v1beta1 still counts after the owner moves to v1.
+ */
+export function isControlledByKind(object: KubeObject, kind: Pick<ResourceDescriptor, 'group' | 'kind'>): boolean {
+  const ref = controllerReferenceOf(object);
+  return ref !== undefined && ref.kind === kind.kind && groupOf(ref.apiVersion) === kind.group;
+}
+
+/** True when `owner` (by uid) is `object`'s controller. */
+export function isControlledBy(object: KubeObject, owner: KubeObject): boolean {
+  const ref = controllerReferenceOf(object);
+  return ref !== undefined && owner.metadata.uid !== undefined && ref.uid === owner.metadata.uid;
+}

@@ -1,0 +1,74 @@
+import { CapstanError } from '../core/index.ts';
+
+/** How a reconcile ended: converged, or asking to be run again after a delay. */
+export type ReconcileResult =
+  | { readonly kind: 'done' }
+  | { readonly kind: 'requeueAfter'; readonly delayMs: number };
+
+/**
+ * The object is where it should be; run again only when something changes.
+ *
+ * @example
+ * ```ts
+ * import { done } from 'capstan/controller';
+ * const result = done(); // { kind: 'done' }
+ * ```
+ */
+export function done(): ReconcileResult {
+  return { kind: 'done' };
+}
+
+/**
+ * Run again after `delayMs` even if nothing changes (polling something outside the cluster, a timed
+ * retry of a condition that is not an error).
+ *
+ * @example
+ * ```ts
+ * import { requeueAfter } from 'capstan/controller';
+ * const result = requeueAfter(30_000); // { kind: 'requeueAfter', delayMs: 30000 }
+ * ```
+ */
+export function requeueAfter(delayMs: number): ReconcileResult {
+  if (!Number.isFinite(delayMs) || delayMs < 0) throw new RangeError(`requeueAfter(${delayMs}): the delay must be a finite number of milliseconds ≥ 0`);
+  return { kind: 'requeueAfter', delayMs };
+}
+
+/**
+ * A failure that may pass: the key is retried with per-key exponential backoff, or after `delayMs` when
+ * given. Any error a reconciler throws that is not a {@link TerminalError} is treated the same way.
+ *
+ * @example
+ * ```ts
+ * import { TemporaryError } from 'capstan/controller';
+ * throw new TemporaryError('the bucket is not reachable yet', { delayMs: 10_000 });
+ * ```
+ */
+export class TemporaryError extends CapstanError<'TEMPORARY'> {
+  readonly delayMs: number | undefined;
+
+  constructor(message: string, options: ErrorOptions & { delayMs?: number } = {}) {
+    super('TEMPORARY', message, options);
+    this.delayMs = options.delayMs;
+  }
+}
+
+/**
+ * A failure that retrying cannot fix (an invalid spec, a refused write): it is recorded, counted in
+ * `controller_runtime_terminal_reconcile_errors_total`, reported as a Warning event on the object, and
+ * not retried until the object's spec changes.
+ *
+ * @example
+ * ```ts
+ * import { TerminalError } from 'capstan/controller';
+ * throw new TerminalError('spec.replicas must be positive', { reason: 'InvalidSpec' });
+ * ```
+ */
+export class TerminalError extends CapstanError<'TERMINAL'> {
+  /** PascalCase reason of the Warning event. */
+  readonly reason: string;
+
+  constructor(message: string, options: ErrorOptions & { reason?: string } = {}) {
+    super('TERMINAL', message, options);
+    this.reason = options.reason ?? 'ReconcileFailed';
+  }
+}
