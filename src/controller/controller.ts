@@ -37,6 +37,8 @@ export interface ControllerOptions<T extends KubeObject> {
   rateLimit?: RateLimitOptions;
   /** How long a reconcile waits for the cache to show the previous reconcile's writes; default 5 s. */
   readYourWritesTimeoutMs?: number;
+  /** Aborts every reconcile when it ends, e.g. the leadership term: writes stop before another leader may start. */
+  signal?: AbortSignal;
   metrics?: ControllerMetrics;
   queueMetrics?: QueueMetrics;
   logger?: Logger;
@@ -149,7 +151,8 @@ export class Controller<T extends KubeObject> {
     return kind.namespaced && object.metadata.namespace ? `${object.metadata.namespace}/${ref.name}` : ref.name;
   }
 
-  private async reconcileKey(key: string, signal: AbortSignal): Promise<WorkOutcome> {
+  private async reconcileKey(key: string, workSignal: AbortSignal): Promise<WorkOutcome> {
+    const signal = this.options.signal ? AbortSignal.any([workSignal, this.options.signal]) : workSignal;
     const { metrics, kind } = this.options;
     const reconcileID = randomUUID();
     const [namespace, name] = key.includes('/') ? key.split('/', 2) : [undefined, key];

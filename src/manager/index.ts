@@ -1,1 +1,4 @@
 export { type Check, ProbeServer, type ProbeServerOptions } from './probe-server.ts';
+export { type LeaderElectionOptions, Manager, type ManagerOptions } from './manager.ts';
+export { cacheSourceFactory } from './cache-source.ts';
+export { type ManagedSource, type SourceFactory, type SourceScope, sourceKey } from './sources.ts';

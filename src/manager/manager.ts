@@ -1,0 +1,245 @@
+import { hostname } from 'node:os';
+import { pino } from 'pino';
+import { register, type Registry } from 'prom-client';
+import { KubeClient } from '../client/index.ts';
+import { Controller, type ControllerDefinition, type Logger } from '../controller/index.ts';
+import type { Kind, KubeObject } from '../core/index.ts';
+import { EventRecorder } from '../events/index.ts';
+import { LeaderElector } from '../leader/index.ts';
+import { controllerMetrics, leaderElectionMetrics, processMetrics, workqueueMetrics } from '../metrics/index.ts';
+import { ProbeServer } from './probe-server.ts';
+import { type ManagedSource, type SourceFactory, sourceKey, type SourceScope } from './sources.ts';
+import { cacheSourceFactory } from './cache-source.ts';
+
+/** Leader election of the manager's replicas through a `coordination.k8s.io/v1` Lease. */
+export interface LeaderElectionOptions {
+  namespace: string;
+  name: string;
+  leaseDurationMs?: number;
+  renewDeadlineMs?: number;
+  retryPeriodMs?: number;
+  identity?: string;
+}
+
+/** Options of a {@link Manager}. */
+export interface ManagerOptions {
+  /** A client to use; otherwise one is made from `kubeconfigPath`, `$KUBECONFIG`, `~/.kube/config` or the in-cluster account. */
+  client?: KubeClient;
+  kubeconfigPath?: string;
+  /** Namespace-scoped mode: watch and reconcile only this namespace (a Role suffices). */
+  namespace?: string;
+  /** Off (`false`, the default) or where the Lease lives. */
+  leaderElection?: false | LeaderElectionOptions;
+  /** `/healthz`, `/readyz` and `/metrics`; off when `false` (the default). */
+  probes?: false | { host?: string; port: number };
+  logger?: Logger;
+  /** Default: prom-client's global registry, as controller-runtime uses one registry per process. */
+  registry?: Registry;
+  /** How long in-flight reconciles may finish on shutdown; default 10 s. */
+  shutdownGraceMs?: number;
+  /** How caches are made; default: the `cache` layer over the client. */
+  sources?: SourceFactory;
+}
+
+/** One controller definition while the manager runs it. */
+interface Running {
+  // The definition's own object type is erased here; each definition is only ever used with its own caches.
+  definition: ControllerDefinition<KubeObject>;
+  primary: ManagedSource<KubeObject>;
+  owned: Array<{ kind: Kind; source: ManagedSource<KubeObject> }>;
+  mapped: Array<{ source: ManagedSource<KubeObject>; map: (object: KubeObject) => readonly string[] }>;
+  events: EventRecorder;
+  controller: Controller<KubeObject> | undefined;
+}
+
+/**
+ * Runs controllers over shared caches, as controller-runtime's manager does: one cache per kind and scope
+ * however many controllers read it; `/readyz` true once every cache has synced, on every replica (a standby
+ * is ready, and only `leader_election_master_status` tells who leads); controllers started only while this
+ * replica leads and stopped, with their in-flight writes aborted, before its lease could pass to another;
+ * SIGTERM or SIGINT → graceful shutdown (in-flight reconciles finish within the grace period, the Lease is
+ * released so a standby takes over at once).
+ *
+ * @example
+ * ```ts
+ * import { ConfigMap, defineKind, type KubeObject } from 'capstan/core';
+ * import { controller, done } from 'capstan/controller';
+ * import { Manager } from 'capstan/manager';
+ * interface HelloWorld extends KubeObject { spec: { name: string } }
+ * const HelloWorld = defineKind<HelloWorld>({ group: 'apps.example.com', version: 'v1alpha1', kind: 'HelloWorld', plural: 'helloworlds', namespaced: true });
+ * const manager = new Manager({ leaderElection: { namespace: 'hello-world-system', name: 'hello-world-operator' }, probes: { port: 8081 } });
+ * manager.add(controller(HelloWorld).owns(ConfigMap).reconcile(async () => done()));
+ * await manager.run(); // until SIGTERM or SIGINT
+ * ```
+ */
+export class Manager {
+  private readonly options: ManagerOptions;
+  private readonly definitions: Array<ControllerDefinition<KubeObject>> = [];
+  private readonly sources = new Map<string, ManagedSource<KubeObject>>();
+  private readonly running: Running[] = [];
+  private readonly log: Logger;
+  private readonly registry: Registry;
+  private readonly stopping = new AbortController();
+  private client: KubeClient | undefined;
+  private elector: LeaderElector | undefined;
+  private electorDone: Promise<void> | undefined;
+  private probes: ProbeServer | undefined;
+  private sourcesDone: Promise<unknown> | undefined;
+  private leading = false;
+  private termGeneration = 0;
+
+  constructor(options: ManagerOptions = {}) {
+    this.options = options;
+    this.log = options.logger ?? pino({ base: undefined });
+    this.registry = options.registry ?? register;
+  }
+
+  /** Add a controller; call before {@link start}. */
+  add<T extends KubeObject>(definition: ControllerDefinition<T>): this {
+    this.definitions.push(definition as unknown as ControllerDefinition<KubeObject>);
+    return this;
+  }
+
+  /** True once every cache has its first complete list. */
+  get ready(): boolean {
+    return this.sources.size > 0 && [...this.sources.values()].every((s) => s.synced);
+  }
+
+  /** The leader-election identity (or the host name without leader election). */
+  get identity(): string {
+    return this.elector?.identity ?? hostname();
+  }
+
+  /** The port the probe server listens on, once started. */
+  get probePort(): number | undefined {
+    return this.probes?.port;
+  }
+
+  /** Start caches, probes and leader election; resolves once the caches have synced. */
+  async start(): Promise<void> {
+    const signal = this.stopping.signal;
+    this.client = this.options.client ?? await KubeClient.fromKubeconfig({ kubeconfigPath: this.options.kubeconfigPath });
+    processMetrics(this.registry);
+    const factory = this.options.sources ?? cacheSourceFactory(this.client, this.log);
+    const scope = (labelSelector?: string): SourceScope => ({ namespace: this.options.namespace, labelSelector });
+    const share = (kind: Kind, s: SourceScope) => {
+      const key = sourceKey(kind, s);
+      let source = this.sources.get(key);
+      if (!source) {
+        source = factory(kind, s);
+        this.sources.set(key, source);
+      }
+      return source;
+    };
+    for (const definition of this.definitions) {
+      const kind = definition.kind;
+      this.running.push({
+        definition,
+        primary: share(kind, scope()),
+        owned: definition.owns.map((o) => ({ kind: o.kind, source: share(o.kind, scope(o.labelSelector)) })),
+        mapped: definition.watches.map((w) => ({ source: share(w.kind, scope(w.labelSelector)), map: w.map })),
+        events: new EventRecorder({
+          client: this.client, controller: `${kind.group || 'core'}/${definition.declaration.name}-controller`, instance: this.identity,
+          onError: (err, event) => this.log.warn({ controller: definition.declaration.name, reason: event.reason, err: (err as Error).message }, 'could not record an event'),
+        }),
+        controller: undefined,
+      });
+    }
+    if (this.options.probes) {
+      this.probes = await ProbeServer.start({
+        host: this.options.probes.host, port: this.options.probes.port,
+        healthChecks: { ping: () => undefined },
+        readyChecks: Object.fromEntries([...this.sources.values()].map((s) => [`cache ${s.description}`, () => (s.synced ? undefined : 'not synced yet')])),
+        metrics: async () => ({ contentType: this.registry.contentType, body: await this.registry.metrics() }),
+      });
+      this.log.info({ port: this.probes.port }, 'serving /healthz, /readyz and /metrics');
+    }
+    this.sourcesDone = Promise.all([...this.sources.values()].map((s) => s.run(signal)));
+    await Promise.all([...this.sources.values()].map((s) => s.waitForSync(signal)));
+    this.log.info({ caches: [...this.sources.values()].map((s) => s.description) }, 'caches synced');
+
+    const election = this.options.leaderElection;
+    if (election) {
+      const metrics = leaderElectionMetrics(this.registry);
+      metrics.setLeading(election.name, false);
+      this.elector = new LeaderElector({ client: this.client, ...election });
+      this.elector.subscribe((event) => {
+        if (event.type === 'started-leading') {
+          metrics.setLeading(election.name, true);
+          this.log.info({ identity: this.elector?.identity, lease: election.name }, 'became the leader; starting controllers');
+          this.startControllers(event.term.signal);
+        } else if (event.type === 'stopped-leading') {
+          metrics.setLeading(election.name, false);
+          this.log.warn({ reason: event.reason }, 'stopped leading; stopping controllers, keeping caches warm');
+          void this.stopControllers(0);
+        } else if (event.type === 'new-leader') {
+          this.log.info({ leader: event.holder }, 'leader observed');
+        } else {
+          this.log.warn({ err: (event.error as Error).message }, 'leader election request failed');
+        }
+      });
+      this.electorDone = this.elector.run(signal);
+    } else {
+      this.startControllers(signal);
+    }
+  }
+
+  /** Stop gracefully: controllers finish in-flight work, then the Lease is released and caches stop. */
+  async stop(): Promise<void> {
+    const grace = this.options.shutdownGraceMs ?? 10_000;
+    await this.stopControllers(grace);
+    this.stopping.abort(new Error('the manager is stopping'));
+    await this.electorDone?.catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'leader election ended with an error'));
+    await this.sourcesDone?.catch(() => undefined);
+    await Promise.all(this.running.map((r) => r.events.close()));
+    await this.probes?.close();
+    if (!this.options.client) await this.client?.close();
+    this.log.info({}, 'manager stopped');
+  }
+
+  /** {@link start}, then wait for SIGTERM or SIGINT and {@link stop}; a second signal exits at once. */
+  async run(): Promise<void> {
+    const signalled = new Promise<NodeJS.Signals>((resolve) => {
+      for (const name of ['SIGTERM', 'SIGINT'] as const) process.once(name, () => resolve(name));
+    });
+    const keepAlive = setInterval(() => undefined, 1 << 30);
+    try {
+      await this.start();
+      const name = await signalled;
+      this.log.info({ signal: name }, 'shutting down');
+      for (const again of ['SIGTERM', 'SIGINT'] as const) process.once(again, () => process.exit(1));
+      await this.stop();
+    } finally {
+      clearInterval(keepAlive);
+    }
+  }
+
+  private startControllers(termSignal: AbortSignal): void {
+    if (this.leading) return;
+    this.leading = true;
+    const generation = ++this.termGeneration;
+    for (const r of this.running) {
+      const name = r.definition.declaration.name;
+      r.controller = new Controller<KubeObject>({
+        name, kind: r.definition.kind, reconcile: r.definition.reconcile, client: this.client!,
+        primary: r.primary, owned: r.owned, mapped: r.mapped, events: r.events,
+        maxConcurrentReconciles: r.definition.maxConcurrentReconciles, signal: termSignal,
+        metrics: controllerMetrics(name, { maxConcurrentReconciles: r.definition.maxConcurrentReconciles, registry: this.registry }),
+        queueMetrics: workqueueMetrics(name, this.registry),
+        logger: this.log,
+      });
+      r.controller.start();
+    }
+    termSignal.addEventListener('abort', () => {
+      if (generation === this.termGeneration) void this.stopControllers(0);
+    }, { once: true });
+  }
+
+  private async stopControllers(graceMs: number): Promise<void> {
+    if (!this.leading) return;
+    this.leading = false;
+    const controllers = this.running.map((r) => r.controller).filter((c) => c !== undefined);
+    for (const r of this.running) r.controller = undefined;
+    await Promise.all(controllers.map((c) => c.stop({ graceMs })));
+  }
+}
