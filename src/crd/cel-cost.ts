@@ -129,7 +129,7 @@ export function estimateCost(expr: CelExpr, self: CelValue, at: string): RuleCos
     const name = unescapeField(celName);
     if (v.t === 'map') return v.value;
     if (v.t !== 'object') return dyn;
-    const schema = v.schema.properties?.[name] ?? (v.resourceRoot ? resourceRootFields[name] : undefined);
+    const schema = (v.resourceRoot ? resourceRootFields[name] : undefined) ?? v.schema.properties?.[name];
     if (schema) return valueOf(schema, propertyPath(v.path, name), schema['x-kubernetes-embedded-resource'] === true);
     if (v.schema['x-kubernetes-preserve-unknown-fields']) return dyn;
     throw new CrdError('VALIDATION_RULE', at, `the rule refers to ${propertyPath(v.path, name)}, which is not a field of the schema (CEL refuses undefined fields)`);
@@ -204,7 +204,7 @@ export function estimateCost(expr: CelExpr, self: CelValue, at: string): RuleCos
         if (a?.t === 'string' && b?.t === 'string') {
           walked(a);
           walked(b);
-          return { cost: base + 1 + traversal(a.size + b.size), value: { t: 'string', size: a.size + b.size } };
+          return { cost: base + traversal(a.size + b.size), value: { t: 'string', size: a.size + b.size } };
         }
         if (a?.t === 'list' && b?.t === 'list') return { cost: base + 1 + traversal(a.size + b.size), value: { t: 'list', size: a.size + b.size, elem: a.elem } };
         return { cost: base + 1, value: a ?? scalar };

@@ -6,10 +6,16 @@ import { parseCel } from './cel-parse.ts';
 import { CrdError, itemsPath, propertyPath, valuesPath } from './errors.ts';
 import { isRecord, type StructuralSchema } from './structural-schema.ts';
 
-interface Contribution {
+/** One rule (or messageExpression) and what it may cost in one request: its cost times its cardinality. */
+export interface RuleCostEstimate {
+  /** Where the rule sits: `spec.items x-kubernetes-validations[0]`. */
   at: string;
-  rule: string;
+  expression: string;
+  /** Cost of one evaluation. */
   cost: number;
+  /** How many times it can run in one object. */
+  cardinality: number;
+  /** Why sizes are the server's worst case (bounds that are missing). */
   notes: string[];
 }
 
@@ -22,14 +28,27 @@ const format = (n: number): string => (n >= 1e9 ? n.toExponential(1) : Math.roun
  * object's root (where `apiVersion`, `kind` and `metadata.name` are visible to rules).
  */
 export function checkCelRules(schema: StructuralSchema, path: string, resourceRoot = false): void {
-  const contributions: Contribution[] = [];
-  walk(schema, path, 1, [], resourceRoot, contributions);
-  const total = contributions.reduce((sum, c) => sum + c.cost, 0);
-  if (total > perCrdCostLimit) {
-    const top = [...contributions].sort((a, b) => b.cost - a.cost).slice(0, 3);
-    const notes = [...new Set(top.flatMap((c) => c.notes))];
-    throw new CrdError('CEL_COST', path, `the CEL rules' estimated cost adds up to ${format(total)}, above the API server's limit of ${format(perCrdCostLimit)} per CRD; the largest: ${top.map((c) => `${c.at} (${format(c.cost)})`).join(', ')}${advice(notes)}`);
+  const estimates = estimateRuleCosts(schema, path, resourceRoot);
+  for (const e of estimates) {
+    const total = e.cost * e.cardinality;
+    if (total > perRuleCostLimit) {
+      const times = e.cardinality > 1 ? ` × ${format(e.cardinality)} evaluations` : '';
+      throw new CrdError('CEL_COST', e.at, `the estimated cost of ${JSON.stringify(e.expression)} is ${format(e.cost)}${times} = ${format(total)}, above the API server's limit of ${format(perRuleCostLimit)} per rule${advice(e.notes)}`);
+    }
   }
+  const total = estimates.reduce((sum, e) => sum + e.cost * e.cardinality, 0);
+  if (total > perCrdCostLimit) {
+    const top = [...estimates].sort((a, b) => b.cost * b.cardinality - a.cost * a.cardinality).slice(0, 3);
+    const notes = [...new Set(top.flatMap((e) => e.notes))];
+    throw new CrdError('CEL_COST', path, `the CEL rules' estimated cost adds up to ${format(total)}, above the API server's limit of ${format(perCrdCostLimit)} per CRD; the largest: ${top.map((e) => `${e.at} (${format(e.cost * e.cardinality)})`).join(', ')}${advice(notes)}`);
+  }
+}
+
+/** The estimated cost of every rule under `schema`; throws only for rules that name fields the schema lacks. */
+export function estimateRuleCosts(schema: StructuralSchema, path: string, resourceRoot = false): RuleCostEstimate[] {
+  const out: RuleCostEstimate[] = [];
+  walk(schema, path, 1, [], resourceRoot, out);
+  return out;
 }
 
 function advice(notes: string[]): string {
@@ -47,7 +66,7 @@ function repetitions(schema: StructuralSchema, child: StructuralSchema, path: st
   return { times, note: `${path} has no ${what}, so a rule below it may run ${times.toLocaleString('en-US')} times` };
 }
 
-function walk(schema: StructuralSchema, path: string, cardinality: number, cardinalityNotes: string[], resourceRoot: boolean, out: Contribution[]): void {
+function walk(schema: StructuralSchema, path: string, cardinality: number, cardinalityNotes: string[], resourceRoot: boolean, out: RuleCostEstimate[]): void {
   (schema['x-kubernetes-validations'] ?? []).forEach((validation, i) => {
     const at = `${path === '' ? '' : `${path} `}x-kubernetes-validations[${i}]`;
     const self = valueOf(schema, path, resourceRoot);
@@ -60,13 +79,7 @@ function walk(schema: StructuralSchema, path: string, cardinality: number, cardi
         continue; // syntax this parser does not know: the API server will judge it
       }
       const { cost, notes } = estimateCost(parsed, self, at);
-      const total = cost * cardinality;
-      const allNotes = [...cardinalityNotes, ...notes];
-      if (total > perRuleCostLimit) {
-        const times = cardinality > 1 ? ` × ${format(cardinality)} evaluations` : '';
-        throw new CrdError('CEL_COST', at, `the estimated cost of ${JSON.stringify(expression)} is ${format(cost)}${times} = ${format(total)}, above the API server's limit of ${format(perRuleCostLimit)} per rule${advice(allNotes)}`);
-      }
-      out.push({ at, rule: expression, cost: total, notes: allNotes });
+      out.push({ at, expression, cost, cardinality, notes: [...cardinalityNotes, ...notes] });
     }
   });
   for (const [name, child] of Object.entries(schema.properties ?? {})) {

@@ -44,13 +44,20 @@ export interface CustomResourceOptions<G extends string, V extends string, K ext
   deprecationWarning?: string;
 }
 
-/** The object a custom resource's clients and reconcilers see: as the API server returns it. */
-export type CustomObject<G extends string, V extends string, K extends string, Spec extends TSchema, Status extends TSchema | undefined> = {
+/** One object type instead of an intersection, so editors and type errors show its fields. */
+type Flatten<T> = { [K in keyof T]: T[K] } & {};
+
+/**
+ * The object a custom resource's clients and reconcilers see, as the API server returns it: `apiVersion`
+ * and `kind` are always set for custom resources (lists and watches included), and `spec` is always
+ * there (required, or defaulted to `{}` by the server).
+ */
+export type CustomObject<G extends string, V extends string, K extends string, Spec extends TSchema, Status extends TSchema | undefined> = Flatten<{
   apiVersion: `${G}/${V}`;
   kind: K;
   metadata: ObjectMeta;
   spec: Static<Spec>;
-} & (Status extends TSchema ? { status?: Static<Status> } : unknown);
+} & (Status extends TSchema ? { status?: Static<Status> } : unknown)>;
 
 /** A declared custom resource: a {@link Kind} plus everything its CRD needs. Plain, frozen data. */
 export interface CustomResource<
