@@ -1,2 +1,4 @@
-// The cache layer: see the layer table in DESIGN.md. Exports are added as the layer is built.
-export {};
+export { CacheError } from './errors.ts';
+export { type CacheMetrics, Informer, type InformerOptions } from './informer.ts';
+export { type Indexers, MemoryStore, namespaceIndex, reflect, type Store, type StoreChange } from './store.ts';
+export { composeTransforms, keepEverything, stripManagedFields, type Transform } from './transforms.ts';

@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { type ConfigMap, ConfigMap as ConfigMapKind, type ObjectList } from '../core/index.ts';
+import type { ListWatchSource, RawWatchEvent } from '../watch/index.ts';
+import { CacheError } from './errors.ts';
+import { Informer } from './informer.ts';
+
+type ListOptions = Parameters<ListWatchSource<ConfigMap>['list']>[0];
+type WatchRequestOptions = Parameters<ListWatchSource<ConfigMap>['watch']>[0];
+
+/** Lists `items` (or fails with `listError`), then serves one watch that stays open with `events`. */
+function source(items: ConfigMap[], options: { listError?: Error; events?: Array<RawWatchEvent<ConfigMap>> } = {}): ListWatchSource<ConfigMap> & { lists: ListOptions[] } {
+  const lists: ListOptions[] = [];
+  return {
+    kind: ConfigMapKind,
+    lists,
+    async list(o: ListOptions): Promise<ObjectList<ConfigMap>> {
+      lists.push(o);
+      if (options.listError) throw options.listError;
+      return { metadata: { resourceVersion: '10' }, items };
+    },
+    async watch(o: WatchRequestOptions) {
+      return (async function* () {
+        for (const event of options.events ?? []) yield event;
+        await new Promise((resolve) => o.signal?.addEventListener('abort', resolve));
+        throw new Error('aborted');
+      })();
+    },
+  };
+}
+
+const cm = (name: string, rv: string): ConfigMap => ({
+  metadata: { namespace: 'ns', name, resourceVersion: rv, managedFields: [{ manager: 'kubectl' }] }, data: { name },
+});
+
+test('waitForSync resolves once the list is stored; objects are stored without managedFields by default', async () => {
+  const counts: number[] = [];
+  const informer = new Informer(source([cm('a', '1'), cm('b', '2')], { events: [{ type: 'ADDED', object: cm('c', '11') }] }), {
+    metrics: { objectsInCache: (_name, count) => counts.push(count) },
+  });
+  const changes: string[] = [];
+  informer.subscribe((c) => changes.push(`${c.type} ${c.object.metadata.name}`));
+  const controller = new AbortController();
+  const running = informer.run(controller.signal);
+  await informer.waitForSync({ timeoutMs: 5_000 });
+  assert.equal(informer.synced, true);
+  assert.equal(informer.store.get('ns/a')?.data?.['name'], 'a');
+  assert.equal(informer.store.get('ns/a')?.metadata.managedFields, undefined);
+  await assert.rejects(informer.run(controller.signal), /already running/);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(informer.store.size, 3);
+  assert.deepEqual(changes, ['added a', 'added b', 'added c']);
+  assert.equal(counts.at(-1), 3);
+  controller.abort();
+  await running;
+});
+
+test('waitForSync times out with the watch\'s last error in the message', async () => {
+  const forbidden = new Error('GET /api/v1/namespaces/ns/configmaps: 403 Forbidden: configmaps is forbidden: User "x" cannot list resource "configmaps"');
+  const informer = new Informer(source([], { listError: forbidden }), { namespace: 'ns', name: 'cms' });
+  const controller = new AbortController();
+  const running = informer.run(controller.signal);
+  await assert.rejects(informer.waitForSync({ timeoutMs: 300 }), (err: unknown) =>
+    err instanceof CacheError && err.code === 'NOT_SYNCED' && /cache of cms not synced after 300 ms/.test(err.message)
+    && /cannot list resource "configmaps"/.test(err.message) && err.cause === forbidden);
+  controller.abort();
+  await running;
+});
+
+test('waitForSync rejects when its signal aborts; an informer never run says so', async () => {
+  const informer = new Informer(source([]));
+  const controller = new AbortController();
+  const waiting = informer.waitForSync({ signal: controller.signal });
+  controller.abort();
+  await assert.rejects(waiting, (err: unknown) => (err as Error).name === 'AbortError');
+  await assert.rejects(informer.waitForSync({ timeoutMs: 10 }), /is the informer running/);
+});
+
+test('the default name describes the scope', () => {
+  const informer = new Informer(source([]), { namespace: 'ns', labelSelector: 'a=b', fieldSelector: 'metadata.name=x' });
+  assert.equal(informer.name, 'configmaps (namespace ns, labels "a=b", fields metadata.name=x)');
+});

@@ -1,0 +1,204 @@
+import { type KubeObject, type LabelSelector, matchesLabelSelector, objectKey } from '../core/index.ts';
+import type { WatchEvent } from '../watch/index.ts';
+
+/** Index functions by index name: each returns the index values an object is filed under (none, one or many). */
+export type Indexers<T> = Record<string, (object: T) => readonly string[]>;
+
+/** A change the store made: what a controller turns into work-queue keys. `previous` is the replaced state. */
+export type StoreChange<T> =
+  | { type: 'added'; object: T }
+  | { type: 'updated'; object: T; previous: T }
+  | { type: 'deleted'; object: T };
+
+/**
+ * The read side of a cache: lookups by key (`namespace/name`), by index, and filtered lists. What it
+ * returns is shared with the cache: treat it as read-only (copy before changing).
+ *
+ * @example
+ * ```ts
+ * import type { Store } from 'capstan/cache';
+ * import type { ConfigMap } from 'capstan/core';
+ * function messageOf(store: Store<ConfigMap>, key: string): string | undefined {
+ *   return store.get(key)?.data?.['message'];
+ * }
+ * ```
+ */
+export interface Store<T> {
+  /** The object with key `namespace/name` (or `name` for cluster-scoped kinds). */
+  get(key: string): T | undefined;
+  /** Every object, or those in one namespace and/or matching a label selector. */
+  list(filter?: { namespace?: string; labelSelector?: LabelSelector }): T[];
+  keys(): string[];
+  /** Objects filed under `value` by the indexer `index` (`namespace` is always indexed). */
+  byIndex(index: string, value: string): T[];
+  readonly size: number;
+}
+
+/** The built-in index: objects by namespace (cluster-scoped objects under `''`). */
+export const namespaceIndex = 'namespace';
+
+/**
+ * An in-memory store with indexes, written by watch events (see {@link reflect}). A relist is collected
+ * aside and swapped in at `initDone`, so readers see either the old or the new list, never half of one,
+ * and the swap reports objects that disappeared as `deleted`.
+ *
+ * @example
+ * ```ts
+ * import { MemoryStore } from 'capstan/cache';
+ * import type { ConfigMap } from 'capstan/core';
+ * const store = new MemoryStore<ConfigMap>({ byApp: (cm) => (cm.metadata.labels?.['app'] ? [cm.metadata.labels['app']] : []) });
+ * store.applyEvent({ type: 'apply', object: { metadata: { namespace: 'a', name: 'x', labels: { app: 'web' } } } });
+ * console.log(store.byIndex('byApp', 'web').length); // 1
+ * ```
+ */
+export class MemoryStore<T extends KubeObject> implements Store<T> {
+  private objects = new Map<string, T>();
+  private pending: Map<string, T> | undefined;
+  private readonly indexers: Indexers<T>;
+  private indices = new Map<string, Map<string, Set<string>>>();
+  private readonly listeners = new Set<(change: StoreChange<T>) => void>();
+
+  constructor(indexers: Indexers<T> = {}) {
+    if (namespaceIndex in indexers) throw new TypeError(`the index name "${namespaceIndex}" is built in; pick another`);
+    this.indexers = { ...indexers, [namespaceIndex]: (object) => [object.metadata.namespace ?? ''] };
+    this.rebuildIndices();
+  }
+
+  get size(): number {
+    return this.objects.size;
+  }
+
+  get(key: string): T | undefined {
+    return this.objects.get(key);
+  }
+
+  keys(): string[] {
+    return [...this.objects.keys()];
+  }
+
+  list(filter: { namespace?: string; labelSelector?: LabelSelector } = {}): T[] {
+    const candidates = filter.namespace === undefined ? [...this.objects.values()] : this.byIndex(namespaceIndex, filter.namespace);
+    const selector = filter.labelSelector;
+    return selector ? candidates.filter((o) => matchesLabelSelector(o.metadata.labels, selector)) : candidates;
+  }
+
+  byIndex(index: string, value: string): T[] {
+    const byValue = this.indices.get(index);
+    if (!byValue) throw new TypeError(`no index "${index}" (indexes: ${[...this.indices.keys()].join(', ')})`);
+    return [...(byValue.get(value) ?? [])].map((key) => this.objects.get(key)!);
+  }
+
+  /** Call `listener` for every change from now on; returns the function that unsubscribes. */
+  subscribe(listener: (change: StoreChange<T>) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Apply one watch event. */
+  applyEvent(event: WatchEvent<T>): void {
+    switch (event.type) {
+      case 'init':
+        this.pending = new Map();
+        break;
+      case 'initApply':
+        (this.pending ??= new Map()).set(objectKey(event.object), event.object);
+        break;
+      case 'initDone':
+        this.swap(this.pending ?? new Map<string, T>());
+        this.pending = undefined;
+        break;
+      case 'apply':
+        this.put(event.object);
+        break;
+      case 'delete':
+        this.remove(objectKey(event.object), event.object);
+        break;
+    }
+  }
+
+  private put(object: T): void {
+    const key = objectKey(object);
+    const previous = this.objects.get(key);
+    if (previous) this.unindex(key, previous);
+    this.objects.set(key, object);
+    this.index(key, object);
+    this.emit(previous ? { type: 'updated', object, previous } : { type: 'added', object });
+  }
+
+  private remove(key: string, last: T): void {
+    const previous = this.objects.get(key);
+    if (!previous) return;
+    this.unindex(key, previous);
+    this.objects.delete(key);
+    this.emit({ type: 'deleted', object: last });
+  }
+
+  private swap(next: Map<string, T>): void {
+    const before = this.objects;
+    this.objects = next;
+    this.rebuildIndices();
+    for (const [key, object] of before) if (!next.has(key)) this.emit({ type: 'deleted', object });
+    for (const [key, object] of next) {
+      const previous = before.get(key);
+      if (!previous) this.emit({ type: 'added', object });
+      else if (previous.metadata.resourceVersion !== object.metadata.resourceVersion) this.emit({ type: 'updated', object, previous });
+    }
+  }
+
+  private rebuildIndices(): void {
+    this.indices = new Map(Object.keys(this.indexers).map((name) => [name, new Map<string, Set<string>>()]));
+    for (const [key, object] of this.objects) this.index(key, object);
+  }
+
+  private index(key: string, object: T): void {
+    for (const [name, indexer] of Object.entries(this.indexers)) {
+      const byValue = this.indices.get(name)!;
+      for (const value of indexer(object)) {
+        let keys = byValue.get(value);
+        if (!keys) byValue.set(value, keys = new Set());
+        keys.add(key);
+      }
+    }
+  }
+
+  private unindex(key: string, object: T): void {
+    for (const [name, indexer] of Object.entries(this.indexers)) {
+      const byValue = this.indices.get(name)!;
+      for (const value of indexer(object)) {
+        const keys = byValue.get(value);
+        keys?.delete(key);
+        if (keys?.size === 0) byValue.delete(value);
+      }
+    }
+  }
+
+  private emit(change: StoreChange<T>): void {
+    for (const listener of this.listeners) listener(change);
+  }
+}
+
+/**
+ * Write each event of a watch stream into `store` and pass it on (kube-rs `reflector`): compose it with
+ * other stream functions, or just drain it.
+ *
+ * @example
+ * ```ts
+ * import { ConfigMap } from 'capstan/core';
+ * import { KubeClient } from 'capstan/client';
+ * import { watcher } from 'capstan/watch';
+ * import { MemoryStore, reflect } from 'capstan/cache';
+ * const client = await KubeClient.fromKubeconfig();
+ * const store = new MemoryStore<ConfigMap>();
+ * const signal = AbortSignal.timeout(10_000);
+ * for await (const event of reflect(store, watcher(client.resource(ConfigMap), { signal }))) {
+ *   if (event.type === 'initDone') console.log(`${store.size} ConfigMaps`);
+ * }
+ * await client.close();
+ * ```
+ */
+export async function* reflect<T extends KubeObject>(store: MemoryStore<T>, events: AsyncIterable<WatchEvent<T>>): AsyncGenerator<WatchEvent<T>, void, undefined> {
+  for await (const event of events) {
+    store.applyEvent(event);
+    yield event;
+  }
+}

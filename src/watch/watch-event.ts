@@ -1,0 +1,47 @@
+import type { ListOptions, WatchRequestOptions, WatchStream } from '../client/index.ts';
+import type { ObjectList, ResourceDescriptor } from '../core/index.ts';
+
+/**
+ * What a watcher tells its consumer, in order (kube-rs `watcher::Event`):
+ * - `init`, then one `initApply` per listed object, then `initDone`: a complete (re)list. A consumer that
+ *   keeps a store collects the `initApply` objects and swaps them in at `initDone`, atomically, so that
+ *   objects deleted while the watch was away disappear. `init` may come again before `initDone` if the
+ *   list had to start over; then discard what was collected.
+ * - `apply`: an object was added or modified; `delete`: an object was deleted (its last state).
+ *
+ * @example
+ * ```ts
+ * import type { WatchEvent } from 'capstan/watch';
+ * import type { ConfigMap } from 'capstan/core';
+ * function describe(event: WatchEvent<ConfigMap>): string {
+ *   return event.type === 'apply' || event.type === 'delete' || event.type === 'initApply'
+ *     ? `${event.type} ${event.object.metadata.name}` : event.type;
+ * }
+ * ```
+ */
+export type WatchEvent<T> =
+  | { type: 'init' }
+  | { type: 'initApply'; object: T }
+  | { type: 'initDone' }
+  | { type: 'apply'; object: T }
+  | { type: 'delete'; object: T };
+
+/**
+ * What a watcher lists and watches: a client's `ResourceClient` (or `client.metadata(kind)`) fits.
+ *
+ * @example
+ * ```ts
+ * import { ConfigMap } from 'capstan/core';
+ * import { KubeClient } from 'capstan/client';
+ * import type { ListWatchSource } from 'capstan/watch';
+ * const client = await KubeClient.fromKubeconfig();
+ * const source: ListWatchSource<ConfigMap> = client.resource(ConfigMap);
+ * console.log(source.kind.plural);
+ * await client.close();
+ * ```
+ */
+export interface ListWatchSource<T> {
+  readonly kind: ResourceDescriptor;
+  list(options: ListOptions): Promise<ObjectList<T>>;
+  watch(options: WatchRequestOptions): Promise<WatchStream<T>>;
+}
