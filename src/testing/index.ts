@@ -6,3 +6,4 @@ export { startControlPlane, type ControlPlane, type ControlPlaneOptions } from '
 export { ControlPlaneError, type ControlPlaneErrorCode } from './errors.ts';
 export type { ServiceAccountCredentials, ServiceAccountOptions } from './service-account.ts';
 export type { KindInfo, WaitForKindOptions } from './wait-for-kind.ts';
+export { type ConnectionAttempt, type FaultMode, type FaultProxy, type FaultProxyOptions, startFaultProxy } from './fault-proxy.ts';
