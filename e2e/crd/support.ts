@@ -2,6 +2,9 @@
 // removing them, and kubectl. Every CRD lives in a group of its own (`<unique>.capstan.test`), so the
 // tests can share one control plane with everyone else.
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ApiError } from '../../src/client/index.ts';
 import type { CustomResourceDefinition } from '../../src/crd/index.ts';
@@ -64,11 +67,15 @@ export async function installCrd(cluster: Cluster, crd: CustomResourceDefinition
   };
 }
 
+// kubectl caches discovery for hours under ~/.kube/cache; CRDs come and go here, so each process has its own.
+const kubectlCache = mkdtempSync(join(tmpdir(), 'capstan-kubectl-cache-'));
+process.on('exit', () => rmSync(kubectlCache, { recursive: true, force: true }));
+
 /** Run kubectl against the cluster; resolves with stdout, rejects with stderr in the message. */
 export async function kubectl(cluster: Cluster, args: string[], input?: string): Promise<string> {
   const { kubectl: bin } = await ensureAssets();
   const run = promisify(execFile);
-  const child = run(bin, args, { env: { ...process.env, KUBECONFIG: cluster.kubeconfigPath }, maxBuffer: 4 * 1024 * 1024 });
+  const child = run(bin, [`--cache-dir=${kubectlCache}`, ...args], { env: { ...process.env, KUBECONFIG: cluster.kubeconfigPath }, maxBuffer: 4 * 1024 * 1024 });
   if (input !== undefined) {
     child.child.stdin?.end(input);
   }

@@ -36,10 +36,11 @@ describe('defaults are checked against their own schema', () => {
     assertRefused(() => convert(ports), 'DEFAULT', 'spec.f', 'duplicates', 'list of type map');
   });
 
-  test('a required field with a default of its own may be missing from an enclosing default', () => {
+  test('a required field must be in an enclosing default even when it has a default of its own (the server does not fill it in)', () => {
     const schema = convert(Type.Object({ a: Type.String({ default: 'x' }) })).properties?.['f'];
     assert.ok(schema);
-    assert.equal(violation(schema, {}, 'f'), undefined);
+    assert.equal(violation(schema, {}, 'f'), 'f.a is required');
+    assertRefused(() => convert(Type.Object({ a: Type.String({ default: 'x' }) }, { default: {} })), 'DEFAULT', 'spec.f', 'spec.f.a is required');
   });
 
   test('strings are measured in characters, as Kubernetes measures maxLength', () => {

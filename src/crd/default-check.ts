@@ -78,8 +78,8 @@ function objectProblem(schema: StructuralSchema, value: unknown, path: string): 
   const count = Object.keys(value).length;
   if (schema.maxProperties !== undefined && count > schema.maxProperties) return `${path} has more than maxProperties ${schema.maxProperties} fields`;
   if (schema.minProperties !== undefined && count < schema.minProperties) return `${path} has fewer than minProperties ${schema.minProperties} fields`;
-  const defaulted = (name: string): boolean => schema.properties?.[name]?.default !== undefined;
-  const missing = schema.required?.find((name) => !(name in value) && !defaulted(name));
+  // The API server does not apply a field's own default inside an enclosing default before checking it.
+  const missing = schema.required?.find((name) => !(name in value));
   if (missing !== undefined) return `${propertyPath(path, missing)} is required`;
   // Union members (value validations) constrain the fields they name and prune nothing.
   const prunes = schema.type === 'object' && schema['x-kubernetes-preserve-unknown-fields'] !== true && schema['x-kubernetes-embedded-resource'] !== true;
