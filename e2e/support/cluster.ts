@@ -5,6 +5,13 @@ import { after } from 'node:test';
 import { type Cluster, type ClusterDescriptor, connectToCluster, startControlPlane } from '../../src/testing/index.ts';
 
 let shared: Promise<Cluster> | undefined;
+let cleanup: (() => Promise<void>) | undefined;
+
+// Registered when this module is first imported, i.e. at the top level of the test file: it runs once,
+// after every test of the file (an after() registered inside a test or hook would run after that one).
+after(async () => {
+  await cleanup?.();
+});
 
 /** The shared cluster; tests on it must break nothing and isolate themselves by namespace. */
 export function sharedCluster(): Promise<Cluster> {
@@ -12,11 +19,11 @@ export function sharedCluster(): Promise<Cluster> {
     const descriptorPath = process.env['CAPSTAN_TEST_CLUSTER'];
     if (descriptorPath) {
       const cluster = await connectToCluster(JSON.parse(await readFile(descriptorPath, 'utf8')) as ClusterDescriptor);
-      after(() => cluster.admin.close());
+      cleanup = () => cluster.admin.close();
       return cluster;
     }
     const cp = await startControlPlane();
-    after(() => cp.stop());
+    cleanup = () => cp.stop();
     return cp;
   })();
   return shared;

@@ -1,0 +1,53 @@
+// Running a controller definition under a Manager inside the test process, with a ServiceAccount bound to
+// exactly the RBAC generated from its declaration (never admin).
+import { Registry } from 'prom-client';
+import { KubeClient } from '../../src/client/index.ts';
+import type { ControllerDefinition, Logger } from '../../src/controller/index.ts';
+import type { KubeObject } from '../../src/core/index.ts';
+import { Manager } from '../../src/manager/index.ts';
+import { rulesFor } from '../../src/manifests/index.ts';
+import type { Cluster } from '../../src/testing/index.ts';
+
+export interface RunningOperator {
+  manager: Manager;
+  client: KubeClient;
+  registry: Registry;
+  username: string;
+  kubeconfigPath: string;
+  metrics(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** The value of one Prometheus series (exact labels, in the exposition's order), or undefined. */
+export function metricValue(text: string, series: string): number | undefined {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+export async function startOperator<T extends KubeObject>(cluster: Cluster, definition: ControllerDefinition<T>, options: { namespace: string; name: string }): Promise<RunningOperator> {
+  const sa = await cluster.serviceAccountKubeconfig({
+    namespace: options.namespace, name: options.name, clusterRules: rulesFor([definition.declaration]),
+  });
+  const client = await KubeClient.fromKubeconfig({ kubeconfigPath: sa.kubeconfigPath });
+  const registry = new Registry();
+  const manager = new Manager({ client, registry, probes: { host: '127.0.0.1', port: 0 }, shutdownGraceMs: 5_000, logger: quietLogger });
+  manager.add(definition);
+  await manager.start();
+  return {
+    manager, client, registry, username: sa.username, kubeconfigPath: sa.kubeconfigPath,
+    metrics: async () => (await fetch(`http://127.0.0.1:${manager.probePort}/metrics`)).text(),
+    stop: async () => {
+      await manager.stop();
+      await client.close();
+    },
+  };
+}
+
+/** Warnings and errors to stderr (so a failing test shows them), the rest dropped. */
+function quiet(bindings: object = {}): Logger {
+  const write = (level: string) => (fields: object, message: string) => {
+    process.stderr.write(`${level} ${message} ${JSON.stringify({ ...bindings, ...fields })}\n`);
+  };
+  return { debug: () => undefined, info: () => undefined, warn: write('WARN'), error: write('ERROR'), child: (more) => quiet({ ...bindings, ...more }) };
+}
+const quietLogger = quiet();
