@@ -55,6 +55,10 @@ const cases: Case[] = [
     refused: { code: 'DEFAULT', fix: Type.Object({ a: Type.String({ maxLength: 2, default: 'ok' }) }) } },
   { name: 'an optional list-map key', raw: Type.Object({ ports: ListMap(Type.Object({ name: Type.Optional(Type.String()) }), ['name']) }), server: /must have a default or be a required property/,
     refused: { code: 'EXTENSION', fix: Type.Object({ ports: ListMap(Type.Object({ name: Type.String() }), ['name']) }) } },
+  { name: 'a pattern with lookahead (not RE2)', raw: Type.Object({ user: Type.String({ pattern: '^(?!admin).*$' }) }), server: /must be a valid regular expression/,
+    refused: { code: 'PATTERN', fix: Type.Object({ user: Type.String({ maxLength: 63, 'x-kubernetes-validations': [{ rule: "!self.startsWith('admin')" }] }) }) } },
+  { name: 'nullable items of a set', raw: Type.Object({ tags: Type.Array(Type.String({ nullable: true }), { 'x-kubernetes-list-type': 'set' }) }), server: /cannot be nullable when x-kubernetes-list-type is set/,
+    refused: { code: 'EXTENSION', fix: Type.Object({ tags: Type.Array(Type.String(), { 'x-kubernetes-list-type': 'set' }) }) } },
   { name: 'a CEL rule walking an unbounded list of unbounded strings', raw: Type.Object({ tags: Type.Array(Type.String(), unboundedWalk) }), server: /estimated rule cost exceeds budget/,
     refused: { code: 'CEL_COST', fix: Type.Object({ tags: Type.Array(Type.String({ maxLength: 63 }), { maxItems: 32, ...unboundedWalk }) }) } },
 ];

@@ -49,8 +49,12 @@ describe('misused extensions are refused', () => {
     assertRefused(() => field(Type.Array(item, { 'x-kubernetes-list-map-keys': ['name'] })), 'EXTENSION', 'spec.f', 'needs x-kubernetes-list-type: map');
   });
 
-  test('sets of objects, list types on non-lists, unknown list types', () => {
+  test('sets of objects, nullable items or keys, list types on non-lists, unknown list types', () => {
     assertRefused(() => field(ListSet(item)), 'EXTENSION', 'spec.f', 'must be scalars');
+    assert.equal(field(ListSet(Type.Object({ a: Type.String() }, { 'x-kubernetes-map-type': 'atomic' })))?.['x-kubernetes-list-type'], 'set', 'atomic objects may be set items');
+    assert.equal(field(ListSet(IntOrString()))?.['x-kubernetes-list-type'], 'set', 'int-or-string items are scalars');
+    assertRefused(() => field(ListSet(Type.Union([Type.String(), Type.Null()]))), 'EXTENSION', 'spec.f', 'cannot be nullable');
+    assertRefused(() => field(ListMap(Type.Object({ k: Type.Union([Type.String(), Type.Null()]) }), ['k'])), 'EXTENSION', 'spec.f', 'key "k" cannot be nullable');
     assertRefused(() => field(Type.String({ 'x-kubernetes-list-type': 'set' })), 'EXTENSION', 'spec.f', 'applies to lists, not to string');
     assertRefused(() => field(Type.Array(Type.String(), { 'x-kubernetes-list-type': 'bag' })), 'EXTENSION', 'spec.f', 'atomic, set or map');
     assertRefused(() => field(Type.Array(Type.String(), { uniqueItems: true, 'x-kubernetes-list-type': 'atomic' })), 'UNIQUE_ITEMS', 'spec.f', 'contradicts');

@@ -46,8 +46,8 @@ function applyListType(node: Record<string, unknown>, out: StructuralSchema, pat
     if (listType !== undefined && listType !== 'set') {
       throw new CrdError('UNIQUE_ITEMS', path, `uniqueItems: true contradicts x-kubernetes-list-type: ${JSON.stringify(listType)}; a list of unique items is a set`);
     }
-    if (!scalarTypes.has(out.items?.type)) {
-      throw new CrdError('UNIQUE_ITEMS', path, 'uniqueItems: true is refused by the API server (quadratic check) and has no rewrite for non-scalar items; use x-kubernetes-list-type: map with key fields (ListMap(…)), or a CEL rule');
+    if (out.items?.type === 'object') {
+      throw new CrdError('UNIQUE_ITEMS', path, 'uniqueItems: true is refused by the API server (quadratic check) and has no rewrite for objects; use x-kubernetes-list-type: map with key fields (ListMap(…)), or a CEL rule');
     }
     listType = 'set';
   }
@@ -56,8 +56,11 @@ function applyListType(node: Record<string, unknown>, out: StructuralSchema, pat
   if (!listTypes.has(listType)) throw new CrdError('EXTENSION', path, `x-kubernetes-list-type must be atomic, set or map, not ${JSON.stringify(listType)}`);
   if (out.type !== 'array' || !out.items) throw new CrdError('EXTENSION', path, `x-kubernetes-list-type applies to lists, not to ${out.type ?? 'untyped fields'}`);
   const items = out.items;
-  if (listType === 'set' && !scalarTypes.has(items.type) && !(items.type === 'object' && items['x-kubernetes-map-type'] === 'atomic')) {
+  if (listType === 'set' && items.type === 'object' && items['x-kubernetes-map-type'] !== 'atomic') {
     throw new CrdError('EXTENSION', path, 'the items of a list of type set must be scalars (or atomic objects); use x-kubernetes-list-type: map for objects');
+  }
+  if ((listType === 'set' || listType === 'map') && items.nullable) {
+    throw new CrdError('EXTENSION', path, `the items of a list of type ${listType} cannot be nullable`);
   }
   out['x-kubernetes-list-type'] = listType as 'atomic' | 'set' | 'map';
   if (listType === 'map') {
@@ -69,6 +72,7 @@ function applyListType(node: Record<string, unknown>, out: StructuralSchema, pat
       const field = items.properties?.[key];
       if (!field) throw new CrdError('EXTENSION', path, `list-map key "${key}" is not a field of the items`);
       if (!scalarTypes.has(field.type) && field['x-kubernetes-int-or-string'] !== true) throw new CrdError('EXTENSION', path, `list-map key "${key}" must be a scalar field`);
+      if (field.nullable) throw new CrdError('EXTENSION', path, `list-map key "${key}" cannot be nullable`);
       if (!items.required?.includes(key) && field.default === undefined) {
         throw new CrdError('EXTENSION', path, `list-map key "${key}" must be required or have a default (the API server refuses optional keys)`);
       }
