@@ -43,9 +43,9 @@ function difference(cache: Map<string, string | undefined>, server: Map<string, 
  * Wait until the cache holds exactly what the server lists (same keys, same resourceVersions). The
  * bound is the watch's delivery, not a guess: a healthy watch delivers each change within seconds;
  * `boundMs` (default 30 s) is that plus a margin for a loaded 2-core machine. On failure, the message
- * shows what differs and the watch timeline.
+ * shows what differs and the watch timeline; `what` may be a function, evaluated then.
  */
-export async function settlesTo<T extends KubeObject, L extends ObjectList<KubeObject>>(running: RunningInformer<T>, list: () => Promise<L>, what: string, boundMs = 30_000): Promise<L> {
+export async function settlesTo<T extends KubeObject, L extends ObjectList<KubeObject>>(running: RunningInformer<T>, list: () => Promise<L>, what: string | (() => string), boundMs = 30_000): Promise<L> {
   const started = Date.now();
   for (;;) {
     const server = await list();
@@ -54,7 +54,7 @@ export async function settlesTo<T extends KubeObject, L extends ObjectList<KubeO
     const last = difference(actual, expected);
     if (expected.size === actual.size && [...expected].every(([k, rv]) => actual.get(k) === rv)) return server;
     if (Date.now() - started > boundMs) {
-      throw new Error(`cache ${running.informer.name} did not match the server ${what} within ${boundMs} ms: ${last}\n` +
+      throw new Error(`cache ${running.informer.name} did not match the server ${typeof what === 'function' ? what() : what} within ${boundMs} ms: ${last}\n` +
         `watch timeline:\n${running.informer.stats.formatTimeline()}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 250));

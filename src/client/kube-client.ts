@@ -219,8 +219,16 @@ export class KubeClient {
       connect: {
         ca: tls.ca, cert: clientCertificate?.cert ?? tls.cert, key: clientCertificate?.key ?? tls.key,
         rejectUnauthorized: tls.rejectUnauthorized, servername: tls.servername,
+        // A connection attempt outlives the request that started it (later requests wait for it), so a
+        // connect that hangs, behind a dead NAT entry, must give up within the request timeout too.
+        timeout: this.timeoutMs,
       },
       keepAliveTimeout: 30_000,
+      // HTTP/1.1 on purpose: HTTP/2 would carry every watch and request over one connection, so a dead
+      // connection (half-open, behind a dead NAT entry) would silently take them all, and undici has no
+      // HTTP/2 ping health check (client-go needed ReadIdleTimeout for this). With HTTP/1.1 each watch has
+      // its own connection, and abandoning a silent watch replaces exactly that connection.
+      allowH2: false,
     });
   }
 }
