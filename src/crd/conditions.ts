@@ -4,7 +4,16 @@
 // their own conditions and never overwrite each other's.
 import Type, { type TArray, type TObject, type TInteger, type TLiteral, type TOptional, type TString, type TUnion } from 'typebox';
 
-/** The schema of one condition; `Static<typeof ConditionSchema>` is `Condition` from `capstan/core`. */
+/**
+ * The typebox type of {@link ConditionSchema}; `Static<TCondition>` is `Condition` from `capstan/core`.
+ *
+ * @example
+ * ```ts
+ * import type { Static } from 'typebox';
+ * import type { TCondition } from 'capstan/crd';
+ * const ready: Static<TCondition> = { type: 'Ready', status: 'True', reason: 'Done', message: '', lastTransitionTime: '2030-01-01T00:00:00Z' };
+ * ```
+ */
 export type TCondition = TObject<{
   type: TString;
   status: TUnion<[TLiteral<'True'>, TLiteral<'False'>, TLiteral<'Unknown'>]>;
@@ -54,7 +63,16 @@ export const ConditionSchema: TCondition = Type.Object({
   }),
 }, { description: 'Condition contains details for one aspect of the current state of this API Resource.' });
 
-/** Options of {@link Conditions}. */
+/**
+ * Options of {@link Conditions}.
+ *
+ * @example
+ * ```ts
+ * import { Conditions, type ConditionsOptions } from 'capstan/crd';
+ * const options: ConditionsOptions = { maxItems: 16, description: 'What the controller observed' };
+ * const conditions = Conditions(options);
+ * ```
+ */
 export interface ConditionsOptions {
   description?: string;
   /** metav1 sets no bound; set one when CEL rules walk the list. */

@@ -8,7 +8,15 @@ import type { CrdNames } from './names.ts';
 import type { PrinterColumn, ScaleSubresource } from './printer-columns.ts';
 import { sameJson, type StructuralSchema } from './structural-schema.ts';
 
-/** One entry of a CRD's `spec.versions`. */
+/**
+ * One entry of a CRD's `spec.versions`.
+ *
+ * @example
+ * ```ts
+ * import type { CrdVersion } from 'capstan/crd';
+ * const stored = (versions: CrdVersion[]): string | undefined => versions.find((v) => v.storage)?.name;
+ * ```
+ */
 export interface CrdVersion {
   name: string;
   served: boolean;

@@ -13,7 +13,20 @@ import { checkPrinterColumns, checkScale, type PrinterColumn, type ScaleSubresou
 import { checkRuleShapes } from './rule-shapes.ts';
 import type { StructuralSchema, ValidationRule } from './structural-schema.ts';
 
-/** What {@link customResource} takes. Only group, version, kind and spec are required. */
+/**
+ * What {@link customResource} takes. Only group, version, kind and spec are required.
+ *
+ * @example
+ * ```ts
+ * import Type from 'typebox';
+ * import { customResource, type CustomResourceOptions } from 'capstan/crd';
+ * const spec = Type.Object({ size: Type.Integer() });
+ * const options: CustomResourceOptions<'example.com', 'v1', 'Widget', typeof spec, undefined> = {
+ *   group: 'example.com', version: 'v1', kind: 'Widget', scope: 'Cluster', spec,
+ * };
+ * const Widget = customResource(options);
+ * ```
+ */
 export interface CustomResourceOptions<G extends string, V extends string, K extends string, Spec extends TSchema, Status extends TSchema | undefined> {
   group: G;
   version: V;
@@ -50,7 +63,18 @@ type Flatten<T> = { [K in keyof T]: T[K] } & {};
 /**
  * The object a custom resource's clients and reconcilers see, as the API server returns it: `apiVersion`
  * and `kind` are always set for custom resources (lists and watches included), and `spec` is always
- * there (required, or defaulted to `{}` by the server).
+ * there (required, or defaulted to `{}` by the server). `ObjectOf<typeof X>` (capstan/core) gives it for a
+ * declaration.
+ *
+ * @example
+ * ```ts
+ * import Type from 'typebox';
+ * import type { CustomObject } from 'capstan/crd';
+ * const spec = Type.Object({ size: Type.Integer() });
+ * const widget: CustomObject<'example.com', 'v1', 'Widget', typeof spec, undefined> = {
+ *   apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' }, spec: { size: 1 },
+ * };
+ * ```
  */
 export type CustomObject<G extends string, V extends string, K extends string, Spec extends TSchema, Status extends TSchema | undefined> = Flatten<{
   apiVersion: `${G}/${V}`;
@@ -59,7 +83,17 @@ export type CustomObject<G extends string, V extends string, K extends string, S
   spec: Static<Spec>;
 } & (Status extends TSchema ? { status?: Static<Status> } : unknown)>;
 
-/** A declared custom resource: a {@link Kind} plus everything its CRD needs. Plain, frozen data. */
+/**
+ * A declared custom resource: a `Kind` (capstan/core) plus everything its CRD needs. Plain, frozen data.
+ *
+ * @example
+ * ```ts
+ * import type { CustomResource } from 'capstan/crd';
+ * function describe(resource: CustomResource): string {
+ *   return `${resource.names.plural}.${resource.group} (${resource.scope}, stored: ${resource.storage})`;
+ * }
+ * ```
+ */
 export interface CustomResource<
   G extends string = string, V extends string = string, K extends string = string,
   Spec extends TSchema = TSchema, Status extends TSchema | undefined = TSchema | undefined,

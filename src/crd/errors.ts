@@ -3,6 +3,12 @@ import { CapstanError } from '../core/index.ts';
 /**
  * What is wrong with a custom resource declaration. Each code names one construct the API server would
  * refuse (or that Capstan refuses by policy); the message names the schema path and what to do instead.
+ *
+ * @example
+ * ```ts
+ * import type { CrdErrorCode } from 'capstan/crd';
+ * const needsAWebhook = (code: CrdErrorCode): boolean => code === 'VERSION_SCHEMAS_DIFFER';
+ * ```
  */
 export type CrdErrorCode =
   /** A field with no `type` (Type.Unknown(), Type.Any(), a bare enum of mixed values…). */

@@ -1,4 +1,6 @@
 // The crd layer: one typebox schema → a structural apiextensions.k8s.io/v1 CRD and static types.
+// ObjectOf lives in core (it works for every Kind); it is re-exported here because declarations need it most.
+export type { ObjectOf } from '../core/index.ts';
 export { ConditionSchema, Conditions, type ConditionsOptions, type TCondition } from './conditions.ts';
 export { toStructuralSchema } from './convert.ts';
 export { crdFor, crdsFor, crdYaml, type CrdVersion, type CustomResourceDefinition } from './crd.ts';

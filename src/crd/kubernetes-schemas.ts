@@ -33,7 +33,15 @@ export function PreserveUnknownFields(options: TSchemaOptions = {}): TUnsafe<Rec
   return Type.Unsafe<Record<string, unknown>>({ ...options, type: 'object', 'x-kubernetes-preserve-unknown-fields': true });
 }
 
-/** A Kubernetes object embedded in a field: the server checks its apiVersion, kind and metadata. */
+/**
+ * A Kubernetes object embedded in a field: the server checks its apiVersion, kind and metadata.
+ *
+ * @example
+ * ```ts
+ * import type { EmbeddedObject } from 'capstan/crd';
+ * const template: EmbeddedObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'made' }, data: { k: 'v' } };
+ * ```
+ */
 export interface EmbeddedObject {
   apiVersion: string;
   kind: string;

@@ -2,7 +2,15 @@
 // version names, with Kubebuilder's defaults for what the author leaves out.
 import { CrdError } from './errors.ts';
 
-/** The names block of a CRD (`spec.names`). */
+/**
+ * The names block of a CRD (`spec.names`).
+ *
+ * @example
+ * ```ts
+ * import type { CrdNames } from 'capstan/crd';
+ * const names: CrdNames = { kind: 'HelloWorld', listKind: 'HelloWorldList', plural: 'helloworlds', singular: 'helloworld', shortNames: ['hw'] };
+ * ```
+ */
 export interface CrdNames {
   kind: string;
   listKind: string;

@@ -1,7 +1,15 @@
 // The schema language of `apiextensions.k8s.io/v1` (JSONSchemaProps), as the converter emits it: only
 // the fields the API server decodes, with the shapes it accepts.
 
-/** A JSON type a structural schema may name; Kubernetes has no `null` type (use `nullable`). */
+/**
+ * A JSON type a structural schema may name; Kubernetes has no `null` type (use `nullable`).
+ *
+ * @example
+ * ```ts
+ * import type { JsonType } from 'capstan/crd';
+ * const scalar = (t: JsonType): boolean => t !== 'object' && t !== 'array';
+ * ```
+ */
 export type JsonType = 'object' | 'array' | 'string' | 'integer' | 'number' | 'boolean';
 
 /**
