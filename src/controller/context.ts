@@ -2,6 +2,7 @@ import type { KubeClient } from '../client/index.ts';
 import { type Condition, type Kind, type KubeObject, objectKey } from '../core/index.ts';
 import { mergeConditions, statusApplyRequest, type ConditionInput } from '../conditions/index.ts';
 import type { EventRecorder } from '../events/index.ts';
+import { finalize, type FinalizeHandlers } from '../finalizer/index.ts';
 import { type ChildOutcome, ensureChild } from './child.ts';
 import { differingFields } from './owned-fields.ts';
 import type { Logger, ObjectSource } from './source.ts';
@@ -33,6 +34,12 @@ export interface ReconcileContext<T extends KubeObject> {
   applyStatus(conditions: readonly ConditionInput[], extra?: Record<string, unknown>): Promise<boolean>;
   /** Record an Event about this object (folded into a series when repeated). */
   recordEvent(type: 'Normal' | 'Warning', reason: string, note: string, action?: string): void;
+  /**
+   * Run `apply` or, once the object is being deleted, `cleanup` under the domain-qualified `finalizer` (see
+   * `finalize` in `capstan/finalizer`): the object cannot disappear before `cleanup` has succeeded.
+   * Declare `.writes({ finalizers: true })` so the generated RBAC allows the patch.
+   */
+  finalize<R>(finalizer: string, handlers: FinalizeHandlers<R>): Promise<R | undefined>;
 }
 
 /** What the controller hands the context builder. */
@@ -89,6 +96,22 @@ export function reconcileContext<T extends KubeObject>(parts: ContextParts<T>): 
       const written = await parts.client.request<KubeObject>(statusApplyRequest(parts.kind, object, status, { fieldManager: parts.fieldManager, signal: parts.signal }));
       parts.onWrite(parts.primary, parts.key, written.metadata.resourceVersion);
       return true;
+    },
+
+    async finalize(finalizer, handlers) {
+      const object = requireObject('finalize');
+      const client = {
+        request: async <R>(options: Parameters<KubeClient['request']>[0]): Promise<R> => {
+          const written = await parts.client.request<R>(options);
+          // Removing the last finalizer lets the object go: the cache will never show that version, so only
+          // writes to a live object are waited for.
+          if (!object.metadata.deletionTimestamp) {
+            parts.onWrite(parts.primary, parts.key, (written as KubeObject | undefined)?.metadata?.resourceVersion);
+          }
+          return written;
+        },
+      };
+      return finalize({ client, resource: parts.kind, object, signal: parts.signal }, finalizer, handlers);
     },
 
     recordEvent(type, reason, note, action = 'Reconcile') {

@@ -1,11 +1,10 @@
-import { hostname } from 'node:os';
 import { pino } from 'pino';
 import { register, type Registry } from 'prom-client';
 import { KubeClient } from '../client/index.ts';
 import { Controller, type ControllerDefinition, type Logger } from '../controller/index.ts';
 import type { Kind, KubeObject } from '../core/index.ts';
 import { EventRecorder } from '../events/index.ts';
-import { LeaderElector } from '../leader/index.ts';
+import { defaultIdentity, LeaderElector } from '../leader/index.ts';
 import { controllerMetrics, leaderElectionMetrics, processMetrics, workqueueMetrics } from '../metrics/index.ts';
 import { ProbeServer } from './probe-server.ts';
 import { type ManagedSource, type SourceFactory, sourceKey, type SourceScope } from './sources.ts';
@@ -87,9 +86,12 @@ export class Manager {
   private sourcesDone: Promise<unknown> | undefined;
   private leading = false;
   private termGeneration = 0;
+  /** The leader-election identity, also `reportingInstance` of events: host name plus a random suffix. */
+  readonly identity: string;
 
   constructor(options: ManagerOptions = {}) {
     this.options = options;
+    this.identity = (options.leaderElection && options.leaderElection.identity) || defaultIdentity();
     this.log = options.logger ?? pino({ base: undefined });
     this.registry = options.registry ?? register;
   }
@@ -103,11 +105,6 @@ export class Manager {
   /** True once every cache has its first complete list. */
   get ready(): boolean {
     return this.sources.size > 0 && [...this.sources.values()].every((s) => s.synced);
-  }
-
-  /** The leader-election identity (or the host name without leader election). */
-  get identity(): string {
-    return this.elector?.identity ?? hostname();
   }
 
   /** The port the probe server listens on, once started. */
@@ -162,7 +159,7 @@ export class Manager {
     if (election) {
       const metrics = leaderElectionMetrics(this.registry);
       metrics.setLeading(election.name, false);
-      this.elector = new LeaderElector({ client: this.client, ...election });
+      this.elector = new LeaderElector({ client: this.client, ...election, identity: this.identity });
       this.elector.subscribe((event) => {
         if (event.type === 'started-leading') {
           metrics.setLeading(election.name, true);
