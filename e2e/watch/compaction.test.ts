@@ -87,5 +87,5 @@ test('without bookmarks a quiet watch restarts at each inactivity timeout; after
   }
   for (let i = 10; i < 15; i++) assert.equal(configMaps.informer.store.get(`${ns}/cm-${i}`), undefined, `cm-${i}, deleted while away, is gone`);
   for (let i = 0; i < 3; i++) assert.equal(secrets.informer.store.get(`${ns}/s-${i}`), undefined, `s-${i}, deleted while away, is gone`);
-  assert.equal((configMaps.informer.store.get(`${ns}/cm-0`))?.data?.['v'], 'while-away');
+  assert.equal(configMaps.informer.store.get(`${ns}/cm-0`)?.data?.['v'], 'while-away');
 });

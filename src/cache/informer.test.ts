@@ -35,8 +35,14 @@ const cm = (name: string, rv: string): ConfigMap => ({
 
 test('waitForSync resolves once the list is stored; objects are stored without managedFields by default', async () => {
   const counts: number[] = [];
+  const watchCalls: string[] = [];
   const informer = new Informer(source([cm('a', '1'), cm('b', '2')], { events: [{ type: 'ADDED', object: cm('c', '11') }] }), {
+    name: 'cms',
     metrics: { objectsInCache: (_name, count) => counts.push(count) },
+    watchMetrics: {
+      eventReceived: (w, t) => watchCalls.push(`${w} ${t}`), bookmarkReceived: () => undefined, relisted: (w, c) => watchCalls.push(`${w} relist ${c}`),
+      goneReceived: () => undefined, reconnected: () => undefined, lastActivity: () => undefined,
+    },
   });
   const changes: string[] = [];
   informer.subscribe((c) => changes.push(`${c.type} ${c.object.metadata.name}`));
@@ -51,6 +57,7 @@ test('waitForSync resolves once the list is stored; objects are stored without m
   assert.equal(informer.store.size, 3);
   assert.deepEqual(changes, ['added a', 'added b', 'added c']);
   assert.equal(counts.at(-1), 3);
+  assert.deepEqual(watchCalls, ['cms relist initial', 'cms ADDED']);
   controller.abort();
   await running;
 });

@@ -1,5 +1,7 @@
 import type { KubeObject } from '../core/index.ts';
-import { type ListWatchSource, watcher, type WatcherOptions, type WatchEvent, type WatchObserver, WatchStats } from '../watch/index.ts';
+import {
+  type ListWatchSource, watcher, type WatcherOptions, type WatchEvent, type WatchMetrics, watchMetricsObserver, type WatchObserver, WatchStats,
+} from '../watch/index.ts';
 import { CacheError } from './errors.ts';
 import { type Indexers, MemoryStore, type Store, type StoreChange } from './store.ts';
 import { stripManagedFields, type Transform } from './transforms.ts';
@@ -19,6 +21,8 @@ export interface InformerOptions<T> extends Omit<WatcherOptions, 'signal'> {
   /** Names the cache in metrics and messages (the resource and scope by default). */
   name?: string;
   metrics?: CacheMetrics;
+  /** Where the watch's events, bookmarks, relists, 410s, reconnects and last activity go, labelled with `name`. */
+  watchMetrics?: WatchMetrics;
 }
 
 /**
@@ -88,8 +92,10 @@ export class Informer<T extends KubeObject> {
   async run(signal: AbortSignal): Promise<void> {
     if (this.running) throw new TypeError(`informer ${this.name} is already running`);
     this.running = true;
+    const toMetrics = this.options.watchMetrics ? watchMetricsObserver(this.options.watchMetrics, this.name) : undefined;
     const onNote: WatchObserver = (note) => {
       this.stats.observe(note);
+      toMetrics?.(note);
       this.options.onNote?.(note);
     };
     try {
