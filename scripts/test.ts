@@ -39,6 +39,9 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.e
 }
 
 const bin = (name: string) => join('node_modules', '.bin', name);
+// `capstan/...` imports (examples, fixtures) resolve to the sources, not a possibly stale dist/, in every
+// node process the tests start (see the `capstan-source` condition in package.json's exports).
+const sourceEnv = { ...process.env, NODE_OPTIONS: `${process.env['NODE_OPTIONS'] ?? ''} --conditions=capstan-source`.trim() };
 const unitFiles = ['src/**/*.test.ts', 'scripts/**/*.test.ts'];
 const integrationFiles = files.length > 0 ? files : ['e2e/**/*.test.ts'];
 
@@ -47,7 +50,7 @@ if (phase === 'all') {
   await timed('typecheck', () => run(bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']));
 }
 if (phase === 'all' || phase === 'unit') {
-  await timed('unit', () => run(process.execPath, ['--test', '--test-concurrency=2', ...(phase === 'unit' && files.length ? files : unitFiles)]));
+  await timed('unit', () => run(process.execPath, ['--test', '--test-concurrency=2', ...(phase === 'unit' && files.length ? files : unitFiles)], sourceEnv));
 }
 if (phase === 'all' || phase === 'integration') {
   await timed('build (control-plane binaries)', async () => {
@@ -62,7 +65,7 @@ if (phase === 'all' || phase === 'integration') {
     try {
       // Integration suites mostly wait on the API server; run several files side by side.
       return await run(process.execPath, ['--test', '--test-concurrency=4', '--test-timeout=900000', ...integrationFiles],
-        { ...process.env, CAPSTAN_TEST_CLUSTER: descriptor, KUBECONFIG: cp.kubeconfigPath });
+        { ...sourceEnv, CAPSTAN_TEST_CLUSTER: descriptor, KUBECONFIG: cp.kubeconfigPath });
     } finally {
       await cp.stop();
       await rm(dir, { recursive: true, force: true });
