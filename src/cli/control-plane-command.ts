@@ -4,7 +4,8 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import { type ControlPlane, startControlPlane } from '../testing/index.ts';
+import type { ControlPlane } from '../testing/index.ts';
+import { CliFailure } from './failure.ts';
 import { isAlive, readRunState, removeRunState, runDir, writeRunState } from './run-state.ts';
 
 /** `capstan control-plane up|env|down|run`: a local control plane for development and `kubectl`. */
@@ -47,9 +48,6 @@ async function requireRunning() {
   return state;
 }
 
-/** A failure whose message is all the user needs; main prints it without a stack. */
-export class CliFailure extends Error {}
-
 async function up(timeoutMs: number): Promise<void> {
   const existing = await readRunState();
   if (existing && isAlive(existing.hostPid)) {
@@ -89,6 +87,7 @@ async function up(timeoutMs: number): Promise<void> {
 }
 
 async function serve(): Promise<void> {
+  const { startControlPlane } = await import('../testing/index.ts');
   const cp = await startControlPlane({ log: (line) => process.stdout.write(`[capstan] ${line}\n`) });
   const ports = [cp.apiServerUrl, cp.etcdUrl].map((u) => Number(new URL(u).port));
   await writeRunState({
@@ -122,6 +121,7 @@ async function down(): Promise<void> {
 }
 
 async function runForeground(): Promise<void> {
+  const { startControlPlane } = await import('../testing/index.ts');
   const cp: ControlPlane = await startControlPlane();
   process.stdout.write([
     '',

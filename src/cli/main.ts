@@ -1,24 +1,15 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
-import { ensureAssets } from '../testing/index.ts';
-import { CliFailure, controlPlaneCommand } from './control-plane-command.ts';
+import { enableCompileCache } from 'node:module';
+import { capstanProgram } from './commands.ts';
+import { CliFailure, describeError } from './failure.ts';
 
-const program = new Command('capstan')
-  .description('Kubernetes operators in TypeScript')
-  .showHelpAfterError();
-
-program.addCommand(controlPlaneCommand());
-
-program.command('assets')
-  .description('build (or find) etcd, kube-apiserver, kube-controller-manager and kubectl, and print their paths')
-  .action(async () => {
-    const assets = await ensureAssets();
-    process.stdout.write(`${JSON.stringify(assets, null, 2)}\n`);
-  });
+// The commands load their implementation (the client, the schema compiler) on demand; caching its
+// compiled code makes every later start faster.
+enableCompileCache();
 
 try {
-  await program.parseAsync(process.argv);
+  await capstanProgram().parseAsync(process.argv);
 } catch (err) {
-  process.stderr.write(`capstan: ${err instanceof CliFailure ? err.message : (err as Error).stack ?? String(err)}\n`);
+  process.stderr.write(`capstan: ${err instanceof CliFailure ? err.message : describeError(err)}\n`);
   process.exitCode = 1;
 }

@@ -1,0 +1,154 @@
+// `capstan generate` on fixture projects whose operator modules import the Capstan sources: the RBAC of
+// HelloWorld's declarations exactly as the CLI issue lists it, the CRD, the Deployment, determinism, and
+// the failures a user can cause in the operator module.
+import assert from 'node:assert/strict';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { parse } from 'yaml';
+import { fixtureDir, layerUrl } from '../../e2e/cli/run-cli.ts';
+import { crdYaml } from '../crd/index.ts';
+import { generatedHeader, projectFiles } from './generate.ts';
+import { defaultSettings, type Project } from './project.ts';
+import { generate } from './scaffold.ts';
+
+let dir: string;
+
+before(async () => {
+  dir = await fixtureDir('generate');
+});
+after(() => rm(dir, { recursive: true, force: true }));
+
+const helloWorldSchema = `
+export const HelloWorld = customResource({
+  group: 'apps.example.com', version: 'v1alpha1', kind: 'HelloWorld', shortNames: ['hw'],
+  spec: Type.Object({ name: Type.String({ minLength: 1, maxLength: 253 }) }),
+  status: Type.Object({ observedGeneration: Type.Optional(Type.Integer({ minimum: 0 })), conditions: Type.Optional(Conditions()) }),
+});`;
+
+/** The reference operator's declarations: for HelloWorld, owns ConfigMaps, writes status and events. */
+const helloWorldOperator = `import Type from 'typebox';
+import { ConfigMap } from '${layerUrl('core')}';
+import { controller, done } from '${layerUrl('controller')}';
+import { Conditions, customResource } from '${layerUrl('crd')}';
+${helloWorldSchema}
+export const helloWorld = controller(HelloWorld)
+  .owns(ConfigMap, { labelSelector: 'app.kubernetes.io/managed-by=hello-world-operator' })
+  .reconcile(async () => done());
+export const customResources = [HelloWorld];
+export const controllers = [helloWorld];
+`;
+
+/** A project folder with this operator module; `settings` overrides the package.json "capstan" field. */
+async function project(name: string, operator: string, settings: object = {}): Promise<string> {
+  const root = join(dir, name);
+  await mkdir(join(root, 'src'), { recursive: true });
+  await writeFile(join(root, 'package.json'), JSON.stringify({ name, type: 'module', capstan: { ...defaultSettings(name, 'example.com'), ...settings } }));
+  await writeFile(join(root, 'src', 'operator.ts'), operator);
+  return root;
+}
+
+async function yamlOf(root: string, path: string): Promise<Record<string, unknown>> {
+  return parse(await readFile(join(root, path), 'utf8')) as Record<string, unknown>;
+}
+
+test("HelloWorld's declarations give exactly the issue's rules, in a ClusterRole bound to the operator's ServiceAccount", async () => {
+  const root = await project('hello-world-operator', helloWorldOperator);
+  await generate(root, () => undefined);
+  const role = await yamlOf(root, 'config/rbac/role.yaml');
+  assert.equal(role['kind'], 'ClusterRole');
+  assert.deepEqual(role['rules'], [
+    { apiGroups: ['apps.example.com'], resources: ['helloworlds'], verbs: ['get', 'list', 'watch'] },
+    { apiGroups: ['apps.example.com'], resources: ['helloworlds/status'], verbs: ['get', 'update', 'patch'] },
+    { apiGroups: ['apps.example.com'], resources: ['helloworlds/finalizers'], verbs: ['update'] },
+    { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+    { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
+  ]);
+  const operatorAccount = [{ kind: 'ServiceAccount', name: 'hello-world-operator', namespace: 'hello-world-system' }];
+  const binding = await yamlOf(root, 'config/rbac/role_binding.yaml');
+  assert.equal(binding['kind'], 'ClusterRoleBinding');
+  assert.deepEqual(binding['roleRef'], { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'hello-world-operator' });
+  assert.deepEqual(binding['subjects'], operatorAccount);
+  const leaseRole = await yamlOf(root, 'config/rbac/leader_election_role.yaml');
+  assert.deepEqual([leaseRole['kind'], (leaseRole['metadata'] as { namespace: string }).namespace], ['Role', 'hello-world-system']);
+  assert.deepEqual(leaseRole['rules'], [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }]);
+  assert.deepEqual((await yamlOf(root, 'config/rbac/leader_election_role_binding.yaml'))['subjects'], operatorAccount);
+  assert.deepEqual((await yamlOf(root, 'config/rbac/service_account.yaml'))['metadata'], {
+    name: 'hello-world-operator', namespace: 'hello-world-system',
+    labels: { 'app.kubernetes.io/name': 'hello-world-operator', 'app.kubernetes.io/managed-by': 'capstan' },
+  });
+});
+
+test('the CRD, namespace, Deployment and kustomization follow from the declarations and the project settings', async () => {
+  const root = await project('hw-operator', helloWorldOperator);
+  await generate(root, () => undefined);
+  const crdFile = await readFile(join(root, 'config/crd/helloworlds.apps.example.com.yaml'), 'utf8');
+  const { HelloWorld } = await import(join(root, 'src', 'operator.ts')) as { HelloWorld: Parameters<typeof crdYaml>[0] };
+  assert.equal(crdFile, generatedHeader({ operator: 'src/operator.ts' }) + crdYaml(HelloWorld));
+
+  const namespace = await yamlOf(root, 'config/manager/namespace.yaml');
+  assert.equal((namespace['metadata'] as { labels: Record<string, string> }).labels['pod-security.kubernetes.io/enforce'], 'restricted');
+  const deployment = await yamlOf(root, 'config/manager/deployment.yaml') as { metadata: { name: string; namespace: string }; spec: { template: { spec: { serviceAccountName: string; containers: Array<{ image: string; args: string[] }> } } } };
+  assert.deepEqual([deployment.metadata.name, deployment.metadata.namespace], ['hw-operator', 'hw-system']);
+  const pod = deployment.spec.template.spec;
+  assert.equal(pod.serviceAccountName, 'hw-operator');
+  assert.equal(pod.containers[0]!.image, 'hw-operator:0.1.0');
+  assert.ok(pod.containers[0]!.args.includes('--leader-elect'));
+
+  assert.deepEqual((await yamlOf(root, 'config/kustomization.yaml'))['resources'], [
+    'manager/namespace.yaml', 'crd/helloworlds.apps.example.com.yaml',
+    'rbac/service_account.yaml', 'rbac/role.yaml', 'rbac/role_binding.yaml', 'rbac/leader_election_role.yaml', 'rbac/leader_election_role_binding.yaml',
+    'manager/deployment.yaml',
+  ]);
+});
+
+test('generating twice in a row changes nothing, not even a modification time', async () => {
+  const root = await project('twice-operator', helloWorldOperator);
+  let first = '';
+  await generate(root, (text) => (first += text));
+  const paths = [...first.matchAll(/^wrote (.+)$/gm)].map((m) => m[1]!);
+  assert.equal(paths.length, 9);
+  const before = await Promise.all(paths.map(async (p) => [await readFile(join(root, p), 'utf8'), (await stat(join(root, p))).mtimeMs] as const));
+  let output = '';
+  await generate(root, (text) => (output += text));
+  assert.equal(output, '1 custom resource(s), 1 controller(s); 0 file(s) written, 9 unchanged, 0 removed\n');
+  const afterwards = await Promise.all(paths.map(async (p) => [await readFile(join(root, p), 'utf8'), (await stat(join(root, p))).mtimeMs] as const));
+  assert.deepEqual(afterwards, before);
+});
+
+test("a kind no longer declared loses its generated CRD file; the user's own files in config/crd stay", async () => {
+  const root = await project('empty-operator', 'export const customResources = [];\nexport const controllers = [];\n');
+  await mkdir(join(root, 'config', 'crd'), { recursive: true });
+  await writeFile(join(root, 'config/crd/gone.example.com.yaml'), `${generatedHeader({ operator: 'src/operator.ts' })}kind: CustomResourceDefinition\n`);
+  await writeFile(join(root, 'config/crd/mine.yaml'), 'kind: CustomResourceDefinition\n');
+  let output = '';
+  await generate(root, (text) => (output += text));
+  assert.match(output, /^removed config\/crd\/gone\.example\.com\.yaml$/m);
+  await assert.rejects(stat(join(root, 'config/crd/gone.example.com.yaml')), { code: 'ENOENT' });
+  assert.equal(await readFile(join(root, 'config/crd/mine.yaml'), 'utf8'), 'kind: CustomResourceDefinition\n');
+});
+
+test('namespace-scoped mode: a Role and RoleBinding in the watched namespace, and the flag on the Deployment', () => {
+  const settings: Project = { root: dir, name: 'scoped', ...defaultSettings('scoped', 'example.com'), watchNamespace: 'team-a' };
+  const files = projectFiles(settings, { customResources: [], controllers: [] });
+  const role = parse(files.get('config/rbac/role.yaml')!) as { kind: string; metadata: { namespace: string } };
+  assert.deepEqual([role.kind, role.metadata.namespace], ['Role', 'team-a']);
+  assert.equal((parse(files.get('config/rbac/role_binding.yaml')!) as { kind: string }).kind, 'RoleBinding');
+  assert.match(files.get('config/manager/deployment.yaml')!, /- --namespace=team-a$/m);
+});
+
+test('an operator module that lacks the exports, fails to import, or is missing: the message says what to fix', async () => {
+  const noExports = await project('no-exports', `export const something = 1;\n`);
+  await assert.rejects(generate(noExports, () => undefined), /src\/operator\.ts must export `customResources`, an array of customResource\(\.\.\.\) declarations/);
+  const noControllers = await project('no-controllers', 'export const customResources = [];\n');
+  await assert.rejects(generate(noControllers, () => undefined), /src\/operator\.ts must export `controllers`, an array of controller\(\.\.\.\)\.reconcile\(\.\.\.\) definitions/);
+  const badSchema = await project('bad-schema', `import Type from 'typebox';
+import { customResource } from '${layerUrl('crd')}';
+export const Bad = customResource({ group: 'example.com', version: 'v1', kind: 'Bad', spec: Type.Object({ anything: Type.Unknown() }) });
+export const customResources = [Bad];
+export const controllers = [];
+`);
+  await assert.rejects(generate(badSchema, () => undefined), /importing src\/operator\.ts failed: spec\.anything: /);
+  const missing = await project('missing-module', '', { operator: 'src/nowhere.ts' });
+  await assert.rejects(generate(missing, () => undefined), /src\/nowhere\.ts does not exist: it is the module `capstan generate` reads/);
+});

@@ -1,0 +1,162 @@
+// `capstan run [--watch]`: the project's operator as a local process against the current kubeconfig
+// context, its JSON log lines made readable. With --watch, a change under src/ stops it gracefully,
+// regenerates config/ (in a fresh process: an ES module graph cannot be re-imported in place), reinstalls
+// the CRDs if they changed, and starts it again.
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type FSWatcher, watch } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { prettyFactory } from 'pino-pretty';
+import { CliFailure } from './failure.ts';
+import { connectTarget, describeTarget, type KubeTarget } from './kube-target.ts';
+import { findProject, type Project } from './project.ts';
+
+/** The flags of `capstan run`. */
+export interface RunOptions {
+  watch?: boolean;
+  kubeconfig?: string;
+  namespace?: string;
+  json?: boolean;
+}
+
+const cliEntry = fileURLToPath(new URL(`./main${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
+
+export async function run(dir: string, opts: RunOptions, operatorArgs: string[]): Promise<void> {
+  const project = await findProject(dir);
+  const target = await connectTarget(opts.kubeconfig);
+  const say = (line: string) => process.stderr.write(`capstan: ${line}\n`);
+  say(`running ${project.name} (${project.main}) against ${describeTarget(target)}`);
+  const args = [...(opts.namespace ? [`--namespace=${opts.namespace}`] : []), ...operatorArgs];
+  const start = () => startOperator(project, target, args, opts.json === true);
+  const stopped = untilSignal();
+  try {
+    if (!opts.watch) {
+      const operator = start();
+      const outcome = await Promise.race([operator.exited.then((code) => ({ code })), stopped.then(() => undefined)]);
+      if (outcome !== undefined) {
+        if (outcome.code !== 0) throw new CliFailure(`the operator exited with ${outcome.code}`);
+        return;
+      }
+      say('stopping the operator');
+      const code = await operator.stop();
+      if (code !== 0) throw new CliFailure(`the operator exited with ${code} on SIGTERM`);
+      return;
+    }
+    await watchAndRun(project, target, start, stopped, say);
+  } finally {
+    await target.client.close();
+  }
+}
+
+async function watchAndRun(project: Project, target: KubeTarget, start: () => OperatorProcess, stopped: Promise<unknown>, say: (line: string) => void): Promise<void> {
+  const { installCrds, readCrds } = await import('./crd-install.ts');
+  /** The text of the generated CRDs, to tell whether a change needs them reinstalled. */
+  const crdText = async () => JSON.stringify(await readCrds(project.root).catch(() => []));
+  let installed = await crdText();
+  let operator: OperatorProcess | undefined = start();
+  let changed = new Set<string>();
+  let timer: NodeJS.Timeout | undefined;
+  let cycle = Promise.resolve();
+
+  const restart = async (files: string[]) => {
+    say(`${files.join(', ')} changed: restarting the operator`);
+    const code = await operator?.stop();
+    if (code !== undefined && code !== 0) say(`the operator exited with ${code} on SIGTERM`);
+    operator = undefined;
+    const generated = await promisify(execFile)(process.execPath, [cliEntry, 'generate'], { cwd: project.root }).then(
+      () => true,
+      (err: { stderr?: string; message: string }) => {
+        say(`capstan generate failed; waiting for the next change:\n${(err.stderr ?? err.message).trim()}`);
+        return false;
+      });
+    if (!generated) return;
+    const crds = await crdText();
+    if (crds !== installed) {
+      say('the CRDs changed: reinstalling them');
+      try {
+        await installCrds(target.client, await readCrds(project.root), { timeoutMs: 60_000, log: say });
+        installed = crds;
+      } catch (err) {
+        say(`reinstalling the CRDs failed; waiting for the next change: ${(err as Error).message}`);
+        return;
+      }
+    }
+    operator = start();
+    watchExit(operator);
+  };
+  const watchExit = (current: OperatorProcess) => {
+    void current.exited.then((code) => {
+      if (operator === current && !current.stopping) say(`the operator exited with ${code}; waiting for a change under src/ to start it again`);
+    });
+  };
+  watchExit(operator);
+
+  const watcher: FSWatcher = watch(join(project.root, 'src'), { recursive: true }, (_event, file) => {
+    if (file) changed.add(join('src', file.toString()));
+    clearTimeout(timer);
+    // Editors write a file in several steps; one restart per burst of changes.
+    timer = setTimeout(() => {
+      const files = [...changed].sort();
+      changed = new Set();
+      cycle = cycle.then(() => restart(files)).catch((err: unknown) => say(`restart failed: ${(err as Error).message}`));
+    }, 200);
+  });
+  say('watching src/ for changes');
+  try {
+    await stopped;
+  } finally {
+    watcher.close();
+    clearTimeout(timer);
+    await cycle;
+    say('stopping the operator');
+    await operator?.stop();
+  }
+}
+
+interface OperatorProcess {
+  /** Its exit code, or the signal that ended it. */
+  readonly exited: Promise<number | string>;
+  readonly stopping: boolean;
+  /** One SIGTERM, then SIGKILL if it has not exited after 30 s; resolves like {@link exited}. */
+  stop(): Promise<number | string>;
+}
+
+function startOperator(project: Project, target: KubeTarget, args: string[], json: boolean): OperatorProcess {
+  // Its own process group: a Ctrl-C reaches only us, and we send the operator exactly one SIGTERM (a
+  // second signal would make the manager skip its graceful shutdown).
+  const child: ChildProcess = spawn(process.execPath, [project.main, ...args], {
+    cwd: project.root, detached: true, stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, KUBECONFIG: target.kubeconfigPath },
+  });
+  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
+  const lines = createInterface({ input: child.stdout! });
+  const pretty = json ? (line: string) => `${line}\n` : prettyFactory({ colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
+  lines.on('line', (line) => process.stdout.write(pretty(line)));
+  let stopping = false;
+  return {
+    exited,
+    get stopping() {
+      return stopping;
+    },
+    async stop() {
+      stopping = true;
+      if (child.exitCode !== null || child.signalCode !== null) return exited;
+      child.kill('SIGTERM');
+      const kill = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      try {
+        return await exited;
+      } finally {
+        clearTimeout(kill);
+      }
+    },
+  };
+}
+
+/** Resolves on the first SIGINT, SIGTERM or SIGHUP. */
+function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => resolve(signal));
+  });
+}
