@@ -96,6 +96,8 @@ test('metadata-only reads return PartialObjectMetadata, with no data', async () 
   const list = await metadata.list({ namespace: ns, labelSelector: 'm=1' });
   assert.equal(list.kind, 'PartialObjectMetadataList');
   assert.deepEqual(list.items.map((i) => [i.kind, i.metadata.name, 'data' in i]), [['PartialObjectMetadata', 'meta', false]]);
+  // The server sends `items: null` for an empty PartialObjectMetadataList; the client hands out [].
+  assert.deepEqual((await metadata.list({ namespace: ns, labelSelector: 'm=none' })).items, []);
 });
 
 interface Gadget extends KubeObject { spec?: { size?: number }; status?: { phase?: string } }

@@ -114,13 +114,15 @@ export class ResourceClient<T extends KubeObject> {
 
   /** Read one page of the collection. */
   async list(options: ListOptions = {}): Promise<ObjectList<T>> {
-    return this.call({
+    const page = await this.call<ObjectList<T>>({
       ...options, method: 'GET', path: this.collectionPath(options.namespace), accept: this.accept(true),
       query: {
         ...scopeQuery(options), limit: options.limit, continue: options.continueToken,
         resourceVersion: options.resourceVersion, resourceVersionMatch: options.resourceVersionMatch,
       },
     });
+    // An empty PartialObjectMetadataList comes with `items: null`.
+    return { ...page, items: page.items ?? [] };
   }
 
   /** Read the whole collection, `pageSize` objects per request, as one consistent snapshot. */

@@ -48,5 +48,9 @@ function parseEvent<T>(line: string, what: string): RawWatchEvent<T> {
   if (typeof event.type !== 'string' || !eventTypes.has(event.type) || typeof event.object !== 'object' || event.object === null) {
     throw new ClientError('INVALID_RESPONSE', `${what}: not a watch event: ${line.slice(0, 200)}`);
   }
+  const metadata = (event.object as { metadata?: unknown }).metadata;
+  if (event.type !== 'ERROR' && (typeof metadata !== 'object' || metadata === null)) {
+    throw new ClientError('INVALID_RESPONSE', `${what}: a ${event.type} event without object metadata: ${line.slice(0, 200)}`);
+  }
   return event as RawWatchEvent<T>;
 }

@@ -1,5 +1,5 @@
 import type { CollectionScope, RawWatchEvent } from '../client/index.ts';
-import { type Clock, type KubeObject, systemClock, type Timer } from '../core/index.ts';
+import { type Clock, type KubeObject, type ObjectList, systemClock, type Timer } from '../core/index.ts';
 import { type BackoffOptions, ReconnectBackoff } from './backoff.ts';
 import { inactivityTimeout } from './errors.ts';
 import type { ListWatchSource, WatchEvent } from './watch-event.ts';
@@ -124,15 +124,16 @@ class WatchLoop<T extends KubeObject> {
     this.note({ type: 'listRequested', continueToken });
     this.lastRequestWasWatch = false;
     const { namespace, labelSelector, fieldSelector } = this.options;
+    let page: ObjectList<T>;
     try {
-      const page = await this.source.list({
+      page = await this.source.list({
         namespace, labelSelector, fieldSelector, limit: this.options.pageSize ?? 500, continueToken,
         signal: this.signal, timeoutMs: this.options.requestTimeoutMs,
       });
-      return this.advance({ type: 'Listed', page });
     } catch (error) {
       return this.stopped ? undefined : this.advance({ type: 'ListFailed', error });
     }
+    return this.advance({ type: 'Listed', page });
   }
 
   /** Open a watch from `resourceVersion` and read it until the state machine asks for something else. */
