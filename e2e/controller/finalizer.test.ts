@@ -11,7 +11,7 @@ import { ApiError } from '../../src/client/index.ts';
 import type { KubeObject } from '../../src/core/index.ts';
 import { rulesFor } from '../../src/manifests/index.ts';
 import type { Cluster } from '../../src/testing/index.ts';
-import { fileFinalizer, widgetController, widgetCrd, widgetKind, type WidgetKind } from '../fixtures/widget-operator.ts';
+import { fileFinalizer, installWidgets, widgetController, type WidgetKind } from '../fixtures/widget-operator.ts';
 import { eventually, sharedCluster, uniqueName } from '../support/cluster.ts';
 import { metricValue } from '../support/operator.ts';
 import { type OperatorProcess, startOperatorProcess } from '../support/operator-process.ts';
@@ -27,11 +27,8 @@ const fileOf = (name: string) => join(dir, `${ns}_${name}`);
 
 before(async () => {
   cluster = await sharedCluster();
-  Widget = widgetKind(`${ns}.capstan.test`);
   dir = await mkdtemp(join(tmpdir(), 'capstan-finalizer-'));
-  await cluster.admin.request({ method: 'POST', path: '/api/v1/namespaces', body: { metadata: { name: ns } } });
-  await cluster.admin.request({ method: 'POST', path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', body: widgetCrd(Widget) });
-  await cluster.waitForKind(Widget.group, 'v1', 'Widget', { probeFields: { spec: { message: 'probe' } } });
+  Widget = await installWidgets(cluster, ns);
   const sa = await cluster.serviceAccountKubeconfig({
     namespace: ns, name: 'widget-operator', clusterRules: rulesFor([widgetController(Widget, { finalizerDir: dir }).declaration]),
   });

@@ -7,7 +7,7 @@ import { ApiError } from '../../src/client/index.ts';
 import type { KubeObject } from '../../src/core/index.ts';
 import { leaseRules, rulesFor } from '../../src/manifests/index.ts';
 import type { AuditEvent, Cluster } from '../../src/testing/index.ts';
-import { widgetController, widgetCrd, widgetKind, type WidgetKind } from '../fixtures/widget-operator.ts';
+import { installWidgets, widgetController, type WidgetKind } from '../fixtures/widget-operator.ts';
 import { eventually, sharedCluster, uniqueName } from '../support/cluster.ts';
 import { metricValue } from '../support/operator.ts';
 import { type OperatorProcess, startOperatorProcess } from '../support/operator-process.ts';
@@ -22,10 +22,7 @@ const running: OperatorProcess[] = [];
 
 before(async () => {
   cluster = await sharedCluster();
-  Widget = widgetKind(`${ns}.capstan.test`);
-  await cluster.admin.request({ method: 'POST', path: '/api/v1/namespaces', body: { metadata: { name: ns } } });
-  await cluster.admin.request({ method: 'POST', path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', body: widgetCrd(Widget) });
-  await cluster.waitForKind(Widget.group, 'v1', 'Widget', { probeFields: { spec: { message: 'probe' } } });
+  Widget = await installWidgets(cluster, ns);
   for (const name of ['replica-a', 'replica-b']) {
     const sa = await cluster.serviceAccountKubeconfig({
       namespace: ns, name, rules: leaseRules, clusterRules: rulesFor([widgetController(Widget).declaration]),

@@ -6,7 +6,7 @@ import { ApiError } from '../../src/client/index.ts';
 import { ensureChild } from '../../src/controller/index.ts';
 import { ConfigMap, type KubeObject } from '../../src/core/index.ts';
 import type { Cluster } from '../../src/testing/index.ts';
-import { type WidgetKind, managedBy, widgetController, widgetCrd, widgetKind } from '../fixtures/widget-operator.ts';
+import { installWidgets, managedBy, widgetController, type WidgetKind } from '../fixtures/widget-operator.ts';
 import { eventually, sharedCluster, uniqueName } from '../support/cluster.ts';
 import { metricValue, type RunningOperator, startOperator } from '../support/operator.ts';
 
@@ -26,10 +26,7 @@ const cms = `/api/v1/namespaces/${ns}/configmaps`;
 
 before(async () => {
   cluster = await sharedCluster();
-  Widget = widgetKind(`${ns}.capstan.test`);
-  await cluster.admin.request({ method: 'POST', path: '/api/v1/namespaces', body: { metadata: { name: ns } } });
-  await cluster.admin.request({ method: 'POST', path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', body: widgetCrd(Widget) });
-  await cluster.waitForKind(Widget.group, 'v1', 'Widget', { probeFields: { spec: { message: 'probe' } } });
+  Widget = await installWidgets(cluster, ns);
   operator = await startOperator(cluster, widgetController(Widget), { namespace: ns, name: 'widget-operator' });
 });
 after(async () => {

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import type { KubeObject } from '../../src/core/index.ts';
 import type { AuditEvent, Cluster } from '../../src/testing/index.ts';
-import { widgetController, widgetCrd, widgetKind, type WidgetKind } from '../fixtures/widget-operator.ts';
+import { installWidgets, widgetController, type WidgetKind } from '../fixtures/widget-operator.ts';
 import { eventually, sharedCluster, uniqueName } from '../support/cluster.ts';
 import { metricValue, type RunningOperator, startOperator } from '../support/operator.ts';
 
@@ -17,10 +17,7 @@ const ns = uniqueName('restart');
 
 before(async () => {
   cluster = await sharedCluster();
-  Widget = widgetKind(`${ns}.capstan.test`);
-  await cluster.admin.request({ method: 'POST', path: '/api/v1/namespaces', body: { metadata: { name: ns } } });
-  await cluster.admin.request({ method: 'POST', path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', body: widgetCrd(Widget) });
-  await cluster.waitForKind(Widget.group, 'v1', 'Widget', { probeFields: { spec: { message: 'probe' } } });
+  Widget = await installWidgets(cluster, ns);
 });
 after(async () => {
   await operator?.stop();
