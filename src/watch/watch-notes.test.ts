@@ -42,6 +42,8 @@ test('WatchStats counts what happened and prints a timeline', () => {
   assert.deepEqual(stats.counts, { events: 1, bookmarks: 1, relists: 1, gone: 1, reconnects: 1, inactivityTimeouts: 1, errors: 1, requests: 3 });
   assert.equal(stats.synced, true);
   assert.equal(stats.lastActivityAt, 5);
+  assert.equal(stats.secondsSinceActivity(2_005), 2);
+  assert.equal(new WatchStats().secondsSinceActivity(), undefined);
   assert.equal((stats.lastError as Error).message, 'silent');
   assert.deepEqual(stats.notesOf('backoff').map((n) => n.delayMs), [800]);
   const lines = stats.formatTimeline().split('\n');

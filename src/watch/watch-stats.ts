@@ -69,6 +69,14 @@ export class WatchStats {
     }
   };
 
+  /**
+   * Seconds since the last event or bookmark (or the completed list), on the watcher's clock
+   * (`performance.now()` unless a clock was injected); undefined before the first list completes.
+   */
+  secondsSinceActivity(nowMs: number = performance.now()): number | undefined {
+    return this.lastActivityAt === undefined ? undefined : (nowMs - this.lastActivityAt) / 1000;
+  }
+
   /** The retained notes, oldest first. */
   get timeline(): readonly WatchNote[] {
     return this.notes;
