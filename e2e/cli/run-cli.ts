@@ -48,3 +48,52 @@ export async function fixtureDir(prefix: string): Promise<string> {
 export function layerUrl(layer: string): string {
   return new URL(`../../src/${layer}/index.ts`, import.meta.url).href;
 }
+
+/** A long-running `capstan` (or any) process whose output a test waits on. */
+export interface RunningProcess {
+  readonly pid: number;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the first match of `pattern` in the output (`from` = where to start looking), or fails after `timeoutMs`. */
+  waitFor(stream: 'stdout' | 'stderr', pattern: RegExp, timeoutMs?: number, from?: number): Promise<RegExpExecArray>;
+  /** Send a signal and wait for the exit code. */
+  stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<number | null>;
+}
+
+/** Start `command args` and collect its output. */
+export function startProcess(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): RunningProcess {
+  const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const output = { stdout: '', stderr: '' };
+  child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    pid: child.pid!,
+    stdout: () => output.stdout,
+    stderr: () => output.stderr,
+    async waitFor(stream, pattern, timeoutMs = 60_000, from = 0) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const match = new RegExp(pattern.source, pattern.flags.replace('g', '')).exec(output[stream].slice(from));
+        if (match) return match;
+        if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode} before printing ${pattern}\nstdout:\n${output.stdout}\nstderr:\n${output.stderr}`);
+        if (Date.now() > deadline) throw new Error(`no ${pattern} on ${stream} within ${timeoutMs} ms\nstdout:\n${output.stdout}\nstderr:\n${output.stderr}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    },
+    async stop(signal = 'SIGTERM', timeoutMs = 30_000) {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      try {
+        return await exited;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
+/** Start `capstan <args>` from the sources. */
+export function startCli(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): RunningProcess {
+  return startProcess(process.execPath, [cliMain, ...args], options);
+}

@@ -1,0 +1,155 @@
+// `capstan install`, `uninstall`, `run` and `run --watch` on the shared cluster, in a fixture project whose
+// kind has a group of its own (CRDs are cluster-wide) and whose "operator" is a small script that logs
+// pino JSON lines, so that what is tested is the CLI: the context it names, the logs it makes readable,
+// the restart on a source change, and the CRDs reinstalled when the schema changes.
+import assert from 'node:assert/strict';
+import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { ApiError } from '../../src/client/index.ts';
+import type { Cluster } from '../../src/testing/index.ts';
+import { eventually, sharedCluster } from '../support/cluster.ts';
+import { fixtureDir, layerUrl, runCli, type RunningProcess, startCli } from './run-cli.ts';
+
+let cluster: Cluster;
+let root: string;
+let env: NodeJS.ProcessEnv;
+const group = `cli${Date.now().toString(36)}.test.io`;
+const crdName = `sprockets.${group}`;
+
+const operatorModule = (maxLength: number) => `import Type from 'typebox';
+import { customResource } from '${layerUrl('crd')}';
+export const Sprocket = customResource({
+  group: '${group}', version: 'v1', kind: 'Sprocket',
+  spec: Type.Object({ label: Type.Optional(Type.String({ maxLength: ${maxLength} })) }),
+});
+export const customResources = [Sprocket];
+export const controllers = [];
+`;
+
+// Logs as pino does, reports its KUBECONFIG, and stops on SIGTERM like the manager.
+const fakeOperator = `const log = (msg, fields = {}) => process.stdout.write(JSON.stringify({ level: 30, time: Date.now(), msg, ...fields }) + '\\n');
+log('fake operator started', { process: process.pid, kubeconfig: process.env.KUBECONFIG, args: process.argv.slice(2).join(' ') });
+const keepAlive = setInterval(() => undefined, 1 << 30);
+process.once('SIGTERM', () => { log('fake operator stopping', { process: process.pid }); clearInterval(keepAlive); });
+`;
+
+before(async () => {
+  cluster = await sharedCluster();
+  root = join(await fixtureDir('install-run'), 'sprocket-operator');
+  await mkdir(join(root, 'src'), { recursive: true });
+  await writeFile(join(root, 'package.json'), JSON.stringify({
+    name: 'sprocket-operator', type: 'module', capstan: { domain: 'test.io', namespace: 'sprocket-system', image: 'sprocket-operator:0.1.0' },
+  }));
+  await writeFile(join(root, 'src', 'operator.ts'), operatorModule(10));
+  await writeFile(join(root, 'src', 'main.ts'), fakeOperator);
+  env = { ...process.env, KUBECONFIG: cluster.kubeconfigPath };
+  const generated = await runCli(['generate'], { cwd: root, env });
+  assert.equal(generated.code, 0, generated.stderr);
+});
+after(async () => {
+  await cluster.admin.request({ method: 'DELETE', path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crdName}` }).catch(() => undefined);
+  await rm(join(root, '..'), { recursive: true, force: true });
+});
+
+async function served(): Promise<boolean> {
+  const list = await cluster.admin.request<{ resources: Array<{ name: string }> }>({ path: `/apis/${group}/v1` }).catch((err: unknown) => {
+    if (err instanceof ApiError && err.code === 404) return { resources: [] };
+    throw err;
+  });
+  return list.resources.some((r) => r.name === 'sprockets');
+}
+
+async function crdMaxLength(): Promise<number | undefined> {
+  const crd = await cluster.admin.request<{ spec: { versions: Array<{ schema: { openAPIV3Schema: { properties: { spec: { properties: { label: { maxLength?: number } } } } } } }> } }>({
+    path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crdName}`,
+  });
+  return crd.spec.versions[0]!.schema.openAPIV3Schema.properties.spec.properties.label.maxLength;
+}
+
+test('install returns once the kind is served, again changes nothing, and uninstall returns once it is gone', { timeout: 120_000 }, async () => {
+  const installed = await runCli(['install'], { cwd: root, env });
+  assert.equal(installed.code, 0, installed.stderr);
+  assert.match(installed.stdout, new RegExp(`^installing 1 CRD\\(s\\) on context "[^"]+" \\(${cluster.apiServerUrl.replace(/[.]/g, '\\.')}, kubeconfig `, 'm'));
+  assert.match(installed.stdout, new RegExp(`^installed ${crdName}: served as ${group}/v1 Sprocket$`, 'm'));
+  assert.equal(await served(), true, 'discovery lists the kind as soon as install returns');
+  const again = await runCli(['install'], { cwd: root, env });
+  assert.equal(again.code, 0, again.stderr);
+
+  const uninstalled = await runCli(['uninstall'], { cwd: root, env });
+  assert.equal(uninstalled.code, 0, uninstalled.stderr);
+  assert.match(uninstalled.stdout, new RegExp(`^uninstalled ${crdName}$`, 'm'));
+  await assert.rejects(cluster.admin.request({ path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crdName}` }), { code: 404 });
+  const notThere = await runCli(['uninstall'], { cwd: root, env });
+  assert.equal(notThere.code, 0);
+  assert.match(notThere.stdout, new RegExp(`^${crdName} is not installed$`, 'm'));
+});
+
+test('run names the context, hands the operator its kubeconfig, prints readable logs, and stops it with one SIGTERM', { timeout: 120_000 }, async () => {
+  const run = startCli(['run', '--', '--verbose'], { cwd: root, env });
+  try {
+    const context = await run.waitFor('stderr', /^capstan: running sprocket-operator \(src\/main\.ts\) against context "([^"]+)" \((\S+), kubeconfig (\S+)\)$/m);
+    assert.equal(context[2], cluster.apiServerUrl);
+    assert.equal(context[3], cluster.kubeconfigPath);
+    // pino-pretty's layout, not the JSON line: "[12:34:56.789] INFO: fake operator started" and the fields below it.
+    await run.waitFor('stdout', /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: fake operator started$/m);
+    const [pid] = await operatorsStarted(run, 1);
+    assert.match(run.stdout(), new RegExp(`^\\s+kubeconfig: "${cluster.kubeconfigPath}"$`, 'm'));
+    assert.match(run.stdout(), /^\s+args: "--verbose"$/m);
+    assert.doesNotMatch(run.stdout(), /"level":30/);
+
+    assert.equal(await run.stop('SIGTERM'), 0, run.stderr());
+    assert.match(run.stdout(), /INFO: fake operator stopping/);
+    assert.equal(isAlive(pid!), false, 'the operator is gone when run returns');
+  } finally {
+    await run.stop('SIGKILL');
+  }
+});
+
+test('run --watch restarts the operator when a source changes, and reinstalls the CRDs when they change', { timeout: 180_000 }, async () => {
+  const installed = await runCli(['install'], { cwd: root, env });
+  assert.equal(installed.code, 0, installed.stderr);
+  assert.equal(await crdMaxLength(), 10);
+  const run = startCli(['run', '--watch'], { cwd: root, env });
+  try {
+    await run.waitFor('stderr', /^capstan: watching src\/ for changes$/m);
+    const [first] = await operatorsStarted(run, 1);
+
+    await appendFile(join(root, 'src', 'main.ts'), '// a change\n');
+    await run.waitFor('stderr', /^capstan: src\/main\.ts changed: restarting the operator$/m);
+    const [, second] = await operatorsStarted(run, 2);
+    assert.notEqual(second, first);
+    assert.equal(isAlive(first!), false, 'the first operator was stopped before the second started');
+    assert.match(run.stdout(), /INFO: fake operator stopping/);
+    assert.doesNotMatch(run.stderr(), /CRDs changed/, 'a change that leaves the CRDs alone does not reinstall them');
+
+    const source = await readFile(join(root, 'src', 'operator.ts'), 'utf8');
+    await writeFile(join(root, 'src', 'operator.ts'), source.replace('maxLength: 10', 'maxLength: 20'));
+    await run.waitFor('stderr', /^capstan: src\/operator\.ts changed: restarting the operator\ncapstan: the CRDs changed: reinstalling them\ncapstan: installed /m);
+    assert.equal(await crdMaxLength(), 20);
+    assert.match(await readFile(join(root, 'config', 'crd', `${crdName}.yaml`), 'utf8'), /maxLength: 20/);
+    const [, , third] = await operatorsStarted(run, 3);
+
+    assert.equal(await run.stop('SIGTERM'), 0, run.stderr());
+    assert.equal(isAlive(third!), false);
+  } finally {
+    await run.stop('SIGKILL');
+  }
+});
+
+/** The pids of the operators the run started so far, once there are `count` of them. */
+async function operatorsStarted(run: RunningProcess, count: number): Promise<number[]> {
+  return eventually(`${count} operator start(s) in the output`, 60_000, async () => {
+    const pids = [...run.stdout().matchAll(/INFO: fake operator started\n\s+process: (\d+)\n/g)].map((m) => Number(m[1]));
+    return pids.length >= count ? pids : undefined;
+  });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
