@@ -15,10 +15,13 @@ import { eventually, sharedCluster, uniqueName } from '../support/cluster.ts';
 
 // Registered before sharedCluster() registers its own after(), so it runs while the admin client is open.
 after(async () => {
-  await cluster.admin.resource(Namespace).delete(ns);
+  await admin.resource(Namespace).delete(ns);
+  await admin.close();
   await rm(dir, { recursive: true, force: true });
 });
 const cluster: Cluster = await sharedCluster();
+// Our own admin client: the shared cluster's admin is closed by a hook of its own, maybe before ours.
+const admin = await KubeClient.fromKubeconfig({ kubeconfigPath: cluster.kubeconfigPath, metrics: prometheusRequestMetrics(new Registry()) });
 const ns = uniqueName('creds');
 const sa = 'bound';
 let dir: string;
@@ -41,11 +44,11 @@ before(async () => {
 
 /** A token for the ServiceAccount, valid only while the Secret `secretName` exists. */
 async function boundToken(secretName: string): Promise<string> {
-  const secret = await cluster.admin.resource(Secret).create({
+  const secret = await admin.resource(Secret).create({
     metadata: { name: secretName, namespace: ns, annotations: { 'kubernetes.io/service-account.name': sa } },
     type: 'kubernetes.io/service-account-token',
   });
-  const request = await cluster.admin.request<{ status: { token: string } }>({
+  const request = await admin.request<{ status: { token: string } }>({
     method: 'POST', path: `/api/v1/namespaces/${ns}/serviceaccounts/${sa}/token`,
     body: {
       apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest',
@@ -90,7 +93,7 @@ test('token file: a Secret-bound token is rejected once the Secret is deleted (t
   const client = await KubeClient.fromKubeconfig({ kubeconfigPath: await kubeconfig('file', { tokenFile: tokenPath }), metrics: prometheusRequestMetrics(new Registry()) });
   try {
     assert.deepEqual((await client.resource(ConfigMap).list({ namespace: ns })).items, []);
-    await cluster.admin.resource(Secret).delete('token-a', { namespace: ns });
+    await admin.resource(Secret).delete('token-a', { namespace: ns });
     await expectUnauthorized(client, new RegExp(`rejected the token in file ${tokenPath}: write a valid token to ${tokenPath}`));
     await writeFile(tokenPath, await boundToken('token-b'));
     // The same client, no restart: the file is re-read after the 401.
@@ -117,7 +120,7 @@ test('exec plugin: re-run after a 401, so a plugin that now prints a fresh token
     await client.resource(ConfigMap).list({ namespace: ns });
     await client.resource(ConfigMap).list({ namespace: ns });
     assert.equal(await runs(), 1, 'a credential without expiry is reused');
-    await cluster.admin.resource(Secret).delete('exec-a', { namespace: ns });
+    await admin.resource(Secret).delete('exec-a', { namespace: ns });
     await expectUnauthorized(client, /rejected the credential of exec plugin/);
     const runsAfter401 = await runs();
     assert.ok(runsAfter401 >= 2, 'the plugin ran again after the 401');

@@ -21,9 +21,12 @@ after(async () => {
   for (const r of running) await r.stop();
   await client?.close();
   await proxy?.close();
-  await cluster.admin.resource(Namespace).delete(ns).catch(() => undefined);
+  await admin.resource(Namespace).delete(ns);
+  await admin.close();
 });
 const cluster: Cluster = await sharedCluster();
+// Our own admin client: the shared cluster's admin is closed by a hook of its own, maybe before ours.
+const admin = await KubeClient.fromKubeconfig({ kubeconfigPath: cluster.kubeconfigPath, metrics: prometheusRequestMetrics(new Registry()) });
 
 // The configuration under test, and every bound below derived from it.
 const inactivityTimeoutMs = 4_000;
@@ -36,13 +39,13 @@ test('a black-holed watch is noticed within its inactivity timeout, reconnects w
   client = await KubeClient.fromKubeconfig({
     kubeconfigPath: cluster.kubeconfigPath, server: proxy.url, timeoutMs: requestTimeoutMs, metrics: prometheusRequestMetrics(new Registry()),
   });
-  const admin = cluster.admin.resource(ConfigMap);
-  await cluster.admin.resource(Namespace).create({ metadata: { name: ns } });
-  await inBatches(20, 8, (i) => admin.create({ metadata: { name: `cm-${i}`, namespace: ns }, data: { v: '0' } }));
+  const configMaps = admin.resource(ConfigMap);
+  await admin.resource(Namespace).create({ metadata: { name: ns } });
+  await inBatches(20, 8, (i) => configMaps.create({ metadata: { name: `cm-${i}`, namespace: ns }, data: { v: '0' } }));
   const cache = runInformer(running, new Informer(client.resource(ConfigMap), { namespace: ns, inactivityTimeoutMs, requestTimeoutMs, backoff }));
   await cache.informer.waitForSync({ timeoutMs: 30_000 });
-  const list = () => admin.listAll({ namespace: ns });
-  await admin.mergePatch('cm-0', { data: { v: 'healthy' } }, { namespace: ns });
+  const list = () => configMaps.listAll({ namespace: ns });
+  await configMaps.mergePatch('cm-0', { data: { v: 'healthy' } }, { namespace: ns });
   await settlesTo(cache, list, 'before the black hole');
 
   const stats = cache.informer.stats;
@@ -52,9 +55,9 @@ test('a black-holed watch is noticed within its inactivity timeout, reconnects w
   const detectBoundMs = inactivityTimeoutMs + timerMarginMs;
   // Changes the watch cannot see while the path is dead.
   await Promise.all([
-    inBatches(5, 5, (i) => admin.mergePatch(`cm-${i + 1}`, { data: { v: 'during' } }, { namespace: ns })),
-    inBatches(5, 5, (i) => admin.delete(`cm-${i + 10}`, { namespace: ns })),
-    inBatches(5, 5, (i) => admin.create({ metadata: { name: `new-${i}`, namespace: ns } })),
+    inBatches(5, 5, (i) => configMaps.mergePatch(`cm-${i + 1}`, { data: { v: 'during' } }, { namespace: ns })),
+    inBatches(5, 5, (i) => configMaps.delete(`cm-${i + 10}`, { namespace: ns })),
+    inBatches(5, 5, (i) => configMaps.create({ metadata: { name: `new-${i}`, namespace: ns } })),
   ]);
   // Keep the path dead long enough for the timeout to fire and a few reconnects to be swallowed.
   await sleep(detectBoundMs + 2 * requestTimeoutMs);

@@ -19,9 +19,12 @@ const running: RunningInformer<ConfigMap>[] = [];
 after(async () => {
   for (const r of running) await r.stop();
   await client?.close();
-  await cluster.admin.resource(Namespace).delete(ns).catch(() => undefined);
+  await admin.resource(Namespace).delete(ns);
+  await admin.close();
 });
 const cluster: Cluster = await sharedCluster();
+// Our own admin client: the shared cluster's admin is closed by a hook of its own, maybe before ours.
+const admin = await KubeClient.fromKubeconfig({ kubeconfigPath: cluster.kubeconfigPath, metrics: prometheusRequestMetrics(new Registry()) });
 
 // kube-apiserver's watch cache sends a bookmark to every watcher about once a minute (cacher.go
 // defaultBookmarkFrequency); the inactivity timeout must exceed that, here by a 20 s margin for a loaded
@@ -32,8 +35,8 @@ const quietMs = inactivityTimeoutMs + 10_000;
 
 test('a quiet watch with bookmarks flowing is not restarted past its inactivity timeout', { timeout: quietMs + 60_000 }, async () => {
   client = await KubeClient.fromKubeconfig({ kubeconfigPath: cluster.kubeconfigPath, userAgent, metrics: prometheusRequestMetrics(new Registry()) });
-  await cluster.admin.resource(Namespace).create({ metadata: { name: ns } });
-  await cluster.admin.resource(ConfigMap).create({ metadata: { name: 'only', namespace: ns }, data: { v: '1' } });
+  await admin.resource(Namespace).create({ metadata: { name: ns } });
+  await admin.resource(ConfigMap).create({ metadata: { name: 'only', namespace: ns }, data: { v: '1' } });
   const cache = runInformer(running, new Informer(client.resource(ConfigMap), { namespace: ns, inactivityTimeoutMs }));
   await cache.informer.waitForSync({ timeoutMs: 30_000 });
   process.stdout.write(`# quiet for ${quietMs} ms with an inactivity timeout of ${inactivityTimeoutMs} ms (bookmarks every ~${bookmarkIntervalMs} ms)\n`);
@@ -50,6 +53,6 @@ test('a quiet watch with bookmarks flowing is not restarted past its inactivity 
     .map((e) => e.auditID));
   assert.equal(watches.size, 1, 'the audit log shows one watch request from this client');
   // And the watch still delivers.
-  await cluster.admin.resource(ConfigMap).mergePatch('only', { data: { v: '2' } }, { namespace: ns });
-  await settlesTo(cache, () => cluster.admin.resource(ConfigMap).listAll({ namespace: ns }), 'after the quiet period');
+  await admin.resource(ConfigMap).mergePatch('only', { data: { v: '2' } }, { namespace: ns });
+  await settlesTo(cache, () => admin.resource(ConfigMap).listAll({ namespace: ns }), 'after the quiet period');
 });
