@@ -197,7 +197,7 @@ export async function startOperator(t: TestContext): Promise<RunningOperator> {
 
   await kubectl('apply', '-f', 'config/manager/namespace.yaml');
   for (const file of (await readdir(join(root, 'config/crd'))).filter((f) => f.endsWith('.yaml'))) {
-    await kubectl('apply', '--server-side', '-f', \`config/crd/\${file}\`);
+    await kubectl('apply', '--server-side', '--force-conflicts', '-f', \`config/crd/\${file}\`);
     await kubectl('wait', '--for=condition=Established', '--timeout=60s', '-f', \`config/crd/\${file}\`);
   }
   await kubectl('apply', '-f', 'config/rbac');

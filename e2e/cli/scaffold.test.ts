@@ -1,0 +1,119 @@
+// The walkthrough a new user follows, with Capstan installed from an `npm pack` tarball of this repository
+// (a real copy, so a broken `exports` map or `files` list fails here): init, create api, generate (twice:
+// nothing changes), type-check, and the generated project's own test on the shared cluster — the sample
+// Widget Ready=True with the operator running under the generated RBAC, no 403 in the audit log — then
+// `capstan run` with the real manager, and `capstan uninstall`.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { promisify } from 'node:util';
+import { type Cluster, ensureAssets } from '../../src/testing/index.ts';
+import { sharedCluster } from '../support/cluster.ts';
+import { repoRoot, startProcess } from './run-cli.ts';
+
+const exec = promisify(execFile);
+let cluster: Cluster;
+let work: string;
+let project: string;
+let env: NodeJS.ProcessEnv;
+const operatorUser = 'system:serviceaccount:widget-system:widget-operator';
+
+/** Run a command in the project; on failure the error carries its whole output. */
+async function sh(command: string, args: string[], cwd = project): Promise<string> {
+  try {
+    const { stdout } = await exec(command, args, { cwd, env, maxBuffer: 64 << 20 });
+    return stdout;
+  } catch (err) {
+    const { stdout, stderr } = err as { stdout?: string; stderr?: string };
+    throw new Error(`${command} ${args.join(' ')} failed in ${cwd}:\n${stdout ?? ''}${stderr ?? ''}`, { cause: err });
+  }
+}
+
+before(async () => {
+  cluster = await sharedCluster();
+  work = await mkdtemp(join(tmpdir(), 'capstan-scaffold-'));
+  project = join(work, 'widget-operator');
+  await mkdir(project);
+  // The generated project needs Node ≥ 22.18 for its own scripts and `npx capstan`: put ours first.
+  env = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env['PATH'] ?? ''}`, KUBECONFIG: cluster.kubeconfigPath };
+  delete env['NODE_OPTIONS'];
+  delete env['NODE_TEST_CONTEXT'];
+  // The generated tests reuse this cluster through its descriptor, as `npm test` shares one between files.
+  const descriptor = join(work, 'cluster.json');
+  await writeFile(descriptor, JSON.stringify(cluster.describe()));
+  env['CAPSTAN_TEST_CLUSTER'] = descriptor;
+});
+
+after(async () => {
+  await cluster.admin.request({ method: 'DELETE', path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.tools.test.io' }).catch(() => undefined);
+  await rm(work, { recursive: true, force: true });
+});
+
+test('init, create api, generate, npm test: the sample Widget is Ready under the generated RBAC, with no 403', { timeout: 600_000 }, async (t) => {
+  // `npm pack` runs `prepare` (the build), as publishing does.
+  await sh('npm', ['pack', '--pack-destination', work], repoRoot);
+  const tarball = join(work, (await readdir(work)).find((f) => /^capstan-.*\.tgz$/.test(f))!);
+  const cli = join(repoRoot, 'dist', 'cli', 'main.js');
+
+  await sh(process.execPath, [cli, 'init', '--domain', 'test.io']);
+  await sh(process.execPath, [cli, 'create', 'api', '--group', 'tools', '--version', 'v1beta1', '--kind', 'Widget']);
+  await sh('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball]);
+  const installed = await lstat(join(project, 'node_modules', 'capstan'));
+  assert.ok(installed.isDirectory() && !installed.isSymbolicLink(), 'capstan is a copy of the tarball, not a link to the repository');
+
+  const generated = await sh('npx', ['capstan', 'generate']);
+  assert.match(generated, /^wrote config\/crd\/widgets\.tools\.test\.io\.yaml$/m);
+  assert.match(generated, /^1 custom resource\(s\), 1 controller\(s\); 3 file\(s\) written/m);
+  const snapshot = await configFiles();
+  assert.match(await sh('npx', ['capstan', 'generate']), /0 file\(s\) written, 9 unchanged, 0 removed/);
+  assert.deepEqual(await configFiles(), snapshot, 'a second generate changes nothing');
+
+  await t.test('the project type-checks against the packed declarations', async () => {
+    await sh('npm', ['run', '--silent', 'typecheck']);
+  });
+
+  await t.test('kubectl kustomize builds the whole operator from config/', async () => {
+    const built = await sh((await ensureAssets()).kubectl, ['kustomize', 'config']);
+    const kinds = [...built.matchAll(/^kind: (\w+)$/gm)].map((m) => m[1]).sort();
+    assert.deepEqual(kinds, ['ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'Deployment', 'Namespace', 'Role', 'RoleBinding', 'ServiceAccount']);
+  });
+
+  const started = Date.now();
+  const tested = await sh('npm', ['test']);
+  assert.match(tested, /^ℹ pass 2$/m, tested);
+  assert.match(tested, /^ℹ fail 0$/m, tested);
+
+  // From outside too: the operator did its work as the ServiceAccount, and was refused nothing.
+  const requests = (await cluster.auditEvents())
+    .filter((e) => e.user.username === operatorUser && e.stage === 'ResponseComplete' && Date.parse(e.requestReceivedTimestamp) >= started - 1000);
+  assert.ok(requests.some((e) => e.verb === 'patch' && e.objectRef?.resource === 'widgets' && e.objectRef.subresource === 'status' && e.responseStatus?.code === 200),
+    'the operator wrote the Widget status as its ServiceAccount');
+  assert.ok(requests.some((e) => e.objectRef?.resource === 'leases' && e.responseStatus?.code === 200), 'it took the Lease');
+  assert.deepEqual(requests.filter((e) => e.responseStatus?.code === 403).map((e) => `${e.verb} ${e.requestURI}`), []);
+
+  await t.test('capstan run starts the real manager against the current context, with readable logs', async () => {
+    // The installed bin itself: npx would not pass our SIGTERM on.
+    const run = startProcess(process.execPath, [join(project, 'node_modules', '.bin', 'capstan'), 'run', '--', '--health-port=0'], { cwd: project, env });
+    try {
+      await run.waitFor('stderr', /^capstan: running widget-operator \(src\/main\.ts\) against context "[^"]+" \(https:\/\/127\.0\.0\.1:\d+, /m);
+      await run.waitFor('stdout', /^\[[\d:.]+\] INFO: caches synced$/m, 60_000);
+      assert.equal(await run.stop('SIGTERM'), 0, run.stderr());
+      assert.match(run.stdout(), /INFO: manager stopped$/m);
+    } finally {
+      await run.stop('SIGKILL');
+    }
+  });
+
+  await t.test('capstan uninstall removes the CRD', async () => {
+    assert.match(await sh('npx', ['capstan', 'uninstall']), /^uninstalled widgets\.tools\.test\.io$/m);
+  });
+});
+
+async function configFiles(): Promise<Array<[string, string]>> {
+  const entries = await readdir(join(project, 'config'), { recursive: true, withFileTypes: true });
+  const files = entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)).sort();
+  return Promise.all(files.map(async (file) => [file, await readFile(file, 'utf8')] as [string, string]));
+}
