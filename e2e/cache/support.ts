@@ -52,7 +52,11 @@ export async function settlesTo<T extends KubeObject, L extends ObjectList<KubeO
     const expected = versions(server.items);
     const actual = versions(running.informer.store.list());
     const last = difference(actual, expected);
-    if (expected.size === actual.size && [...expected].every(([k, rv]) => actual.get(k) === rv)) return server;
+    if (expected.size === actual.size && [...expected].every(([k, rv]) => actual.get(k) === rv)) {
+      const label = typeof what === 'function' ? what().split(';')[0] : what;
+      process.stdout.write(`# cache ${running.informer.name} matched the server ${label} after ${Date.now() - started} ms (bound ${boundMs} ms)\n`);
+      return server;
+    }
     if (Date.now() - started > boundMs) {
       throw new Error(`cache ${running.informer.name} did not match the server ${typeof what === 'function' ? what() : what} within ${boundMs} ms: ${last}\n` +
         `watch timeline:\n${running.informer.stats.formatTimeline()}`);
