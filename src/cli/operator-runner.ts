@@ -62,8 +62,10 @@ async function watchAndRun(project: Project, target: KubeTarget, start: () => Op
 
   const restart = async (files: string[]) => {
     say(`${files.join(', ')} changed: restarting the operator`);
-    const code = await operator?.stop();
-    if (code !== undefined && code !== 0) say(`the operator exited with ${code} on SIGTERM`);
+    if (operator?.running) {
+      const code = await operator.stop();
+      if (code !== 0) say(`the operator exited with ${code} on SIGTERM`);
+    }
     operator = undefined;
     const generated = await promisify(execFile)(process.execPath, [cliEntry, 'generate'], { cwd: project.root }).then(
       () => true,
@@ -119,6 +121,7 @@ interface OperatorProcess {
   /** Its exit code, or the signal that ended it. */
   readonly exited: Promise<number | string>;
   readonly stopping: boolean;
+  readonly running: boolean;
   /** One SIGTERM, then SIGKILL if it has not exited after 30 s; resolves like {@link exited}. */
   stop(): Promise<number | string>;
 }
@@ -128,7 +131,7 @@ function startOperator(project: Project, target: KubeTarget, args: string[], jso
   // second signal would make the manager skip its graceful shutdown).
   const child: ChildProcess = spawn(process.execPath, [project.main, ...args], {
     cwd: project.root, detached: true, stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, KUBECONFIG: target.kubeconfigPath },
+    env: target.kubeconfigPath === 'in-cluster' ? process.env : { ...process.env, KUBECONFIG: target.kubeconfigPath },
   });
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
   const lines = createInterface({ input: child.stdout! });
@@ -140,9 +143,12 @@ function startOperator(project: Project, target: KubeTarget, args: string[], jso
     get stopping() {
       return stopping;
     },
+    get running() {
+      return child.exitCode === null && child.signalCode === null;
+    },
     async stop() {
       stopping = true;
-      if (child.exitCode !== null || child.signalCode !== null) return exited;
+      if (!this.running) return exited;
       child.kill('SIGTERM');
       const kill = setTimeout(() => child.kill('SIGKILL'), 30_000);
       try {
