@@ -82,3 +82,10 @@ test('a failing or confused plugin is a CREDENTIALS_UNAVAILABLE error with its s
   await assert.rejects(new ExecCredentials({ command: garbage }, dir).current(), /not an ExecCredential/);
   await assert.rejects(new ExecCredentials({ command: join(dir, 'nope') }, dir).current(), /could not be started/);
 });
+
+test('a plugin that hangs is killed after the timeout', async () => {
+  const hanging = await plugin('hang.sh', 'exec sleep 30');
+  const started = Date.now();
+  await assert.rejects(new ExecCredentials({ command: hanging }, dir, { timeoutMs: 300 }).current(), /killed by SIGKILL/);
+  assert.ok(Date.now() - started < 5_000);
+});

@@ -72,13 +72,19 @@ export class ExecCredentials implements Credentials {
     const fail = (what: string, cause?: unknown) => new ClientError('CREDENTIALS_UNAVAILABLE',
       `exec plugin "${command}" ${what}${this.config.installHint ? `; ${this.config.installHint}` : ''}`, { cause });
     const stdout = await new Promise<string>((resolvePromise, reject) => {
-      const child = spawn(command, this.config.args ?? [], { env, stdio: ['ignore', 'pipe', 'pipe'], timeout: this.timeoutMs });
+      const child = spawn(command, this.config.args ?? [], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      // Our own timer rather than spawn's `timeout`, which outlives a command that could not be started.
+      const timer = setTimeout(() => child.kill('SIGKILL'), this.timeoutMs);
       let out = '';
       let err = '';
       child.stdout.setEncoding('utf8').on('data', (chunk: string) => { out += chunk; });
       child.stderr.setEncoding('utf8').on('data', (chunk: string) => { err += chunk; });
-      child.on('error', (cause) => reject(fail(`could not be started: ${cause.message}`, cause)));
+      child.on('error', (cause) => {
+        clearTimeout(timer);
+        reject(fail(`could not be started: ${cause.message}`, cause));
+      });
       child.on('close', (code, signal) => {
+        clearTimeout(timer);
         if (code === 0) resolvePromise(out);
         else reject(fail(`failed (${signal ? `killed by ${signal}` : `exit code ${code}`}): ${err.trim().slice(0, 500)}`));
       });
