@@ -24,7 +24,14 @@ Runs the HelloWorld operator of examples/hello-world on a new local control plan
 --use-current-context, on the cluster of $KUBECONFIG's current context), applies its sample and prints
 the ConfigMap it gets. Ctrl-C stops everything it started.`;
 
-const { values: flags } = parseArgs({ options: { 'use-current-context': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } });
+const flags = (() => {
+  try {
+    return parseArgs({ options: { 'use-current-context': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } }).values;
+  } catch (err) {
+    process.stderr.write(`npm start: ${(err as Error).message}\n\n${usage}\n`);
+    process.exit(2);
+  }
+})();
 if (flags.help) {
   process.stdout.write(`${usage}\n`);
   process.exit(0);
@@ -68,8 +75,10 @@ try {
   say(`\n$ capstan install        # in examples/hello-world`);
   await run(process.execPath, ['--conditions=capstan-source', cliMain, 'install', '--kubeconfig', target.cluster.kubeconfigPath], { cwd: example, signal })
     .then((out) => process.stdout.write(out.stdout), (err: Error & { stderr?: string }) => Promise.reject(new Error(`capstan install failed: ${err.stderr || err.message}`)));
-  say('waiting until the garbage collector and admission know HelloWorld as an owner (waitForKind; up to ~30 s on a new cluster)');
+  say('waiting until the garbage collector and admission know HelloWorld as an owner (waitForKind: up to a minute on a new cluster, which rereads discovery every 30 s)');
+  const waitStarted = Date.now();
   await target.cluster.waitForKind('apps.example.com', 'v1alpha1', 'HelloWorld', { probeFields: { spec: { name: 'probe' } }, signal });
+  say(`HelloWorld is usable as an owner after ${((Date.now() - waitStarted) / 1000).toFixed(1)} s`);
   await step(['apply', '-f', 'config/manager/namespace.yaml', '-f', 'config/rbac']);
   const account = await target.cluster.serviceAccountKubeconfig(operatorAccount);
 
@@ -97,7 +106,6 @@ try {
     "  kubectl get configmap hello-world -o jsonpath='{.data.message}'",
     '  kubectl delete helloworld hello-world',
     'Press Ctrl-C to stop.',
-    '',
   ].join('\n'));
   await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
   say('\nstopping');

@@ -35,7 +35,7 @@ after(async () => {
 });
 
 describe('one cluster-wide operator, scenarios side by side', { concurrency: true }, () => {
-  test('the walkthrough with kubectl: apply, get, patch, edit, delete; repaired, extra keys kept, garbage-collected', { timeout: 180_000 }, () => walkthrough(s));
+  test('the walkthrough with kubectl: apply, get, patch, edit, unlabel, delete; repaired, extra keys kept, garbage-collected', { timeout: 180_000 }, () => walkthrough(s));
   test('a ConfigMap with no owner (even with our label) is neither overwritten nor adopted; recovery once it goes', { timeout: 120_000 }, () => collisionWithoutOwner(s));
   test('a ConfigMap controlled by another HelloWorld is neither overwritten nor adopted; recovery once it goes', { timeout: 120_000 }, () => collisionWithAnotherOwner(s));
   test('the longest allowed spec.name, every character a 6-byte JSON escape, goes through kubectl apply and into the ConfigMap', { timeout: 120_000 }, () => longestValue(s));

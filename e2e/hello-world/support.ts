@@ -7,7 +7,6 @@ import { cp, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { ApiError } from '../../src/client/index.ts';
 import { type AuditEvent, type Cluster, ensureAssets } from '../../src/testing/index.ts';
 import { type CliResult, fixtureDir, repoRoot, runCli } from '../cli/run-cli.ts';
 
@@ -145,14 +144,6 @@ export async function forbiddenSince(cluster: Cluster, since: Date): Promise<str
 export function metricValue(text: string, series: string): number | undefined {
   const line = text.split('\n').find((l) => l.startsWith(`${series} `));
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
-}
-
-/** Resolves true once `path` is gone (404). */
-export async function isGone(cluster: Cluster, path: string): Promise<true | undefined> {
-  return cluster.admin.request({ path }).then(() => undefined, (err: unknown) => {
-    if (err instanceof ApiError && err.code === 404) return true;
-    throw err;
-  });
 }
 
 /** A namespace of the shared cluster for one test, deleted when the file ends. */

@@ -1,5 +1,5 @@
 // The walkthrough of the README, with the real kubectl: apply the sample, see it Ready, read the ConfigMap,
-// change the message, edit and delete the ConfigMap behind the operator's back, delete the HelloWorld.
+// change the message, edit, unlabel and delete the ConfigMap behind the operator's back, delete the HelloWorld.
 import assert from 'node:assert/strict';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -58,6 +58,13 @@ export async function walkthrough(s: Scenario): Promise<void> {
     return cm?.data?.['message'] === 'Hello again!' ? cm : undefined;
   });
   assert.equal(repaired.data?.['extra'], 'mine', "the user's own key survives the repair");
+
+  // `kubectl label ...-`: the managed-by label removed (the ConfigMap leaves the operator's label-scoped cache) is put back.
+  await k('label', 'configmap', 'hello-world', 'app.kubernetes.io/managed-by-');
+  await eventually('the label to be put back', 20_000, async () => {
+    const cm = await s.configMap(ns, 'hello-world');
+    return cm?.metadata.labels?.['app.kubernetes.io/managed-by'] === managedBy && cm.metadata.uid === repaired.metadata.uid ? true : undefined;
+  });
 
   // `kubectl delete configmap`: a new one comes back.
   await k('delete', 'configmap', 'hello-world');
