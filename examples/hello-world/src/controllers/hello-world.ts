@@ -37,9 +37,10 @@ export const helloWorldController = controller(HelloWorld)
         data: { message: name },
       });
     } catch (err) {
-      // A 409 means our view was stale: the retry reads the newer one. Without an answer from the API server
-      // (a dropped connection) there is nothing to report, and the status write would fail too.
-      if (!(err instanceof ApiError) || err.code === 409) throw err;
+      // Only a refusal of this ConfigMap is reported in the status. A 409 or 404 means our view was stale
+      // (changed or deleted meanwhile) and the retry reads the newer one; a 408, 429 or 5xx, or no answer at
+      // all, is the API server's trouble, not the object's. Either way the retry comes with backoff.
+      if (!(err instanceof ApiError) || !isRefusal(err.code)) throw err;
       const reason = conditionReason(err.reason);
       const why = describeRefusal(err, name);
       if (await ctx.applyStatus([{ type: 'Ready', status: 'False', reason, message: `could not write ${configMap}: ${why}` }])) {
@@ -72,6 +73,10 @@ export const helloWorldController = controller(HelloWorld)
 
 function controllerOf(ref: OwnerReference | undefined): string {
   return ref ? `its controller is ${ref.kind} ${ref.name}` : 'it has no controller';
+}
+
+function isRefusal(code: number): boolean {
+  return code >= 400 && code < 500 && ![404, 408, 409, 429].includes(code);
 }
 
 /** The API error's reason as a condition reason (`Invalid`, `Forbidden`, …), or a generic one if it has none usable. */
