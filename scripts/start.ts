@@ -63,8 +63,9 @@ try {
   const workDir = await mkdtemp(join(tmpdir(), 'capstan-start-'));
   cleanups.push(() => rm(workDir, { recursive: true, force: true }));
   const target = flags['use-current-context'] ? await currentContext(workDir) : await localControlPlane();
-  const kubectl = async (args: string[], kubeconfig = target.cluster.kubeconfigPath) => {
-    const out = await run(target.kubectl, [`--cache-dir=${join(workDir, 'kubectl-cache')}`, ...args], { cwd: example, env: { ...process.env, KUBECONFIG: kubeconfig }, signal });
+  const kubectl = async (args: string[]) => {
+    const env = { ...process.env, KUBECONFIG: target.cluster.kubeconfigPath };
+    const out = await run(target.kubectl, [`--cache-dir=${join(workDir, 'kubectl-cache')}`, ...args], { cwd: example, env, signal });
     return out.stdout;
   };
   const step = async (args: string[]) => {
@@ -80,7 +81,8 @@ try {
   await target.cluster.waitForKind('apps.example.com', 'v1alpha1', 'HelloWorld', { probeFields: { spec: { name: 'probe' } }, signal });
   say(`HelloWorld is usable as an owner after ${((Date.now() - waitStarted) / 1000).toFixed(1)} s`);
   await step(['apply', '-f', 'config/manager/namespace.yaml', '-f', 'config/rbac']);
-  const account = await target.cluster.serviceAccountKubeconfig(operatorAccount);
+  // A day's token (the default is an hour): npm start may well be left running for an afternoon.
+  const account = await target.cluster.serviceAccountKubeconfig({ ...operatorAccount, expirationSeconds: 86_400 });
 
   say(`\n$ node src/main.ts --health-port=0        # in examples/hello-world, as ${account.username}`);
   const started = startOperator(account.kubeconfigPath);
@@ -107,7 +109,7 @@ try {
     '  kubectl delete helloworld hello-world',
     'Press Ctrl-C to stop.',
   ].join('\n'));
-  await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+  if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
   say('\nstopping');
 } catch (err) {
   if (!signal.aborted) {
