@@ -7,10 +7,8 @@ export interface DeploymentOptions {
   namespace: string;
   image: string;
   replicas?: number;
-  /** Port of `/healthz` and `/readyz`. */
+  /** Port of `/healthz`, `/readyz` and `/metrics` (the manager serves all three on one listener). */
   healthPort?: number;
-  /** Port of `/metrics`. */
-  metricsPort?: number;
   /** Extra container arguments, e.g. `['--namespace=team-a']`. */
   args?: string[];
   labels?: Record<string, string>;
@@ -35,21 +33,21 @@ export const operatorUser = 65532;
  */
 export function deploymentManifest(options: DeploymentOptions): Manifest {
   const healthPort = options.healthPort ?? 8081;
-  const metricsPort = options.metricsPort ?? 8080;
   const selector = { 'app.kubernetes.io/name': options.name, 'app.kubernetes.io/component': 'operator' };
-  const labels = { ...options.labels, ...selector };
+  // Fresh copies at each place: a shared object would be written as a YAML anchor and alias.
+  const labels = () => ({ ...options.labels, ...selector });
   const probe = (path: string, periodSeconds: number) => ({
     httpGet: { path, port: 'health' }, periodSeconds, timeoutSeconds: 2, failureThreshold: 3,
   });
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: { name: options.name, namespace: options.namespace, labels },
+    metadata: { name: options.name, namespace: options.namespace, labels: labels() },
     spec: {
       replicas: options.replicas ?? 2,
-      selector: { matchLabels: selector },
+      selector: { matchLabels: { ...selector } },
       template: {
-        metadata: { labels },
+        metadata: { labels: labels() },
         spec: {
           serviceAccountName: options.name,
           automountServiceAccountToken: true,
@@ -61,15 +59,12 @@ export function deploymentManifest(options: DeploymentOptions): Manifest {
           containers: [{
             name: 'manager',
             image: options.image,
-            args: [`--health-port=${healthPort}`, `--metrics-port=${metricsPort}`, ...(options.args ?? [])],
+            args: [`--health-port=${healthPort}`, ...(options.args ?? [])],
             env: [
               { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
               { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
             ],
-            ports: [
-              { name: 'health', containerPort: healthPort, protocol: 'TCP' },
-              { name: 'metrics', containerPort: metricsPort, protocol: 'TCP' },
-            ],
+            ports: [{ name: 'health', containerPort: healthPort, protocol: 'TCP' }],
             livenessProbe: { ...probe('/healthz', 20), initialDelaySeconds: 5 },
             readinessProbe: { ...probe('/readyz', 10), initialDelaySeconds: 2 },
             resources: options.resources ?? { requests: { cpu: '50m', memory: '96Mi' }, limits: { memory: '256Mi' } },

@@ -103,7 +103,6 @@ const { values: flags } = parseArgs({
     // /healthz, /readyz and /metrics; 0 picks a free port.
     'health-port': { type: 'string', default: '8081' },
     // Accepted for the Deployment's sake: the manager serves /metrics on the health port.
-    'metrics-port': { type: 'string' },
   },
 });
 
