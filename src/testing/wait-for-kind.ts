@@ -49,7 +49,7 @@ export async function waitForKind(ctx: Context, group: string, version: string, 
   const timeout = AbortSignal.timeout(timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
   const started = Date.now();
-  let stage = `discovery of ${group}/${version} to list ${kind}`;
+  let stage = () => `discovery of ${group}/${version} to list ${kind}`;
   try {
     const info = await poll(signal, async () => {
       const list = await ctx.admin.request<ApiResourceList>({ path: groupVersionPath(group, version) }).catch((err: unknown) => {
@@ -59,14 +59,23 @@ export async function waitForKind(ctx: Context, group: string, version: string, 
       const resource = list?.resources.find((r) => r.kind === kind && !r.name.includes('/'));
       return resource && { group, version, kind, plural: resource.name, namespaced: resource.namespaced };
     });
-    stage = `the garbage collector to cascade deletes from ${kind}`;
-    await probeGarbageCollector(ctx, info, options.probeFields ?? {}, signal);
-    stage = `the API server's admission to accept blockOwnerDeletion to ${kind} from a ServiceAccount`;
-    await probeOwnerAdmission(ctx, info, signal);
+    // The two probes are independent (each waits for its own 30 s discovery reread): run them side by side.
+    const pending = new Set([`the garbage collector to cascade deletes from ${kind}`, `the API server's admission to accept blockOwnerDeletion to ${kind} from a ServiceAccount`]);
+    const [gc, admission] = [...pending];
+    stage = () => [...pending].join(' and ');
+    const failed = new AbortController(); // one probe failing stops the other
+    const probeSignal = AbortSignal.any([signal, failed.signal]);
+    await Promise.all([
+      probeGarbageCollector(ctx, info, options.probeFields ?? {}, probeSignal).then(() => pending.delete(gc!)),
+      probeOwnerAdmission(ctx, info, probeSignal).then(() => pending.delete(admission!)),
+    ].map((probe) => probe.catch((err: unknown) => {
+      failed.abort(err);
+      throw err;
+    })));
     return info;
   } catch (err) {
     if (timeout.aborted && !options.signal?.aborted) {
-      throw new ControlPlaneError('TIMEOUT', `waitForKind(${group}, ${version}, ${kind}): still waiting for ${stage} after ${Math.round((Date.now() - started) / 1000)} s`, { cause: err });
+      throw new ControlPlaneError('TIMEOUT', `waitForKind(${group}, ${version}, ${kind}): still waiting for ${stage()} after ${Math.round((Date.now() - started) / 1000)} s`, { cause: err });
     }
     throw err;
   }
