@@ -1,0 +1,35 @@
+// The objects the benchmark reads and writes, described for Capstan's client (the harness's transport; the
+// operators under test use their own). The CRD itself is examples/hello-world/config/crd, installed as is.
+import { type Condition, defineKind, type KubeObject } from '../../src/core/index.ts';
+
+export interface HelloWorld extends KubeObject {
+  spec: { name: string };
+  status?: { observedGeneration?: number; conditions?: Condition[] };
+}
+
+export const HelloWorld = defineKind<HelloWorld>({
+  group: 'apps.example.com', version: 'v1alpha1', kind: 'HelloWorld', plural: 'helloworlds', namespaced: true,
+});
+
+/** `events.k8s.io/v1` Event, the fields the ceiling writes. */
+export interface EventV1 extends KubeObject {
+  regarding: { apiVersion: string; kind: string; name: string; namespace: string; uid: string; resourceVersion?: string };
+  reason: string;
+  note: string;
+  type: 'Normal' | 'Warning';
+  action: string;
+  eventTime: string;
+  reportingController: string;
+  reportingInstance: string;
+}
+
+export const EventV1 = defineKind<EventV1>({ group: 'events.k8s.io', version: 'v1', kind: 'Event', plural: 'events', namespaced: true });
+
+/** The label every peer puts on its ConfigMaps (and caches ConfigMaps by). */
+export const managedBy = 'hello-world-operator';
+
+/** Ready=True at the current generation: what the independent watcher waits for. */
+export function isReady(hw: HelloWorld): boolean {
+  const ready = hw.status?.conditions?.find((c) => c.type === 'Ready');
+  return hw.status?.observedGeneration === hw.metadata.generation && ready?.status === 'True';
+}

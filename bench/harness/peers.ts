@@ -1,0 +1,126 @@
+// The peers under test, each its own process under its own ServiceAccount kubeconfig, and how the harness
+// knows one is ready (its caches synced) before it starts the clock.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { PolicyRule } from '../../src/core/index.ts';
+import { freePort } from '../../src/testing/ports.ts';
+import { ensureGoPeer } from './go-peer.ts';
+
+export type PeerId = 'ceiling' | 'capstan' | 'controller-runtime' | 'client-node';
+export const allPeers: readonly PeerId[] = ['ceiling', 'capstan', 'controller-runtime', 'client-node'];
+
+/** Reconcile workers of every operator peer: examples/hello-world sets maxConcurrentReconciles(4). */
+export const workers = 4;
+
+const repoRoot = new URL('../../', import.meta.url).pathname;
+const exampleRoot = join(repoRoot, 'examples/hello-world');
+
+/** What each peer's ServiceAccount may do: the union of what the three operators need (the ceiling needs less). */
+export const peerRules: PolicyRule[] = [
+  { apiGroups: ['apps.example.com'], resources: ['helloworlds'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: ['apps.example.com'], resources: ['helloworlds/status'], verbs: ['get', 'update', 'patch'] },
+  { apiGroups: ['apps.example.com'], resources: ['helloworlds/finalizers'], verbs: ['update'] },
+  { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+  { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'update', 'patch'] },
+];
+
+export interface PeerDescription {
+  id: PeerId;
+  title: string;
+  /** How it runs, for the report. */
+  command: string;
+}
+
+export const peerDescriptions: Record<PeerId, PeerDescription> = {
+  ceiling: {
+    id: 'ceiling', title: 'the ceiling',
+    command: `node bench/peers/ceiling/ceiling.ts --concurrency=50 (one list+watch; per HelloWorld: ConfigMap create, status merge patch, events.k8s.io Event, all at once)`,
+  },
+  capstan: {
+    id: 'capstan', title: 'Capstan',
+    command: `node --conditions=capstan-source examples/hello-world/src/main.ts (maxConcurrentReconciles 4, no leader election)`,
+  },
+  'controller-runtime': {
+    id: 'controller-runtime', title: 'controller-runtime',
+    command: `bench/peers/controller-runtime (Go, built once) --workers=4 (QPS -1: client-side throttling off)`,
+  },
+  'client-node': {
+    id: 'client-node', title: 'client-node informers',
+    command: `node bench/peers/client-node/operator.ts --workers=4 (client-node has no client-side throttling)`,
+  },
+};
+
+/** A peer process while it runs. */
+export interface RunningPeer {
+  readonly pid: number;
+  /** The last 64 KiB of what it printed. */
+  logs(): string;
+  /** SIGTERM; SIGKILL after 20 s. Resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** Start a peer with `kubeconfigPath` as its only credentials and wait until its caches have synced. */
+export async function startPeer(id: PeerId, kubeconfigPath: string, log: (line: string) => void): Promise<RunningPeer> {
+  const env = { ...process.env, KUBECONFIG: kubeconfigPath };
+  let child: ChildProcess;
+  let readyzPort: number | undefined;
+  switch (id) {
+    case 'capstan':
+      readyzPort = await freePort();
+      child = spawn(process.execPath, ['--conditions=capstan-source', 'src/main.ts', `--health-port=${readyzPort}`],
+        { cwd: exampleRoot, env });
+      break;
+    case 'controller-runtime':
+      child = spawn(await ensureGoPeer(log), [`--workers=${workers}`], { env });
+      break;
+    case 'client-node':
+      child = spawn(process.execPath, [join(repoRoot, 'bench/peers/client-node/operator.ts'), `--workers=${workers}`], { env });
+      break;
+    case 'ceiling':
+      child = spawn(process.execPath, ['--conditions=capstan-source', join(repoRoot, 'bench/peers/ceiling/ceiling.ts'), '--concurrency=50'], { env });
+      break;
+  }
+  let output = '';
+  let synced = false;
+  const keep = (chunk: Buffer) => {
+    const text = chunk.toString();
+    if (/^synced$/m.test(text)) synced = true;
+    output = (output + text).slice(-65_536);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  const peer: RunningPeer = {
+    pid: child.pid!,
+    logs: () => output,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      try {
+        return await exited;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${id} exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${output}`);
+    if (readyzPort !== undefined) {
+      try {
+        if ((await fetch(`http://127.0.0.1:${readyzPort}/readyz`)).ok) return peer;
+      } catch {
+        // not listening yet
+      }
+    } else if (synced) {
+      return peer;
+    }
+    await sleep(50);
+  }
+  await peer.stop();
+  throw new Error(`${id} was not ready within 120 s:\n${output}`);
+}

@@ -1,0 +1,204 @@
+// One peer on one control plane: the conformance check, and measured runs (create N, churn, idle restart).
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ApiError, KubeClient } from '../../src/client/index.ts';
+import { ConfigMap, Namespace } from '../../src/core/index.ts';
+import type { Cluster } from '../../src/testing/index.ts';
+import { auditEventsSince, auditOffset, countRequests, type RequestCounts } from './audit.ts';
+import { HelloWorld, isReady } from './kinds.ts';
+import { churn, createHelloWorlds } from './loader.ts';
+import { type PeerId, startPeer } from './peers.ts';
+import { cpuSeconds, peakRssBytes } from './proc.ts';
+import { percentile } from './stats.ts';
+import { ConvergenceWatcher } from './watcher.ts';
+
+/** A peer's credentials on a cluster: who it is in the audit log. */
+export interface PeerAccount {
+  kubeconfigPath: string;
+  username: string;
+}
+
+export interface RunSettings {
+  n: number;
+  run: number;
+  churnRatePerSecond: number;
+  churnSeconds: number;
+  /** How long the restarted operator is watched after it is ready. */
+  restartObserveMs: number;
+  /** How long to wait for convergence before the run counts as failed. */
+  timeoutMs: number;
+}
+
+/** Everything one run measured. Times in ms, except CPU in seconds. */
+export interface RunResult {
+  peer: PeerId;
+  n: number;
+  run: number;
+  /** Loader start to the watcher's last sighting. */
+  convergenceMs: number;
+  loaderMs: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  churnChanges: number;
+  churnP50Ms: number;
+  churnP99Ms: number;
+  /** The operator's requests about the run's namespace, from its start until the churn began. */
+  createRequests: RequestCounts;
+  churnRequests: RequestCounts;
+  /** Every request of the restarted operator, from its start until `restartObserveMs` after it was ready. */
+  restartRequests: RequestCounts;
+  /** CPU the operator used from ready (before the first create) until converged plus 2 s. */
+  cpuSeconds: number;
+  /** VmHWM at the end of the churn: the process's peak RSS. */
+  peakRssBytes: number;
+  /** VmHWM when it was ready, before the first HelloWorld: what starting up alone costs. */
+  readyRssBytes: number;
+  /** Set when the run did not converge; its other figures are then partial. */
+  error?: string;
+}
+
+const settleMs = 2_000;
+
+async function createNamespace(admin: KubeClient, name: string): Promise<void> {
+  await admin.resource(Namespace).create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+}
+
+/** Delete a namespace and wait until it is gone, so the next peer's caches start empty. */
+export async function deleteNamespace(admin: KubeClient, name: string, log: (line: string) => void, timeoutMs = 300_000): Promise<void> {
+  const started = Date.now();
+  try {
+    await admin.resource(Namespace).delete(name);
+  } catch (err) {
+    if (err instanceof ApiError && err.code === 404) return;
+    throw err;
+  }
+  while (Date.now() - started < timeoutMs) {
+    try {
+      await admin.resource(Namespace).get(name);
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 404) return;
+      throw err;
+    }
+    await sleep(500);
+  }
+  log(`namespace ${name} still not gone after ${timeoutMs / 1000} s; going on`);
+}
+
+/**
+ * The conformance check: one HelloWorld gets its ConfigMap (message, controller ownerReference with
+ * blockOwnerDeletion), observedGeneration and Ready=True, and exactly one Normal event, which the audit log
+ * shows as exactly one event write. Returns what failed, or nothing.
+ */
+export async function conformance(cluster: Cluster, peer: PeerId, account: PeerAccount, log: (line: string) => void): Promise<string | undefined> {
+  const namespace = `conformance-${peer}`;
+  const admin = cluster.admin;
+  await createNamespace(admin, namespace);
+  const offset = await auditOffset(cluster.auditLogPath);
+  const running = await startPeer(peer, account.kubeconfigPath, log);
+  try {
+    const message = 'Hello from the conformance check';
+    const hw = await admin.resource(HelloWorld).create({ apiVersion: 'apps.example.com/v1alpha1', kind: 'HelloWorld', metadata: { name: 'conformance', namespace }, spec: { name: message } }, { namespace });
+    const deadline = Date.now() + 60_000;
+    let problem = 'not converged';
+    while (Date.now() < deadline) {
+      problem = await check();
+      if (!problem) break;
+      await sleep(250);
+    }
+    if (problem) return `${problem} after 60 s`;
+    await sleep(3_000); // events are sent in the background by some peers
+    const counts = countRequests(await auditEventsSince(admin, cluster.auditLogPath, offset), account.username, { namespace });
+    if (counts.eventWrites !== 1) return `${counts.eventWrites} event writes in the audit log, expected exactly 1`;
+    if (counts.failedWrites !== 0) return `${counts.failedWrites} of its ${counts.writes} writes were refused (audit log)`;
+    const events = (await admin.request<{ items: Array<{ type: string; reason: string; involvedObject: { name: string } }> }>({ path: `/api/v1/namespaces/${namespace}/events` })).items
+      .filter((e) => e.involvedObject.name === 'conformance');
+    const normal = events.filter((e) => e.type === 'Normal');
+    if (normal.length !== 1) return `${normal.length} Normal events about the HelloWorld, expected exactly 1 (${events.map((e) => `${e.type} ${e.reason}`).join(', ')})`;
+    return undefined;
+
+    async function check(): Promise<string> {
+      let cm: ConfigMap;
+      try {
+        cm = await admin.resource(ConfigMap).get('conformance', { namespace });
+      } catch (err) {
+        if (err instanceof ApiError && err.code === 404) return 'no ConfigMap';
+        throw err;
+      }
+      if (cm.data?.['message'] !== message) return `ConfigMap data.message is ${JSON.stringify(cm.data?.['message'])}`;
+      const owner = cm.metadata.ownerReferences?.find((ref) => ref.controller);
+      if (!owner || owner.uid !== hw.metadata.uid || owner.kind !== 'HelloWorld' || !owner.blockOwnerDeletion) return `ConfigMap controller ownerReference is ${JSON.stringify(owner)}`;
+      const current = await admin.resource(HelloWorld).get('conformance', { namespace });
+      if (!isReady(current)) return `HelloWorld status is ${JSON.stringify(current.status)} at generation ${current.metadata.generation}`;
+      return '';
+    }
+  } finally {
+    await running.stop();
+    await deleteNamespace(admin, namespace, log);
+  }
+}
+
+/** One measured run in a fresh namespace, removed afterwards. */
+export async function measuredRun(cluster: Cluster, peer: PeerId, account: PeerAccount, settings: RunSettings, log: (line: string) => void): Promise<RunResult> {
+  const { n } = settings;
+  const namespace = `bench-${peer}-n${n}-r${settings.run}`;
+  const admin = cluster.admin;
+  await createNamespace(admin, namespace);
+  const loader = await KubeClient.fromKubeconfig({ kubeconfigPath: cluster.kubeconfigPath, userAgent: 'bench-loader' });
+  const watcher = await ConvergenceWatcher.start(cluster.kubeconfigPath, namespace);
+  const offset = await auditOffset(cluster.auditLogPath);
+  const result: RunResult = {
+    peer, n, run: settings.run, convergenceMs: Number.NaN, loaderMs: Number.NaN, latencyP50Ms: Number.NaN, latencyP99Ms: Number.NaN,
+    churnChanges: 0, churnP50Ms: Number.NaN, churnP99Ms: Number.NaN, cpuSeconds: Number.NaN, peakRssBytes: Number.NaN, readyRssBytes: Number.NaN,
+    createRequests: countRequests([], ''), churnRequests: countRequests([], ''), restartRequests: countRequests([], ''),
+  };
+  let running = await startPeer(peer, account.kubeconfigPath, log);
+  let churnStartedAt = Number.NaN;
+  let restartedAt = Number.NaN;
+  try {
+    const cpuAtReady = await cpuSeconds(running.pid);
+    result.readyRssBytes = await peakRssBytes(running.pid);
+    const start = performance.now();
+    const names = await createHelloWorlds(loader, watcher, namespace, n);
+    result.loaderMs = performance.now() - start;
+    await watcher.converged(settings.timeoutMs);
+    const created = watcher.results(names);
+    result.convergenceMs = created.lastConvergedAt - start;
+    result.latencyP50Ms = percentile(created.latenciesMs, 50);
+    result.latencyP99Ms = percentile(created.latenciesMs, 99);
+    await sleep(settleMs);
+    result.cpuSeconds = await cpuSeconds(running.pid) - cpuAtReady;
+    log(`  converged in ${(result.convergenceMs / 1000).toFixed(2)} s (loader ${(result.loaderMs / 1000).toFixed(2)} s), latency p50 ${result.latencyP50Ms.toFixed(0)} ms p99 ${result.latencyP99Ms.toFixed(0)} ms, ${result.cpuSeconds.toFixed(2)} CPU-s`);
+
+    churnStartedAt = Date.now();
+    const patched = await churn(loader, watcher, namespace, names, settings.churnRatePerSecond, settings.churnSeconds);
+    await watcher.converged(settings.timeoutMs);
+    const churned = watcher.results(patched);
+    result.churnChanges = Math.round(settings.churnRatePerSecond * settings.churnSeconds);
+    result.churnP50Ms = percentile(churned.latenciesMs, 50);
+    result.churnP99Ms = percentile(churned.latenciesMs, 99);
+    await sleep(settleMs);
+    result.peakRssBytes = await peakRssBytes(running.pid);
+    log(`  churn of ${result.churnChanges} changes: latency p50 ${result.churnP50Ms.toFixed(0)} ms p99 ${result.churnP99Ms.toFixed(0)} ms; peak RSS ${(result.peakRssBytes / 2 ** 20).toFixed(1)} MiB (${(result.readyRssBytes / 2 ** 20).toFixed(1)} MiB when ready)`);
+
+    const code = await running.stop();
+    if (code !== 0) log(`  ${peer} exited with ${code} on SIGTERM`);
+    restartedAt = Date.now();
+    running = await startPeer(peer, account.kubeconfigPath, log);
+    await sleep(settings.restartObserveMs);
+  } catch (err) {
+    result.error = (err as Error).message;
+    log(`  FAILED: ${result.error}\n  its last output:\n${running.logs().slice(-4000)}`);
+  } finally {
+    await running.stop();
+    await watcher.stop();
+    await loader.close();
+  }
+  const events = await auditEventsSince(admin, cluster.auditLogPath, offset);
+  const user = account.username;
+  result.createRequests = countRequests(events, user, { namespace, ...(Number.isFinite(churnStartedAt) ? { to: churnStartedAt } : {}) });
+  if (Number.isFinite(churnStartedAt)) result.churnRequests = countRequests(events, user, { namespace, from: churnStartedAt, ...(Number.isFinite(restartedAt) ? { to: restartedAt } : {}) });
+  if (Number.isFinite(restartedAt)) result.restartRequests = countRequests(events, user, { from: restartedAt });
+  const w = result.createRequests;
+  log(`  writes per HelloWorld ${(w.writes / n).toFixed(2)} (ConfigMap ${(w.configMapWrites / n).toFixed(2)}, status ${(w.statusWrites / n).toFixed(2)}, event ${(w.eventWrites / n).toFixed(2)}, refused ${(w.failedWrites / n).toFixed(2)}); idle restart: ${result.restartRequests.requests} requests, ${result.restartRequests.writes} writes`);
+  await deleteNamespace(admin, namespace, log);
+  return result;
+}
