@@ -134,6 +134,7 @@ test('refusing resets new connections at once and counts them; pass ends it', ()
   const refused = connect({ host: '127.0.0.1', port: proxy.port });
   const error = await new Promise<NodeJS.ErrnoException>((resolve) => refused.on('error', resolve));
   assert.equal(error.code, 'ECONNRESET');
+  await sleep(5); // attempts are stamped in whole milliseconds: keep the two apart for attemptsSince
   proxy.pass();
   const c = await open(proxy);
   assert.equal(await c.roundTrip('ok'), 'ok');
