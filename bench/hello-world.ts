@@ -30,6 +30,7 @@ const peers = (flags.peers?.split(',') ?? allPeers) as PeerId[];
 for (const p of peers) if (!allPeers.includes(p)) throw new Error(`unknown peer ${p}; peers: ${allPeers.join(', ')}`);
 const sizes = flags.n?.split(',').map(Number) ?? (quick ? [100] : [100, 1000, 5000]);
 const runs = Number(flags.runs ?? (quick ? 1 : 3));
+const plannedRuns = peers.length * sizes.length * runs;
 const churnRatePerSecond = 20;
 const churnSeconds = quick ? 5 : 10;
 const restartObserveMs = quick ? 5_000 : 10_000;
@@ -40,8 +41,8 @@ const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.sl
 const started = Date.now();
 const log = (line: string) => process.stdout.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
 
-// Build (or find) the Go peer before any clock starts.
-if (peers.includes('controller-runtime')) await ensureGoPeer(log);
+// Build (or find) the Go peer and the ceiling before any clock starts.
+if (peers.includes('controller-runtime') || peers.includes('ceiling')) await ensureGoPeer(log);
 
 const results: RunResult[] = [];
 const nonConforming: ReportContext['nonConforming'] = {};
@@ -81,6 +82,7 @@ async function benchPeer(cp: ControlPlane, peer: PeerId): Promise<void> {
       results.push(await measuredRun(cp, peer, credentials, {
         n, run, churnRatePerSecond, churnSeconds, restartObserveMs, timeoutMs: Math.max(120_000, n * 120),
       }, log));
+      await writeReport(false);
     }
   }
 }
@@ -101,30 +103,36 @@ try {
   await shared?.stop();
 }
 
-const rows = summarize(results);
-const context: ReportContext = {
-  command, startedAt: new Date(started), durationMs: Date.now() - started,
-  machine: [
-    `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
-    'The machine is shared: other engineers\' builds and tests ran on the same 2 cores during the run, so absolute times are noisy; compare peers within one report, and mind the spread.',
-  ],
-  versions,
-  settings: [
-    `N = ${sizes.join(', ')}; ${runs} run(s) each; ${quick ? 'one control plane shared by the peers, each run in a fresh namespace' : 'a fresh control plane per peer, each run in a fresh namespace (deleted, and waited for, after the run)'}.`,
-    `Loader: ${loaderClients} parallel clients creating HelloWorlds (as the admin); churn: ${churnRatePerSecond} spec.name patches a second for ${churnSeconds} s, open loop; idle restart observed for ${restartObserveMs / 1000} s after ready.`,
-    `Every peer: its own process, its own ServiceAccount with the same ClusterRole (never system:masters), ${workers} reconcile workers (the ceiling: ${loaderClients} requests in flight), no leader election, started fresh for each run; client-side request throttling off for all (controller-runtime QPS -1; client-node and Capstan have none).`,
-    'Before timing, each peer passed the conformance check (ConfigMap with message and controller ownerReference, observedGeneration, Ready=True, exactly one Normal event in the audit log) or is listed as not timed.',
-  ],
-  nonConforming,
-  notes: [],
-};
-await mkdir(outDir, { recursive: true });
-await writeFile(join(outDir, `${baseName}.svg`), svgChart(rows));
-await writeFile(join(outDir, `${baseName}.md`), markdownReport(rows, context, `${baseName}.svg`));
-await writeFile(join(outDir, `${baseName}.json`), `${JSON.stringify({ context, results }, null, 2)}\n`);
-process.stdout.write(`\n${textTable(rows)}\n\n`);
+await writeReport(true);
+process.stdout.write(`\n${textTable(summarize(results))}\n\n`);
 for (const [peer, why] of Object.entries(nonConforming)) process.stdout.write(`not timed: ${peer} failed the conformance check: ${why}\n`);
 process.stdout.write(`report: ${join(outDir, `${baseName}.md`)} (took ${((Date.now() - started) / 60_000).toFixed(1)} min)\n`);
+
+/** Write the report from the runs so far; called after every run, so an interrupted run leaves one too. */
+async function writeReport(finished: boolean): Promise<void> {
+  const rows = summarize(results);
+  const done = results.length + Object.keys(nonConforming).length * sizes.length * runs;
+  const context: ReportContext = {
+    command, startedAt: new Date(started), durationMs: Date.now() - started,
+    machine: [
+      `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; load average when the report was written ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+      'The machine is shared: other engineers\' builds and tests ran on the same 2 cores during the run, so absolute times are noisy; compare peers within one report, and mind the spread.',
+    ],
+    versions,
+    settings: [
+      `N = ${sizes.join(', ')}; ${runs} run(s) each; ${quick ? 'one control plane shared by the peers, each run in a fresh namespace' : 'a fresh control plane per peer, each run in a fresh namespace (deleted, and waited for, after the run)'}.`,
+      `Loader: ${loaderClients} parallel clients creating HelloWorlds (as the admin); churn: ${churnRatePerSecond} spec.name patches a second for ${churnSeconds} s, open loop; idle restart observed for ${restartObserveMs / 1000} s after ready.`,
+      `Every peer: its own process, its own ServiceAccount with the same ClusterRole (never system:masters), ${workers} reconcile workers (the ceiling: ${loaderClients} requests in flight), no leader election, started fresh for each run; client-side request throttling off for all (controller-runtime and the ceiling QPS -1; client-node and Capstan have none).`,
+      'Before timing, each peer passed the conformance check (ConfigMap with message and controller ownerReference, observedGeneration, Ready=True, exactly one Normal event in the audit log) or is listed as not timed.',
+    ],
+    nonConforming,
+    notes: finished ? [] : [`**Partial report**: ${done} of ${plannedRuns} runs done when it was written; the run was still going (or was stopped).`],
+  };
+  await mkdir(outDir, { recursive: true });
+  await writeFile(join(outDir, `${baseName}.svg`), svgChart(rows));
+  await writeFile(join(outDir, `${baseName}.md`), markdownReport(rows, context, `${baseName}.svg`));
+  await writeFile(join(outDir, `${baseName}.json`), `${JSON.stringify({ context, results }, null, 2)}\n`);
+}
 
 async function describeVersions(cp: ControlPlane): Promise<string[]> {
   const goVersion = (() => {

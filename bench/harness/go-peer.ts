@@ -1,9 +1,10 @@
-// Builds the controller-runtime peer (bench/peers/controller-runtime) once and caches the binary under
-// ~/.cache/capstan/bench/, keyed by a hash of its sources, so `--quick` never waits for a Go build.
+// Builds the Go module under bench/peers/controller-runtime (the controller-runtime peer and the ceiling) once
+// and caches the binaries under ~/.cache/capstan/bench/, keyed by a hash of the sources, so `--quick` never
+// waits for a Go build.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -17,24 +18,33 @@ export async function controllerRuntimeVersion(): Promise<string> {
   return /sigs\.k8s\.io\/controller-runtime (v\S+)/.exec(goMod)?.[1] ?? 'unknown';
 }
 
-/** The path of the built peer, building it first if its sources changed since the last build. */
-export async function ensureGoPeer(log: (line: string) => void): Promise<string> {
+/** The built binaries: `controller-runtime` (the peer) and `ceiling`. */
+export interface GoBinaries {
+  controllerRuntime: string;
+  ceiling: string;
+}
+
+/** The paths of the built binaries, building them first if the sources changed since the last build. */
+export async function ensureGoPeer(log: (line: string) => void): Promise<GoBinaries> {
   const hash = createHash('sha256');
-  for (const file of ['go.mod', 'go.sum', 'main.go']) hash.update(await readFile(join(goPeerDir, file)));
+  for (const file of ['go.mod', 'go.sum', 'main.go', 'ceiling/main.go']) hash.update(await readFile(join(goPeerDir, file)));
   hash.update(goToolchain);
-  const dir = join(homedir(), '.cache', 'capstan', 'bench', `controller-runtime-${hash.digest('hex').slice(0, 12)}`);
-  const binary = join(dir, 'hello-world-controller-runtime');
-  if (existsSync(binary)) return binary;
-  await mkdir(dir, { recursive: true });
-  const args = ['build', '-trimpath', '-o', `${binary}.tmp`, '.'];
-  log(`building the controller-runtime peer (first time only, a few minutes on 2 cores): GOTOOLCHAIN=${goToolchain} go ${args.join(' ')} in ${goPeerDir}`);
+  const dir = join(homedir(), '.cache', 'capstan', 'bench', `go-peers-${hash.digest('hex').slice(0, 12)}`);
+  const binaries = { controllerRuntime: join(dir, 'controller-runtime'), ceiling: join(dir, 'ceiling') };
+  if (existsSync(binaries.controllerRuntime) && existsSync(binaries.ceiling)) return binaries;
+  const tmp = `${dir}.tmp`;
+  await rm(tmp, { recursive: true, force: true });
+  await mkdir(tmp, { recursive: true });
+  const args = ['build', '-trimpath', '-o', `${tmp}/`, '.', './ceiling'];
+  log(`building the Go peers (first time only, a few minutes on 2 cores): GOTOOLCHAIN=${goToolchain} go ${args.join(' ')} in ${goPeerDir}`);
   const started = Date.now();
   await new Promise<void>((resolve, reject) => {
     const child = spawn('go', args, { cwd: goPeerDir, env: { ...process.env, GOTOOLCHAIN: goToolchain }, stdio: ['ignore', 'inherit', 'inherit'] });
     child.once('error', reject);
     child.once('exit', (code) => code === 0 ? resolve() : reject(new Error(`GOTOOLCHAIN=${goToolchain} go ${args.join(' ')} (in ${goPeerDir}) exited with ${code}`)));
   });
-  await rename(`${binary}.tmp`, binary);
-  log(`built ${binary} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-  return binary;
+  await rm(dir, { recursive: true, force: true });
+  await rename(tmp, dir);
+  log(`built ${dir} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  return binaries;
 }

@@ -1,5 +1,5 @@
-// The objects the benchmark reads and writes, described for Capstan's client (the harness's transport; the
-// operators under test use their own). The CRD itself is examples/hello-world/config/crd, installed as is.
+// The objects the harness reads and writes, described for Capstan's client (the harness's transport; the
+// peers under test use their own). The CRD itself is examples/hello-world/config/crd, installed as is.
 import { type Condition, defineKind, type KubeObject } from '../../src/core/index.ts';
 
 export interface HelloWorld extends KubeObject {
@@ -10,20 +10,6 @@ export interface HelloWorld extends KubeObject {
 export const HelloWorld = defineKind<HelloWorld>({
   group: 'apps.example.com', version: 'v1alpha1', kind: 'HelloWorld', plural: 'helloworlds', namespaced: true,
 });
-
-/** `events.k8s.io/v1` Event, the fields the ceiling writes. */
-export interface EventV1 extends KubeObject {
-  regarding: { apiVersion: string; kind: string; name: string; namespace: string; uid: string; resourceVersion?: string };
-  reason: string;
-  note: string;
-  type: 'Normal' | 'Warning';
-  action: string;
-  eventTime: string;
-  reportingController: string;
-  reportingInstance: string;
-}
-
-export const EventV1 = defineKind<EventV1>({ group: 'events.k8s.io', version: 'v1', kind: 'Event', plural: 'events', namespaced: true });
 
 /** The label every peer puts on its ConfigMaps (and caches ConfigMaps by). */
 export const managedBy = 'hello-world-operator';

@@ -36,7 +36,7 @@ export interface PeerDescription {
 export const peerDescriptions: Record<PeerId, PeerDescription> = {
   ceiling: {
     id: 'ceiling', title: 'the ceiling',
-    command: `node bench/peers/ceiling/ceiling.ts --concurrency=50 (one list+watch; per HelloWorld: ConfigMap create, status merge patch, events.k8s.io Event, all at once)`,
+    command: `bench/peers/controller-runtime/ceiling (Go, client-go without cache or queue) --concurrency=50 (one list+watch; per HelloWorld: ConfigMap create, status merge patch, events.k8s.io Event, all at once; QPS -1)`,
   },
   capstan: {
     id: 'capstan', title: 'Capstan',
@@ -73,13 +73,13 @@ export async function startPeer(id: PeerId, kubeconfigPath: string, log: (line: 
         { cwd: exampleRoot, env });
       break;
     case 'controller-runtime':
-      child = spawn(await ensureGoPeer(log), [`--workers=${workers}`], { env });
+      child = spawn((await ensureGoPeer(log)).controllerRuntime, [`--workers=${workers}`], { env });
       break;
     case 'client-node':
       child = spawn(process.execPath, [join(repoRoot, 'bench/peers/client-node/operator.ts'), `--workers=${workers}`], { env });
       break;
     case 'ceiling':
-      child = spawn(process.execPath, ['--conditions=capstan-source', join(repoRoot, 'bench/peers/ceiling/ceiling.ts'), '--concurrency=50'], { env });
+      child = spawn((await ensureGoPeer(log)).ceiling, ['--concurrency=50'], { env });
       break;
   }
   let output = '';
