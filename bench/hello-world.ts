@@ -23,6 +23,8 @@ const { values: flags } = parseArgs({
     n: { type: 'string' },
     runs: { type: 'string' },
     out: { type: 'string' },
+    // The JSON of an earlier report: its runs of the peers not run now are kept in the new report.
+    keep: { type: 'string' },
   },
 });
 const quick = flags.quick;
@@ -46,6 +48,14 @@ if (peers.includes('controller-runtime') || peers.includes('ceiling')) await ens
 
 const results: RunResult[] = [];
 const nonConforming: ReportContext['nonConforming'] = {};
+const keptNotes: string[] = [];
+if (flags.keep) {
+  const kept = JSON.parse(await readFile(flags.keep, 'utf8')) as { context: ReportContext; results: RunResult[] };
+  results.push(...kept.results.filter((r) => !peers.includes(r.peer)));
+  for (const [peer, why] of Object.entries(kept.context.nonConforming)) if (!peers.includes(peer as PeerId)) nonConforming[peer as PeerId] = why;
+  const keptPeers = [...new Set(results.map((r) => r.peer))];
+  keptNotes.push(`The runs of ${keptPeers.join(', ')} come from an earlier invocation (\`${kept.context.command}\`, started ${kept.context.startedAt.toString()}, ${(kept.context.durationMs / 60_000).toFixed(1)} min), kept with --keep; this invocation ran ${peers.join(', ')}.`);
+}
 let versions: string[] = [];
 
 async function newControlPlane(): Promise<ControlPlane> {
@@ -111,7 +121,7 @@ process.stdout.write(`report: ${join(outDir, `${baseName}.md`)} (took ${((Date.n
 /** Write the report from the runs so far; called after every run, so an interrupted run leaves one too. */
 async function writeReport(finished: boolean): Promise<void> {
   const rows = summarize(results);
-  const done = results.length + Object.keys(nonConforming).length * sizes.length * runs;
+  const done = results.filter((r) => peers.includes(r.peer)).length + peers.filter((p) => nonConforming[p]).length * sizes.length * runs;
   const context: ReportContext = {
     command, startedAt: new Date(started), durationMs: Date.now() - started,
     machine: [
@@ -126,7 +136,7 @@ async function writeReport(finished: boolean): Promise<void> {
       'Before timing, each peer passed the conformance check (ConfigMap with message and controller ownerReference, observedGeneration, Ready=True, exactly one Normal event in the audit log) or is listed as not timed.',
     ],
     nonConforming,
-    notes: finished ? [] : [`**Partial report**: ${done} of ${plannedRuns} runs done when it was written; the run was still going (or was stopped).`],
+    notes: [...keptNotes, ...(finished ? [] : [`**Partial report**: ${done} of ${plannedRuns} runs done when it was written; the run was still going (or was stopped).`])],
   };
   await mkdir(outDir, { recursive: true });
   await writeFile(join(outDir, `${baseName}.svg`), svgChart(rows));

@@ -212,7 +212,7 @@ export function svgChart(rows: Row[]): string {
   const height = 300;
   const top = 50;
   const bottom = 250;
-  const width = Math.max(1, ns.length) * panelWidth + 40;
+  const width = Math.max(720, ns.length * panelWidth + 40);
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height + 30}" font-family="sans-serif" font-size="11">`,
     `<rect width="100%" height="100%" fill="white"/>`,
