@@ -16,6 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs, promisify } from 'node:util';
 import { prettyFactory } from 'pino-pretty';
 import { parse } from 'yaml';
+import { probePortInLogLine } from '../src/manager/index.ts';
 import { type Cluster, connectToCluster, ensureAssets, startControlPlane } from '../src/testing/index.ts';
 
 const usage = `Usage: npm start [-- --use-current-context]
@@ -189,7 +190,7 @@ function startOperator(kubeconfigPath: string): { child: ChildProcess; probePort
   const probePort = new Promise<number>((resolve, reject) => {
     createInterface({ input: child.stdout }).on('line', (line) => {
       process.stdout.write(pretty(line));
-      const port = portIn(line);
+      const port = probePortInLogLine(line);
       if (port !== undefined) resolve(port);
     });
     child.once('exit', (code, sig) => {
@@ -203,16 +204,6 @@ function startOperator(kubeconfigPath: string): { child: ChildProcess; probePort
   });
   probePort.catch(() => undefined);
   return { child, probePort };
-}
-
-/** The port of the manager's "serving /healthz, /readyz and /metrics" log line. */
-function portIn(line: string): number | undefined {
-  try {
-    const entry = JSON.parse(line) as { msg?: string; port?: unknown };
-    return entry.msg?.startsWith('serving /healthz') && typeof entry.port === 'number' ? entry.port : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 async function stopOperator(child: ChildProcess): Promise<void> {

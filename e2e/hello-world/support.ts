@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { type AuditEvent, type Cluster, ensureAssets } from '../../src/testing/index.ts';
 import { type CliResult, fixtureDir, repoRoot, runCli } from '../cli/run-cli.ts';
+import { probePortInLogLine } from '../../src/manager/index.ts';
 
 export const exampleRoot = new URL('../../examples/hello-world/', import.meta.url).pathname.replace(/\/$/, '');
 export const group = 'apps.example.com';
@@ -100,7 +101,7 @@ export async function startOperator(kubeconfigPath: string, args: string[] = [])
       child.kill('SIGKILL');
       throw failed('the operator was not ready within 60 s');
     }
-    probePort ??= logs.map(portIn).find((port) => port !== undefined);
+    probePort ??= logs.map(probePortInLogLine).find((port) => port !== undefined);
     if (probePort !== undefined && (await fetch(`http://127.0.0.1:${probePort}/readyz`).then((r) => r.ok, () => false))) break;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -121,16 +122,6 @@ export async function startOperator(kubeconfigPath: string, args: string[] = [])
       }
     },
   };
-}
-
-/** The port of the manager's "serving /healthz, /readyz and /metrics" log line. */
-function portIn(line: string): number | undefined {
-  try {
-    const entry = JSON.parse(line) as { msg?: string; port?: unknown };
-    return entry.msg?.startsWith('serving /healthz') && typeof entry.port === 'number' ? entry.port : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** The requests of the operator's ServiceAccount the API server refused with 403 since `since`. */

@@ -6,6 +6,7 @@ import type { Kind, KubeObject } from '../core/index.ts';
 import { EventRecorder } from '../events/index.ts';
 import { defaultIdentity, LeaderElector } from '../leader/index.ts';
 import { controllerMetrics, leaderElectionMetrics, processMetrics, workqueueMetrics } from '../metrics/index.ts';
+import { probesServingMessage } from './probe-log.ts';
 import { ProbeServer } from './probe-server.ts';
 import { type ManagedSource, type SourceFactory, sourceKey, type SourceScope } from './sources.ts';
 import { cacheSourceFactory } from './cache-source.ts';
@@ -149,7 +150,7 @@ export class Manager {
         readyChecks: Object.fromEntries([...this.sources.values()].map((s) => [`cache ${s.description}`, () => (s.synced ? undefined : 'not synced yet')])),
         metrics: async () => ({ contentType: this.registry.contentType, body: await this.registry.metrics() }),
       });
-      this.log.info({ port: this.probes.port }, 'serving /healthz, /readyz and /metrics');
+      this.log.info({ port: this.probes.port }, probesServingMessage);
     }
     this.sourcesDone = Promise.all([...this.sources.values()].map((s) => s.run(signal)));
     await Promise.all([...this.sources.values()].map((s) => s.waitForSync(signal)));
