@@ -44,6 +44,23 @@ export interface KubeClientOptions {
   metrics?: RequestMetrics;
   /** The `User-Agent` header (the audit log records it); defaults to `capstan`. */
   userAgent?: string;
+  /**
+   * Called once per request when its answer starts (or it fails), for a request log; the manager logs
+   * these at debug level. It carries no headers, body or query, so no credential or object data.
+   */
+  onRequest?: (record: RequestRecord) => void;
+}
+
+/** One request as {@link KubeClientOptions.onRequest} sees it. */
+export interface RequestRecord {
+  method: string;
+  /** The URL path (no query string), which names the resource, namespace and object. */
+  path: string;
+  /** The HTTP status, or `<error>` when no answer came (timeout, reset, refused). */
+  code: string;
+  /** `Date.now()` when the request was sent. */
+  startedAt: number;
+  durationMs: number;
 }
 
 /**
@@ -73,6 +90,7 @@ export class KubeClient {
   private readonly timeoutMs: number;
   private readonly metrics: RequestMetrics;
   private readonly userAgent: string;
+  private readonly onRequest: ((record: RequestRecord) => void) | undefined;
   private agent: Agent;
   private agentCertificate: string | undefined;
   private readonly retiredAgents: Agent[] = [];
@@ -86,6 +104,7 @@ export class KubeClient {
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.metrics = options.metrics ?? prometheusRequestMetrics();
     this.userAgent = options.userAgent ?? 'capstan';
+    this.onRequest = options.onRequest;
     this.agent = this.newAgent(undefined);
   }
 
@@ -163,14 +182,20 @@ export class KubeClient {
       const headers: Record<string, string> = { accept: options.accept ?? 'application/json', 'user-agent': this.userAgent, ...material.headers };
       if (body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
       const started = performance.now();
+      const startedAt = Date.now();
+      const observe = (code: string) => {
+        const durationMs = performance.now() - started;
+        this.metrics.observe({ method, code, durationSeconds: durationMs / 1000 });
+        this.onRequest?.({ method, path: url.pathname, code, startedAt, durationMs });
+      };
       try {
         const response = await undiciRequest(url, {
           method, headers, body, signal, dispatcher: this.dispatcherFor(material), bodyTimeout: streaming ? 0 : undefined,
         });
-        this.metrics.observe({ method, code: String(response.statusCode), durationSeconds: (performance.now() - started) / 1000 });
+        observe(String(response.statusCode));
         return response;
       } catch (cause) {
-        this.metrics.observe({ method, code: '<error>', durationSeconds: (performance.now() - started) / 1000 });
+        observe('<error>');
         throw this.transportError(options, deadline, cause);
       }
     };

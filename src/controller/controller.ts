@@ -172,6 +172,7 @@ export class Controller<T extends KubeObject> {
       const result = await this.options.reconcile(ctx);
       const seconds = (performance.now() - started) / 1000;
       this.queue.forget(key);
+      log.debug({ result: result.kind, durationMs: Math.round(seconds * 1000) }, 'reconciled');
       if (result.kind === 'requeueAfter') {
         metrics?.reconciled('requeue_after', seconds);
         return { kind: 'requeueAfter', delayMs: result.delayMs };

@@ -10,9 +10,10 @@ import type { ManagedSource, SourceFactory, SourceScope } from './sources.ts';
  * inactivity timeout, `managedFields` stripped. Watch trouble is logged (once per failure, at warn) and
  * never stops the cache.
  */
-export function cacheSourceFactory(client: KubeClient, log: Logger): SourceFactory {
+export function cacheSourceFactory(client: KubeClient, log: Logger, options: { inactivityTimeoutMs?: number | undefined } = {}): SourceFactory {
   return <T extends KubeObject>(kind: Kind<T>, scope: SourceScope): ManagedSource<T> => {
     const informer = new Informer<T>(client.resource(kind), {
+      ...(options.inactivityTimeoutMs === undefined ? {} : { inactivityTimeoutMs: options.inactivityTimeoutMs }),
       namespace: scope.namespace,
       labelSelector: scope.labelSelector,
       onNote: (note) => logNote(log, kind, note),

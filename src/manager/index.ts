@@ -3,3 +3,4 @@ export { type LeaderElectionOptions, Manager, type ManagerOptions } from './mana
 export { cacheSourceFactory } from './cache-source.ts';
 export { type ManagedSource, type SourceFactory, type SourceScope, sourceKey } from './sources.ts';
 export { probePortInLogLine, probesServingMessage } from './probe-log.ts';
+export { ManagerFlagError, type ManagerFlagsInput, managerFlagsHelp, managerOptionsFromFlags } from './flags.ts';

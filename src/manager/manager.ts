@@ -32,7 +32,18 @@ export interface ManagerOptions {
   leaderElection?: false | LeaderElectionOptions;
   /** `/healthz`, `/readyz` and `/metrics`; off when `false` (the default). */
   probes?: false | { host?: string; port: number };
+  /** Where logs go; default: pino JSON lines on stdout at `logLevel`. */
   logger?: Logger;
+  /**
+   * The default logger's level (default `info`). At `debug` it also logs every API request (method, path,
+   * code, start time, duration; never headers or bodies) and every reconcile's outcome.
+   */
+  logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+  /**
+   * A watch silent for this long is presumed dead and reopened (default 150 s; bookmarks arrive about
+   * once a minute, so a healthy watch is never silent that long).
+   */
+  watchInactivityTimeoutMs?: number;
   /** Default: prom-client's global registry, as controller-runtime uses one registry per process. */
   registry?: Registry;
   /** How long in-flight reconciles may finish on shutdown; default 10 s. */
@@ -93,7 +104,7 @@ export class Manager {
   constructor(options: ManagerOptions = {}) {
     this.options = options;
     this.identity = (options.leaderElection && options.leaderElection.identity) || defaultIdentity();
-    this.log = options.logger ?? pino({ base: undefined });
+    this.log = options.logger ?? pino({ base: undefined, level: options.logLevel ?? 'info' });
     this.registry = options.registry ?? register;
   }
 
@@ -116,9 +127,13 @@ export class Manager {
   /** Start caches, probes and leader election; resolves once the caches have synced. */
   async start(): Promise<void> {
     const signal = this.stopping.signal;
-    this.client = this.options.client ?? await KubeClient.fromKubeconfig({ kubeconfigPath: this.options.kubeconfigPath });
+    const requestLog = this.log.child({ component: 'client' });
+    this.client = this.options.client ?? await KubeClient.fromKubeconfig({
+      kubeconfigPath: this.options.kubeconfigPath,
+      onRequest: (r) => requestLog.debug({ method: r.method, path: r.path, code: r.code, startedAt: r.startedAt, durationMs: Math.round(r.durationMs) }, 'request'),
+    });
     processMetrics(this.registry);
-    const factory = this.options.sources ?? cacheSourceFactory(this.client, this.log);
+    const factory = this.options.sources ?? cacheSourceFactory(this.client, this.log, { inactivityTimeoutMs: this.options.watchInactivityTimeoutMs });
     const scope = (labelSelector?: string): SourceScope => ({ namespace: this.options.namespace, labelSelector });
     const share = (kind: Kind, s: SourceScope) => {
       const key = sourceKey(kind, s);

@@ -117,6 +117,27 @@ test('delays apply per direction and keep the byte order', () => withProxy(async
   c.socket.destroy();
 }));
 
+test('jittered delays stay within their bounds and never reorder bytes', () => withProxy(async (proxy) => {
+  proxy.delay({ upstreamMs: 100, downstreamMs: 100, jitterMs: 80 });
+  const c = await open(proxy);
+  const rounds: number[] = [];
+  for (let i = 0; i < 8; i++) {
+    const started = Date.now();
+    assert.equal(await c.roundTrip(String(i)), String(i));
+    rounds.push(Date.now() - started);
+  }
+  // Each direction waits 20..180 ms; the poll adds up to 10 ms.
+  assert.ok(rounds.every((ms) => ms >= 40 && ms <= 400), `round trips ${rounds.join(', ')} ms`);
+  assert.ok(new Set(rounds.map((ms) => Math.round(ms / 10))).size > 1, `the delays vary: ${rounds.join(', ')} ms`);
+  const burst = Array.from({ length: 50 }, (_, i) => `<${i}>`);
+  for (const piece of burst) c.socket.write(piece);
+  const expected = burst.join('');
+  const before = c.received.join('').length;
+  while (c.received.join('').length - before < expected.length) await sleep(5);
+  assert.equal(c.received.join('').slice(before), expected);
+  c.socket.destroy();
+}));
+
 test('resetConnections resets every open connection', () => withProxy(async (proxy) => {
   const a = await open(proxy);
   const b = await open(proxy);

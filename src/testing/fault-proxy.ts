@@ -38,8 +38,12 @@ export interface FaultProxy {
   blackHole(): void;
   /** Reset (RST) every new connection as soon as it is accepted, until {@link FaultProxy.pass}. */
   refuseConnections(): void;
-  /** Delay each chunk by this much on its way to the server (`upstreamMs`) and back (`downstreamMs`). */
-  delay(delays: { upstreamMs?: number; downstreamMs?: number }): void;
+  /**
+   * Delay each chunk by this much on its way to the server (`upstreamMs`) and back (`downstreamMs`), each
+   * delay varied uniformly by up to ± `jitterMs`; bytes keep their order (a chunk never overtakes the one
+   * before it).
+   */
+  delay(delays: { upstreamMs?: number; downstreamMs?: number; jitterMs?: number }): void;
   /** Reset (RST) both sides of every open connection; returns how many there were. */
   resetConnections(): number;
   /** Every connection attempt so far, in order. */
@@ -96,6 +100,7 @@ class TcpFaultProxy implements FaultProxy {
   private readonly pairs = new Set<Pair>();
   private upstreamMs = 0;
   private downstreamMs = 0;
+  private jitterMs = 0;
   private readonly targetHost: string;
   private readonly targetPort: number;
 
@@ -134,9 +139,10 @@ class TcpFaultProxy implements FaultProxy {
     this.mode = 'refuse';
   }
 
-  delay(delays: { upstreamMs?: number; downstreamMs?: number }): void {
+  delay(delays: { upstreamMs?: number; downstreamMs?: number; jitterMs?: number }): void {
     this.upstreamMs = delays.upstreamMs ?? 0;
     this.downstreamMs = delays.downstreamMs ?? 0;
+    this.jitterMs = delays.jitterMs ?? 0;
   }
 
   resetConnections(): number {
@@ -186,8 +192,13 @@ class TcpFaultProxy implements FaultProxy {
       // A swallowed connection never learns that the server went away.
       if (!pair.dead) this.drop(pair);
     });
-    this.forward(pair, client, server, () => this.upstreamMs);
-    this.forward(pair, server, client, () => this.downstreamMs);
+    this.forward(pair, client, server, () => this.jittered(this.upstreamMs));
+    this.forward(pair, server, client, () => this.jittered(this.downstreamMs));
+  }
+
+  private jittered(ms: number): number {
+    if (ms === 0 || this.jitterMs === 0) return ms;
+    return Math.max(0, ms + (Math.random() * 2 - 1) * this.jitterMs);
   }
 
   /** Copy `from` → `to` in order, each chunk after the current delay, unless the pair is dead. */
@@ -206,7 +217,8 @@ class TcpFaultProxy implements FaultProxy {
     };
     const enqueue = (chunk: Buffer | 'end') => {
       if (pair.dead) return;
-      queue.push({ chunk, due: Date.now() + delayMs() });
+      // In order: never due before the chunk ahead of it.
+      queue.push({ chunk, due: Math.max(Date.now() + delayMs(), queue.at(-1)?.due ?? 0) });
       if (!timer) pump();
     };
     from.on('data', (chunk: Buffer) => enqueue(chunk));

@@ -1,0 +1,96 @@
+import { parseArgs } from 'node:util';
+import { CapstanError } from '../core/index.ts';
+import type { ManagerOptions } from './manager.ts';
+
+/** A command line the operator cannot run with; the message says which flag and what to pass. */
+export class ManagerFlagError extends CapstanError<'INVALID_FLAG'> {}
+
+/** What {@link managerOptionsFromFlags} reads besides the flags. */
+export interface ManagerFlagsInput {
+  /** The Lease's name when `--leader-elect` is on: the operator's name. */
+  leaseName: string;
+  /** The command line after the script (default `process.argv.slice(2)`). */
+  args?: readonly string[];
+  /** Where `POD_NAMESPACE` is read (default `process.env`). */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+/** The flags every Capstan operator takes, for its `--help`. */
+export const managerFlagsHelp = `  --namespace <ns>                 watch and reconcile only this namespace (a Role there suffices)
+  --leader-elect                   several replicas, one active at a time, through a Lease
+  --leader-election-namespace <ns> where the Lease lives (default: $POD_NAMESPACE)
+  --health-port <port>             /healthz, /readyz and /metrics (default 8081; 0 picks a free port)
+  --log-level <level>              ${logLevels.join(', ')} (default info; debug logs every request and reconcile)
+  --watch-inactivity-timeout <d>   reopen a watch silent this long, e.g. 150s or 2m (default 150s)`;
+
+/**
+ * The standard command line of an operator's entry point, as {@link ManagerOptions}: `--namespace`,
+ * `--leader-elect`, `--leader-election-namespace` (or `$POD_NAMESPACE`), `--health-port`, `--log-level` and
+ * `--watch-inactivity-timeout`. In a Pod (`$POD_NAMESPACE` set) the probes listen on every interface,
+ * elsewhere on loopback only. Throws {@link ManagerFlagError} naming the flag for anything it cannot use.
+ *
+ * @example
+ * ```ts
+ * import { Manager, managerOptionsFromFlags } from 'capstan/manager';
+ * const options = managerOptionsFromFlags({ leaseName: 'hello-world-operator', args: ['--leader-elect', '--leader-election-namespace=hello-world-system'] });
+ * const manager = new Manager(options);
+ * console.log(options.leaderElection);
+ * ```
+ */
+export function managerOptionsFromFlags(input: ManagerFlagsInput): ManagerOptions {
+  const env = input.env ?? process.env;
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...(input.args ?? process.argv.slice(2))],
+      options: {
+        namespace: { type: 'string' },
+        'leader-elect': { type: 'boolean', default: false },
+        'leader-election-namespace': { type: 'string' },
+        'health-port': { type: 'string', default: '8081' },
+        'log-level': { type: 'string', default: 'info' },
+        'watch-inactivity-timeout': { type: 'string' },
+      },
+    }));
+  } catch (err) {
+    throw new ManagerFlagError('INVALID_FLAG', `${(err as Error).message}\nThe flags are:\n${managerFlagsHelp}`);
+  }
+  const podNamespace = env['POD_NAMESPACE'];
+  const leaseNamespace = values['leader-election-namespace'] ?? podNamespace;
+  if (values['leader-elect'] && !leaseNamespace) {
+    throw new ManagerFlagError('INVALID_FLAG', '--leader-elect needs the namespace of the Lease: set POD_NAMESPACE or pass --leader-election-namespace');
+  }
+  const port = Number(values['health-port']);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ManagerFlagError('INVALID_FLAG', `--health-port=${values['health-port']} is not a port number (0 to 65535; 0 picks a free one)`);
+  }
+  const logLevel = values['log-level'];
+  if (!isLogLevel(logLevel)) throw new ManagerFlagError('INVALID_FLAG', `--log-level=${logLevel}: use one of ${logLevels.join(', ')}`);
+  const timeout = values['watch-inactivity-timeout'];
+  const watchInactivityTimeoutMs = timeout === undefined ? undefined : durationMs(timeout);
+  if (watchInactivityTimeoutMs !== undefined && !(watchInactivityTimeoutMs >= 1000)) {
+    throw new ManagerFlagError('INVALID_FLAG', `--watch-inactivity-timeout=${timeout}: give a duration of at least 1s, such as 150s or 2m`);
+  }
+  return {
+    ...(values.namespace ? { namespace: values.namespace } : {}),
+    leaderElection: values['leader-elect'] && leaseNamespace ? { namespace: leaseNamespace, name: input.leaseName } : false,
+    // In a Pod the kubelet probes from outside; locally, listen on loopback only.
+    probes: { host: podNamespace ? '0.0.0.0' : '127.0.0.1', port },
+    logLevel,
+    ...(watchInactivityTimeoutMs === undefined ? {} : { watchInactivityTimeoutMs }),
+  };
+}
+
+function isLogLevel(level: string | undefined): level is (typeof logLevels)[number] {
+  return (logLevels as readonly (string | undefined)[]).includes(level);
+}
+
+/** `150s`, `2m`, `500ms` or a plain number of seconds → milliseconds; NaN for anything else. */
+function durationMs(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text);
+  if (!match) return Number.NaN;
+  const unit = match[2] ?? 's';
+  return Number(match[1]) * (unit === 'ms' ? 1 : unit === 's' ? 1000 : 60_000);
+}
