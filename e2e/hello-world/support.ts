@@ -55,16 +55,16 @@ export async function kubectl(kubeconfigPath: string, args: string[], options: {
  * Install the example as its README says, as the cluster admin: the operator's namespace and the CRD from
  * config/, `waitForKind` (before any operator starts, so its requests are never refused for the kind being
  * new), then config/rbac. Returns a kubeconfig of the operator's ServiceAccount, whose only rights are the
- * generated roles.
+ * generated roles, and its token; `server` puts another address (a fault proxy) in that kubeconfig.
  */
-export async function installExample(cluster: Cluster): Promise<{ kubeconfigPath: string; installedAt: Date }> {
+export async function installExample(cluster: Cluster, options: { server?: string } = {}): Promise<{ kubeconfigPath: string; token: string; installedAt: Date }> {
   await kubectl(cluster.kubeconfigPath, ['apply', '-f', 'config/manager/namespace.yaml']);
   await kubectl(cluster.kubeconfigPath, ['apply', '-f', `config/crd/${crdName}.yaml`]);
   await cluster.waitForKind(group, 'v1alpha1', 'HelloWorld', { probeFields: { spec: { name: 'probe' } } });
   const installedAt = new Date();
   await kubectl(cluster.kubeconfigPath, ['apply', '-f', 'config/rbac']);
-  const account = await cluster.serviceAccountKubeconfig({ ...operatorAccount });
-  return { kubeconfigPath: account.kubeconfigPath, installedAt };
+  const account = await cluster.serviceAccountKubeconfig({ ...operatorAccount, ...options });
+  return { kubeconfigPath: account.kubeconfigPath, token: account.token, installedAt };
 }
 
 /** The operator while it runs as its own process. */
@@ -76,17 +76,23 @@ export interface OperatorProcess {
   metrics(): Promise<string>;
   /** SIGTERM, as Kubernetes stops a Pod; resolves with the exit code (fails the test after 20 s). */
   stop(): Promise<number | null>;
+  /** Send a signal on purpose (SIGKILL for a crash); from then on an exit is not the operator's own doing. */
+  kill(signal: NodeJS.Signals): void;
+  /** True once the test stopped or killed it (so an exit was not on its own). */
+  readonly stoppedOnPurpose: boolean;
+  /** Resolves with the exit code (or null after a signal) once the process is gone. */
+  readonly exited: Promise<number | null>;
 }
 
 /**
  * Start `node src/main.ts` in the example, with leader election as in its Deployment, and resolve once it
- * is ready (`/readyz`: its caches have synced).
+ * is ready (`/readyz`: its caches have synced). `nodeArgs` go to node before the script (`--inspect=…`).
  */
-export async function startOperator(kubeconfigPath: string, args: string[] = []): Promise<OperatorProcess> {
+export async function startOperator(kubeconfigPath: string, args: string[] = [], options: { nodeArgs?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<OperatorProcess> {
   const child = spawn(process.execPath, [
-    '--conditions=capstan-source', 'src/main.ts', '--health-port=0',
+    '--conditions=capstan-source', ...(options.nodeArgs ?? []), 'src/main.ts', '--health-port=0',
     '--leader-elect', `--leader-election-namespace=${operatorAccount.namespace}`, ...args,
-  ], { cwd: exampleRoot, env: { ...process.env, KUBECONFIG: kubeconfigPath }, stdio: ['ignore', 'pipe', 'pipe'] });
+  ], { cwd: exampleRoot, env: { ...process.env, ...options.env, KUBECONFIG: kubeconfigPath }, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: string[] = [];
   createInterface({ input: child.stdout }).on('line', (line) => logs.push(line));
   createInterface({ input: child.stderr }).on('line', (line) => logs.push(line));
@@ -106,11 +112,20 @@ export async function startOperator(kubeconfigPath: string, args: string[] = [])
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   const port = probePort;
+  let stoppedOnPurpose = false;
   return {
-    child, logs, probePort: port,
+    child, logs, probePort: port, exited,
+    get stoppedOnPurpose() {
+      return stoppedOnPurpose;
+    },
+    kill(signal: NodeJS.Signals) {
+      stoppedOnPurpose = true;
+      child.kill(signal);
+    },
     metrics: async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text(),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      stoppedOnPurpose = true;
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
       try {

@@ -16,6 +16,8 @@ export interface ServiceAccountOptions {
   bind?: Array<{ kind: 'ClusterRole' | 'Role'; name: string; namespace?: string }>;
   /** Token lifetime; defaults to one hour (the API server's minimum is 10 minutes). */
   expirationSeconds?: number;
+  /** The kubeconfig's server, if not the API server itself (a fault proxy in front of it, say). */
+  server?: string;
 }
 
 /** A kubeconfig that authenticates as a ServiceAccount. */
@@ -85,6 +87,6 @@ export async function createServiceAccountKubeconfig(
   });
   const username = `system:serviceaccount:${namespace}:${name}`;
   const kubeconfigPath = join(dir, `sa-${namespace}-${name}-${randomBytes(3).toString('hex')}.kubeconfig`);
-  await writeKubeconfig(kubeconfigPath, admin.server, caCertPath, { name: `${namespace}-${name}`, token: tokenRequest.status.token });
+  await writeKubeconfig(kubeconfigPath, options.server ?? admin.server, caCertPath, { name: `${namespace}-${name}`, token: tokenRequest.status.token });
   return { kubeconfigPath, token: tokenRequest.status.token, username };
 }
