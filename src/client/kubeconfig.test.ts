@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -96,4 +97,51 @@ test('in-cluster configuration needs the service environment and the mounted CA'
       else process.env[key] = value;
     }
   }
+});
+
+test('a kubeconfig of the wrong shape names the entry and the field', async () => {
+  const cases: Array<[string, RegExp]> = [
+    ['- just\n- a list\n', /is not a YAML mapping/],
+    [JSON.stringify({ clusters: 'c' }), /clusters is not a list/],
+    [config({ token: 't' }, { users: [{ user: { token: 't' } }] }), /users\[0\] has no name/],
+    [config({ token: 7 }), /user "u": token is not a string/],
+    [config({ exec: { args: ['x'] } }), /user "u": exec has no command/],
+    [config({ token: 't' }, { contexts: [{ name: 'ctx', context: { user: 'u' } }] }), /context "ctx" names no cluster/],
+  ];
+  for (const [i, [text, problem]] of cases.entries()) {
+    const path = await file(`shape-${i}.yaml`, text);
+    await assert.rejects(loadKubeconfig(path), invalid(path, problem));
+  }
+});
+
+test('client certificates and CA come from data or from files relative to the kubeconfig', async () => {
+  await file('ca.crt', 'CA-PEM');
+  const path = await file('certs.yaml', config({ 'client-certificate-data': Buffer.from('CERT').toString('base64'), 'client-key': 'key.pem' }, {
+    clusters: [{ name: 'c', cluster: { server: 'https://x:6443', 'certificate-authority': 'ca.crt', 'tls-server-name': 'kubernetes' } }],
+  }));
+  await file('key.pem', 'KEY');
+  const loaded = await loadKubeconfig(path);
+  assert.equal(loaded.tls.ca?.toString(), 'CA-PEM');
+  assert.equal(loaded.tls.cert?.toString(), 'CERT');
+  assert.equal(loaded.tls.key?.toString(), 'KEY');
+  assert.equal(loaded.tls.servername, 'kubernetes');
+  assert.equal(loaded.tls.rejectUnauthorized, true);
+});
+
+test('@kubernetes/client-node (about 80 MiB once imported) is loaded only for an auth-provider user', async () => {
+  const tokenPath = await file('lean.yaml', config({ token: 't' }));
+  const providerPath = await file('provider.yaml', config({ 'auth-provider': { name: 'oidc', config: { 'id-token': 'x', 'idp-issuer-url': 'https://127.0.0.1:1' } } }));
+  const probe = (path: string) => new Promise<string>((resolve, reject) => {
+    const script = `
+      import { registerHooks } from 'node:module';
+      let loaded = false;
+      registerHooks({ resolve(specifier, context, next) { if (specifier.includes('@kubernetes/client-node')) loaded = true; return next(specifier, context); } });
+      const { loadKubeconfig } = await import(${JSON.stringify(new URL('./kubeconfig.ts', import.meta.url).href)});
+      const config = await loadKubeconfig(${JSON.stringify(path)});
+      await config.credentials.current().catch(() => undefined);
+      process.stdout.write(String(loaded));`;
+    execFile(process.execPath, ['--input-type=module', '-e', script], (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout)));
+  });
+  assert.equal(await probe(tokenPath), 'false');
+  assert.equal(await probe(providerPath), 'true');
 });

@@ -2,7 +2,6 @@ import { readFile } from 'node:fs/promises';
 import { isIPv6 } from 'node:net';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { type Cluster, KubeConfig, type User } from '@kubernetes/client-node';
 import { parse } from 'yaml';
 import { ClientError } from './api-error.ts';
 import { type Credentials, DelegatedCredentials, StaticCredentials, TokenFileCredentials } from './credentials.ts';
@@ -37,27 +36,21 @@ export async function loadKubeconfig(path: string, context?: string): Promise<Co
     throw new ClientError('KUBECONFIG_INVALID',
       `cannot read kubeconfig ${path}: ${(cause as Error).message}; set KUBECONFIG or pass kubeconfigPath to a valid file`, { cause });
   }
-  const kubeConfig = new KubeConfig();
-  let tokenFiles: Map<string, string>;
+  let kubeconfig: Kubeconfig;
   try {
-    const raw: unknown = parse(text);
-    // Token files are ours to read (and re-read, relative to the kubeconfig); client-node would read them once.
-    tokenFiles = takeTokenFiles(raw);
-    kubeConfig.loadFromString(JSON.stringify(raw));
+    kubeconfig = readKubeconfig(parse(text));
   } catch (cause) {
     throw invalid(`${(cause as Error).message.split('\n')[0]}`, cause);
   }
-  if (context !== undefined) {
-    if (!kubeConfig.getContextObject(context)) throw invalid(`has no context "${context}" (it has: ${kubeConfig.getContexts().map((c) => c.name).join(', ') || 'none'})`);
-    kubeConfig.setCurrentContext(context);
-  }
-  const contextName = kubeConfig.getCurrentContext();
+  const contexts = kubeconfig.contexts;
+  const contextName = context ?? kubeconfig.currentContext;
+  if (context !== undefined && !contexts.has(context)) throw invalid(`has no context "${context}" (it has: ${[...contexts.keys()].join(', ') || 'none'})`);
   if (!contextName) throw invalid('sets no current-context; set one, or pass the context to use');
-  const contextObject = kubeConfig.getContextObject(contextName);
+  const contextObject = contexts.get(contextName);
   if (!contextObject) throw invalid(`its current-context "${contextName}" is not among its contexts`);
-  const cluster = kubeConfig.getCurrentCluster();
+  const cluster = kubeconfig.clusters.get(contextObject.cluster);
   if (!cluster?.server) throw invalid(`context "${contextName}" names cluster "${contextObject.cluster}", which is missing or has no server`);
-  const user = kubeConfig.getCurrentUser();
+  const user = contextObject.user === undefined ? undefined : kubeconfig.users.get(contextObject.user);
   const baseDir = dirname(resolve(path));
   const readPem = async (data: string | undefined, file: string | undefined, what: string): Promise<Buffer | undefined> => {
     if (data) return Buffer.from(data, 'base64');
@@ -78,7 +71,7 @@ export async function loadKubeconfig(path: string, context?: string): Promise<Co
       rejectUnauthorized: !cluster.skipTLSVerify,
       servername: tlsServerName(cluster),
     },
-    credentials: credentialsFor(kubeConfig, user, tokenFiles.get(user?.name ?? ''), baseDir, path),
+    credentials: credentialsFor(text, contextName, user, baseDir, path),
     namespace: contextObject.namespace,
   };
 }
@@ -110,39 +103,126 @@ export async function loadInCluster(dir = inClusterDir): Promise<ConnectionConfi
   };
 }
 
-function tlsServerName(cluster: Cluster): string | undefined {
+function tlsServerName(cluster: KubeconfigCluster): string | undefined {
   return cluster.tlsServerName || undefined;
 }
 
-/**
- * Remove the token file (`tokenFile`, as client-go writes it, or `token-file`, as client-node reads it)
- * from every user of a parsed kubeconfig, and return them by user name.
- */
-function takeTokenFiles(raw: unknown): Map<string, string> {
-  const files = new Map<string, string>();
-  const users = (raw as { users?: unknown } | null)?.users;
-  if (!Array.isArray(users)) return files;
-  for (const entry of users as Array<{ name?: unknown; user?: Record<string, unknown> }>) {
-    const file = entry.user?.['tokenFile'] ?? entry.user?.['token-file'];
-    if (typeof entry.name === 'string' && typeof file === 'string' && file) {
-      files.set(entry.name, file);
-      delete entry.user!['tokenFile'];
-      delete entry.user!['token-file'];
-    }
-  }
-  return files;
+/** The parts of a kubeconfig Capstan reads, by name. */
+interface Kubeconfig {
+  currentContext: string | undefined;
+  clusters: Map<string, KubeconfigCluster>;
+  contexts: Map<string, { cluster: string; user: string | undefined; namespace: string | undefined }>;
+  users: Map<string, KubeconfigUser>;
 }
 
-function credentialsFor(kubeConfig: KubeConfig, user: User | null, tokenFile: string | undefined, baseDir: string, path: string): Credentials {
+interface KubeconfigCluster {
+  server: string | undefined;
+  caData: string | undefined;
+  caFile: string | undefined;
+  skipTLSVerify: boolean;
+  tlsServerName: string | undefined;
+}
+
+interface KubeconfigUser {
+  name: string;
+  token: string | undefined;
+  /** `tokenFile` as client-go writes it, or `token-file`. */
+  tokenFile: string | undefined;
+  certData: string | undefined;
+  certFile: string | undefined;
+  keyData: string | undefined;
+  keyFile: string | undefined;
+  username: string | undefined;
+  password: string | undefined;
+  exec: ExecConfig | undefined;
+  authProvider: { name?: string; config?: Record<string, unknown> } | undefined;
+}
+
+/**
+ * Read a parsed kubeconfig (`clusters`, `contexts`, `users`, `current-context`) without
+ * `@kubernetes/client-node`, whose import alone costs a process about 80 MiB; entries that are not
+ * objects with a name, and fields of the wrong type, are errors naming the entry and the field.
+ */
+function readKubeconfig(raw: unknown): Kubeconfig {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new Error('is not a YAML mapping (apiVersion, clusters, contexts, users, current-context)');
+  const root = raw as Record<string, unknown>;
+  const named = (list: string, inner: string): Array<[string, Record<string, unknown>]> => {
+    const entries = root[list] ?? [];
+    if (!Array.isArray(entries)) throw new Error(`${list} is not a list`);
+    return entries.map((entry: unknown, i) => {
+      const e = entry as Record<string, unknown> | null;
+      if (e === null || typeof e !== 'object' || typeof e['name'] !== 'string' || !e['name']) throw new Error(`${list}[${i}] has no name`);
+      const body = e[inner] ?? {};
+      if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new Error(`${list}[${i}] (${e['name']}): ${inner} is not a mapping`);
+      return [e['name'], body as Record<string, unknown>];
+    });
+  };
+  const field = (where: string, body: Record<string, unknown>, key: string): string | undefined => {
+    const value = body[key];
+    if (value === undefined || value === null || value === '') return undefined;
+    if (typeof value !== 'string') throw new Error(`${where}: ${key} is not a string`);
+    return value;
+  };
+  const clusters = new Map(named('clusters', 'cluster').map(([name, c]): [string, KubeconfigCluster] => {
+    const where = `cluster "${name}"`;
+    return [name, {
+      server: field(where, c, 'server'),
+      caData: field(where, c, 'certificate-authority-data'),
+      caFile: field(where, c, 'certificate-authority'),
+      skipTLSVerify: c['insecure-skip-tls-verify'] === true,
+      tlsServerName: field(where, c, 'tls-server-name'),
+    }];
+  }));
+  const contexts = new Map(named('contexts', 'context').map(([name, c]) => {
+    const where = `context "${name}"`;
+    const cluster = field(where, c, 'cluster');
+    if (!cluster) throw new Error(`${where} names no cluster`);
+    return [name, { cluster, user: field(where, c, 'user'), namespace: field(where, c, 'namespace') }];
+  }));
+  const users = new Map(named('users', 'user').map(([name, u]): [string, KubeconfigUser] => {
+    const where = `user "${name}"`;
+    const exec = u['exec'];
+    if (exec !== undefined && exec !== null && (typeof exec !== 'object' || typeof (exec as { command?: unknown }).command !== 'string')) {
+      throw new Error(`${where}: exec has no command`);
+    }
+    const authProvider = u['auth-provider'];
+    return [name, {
+      name,
+      token: field(where, u, 'token'),
+      tokenFile: field(where, u, 'tokenFile') ?? field(where, u, 'token-file'),
+      certData: field(where, u, 'client-certificate-data'),
+      certFile: field(where, u, 'client-certificate'),
+      keyData: field(where, u, 'client-key-data'),
+      keyFile: field(where, u, 'client-key'),
+      username: field(where, u, 'username'),
+      password: field(where, u, 'password'),
+      exec: exec ? exec as ExecConfig : undefined,
+      authProvider: authProvider && typeof authProvider === 'object' ? authProvider : undefined,
+    }];
+  }));
+  const current = root['current-context'];
+  return { currentContext: typeof current === 'string' && current ? current : undefined, clusters, contexts, users };
+}
+
+function credentialsFor(text: string, contextName: string, user: KubeconfigUser | undefined, baseDir: string, path: string): Credentials {
   const who = `user "${user?.name ?? '(none)'}" of kubeconfig ${path}`;
-  if (user?.exec) return new ExecCredentials(user.exec as ExecConfig, baseDir);
-  if (tokenFile) return new TokenFileCredentials(resolve(baseDir, tokenFile));
-  const provider = user?.authProvider as { name?: string; config?: { tokenFile?: string } } | undefined;
-  if (provider?.config?.tokenFile) return new TokenFileCredentials(resolve(baseDir, provider.config.tokenFile));
+  if (user?.exec) return new ExecCredentials(user.exec, baseDir);
+  if (user?.tokenFile) return new TokenFileCredentials(resolve(baseDir, user.tokenFile));
+  const provider = user?.authProvider;
+  const providerTokenFile = provider?.config?.['tokenFile'];
+  if (typeof providerTokenFile === 'string' && providerTokenFile) return new TokenFileCredentials(resolve(baseDir, providerTokenFile));
   if (provider) {
+    // OIDC and the cloud providers' plugins: client-node implements them, loaded only for such a user.
+    let kubeConfig: Promise<{ applyToHTTPSOptions(opts: object): Promise<void> }> | undefined;
     return new DelegatedCredentials(`the "${provider.name}" auth provider of ${who}`, async () => {
+      kubeConfig ??= import('@kubernetes/client-node').then(({ KubeConfig }) => {
+        const config = new KubeConfig();
+        config.loadFromString(text);
+        config.setCurrentContext(contextName);
+        return config;
+      });
       const opts: { headers?: Record<string, string> } = {};
-      await kubeConfig.applyToHTTPSOptions(opts);
+      await (await kubeConfig).applyToHTTPSOptions(opts);
       return opts.headers ?? {};
     });
   }
