@@ -1,4 +1,4 @@
-import { Informer } from '../cache/index.ts';
+import { type CacheMetrics, Informer } from '../cache/index.ts';
 import type { KubeClient } from '../client/index.ts';
 import type { Logger, ObjectChange } from '../controller/index.ts';
 import type { Kind, KubeObject } from '../core/index.ts';
@@ -8,15 +8,18 @@ import type { ManagedSource, SourceFactory, SourceScope } from './sources.ts';
 /**
  * Caches built on the `cache` layer's {@link Informer}: list+watch with relists, reconnect backoff and the
  * inactivity timeout, `managedFields` stripped. Watch trouble is logged (once per failure, at warn) and
- * never stops the cache.
+ * never stops the cache. `metrics` hears each cache's size after every change (the manager's
+ * `capstan_cache_objects`).
  */
-export function cacheSourceFactory(client: KubeClient, log: Logger, options: { inactivityTimeoutMs?: number | undefined } = {}): SourceFactory {
+export function cacheSourceFactory(client: KubeClient, log: Logger,
+  options: { inactivityTimeoutMs?: number | undefined; metrics?: CacheMetrics | undefined } = {}): SourceFactory {
   return <T extends KubeObject>(kind: Kind<T>, scope: SourceScope): ManagedSource<T> => {
     const informer = new Informer<T>(client.resource(kind), {
       ...(options.inactivityTimeoutMs === undefined ? {} : { inactivityTimeoutMs: options.inactivityTimeoutMs }),
       namespace: scope.namespace,
       labelSelector: scope.labelSelector,
       onNote: (note) => logNote(log, kind, note),
+      ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
     });
     return {
       description: informer.name,

@@ -5,7 +5,7 @@ import { Controller, type ControllerDefinition, type Logger } from '../controlle
 import type { Kind, KubeObject } from '../core/index.ts';
 import { EventRecorder } from '../events/index.ts';
 import { defaultIdentity, LeaderElector } from '../leader/index.ts';
-import { controllerMetrics, leaderElectionMetrics, processMetrics, workqueueMetrics } from '../metrics/index.ts';
+import { cacheMetrics, controllerMetrics, leaderElectionMetrics, processMetrics, workqueueMetrics } from '../metrics/index.ts';
 import { probesServingMessage } from './probe-log.ts';
 import { ProbeServer } from './probe-server.ts';
 import { type ManagedSource, type SourceFactory, sourceKey, type SourceScope } from './sources.ts';
@@ -133,7 +133,9 @@ export class Manager {
       onRequest: (r) => requestLog.debug({ method: r.method, path: r.path, code: r.code, startedAt: r.startedAt, durationMs: Math.round(r.durationMs) }, 'request'),
     });
     processMetrics(this.registry);
-    const factory = this.options.sources ?? cacheSourceFactory(this.client, this.log, { inactivityTimeoutMs: this.options.watchInactivityTimeoutMs });
+    const factory = this.options.sources ?? cacheSourceFactory(this.client, this.log, {
+      inactivityTimeoutMs: this.options.watchInactivityTimeoutMs, metrics: cacheMetrics(this.registry),
+    });
     const scope = (labelSelector?: string): SourceScope => ({ namespace: this.options.namespace, labelSelector });
     const share = (kind: Kind, s: SourceScope) => {
       const key = sourceKey(kind, s);

@@ -1,3 +1,4 @@
+export { cacheMetrics, type CacheObjectMetrics } from './cache-metrics.ts';
 export { controllerMetrics, type ControllerMetrics, type ReconcileResult } from './controller-metrics.ts';
 export { leaderElectionMetrics, type LeaderElectionMetrics } from './leader-election-metrics.ts';
 export { processMetrics } from './process-metrics.ts';
