@@ -57,7 +57,7 @@ export async function kubectl(kubeconfigPath: string, args: string[], options: {
  * new), then config/rbac. Returns a kubeconfig of the operator's ServiceAccount, whose only rights are the
  * generated roles, and its token; `server` puts another address (a fault proxy) in that kubeconfig.
  */
-export async function installExample(cluster: Cluster, options: { server?: string } = {}): Promise<{ kubeconfigPath: string; token: string; installedAt: Date }> {
+export async function installExample(cluster: Cluster, options: { server?: string; expirationSeconds?: number } = {}): Promise<{ kubeconfigPath: string; token: string; installedAt: Date }> {
   await kubectl(cluster.kubeconfigPath, ['apply', '-f', 'config/manager/namespace.yaml']);
   await kubectl(cluster.kubeconfigPath, ['apply', '-f', `config/crd/${crdName}.yaml`]);
   await cluster.waitForKind(group, 'v1alpha1', 'HelloWorld', { probeFields: { spec: { name: 'probe' } } });

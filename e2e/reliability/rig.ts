@@ -104,6 +104,8 @@ export interface RigOptions {
   controlPlane?: ControlPlaneOptions;
   /** Flags for every operator the rig starts (besides --health-port=0, --leader-elect, --log-level=debug). */
   operatorArgs?: string[];
+  /** Lifetime of the operator's token (default one hour); a soak mints one for longer than it runs. */
+  tokenSeconds?: number;
 }
 
 /** A control plane of its own with the example installed and a fault proxy in front of kube-apiserver. */
@@ -132,7 +134,7 @@ export class Rig {
     const cp = await startControlPlane(options.controlPlane);
     try {
       const proxy = await startFaultProxy({ target: cp.apiServerUrl });
-      const install = await installExample(cp, { server: proxy.url });
+      const install = await installExample(cp, { server: proxy.url, ...(options.tokenSeconds ? { expirationSeconds: options.tokenSeconds } : {}) });
       return new Rig(cp, proxy, install, options);
     } catch (err) {
       await cp.stop();
