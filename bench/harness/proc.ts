@@ -20,3 +20,11 @@ export async function peakRssBytes(pid: number): Promise<number> {
   if (kib === undefined) throw new Error(`no VmHWM in /proc/${pid}/status`);
   return Number(kib) * 1024;
 }
+
+/** The process's resident set size now (VmRSS), in bytes. */
+export async function rssBytes(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kib = /^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1];
+  if (kib === undefined) throw new Error(`no VmRSS in /proc/${pid}/status`);
+  return Number(kib) * 1024;
+}
