@@ -1,0 +1,90 @@
+// What a ServiceAccount may do, as `kubectl auth can-i --list` prints it and as the example's config/rbac
+// grants it, both in one row form so the two can be compared as sets.
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { exampleRoot } from '../hello-world/support.ts';
+
+/** An RBAC rule as the API takes it (src/core's RbacRule has no non-resource URLs). */
+export interface RbacRule {
+  apiGroups?: string[];
+  resources?: string[];
+  resourceNames?: string[];
+  nonResourceURLs?: string[];
+  verbs: string[];
+}
+
+/** One row of `kubectl auth can-i --list`: `resource.group[/subresource]` or a non-resource URL, and verbs. */
+export interface RightsRow {
+  resource: string;
+  nonResourceUrl: string;
+  resourceNames: string;
+  /** Sorted, so that the order a rule lists its verbs in does not matter. */
+  verbs: string[];
+}
+
+/** A row as one comparable line: `resource | url | names | verb,verb`. */
+export function rowKey(row: RightsRow): string {
+  return `${row.resource} | ${row.nonResourceUrl} | ${row.resourceNames} | ${row.verbs.join(',')}`;
+}
+
+/**
+ * The rows of `kubectl auth can-i --list` (a table whose columns start where the header's titles do):
+ * `configmaps  []  []  [get list]` and `  [/api]  []  [get]` for a non-resource URL.
+ */
+export function parseCanIList(text: string): RightsRow[] {
+  const [header, ...lines] = text.split('\n').filter((l) => l.trim() !== '');
+  const starts = ['Resources', 'Non-Resource URLs', 'Resource Names', 'Verbs'].map((title) => header?.indexOf(title) ?? -1);
+  if (!header || starts.some((s) => s < 0)) throw new Error(`not the table of kubectl auth can-i --list:\n${text}`);
+  const [urls, names, verbs] = [starts[1]!, starts[2]!, starts[3]!];
+  const bracketed = (cell: string) => {
+    const inner = /^\[(.*)\]$/.exec(cell.trim());
+    if (!inner) throw new Error(`"${cell}" is not a bracketed list in:\n${text}`);
+    return inner[1]!;
+  };
+  return lines.map((line) => ({
+    resource: line.slice(0, urls).trim(),
+    nonResourceUrl: bracketed(line.slice(urls, names)),
+    resourceNames: bracketed(line.slice(names, verbs)),
+    verbs: bracketed(line.slice(verbs)).split(' ').filter(Boolean).sort(),
+  }));
+}
+
+/** The rows kubectl prints for `rules`: one per group and resource, or per non-resource URL. */
+export function rowsOfRules(rules: readonly RbacRule[]): RightsRow[] {
+  const rows: RightsRow[] = [];
+  for (const rule of rules) {
+    const verbs = [...rule.verbs].sort();
+    const resourceNames = (rule.resourceNames ?? []).join(' ');
+    for (const url of rule.nonResourceURLs ?? []) rows.push({ resource: '', nonResourceUrl: url, resourceNames, verbs });
+    for (const group of rule.apiGroups ?? []) {
+      for (const resource of rule.resources ?? []) {
+        const [plural, subresource] = resource.split('/');
+        rows.push({ resource: `${plural}${group ? `.${group}` : ''}${subresource ? `/${subresource}` : ''}`, nonResourceUrl: '', resourceNames, verbs });
+      }
+    }
+  }
+  return rows;
+}
+
+/** A Role or ClusterRole of the example's config/rbac. */
+export interface GrantedRole {
+  file: string;
+  kind: 'Role' | 'ClusterRole';
+  name: string;
+  namespace?: string;
+  rules: RbacRule[];
+}
+
+/** Every Role and ClusterRole in the example's generated config/rbac (or another project's `rbacDir`). */
+export async function grantedRoles(rbacDir = join(exampleRoot, 'config', 'rbac')): Promise<GrantedRole[]> {
+  const roles: GrantedRole[] = [];
+  for (const file of (await readdir(rbacDir)).filter((f) => f.endsWith('.yaml')).sort()) {
+    for (const doc of parseAllDocuments(await readFile(join(rbacDir, file), 'utf8'))) {
+      const object = doc.toJS() as { kind?: string; metadata?: { name?: string; namespace?: string }; rules?: RbacRule[] } | null;
+      if (object?.kind !== 'Role' && object?.kind !== 'ClusterRole') continue;
+      roles.push({ file, kind: object.kind, name: object.metadata?.name ?? '', namespace: object.metadata?.namespace, rules: object.rules ?? [] });
+    }
+  }
+  return roles;
+}
