@@ -213,7 +213,8 @@ class TcpFaultProxy implements FaultProxy {
         if (chunk === 'end') to.end();
         else to.write(chunk);
       }
-      if (queue.length > 0) timer = setTimeout(pump, queue[0]!.due - Date.now());
+      // A jittered due time is fractional and the clock may tick past it meanwhile: never a negative timeout.
+      if (queue.length > 0) timer = setTimeout(pump, Math.max(0, queue[0]!.due - Date.now()));
     };
     const enqueue = (chunk: Buffer | 'end') => {
       if (pair.dead) return;
