@@ -75,6 +75,11 @@ export class Informer<T extends KubeObject> {
     return this.memory;
   }
 
+  /** The newest resourceVersion the cache has applied (see {@link MemoryStore.latestResourceVersion}). */
+  get latestResourceVersion(): string | undefined {
+    return this.memory.latestResourceVersion;
+  }
+
   /** True once the first complete list is in the store. */
   get synced(): boolean {
     return this.stats.synced;

@@ -125,3 +125,18 @@ test('the managedFields transform drops only managedFields; transforms compose i
   const upper = composeTransforms<ConfigMap>(stripManagedFields, (o) => ({ ...o, data: { k: o.data!['k']!.toUpperCase() } }));
   assert.deepEqual(upper(full).data, { k: 'V' });
 });
+
+test('latestResourceVersion: the newest version applied, deletions included; a relist counts only once swapped in', () => {
+  const store = new MemoryStore<ConfigMap>();
+  assert.equal(store.latestResourceVersion, undefined);
+  store.applyEvent({ type: 'apply', object: cm('a', 'x', '9') });
+  store.applyEvent({ type: 'apply', object: cm('a', 'y', '10') });
+  assert.equal(store.latestResourceVersion, '10', 'compared as integers, not as strings');
+  store.applyEvent({ type: 'delete', object: cm('a', 'x', '12') });
+  assert.equal(store.latestResourceVersion, '12', 'a deletion moves it too');
+  store.applyEvent({ type: 'init' });
+  store.applyEvent({ type: 'initApply', object: cm('a', 'y', '15') });
+  assert.equal(store.latestResourceVersion, '12', 'not before the relist is in the store');
+  store.applyEvent({ type: 'initDone' });
+  assert.equal(store.latestResourceVersion, '15');
+});

@@ -57,6 +57,8 @@ export class MemoryStore<T extends KubeObject> implements Store<T> {
   private readonly indexers: Indexers<T>;
   private indices = new Map<string, Map<string, Set<string>>>();
   private readonly listeners = new Set<(change: StoreChange<T>) => void>();
+  private latest: string | undefined;
+  private pendingLatest: string | undefined;
 
   constructor(indexers: Indexers<T> = {}) {
     if (namespaceIndex in indexers) throw new TypeError(`the index name "${namespaceIndex}" is built in; pick another`);
@@ -94,24 +96,39 @@ export class MemoryStore<T extends KubeObject> implements Store<T> {
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * The newest resourceVersion among the events applied (a relist's at its `initDone`): watch events come
+   * in resourceVersion order, so every change of the store's objects up to it is reflected, deletions
+   * included. An object absent from the store was therefore deleted (or left the selection) after any
+   * version of it up to this one. `undefined` before the first event.
+   */
+  get latestResourceVersion(): string | undefined {
+    return this.latest;
+  }
+
   /** Apply one watch event. */
   applyEvent(event: WatchEvent<T>): void {
     switch (event.type) {
       case 'init':
         this.pending = new Map();
+        this.pendingLatest = undefined;
         break;
       case 'initApply':
         (this.pending ??= new Map()).set(objectKey(event.object), event.object);
+        this.pendingLatest = newerVersion(this.pendingLatest, event.object.metadata.resourceVersion);
         break;
       case 'initDone':
         this.swap(this.pending ?? new Map<string, T>());
         this.pending = undefined;
+        this.latest = newerVersion(this.latest, this.pendingLatest);
         break;
       case 'apply':
         this.put(event.object);
+        this.latest = newerVersion(this.latest, event.object.metadata.resourceVersion);
         break;
       case 'delete':
         this.remove(objectKey(event.object), event.object);
+        this.latest = newerVersion(this.latest, event.object.metadata.resourceVersion);
         break;
     }
   }
@@ -174,6 +191,17 @@ export class MemoryStore<T extends KubeObject> implements Store<T> {
 
   private emit(change: StoreChange<T>): void {
     for (const listener of this.listeners) listener(change);
+  }
+}
+
+/** The newer of two resourceVersions (etcd revisions, compared as integers); an opaque one replaces the other. */
+function newerVersion(current: string | undefined, next: string | undefined): string | undefined {
+  if (next === undefined) return current;
+  if (current === undefined) return next;
+  try {
+    return BigInt(next) >= BigInt(current) ? next : current;
+  } catch {
+    return next;
   }
 }
 

@@ -20,6 +20,12 @@ export interface ObjectSource<T extends KubeObject> extends ObjectReader<T> {
    * Used to wait until the cache reflects a write the controller made itself.
    */
   resourceVersionOf(key: string): string | undefined;
+  /**
+   * The newest `resourceVersion` among the changes the cache has applied, if it tracks one: every change
+   * of its objects up to it is reflected, deletions included. With it, a key that is absent although it
+   * was written at an older version counts as caught up (it was deleted since) instead of being waited for.
+   */
+  latestResourceVersion?(): string | undefined;
 }
 
 /** A simple logger, structurally compatible with pino. */

@@ -8,16 +8,28 @@ interface PendingWrite {
   resourceVersion: string | undefined;
 }
 
-/** True once the cache's version is at least `written` (etcd revisions: compared as integers). */
-function reached(cached: string | undefined, written: string | undefined): boolean {
-  if (written === undefined) return cached === undefined;
-  if (cached === undefined) return false;
-  if (cached === written) return true;
+/** True when `version` is at least `written` (etcd revisions: compared as integers). */
+function atLeast(version: string, written: string): boolean {
+  if (version === written) return true;
   try {
-    return BigInt(cached) >= BigInt(written);
+    return BigInt(version) >= BigInt(written);
   } catch {
     return false; // opaque versions: only equality proves anything
   }
+}
+
+/**
+ * True once the cache reflects the write: it holds the object at `written` or later; or, for a delete
+ * (`written` undefined), no longer holds it; or it no longer holds it although it has applied changes
+ * past `written`, so the object was deleted since (waiting for it would only burn the timeout while
+ * holding a worker, as on every reconcile of a freshly deleted object).
+ */
+function reached(source: ObjectSource<never>, key: string, written: string | undefined): boolean {
+  const cached = source.resourceVersionOf(key);
+  if (written === undefined) return cached === undefined;
+  if (cached !== undefined) return atLeast(cached, written);
+  const latest = source.latestResourceVersion?.();
+  return latest !== undefined && atLeast(latest, written);
 }
 
 /**
@@ -47,7 +59,7 @@ export class WriteTracker {
     const deadline = this.clock.now() + timeoutMs;
     let missing = writes;
     for (;;) {
-      missing = missing.filter((w) => !reached(w.source.resourceVersionOf(w.key), w.resourceVersion));
+      missing = missing.filter((w) => !reached(w.source, w.key, w.resourceVersion));
       if (missing.length === 0 || this.clock.now() >= deadline || signal.aborted) break;
       await new Promise<void>((resolve) => this.clock.setTimer(resolve, 20));
     }

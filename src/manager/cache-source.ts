@@ -26,6 +26,7 @@ export function cacheSourceFactory(client: KubeClient, log: Logger,
       get: (key) => informer.store.get(key),
       list: () => informer.store.list(),
       resourceVersionOf: (key) => informer.store.get(key)?.metadata.resourceVersion,
+      latestResourceVersion: () => informer.latestResourceVersion,
       get synced() {
         return informer.synced;
       },
