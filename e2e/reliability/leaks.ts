@@ -37,18 +37,18 @@ export class LeakDetector {
     }
   }
 
-  /** What `text` gives away, as `what: "…piece…"`; empty when nothing. */
+  /** What `text` gives away, one entry per secret with the first piece found (`what: "piece"`); empty when nothing. */
   find(text: string): string[] {
-    const found = new Set<string>();
+    const found = new Map<string, string>();
     for (const secret of this.whole) {
-      if (secret.ignoreCase ? text.toLowerCase().includes(secret.value.toLowerCase()) : text.includes(secret.value)) found.add(`${secret.what}: "${secret.value}"`);
+      if (secret.ignoreCase ? text.toLowerCase().includes(secret.value.toLowerCase()) : text.includes(secret.value)) found.set(secret.what, secret.value);
     }
     for (let i = 0; i + leakWindow <= text.length; i++) {
       const piece = text.slice(i, i + leakWindow);
       const what = this.windows.get(piece);
-      if (what !== undefined) found.add(`${what}: "${piece}"`);
+      if (what !== undefined && !found.has(what)) found.set(what, piece);
     }
-    return [...found];
+    return [...found].map(([what, piece]) => `${what}: "${piece}"`);
   }
 }
 
