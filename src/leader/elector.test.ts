@@ -32,6 +32,8 @@ class ScriptedLeaseApi {
     const method = options.method ?? 'GET';
     const body = options.body as Lease | undefined;
     this.log.push({ method, at: this.clock.now(), holder: body?.spec?.holderIdentity, duration: body?.spec?.leaseDurationSeconds, timeoutMs: options.timeoutMs });
+    // As KubeClient's AbortSignal.timeout(timeoutMs), which takes whole milliseconds only.
+    if (options.timeoutMs !== undefined && !Number.isInteger(options.timeoutMs)) throw new RangeError(`timeoutMs must be an integer, got ${options.timeoutMs}`);
     if (this.mode === 'hang') {
       return new Promise<T>((_, reject) => {
         const timer = this.clock.setTimer(() => reject(new Error('timed out')), options.timeoutMs ?? 30_000);
@@ -128,6 +130,27 @@ test('a leader that cannot renew aborts its term at the renew deadline, before t
   assert.notEqual(elector.term, term);
   assert.deepEqual(kinds().filter((k) => !k.includes('new-leader')), ['0 started-leading', '9500 error', '12000 stopped-leading:renew-deadline', '14000 started-leading'],
     'the timed-out renewal is reported; the one cut short by the deadline is not');
+  stop.abort();
+  await running;
+});
+
+test('a renewal retried near the deadline has a whole-millisecond timeout (a real client refuses fractions), and renews the term', async () => {
+  const { clock, api, elector, stop, running } = setup();
+  await clock.settle();
+  // Answers take fractions of a millisecond, as real ones do: the time left to the deadline is then fractional.
+  api.latencyMs = 0.3;
+  await clock.advance(2_001); // renewed by the request sent at 2 s: the deadline is 12 s
+  const term = elector.term!;
+  api.mode = 'forbidden'; // renewals fail at once, as while the path to the server refuses connections
+  await clock.advance(5_000); // at 4.0003 s and 6.0006 s
+  api.mode = 'ok';
+  await clock.advance(5_100); // the next renewal (8.0009 s) has less than 4 s left: bounded by the deadline
+  const timeouts = api.log.map((r) => r.timeoutMs);
+  assert.ok(timeouts.every((t) => t === undefined || (Number.isInteger(t) && t >= 1)), `whole milliseconds: ${timeouts.join(', ')}`);
+  assert.ok(timeouts.some((t) => t !== undefined && t < 5_000), `a renewal was bounded by the deadline: ${timeouts.join(', ')}`);
+  assert.equal(term.signal.aborted, false, `the renewal after the failures kept the term: ${api.log.map((r) => `${r.at} ${r.method} ${r.timeoutMs}`).join('; ')}`);
+  assert.equal(elector.term, term);
+  api.latencyMs = 0; // the release on stop is answered without the clock moving
   stop.abort();
   await running;
 });

@@ -173,8 +173,10 @@ export class LeaderElector {
   private async tryAcquireOrRenew(runSignal: AbortSignal): Promise<boolean> {
     const active = this.active;
     const signal = active ? AbortSignal.any([runSignal, active.abort.signal]) : runSignal;
+    // Whole milliseconds (the client's AbortSignal.timeout refuses fractions, and the monotonic clock has them),
+    // rounded down so that a renewal never outlives the deadline.
     const timeoutMs = () => active
-      ? Math.max(1, Math.min(this.config.requestTimeoutMs, active.deadline - this.config.clock.now()))
+      ? Math.max(1, Math.floor(Math.min(this.config.requestTimeoutMs, active.deadline - this.config.clock.now())))
       : this.config.requestTimeoutMs;
     try {
       if (active && this.lease && this.lease.spec?.holderIdentity === this.identity) {
