@@ -92,7 +92,8 @@ export function listings(operator: Pick<OperatorProcess, 'logs'>, sinceMs: numbe
 export type AuditRequest =
   | { type: 'list' | 'watch'; resource: string }
   | { type: 'lease'; verb: string }
-  | { type: 'write'; verb: string; resource: string; key: string }
+  /** `at`: when the server received it (ms since the epoch). */
+  | { type: 'write'; verb: string; resource: string; key: string; at: number }
   | { type: 'other'; what: string };
 
 const writeVerbs = new Set(['create', 'update', 'patch', 'delete']);
@@ -109,7 +110,7 @@ export function classifyAudit(event: AuditEvent): AuditRequest {
   if (event.verb === 'list' || event.verb === 'watch') return { type: event.verb, resource };
   if (writeVerbs.has(event.verb) && ref.namespace && ref.name) {
     const name = ref.resource === 'events' ? ref.name.replace(/\.[0-9a-f]{16}$/, '') : ref.name;
-    return { type: 'write', verb: event.verb, resource, key: `${ref.namespace}/${name}` };
+    return { type: 'write', verb: event.verb, resource, key: `${ref.namespace}/${name}`, at: Date.parse(event.requestReceivedTimestamp) };
   }
   return { type: 'other', what: `${event.verb} ${event.requestURI}` };
 }

@@ -1,0 +1,138 @@
+// Fault 5 of the reliability suite: the HelloWorld operator cut off while HelloWorlds change and etcd compacts
+// past everything it has seen. Its own control plane with --watch-cache=false (a resumed watch reads etcd, so a
+// compacted resourceVersion is answered with 410; with the watch cache a resume is served from the cache's
+// window and usually succeeds) and --etcd-compaction-interval=0 (only compactEtcd() compacts). Once the path
+// returns: exactly one relist per watch, and writes only for what changed. e2e/watch/compaction.test.ts checks
+// the same of a bare informer; here it is the whole operator, as its own process under its generated RBAC.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { classifyAudit, listings, watchedCollections } from './outage.ts';
+import { HelloWorld, inBatches, logLines, reconcilesPerKey, requestLog, Rig, shipped, Timeline } from './rig.ts';
+
+let rig: Rig;
+before(async () => {
+  rig = await Rig.start({ controlPlane: { apiServerFlags: ['--watch-cache=false', '--etcd-compaction-interval=0'] } });
+});
+after(async () => {
+  await rig?.stop();
+});
+
+/** HelloWorlds converged before the cut. */
+const objects = 30;
+/** Before the fault: the operator's start and its first pass over the objects (not a bound under test). */
+const initialConvergeMs = 60_000;
+/**
+ * How long the operator is cut off. Long enough for its watches to have failed and be backing off when the
+ * path returns (their first delay is under 1 s). Short enough for the leader to keep its Lease, so that the
+ * relists alone tell it what happened meanwhile: its last renewal before the cut came at most a retry period
+ * before it, its first after the restore at most a retry period after, and 3 s are left for those requests on
+ * a busy machine.
+ */
+const cutOffMs = shipped.renewDeadlineMs - 2 * shipped.retryPeriodMs - 3_000;
+/**
+ * A reconcile that read its HelloWorld from the cache just before the relist's answer replaced the cache may
+ * still send its writes after it: this long at most.
+ */
+const inFlightMs = 1_000;
+/** Slack for a loaded 2-core machine: scheduling, TLS handshakes, the end-state poll (250 ms). */
+const marginMs = 10_000;
+/** After convergence, time for the writes that trail it (events, the echo of our own writes). */
+const settleMs = 3_000;
+
+test('changes while the operator is cut off, then an etcd compaction: exactly one relist per watch, writes only for what changed', { timeout: 240_000 }, async () => {
+  const timeline = new Timeline();
+  const namespace = await rig.namespace('compaction');
+  const names = await rig.createHelloWorlds(namespace, objects);
+  const operator = await rig.startOperator();
+  await rig.leading(operator);
+  timeline.mark('operator leads');
+  await rig.converged([namespace], initialConvergeMs, timeline);
+  await sleep(settleMs); // quiet before the cut: every write counted below is the cut's doing
+
+  // Refuse new connections and reset the open ones: each watch breaks at once and keeps retrying from the
+  // resourceVersion it last saw (a black hole would leave the watches silent until their inactivity timeout,
+  // 150 s, before they noticed anything).
+  rig.proxy.refuseConnections();
+  rig.proxy.resetConnections();
+  const cutAt = timeline.mark('operator cut off (connections refused and reset)');
+  const changed = names.slice(0, 4);
+  const deleted = names[4]!;
+  const created = 'created-while-cut-off';
+  const helloWorlds = rig.admin.resource(HelloWorld);
+  await Promise.all([
+    inBatches(changed, 4, (name) => rig.setName(namespace, name, `${name} changed while cut off`)),
+    helloWorlds.delete(deleted, { namespace }),
+    helloWorlds.create({ apiVersion: HelloWorld.apiVersion, kind: 'HelloWorld', metadata: { name: created }, spec: { name: `hello ${created}` } }, { namespace }),
+  ]);
+  const { revision } = await rig.cp.compactEtcd();
+  timeline.mark(`changed ${changed.length}, deleted 1, created 1; etcd compacted to revision ${revision}`);
+  await sleep(Math.max(0, cutAt + cutOffMs - Date.now()));
+  rig.proxy.pass();
+  const restoredAt = timeline.mark('path restored');
+
+  // Each watch is one backoff delay (at most the cap) from its next attempt; that attempt meets the 410, then one
+  // list and a watch; then the changed keys are reconciled. Plus the margin.
+  const convergeBoundMs = shipped.watchBackoffCapMs + marginMs;
+  const convergedAt = await rig.converged([namespace], convergeBoundMs, timeline);
+  await sleep(settleMs);
+  for (const line of logLines(operator)) {
+    if (line.time >= cutAt && (line.msg.startsWith('became the leader') || line.msg.startsWith('stopped leading'))) timeline.mark(`operator: ${line.msg}`, line.time);
+  }
+  const relists = listings(operator, cutAt);
+  for (const relist of relists) timeline.mark(`operator: listing ${relist.resource} (${relist.cause})`, relist.time);
+
+  // Exactly one relist per watch, caused by the 410 of the resumed watch: from the operator's log and from the
+  // audit log (the server saw no request of the operator between the cut and the restore).
+  const audit = (await rig.auditSince(cutAt)).map(classifyAudit);
+  const figures: string[] = [];
+  for (const { resource } of watchedCollections) {
+    const logged = relists.filter((l) => l.resource === resource);
+    const lists = audit.filter((r) => r.type === 'list' && r.resource === resource).length;
+    const watches = audit.filter((r) => r.type === 'watch' && r.resource === resource).length;
+    figures.push(`${resource}: ${logged.length} relist (${logged.map((l) => l.cause).join(', ')}), ${lists} list and ${watches} watch requests at the server`);
+    assert.deepEqual(logged.map((l) => l.cause), ['gone'], timeline.explain(`${resource}: exactly one relist, after a 410`));
+    assert.equal(lists, 1, timeline.explain(`${resource}: exactly one list request after the restore`));
+  }
+
+  // Writes only for what changed while cut off: the changed and the created HelloWorld's ConfigMap, status
+  // and event; none for the 25 that did not change. The deleted one needs none (the garbage collector removes
+  // its ConfigMap), but until the HelloWorld watch has relisted, the operator's cache still holds it: if the
+  // ConfigMap watch relists first, the ConfigMap's deletion reconciles the stale HelloWorld, which creates the
+  // ConfigMap again (owned by a HelloWorld that is gone, so the garbage collector deletes it again, and so on).
+  // Those writes are ConfigMap creates and their events only, and they end with the HelloWorld relist.
+  const keysChanged = new Set([...changed, created].map((n) => `${namespace}/${n}`));
+  const deletedKey = `${namespace}/${deleted}`;
+  const writes = audit.filter((r) => r.type === 'write');
+  const stray = writes.filter((w) => !keysChanged.has(w.key) && w.key !== deletedKey);
+  const forDeleted = writes.filter((w) => w.key === deletedKey);
+  const helloWorldsPath = watchedCollections[0].path;
+  const helloWorldsRelist = relists.find((l) => l.resource === 'helloworlds');
+  const relistAnswered = requestLog(operator).find((r) => r.path === helloWorldsPath && r.code === '200' && helloWorldsRelist && r.startedAt >= helloWorldsRelist.time);
+  const relistDoneAt = relistAnswered ? relistAnswered.startedAt + relistAnswered.durationMs : Number.POSITIVE_INFINITY;
+  const deletedBadly = forDeleted.filter((w) => !((w.resource === 'configmaps' && w.verb === 'create') || w.resource === 'events') || w.at > relistDoneAt + inFlightMs);
+  const missing = [...keysChanged].flatMap((key) => ['configmaps', 'helloworlds/status', 'events']
+    .filter((resource) => !writes.some((w) => w.key === key && w.resource === resource)).map((resource) => `${key} ${resource}`));
+  const others = audit.filter((r) => r.type === 'other');
+  const leaseCalls = audit.filter((r) => r.type === 'lease').length;
+  const reconciled = [...reconcilesPerKey(operator, restoredAt)].filter(([key]) => key.startsWith(`${namespace}/`));
+  const lostLeadership = logLines(operator).filter((l) => l.time >= cutAt && l.msg.startsWith('stopped leading'));
+  process.stdout.write(`# compaction: converged ${convergedAt - restoredAt} ms after the restore (bound ${convergeBoundMs} ms); ${figures.join('; ')}\n`);
+  const createsForDeleted = forDeleted.filter((w) => w.resource === 'configmaps').length;
+  process.stdout.write(`# compaction: ${writes.length - forDeleted.length} writes for ${keysChanged.size} changed and created keys, ` +
+    `${forDeleted.length} for the deleted one (${createsForDeleted} ConfigMap creates on a stale cache), ${stray.length} for others; ` +
+    `${leaseCalls} Lease calls, ${reconciled.length} keys reconciled after the restore\n`);
+  assert.deepEqual(stray, [], timeline.explain('writes only for the HelloWorlds changed while cut off'));
+  assert.ok(relistAnswered, timeline.explain('the HelloWorld relist was answered'));
+  assert.deepEqual(deletedBadly, [], timeline.explain(`for the deleted HelloWorld only ConfigMap creates and events, until its relist was answered (+${inFlightMs} ms)`));
+  assert.deepEqual(missing, [], timeline.explain('each changed or created HelloWorld got its ConfigMap, status and event written'));
+  assert.deepEqual(others, [], timeline.explain('no requests besides lists, watches, Lease calls and writes'));
+  assert.deepEqual(lostLeadership.map((l) => l.msg), [], timeline.explain(`the leader kept its Lease through a ${cutOffMs} ms cut`));
+  assert.deepEqual(await rig.violations([namespace]), [], timeline.explain('the end state holds'));
+  await operator.stop();
+  process.stdout.write(`${timeline.explain('compaction').replace(/^/gm, '# ')}\n`);
+});
+
+test('no request of the operator was refused (zero 403s in the audit log since the install)', async () => {
+  assert.deepEqual(await rig.forbidden(), []);
+});
