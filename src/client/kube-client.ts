@@ -6,6 +6,7 @@ import { ApiError, ClientError, type StatusBody } from './api-error.ts';
 import type { CredentialMaterial, Credentials } from './credentials.ts';
 import { type ConnectionConfig, defaultKubeconfigPath, loadInCluster, loadKubeconfig } from './kubeconfig.ts';
 import { prometheusRequestMetrics, type RequestMetrics } from './request-metrics.ts';
+import { rejectOnAbort } from './reject-on-abort.ts';
 import { ResourceClient } from './resource-client.ts';
 
 /** Options of a single API request. */
@@ -189,9 +190,11 @@ export class KubeClient {
         this.onRequest?.({ method, path: url.pathname, code, startedAt, durationMs });
       };
       try {
-        const response = await undiciRequest(url, {
+        // undici heeds the signal only once the request has a connection; a stalled TLS handshake must not
+        // hold the caller past its timeout or abort (see rejectOnAbort).
+        const response = await rejectOnAbort(undiciRequest(url, {
           method, headers, body, signal, dispatcher: this.dispatcherFor(material), bodyTimeout: streaming ? 0 : undefined,
-        });
+        }), signal, (late) => void late.body.dump().catch(() => undefined));
         observe(String(response.statusCode));
         return response;
       } catch (cause) {

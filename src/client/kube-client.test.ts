@@ -1,0 +1,60 @@
+// The client against a server that accepts TCP connections but never answers the TLS handshake, as behind a
+// path that delays or swallows packets: timeouts and aborts must still end the request on time.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { ClientError } from './api-error.ts';
+import { KubeClient } from './kube-client.ts';
+
+let dir: string;
+let silent: Server;
+const sockets = new Set<Socket>();
+let kubeconfigPath: string;
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'capstan-kube-client-'));
+  silent = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = silent.address() as { port: number };
+  kubeconfigPath = join(dir, 'kubeconfig');
+  await writeFile(kubeconfigPath, JSON.stringify({
+    apiVersion: 'v1', kind: 'Config',
+    clusters: [{ name: 'c', cluster: { server: `https://127.0.0.1:${port}`, 'insecure-skip-tls-verify': true } }],
+    users: [{ name: 'u', user: { token: 't' } }],
+    contexts: [{ name: 'ctx', context: { cluster: 'c', user: 'u' } }],
+    'current-context': 'ctx',
+  }));
+});
+
+after(async () => {
+  for (const socket of sockets) socket.destroy();
+  await new Promise<void>((resolve) => silent.close(() => resolve()));
+  await rm(dir, { recursive: true, force: true });
+});
+
+test('a request whose TLS handshake hangs fails at its own timeout, not the connect timeout', async () => {
+  const client = await KubeClient.fromKubeconfig({ kubeconfigPath, timeoutMs: 30_000 });
+  const started = Date.now();
+  await assert.rejects(client.request({ path: '/api/v1/namespaces/default', timeoutMs: 300 }),
+    (err: unknown) => err instanceof ClientError && err.code === 'REQUEST_TIMEOUT');
+  const tookMs = Date.now() - started;
+  assert.ok(tookMs < 2_000, `gave up after ${tookMs} ms`);
+  await client.close();
+});
+
+test('a request whose TLS handshake hangs ends as soon as its caller aborts, with the caller\'s reason', async () => {
+  const client = await KubeClient.fromKubeconfig({ kubeconfigPath, timeoutMs: 30_000 });
+  const abort = new AbortController();
+  const started = Date.now();
+  setTimeout(() => abort.abort(new Error('leadership lost')), 200);
+  await assert.rejects(client.request({ method: 'PUT', path: '/api/v1/namespaces/default/configmaps/x', body: {}, signal: abort.signal }), /leadership lost/);
+  const tookMs = Date.now() - started;
+  assert.ok(tookMs < 2_000, `gave up after ${tookMs} ms`);
+  await client.close();
+});
