@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { register, type Registry } from 'prom-client';
-import { KubeClient } from '../client/index.ts';
+import { KubeClient, type RequestOptions } from '../client/index.ts';
 import { Controller, type ControllerDefinition, type Logger } from '../controller/index.ts';
 import type { Kind, KubeObject } from '../core/index.ts';
 import { EventRecorder } from '../events/index.ts';
@@ -59,7 +59,8 @@ interface Running {
   primary: ManagedSource<KubeObject>;
   owned: Array<{ kind: Kind; source: ManagedSource<KubeObject> }>;
   mapped: Array<{ source: ManagedSource<KubeObject>; map: (object: KubeObject) => readonly string[] }>;
-  events: EventRecorder;
+  /** The term's event recorder, while the controller runs: its writes end with the term, as the reconciles' do. */
+  events: EventRecorder | undefined;
   controller: Controller<KubeObject> | undefined;
 }
 
@@ -153,10 +154,7 @@ export class Manager {
         primary: share(kind, scope()),
         owned: definition.owns.map((o) => ({ kind: o.kind, source: share(o.kind, scope(o.labelSelector)) })),
         mapped: definition.watches.map((w) => ({ source: share(w.kind, scope(w.labelSelector)), map: w.map })),
-        events: new EventRecorder({
-          client: this.client, controller: `${kind.group || 'core'}/${definition.declaration.name}-controller`, instance: this.identity,
-          onError: (err, event) => this.log.warn({ controller: definition.declaration.name, reason: event.reason, err: (err as Error).message }, 'could not record an event'),
-        }),
+        events: undefined,
         controller: undefined,
       });
     }
@@ -206,7 +204,6 @@ export class Manager {
     this.stopping.abort(new Error('the manager is stopping'));
     await this.electorDone?.catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'leader election ended with an error'));
     await this.sourcesDone?.catch(() => undefined);
-    await Promise.all(this.running.map((r) => r.events.close()));
     await this.probes?.close();
     if (!this.options.client) await this.client?.close();
     this.log.info({}, 'manager stopped');
@@ -235,6 +232,7 @@ export class Manager {
     const generation = ++this.termGeneration;
     for (const r of this.running) {
       const name = r.definition.declaration.name;
+      r.events = this.eventRecorder(r.definition, termSignal);
       r.controller = new Controller<KubeObject>({
         name, kind: r.definition.kind, reconcile: r.definition.reconcile, client: this.client!,
         primary: r.primary, owned: r.owned, mapped: r.mapped, events: r.events,
@@ -254,7 +252,34 @@ export class Manager {
     if (!this.leading) return;
     this.leading = false;
     const controllers = this.running.map((r) => r.controller).filter((c) => c !== undefined);
-    for (const r of this.running) r.controller = undefined;
+    const recorders = this.running.map((r) => r.events).filter((e) => e !== undefined);
+    for (const r of this.running) {
+      r.controller = undefined;
+      r.events = undefined;
+    }
     await Promise.all(controllers.map((c) => c.stop({ graceMs })));
+    // Pending series updates go out while the term lasts (a graceful stop, before the Lease is released);
+    // after a lost term they fail at once instead.
+    await Promise.all(recorders.map((e) => e.close()));
+  }
+
+  /**
+   * An event recorder whose every write carries the term's signal: an Event write still queued or waiting for
+   * a connection when the term ends is abandoned, so nothing this replica sends after its term could race the
+   * next leader's writes (events are best-effort; one lost at a handover is the lesser harm).
+   */
+  private eventRecorder(definition: ControllerDefinition<KubeObject>, termSignal: AbortSignal): EventRecorder {
+    const client = this.client!;
+    const name = definition.declaration.name;
+    return new EventRecorder({
+      client: {
+        request: <T>(options: RequestOptions) => client.request<T>({ ...options, signal: options.signal ? AbortSignal.any([options.signal, termSignal]) : termSignal }),
+      },
+      controller: `${definition.kind.group || 'core'}/${name}-controller`, instance: this.identity,
+      onError: (err, event) => {
+        if (termSignal.aborted) this.log.debug({ controller: name, reason: event.reason }, 'event not recorded: the leadership term ended');
+        else this.log.warn({ controller: name, reason: event.reason, err: (err as Error).message }, 'could not record an event');
+      },
+    });
   }
 }
