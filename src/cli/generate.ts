@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { stringify } from 'yaml';
+import { kubeYaml } from '../internal/kube-yaml.ts';
 import type { ControllerDeclaration } from '../core/index.ts';
 import { crdsFor, type CustomResource, isCustomResource } from '../crd/index.ts';
 import { deploymentManifest, type Manifest, rbacManifests } from '../manifests/index.ts';
@@ -66,7 +66,7 @@ function isControllerDefinition(value: unknown): value is { declaration: Control
 export function projectFiles(project: Project, declarations: OperatorDeclarations): Map<string, string> {
   const header = generatedHeader(project);
   const files = new Map<string, string>();
-  const yaml = (manifests: readonly object[]) => header + manifests.map((m) => stringify(m, { lineWidth: 0 })).join('---\n');
+  const yaml = (manifests: readonly object[]) => header + manifests.map((m) => kubeYaml(m)).join('---\n');
   for (const crd of crdsFor(declarations.customResources)) files.set(`config/crd/${crd.metadata.name}.yaml`, yaml([crd]));
 
   const labels = { 'app.kubernetes.io/name': project.name, 'app.kubernetes.io/managed-by': 'capstan' };
@@ -93,9 +93,7 @@ export function projectFiles(project: Project, declarations: OperatorDeclaration
   // The namespace first, then what lives in it; kubectl apply -k config installs the whole operator.
   const order = (path: string) => (path === 'config/manager/namespace.yaml' ? 0 : path.startsWith('config/crd/') ? 1 : path.startsWith('config/rbac/') ? 2 : 3);
   const resources = [...files.keys()].sort((a, b) => order(a) - order(b)).map((path) => path.slice('config/'.length));
-  files.set('config/kustomization.yaml', header + stringify({
-    apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources,
-  }, { lineWidth: 0 }));
+  files.set('config/kustomization.yaml', header + kubeYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources }));
   return files;
 }
 

@@ -1,7 +1,7 @@
 // Declarations → CustomResourceDefinition objects and YAML. Several declarations of one kind become the
 // versions of one CRD, but only when their schemas are identical: different schemas would need a
 // conversion webhook to translate stored objects between versions, which Capstan does not run.
-import { stringify } from 'yaml';
+import { kubeYaml } from '../internal/kube-yaml.ts';
 import type { CustomResource } from './declaration.ts';
 import { CrdError } from './errors.ts';
 import type { CrdNames } from './names.ts';
@@ -143,5 +143,5 @@ export function crdsFor(resources: readonly CustomResource[]): CustomResourceDef
  */
 export function crdYaml(resources: CustomResource | readonly CustomResource[]): string {
   const list: readonly CustomResource[] = Array.isArray(resources) ? resources : [resources as CustomResource];
-  return crdsFor(list).map((crd) => stringify(crd, { lineWidth: 0 })).join('---\n');
+  return crdsFor(list).map((crd) => kubeYaml(crd)).join('---\n');
 }
