@@ -58,3 +58,19 @@ test('a request whose TLS handshake hangs ends as soon as its caller aborts, wit
   assert.ok(tookMs < 2_000, `gave up after ${tookMs} ms`);
   await client.close();
 });
+
+test('closing the client ends a connection still in its TLS handshake (a stopping process does not wait out the connect timeout)', async () => {
+  const client = await KubeClient.fromKubeconfig({ kubeconfigPath, timeoutMs: 30_000 });
+  const before = new Set(sockets);
+  await assert.rejects(client.request({ path: '/api/v1/namespaces/default', timeoutMs: 300 }),
+    (err: unknown) => err instanceof ClientError && err.code === 'REQUEST_TIMEOUT');
+  const opened = [...sockets].filter((s) => !before.has(s));
+  assert.equal(opened.length, 1, 'the request opened one connection, still waiting for its handshake');
+  // Read (and drop) what the client sends, so the client's end of the connection reaches this side.
+  opened[0]!.resume();
+  const closed = new Promise<void>((resolve) => opened[0]!.once('close', () => resolve()));
+  const started = Date.now();
+  await client.close();
+  const tookMs = await Promise.race([closed.then(() => Date.now() - started), new Promise<number>((resolve) => setTimeout(() => resolve(Infinity), 5_000))]);
+  assert.ok(tookMs < 2_000, `the connection ended ${tookMs} ms after close(); its connect timeout is 30 s`);
+});

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
-import { Agent, type Dispatcher, request as undiciRequest } from 'undici';
+import type { Socket } from 'node:net';
+import { Agent, buildConnector, type Dispatcher, request as undiciRequest } from 'undici';
 import type { Kind, KubeObject, PartialObjectMetadata } from '../core/index.ts';
 import { ApiError, ClientError, type StatusBody } from './api-error.ts';
 import type { CredentialMaterial, Credentials } from './credentials.ts';
@@ -95,6 +96,8 @@ export class KubeClient {
   private agent: Agent;
   private agentCertificate: string | undefined;
   private readonly retiredAgents: Agent[] = [];
+  /** Every socket the pools opened and that is not closed yet, connecting ones included (see {@link close}). */
+  private readonly sockets = new Set<Socket>();
 
   private constructor(config: ConnectionConfig, options: KubeClientOptions) {
     this.config = config;
@@ -168,9 +171,15 @@ export class KubeClient {
     }
   }
 
-  /** Close the connection pool (open watches end). */
+  /**
+   * Close the connection pool (open watches end). A connection still in its TLS handshake is destroyed too:
+   * undici would leave it to its connect timeout, and its socket would keep a stopping process alive that
+   * long after a path that swallows packets (a SIGTERM'd operator lingering past its grace period).
+   */
   async close(): Promise<void> {
     await Promise.all([this.agent, ...this.retiredAgents].map((agent) => agent.destroy()));
+    for (const socket of this.sockets) socket.destroy();
+    this.sockets.clear();
   }
 
   private async send(options: RequestOptions, deadline: AbortSignal, streaming = false): Promise<Dispatcher.ResponseData> {
@@ -243,14 +252,24 @@ export class KubeClient {
 
   private newAgent(clientCertificate: { cert: string; key: string } | undefined): Agent {
     const { tls } = this.config;
+    const connector = buildConnector({
+      ca: tls.ca, cert: clientCertificate?.cert ?? tls.cert, key: clientCertificate?.key ?? tls.key,
+      rejectUnauthorized: tls.rejectUnauthorized, servername: tls.servername,
+      // A connection attempt outlives the request that started it (later requests wait for it), so a
+      // connect that hangs, behind a dead NAT entry, must give up within the request timeout too.
+      timeout: this.timeoutMs,
+    });
+    // undici's connector returns the socket it opens (its type says void): tracked so close() can end it.
+    const connect: buildConnector.connector = (options, callback) => {
+      const socket = (connector as (...args: Parameters<buildConnector.connector>) => Socket | undefined)(options, callback);
+      if (socket) {
+        this.sockets.add(socket);
+        socket.once('close', () => this.sockets.delete(socket));
+      }
+      return socket;
+    };
     return new Agent({
-      connect: {
-        ca: tls.ca, cert: clientCertificate?.cert ?? tls.cert, key: clientCertificate?.key ?? tls.key,
-        rejectUnauthorized: tls.rejectUnauthorized, servername: tls.servername,
-        // A connection attempt outlives the request that started it (later requests wait for it), so a
-        // connect that hangs, behind a dead NAT entry, must give up within the request timeout too.
-        timeout: this.timeoutMs,
-      },
+      connect,
       keepAliveTimeout: 30_000,
       // HTTP/1.1 on purpose: HTTP/2 would carry every watch and request over one connection, so a dead
       // connection (half-open, behind a dead NAT entry) would silently take them all, and undici has no
