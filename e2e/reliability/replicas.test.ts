@@ -193,14 +193,31 @@ test('7b. a leader cut off past its renew deadline sends no write after it; old 
   assert.ok(acquiredA2 && acquiredA2.startedAt >= lastRenewal.startedAt + shipped.leaseDurationMs,
     timeline.explain(`A2 took the Lease ${acquiredA2 ? acquiredA2.startedAt - lastRenewal.startedAt : '?'} ms after B's last renewal, before it could expire`));
 
-  const takeoverMs = tookOver.time - delayedAt;
+  // B's Lease writes that reached the API server after it was cut off (a renewal it gave up on must not land).
+  const leaseWritesB = auditedWrites(audited.filter((e) => e.user.username === accountB.username && Date.parse(e.requestReceivedTimestamp) > delayedAt))
+    .filter((e) => e.objectRef?.resource === 'leases');
+  for (const e of leaseWritesB) timeline.mark(`B's Lease write received: ${describeAudited(e)}`, Date.parse(e.requestReceivedTimestamp));
+  // The standby's clock starts at the last change of the Lease it can see. That is B's last renewal before
+  // the cut-off, or a later one B gave up on (its timeout passed) whose bytes were already on their way:
+  // the API server applies it when it arrives, up to the delay later, as on a real network. B has stopped
+  // leading by then (its deadline counts from the last renewal it saw succeed), so this costs only time.
+  const acquiredAt = Date.parse(acquiring.requestReceivedTimestamp);
+  const lastAppliedB = Math.max(...auditedWrites(audited.filter((e) => e.user.username === accountB.username))
+    .filter((e) => e.objectRef?.resource === 'leases' && String(e.responseStatus?.code).startsWith('2') && Date.parse(e.requestReceivedTimestamp) < acquiredAt)
+    .map((e) => Date.parse(e.requestReceivedTimestamp)));
+  timeline.mark("B's last Lease write applied (audit)", lastAppliedB);
+  assert.ok(acquiredA2.startedAt >= lastAppliedB + shipped.leaseDurationMs,
+    timeline.explain(`A2 took the Lease ${acquiredA2.startedAt - lastAppliedB} ms after B's last applied write, before it could expire (${shipped.leaseDurationMs} ms)`));
+  const takeoverMs = acquiredAt - lastAppliedB;
+  process.stdout.write(`# 7b: B's Lease writes received after the cut-off: ${leaseWritesB.map(describeAudited).join('; ') || 'none'}\n`);
   process.stdout.write(`# 7b: B's last renewal ${delayedAt - lastRenewal.startedAt} ms before the delay; B stopped leading ${stopped.time - deadline} ms after its deadline; ` +
     `${cutOffWrites.length} writes sent while cut off (all before the deadline), 0 after; ${leaseWritesAfter.length} Lease writes after (campaigning); ` +
     `${auditedB.length} of B's writes audited, the latest (received − delay) ${deadline - Math.max(...auditedB.map(sentBy))} ms before the deadline, ` +
     `${rawOverlap.length} received (raw) after A2's first write; A2's first write ${Date.parse(firstWriteA2.requestReceivedTimestamp) - deadline} ms after B's deadline\n`);
-  process.stdout.write(`# 7b: A2 led ${takeoverMs} ms after the cut-off (bound ${takeoverBoundMs} ms); converged ${convergedAt - churnStoppedAt} ms after the churn stopped; ` +
+  process.stdout.write(`# 7b: A2 took the Lease ${takeoverMs} ms after B's last applied Lease write (bound ${takeoverBoundMs} ms), ${tookOver.time - delayedAt} ms after the cut-off ` +
+    `(at most renewDeadline + delay + the bound = ${shipped.renewDeadlineMs + cutOffDelayMs + takeoverBoundMs} ms); converged ${convergedAt - churnStoppedAt} ms after the churn stopped; ` +
     `B (standby) stopped its manager ${shutdownMsB} ms after SIGTERM, exited after ${stopMsB} ms\n`);
-  assert.ok(takeoverMs <= takeoverBoundMs, timeline.explain(`A2 led ${takeoverMs} ms after B was cut off; bound ${takeoverBoundMs} ms`));
+  assert.ok(takeoverMs <= takeoverBoundMs, timeline.explain(`A2 took the Lease ${takeoverMs} ms after B's last applied Lease write; bound ${takeoverBoundMs} ms`));
   assert.ok(convergedAt - churnStoppedAt <= reconcileMarginMs, timeline.explain(`converged ${convergedAt - churnStoppedAt} ms after the churn stopped; bound ${reconcileMarginMs} ms`));
   assert.equal(firstLine(b, (l) => l.msg.startsWith('became the leader') && l.time > stopped.time), undefined, 'B did not lead again');
   printTimeline('7b', timeline);
