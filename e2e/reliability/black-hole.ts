@@ -41,6 +41,9 @@ const detectionBoundMs = inactivityTimeoutMs + detectionMarginMs;
  * is a few seconds, far below its cap, which leaves the rest for the 50 reconciles.
  */
 const recoveryBoundMs = shipped.watchBackoffCapMs + 30_000;
+/** SIGTERM to exit: in-flight reconciles get the shutdown grace period; the margin is for the Lease release and the exit. */
+const stopMarginMs = 5_000;
+const stopBoundMs = shipped.shutdownGraceMs + stopMarginMs;
 /** Before the fault: the operator's first pass over the 50 (not a bound under test). */
 const initialConvergeMs = 60_000;
 
@@ -100,7 +103,13 @@ export async function blackHoledConnection(rig: Rig): Promise<string> {
     process.stdout.write(`# black hole ${blackHoleMs / 1000} s, inactivity timeout ${inactivityTimeoutMs / 1000} s: silence detected after ${detectionText} (bound ${detectionBoundMs / 1000} s)\n`);
     process.stdout.write(`# black hole: leadership ${leadership.map((l) => `${l.msg.split(';')[0]} at +${((l.time - blackHoleAt) / 1000).toFixed(1)} s`).join(', ') || 'kept'}\n`);
     process.stdout.write(`# black hole: all ${objects} converged ${((convergedAt - passAt) / 1000).toFixed(1)} s after the path returned (bound ${recoveryBoundMs / 1000} s = backoff cap ${shipped.watchBackoffCapMs / 1000} s + 30 s)\n`);
+    // Requests and TLS handshakes sent into the black hole may still hang when SIGTERM comes: none may keep
+    // the process past its shutdown grace period.
+    const stopAt = Date.now();
     await operator.stop();
+    const stopMs = Date.now() - stopAt;
+    process.stdout.write(`# black hole: SIGTERM to exit ${(stopMs / 1000).toFixed(1)} s (bound ${stopBoundMs / 1000} s)\n`);
+    assert.ok(stopMs <= stopBoundMs, `the operator took ${stopMs} ms to exit after SIGTERM; bound ${stopBoundMs} ms (grace period + ${stopMarginMs} ms)`);
   } finally {
     rig.proxy.pass();
     if (operator.child.exitCode === null && operator.child.signalCode === null) operator.kill('SIGKILL');
