@@ -1,7 +1,9 @@
 // The client against a server that accepts TCP connections but never answers the TLS handshake, as behind a
 // path that delays or swallows packets: timeouts and aborts must still end the request on time.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createSecureServer } from 'node:http2';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,4 +75,34 @@ test('closing the client ends a connection still in its TLS handshake (a stoppin
   await client.close();
   const tookMs = await Promise.race([closed.then(() => Date.now() - started), new Promise<number>((resolve) => setTimeout(() => resolve(Infinity), 5_000))]);
   assert.ok(tookMs < 2_000, `the connection ended ${tookMs} ms after close(); its connect timeout is 30 s`);
+});
+
+test('the client speaks HTTP/1.1 even to a server that offers HTTP/2 (one dead connection must not take every request)', async () => {
+  const key = join(dir, 'h2.key');
+  const cert = join(dir, 'h2.crt');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert,
+    '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
+  const versions: string[] = [];
+  const server = createSecureServer({ key: await readFile(key), cert: await readFile(cert), allowHTTP1: true }, (req, res) => {
+    versions.push(req.httpVersion);
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('{}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const h2Kubeconfig = join(dir, 'h2-kubeconfig');
+  await writeFile(h2Kubeconfig, JSON.stringify({
+    apiVersion: 'v1', kind: 'Config',
+    clusters: [{ name: 'c', cluster: { server: `https://127.0.0.1:${(server.address() as { port: number }).port}`, 'insecure-skip-tls-verify': true } }],
+    users: [{ name: 'u', user: { token: 't' } }],
+    contexts: [{ name: 'ctx', context: { cluster: 'c', user: 'u' } }],
+    'current-context': 'ctx',
+  }));
+  const client = await KubeClient.fromKubeconfig({ kubeconfigPath: h2Kubeconfig });
+  try {
+    await Promise.all([client.request({ path: '/a' }), client.request({ path: '/b' })]);
+  } finally {
+    await client.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+  assert.deepEqual(versions, ['1.1', '1.1']);
 });

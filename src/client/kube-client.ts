@@ -258,6 +258,9 @@ export class KubeClient {
       // A connection attempt outlives the request that started it (later requests wait for it), so a
       // connect that hangs, behind a dead NAT entry, must give up within the request timeout too.
       timeout: this.timeoutMs,
+      // Offer only HTTP/1.1 in the TLS handshake (see allowH2 below): a connector of our own is not told the
+      // Agent's allowH2, and by default offers h2, which kube-apiserver then picks.
+      allowH2: false,
     });
     // undici's connector returns the socket it opens (its type says void): tracked so close() can end it.
     const connect: buildConnector.connector = (options, callback) => {
