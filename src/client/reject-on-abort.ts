@@ -8,12 +8,8 @@
  * leader's renewal loop, a shutdown. undici never sends a request that was aborted before it had a
  * connection, so giving up on the promise early writes nothing later.
  *
- * @example
- * ```ts
- * import { rejectOnAbort } from './reject-on-abort.ts';
- * const never = new Promise<string>(() => undefined);
- * await rejectOnAbort(never, AbortSignal.timeout(100), () => undefined).catch((err: Error) => console.log(err.name)); // TimeoutError
- * ```
+ * For instance, a promise that never settles, raced against `AbortSignal.timeout(100)`, rejects with the
+ * signal's `TimeoutError` after 100 ms.
  */
 export function rejectOnAbort<T>(pending: Promise<T>, signal: AbortSignal, discard: (late: T) => void): Promise<T> {
   return new Promise<T>((resolve, reject) => {
