@@ -1,4 +1,4 @@
-import type { KubeClient } from '../client/index.ts';
+import { ApiError, type KubeClient } from '../client/index.ts';
 import { type Condition, type Kind, type KubeObject, objectKey } from '../core/index.ts';
 import { mergeConditions, statusApplyRequest, type ConditionInput } from '../conditions/index.ts';
 import type { EventRecorder } from '../events/index.ts';
@@ -56,6 +56,19 @@ export interface ContextParts<T extends KubeObject> {
   fieldManager: string;
   events: EventRecorder | undefined;
   onWrite: (source: ObjectSource<KubeObject>, key: string, resourceVersion: string | undefined) => void;
+  /** True when the owned cache of that kind saw this child deleted (and not recreated since). */
+  childWasDeleted?: (source: ObjectSource<KubeObject>, key: string) => boolean;
+}
+
+/**
+ * Thrown by `ctx.ensureChild` when a child deleted since it was last seen is to be recreated but its owner
+ * is gone from the server: the cache still held an owner that was deleted (its watch has not caught up,
+ * after a relist or a reconnect). Recreating the child would only feed the garbage collector, again and
+ * again until the cache catches up, so the runner ends the reconcile quietly; the owner's deletion will
+ * arrive as a change of its own.
+ */
+export class OwnerGoneError extends Error {
+  override readonly name = 'OwnerGoneError';
 }
 
 export function groupKindKey(kind: { group: string; kind: string }): string {
@@ -78,6 +91,18 @@ export function reconcileContext<T extends KubeObject>(parts: ContextParts<T>): 
       const owner = requireObject('ensureChild');
       const cache = parts.owned.get(groupKindKey(kind)) as ObjectSource<C> | undefined;
       if (!cache) throw new TypeError(`ensureChild(${kind.kind}): the controller does not declare .owns(${kind.kind})`);
+      const childKey = objectKey(desired);
+      if (cache.get(childKey) === undefined && parts.childWasDeleted?.(cache, childKey)) {
+        // Repairing a deleted child: first make sure that the owner still exists (one live read, only here).
+        const live = await parts.client.resource(parts.kind).get(owner.metadata.name!, { namespace: owner.metadata.namespace, signal: parts.signal })
+          .catch((err: unknown) => {
+            if (err instanceof ApiError && err.code === 404) return undefined;
+            throw err;
+          });
+        if (!live || live.metadata.uid !== owner.metadata.uid || live.metadata.deletionTimestamp) {
+          throw new OwnerGoneError(`${parts.kind.kind} ${parts.key} (uid ${owner.metadata.uid}) is gone from the server; not recreating ${kind.kind} ${childKey}`);
+        }
+      }
       return ensureChild({
         resource: parts.client.resource(kind), cache, owner, desired, fieldManager: parts.fieldManager, signal: parts.signal,
         onWrite: (written) => parts.onWrite(cache as ObjectSource<KubeObject>, objectKey(written), written.metadata.resourceVersion),

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { KubeClient } from '../client/index.ts';
+import { ApiError, type KubeClient } from '../client/index.ts';
 import { defineKind, type KubeObject, ManualClock, objectKey } from '../core/index.ts';
 import type { EventRecorder } from '../events/index.ts';
 import { Controller } from './controller.ts';
@@ -23,6 +23,12 @@ class MemorySource<T extends KubeObject> implements ObjectSource<T> {
     const old = this.objects.get(objectKey(object));
     this.objects.set(objectKey(object), object);
     for (const l of this.listeners) l({ type: 'apply', object, old });
+  }
+  remove(key: string) {
+    const object = this.objects.get(key);
+    if (!object) return;
+    this.objects.delete(key);
+    for (const l of this.listeners) l({ type: 'delete', object });
   }
 }
 
@@ -105,5 +111,63 @@ test('a temporary error backs off and retries; requeueAfter runs again after its
   assert.ok(gaps[0]! > 0 && gaps[1]! > gaps[0]! && gaps[2]! > gaps[1]!, `backoff grows: ${gaps.join(', ')}`);
   assert.equal(gaps[3], 1_000, 'TemporaryError delay');
   assert.equal(gaps[4], 30_000, 'requeueAfter delay');
+  await controller.stop();
+});
+
+test('a deleted child is recreated only once a live read shows its owner still exists (a stale cache must not feed the garbage collector)', async () => {
+  const clock = new ManualClock();
+  const primary = new MemorySource<Widget>();
+  const children = new MemorySource<KubeObject>();
+  const creates: string[] = [];
+  const ownerReads: string[] = [];
+  let ownerOnServer: Widget | undefined = widget(1, '10');
+  const client = {
+    resource: (kind: { kind: string }) => ({
+      get: async (name: string) => {
+        ownerReads.push(`${kind.kind} ${name}`);
+        if (!ownerOnServer) throw new ApiError('GET', `/widgets/${name}`, 404, { reason: 'NotFound' });
+        return ownerOnServer;
+      },
+      create: async (object: KubeObject) => {
+        creates.push(object.metadata.name!);
+        return { ...object, metadata: { ...object.metadata, resourceVersion: String(100 + creates.length) } };
+      },
+    }),
+  } as unknown as KubeClient;
+  const outcomes: string[] = [];
+  const controller = new Controller<Widget>({
+    name: 'widget', kind: Widget, client, primary, owned: [{ kind: ConfigMap, source: children }], clock,
+    reconcile: async (ctx) => {
+      const outcome = await ctx.ensureChild(ConfigMap, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'w', namespace: 'ns' } });
+      outcomes.push(outcome.operation);
+      return done();
+    },
+  });
+  const ownedBy = { apiVersion: 'example.com/v1', kind: 'Widget', name: 'w', uid: 'u1', controller: true };
+  primary.put(widget(1, '10'));
+  controller.start();
+  await clock.advance(10);
+  assert.deepEqual({ creates, ownerReads, outcomes }, { creates: ['w'], ownerReads: [], outcomes: ['created'] }, 'a first create reads nothing live');
+
+  // The child appears, then is deleted by hand while the owner exists: repaired after one live read.
+  children.put({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'w', namespace: 'ns', resourceVersion: '101', ownerReferences: [ownedBy] } });
+  children.remove('ns/w');
+  await clock.advance(6_000); // past the read-your-writes wait (this fake cache tracks no latest version)
+  assert.deepEqual({ creates, ownerReads, outcomes }, { creates: ['w', 'w'], ownerReads: ['Widget w'], outcomes: ['created', 'created'] });
+
+  // The owner is deleted on the server, the cache has not seen it, the garbage collector deletes the child.
+  children.put({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'w', namespace: 'ns', resourceVersion: '102', ownerReferences: [ownedBy] } });
+  ownerOnServer = undefined;
+  children.remove('ns/w');
+  await clock.advance(6_000);
+  assert.deepEqual({ creates, ownerReads, outcomes }, { creates: ['w', 'w'], ownerReads: ['Widget w', 'Widget w'], outcomes: ['created', 'created'] }, 'not recreated, and not retried');
+  await clock.advance(60_000);
+  assert.equal(creates.length, 2, 'no retry with backoff either');
+
+  // An owner of the same name but another uid (deleted and recreated) does not count as the cached one.
+  ownerOnServer = { ...widget(1, '200'), metadata: { ...widget(1, '200').metadata, uid: 'u2' } };
+  primary.put(widget(2, '11'));
+  await clock.advance(10);
+  assert.equal(creates.length, 2);
   await controller.stop();
 });

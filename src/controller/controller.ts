@@ -4,7 +4,7 @@ import { apiVersionOf, type Clock, type Kind, type KubeObject, objectKey, system
 import type { EventRecorder } from '../events/index.ts';
 import type { ControllerMetrics } from '../metrics/index.ts';
 import { type BackoffOptions, type QueueMetrics, type RateLimitOptions, type WorkOutcome, WorkQueue } from '../queue/index.ts';
-import { type ReconcileContext, groupKindKey, reconcileContext } from './context.ts';
+import { groupKindKey, OwnerGoneError, type ReconcileContext, reconcileContext } from './context.ts';
 import { controllerReferenceOf, groupOf } from './owner-reference.ts';
 import { type ReconcileResult, TemporaryError, TerminalError } from './result.ts';
 import { type Logger, type ObjectChange, type ObjectSource, silentLogger } from './source.ts';
@@ -69,6 +69,8 @@ export class Controller<T extends KubeObject> {
   private readonly unsubscribe: Array<() => void> = [];
   private readonly log: Logger;
   private readonly ownedSources: Map<string, ObjectSource<KubeObject>>;
+  /** Children the owned caches saw deleted and not recreated since, per cache (bounded, oldest dropped). */
+  private readonly deletedChildren = new Map<ObjectSource<KubeObject>, Set<string>>();
   private started = false;
 
   constructor(options: ControllerOptions<T>) {
@@ -95,9 +97,15 @@ export class Controller<T extends KubeObject> {
     if (this.started) throw new Error(`controller ${this.name} was already started`);
     this.started = true;
     const { primary, owned = [], mapped = [], kind } = this.options;
-    this.unsubscribe.push(primary.subscribe((change) => this.onPrimary(change)));
+    this.unsubscribe.push(primary.subscribe((change) => {
+      if (change.type === 'apply' && this.writes.isEcho(primary, objectKey(change.object), change.object.metadata.resourceVersion)) return;
+      this.onPrimary(change);
+    }));
     for (const { source } of owned) {
       this.unsubscribe.push(source.subscribe((change) => {
+        // The echo of our own write of a child (it is as we wrote it); its owner needs no reconcile for it.
+        if (change.type === 'apply' && this.writes.isEcho(source, objectKey(change.object), change.object.metadata.resourceVersion)) return;
+        this.noteChild(source, change);
         const key = this.ownerKey(change.object);
         if (key !== undefined) this.enqueue(key);
         if (change.type === 'apply' && change.old) {
@@ -144,6 +152,17 @@ export class Controller<T extends KubeObject> {
     this.enqueue(key);
   }
 
+  private noteChild(source: ObjectSource<KubeObject>, change: ObjectChange<KubeObject>): void {
+    const deleted = this.deletedChildren.get(source) ?? new Set<string>();
+    this.deletedChildren.set(source, deleted);
+    const key = objectKey(change.object);
+    deleted.delete(key);
+    if (change.type !== 'delete') return;
+    deleted.add(key);
+    // A child whose owner is gone stays here; the oldest go first, so the set stays small.
+    if (deleted.size > 10_000) deleted.delete(deleted.values().next().value!);
+  }
+
   private ownerKey(object: KubeObject): string | undefined {
     const ref = controllerReferenceOf(object);
     const { kind } = this.options;
@@ -165,6 +184,7 @@ export class Controller<T extends KubeObject> {
       key, reconcileID, object, signal, log, client: this.options.client, kind, primary: this.options.primary,
       owned: this.ownedSources, fieldManager: this.options.fieldManager ?? `capstan-${this.name}`, events: this.options.events,
       onWrite: (source, writtenKey, resourceVersion) => this.writes.record(key, source, writtenKey, resourceVersion),
+      childWasDeleted: (source, childKey) => this.deletedChildren.get(source)?.has(childKey) ?? false,
     });
     const started = performance.now();
     metrics?.workerStarted();
@@ -189,6 +209,11 @@ export class Controller<T extends KubeObject> {
         this.terminal.set(key, object && versionOf(object));
         log.error({ err: err.message, reason: err.reason }, 'reconcile failed terminally; not retried until the object changes');
         if (object) ctx.recordEvent('Warning', err.reason, err.message);
+        return { kind: 'done' };
+      }
+      if (err instanceof OwnerGoneError) {
+        log.debug({ err: err.message }, 'the object is gone; its deletion will arrive from the cache');
+        this.queue.forget(key);
         return { kind: 'done' };
       }
       const conflict = typeof err === 'object' && err !== null && 'code' in err && err.code === 409;

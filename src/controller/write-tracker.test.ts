@@ -44,3 +44,29 @@ test('an absent object the cache has not reached yet (a create not seen) is wait
 test('a delete is caught up once the object is absent', async () => {
   assert.deepEqual(await settleTimes(cache({}, '11'), undefined), { missing: [], waitedMs: 0 });
 });
+
+test('the echo of our own last write is recognised once; any other version of the object is not an echo', () => {
+  const tracker = new WriteTracker(new ManualClock());
+  const source = cache({}, undefined);
+  const other = cache({}, undefined);
+  tracker.record('ns/a', source, 'ns/a', '12');
+  assert.equal(tracker.isEcho(source, 'ns/a', '11'), false, 'an older change (a user edit before ours) is not ours');
+  assert.equal(tracker.isEcho(other, 'ns/a', '12'), false, 'the same key in another cache is another object');
+  assert.equal(tracker.isEcho(source, 'ns/b', '12'), false);
+  assert.equal(tracker.isEcho(source, 'ns/a', '12'), true);
+  assert.equal(tracker.isEcho(source, 'ns/a', '12'), false, 'answered once');
+
+  tracker.record('ns/a', source, 'ns/a', '20');
+  assert.equal(tracker.isEcho(source, 'ns/a', '21'), false, 'a change past our write (a user edit after it) is not ours');
+  assert.equal(tracker.isEcho(source, 'ns/a', '20'), false, 'and once past it, the record is gone');
+
+  tracker.record('ns/a', source, 'ns/a', '30');
+  tracker.record('ns/a', source, 'ns/a', '31');
+  assert.equal(tracker.isEcho(source, 'ns/a', '30'), false, 'only the last write of an object counts');
+  assert.equal(tracker.isEcho(source, 'ns/a', '31'), true);
+
+  tracker.record('ns/a', source, 'ns/a', '40');
+  tracker.record('ns/a', source, 'ns/a', undefined);
+  assert.equal(tracker.isEcho(source, 'ns/a', '40'), false, 'a delete clears it');
+  assert.equal(tracker.isEcho(source, 'ns/a', undefined), false);
+});

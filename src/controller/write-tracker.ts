@@ -39,6 +39,8 @@ function reached(source: ObjectSource<never>, key: string, written: string | und
  */
 export class WriteTracker {
   private readonly pending = new Map<string, PendingWrite[]>();
+  /** Per source, the resourceVersion our last write of each object ended at, until its echo arrives. */
+  private readonly echoes = new Map<ObjectSource<never>, Map<string, string>>();
   private readonly clock: Clock;
 
   constructor(clock: Clock = systemClock) {
@@ -50,6 +52,26 @@ export class WriteTracker {
     const writes = this.pending.get(reconcileKey) ?? [];
     writes.push({ source: source as unknown as ObjectSource<never>, key, resourceVersion });
     this.pending.set(reconcileKey, writes);
+    const echoes = this.echoes.get(source as unknown as ObjectSource<never>) ?? new Map<string, string>();
+    this.echoes.set(source as unknown as ObjectSource<never>, echoes);
+    if (resourceVersion === undefined) echoes.delete(key);
+    else echoes.set(key, resourceVersion);
+  }
+
+  /**
+   * True when a change the cache delivers is the echo of our own last write of that object (the very
+   * resourceVersion the write returned): the object is exactly as that reconcile left it, so it needs no
+   * reconcile of its own. Any other change, a user's included, has another resourceVersion. Consumes the
+   * record, so it answers true once.
+   */
+  isEcho<T extends object>(source: ObjectSource<T & { metadata: object }>, key: string, resourceVersion: string | undefined): boolean {
+    const echoes = this.echoes.get(source as unknown as ObjectSource<never>);
+    if (!echoes || resourceVersion === undefined) return false;
+    const written = echoes.get(key);
+    if (written === undefined) return false;
+    // An echo, or a change past it: either way the record has served.
+    if (written === resourceVersion || atLeast(resourceVersion, written)) echoes.delete(key);
+    return written === resourceVersion;
   }
 
   /** Wait until the caches show this key's recorded writes, or `timeoutMs` passes; returns what is still missing. */
