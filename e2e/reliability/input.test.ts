@@ -14,7 +14,7 @@ import { kubectl, type OperatorProcess, runKubectl } from '../hello-world/suppor
 import { awkwardStrings } from './awkward-strings.ts';
 import { kubectlYaml } from './kubectl-yaml.ts';
 import { assertMatchesModel, helloWorldCommands, type HelloWorldModel, type Namespace } from './helloworld-model.ts';
-import { HelloWorld, logLines, long, managedBy, Rig, Timeline } from './rig.ts';
+import { HelloWorld, logLines, long, managedBy, requestLog, Rig, Timeline } from './rig.ts';
 
 /**
  * How long a namespace may take to converge once its last change is made. A reconcile first waits up to
@@ -96,6 +96,13 @@ async function emptyAndDelete(namespace: string): Promise<void> {
     const left = (await rig.admin.resource(HelloWorld).listAll({ namespace })).items.length +
       (await rig.admin.resource(ConfigMap).listAll({ namespace, labelSelector: `app.kubernetes.io/managed-by=${managedBy}` })).items.length;
     return left === 0 ? true : undefined;
+  });
+  // The operator's last Events (written in the background; a series update 500 ms after its last
+  // occurrence) must be out too: wait until it has been quiet in the namespace for 2 s (margin for load).
+  const quietMs = 2_000;
+  await eventually(`the operator to finish its writes in ${namespace}`, 30_000, async () => {
+    const done = rig.operators.flatMap((op) => requestLog(op)).filter((r) => r.path.includes(`/namespaces/${namespace}/`)).map((r) => r.startedAt + r.durationMs);
+    return Date.now() - Math.max(0, ...done) >= quietMs ? true : undefined;
   });
   await rig.admin.request({ method: 'DELETE', path: `/api/v1/namespaces/${namespace}` });
 }
