@@ -53,6 +53,21 @@ test('a different reason, or the same event after the window, is a new Event', a
   assert.deepEqual(client.requests.map((r) => r.method), ['POST', 'POST', 'POST']);
 });
 
+test('at most 4,096 series are remembered: beyond that the oldest is forgotten, a repeat of a recent one still folds', async () => {
+  const clock = new ManualClock();
+  const client = fakeClient();
+  const recorder = new EventRecorder({ client, controller: 'c', instance: 'i', clock });
+  const nth = (i: number): EventInput => ({ ...event, regarding: { ...event.regarding, uid: `u-${i}` } });
+  for (let i = 0; i < 4097; i++) recorder.emit(nth(i));
+  await recorder.flush();
+  assert.equal(client.requests.length, 4097);
+  recorder.emit(nth(4096)); // recent: folded into its series
+  recorder.emit(nth(0)); // the oldest, forgotten: a new Event
+  await clock.advance(500);
+  await recorder.close();
+  assert.deepEqual(client.requests.slice(4097).map((r) => r.method).sort(), ['PATCH', 'POST']);
+});
+
 test('a failed write goes to onError and never throws into the caller', async () => {
   const clock = new ManualClock();
   const errors: unknown[] = [];

@@ -98,6 +98,9 @@ export class EventRecorder {
       existing.count++;
       existing.lastSeen = now;
       existing.lastSeenWall = clock.wallNow();
+      // Kept in order of last occurrence, so that forgetting expired series stops at the first live one.
+      this.series.delete(key);
+      this.series.set(key, existing);
       existing.flushTimer ??= clock.setTimer(() => this.track(this.writeSeries(existing)), this.options.flushDelayMs);
       return;
     }
@@ -175,12 +178,23 @@ export class EventRecorder {
     void write.finally(() => this.inFlight.delete(write));
   }
 
+  /**
+   * Forget series past their window, oldest first, stopping at the first live one (the map is in order
+   * of last occurrence); and beyond {@link maxSeries}, the oldest even within their window (as client-go's
+   * event cache holds at most 4,096), so a burst of distinct events leaves no lasting memory behind.
+   */
   private forgetExpired(now: number): void {
     for (const [key, entry] of this.series) {
-      if (now - entry.lastSeen > this.options.seriesWindowMs && !entry.flushTimer) this.series.delete(key);
+      const expired = now - entry.lastSeen > this.options.seriesWindowMs;
+      if (!expired && this.series.size <= maxSeries) break;
+      if (entry.flushTimer) continue;
+      this.series.delete(key);
     }
   }
 }
+
+/** The most series remembered for folding repeats. */
+const maxSeries = 4096;
 
 function truncate(text: string, maxBytes: number): string {
   if (Buffer.byteLength(text) <= maxBytes) return text;
