@@ -269,8 +269,12 @@ test('8. SIGTERM under churn: in-flight reconciles finish within the grace perio
   // (a ConfigMap or status write) a reconcile of that key completed after it.
   const writes = loggedWrites(requestLog(leader), { data: true }).filter((w) => w.startedAt < sigtermAt && w.startedAt >= churnStartedAt);
   const unanswered = writes.filter((w) => w.code === '<error>');
+  // A write's answer time is its start (wall clock, ms) plus its duration (monotonic clock, rounded to the
+  // ms); a log line's time is wall clock in ms. The reconcile that sent the write logs its end in the same
+  // millisecond as the answer, or later: 2 ms of rounding between the two clocks is allowed.
+  const clockRoundingMs = 2;
   const unfinished = writes.filter((w) => w.key !== undefined && w.target.resource !== 'events' &&
-    !ends.some((l) => l.msg === 'reconciled' && `${String(l['namespace'])}/${String(l['name'])}` === w.key && l.time >= w.startedAt + w.durationMs));
+    !ends.some((l) => l.msg === 'reconciled' && `${String(l['namespace'])}/${String(l['name'])}` === w.key && l.time >= w.startedAt + w.durationMs - clockRoundingMs));
   assert.deepEqual(unanswered.map(describeLogged), [], timeline.explain('writes sent before SIGTERM were cut off'));
   assert.deepEqual(unfinished.map(describeLogged), [], timeline.explain('writes sent before SIGTERM whose reconcile never completed'));
 
