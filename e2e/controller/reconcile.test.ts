@@ -120,7 +120,8 @@ test('a ConfigMap that is not ours is never overwritten: Ready=False ConfigMapEx
   const cm = await getCm('taken');
   assert.equal(cm.data?.['message'], 'a user\'s');
   assert.equal(cm.metadata.ownerReferences, undefined, 'not adopted');
-  assert.ok((await events('taken')).some((e) => e.type === 'Warning' && e.reason === 'ConfigMapExists'));
+  // The event is written in the background, after the status.
+  await eventually('a Warning ConfigMapExists event', 10_000, async () => ((await events('taken')).some((e) => e.type === 'Warning' && e.reason === 'ConfigMapExists') ? true : undefined));
 
   await cluster.admin.request({ method: 'DELETE', path: `${cms}/taken` });
   const boundMs = 30_000 + 10_000;

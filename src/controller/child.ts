@@ -65,14 +65,21 @@ export async function ensureChild<T extends KubeObject>(options: EnsureChildOpti
     return object;
   };
 
-  const reconcileExisting = async (current: T): Promise<ChildOutcome<T>> => {
+  const reconcileExisting = async (current: T, fromCache: boolean): Promise<ChildOutcome<T>> => {
     if (isControlledBy(current, owner)) {
       const owned = ownedFields(desired);
       const changed = differingFields(owned, current as unknown as Record<string, unknown>);
       if (changed.length === 0) return { operation: 'unchanged', object: current, changed };
       const patch = { ...owned, metadata: { ...(owned['metadata'] as object | undefined), resourceVersion: current.metadata.resourceVersion } };
-      const object = written(await resource.mergePatch(name, patch, { namespace, fieldManager, signal }));
-      return { operation: 'updated', object, changed };
+      try {
+        const object = written(await resource.mergePatch(name, patch, { namespace, fieldManager, signal }));
+        return { operation: 'updated', object, changed };
+      } catch (err) {
+        // The cached child is gone from the server: the cache is behind (its watch may be down for a while,
+        // and retrying from the same view would only repeat the 404). Create it, once.
+        if (fromCache && err instanceof ApiError && err.code === 404) return create(true);
+        throw err;
+      }
     }
     if (isLeftoverOf(current, owner)) {
       await resource.delete(name, { namespace, signal, preconditions: { uid: current.metadata.uid } }).catch(ignore('NotFound'));
@@ -87,12 +94,12 @@ export async function ensureChild<T extends KubeObject>(options: EnsureChildOpti
       return { operation: 'created', object, changed: [] };
     } catch (err) {
       if (!(mayExist && err instanceof ApiError && err.reason === 'AlreadyExists')) throw err;
-      return reconcileExisting(await resource.get(name, { namespace, signal }));
+      return reconcileExisting(await resource.get(name, { namespace, signal }), false);
     }
   };
 
   const cached = options.cache.get(objectKey(desired));
-  return cached ? reconcileExisting(cached) : create(true);
+  return cached ? reconcileExisting(cached, true) : create(true);
 }
 
 /** A child whose controller is an earlier object of the owner's kind and name (deleted, then recreated). */

@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ApiError, type ResourceClient } from '../client/index.ts';
+import type { KubeObject } from '../core/index.ts';
+import { ensureChild } from './child.ts';
+
+const owner: KubeObject = { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'ns', uid: 'u1' } };
+const ownerRef = { apiVersion: 'example.com/v1', kind: 'Widget', name: 'w', uid: 'u1', controller: true, blockOwnerDeletion: true };
+const desired = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'w', namespace: 'ns' }, data: { message: 'new' } } as KubeObject;
+
+test('a cached child the server no longer has (the cache is behind) is created at once, not patched again and again', async () => {
+  const calls: string[] = [];
+  const resource = {
+    mergePatch: async () => {
+      calls.push('patch');
+      throw new ApiError('PATCH', '/api/v1/namespaces/ns/configmaps/w', 404, { reason: 'NotFound' });
+    },
+    create: async (object: KubeObject) => {
+      calls.push('create');
+      return { ...object, metadata: { ...object.metadata, resourceVersion: '9' } };
+    },
+  } as unknown as ResourceClient<KubeObject>;
+  const stale = { ...desired, metadata: { ...desired.metadata, resourceVersion: '3', ownerReferences: [ownerRef] }, data: { message: 'old' } } as KubeObject;
+  const outcome = await ensureChild({ resource, cache: { get: () => stale }, owner, desired, fieldManager: 'test' });
+  assert.equal(outcome.operation, 'created');
+  assert.deepEqual(calls, ['patch', 'create']);
+});
+
+test('a 404 on a child read live is not retried as a create (only a cached view can be behind)', async () => {
+  const calls: string[] = [];
+  const live = { ...desired, metadata: { ...desired.metadata, resourceVersion: '5', ownerReferences: [ownerRef] }, data: { message: 'old' } } as KubeObject;
+  const resource = {
+    create: async () => {
+      calls.push('create');
+      throw new ApiError('POST', '/api/v1/namespaces/ns/configmaps', 409, { reason: 'AlreadyExists' });
+    },
+    get: async () => {
+      calls.push('get');
+      return live;
+    },
+    mergePatch: async () => {
+      calls.push('patch');
+      throw new ApiError('PATCH', '/api/v1/namespaces/ns/configmaps/w', 404, { reason: 'NotFound' });
+    },
+  } as unknown as ResourceClient<KubeObject>;
+  await assert.rejects(ensureChild({ resource, cache: { get: () => undefined }, owner, desired, fieldManager: 'test' }), (err: unknown) => err instanceof ApiError && err.code === 404);
+  assert.deepEqual(calls, ['create', 'get', 'patch']);
+});
