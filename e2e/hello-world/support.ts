@@ -139,10 +139,10 @@ export async function startOperator(kubeconfigPath: string, args: string[] = [],
   };
 }
 
-/** The requests of the operator's ServiceAccount the API server refused with 403 since `since`. */
-export async function forbiddenSince(cluster: Cluster, since: Date): Promise<string[]> {
+/** The requests of the operator's ServiceAccount (or of `users`) the API server refused with 403 since `since`. */
+export async function forbiddenSince(cluster: Cluster, since: Date, users: readonly string[] = [operatorUser]): Promise<string[]> {
   return (await cluster.auditEvents())
-    .filter((e: AuditEvent) => e.user.username === operatorUser && e.responseStatus?.code === 403 && new Date(e.requestReceivedTimestamp) >= since)
+    .filter((e: AuditEvent) => users.includes(e.user.username) && e.responseStatus?.code === 403 && new Date(e.requestReceivedTimestamp) >= since)
     .map((e) => `${e.verb} ${e.requestURI}`);
 }
 

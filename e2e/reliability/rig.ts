@@ -9,7 +9,7 @@ import { type AuditEvent, type ControlPlane, type ControlPlaneOptions, type Faul
 import { HelloWorld } from '../../examples/hello-world/src/api/hello-world.ts';
 import { managedBy } from '../../examples/hello-world/src/controllers/hello-world.ts';
 import { uniqueName } from '../support/cluster.ts';
-import { installExample, operatorUser, type OperatorProcess, startOperator } from '../hello-world/support.ts';
+import { forbiddenSince, installExample, operatorUser, type OperatorProcess, startOperator } from '../hello-world/support.ts';
 
 export { HelloWorld, managedBy, operatorUser };
 
@@ -216,10 +216,8 @@ export class Rig {
   }
 
   /** The operator's requests (every ServiceAccount in `users`) refused with 403 since the install. */
-  async forbidden(users: readonly string[] = [operatorUser]): Promise<string[]> {
-    return (await this.cp.auditEvents())
-      .filter((e: AuditEvent) => users.includes(e.user.username) && e.responseStatus?.code === 403 && new Date(e.requestReceivedTimestamp) >= this.installedAt)
-      .map((e) => `${e.verb} ${e.requestURI}`);
+  forbidden(users: readonly string[] = [operatorUser]): Promise<string[]> {
+    return forbiddenSince(this.cp, this.installedAt, users);
   }
 
   /** The operator's completed requests in the audit log received at or after `sinceMs`. */

@@ -70,7 +70,7 @@ export class Controller<T extends KubeObject> {
   private readonly log: Logger;
   private readonly ownedSources: Map<string, ObjectSource<KubeObject>>;
   /** Children the owned caches saw deleted and not recreated since, per cache (bounded, oldest dropped). */
-  private readonly deletedChildren = new Map<ObjectSource<KubeObject>, Set<string>>();
+  private readonly deletedChildren: Map<ObjectSource<KubeObject>, Set<string>>;
   private started = false;
 
   constructor(options: ControllerOptions<T>) {
@@ -80,6 +80,7 @@ export class Controller<T extends KubeObject> {
     this.log = (options.logger ?? silentLogger).child({ controller: options.name });
     this.writes = new WriteTracker(clock);
     this.ownedSources = new Map((options.owned ?? []).map((o) => [groupKindKey(o.kind), o.source]));
+    this.deletedChildren = new Map((options.owned ?? []).map((o) => [o.source, new Set<string>()]));
     this.queue = new WorkQueue<string>({
       concurrency: options.maxConcurrentReconciles ?? 1, backoff: options.backoff, rateLimit: options.rateLimit, clock,
       metrics: options.queueMetrics,
@@ -153,8 +154,8 @@ export class Controller<T extends KubeObject> {
   }
 
   private noteChild(source: ObjectSource<KubeObject>, change: ObjectChange<KubeObject>): void {
-    const deleted = this.deletedChildren.get(source) ?? new Set<string>();
-    this.deletedChildren.set(source, deleted);
+    const deleted = this.deletedChildren.get(source);
+    if (!deleted) return;
     const key = objectKey(change.object);
     deleted.delete(key);
     if (change.type !== 'delete') return;
