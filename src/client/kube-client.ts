@@ -3,6 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import { Agent, buildConnector, type Dispatcher, request as undiciRequest } from 'undici';
 import type { Kind, KubeObject, PartialObjectMetadata } from '../core/index.ts';
+import { scopedSignal } from '../internal/scoped-signal.ts';
 import { ApiError, ClientError, type StatusBody } from './api-error.ts';
 import type { CredentialMaterial, Credentials } from './credentials.ts';
 import { type ConnectionConfig, defaultKubeconfigPath, loadInCluster, loadKubeconfig } from './kubeconfig.ts';
@@ -141,13 +142,17 @@ export class KubeClient {
 
   /** Send one request and parse the JSON answer; a non-2xx answer throws {@link ApiError}. */
   async request<T>(options: RequestOptions): Promise<T> {
-    const deadline = AbortSignal.timeout(options.timeoutMs ?? this.timeoutMs);
-    const response = await this.send(options, deadline);
+    const scoped = scopedSignal([options.signal], options.timeoutMs ?? this.timeoutMs);
     let text: string;
     try {
-      text = await response.body.text();
-    } catch (cause) {
-      throw this.transportError(options, deadline, cause);
+      const response = await this.send(options, scoped.signal);
+      try {
+        text = await response.body.text();
+      } catch (cause) {
+        throw this.transportError(options, scoped.signal, cause);
+      }
+    } finally {
+      scoped.dispose();
     }
     try {
       return (text ? JSON.parse(text) : undefined) as T;
@@ -161,10 +166,13 @@ export class KubeClient {
    * only that. The body has no timeout of its own: the caller ends it with `signal`.
    */
   async stream(options: RequestOptions): Promise<StreamResponse> {
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new Error('headers timeout')), options.timeoutMs ?? this.timeoutMs);
+    const headersTimeout = new AbortController();
+    const timer = setTimeout(() => headersTimeout.abort(new Error('headers timeout')), options.timeoutMs ?? this.timeoutMs);
+    // The body outlives the headers timeout, and its stream must still end when the caller's signal aborts:
+    // one watch per connection, so any() here costs little.
+    const signal = options.signal ? AbortSignal.any([options.signal, headersTimeout.signal]) : headersTimeout.signal;
     try {
-      const response = await this.send(options, controller.signal, true);
+      const response = await this.send(options, signal, true);
       return { statusCode: response.statusCode, body: response.body };
     } finally {
       clearTimeout(timer);
@@ -182,12 +190,12 @@ export class KubeClient {
     this.sockets.clear();
   }
 
-  private async send(options: RequestOptions, deadline: AbortSignal, streaming = false): Promise<Dispatcher.ResponseData> {
+  /** Send with `signal`: the caller's signal combined with the request's timeout (see transportError). */
+  private async send(options: RequestOptions, signal: AbortSignal, streaming = false): Promise<Dispatcher.ResponseData> {
     const method = options.method ?? 'GET';
     const url = new URL(this.server + options.path);
     for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
-    const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
     const attempt = async (material: CredentialMaterial): Promise<Dispatcher.ResponseData> => {
       const headers: Record<string, string> = { accept: options.accept ?? 'application/json', 'user-agent': this.userAgent, ...material.headers };
       if (body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
@@ -208,7 +216,7 @@ export class KubeClient {
         return response;
       } catch (cause) {
         observe('<error>');
-        throw this.transportError(options, deadline, cause);
+        throw this.transportError(options, signal, cause);
       }
     };
     const material = await this.credentials.current(signal);
@@ -229,10 +237,11 @@ export class KubeClient {
     throw new ApiError(method, options.path, response.statusCode, status, hint);
   }
 
-  private transportError(options: RequestOptions, deadline: AbortSignal, cause: unknown): unknown {
+  /** `signal` is the request's own: aborted while the caller's is not, it was the timeout. */
+  private transportError(options: RequestOptions, signal: AbortSignal, cause: unknown): unknown {
     const method = options.method ?? 'GET';
     if (options.signal?.aborted) return options.signal.reason as unknown;
-    if (deadline.aborted) {
+    if (signal.aborted) {
       return new ClientError('REQUEST_TIMEOUT', `${method} ${options.path}: no answer within ${options.timeoutMs ?? this.timeoutMs} ms from ${this.server}`, { cause });
     }
     if (cause instanceof ApiError || cause instanceof ClientError) return cause;

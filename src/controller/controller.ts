@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { KubeClient } from '../client/index.ts';
 import { apiVersionOf, type Clock, type Kind, type KubeObject, objectKey, systemClock } from '../core/index.ts';
 import type { EventRecorder } from '../events/index.ts';
+import { scopedSignal } from '../internal/scoped-signal.ts';
 import type { ControllerMetrics } from '../metrics/index.ts';
 import { type BackoffOptions, type QueueMetrics, type RateLimitOptions, type WorkOutcome, WorkQueue } from '../queue/index.ts';
 import { groupKindKey, OwnerGoneError, type ReconcileContext, reconcileContext } from './context.ts';
@@ -172,7 +173,15 @@ export class Controller<T extends KubeObject> {
   }
 
   private async reconcileKey(key: string, workSignal: AbortSignal): Promise<WorkOutcome> {
-    const signal = this.options.signal ? AbortSignal.any([workSignal, this.options.signal]) : workSignal;
+    const scoped = scopedSignal([workSignal, this.options.signal]);
+    try {
+      return await this.reconcileWith(key, scoped.signal);
+    } finally {
+      scoped.dispose();
+    }
+  }
+
+  private async reconcileWith(key: string, signal: AbortSignal): Promise<WorkOutcome> {
     const { metrics, kind } = this.options;
     const reconcileID = randomUUID();
     const [namespace, name] = key.includes('/') ? key.split('/', 2) : [undefined, key];
