@@ -45,6 +45,12 @@ const log = (line: string) => process.stdout.write(`[bench ${((Date.now() - star
 
 // Build (or find) the Go peer and the ceiling before any clock starts.
 if (peers.includes('controller-runtime') || peers.includes('ceiling')) await ensureGoPeer(log);
+// Capstan runs from dist/, as a user's node_modules has it: built from the sources of this checkout.
+if (peers.includes('capstan')) {
+  const root = new URL('..', import.meta.url).pathname;
+  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+  log('Capstan built into dist/ (npm run build)');
+}
 
 const results: RunResult[] = [];
 const nonConforming: ReportContext['nonConforming'] = {};

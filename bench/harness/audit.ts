@@ -57,11 +57,17 @@ export interface RequestCounts {
   statusWrites: number;
   eventWrites: number;
   otherWrites: number;
+  /**
+   * The API server's time (received to response complete, from the audit log) summed over the ConfigMap and
+   * status writes: the two writes a reconcile makes one after the other, so their mean bounds how fast W
+   * workers can go (N × 2 × mean / W).
+   */
+  configMapAndStatusServerMs: number;
 }
 
 /** What `username` sent, among `events`; `namespace` keeps only requests about objects in it. */
 export function countRequests(events: readonly AuditEvent[], username: string, filter: { namespace?: string; from?: number; to?: number } = {}): RequestCounts {
-  const counts: RequestCounts = { requests: 0, writes: 0, failedWrites: 0, configMapWrites: 0, statusWrites: 0, eventWrites: 0, otherWrites: 0 };
+  const counts: RequestCounts = { requests: 0, writes: 0, failedWrites: 0, configMapWrites: 0, statusWrites: 0, eventWrites: 0, otherWrites: 0, configMapAndStatusServerMs: 0 };
   const seen = new Set<string>();
   for (const e of events) {
     if (e.user.username !== username || seen.has(e.auditID)) continue;
@@ -75,9 +81,14 @@ export function countRequests(events: readonly AuditEvent[], username: string, f
     counts.writes++;
     if ((e.responseStatus?.code ?? 200) >= 300) counts.failedWrites++;
     const resource = e.objectRef?.resource;
-    if (resource === 'configmaps') counts.configMapWrites++;
-    else if (resource === 'helloworlds' && e.objectRef?.subresource === 'status') counts.statusWrites++;
-    else if (resource === 'events') counts.eventWrites++;
+    const serverMs = Date.parse(e.stageTimestamp) - received;
+    if (resource === 'configmaps') {
+      counts.configMapWrites++;
+      counts.configMapAndStatusServerMs += serverMs;
+    } else if (resource === 'helloworlds' && e.objectRef?.subresource === 'status') {
+      counts.statusWrites++;
+      counts.configMapAndStatusServerMs += serverMs;
+    } else if (resource === 'events') counts.eventWrites++;
     else counts.otherWrites++;
   }
   return counts;

@@ -2,6 +2,7 @@
 // knows one is ready (its caches synced) before it starts the clock.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PolicyRule } from '../../src/core/index.ts';
@@ -40,7 +41,7 @@ export const peerDescriptions: Record<PeerId, PeerDescription> = {
   },
   capstan: {
     id: 'capstan', title: 'Capstan',
-    command: `node --conditions=capstan-source examples/hello-world/src/main.ts (maxConcurrentReconciles 4, no leader election)`,
+    command: `node ${shippedNodeFlags().join(' ')} examples/hello-world/src/main.ts, as its Dockerfile runs it, with Capstan from dist/ as the package ships it (maxConcurrentReconciles 4, no leader election)`,
   },
   'controller-runtime': {
     id: 'controller-runtime', title: 'controller-runtime',
@@ -51,6 +52,20 @@ export const peerDescriptions: Record<PeerId, PeerDescription> = {
     command: `node bench/peers/client-node/operator.ts --workers=4 (client-node has no client-side throttling)`,
   },
 };
+
+/**
+ * The node flags of the example's image, between `node` and `src/main.ts` in its Dockerfile's ENTRYPOINT:
+ * the bench runs Capstan as it ships (with Capstan itself from dist/, as a user's node_modules has it).
+ */
+export function shippedNodeFlags(): string[] {
+  const dockerfile = readFileSync(join(exampleRoot, 'Dockerfile'), 'utf8');
+  const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile);
+  const argv = entrypoint ? JSON.parse(entrypoint[1]!) as unknown : undefined;
+  if (!Array.isArray(argv) || argv.length < 2 || argv.at(-1) !== 'src/main.ts' || !argv.every((a) => typeof a === 'string')) {
+    throw new Error(`examples/hello-world/Dockerfile: expected ENTRYPOINT ["node", <flags>, "src/main.ts"], found ${entrypoint?.[0] ?? 'no ENTRYPOINT'}`);
+  }
+  return argv.slice(1, -1);
+}
 
 /** A peer process while it runs. */
 export interface RunningPeer {
@@ -69,7 +84,7 @@ export async function startPeer(id: PeerId, kubeconfigPath: string, log: (line: 
   switch (id) {
     case 'capstan':
       readyzPort = await freePort();
-      child = spawn(process.execPath, ['--conditions=capstan-source', 'src/main.ts', `--health-port=${readyzPort}`],
+      child = spawn(process.execPath, [...shippedNodeFlags(), ...(process.env.BENCH_CAPSTAN_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), 'src/main.ts', `--health-port=${readyzPort}`],
         { cwd: exampleRoot, env });
       break;
     case 'controller-runtime':

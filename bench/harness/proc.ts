@@ -13,18 +13,28 @@ export async function cpuSeconds(pid: number): Promise<number> {
   return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
 }
 
-/** The process's peak resident set size so far (VmHWM), in bytes. */
-export async function peakRssBytes(pid: number): Promise<number> {
+/** One `kB` field of /proc/<pid>/status, in bytes. */
+async function statusBytes(pid: number, field: string): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const kib = /^VmHWM:\s+(\d+) kB$/m.exec(status)?.[1];
-  if (kib === undefined) throw new Error(`no VmHWM in /proc/${pid}/status`);
+  const kib = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(status)?.[1];
+  if (kib === undefined) throw new Error(`no ${field} in /proc/${pid}/status`);
   return Number(kib) * 1024;
 }
 
+/** The process's peak resident set size so far (VmHWM), in bytes. */
+export function peakRssBytes(pid: number): Promise<number> {
+  return statusBytes(pid, 'VmHWM');
+}
+
+/**
+ * The resident set now, split: anonymous memory (heaps, stacks, JIT code) and file-backed pages (mostly the
+ * executable's own code and data: shared and clean, reclaimable under pressure, but counted in VmHWM).
+ */
+export async function rssParts(pid: number): Promise<{ anonBytes: number; fileBytes: number }> {
+  return { anonBytes: await statusBytes(pid, 'RssAnon'), fileBytes: await statusBytes(pid, 'RssFile') };
+}
+
 /** The process's resident set size now (VmRSS), in bytes. */
-export async function rssBytes(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const kib = /^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1];
-  if (kib === undefined) throw new Error(`no VmRSS in /proc/${pid}/status`);
-  return Number(kib) * 1024;
+export function rssBytes(pid: number): Promise<number> {
+  return statusBytes(pid, 'VmRSS');
 }

@@ -184,10 +184,16 @@ ${[...context.machine, ...context.versions].map((l) => `- ${l}`).join('\n')}
 ${context.notes.length ? `## Notes\n\n${context.notes.map((l) => `- ${l}`).join('\n')}\n` : ''}
 ## Every run
 
-| peer | N | run | converged | loader | latency p50 / p99 | churn p50 / p99 | writes (CM/status/event/refused) | restart req / writes | CPU-s | peak RSS MiB (at ready) | error |
-|---|---|---|---|---|---|---|---|---|---|---|---|
+| peer | N | run | converged | loader | latency p50 / p99 | churn p50 / p99 | writes (CM/status/event/refused) | server ms per CM/status write (mean) | restart req / writes | CPU-s | peak RSS MiB (at ready) | RSS at the end, MiB: anon + file | error |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 ${runLines(rows)}
 `;
+}
+
+/** The API server's mean time per ConfigMap or status write (audit log); NaN in reports made before it was counted. */
+function serialWriteMs(c: RequestCounts): number {
+  const count = c.configMapWrites + c.statusWrites;
+  return count > 0 && c.configMapAndStatusServerMs !== undefined ? c.configMapAndStatusServerMs / count : Number.NaN;
 }
 
 function runLines(rows: Row[]): string {
@@ -197,7 +203,8 @@ function runLines(rows: Row[]): string {
       const c = r.createRequests;
       lines.push(`| ${r.peer} | ${r.n} | ${r.run} | ${seconds(r.convergenceMs / 1000)} | ${seconds(r.loaderMs / 1000)} | ${ms(r.latencyP50Ms)} / ${ms(r.latencyP99Ms)} | ` +
         `${ms(r.churnP50Ms)} / ${ms(r.churnP99Ms)} | ${c.writes} (${c.configMapWrites}/${c.statusWrites}/${c.eventWrites}/${c.failedWrites}) | ` +
-        `${r.restartRequests.requests} / ${r.restartRequests.writes} | ${num(r.cpuSeconds)} | ${num(r.peakRssBytes / 2 ** 20, 0)} (${num(r.readyRssBytes / 2 ** 20, 0)}) | ${r.error ?? ''} |`);
+        `${num(serialWriteMs(c), 1)} | ` +
+        `${r.restartRequests.requests} / ${r.restartRequests.writes} | ${num(r.cpuSeconds)} | ${num(r.peakRssBytes / 2 ** 20, 0)} (${num(r.readyRssBytes / 2 ** 20, 0)}) | ${r.endRss ? `${num(r.endRss.anonBytes / 2 ** 20, 0)} + ${num(r.endRss.fileBytes / 2 ** 20, 0)}` : '–'} | ${r.error ?? ''} |`);
     }
   }
   return lines.join('\n');

@@ -7,7 +7,7 @@ import { auditEventsSince, auditOffset, countRequests, type RequestCounts } from
 import { HelloWorld, isReady } from './kinds.ts';
 import { churn, createHelloWorlds } from './loader.ts';
 import { type PeerId, startPeer } from './peers.ts';
-import { cpuSeconds, peakRssBytes } from './proc.ts';
+import { cpuSeconds, peakRssBytes, rssParts } from './proc.ts';
 import { percentile } from './stats.ts';
 import { ConvergenceWatcher } from './watcher.ts';
 
@@ -52,6 +52,8 @@ export interface RunResult {
   peakRssBytes: number;
   /** VmHWM when it was ready, before the first HelloWorld: what starting up alone costs. */
   readyRssBytes: number;
+  /** The resident set at the end of the churn, anonymous and file-backed (see rssParts). */
+  endRss?: { anonBytes: number; fileBytes: number };
   /** Set when the run did not converge; its other figures are then partial. */
   error?: string;
 }
@@ -180,7 +182,8 @@ export async function measuredRun(cluster: Cluster, peer: PeerId, account: PeerA
     result.churnP99Ms = percentile(churned.latenciesMs, 99);
     await sleep(settleMs);
     result.peakRssBytes = await peakRssBytes(running.pid);
-    log(`  churn of ${result.churnChanges} changes: latency p50 ${result.churnP50Ms.toFixed(0)} ms p99 ${result.churnP99Ms.toFixed(0)} ms; peak RSS ${(result.peakRssBytes / 2 ** 20).toFixed(1)} MiB (${(result.readyRssBytes / 2 ** 20).toFixed(1)} MiB when ready)`);
+    result.endRss = await rssParts(running.pid);
+    log(`  churn of ${result.churnChanges} changes: latency p50 ${result.churnP50Ms.toFixed(0)} ms p99 ${result.churnP99Ms.toFixed(0)} ms; peak RSS ${(result.peakRssBytes / 2 ** 20).toFixed(1)} MiB (${(result.readyRssBytes / 2 ** 20).toFixed(1)} MiB when ready; now ${(result.endRss.anonBytes / 2 ** 20).toFixed(1)} MiB anonymous + ${(result.endRss.fileBytes / 2 ** 20).toFixed(1)} MiB file-backed)`);
 
     const code = await running.stop();
     if (code !== 0) log(`  ${peer} exited with ${code} on SIGTERM`);
@@ -201,7 +204,7 @@ export async function measuredRun(cluster: Cluster, peer: PeerId, account: PeerA
   if (Number.isFinite(churnStartedAt)) result.churnRequests = countRequests(events, user, { namespace, from: churnStartedAt, ...(Number.isFinite(restartedAt) ? { to: restartedAt } : {}) });
   if (Number.isFinite(restartedAt)) result.restartRequests = countRequests(events, user, { from: restartedAt });
   const w = result.createRequests;
-  log(`  writes per HelloWorld ${(w.writes / n).toFixed(2)} (ConfigMap ${(w.configMapWrites / n).toFixed(2)}, status ${(w.statusWrites / n).toFixed(2)}, event ${(w.eventWrites / n).toFixed(2)}, refused ${(w.failedWrites / n).toFixed(2)}); idle restart: ${result.restartRequests.requests} requests, ${result.restartRequests.writes} writes`);
+  log(`  writes per HelloWorld ${(w.writes / n).toFixed(2)} (ConfigMap ${(w.configMapWrites / n).toFixed(2)}, status ${(w.statusWrites / n).toFixed(2)}, event ${(w.eventWrites / n).toFixed(2)}, refused ${(w.failedWrites / n).toFixed(2)}; API server ${(w.configMapAndStatusServerMs / Math.max(1, w.configMapWrites + w.statusWrites)).toFixed(1)} ms per ConfigMap/status write); idle restart: ${result.restartRequests.requests} requests, ${result.restartRequests.writes} writes`);
   await deleteNamespace(admin, namespace, log);
   return result;
 }

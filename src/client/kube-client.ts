@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
-import { Agent, buildConnector, type Dispatcher, request as undiciRequest } from 'undici';
 import type { Kind, KubeObject, PartialObjectMetadata } from '../core/index.ts';
 import { scopedSignal } from '../internal/scoped-signal.ts';
 import { ApiError, ClientError, type StatusBody } from './api-error.ts';
@@ -10,6 +9,7 @@ import { type ConnectionConfig, defaultKubeconfigPath, loadInCluster, loadKubeco
 import { prometheusRequestMetrics, type RequestMetrics } from './request-metrics.ts';
 import { rejectOnAbort } from './reject-on-abort.ts';
 import { ResourceClient } from './resource-client.ts';
+import { Agent, buildConnector, type ResponseData, request as undiciRequest } from './undici-parts.ts';
 
 /** Options of a single API request. */
 export interface RequestOptions {
@@ -191,12 +191,12 @@ export class KubeClient {
   }
 
   /** Send with `signal`: the caller's signal combined with the request's timeout (see transportError). */
-  private async send(options: RequestOptions, signal: AbortSignal, streaming = false): Promise<Dispatcher.ResponseData> {
+  private async send(options: RequestOptions, signal: AbortSignal, streaming = false): Promise<ResponseData> {
     const method = options.method ?? 'GET';
     const url = new URL(this.server + options.path);
     for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
-    const attempt = async (material: CredentialMaterial): Promise<Dispatcher.ResponseData> => {
+    const attempt = async (material: CredentialMaterial): Promise<ResponseData> => {
       const headers: Record<string, string> = { accept: options.accept ?? 'application/json', 'user-agent': this.userAgent, ...material.headers };
       if (body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
       const started = performance.now();
@@ -209,8 +209,8 @@ export class KubeClient {
       try {
         // undici heeds the signal only once the request has a connection; a stalled TLS handshake must not
         // hold the caller past its timeout or abort (see rejectOnAbort).
-        const response = await rejectOnAbort(undiciRequest(url, {
-          method, headers, body, signal, dispatcher: this.dispatcherFor(material), bodyTimeout: streaming ? 0 : undefined,
+        const response = await rejectOnAbort(undiciRequest(this.dispatcherFor(material), url, {
+          method, headers, body, signal, bodyTimeout: streaming ? 0 : undefined,
         }), signal, (late) => void late.body.dump().catch(() => undefined));
         observe(String(response.statusCode));
         return response;

@@ -71,6 +71,11 @@ const tsconfig = `${JSON.stringify({
 function dockerfile(project: Project): string {
   return `# The operator image. Node runs the TypeScript sources directly (types are stripped), so there is no
 # build step; the user matches runAsUser: 65532 in config/manager/deployment.yaml.
+# The two V8 flags trade a little CPU for memory, as GOGC does for a Go operator: a young generation of
+# 1 MiB semi-spaces (the default grows to tens of MiB under a burst of watch events, and keeps them), and
+# an old generation that grows by 20 % between full collections. In single runs of Capstan's benchmark
+# (5,000 HelloWorlds), the first took the operator's peak RSS from 356 to 240 MiB at no measurable cost, the
+# second from 184 to 141 MiB for about 15 % more CPU.
 FROM node:24-slim AS dependencies
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -82,7 +87,7 @@ COPY --from=dependencies /app/node_modules ./node_modules
 COPY package.json ./
 COPY src ./src
 USER 65532
-ENTRYPOINT ["/nodejs/bin/node", "${project.main}"]
+ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=1", "--heap-growing-percent=20", "${project.main}"]
 `;
 }
 
