@@ -46,3 +46,40 @@ test('a 404 on a child read live is not retried as a create (only a cached view 
   await assert.rejects(ensureChild({ resource, cache: { get: () => undefined }, owner, desired, fieldManager: 'test' }), (err: unknown) => err instanceof ApiError && err.code === 404);
   assert.deepEqual(calls, ['create', 'get', 'patch']);
 });
+
+test('a child whose cache is behind our own write is read live: no write when the server already has it, no 409 from the stale view', async () => {
+  const calls: string[] = [];
+  const stale = { ...desired, metadata: { ...desired.metadata, resourceVersion: '3', ownerReferences: [ownerRef] }, data: { message: 'old' } } as KubeObject;
+  const live = { ...desired, metadata: { ...desired.metadata, resourceVersion: '7', ownerReferences: [ownerRef] }, data: { message: 'new' } } as KubeObject;
+  const resource = {
+    get: async () => {
+      calls.push('get');
+      return live;
+    },
+    mergePatch: async () => {
+      calls.push('patch');
+      throw new ApiError('PATCH', '/api/v1/namespaces/ns/configmaps/w', 409, { reason: 'Conflict' });
+    },
+  } as unknown as ResourceClient<KubeObject>;
+  const outcome = await ensureChild({ resource, cache: { get: () => stale }, owner, desired, fieldManager: 'test', readLive: true });
+  assert.equal(outcome.operation, 'unchanged');
+  assert.equal(outcome.object.metadata.resourceVersion, '7');
+  assert.deepEqual(calls, ['get']);
+});
+
+test('a child read live that the server does not have is created', async () => {
+  const calls: string[] = [];
+  const resource = {
+    get: async () => {
+      calls.push('get');
+      throw new ApiError('GET', '/api/v1/namespaces/ns/configmaps/w', 404, { reason: 'NotFound' });
+    },
+    create: async (object: KubeObject) => {
+      calls.push('create');
+      return { ...object, metadata: { ...object.metadata, resourceVersion: '9' } };
+    },
+  } as unknown as ResourceClient<KubeObject>;
+  const outcome = await ensureChild({ resource, cache: { get: () => desired }, owner, desired, fieldManager: 'test', readLive: true });
+  assert.equal(outcome.operation, 'created');
+  assert.deepEqual(calls, ['get', 'create']);
+});

@@ -26,6 +26,12 @@ export interface EnsureChildOptions<T extends KubeObject> {
   desired: T;
   fieldManager: string;
   signal?: AbortSignal;
+  /**
+   * Read the child from the server instead of the cache: the cache is known to be behind for it (it has not
+   * seen our own last write, its watch may be down for a while). A write from that stale view would only be
+   * refused with a 409, again on every retry until the watch is back.
+   */
+  readLive?: boolean;
   /** Told of every object this call wrote, so the next reconcile can wait for the cache to see it. */
   onWrite?: (written: T) => void;
 }
@@ -98,6 +104,13 @@ export async function ensureChild<T extends KubeObject>(options: EnsureChildOpti
     }
   };
 
+  if (options.readLive) {
+    const live = await resource.get(name, { namespace, signal }).catch((err: unknown) => {
+      if (err instanceof ApiError && err.code === 404) return undefined;
+      throw err;
+    });
+    return live ? reconcileExisting(live, false) : create(true);
+  }
   const cached = options.cache.get(objectKey(desired));
   return cached ? reconcileExisting(cached, true) : create(true);
 }

@@ -58,6 +58,8 @@ export interface ContextParts<T extends KubeObject> {
   onWrite: (source: ObjectSource<KubeObject>, key: string, resourceVersion: string | undefined) => void;
   /** True when the owned cache of that kind saw this child deleted (and not recreated since). */
   childWasDeleted?: (source: ObjectSource<KubeObject>, key: string) => boolean;
+  /** True when that cache has not caught up with this controller's own last write of the child (the wait for it timed out). */
+  childIsBehind?: (source: ObjectSource<KubeObject>, key: string) => boolean;
 }
 
 /**
@@ -105,6 +107,7 @@ export function reconcileContext<T extends KubeObject>(parts: ContextParts<T>): 
       }
       return ensureChild({
         resource: parts.client.resource(kind), cache, owner, desired, fieldManager: parts.fieldManager, signal: parts.signal,
+        readLive: parts.childIsBehind?.(cache as ObjectSource<KubeObject>, childKey) ?? false,
         onWrite: (written) => parts.onWrite(cache as ObjectSource<KubeObject>, objectKey(written), written.metadata.resourceVersion),
       });
     },

@@ -15,6 +15,9 @@ class MemorySource<T extends KubeObject> implements ObjectSource<T> {
   get(key: string) { return this.objects.get(key); }
   list() { return [...this.objects.values()]; }
   resourceVersionOf(key: string) { return this.objects.get(key)?.metadata.resourceVersion; }
+  /** The highest resourceVersion put so far, as an informer's latest applied version. */
+  latestResourceVersion() { return this.latest; }
+  private latest: string | undefined;
   subscribe(listener: (change: ObjectChange<T>) => void) {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -22,6 +25,8 @@ class MemorySource<T extends KubeObject> implements ObjectSource<T> {
   put(object: T) {
     const old = this.objects.get(objectKey(object));
     this.objects.set(objectKey(object), object);
+    const rv = object.metadata.resourceVersion;
+    if (rv !== undefined && (this.latest === undefined || Number(rv) > Number(this.latest))) this.latest = rv;
     for (const l of this.listeners) l({ type: 'apply', object, old });
   }
   remove(key: string) {
@@ -152,7 +157,7 @@ test('a deleted child is recreated only once a live read shows its owner still e
   // The child appears, then is deleted by hand while the owner exists: repaired after one live read.
   children.put({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'w', namespace: 'ns', resourceVersion: '101', ownerReferences: [ownedBy] } });
   children.remove('ns/w');
-  await clock.advance(6_000); // past the read-your-writes wait (this fake cache tracks no latest version)
+  await clock.advance(6_000);
   assert.deepEqual({ creates, ownerReads, outcomes }, { creates: ['w', 'w'], ownerReads: ['Widget w'], outcomes: ['created', 'created'] });
 
   // The owner is deleted on the server, the cache has not seen it, the garbage collector deletes the child.
@@ -169,5 +174,39 @@ test('a deleted child is recreated only once a live read shows its owner still e
   primary.put(widget(2, '11'));
   await clock.advance(10);
   assert.equal(creates.length, 2);
+  await controller.stop();
+});
+
+test('a child whose cache has not caught up with our own write within the read-your-writes wait is read live, not patched from the stale view', async () => {
+  const clock = new ManualClock();
+  const primary = new MemorySource<Widget>();
+  const children = new MemorySource<KubeObject>();
+  const calls: string[] = [];
+  const ownedBy = { apiVersion: 'example.com/v1', kind: 'Widget', name: 'w', uid: 'u1', controller: true, blockOwnerDeletion: true };
+  const onServer = (message: string, rv: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'w', namespace: 'ns', resourceVersion: rv, ownerReferences: [ownedBy] }, data: { message } } as KubeObject);
+  let server = onServer('size 1', '20');
+  const client = {
+    resource: () => ({
+      get: async () => { calls.push('get'); return server; },
+      mergePatch: async (_name: string, patch: { data: { message: string } }) => { calls.push('patch'); server = onServer(patch.data.message, '30'); return server; },
+    }),
+  } as unknown as KubeClient;
+  const controller = new Controller<Widget>({
+    name: 'widget', kind: Widget, client, primary, owned: [{ kind: ConfigMap, source: children }], clock,
+    reconcile: async (ctx) => {
+      await ctx.ensureChild(ConfigMap, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'w', namespace: 'ns' }, data: { message: `size ${ctx.object!.spec.size}` } });
+      return done();
+    },
+  });
+  children.put(onServer('size 1', '20'));
+  primary.put({ ...widget(2, '21'), spec: { size: 2 } });
+  controller.start();
+  await clock.advance(10);
+  assert.deepEqual(calls, ['patch'], 'the first change is written from the cache');
+  // The ConfigMap watch is down: the cache never sees the patch (still at 20). The owner changes again, in a
+  // way that needs no new write (a label, say): the cached view is stale, the server already has the message.
+  primary.put({ ...widget(2, '31'), spec: { size: 2 } });
+  await clock.advance(6_000); // past the 5 s read-your-writes wait
+  assert.deepEqual(calls, ['patch', 'get'], 'read live after the wait; no patch from the stale view (it would only be refused with a 409)');
   await controller.stop();
 });

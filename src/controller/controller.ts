@@ -9,7 +9,7 @@ import { groupKindKey, OwnerGoneError, type ReconcileContext, reconcileContext }
 import { controllerReferenceOf, groupOf } from './owner-reference.ts';
 import { type ReconcileResult, TemporaryError, TerminalError } from './result.ts';
 import { type Logger, type ObjectChange, type ObjectSource, silentLogger } from './source.ts';
-import { WriteTracker } from './write-tracker.ts';
+import { describeMissing, WriteTracker } from './write-tracker.ts';
 
 /** The function a controller runs for one key: read the object from `ctx`, converge, return a result. */
 export type Reconciler<T extends KubeObject> = (ctx: ReconcileContext<T>) => Promise<ReconcileResult>;
@@ -187,7 +187,7 @@ export class Controller<T extends KubeObject> {
     const [namespace, name] = key.includes('/') ? key.split('/', 2) : [undefined, key];
     const log = this.log.child({ namespace, name, reconcileID });
     const stale = await this.writes.settle(key, this.options.readYourWritesTimeoutMs ?? 5_000, signal);
-    if (stale.length > 0) log.debug({ stale }, 'the cache has not caught up with our last writes; reconciling anyway');
+    if (stale.length > 0) log.debug({ stale: describeMissing(stale) }, 'the cache has not caught up with our last writes; reconciling anyway');
     const cached = this.options.primary.get(key);
     const object = cached && { apiVersion: apiVersionOf(kind), kind: kind.kind, ...cached };
     const ctx = reconcileContext({
@@ -195,6 +195,7 @@ export class Controller<T extends KubeObject> {
       owned: this.ownedSources, fieldManager: this.options.fieldManager ?? `capstan-${this.name}`, events: this.options.events,
       onWrite: (source, writtenKey, resourceVersion) => this.writes.record(key, source, writtenKey, resourceVersion),
       childWasDeleted: (source, childKey) => this.deletedChildren.get(source)?.has(childKey) ?? false,
+      childIsBehind: (source, childKey) => stale.some((w) => w.source === (source as unknown as typeof w.source) && w.key === childKey),
     });
     const started = performance.now();
     metrics?.workerStarted();

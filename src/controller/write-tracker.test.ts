@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type KubeObject, ManualClock } from '../core/index.ts';
 import type { ObjectSource } from './source.ts';
-import { WriteTracker } from './write-tracker.ts';
+import { describeMissing, WriteTracker } from './write-tracker.ts';
 
 /** A cache reduced to what the tracker reads: each key's version, and the newest version applied. */
 function cache(versions: Record<string, string>, latest: string | undefined): ObjectSource<KubeObject> {
@@ -19,7 +19,7 @@ async function settleTimes(source: ObjectSource<KubeObject>, written: string | u
   tracker.record('ns/a', source, 'ns/a', written);
   const settled = tracker.settle('ns/a', 5_000, new AbortController().signal);
   for (let i = 0; i < 300 && clock.pendingTimers > 0; i++) await clock.advance(20);
-  return { missing: await settled, waitedMs: clock.now() };
+  return { missing: describeMissing(await settled), waitedMs: clock.now() };
 }
 
 test('a written object the cache holds at that version or later is caught up at once', async () => {

@@ -1,7 +1,8 @@
 import { type Clock, systemClock } from '../core/index.ts';
 import type { ObjectSource } from './source.ts';
 
-interface PendingWrite {
+/** A write of ours, and (from settle) one the cache had not caught up with when the wait ended. */
+export interface PendingWrite {
   source: ObjectSource<never>;
   key: string;
   /** The resourceVersion the write returned; `undefined` after a delete. */
@@ -75,7 +76,7 @@ export class WriteTracker {
   }
 
   /** Wait until the caches show this key's recorded writes, or `timeoutMs` passes; returns what is still missing. */
-  async settle(reconcileKey: string, timeoutMs: number, signal: AbortSignal): Promise<string[]> {
+  async settle(reconcileKey: string, timeoutMs: number, signal: AbortSignal): Promise<PendingWrite[]> {
     const writes = this.pending.get(reconcileKey);
     if (!writes) return [];
     const deadline = this.clock.now() + timeoutMs;
@@ -86,10 +87,15 @@ export class WriteTracker {
       await new Promise<void>((resolve) => this.clock.setTimer(resolve, 20));
     }
     this.pending.delete(reconcileKey);
-    return missing.map((w) => `${w.key}@${w.resourceVersion ?? 'deleted'}`);
+    return missing;
   }
 
   forget(reconcileKey: string): void {
     this.pending.delete(reconcileKey);
   }
+}
+
+/** `key@resourceVersion` (or `key@deleted`) of writes the cache has not caught up with, for a log line. */
+export function describeMissing(missing: readonly PendingWrite[]): string[] {
+  return missing.map((w) => `${w.key}@${w.resourceVersion ?? 'deleted'}`);
 }
