@@ -194,7 +194,7 @@ test('a child whose cache has not caught up with our own write within the read-y
   const controller = new Controller<Widget>({
     name: 'widget', kind: Widget, client, primary, owned: [{ kind: ConfigMap, source: children }], clock,
     reconcile: async (ctx) => {
-      await ctx.ensureChild(ConfigMap, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'w', namespace: 'ns' }, data: { message: `size ${ctx.object!.spec.size}` } });
+      await ctx.ensureChild(ConfigMap, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'w', namespace: 'ns' }, data: { message: `size ${ctx.object!.spec.size}` } } as KubeObject);
       return done();
     },
   });
