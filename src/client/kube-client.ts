@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Kind, KubeObject, PartialObjectMetadata } from '../core/index.ts';
-import { scopedSignal } from '../internal/scoped-signal.ts';
+import { withScopedSignal } from '../internal/scoped-signal.ts';
 import { ApiError, ClientError, type StatusBody } from './api-error.ts';
 import type { CredentialMaterial, Credentials } from './credentials.ts';
 import { type ConnectionConfig, defaultKubeconfigPath, loadInCluster, loadKubeconfig } from './kubeconfig.ts';
@@ -142,18 +142,14 @@ export class KubeClient {
 
   /** Send one request and parse the JSON answer; a non-2xx answer throws {@link ApiError}. */
   async request<T>(options: RequestOptions): Promise<T> {
-    const scoped = scopedSignal([options.signal], options.timeoutMs ?? this.timeoutMs);
-    let text: string;
-    try {
-      const response = await this.send(options, scoped.signal);
+    const text = await withScopedSignal([options.signal], options.timeoutMs ?? this.timeoutMs, async (signal) => {
+      const response = await this.send(options, signal);
       try {
-        text = await response.body.text();
+        return await response.body.text();
       } catch (cause) {
-        throw this.transportError(options, scoped.signal, cause);
+        throw this.transportError(options, signal, cause);
       }
-    } finally {
-      scoped.dispose();
-    }
+    });
     try {
       return (text ? JSON.parse(text) : undefined) as T;
     } catch (cause) {

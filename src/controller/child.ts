@@ -105,14 +105,19 @@ export async function ensureChild<T extends KubeObject>(options: EnsureChildOpti
   };
 
   if (options.readLive) {
-    const live = await resource.get(name, { namespace, signal }).catch((err: unknown) => {
-      if (err instanceof ApiError && err.code === 404) return undefined;
-      throw err;
-    });
+    const live = await getIfExists(resource, name, { namespace, signal });
     return live ? reconcileExisting(live, false) : create(true);
   }
   const cached = options.cache.get(objectKey(desired));
   return cached ? reconcileExisting(cached, true) : create(true);
+}
+
+/** A live read that answers `undefined` for an object the server does not have (404). */
+export function getIfExists<T extends KubeObject>(resource: ResourceClient<T>, name: string, options: { namespace: string | undefined; signal: AbortSignal | undefined }): Promise<T | undefined> {
+  return resource.get(name, options).catch((err: unknown) => {
+    if (err instanceof ApiError && err.code === 404) return undefined;
+    throw err;
+  });
 }
 
 /** A child whose controller is an earlier object of the owner's kind and name (deleted, then recreated). */

@@ -1,9 +1,9 @@
-import { ApiError, type KubeClient } from '../client/index.ts';
+import type { KubeClient } from '../client/index.ts';
 import { type Condition, type Kind, type KubeObject, objectKey } from '../core/index.ts';
 import { mergeConditions, statusApplyRequest, type ConditionInput } from '../conditions/index.ts';
 import type { EventRecorder } from '../events/index.ts';
 import { finalize, type FinalizeHandlers } from '../finalizer/index.ts';
-import { type ChildOutcome, ensureChild } from './child.ts';
+import { type ChildOutcome, ensureChild, getIfExists } from './child.ts';
 import { differingFields } from './owned-fields.ts';
 import type { Logger, ObjectSource } from './source.ts';
 
@@ -96,11 +96,7 @@ export function reconcileContext<T extends KubeObject>(parts: ContextParts<T>): 
       const childKey = objectKey(desired);
       if (cache.get(childKey) === undefined && parts.childWasDeleted?.(cache, childKey)) {
         // Repairing a deleted child: first make sure that the owner still exists (one live read, only here).
-        const live = await parts.client.resource(parts.kind).get(owner.metadata.name!, { namespace: owner.metadata.namespace, signal: parts.signal })
-          .catch((err: unknown) => {
-            if (err instanceof ApiError && err.code === 404) return undefined;
-            throw err;
-          });
+        const live = await getIfExists(parts.client.resource(parts.kind), owner.metadata.name!, { namespace: owner.metadata.namespace, signal: parts.signal });
         if (!live || live.metadata.uid !== owner.metadata.uid || live.metadata.deletionTimestamp) {
           throw new OwnerGoneError(`${parts.kind.kind} ${parts.key} (uid ${owner.metadata.uid}) is gone from the server; not recreating ${kind.kind} ${childKey}`);
         }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { KubeClient } from '../client/index.ts';
 import { apiVersionOf, type Clock, type Kind, type KubeObject, objectKey, systemClock } from '../core/index.ts';
 import type { EventRecorder } from '../events/index.ts';
-import { scopedSignal } from '../internal/scoped-signal.ts';
+import { withScopedSignal } from '../internal/scoped-signal.ts';
 import type { ControllerMetrics } from '../metrics/index.ts';
 import { type BackoffOptions, type QueueMetrics, type RateLimitOptions, type WorkOutcome, WorkQueue } from '../queue/index.ts';
 import { groupKindKey, OwnerGoneError, type ReconcileContext, reconcileContext } from './context.ts';
@@ -173,12 +173,7 @@ export class Controller<T extends KubeObject> {
   }
 
   private async reconcileKey(key: string, workSignal: AbortSignal): Promise<WorkOutcome> {
-    const scoped = scopedSignal([workSignal, this.options.signal]);
-    try {
-      return await this.reconcileWith(key, scoped.signal);
-    } finally {
-      scoped.dispose();
-    }
+    return withScopedSignal([workSignal, this.options.signal], undefined, (signal) => this.reconcileWith(key, signal));
   }
 
   private async reconcileWith(key: string, signal: AbortSignal): Promise<WorkOutcome> {

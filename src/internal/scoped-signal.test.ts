@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { scopedSignal } from './scoped-signal.ts';
+import { scopedSignal, withScopedSignal } from './scoped-signal.ts';
 
 test('aborts with the reason of the parent that aborts first', () => {
   const a = new AbortController();
@@ -44,4 +44,14 @@ test('dispose lets go of the parents and the timer: it never aborts after', asyn
   await sleep(60);
   parent.abort(new Error('late'));
   assert.ok(scopes.every((s) => !s.signal.aborted && !s.timedOut));
+});
+
+test('withScopedSignal hands the work its signal and lets go of the parent however the work ends', async () => {
+  const parent = new AbortController();
+  assert.equal(await withScopedSignal([parent.signal], 60_000, async (signal) => {
+    assert.equal(getEventListeners(parent.signal, 'abort').length, 1);
+    return signal.aborted ? 'aborted' : 'ran';
+  }), 'ran');
+  await assert.rejects(withScopedSignal([parent.signal], 60_000, () => Promise.reject(new Error('failed'))), /failed/);
+  assert.equal(getEventListeners(parent.signal, 'abort').length, 0);
 });

@@ -4,7 +4,7 @@ import { KubeClient, type RequestOptions } from '../client/index.ts';
 import { Controller, type ControllerDefinition, type Logger } from '../controller/index.ts';
 import type { Kind, KubeObject } from '../core/index.ts';
 import { EventRecorder } from '../events/index.ts';
-import { scopedSignal } from '../internal/scoped-signal.ts';
+import { withScopedSignal } from '../internal/scoped-signal.ts';
 import { defaultIdentity, LeaderElector } from '../leader/index.ts';
 import { cacheMetrics, controllerMetrics, leaderElectionMetrics, processMetrics, workqueueMetrics } from '../metrics/index.ts';
 import { probesServingMessage } from './probe-log.ts';
@@ -274,14 +274,7 @@ export class Manager {
     const name = definition.declaration.name;
     return new EventRecorder({
       client: {
-        request: async <T>(options: RequestOptions) => {
-          const scoped = scopedSignal([options.signal, termSignal]);
-          try {
-            return await client.request<T>({ ...options, signal: scoped.signal });
-          } finally {
-            scoped.dispose();
-          }
-        },
+        request: <T>(options: RequestOptions) => withScopedSignal([options.signal, termSignal], undefined, (signal) => client.request<T>({ ...options, signal })),
       },
       controller: `${definition.kind.group || 'core'}/${name}-controller`, instance: this.identity,
       onError: (err, event) => {
