@@ -16,10 +16,7 @@ export const layerImports = {
   leader: ['core', 'client'],
   metrics: ['core', 'client'],
   controller: ['core', 'client', 'cache', 'queue', 'events', 'conditions', 'finalizer', 'metrics'],
-  manager: [
-    'core', 'client', 'watch', 'cache', 'queue', 'finalizer', 'events', 'conditions', 'leader', 'metrics',
-    'controller',
-  ],
+  manager: ['core', 'client', 'watch', 'cache', 'queue', 'finalizer', 'events', 'conditions', 'leader', 'metrics', 'controller'],
   crd: ['core'],
   manifests: ['core', 'crd'],
   testing: null,
@@ -39,13 +36,19 @@ export const layerRules = Object.entries(layerImports)
   .filter(([, allowed]) => allowed !== null)
   .map(([layer, allowed]) => {
     const forbidden = allLayers.filter((l) => l !== layer && l !== 'internal' && !allowed.includes(l));
-    const rule = ['error', {
-      patterns: [{
-        regex: importOf(forbidden),
-        message: `src/${layer}/ may import only ${['internal', ...allowed].join(', ')} ` +
-          `(layer table in DESIGN.md): data flows client → watch → cache → queue → controller → manager.`,
-      }],
-    }];
+    const rule = [
+      'error',
+      {
+        patterns: [
+          {
+            regex: importOf(forbidden),
+            message:
+              `src/${layer}/ may import only ${['internal', ...allowed].join(', ')} ` +
+              `(layer table in DESIGN.md): data flows client → watch → cache → queue → controller → manager.`,
+          },
+        ],
+      },
+    ];
     return { files: [`src/${layer}/**/*.ts`], rules: { 'no-restricted-imports': rule } };
   });
 
@@ -53,11 +56,16 @@ export const layerRules = Object.entries(layerImports)
 export const exampleRules = {
   files: ['examples/**/*.ts'],
   rules: {
-    'no-restricted-imports': ['error', {
-      patterns: [{
-        regex: '^(?:\\.\\./)+(?:src|dist)(?:/|$)',
-        message: 'examples import Capstan by its package name (capstan, capstan/testing, ...), never from src/.',
-      }],
-    }],
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          {
+            regex: '^(?:\\.\\./)+(?:src|dist)(?:/|$)',
+            message: 'examples import Capstan by its package name (capstan, capstan/testing, ...), never from src/.',
+          },
+        ],
+      },
+    ],
   },
 };

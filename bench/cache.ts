@@ -21,20 +21,30 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 
 async function inBatches(count: number, concurrency: number, fn: (i: number) => Promise<unknown>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < count) await fn(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) await fn(next++);
+    }),
+  );
 }
 
 const selector = 'app.kubernetes.io/managed-by=capstan-bench';
 const heapRuns = 3;
 
 /** Median over `heapRuns` fresh processes of the retained heap per cached object (see cache-heap.ts). */
-function heapPerObject(kubeconfigPath: string, mode: 'full' | 'stripped' | 'metadata', namespace: string | undefined, expected: number): number {
+function heapPerObject(
+  kubeconfigPath: string,
+  mode: 'full' | 'stripped' | 'metadata',
+  namespace: string | undefined,
+  expected: number,
+): number {
   const samples: number[] = [];
   for (let i = 0; i < heapRuns; i++) {
-    const child = spawnSync(process.execPath, ['--expose-gc', new URL('./cache-heap.ts', import.meta.url).pathname, kubeconfigPath, mode, namespace ?? '-', selector],
-      { encoding: 'utf8' });
+    const child = spawnSync(
+      process.execPath,
+      ['--expose-gc', new URL('./cache-heap.ts', import.meta.url).pathname, kubeconfigPath, mode, namespace ?? '-', selector],
+      { encoding: 'utf8' },
+    );
     if (child.status !== 0) throw new Error(`cache-heap.ts ${mode} failed: ${child.stderr}`);
     const { count, bytesPerObject } = JSON.parse(child.stdout) as { count: number; bytesPerObject: number };
     if (count !== expected) throw new Error(`cache-heap.ts ${mode} cached ${count} objects, expected ${expected}`);
@@ -65,7 +75,8 @@ try {
   const created = performance.now();
   // Server-side apply, as an operator writes: one managedFields entry per object.
   const body = (ns: string, i: number): ConfigMap => ({
-    apiVersion: 'v1', kind: 'ConfigMap',
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
     metadata: { name: `cm-${i}`, namespace: ns, labels: { 'app.kubernetes.io/managed-by': 'capstan-bench', shard: String(i % 10) } },
     data: { message: `Hello from object ${i}`, config: JSON.stringify({ replicas: i % 5, tier: i % 2 ? 'web' : 'api' }) },
   });
@@ -74,7 +85,9 @@ try {
   log(`# created ${largeCount} ConfigMaps in ${((performance.now() - created) / 1000).toFixed(1)} s`);
 
   const sa = await cp.serviceAccountKubeconfig({
-    namespace: 'bench', name: 'reader', clusterRules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch'] }],
+    namespace: 'bench',
+    name: 'reader',
+    clusterRules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch'] }],
   });
   const client = await KubeClient.fromKubeconfig({ kubeconfigPath: sa.kubeconfigPath, metrics: prometheusRequestMetrics(new Registry()) });
   try {
@@ -100,15 +113,25 @@ try {
     const kubectl: number[] = [];
     for (let i = 0; i < timingRuns; i++) {
       const started = performance.now();
-      const run = spawnSync(cp.assets.kubectl, ['--kubeconfig', sa.kubeconfigPath, 'get', 'configmaps', '-A', '-o', 'json', '-l', selector], { maxBuffer: 1 << 30 });
+      const run = spawnSync(
+        cp.assets.kubectl,
+        ['--kubeconfig', sa.kubeconfigPath, 'get', 'configmaps', '-A', '-o', 'json', '-l', selector],
+        { maxBuffer: 1 << 30 },
+      );
       if (run.status !== 0) throw new Error(`kubectl failed: ${run.stderr.toString()}`);
       kubectl.push(performance.now() - started);
       const items = (JSON.parse(run.stdout.toString()) as { items: unknown[] }).items.length;
       if (items !== largeCount) throw new Error(`kubectl listed ${items} ConfigMaps`);
     }
-    log(`${'capstan Informer: list (pages of 500) and sync'.padEnd(50)}${`${median(syncs).toFixed(0)} ms`.padStart(10)}   runs: ${syncs.map((s) => s.toFixed(0)).join(', ')}`);
-    log(`${`kubectl get configmaps -A -o json -l ${selector}`.padEnd(50)}${`${median(kubectl).toFixed(0)} ms`.padStart(10)}   runs: ${kubectl.map((s) => s.toFixed(0)).join(', ')}`);
-    log(`\nNode ${process.versions.node}, Kubernetes ${cp.versions.kubernetes}, ${largeCount} ConfigMaps of ~${JSON.stringify(body(large, 1234)).length} bytes of JSON before server fields`);
+    log(
+      `${'capstan Informer: list (pages of 500) and sync'.padEnd(50)}${`${median(syncs).toFixed(0)} ms`.padStart(10)}   runs: ${syncs.map((s) => s.toFixed(0)).join(', ')}`,
+    );
+    log(
+      `${`kubectl get configmaps -A -o json -l ${selector}`.padEnd(50)}${`${median(kubectl).toFixed(0)} ms`.padStart(10)}   runs: ${kubectl.map((s) => s.toFixed(0)).join(', ')}`,
+    );
+    log(
+      `\nNode ${process.versions.node}, Kubernetes ${cp.versions.kubernetes}, ${largeCount} ConfigMaps of ~${JSON.stringify(body(large, 1234)).length} bytes of JSON before server fields`,
+    );
   } finally {
     await client.close();
   }

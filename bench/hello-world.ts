@@ -48,7 +48,10 @@ if (peers.includes('controller-runtime') || peers.includes('ceiling')) await ens
 // Capstan runs from dist/, as a user's node_modules has it: built from the sources of this checkout.
 if (peers.includes('capstan')) {
   const root = new URL('..', import.meta.url).pathname;
-  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   log('Capstan built into dist/ (npm run build)');
 }
 
@@ -58,9 +61,12 @@ const keptNotes: string[] = [];
 if (flags.keep) {
   const kept = JSON.parse(await readFile(flags.keep, 'utf8')) as { context: ReportContext; results: RunResult[] };
   results.push(...kept.results.filter((r) => !peers.includes(r.peer)));
-  for (const [peer, why] of Object.entries(kept.context.nonConforming)) if (!peers.includes(peer as PeerId)) nonConforming[peer as PeerId] = why;
+  for (const [peer, why] of Object.entries(kept.context.nonConforming))
+    if (!peers.includes(peer as PeerId)) nonConforming[peer as PeerId] = why;
   const keptPeers = [...new Set(results.map((r) => r.peer))];
-  keptNotes.push(`The runs of ${keptPeers.join(', ')} come from an earlier invocation (\`${kept.context.command}\`, started ${kept.context.startedAt.toString()}, ${(kept.context.durationMs / 60_000).toFixed(1)} min), kept with --keep; this invocation ran ${peers.join(', ')}.`);
+  keptNotes.push(
+    `The runs of ${keptPeers.join(', ')} come from an earlier invocation (\`${kept.context.command}\`, started ${kept.context.startedAt.toString()}, ${(kept.context.durationMs / 60_000).toFixed(1)} min), kept with --keep; this invocation ran ${peers.join(', ')}.`,
+  );
 }
 let versions: string[] = [];
 
@@ -79,7 +85,12 @@ async function newControlPlane(): Promise<ControlPlane> {
 }
 
 async function account(cp: ControlPlane, peer: PeerId): Promise<PeerAccount> {
-  const sa = await cp.serviceAccountKubeconfig({ namespace: 'bench-operators', name: peer, clusterRules: peerRules, expirationSeconds: 6 * 3600 });
+  const sa = await cp.serviceAccountKubeconfig({
+    namespace: 'bench-operators',
+    name: peer,
+    clusterRules: peerRules,
+    expirationSeconds: 6 * 3600,
+  });
   return { kubeconfigPath: sa.kubeconfigPath, username: sa.username };
 }
 
@@ -95,9 +106,22 @@ async function benchPeer(cp: ControlPlane, peer: PeerId): Promise<void> {
   for (const n of sizes) {
     for (let run = 1; run <= runs; run++) {
       log(`${peer}: N = ${n}, run ${run} of ${runs}`);
-      results.push(await measuredRun(cp, peer, credentials, {
-        n, run, churnRatePerSecond, churnSeconds, restartObserveMs, timeoutMs: Math.max(120_000, n * 120),
-      }, log));
+      results.push(
+        await measuredRun(
+          cp,
+          peer,
+          credentials,
+          {
+            n,
+            run,
+            churnRatePerSecond,
+            churnSeconds,
+            restartObserveMs,
+            timeoutMs: Math.max(120_000, n * 120),
+          },
+          log,
+        ),
+      );
       await writeReport(false);
     }
   }
@@ -107,7 +131,7 @@ let shared: ControlPlane | undefined;
 try {
   if (quick) shared = await newControlPlane();
   for (const peer of peers) {
-    const cp = shared ?? await newControlPlane();
+    const cp = shared ?? (await newControlPlane());
     try {
       if (versions.length === 0) versions = await describeVersions(cp);
       await benchPeer(cp, peer);
@@ -129,10 +153,14 @@ async function writeReport(finished: boolean): Promise<void> {
   const rows = summarize(results);
   const done = results.filter((r) => peers.includes(r.peer)).length + peers.filter((p) => nonConforming[p]).length * sizes.length * runs;
   const context: ReportContext = {
-    command, startedAt: new Date(started), durationMs: Date.now() - started,
+    command,
+    startedAt: new Date(started),
+    durationMs: Date.now() - started,
     machine: [
-      `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; load average when the report was written ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
-      'The machine is shared: other engineers\' builds and tests ran on the same 2 cores during the run, so absolute times are noisy; compare peers within one report, and mind the spread.',
+      `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; load average when the report was written ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+      "The machine is shared: other engineers' builds and tests ran on the same 2 cores during the run, so absolute times are noisy; compare peers within one report, and mind the spread.",
     ],
     versions,
     settings: [
@@ -142,7 +170,12 @@ async function writeReport(finished: boolean): Promise<void> {
       'Before timing, each peer passed the conformance check (ConfigMap with message and controller ownerReference, observedGeneration, Ready=True, exactly one Normal event in the audit log) or is listed as not timed.',
     ],
     nonConforming,
-    notes: [...keptNotes, ...(finished ? [] : [`**Partial report**: ${done} of ${plannedRuns} runs done when it was written; the run was still going (or was stopped).`])],
+    notes: [
+      ...keptNotes,
+      ...(finished
+        ? []
+        : [`**Partial report**: ${done} of ${plannedRuns} runs done when it was written; the run was still going (or was stopped).`]),
+    ],
   };
   await mkdir(outDir, { recursive: true });
   await writeFile(join(outDir, `${baseName}.svg`), svgChart(rows));
@@ -153,7 +186,9 @@ async function writeReport(finished: boolean): Promise<void> {
 async function describeVersions(cp: ControlPlane): Promise<string[]> {
   const goVersion = (() => {
     try {
-      return execFileSync('go', ['version'], { env: { ...process.env, GOTOOLCHAIN: 'go1.26.8' } }).toString().trim();
+      return execFileSync('go', ['version'], { env: { ...process.env, GOTOOLCHAIN: 'go1.26.8' } })
+        .toString()
+        .trim();
     } catch {
       return 'go: not found';
     }
@@ -172,7 +207,9 @@ async function packageVersion(name: string): Promise<string> {
 
 function gitHead(): string {
   try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: new URL('..', import.meta.url).pathname }).toString().trim();
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: new URL('..', import.meta.url).pathname })
+      .toString()
+      .trim();
   } catch {
     return 'unknown commit';
   }

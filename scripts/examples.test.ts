@@ -11,15 +11,17 @@ const root = new URL('..', import.meta.url).pathname;
 
 async function sourceFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
-  return entries.filter((e) => e.isFile() && e.name.endsWith('.ts') && !e.name.endsWith('.test.ts'))
-    .map((e) => join(e.parentPath, e.name));
+  return entries.filter((e) => e.isFile() && e.name.endsWith('.ts') && !e.name.endsWith('.test.ts')).map((e) => join(e.parentPath, e.name));
 }
 
 /** The ```ts code blocks of the `@example` tags in one file's comments. */
 export function examplesIn(source: string): string[] {
   const examples: string[] = [];
   for (const comment of source.matchAll(/\/\*\*([\s\S]*?)\*\//g)) {
-    const body = comment[1]!.split('\n').map((line) => line.replace(/^\s*\* ?/, '')).join('\n');
+    const body = comment[1]!
+      .split('\n')
+      .map((line) => line.replace(/^\s*\* ?/, ''))
+      .join('\n');
     for (const match of body.matchAll(/@example\s*```ts\n([\s\S]*?)```/g)) examples.push(match[1]!);
   }
   return examples;
@@ -37,11 +39,14 @@ test('every @example under src/ type-checks against the public exports', { timeo
     }
   }
   assert.ok(count > 0, 'found @example blocks');
-  await writeFile(join(outDir, 'tsconfig.json'), JSON.stringify({
-    extends: '../../tsconfig.json',
-    compilerOptions: { noEmit: true, paths: { 'capstan': ['../../src/index.ts'], 'capstan/*': ['../../src/*/index.ts'] } },
-    include: ['*.ts'],
-  }));
+  await writeFile(
+    join(outDir, 'tsconfig.json'),
+    JSON.stringify({
+      extends: '../../tsconfig.json',
+      compilerOptions: { noEmit: true, paths: { capstan: ['../../src/index.ts'], 'capstan/*': ['../../src/*/index.ts'] } },
+      include: ['*.ts'],
+    }),
+  );
   const tsc = spawnSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', join(outDir, 'tsconfig.json')], { encoding: 'utf8' });
   assert.equal(tsc.status, 0, `examples that do not type-check (files in ${outDir}):\n${tsc.stdout}${tsc.stderr}`);
 });

@@ -29,7 +29,12 @@ const churnMs = Number(flags['churn-minutes']) * 60_000;
 const idleMs = Number(flags['idle-minutes']) * 60_000;
 const rate = Number(flags.rate);
 const objects = Number(flags.objects);
-for (const [name, value] of [['churn-minutes', churnMs], ['idle-minutes', idleMs], ['rate', rate], ['objects', objects]] as const) {
+for (const [name, value] of [
+  ['churn-minutes', churnMs],
+  ['idle-minutes', idleMs],
+  ['rate', rate],
+  ['objects', objects],
+] as const) {
   if (!Number.isFinite(value) || value < 0) {
     process.stderr.write(`--${name} must be a non-negative number\n`);
     process.exit(2);
@@ -39,7 +44,12 @@ for (const [name, value] of [['churn-minutes', churnMs], ['idle-minutes', idleMs
 const command = `npm run soak -- ${process.argv.slice(2).join(' ')}`.trim();
 const started = Date.now();
 const log = (line: string) => process.stdout.write(`[soak +${((Date.now() - started) / 1000).toFixed(0)} s] ${line}\n`);
-interface Sample { atS: number; phase: string; rssMiB: number; cpuS: number }
+interface Sample {
+  atS: number;
+  phase: string;
+  rssMiB: number;
+  cpuS: number;
+}
 const samples: Sample[] = [];
 const checks: Array<{ what: string; ok: boolean; detail: string }> = [];
 const check = (what: string, ok: boolean, detail: string) => {
@@ -82,11 +92,25 @@ try {
     const value = `v${changes} ${name}`;
     expected.set(name, value);
     changes++;
-    sent.push(rig.setName(namespace, name, value).catch((err: unknown) => { errors.push((err as Error).message); }));
+    sent.push(
+      rig.setName(namespace, name, value).catch((err: unknown) => {
+        errors.push((err as Error).message);
+      }),
+    );
   }
   await Promise.all(sent);
-  check('every churn change was accepted by the API server', errors.length === 0, `${changes} changes in ${((Date.now() - churnStart) / 1000).toFixed(0)} s, ${errors.length} refused${errors.length ? `: ${errors[0]}` : ''}`);
-  const churnConverged = await rig.converged([namespace], 120_000).then(() => true, (err: unknown) => { log((err as Error).message); return false; });
+  check(
+    'every churn change was accepted by the API server',
+    errors.length === 0,
+    `${changes} changes in ${((Date.now() - churnStart) / 1000).toFixed(0)} s, ${errors.length} refused${errors.length ? `: ${errors[0]}` : ''}`,
+  );
+  const churnConverged = await rig.converged([namespace], 120_000).then(
+    () => true,
+    (err: unknown) => {
+      log((err as Error).message);
+      return false;
+    },
+  );
   check('converged after the churn', churnConverged, `within 120 s of its end`);
 
   // The last reconciles' events are folded into series and written 500 ms later (the recorder's flush
@@ -98,8 +122,26 @@ try {
   await sleep(idleMs);
   const idleAudit = (await rig.auditSince(idleStart)).filter((e) => Date.parse(e.requestReceivedTimestamp) < idleStart + idleMs);
   const idleWrites = idleAudit.filter((e) => !['get', 'list', 'watch'].includes(e.verb) && e.objectRef?.resource !== 'leases');
-  check('no writes while idle (besides the Lease)', idleWrites.length === 0, `${idleAudit.length} requests in ${idleMs / 60_000} min (${(idleAudit.length / Math.max(1, idleMs / 60_000)).toFixed(1)}/min), ${idleWrites.length} writes other than the Lease${idleWrites.length ? `: ${idleWrites.slice(0, 5).map((e) => `${e.verb} ${e.requestURI} ${e.responseStatus?.code} at +${((Date.parse(e.requestReceivedTimestamp) - idleStart) / 1000).toFixed(1)} s`).join('; ')}` : ''}`);
-  check('the operator is alive and leading after the idle stretch', operator.child.exitCode === null && operator.child.signalCode === null, `pid ${pid}`);
+  check(
+    'no writes while idle (besides the Lease)',
+    idleWrites.length === 0,
+    `${idleAudit.length} requests in ${idleMs / 60_000} min (${(idleAudit.length / Math.max(1, idleMs / 60_000)).toFixed(1)}/min), ${idleWrites.length} writes other than the Lease${
+      idleWrites.length
+        ? `: ${idleWrites
+            .slice(0, 5)
+            .map(
+              (e) =>
+                `${e.verb} ${e.requestURI} ${e.responseStatus?.code} at +${((Date.parse(e.requestReceivedTimestamp) - idleStart) / 1000).toFixed(1)} s`,
+            )
+            .join('; ')}`
+        : ''
+    }`,
+  );
+  check(
+    'the operator is alive and leading after the idle stretch',
+    operator.child.exitCode === null && operator.child.signalCode === null,
+    `pid ${pid}`,
+  );
 
   // The cache against the server: a stale cache shows as a 409 or a missing or extra write in this round.
   phase = 'final round';
@@ -109,19 +151,37 @@ try {
     expected.set(name, value);
     await rig.setName(namespace, name, value);
   });
-  const finalConverged = await rig.converged([namespace], 60_000).then(() => true, (err: unknown) => { log((err as Error).message); return false; });
+  const finalConverged = await rig.converged([namespace], 60_000).then(
+    () => true,
+    (err: unknown) => {
+      log((err as Error).message);
+      return false;
+    },
+  );
   check('a final change of every HelloWorld converged', finalConverged, `${names.length} changes within 60 s`);
   const finalAudit = (await rig.auditSince(finalStart)).filter((e) => e.objectRef?.namespace === namespace);
   const configMapWrites = finalAudit.filter((e) => e.objectRef?.resource === 'configmaps' && !['get', 'list', 'watch'].includes(e.verb));
   const conflicts = finalAudit.filter((e) => e.responseStatus?.code === 409);
-  check('the cache matched the server: one ConfigMap write per change, no conflict', configMapWrites.length === names.length && conflicts.length === 0,
-    `${configMapWrites.length} ConfigMap writes for ${names.length} changes, ${conflicts.length} conflicts`);
-  const server = (await rig.admin.resource(ConfigMap).listAll({ namespace, labelSelector: `app.kubernetes.io/managed-by=${managedBy}` })).items;
+  check(
+    'the cache matched the server: one ConfigMap write per change, no conflict',
+    configMapWrites.length === names.length && conflicts.length === 0,
+    `${configMapWrites.length} ConfigMap writes for ${names.length} changes, ${conflicts.length} conflicts`,
+  );
+  const server = (await rig.admin.resource(ConfigMap).listAll({ namespace, labelSelector: `app.kubernetes.io/managed-by=${managedBy}` }))
+    .items;
   const wrong = server.filter((cm) => cm.data?.['message'] !== expected.get(cm.metadata.name ?? ''));
-  check('every ConfigMap carries the last spec.name', wrong.length === 0 && server.length === names.length, `${server.length} ConfigMaps, ${wrong.length} wrong`);
+  check(
+    'every ConfigMap carries the last spec.name',
+    wrong.length === 0 && server.length === names.length,
+    `${server.length} ConfigMaps, ${wrong.length} wrong`,
+  );
   const refused = await rig.forbidden();
   check('the operator was refused nothing (audit log)', refused.length === 0, `${refused.length} 403s`);
-  check('no log line carries the token', operator.logs.every((line) => !line.includes(rig.token)), `${operator.logs.length} lines`);
+  check(
+    'no log line carries the token',
+    operator.logs.every((line) => !line.includes(rig.token)),
+    `${operator.logs.length} lines`,
+  );
   phase = 'done';
   await sampler;
   samples.push({ atS: (Date.now() - started) / 1000, phase: 'end', rssMiB: (await rssBytes(pid)) / 2 ** 20, cpuS: await cpuSeconds(pid) });
@@ -133,7 +193,8 @@ try {
     const suiteStart = Date.now();
     const ok = await new Promise<boolean>((resolve) => {
       const child = spawn(process.execPath, ['scripts/test.ts', 'integration', 'e2e/reliability/*.test.ts'], {
-        stdio: 'inherit', env: { ...process.env, CAPSTAN_RELIABILITY_LONG: '1' },
+        stdio: 'inherit',
+        env: { ...process.env, CAPSTAN_RELIABILITY_LONG: '1' },
       });
       child.on('exit', (code) => resolve(code === 0));
     });
@@ -159,7 +220,9 @@ async function writeReport(peakMiB: number, run: { changes: number; operatorUser
   const md = `# Soak: the HelloWorld operator for ${(duration / 60).toFixed(0)} minutes
 
 Command: \`${command}\` (${new Date(started).toISOString()}, ${duration.toFixed(0)} s in all). Machine: ${cpus().length} cores
-(${cpus()[0]?.model ?? 'unknown'}), load average at the end ${loadavg().map((l) => l.toFixed(1)).join(' ')}. The operator ran as
+(${cpus()[0]?.model ?? 'unknown'}), load average at the end ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}. The operator ran as
 \`${run.operatorUser}\` under the generated RBAC with leader election, \`--log-level=info\`, behind the fault
 proxy (passing), on a control plane of its own.
 
@@ -182,6 +245,9 @@ ${phaseRows.join('\n')}
 `;
   await mkdir('bench/results', { recursive: true });
   await writeFile('bench/results/soak.md', md);
-  await writeFile('bench/results/soak.json', `${JSON.stringify({ command, started: new Date(started).toISOString(), durationSeconds: duration, objects, rate, checks, samples, peakMiB, suite }, null, 2)}\n`);
+  await writeFile(
+    'bench/results/soak.json',
+    `${JSON.stringify({ command, started: new Date(started).toISOString(), durationSeconds: duration, objects, rate, checks, samples, peakMiB, suite }, null, 2)}\n`,
+  );
   log('wrote bench/results/soak.md and soak.json');
 }

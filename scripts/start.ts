@@ -27,7 +27,8 @@ the ConfigMap it gets. Ctrl-C stops everything it started.`;
 
 const flags = (() => {
   try {
-    return parseArgs({ options: { 'use-current-context': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } }).values;
+    return parseArgs({ options: { 'use-current-context': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } })
+      .values;
   } catch (err) {
     process.stderr.write(`npm start: ${(err as Error).message}\n\n${usage}\n`);
     process.exit(2);
@@ -75,9 +76,16 @@ try {
   };
 
   say(`\n$ capstan install        # in examples/hello-world`);
-  await run(process.execPath, ['--conditions=capstan-source', cliMain, 'install', '--kubeconfig', target.cluster.kubeconfigPath], { cwd: example, signal })
-    .then((out) => process.stdout.write(out.stdout), (err: Error & { stderr?: string }) => Promise.reject(new Error(`capstan install failed: ${err.stderr || err.message}`)));
-  say('waiting until the garbage collector and admission know HelloWorld as an owner (waitForKind: up to a minute on a new cluster, which rereads discovery every 30 s)');
+  await run(process.execPath, ['--conditions=capstan-source', cliMain, 'install', '--kubeconfig', target.cluster.kubeconfigPath], {
+    cwd: example,
+    signal,
+  }).then(
+    (out) => process.stdout.write(out.stdout),
+    (err: Error & { stderr?: string }) => Promise.reject(new Error(`capstan install failed: ${err.stderr || err.message}`)),
+  );
+  say(
+    'waiting until the garbage collector and admission know HelloWorld as an owner (waitForKind: up to a minute on a new cluster, which rereads discovery every 30 s)',
+  );
   const waitStarted = Date.now();
   await target.cluster.waitForKind('apps.example.com', 'v1alpha1', 'HelloWorld', { probeFields: { spec: { name: 'probe' } }, signal });
   say(`HelloWorld is usable as an owner after ${((Date.now() - waitStarted) / 1000).toFixed(1)} s`);
@@ -93,23 +101,29 @@ try {
   await waitFor('the operator to be ready', async () => (await fetch(`http://127.0.0.1:${probePort}/readyz`)).ok);
   await step(['apply', '-f', 'config/samples/hello-world.yaml']);
   const namespace = target.namespace;
-  await waitFor('the sample to be Ready', async () => (await kubectl(['get', 'helloworld', 'hello-world', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'])) === 'True');
+  await waitFor(
+    'the sample to be Ready',
+    async () =>
+      (await kubectl(['get', 'helloworld', 'hello-world', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'])) === 'True',
+  );
   await step(['get', 'helloworlds']);
   await step(['get', 'configmap', 'hello-world', '-o', 'yaml']);
 
-  say([
-    '',
-    `The HelloWorld operator is running on ${target.description}, as ${account.username}.`,
-    'In another shell:',
-    `  export KUBECONFIG=${target.cluster.kubeconfigPath}`,
-    ...(target.kubectlOnPath ? [] : [`  export PATH=${dirname(target.kubectl)}:$PATH`]),
-    `  cd ${example}`,
-    `  kubectl get helloworlds${namespace === 'default' ? '' : ` -n ${namespace}`}`,
-    `  kubectl patch helloworld hello-world --type=merge -p '{"spec":{"name":"Hello again!"}}'`,
-    "  kubectl get configmap hello-world -o jsonpath='{.data.message}'",
-    '  kubectl delete helloworld hello-world',
-    'Press Ctrl-C to stop.',
-  ].join('\n'));
+  say(
+    [
+      '',
+      `The HelloWorld operator is running on ${target.description}, as ${account.username}.`,
+      'In another shell:',
+      `  export KUBECONFIG=${target.cluster.kubeconfigPath}`,
+      ...(target.kubectlOnPath ? [] : [`  export PATH=${dirname(target.kubectl)}:$PATH`]),
+      `  cd ${example}`,
+      `  kubectl get helloworlds${namespace === 'default' ? '' : ` -n ${namespace}`}`,
+      `  kubectl patch helloworld hello-world --type=merge -p '{"spec":{"name":"Hello again!"}}'`,
+      "  kubectl get configmap hello-world -o jsonpath='{.data.message}'",
+      '  kubectl delete helloworld hello-world',
+      'Press Ctrl-C to stop.',
+    ].join('\n'),
+  );
   if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
   say('\nstopping');
 } catch (err) {
@@ -118,10 +132,13 @@ try {
     process.exitCode = 1;
   }
 } finally {
-  for (const cleanup of cleanups.reverse()) await cleanup().catch((err: unknown) => process.stderr.write(`npm start: while stopping: ${(err as Error).message}\n`));
+  for (const cleanup of cleanups.reverse())
+    await cleanup().catch((err: unknown) => process.stderr.write(`npm start: while stopping: ${(err as Error).message}\n`));
   if (flags['use-current-context'] && process.exitCode !== 1) {
     say('The CRD, the namespace hello-world-system with its RBAC, and the sample stay on the cluster; remove them with:');
-    say(`  kubectl delete -f ${example}/config/samples/hello-world.yaml -f ${example}/config/rbac -f ${example}/config/crd -f ${example}/config/manager/namespace.yaml`);
+    say(
+      `  kubectl delete -f ${example}/config/samples/hello-world.yaml -f ${example}/config/rbac -f ${example}/config/crd -f ${example}/config/manager/namespace.yaml`,
+    );
   }
   // Nothing of ours is left running; do not wait for idle sockets or timers of libraries.
   process.exit();
@@ -143,7 +160,13 @@ async function localControlPlane(): Promise<Target> {
     await cp.stop();
   });
   say(`Local control plane up: ${cp.apiServerUrl} (Kubernetes ${cp.versions.kubernetes}, etcd ${cp.versions.etcd})`);
-  return { cluster: cp, kubectl: cp.assets.kubectl, kubectlOnPath: false, namespace: 'default', description: `the local control plane at ${cp.apiServerUrl}` };
+  return {
+    cluster: cp,
+    kubectl: cp.assets.kubectl,
+    kubectlOnPath: false,
+    namespace: 'default',
+    description: `the local control plane at ${cp.apiServerUrl}`,
+  };
 }
 
 interface KubeconfigFile {
@@ -163,17 +186,23 @@ async function currentContext(workDir: string): Promise<Target> {
   if (!name || !context || !entry) throw new Error(`--use-current-context: ${kubeconfigPath} has no usable current context`);
   const namespace = context.namespace ?? 'default';
   say(`npm start will change the cluster of context "${name}" (${entry.server}, kubeconfig ${kubeconfigPath}):`);
-  say('  it installs the CRD helloworlds.apps.example.com, the namespace hello-world-system with the operator\'s');
+  say("  it installs the CRD helloworlds.apps.example.com, the namespace hello-world-system with the operator's");
   say(`  ServiceAccount and RBAC (ClusterRole hello-world-operator), and the sample HelloWorld in namespace ${namespace}.`);
 
   // The operator's ServiceAccount kubeconfig trusts the same certificate authority as the context.
   const caCertPath = join(workDir, 'ca.crt');
   if (entry['certificate-authority-data']) await writeFile(caCertPath, Buffer.from(entry['certificate-authority-data'], 'base64'));
   else if (entry['certificate-authority']) await writeFile(caCertPath, await readFile(entry['certificate-authority']));
-  else throw new Error(`--use-current-context: the cluster of context "${name}" names no certificate authority, which the operator's kubeconfig needs`);
+  else
+    throw new Error(
+      `--use-current-context: the cluster of context "${name}" names no certificate authority, which the operator's kubeconfig needs`,
+    );
   const cluster = await connectToCluster({ kubeconfigPath, caCertPath, auditLogPath: join(workDir, 'no-audit-log'), dir: workDir });
   cleanups.push(() => cluster.admin.close());
-  const onPath = await run('kubectl', ['version', '--client'], { signal }).then(() => true, () => false);
+  const onPath = await run('kubectl', ['version', '--client'], { signal }).then(
+    () => true,
+    () => false,
+  );
   const kubectl = onPath ? 'kubectl' : (await ensureAssets({ log: (line) => say(`[capstan] ${line}`), signal })).kubectl;
   return { cluster, kubectl, kubectlOnPath: onPath, namespace, description: `context "${name}" (${entry.server})` };
 }
@@ -184,7 +213,10 @@ async function currentContext(workDir: string): Promise<Target> {
  */
 function startOperator(kubeconfigPath: string): { child: ChildProcess; probePort: Promise<number> } {
   const child = spawn(process.execPath, ['--conditions=capstan-source', 'src/main.ts', '--health-port=0'], {
-    cwd: example, detached: true, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, KUBECONFIG: kubeconfigPath },
+    cwd: example,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, KUBECONFIG: kubeconfigPath },
   });
   const pretty = prettyFactory({ colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
   const probePort = new Promise<number>((resolve, reject) => {
@@ -219,10 +251,13 @@ async function stopOperator(child: ChildProcess): Promise<void> {
 
 /** `promise`, or a rejection as soon as we are asked to stop. */
 function untilStopped<T>(promise: Promise<T>): Promise<T> {
-  return Promise.race([promise, new Promise<never>((_, reject) => {
-    if (signal.aborted) reject(signal.reason as Error);
-    signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
-  })]);
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      if (signal.aborted) reject(signal.reason as Error);
+      signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+    }),
+  ]);
 }
 
 async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {

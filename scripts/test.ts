@@ -12,7 +12,9 @@ import { ensureAssets, startControlPlane } from '../src/testing/index.ts';
 
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 24) {
-  process.stderr.write(`npm test needs Node 24 (the project pins it as a dev dependency); this is Node ${process.versions.node}. Run \`npm install\` first.\n`);
+  process.stderr.write(
+    `npm test needs Node 24 (the project pins it as a dev dependency); this is Node ${process.versions.node}. Run \`npm install\` first.\n`,
+  );
   process.exit(1);
 }
 
@@ -46,11 +48,14 @@ const unitFiles = ['src/**/*.test.ts', 'scripts/**/*.test.ts'];
 const integrationFiles = files.length > 0 ? files : ['e2e/**/*.test.ts'];
 
 if (phase === 'all') {
+  await timed('format', () => run(bin('biome'), ['format', '.']));
   await timed('lint', () => run(bin('eslint'), ['.']));
   await timed('typecheck', () => run(bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']));
 }
 if (phase === 'all' || phase === 'unit') {
-  await timed('unit', () => run(process.execPath, ['--test', '--test-concurrency=2', ...(phase === 'unit' && files.length ? files : unitFiles)], sourceEnv));
+  await timed('unit', () =>
+    run(process.execPath, ['--test', '--test-concurrency=2', ...(phase === 'unit' && files.length ? files : unitFiles)], sourceEnv),
+  );
 }
 if (phase === 'all' || phase === 'integration') {
   await timed('build (control-plane binaries)', async () => {
@@ -64,8 +69,11 @@ if (phase === 'all' || phase === 'integration') {
     await writeFile(descriptor, JSON.stringify(cp.describe()));
     try {
       // Integration suites mostly wait on the API server; run several files side by side.
-      return await run(process.execPath, ['--test', '--test-concurrency=4', '--test-timeout=900000', ...integrationFiles],
-        { ...sourceEnv, CAPSTAN_TEST_CLUSTER: descriptor, KUBECONFIG: cp.kubeconfigPath });
+      return await run(process.execPath, ['--test', '--test-concurrency=4', '--test-timeout=900000', ...integrationFiles], {
+        ...sourceEnv,
+        CAPSTAN_TEST_CLUSTER: descriptor,
+        KUBECONFIG: cp.kubeconfigPath,
+      });
     } finally {
       await cp.stop();
       await rm(dir, { recursive: true, force: true });

@@ -39,7 +39,11 @@ export async function auditEventsSince(admin: KubeClient, path: string, offset: 
   for (let attempt = 0; attempt < 100; attempt++) {
     const lines = (await readFrom(path, offset)).split('\n');
     const end = lines.findIndex((line) => line.includes(marker));
-    if (end >= 0) return lines.slice(0, end).filter(Boolean).map((line) => JSON.parse(line) as AuditEvent);
+    if (end >= 0)
+      return lines
+        .slice(0, end)
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as AuditEvent);
     await sleep(100);
   }
   throw new Error(`the audit marker ${marker} never appeared in ${path}`);
@@ -66,8 +70,21 @@ export interface RequestCounts {
 }
 
 /** What `username` sent, among `events`; `namespace` keeps only requests about objects in it. */
-export function countRequests(events: readonly AuditEvent[], username: string, filter: { namespace?: string; from?: number; to?: number } = {}): RequestCounts {
-  const counts: RequestCounts = { requests: 0, writes: 0, failedWrites: 0, configMapWrites: 0, statusWrites: 0, eventWrites: 0, otherWrites: 0, configMapAndStatusServerMs: 0 };
+export function countRequests(
+  events: readonly AuditEvent[],
+  username: string,
+  filter: { namespace?: string; from?: number; to?: number } = {},
+): RequestCounts {
+  const counts: RequestCounts = {
+    requests: 0,
+    writes: 0,
+    failedWrites: 0,
+    configMapWrites: 0,
+    statusWrites: 0,
+    eventWrites: 0,
+    otherWrites: 0,
+    configMapAndStatusServerMs: 0,
+  };
   const seen = new Set<string>();
   for (const e of events) {
     if (e.user.username !== username || seen.has(e.auditID)) continue;

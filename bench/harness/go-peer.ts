@@ -39,9 +39,15 @@ export async function ensureGoPeer(log: (line: string) => void): Promise<GoBinar
   log(`building the Go peers (first time only, a few minutes on 2 cores): GOTOOLCHAIN=${goToolchain} go ${args.join(' ')} in ${goPeerDir}`);
   const started = Date.now();
   await new Promise<void>((resolve, reject) => {
-    const child = spawn('go', args, { cwd: goPeerDir, env: { ...process.env, GOTOOLCHAIN: goToolchain }, stdio: ['ignore', 'inherit', 'inherit'] });
+    const child = spawn('go', args, {
+      cwd: goPeerDir,
+      env: { ...process.env, GOTOOLCHAIN: goToolchain },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
     child.once('error', reject);
-    child.once('exit', (code) => code === 0 ? resolve() : reject(new Error(`GOTOOLCHAIN=${goToolchain} go ${args.join(' ')} (in ${goPeerDir}) exited with ${code}`)));
+    child.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`GOTOOLCHAIN=${goToolchain} go ${args.join(' ')} (in ${goPeerDir}) exited with ${code}`)),
+    );
   });
   await rm(dir, { recursive: true, force: true });
   await rename(tmp, dir);

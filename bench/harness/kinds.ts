@@ -8,7 +8,11 @@ export interface HelloWorld extends KubeObject {
 }
 
 export const HelloWorld = defineKind<HelloWorld>({
-  group: 'apps.example.com', version: 'v1alpha1', kind: 'HelloWorld', plural: 'helloworlds', namespaced: true,
+  group: 'apps.example.com',
+  version: 'v1alpha1',
+  kind: 'HelloWorld',
+  plural: 'helloworlds',
+  namespaced: true,
 });
 
 /** The label every peer puts on its ConfigMaps (and caches ConfigMaps by). */

@@ -10,18 +10,28 @@ export const loaderClients = 50;
 export const helloWorldName = (i: number) => `hello-${String(i).padStart(5, '0')}`;
 
 /** Create `count` HelloWorlds in `namespace`, `loaderClients` requests in flight; resolves with the names. */
-export async function createHelloWorlds(client: KubeClient, watcher: ConvergenceWatcher, namespace: string, count: number): Promise<string[]> {
+export async function createHelloWorlds(
+  client: KubeClient,
+  watcher: ConvergenceWatcher,
+  namespace: string,
+  count: number,
+): Promise<string[]> {
   const helloWorlds = client.resource(HelloWorld);
   const names = Array.from({ length: count }, (_, i) => helloWorldName(i));
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(loaderClients, count) }, async () => {
-    while (next < count) {
-      const name = names[next++]!;
-      const message = `Hello from ${name}`;
-      watcher.expect(name, message, performance.now());
-      await helloWorlds.create({ apiVersion: 'apps.example.com/v1alpha1', kind: 'HelloWorld', metadata: { name, namespace }, spec: { name: message } }, { namespace });
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(loaderClients, count) }, async () => {
+      while (next < count) {
+        const name = names[next++]!;
+        const message = `Hello from ${name}`;
+        watcher.expect(name, message, performance.now());
+        await helloWorlds.create(
+          { apiVersion: 'apps.example.com/v1alpha1', kind: 'HelloWorld', metadata: { name, namespace }, spec: { name: message } },
+          { namespace },
+        );
+      }
+    }),
+  );
   return names;
 }
 
@@ -29,7 +39,14 @@ export async function createHelloWorlds(client: KubeClient, watcher: Convergence
  * Patch spec.name of `names` in turn (round robin), `ratePerSecond` patches a second for `seconds`, on a fixed
  * schedule that does not wait for answers (an open loop, as users' edits arrive). Resolves with the patched names.
  */
-export async function churn(client: KubeClient, watcher: ConvergenceWatcher, namespace: string, names: readonly string[], ratePerSecond: number, seconds: number): Promise<string[]> {
+export async function churn(
+  client: KubeClient,
+  watcher: ConvergenceWatcher,
+  namespace: string,
+  names: readonly string[],
+  ratePerSecond: number,
+  seconds: number,
+): Promise<string[]> {
   const helloWorlds = client.resource(HelloWorld);
   const total = Math.round(ratePerSecond * seconds);
   const patched: string[] = [];

@@ -36,19 +36,23 @@ export interface PeerDescription {
 
 export const peerDescriptions: Record<PeerId, PeerDescription> = {
   ceiling: {
-    id: 'ceiling', title: 'the ceiling',
+    id: 'ceiling',
+    title: 'the ceiling',
     command: `bench/peers/controller-runtime/ceiling (Go, client-go without cache or queue) --concurrency=50 (one list+watch; per HelloWorld: ConfigMap create, status merge patch, events.k8s.io Event, all at once; QPS -1)`,
   },
   capstan: {
-    id: 'capstan', title: 'Capstan',
+    id: 'capstan',
+    title: 'Capstan',
     command: `node ${shippedNodeFlags().join(' ')} examples/hello-world/src/main.ts, as its Dockerfile runs it, with Capstan from dist/ as the package ships it (maxConcurrentReconciles 4, no leader election)`,
   },
   'controller-runtime': {
-    id: 'controller-runtime', title: 'controller-runtime',
+    id: 'controller-runtime',
+    title: 'controller-runtime',
     command: `bench/peers/controller-runtime (Go, built once) --workers=4 (QPS -1: client-side throttling off)`,
   },
   'client-node': {
-    id: 'client-node', title: 'client-node informers',
+    id: 'client-node',
+    title: 'client-node informers',
     command: `node bench/peers/client-node/operator.ts --workers=4 (client-node has no client-side throttling)`,
   },
 };
@@ -60,9 +64,11 @@ export const peerDescriptions: Record<PeerId, PeerDescription> = {
 export function shippedNodeFlags(): string[] {
   const dockerfile = readFileSync(join(exampleRoot, 'Dockerfile'), 'utf8');
   const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile);
-  const argv = entrypoint ? JSON.parse(entrypoint[1]!) as unknown : undefined;
+  const argv = entrypoint ? (JSON.parse(entrypoint[1]!) as unknown) : undefined;
   if (!Array.isArray(argv) || argv.length < 2 || argv.at(-1) !== 'src/main.ts' || !argv.every((a) => typeof a === 'string')) {
-    throw new Error(`examples/hello-world/Dockerfile: expected ENTRYPOINT ["node", <flags>, "src/main.ts"], found ${entrypoint?.[0] ?? 'no ENTRYPOINT'}`);
+    throw new Error(
+      `examples/hello-world/Dockerfile: expected ENTRYPOINT ["node", <flags>, "src/main.ts"], found ${entrypoint?.[0] ?? 'no ENTRYPOINT'}`,
+    );
   }
   return argv.slice(1, -1);
 }
@@ -84,8 +90,16 @@ export async function startPeer(id: PeerId, kubeconfigPath: string, log: (line: 
   switch (id) {
     case 'capstan':
       readyzPort = await freePort();
-      child = spawn(process.execPath, [...shippedNodeFlags(), ...(process.env.BENCH_CAPSTAN_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), 'src/main.ts', `--health-port=${readyzPort}`],
-        { cwd: exampleRoot, env });
+      child = spawn(
+        process.execPath,
+        [
+          ...shippedNodeFlags(),
+          ...(process.env.BENCH_CAPSTAN_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
+          'src/main.ts',
+          `--health-port=${readyzPort}`,
+        ],
+        { cwd: exampleRoot, env },
+      );
       break;
     case 'controller-runtime':
       child = spawn((await ensureGoPeer(log)).controllerRuntime, [`--workers=${workers}`], { env });
@@ -124,7 +138,8 @@ export async function startPeer(id: PeerId, kubeconfigPath: string, log: (line: 
 
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${id} exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${output}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`${id} exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${output}`);
     if (readyzPort !== undefined) {
       try {
         if ((await fetch(`http://127.0.0.1:${readyzPort}/readyz`)).ok) return peer;

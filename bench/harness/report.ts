@@ -52,17 +52,28 @@ export function summarize(results: RunResult[]): Row[] {
       const runs = all.filter((r) => !r.error);
       const convergence = spread(runs.map((r) => r.convergenceMs / 1000));
       rows.push({
-        peer, n, runs, every: all, failed: all.length - runs.length, convergence,
+        peer,
+        n,
+        runs,
+        every: all,
+        failed: all.length - runs.length,
+        convergence,
         ceilingRatio: convergence.median / (ceiling / 1000),
         latencyP50: median(runs.map((r) => r.latencyP50Ms)),
         latencyP99: median(runs.map((r) => r.latencyP99Ms)),
         churnP50: median(runs.map((r) => r.churnP50Ms)),
         churnP99: median(runs.map((r) => r.churnP99Ms)),
         writesPerObject: {
-          total: perObject(runs, (c) => c.writes), configMap: perObject(runs, (c) => c.configMapWrites),
-          status: perObject(runs, (c) => c.statusWrites), event: perObject(runs, (c) => c.eventWrites), refused: perObject(runs, (c) => c.failedWrites),
+          total: perObject(runs, (c) => c.writes),
+          configMap: perObject(runs, (c) => c.configMapWrites),
+          status: perObject(runs, (c) => c.statusWrites),
+          event: perObject(runs, (c) => c.eventWrites),
+          refused: perObject(runs, (c) => c.failedWrites),
         },
-        restart: { requests: median(runs.map((r) => r.restartRequests.requests)), writes: median(runs.map((r) => r.restartRequests.writes)) },
+        restart: {
+          requests: median(runs.map((r) => r.restartRequests.requests)),
+          writes: median(runs.map((r) => r.restartRequests.writes)),
+        },
         cpuSeconds: spread(runs.map((r) => r.cpuSeconds)),
         peakRssMiB: spread(runs.map((r) => r.peakRssBytes / 2 ** 20)),
         readyRssMiB: median(runs.map((r) => r.readyRssBytes / 2 ** 20)),
@@ -76,19 +87,35 @@ const seconds = (n: number) => `${n.toFixed(n < 10 ? 2 : 1)} s`;
 const ms = (n: number) => (Number.isFinite(n) ? `${n.toFixed(0)} ms` : '–');
 const num = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : '–');
 
-const header = ['peer', 'N', 'converged (median, min–max)', '× ceiling', 'latency p50 / p99', 'churn p50 / p99',
-  'writes / HelloWorld (CM + status + event; refused)', 'idle restart: requests / writes', 'CPU-s', 'peak RSS MiB (at ready)'];
+const header = [
+  'peer',
+  'N',
+  'converged (median, min–max)',
+  '× ceiling',
+  'latency p50 / p99',
+  'churn p50 / p99',
+  'writes / HelloWorld (CM + status + event; refused)',
+  'idle restart: requests / writes',
+  'CPU-s',
+  'peak RSS MiB (at ready)',
+];
 
 function cells(row: Row): string[] {
   const w = row.writesPerObject;
   const failed = row.failed ? ` (${row.failed} run(s) failed)` : '';
   return [
-    peerDescriptions[row.peer].title, String(row.n), formatSpread(row.convergence, seconds) + failed,
-    row.peer === 'ceiling' ? '1.00' : num(row.ceilingRatio), `${ms(row.latencyP50)} / ${ms(row.latencyP99)}`,
+    peerDescriptions[row.peer].title,
+    String(row.n),
+    formatSpread(row.convergence, seconds) + failed,
+    row.peer === 'ceiling' ? '1.00' : num(row.ceilingRatio),
+    `${ms(row.latencyP50)} / ${ms(row.latencyP99)}`,
     `${ms(row.churnP50)} / ${ms(row.churnP99)}`,
-    row.peer === 'ceiling' && Number.isNaN(w.total) ? '–' : `${num(w.total)} (${num(w.configMap)} + ${num(w.status)} + ${num(w.event)}; ${num(w.refused)})`,
+    row.peer === 'ceiling' && Number.isNaN(w.total)
+      ? '–'
+      : `${num(w.total)} (${num(w.configMap)} + ${num(w.status)} + ${num(w.event)}; ${num(w.refused)})`,
     `${num(row.restart.requests, 0)} / ${num(row.restart.writes, 0)}`,
-    formatSpread(row.cpuSeconds, (n) => n.toFixed(2)), `${formatSpread(row.peakRssMiB, (n) => n.toFixed(0))} (${num(row.readyRssMiB, 0)})`,
+    formatSpread(row.cpuSeconds, (n) => n.toFixed(2)),
+    `${formatSpread(row.peakRssMiB, (n) => n.toFixed(0))} (${num(row.readyRssMiB, 0)})`,
   ];
 }
 
@@ -96,11 +123,20 @@ function cells(row: Row): string[] {
 export function textTable(rows: Row[]): string {
   const table = [header, ...rows.map(cells)];
   const widths = header.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
-  return table.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  return table
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 function markdownTable(rows: Row[]): string {
-  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${cells(r).join(' | ')} |`)].join('\n');
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${cells(r).join(' | ')} |`)].join(
+    '\n',
+  );
 }
 
 /** Where Capstan stands against each target of issue 9, from the rows. */
@@ -116,8 +152,10 @@ function targets(rows: Row[]): string[] {
     }
     const vsCeiling = capstan.ceilingRatio <= 1.2 ? 'met' : 'NOT met';
     const vsCr = cr ? (capstan.convergence.median <= cr.convergence.median ? 'met' : 'NOT met') : 'not measured';
-    lines.push(`- Convergence at N = ${n}: ${num(capstan.ceilingRatio)}× the ceiling (target ≤ 1.2×: **${vsCeiling}**); ` +
-      `${seconds(capstan.convergence.median)} against controller-runtime's ${cr ? seconds(cr.convergence.median) : '–'} (no slower: **${vsCr}**).`);
+    lines.push(
+      `- Convergence at N = ${n}: ${num(capstan.ceilingRatio)}× the ceiling (target ≤ 1.2×: **${vsCeiling}**); ` +
+        `${seconds(capstan.convergence.median)} against controller-runtime's ${cr ? seconds(cr.convergence.median) : '–'} (no slower: **${vsCr}**).`,
+    );
   }
   const capstanRows = rows.filter((r) => r.peer === 'capstan');
   if (capstanRows.length > 0) {
@@ -126,14 +164,18 @@ function targets(rows: Row[]): string[] {
     const status = worst((r) => r.writesPerObject.status);
     const event = worst((r) => r.writesPerObject.event);
     const restartWrites = worst((r) => r.restart.writes);
-    lines.push(`- Writes per HelloWorld (worst N): ConfigMap ${num(cm)} (target 1: **${cm <= 1 ? 'met' : 'NOT met'}**), ` +
-      `status ${num(status)} (≤ 1: **${status <= 1 ? 'met' : 'NOT met'}**), event ${num(event)} (≤ 1: **${event <= 1 ? 'met' : 'NOT met'}**).`);
+    lines.push(
+      `- Writes per HelloWorld (worst N): ConfigMap ${num(cm)} (target 1: **${cm <= 1 ? 'met' : 'NOT met'}**), ` +
+        `status ${num(status)} (≤ 1: **${status <= 1 ? 'met' : 'NOT met'}**), event ${num(event)} (≤ 1: **${event <= 1 ? 'met' : 'NOT met'}**).`,
+    );
     lines.push(`- Writes on an idle restart: ${num(restartWrites, 0)} (target 0: **${restartWrites === 0 ? 'met' : 'NOT met'}**).`);
   }
   const big = at('capstan', 5000);
-  lines.push(big
-    ? `- Peak RSS at N = 5,000: ${num(big.peakRssMiB.median, 0)} MiB (target < 128 MiB: **${big.peakRssMiB.median < 128 ? 'met' : 'NOT met'}**).`
-    : '- Peak RSS at N = 5,000 under 128 MiB: **not measured** in this run.');
+  lines.push(
+    big
+      ? `- Peak RSS at N = 5,000: ${num(big.peakRssMiB.median, 0)} MiB (target < 128 MiB: **${big.peakRssMiB.median < 128 ? 'met' : 'NOT met'}**).`
+      : '- Peak RSS at N = 5,000 under 128 MiB: **not measured** in this run.',
+  );
   return lines;
 }
 
@@ -201,16 +243,23 @@ function runLines(rows: Row[]): string {
   for (const row of rows) {
     for (const r of row.every) {
       const c = r.createRequests;
-      lines.push(`| ${r.peer} | ${r.n} | ${r.run} | ${seconds(r.convergenceMs / 1000)} | ${seconds(r.loaderMs / 1000)} | ${ms(r.latencyP50Ms)} / ${ms(r.latencyP99Ms)} | ` +
-        `${ms(r.churnP50Ms)} / ${ms(r.churnP99Ms)} | ${c.writes} (${c.configMapWrites}/${c.statusWrites}/${c.eventWrites}/${c.failedWrites}) | ` +
-        `${num(serialWriteMs(c), 1)} | ` +
-        `${r.restartRequests.requests} / ${r.restartRequests.writes} | ${num(r.cpuSeconds)} | ${num(r.peakRssBytes / 2 ** 20, 0)} (${num(r.readyRssBytes / 2 ** 20, 0)}) | ${r.endRss ? `${num(r.endRss.anonBytes / 2 ** 20, 0)} + ${num(r.endRss.fileBytes / 2 ** 20, 0)}` : '–'} | ${r.error ?? ''} |`);
+      lines.push(
+        `| ${r.peer} | ${r.n} | ${r.run} | ${seconds(r.convergenceMs / 1000)} | ${seconds(r.loaderMs / 1000)} | ${ms(r.latencyP50Ms)} / ${ms(r.latencyP99Ms)} | ` +
+          `${ms(r.churnP50Ms)} / ${ms(r.churnP99Ms)} | ${c.writes} (${c.configMapWrites}/${c.statusWrites}/${c.eventWrites}/${c.failedWrites}) | ` +
+          `${num(serialWriteMs(c), 1)} | ` +
+          `${r.restartRequests.requests} / ${r.restartRequests.writes} | ${num(r.cpuSeconds)} | ${num(r.peakRssBytes / 2 ** 20, 0)} (${num(r.readyRssBytes / 2 ** 20, 0)}) | ${r.endRss ? `${num(r.endRss.anonBytes / 2 ** 20, 0)} + ${num(r.endRss.fileBytes / 2 ** 20, 0)}` : '–'} | ${r.error ?? ''} |`,
+      );
     }
   }
   return lines.join('\n');
 }
 
-const colours: Record<PeerId, string> = { ceiling: '#9e9e9e', capstan: '#1f77b4', 'controller-runtime': '#2ca02c', 'client-node': '#ff7f0e' };
+const colours: Record<PeerId, string> = {
+  ceiling: '#9e9e9e',
+  capstan: '#1f77b4',
+  'controller-runtime': '#2ca02c',
+  'client-node': '#ff7f0e',
+};
 
 /** Bars of the median convergence time per peer, one panel per N (each with its own scale), min–max whiskers. */
 export function svgChart(rows: Row[]): string {
@@ -230,7 +279,9 @@ export function svgChart(rows: Row[]): string {
     const x0 = 30 + p * panelWidth;
     const max = Math.max(...panel.map((r) => r.convergence.max)) * 1.15 || 1;
     const scale = (v: number) => bottom - ((bottom - top) * v) / max;
-    parts.push(`<text x="${x0 + panelWidth / 2 - 20}" y="${top - 12}" font-size="12" font-weight="bold">N = ${n.toLocaleString('en-US')}</text>`);
+    parts.push(
+      `<text x="${x0 + panelWidth / 2 - 20}" y="${top - 12}" font-size="12" font-weight="bold">N = ${n.toLocaleString('en-US')}</text>`,
+    );
     parts.push(`<line x1="${x0}" y1="${bottom}" x2="${x0 + panelWidth - 30}" y2="${bottom}" stroke="#333"/>`);
     const barWidth = (panelWidth - 50) / Math.max(1, panel.length);
     panel.forEach((row, i) => {

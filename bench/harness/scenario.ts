@@ -90,7 +90,12 @@ export async function deleteNamespace(admin: KubeClient, name: string, log: (lin
  * blockOwnerDeletion), observedGeneration and Ready=True, and exactly one Normal event, which the audit log
  * shows as exactly one event write. Returns what failed, or nothing.
  */
-export async function conformance(cluster: Cluster, peer: PeerId, account: PeerAccount, log: (line: string) => void): Promise<string | undefined> {
+export async function conformance(
+  cluster: Cluster,
+  peer: PeerId,
+  account: PeerAccount,
+  log: (line: string) => void,
+): Promise<string | undefined> {
   const namespace = `conformance-${peer}`;
   const admin = cluster.admin;
   await createNamespace(admin, namespace);
@@ -98,7 +103,17 @@ export async function conformance(cluster: Cluster, peer: PeerId, account: PeerA
   const running = await startPeer(peer, account.kubeconfigPath, log);
   try {
     const message = 'Hello from the conformance check';
-    const hw = await admin.resource(HelloWorld).create({ apiVersion: 'apps.example.com/v1alpha1', kind: 'HelloWorld', metadata: { name: 'conformance', namespace }, spec: { name: message } }, { namespace });
+    const hw = await admin
+      .resource(HelloWorld)
+      .create(
+        {
+          apiVersion: 'apps.example.com/v1alpha1',
+          kind: 'HelloWorld',
+          metadata: { name: 'conformance', namespace },
+          spec: { name: message },
+        },
+        { namespace },
+      );
     const deadline = Date.now() + 60_000;
     let problem = 'not converged';
     while (Date.now() < deadline) {
@@ -112,12 +127,20 @@ export async function conformance(cluster: Cluster, peer: PeerId, account: PeerA
     const counts = countRequests(audit, account.username, { namespace });
     if (counts.eventWrites !== 1) return `${counts.eventWrites} event writes in the audit log, expected exactly 1`;
     // A refused event write would still count above; a refused ConfigMap or status write (a 409 retried) is fine.
-    const refusedEvents = countRequests(audit.filter((e) => e.objectRef?.resource === 'events'), account.username, { namespace }).failedWrites;
+    const refusedEvents = countRequests(
+      audit.filter((e) => e.objectRef?.resource === 'events'),
+      account.username,
+      { namespace },
+    ).failedWrites;
     if (refusedEvents !== 0) return 'its one event write was refused (audit log)';
-    const events = (await admin.request<{ items: Array<{ type: string; reason: string; involvedObject: { name: string } }> }>({ path: `/api/v1/namespaces/${namespace}/events` })).items
-      .filter((e) => e.involvedObject.name === 'conformance');
+    const events = (
+      await admin.request<{ items: Array<{ type: string; reason: string; involvedObject: { name: string } }> }>({
+        path: `/api/v1/namespaces/${namespace}/events`,
+      })
+    ).items.filter((e) => e.involvedObject.name === 'conformance');
     const normal = events.filter((e) => e.type === 'Normal');
-    if (normal.length !== 1) return `${normal.length} Normal events about the HelloWorld, expected exactly 1 (${events.map((e) => `${e.type} ${e.reason}`).join(', ')})`;
+    if (normal.length !== 1)
+      return `${normal.length} Normal events about the HelloWorld, expected exactly 1 (${events.map((e) => `${e.type} ${e.reason}`).join(', ')})`;
     return undefined;
 
     async function check(): Promise<string> {
@@ -130,7 +153,8 @@ export async function conformance(cluster: Cluster, peer: PeerId, account: PeerA
       }
       if (cm.data?.['message'] !== message) return `ConfigMap data.message is ${JSON.stringify(cm.data?.['message'])}`;
       const owner = cm.metadata.ownerReferences?.find((ref) => ref.controller);
-      if (!owner || owner.uid !== hw.metadata.uid || owner.kind !== 'HelloWorld' || !owner.blockOwnerDeletion) return `ConfigMap controller ownerReference is ${JSON.stringify(owner)}`;
+      if (!owner || owner.uid !== hw.metadata.uid || owner.kind !== 'HelloWorld' || !owner.blockOwnerDeletion)
+        return `ConfigMap controller ownerReference is ${JSON.stringify(owner)}`;
       const current = await admin.resource(HelloWorld).get('conformance', { namespace });
       if (!isReady(current)) return `HelloWorld status is ${JSON.stringify(current.status)} at generation ${current.metadata.generation}`;
       return '';
@@ -142,7 +166,13 @@ export async function conformance(cluster: Cluster, peer: PeerId, account: PeerA
 }
 
 /** One measured run in a fresh namespace, removed afterwards. */
-export async function measuredRun(cluster: Cluster, peer: PeerId, account: PeerAccount, settings: RunSettings, log: (line: string) => void): Promise<RunResult> {
+export async function measuredRun(
+  cluster: Cluster,
+  peer: PeerId,
+  account: PeerAccount,
+  settings: RunSettings,
+  log: (line: string) => void,
+): Promise<RunResult> {
   const { n } = settings;
   const namespace = `bench-${peer}-n${n}-r${settings.run}`;
   const admin = cluster.admin;
@@ -151,9 +181,22 @@ export async function measuredRun(cluster: Cluster, peer: PeerId, account: PeerA
   const watcher = await ConvergenceWatcher.start(cluster.kubeconfigPath, namespace);
   const offset = await auditOffset(cluster.auditLogPath);
   const result: RunResult = {
-    peer, n, run: settings.run, convergenceMs: Number.NaN, loaderMs: Number.NaN, latencyP50Ms: Number.NaN, latencyP99Ms: Number.NaN,
-    churnChanges: 0, churnP50Ms: Number.NaN, churnP99Ms: Number.NaN, cpuSeconds: Number.NaN, peakRssBytes: Number.NaN, readyRssBytes: Number.NaN,
-    createRequests: countRequests([], ''), churnRequests: countRequests([], ''), restartRequests: countRequests([], ''),
+    peer,
+    n,
+    run: settings.run,
+    convergenceMs: Number.NaN,
+    loaderMs: Number.NaN,
+    latencyP50Ms: Number.NaN,
+    latencyP99Ms: Number.NaN,
+    churnChanges: 0,
+    churnP50Ms: Number.NaN,
+    churnP99Ms: Number.NaN,
+    cpuSeconds: Number.NaN,
+    peakRssBytes: Number.NaN,
+    readyRssBytes: Number.NaN,
+    createRequests: countRequests([], ''),
+    churnRequests: countRequests([], ''),
+    restartRequests: countRequests([], ''),
   };
   let running = await startPeer(peer, account.kubeconfigPath, log);
   let churnStartedAt = Number.NaN;
@@ -170,8 +213,10 @@ export async function measuredRun(cluster: Cluster, peer: PeerId, account: PeerA
     result.latencyP50Ms = percentile(created.latenciesMs, 50);
     result.latencyP99Ms = percentile(created.latenciesMs, 99);
     await sleep(settleMs);
-    result.cpuSeconds = await cpuSeconds(running.pid) - cpuAtReady;
-    log(`  converged in ${(result.convergenceMs / 1000).toFixed(2)} s (loader ${(result.loaderMs / 1000).toFixed(2)} s), latency p50 ${result.latencyP50Ms.toFixed(0)} ms p99 ${result.latencyP99Ms.toFixed(0)} ms, ${result.cpuSeconds.toFixed(2)} CPU-s`);
+    result.cpuSeconds = (await cpuSeconds(running.pid)) - cpuAtReady;
+    log(
+      `  converged in ${(result.convergenceMs / 1000).toFixed(2)} s (loader ${(result.loaderMs / 1000).toFixed(2)} s), latency p50 ${result.latencyP50Ms.toFixed(0)} ms p99 ${result.latencyP99Ms.toFixed(0)} ms, ${result.cpuSeconds.toFixed(2)} CPU-s`,
+    );
 
     churnStartedAt = Date.now();
     const patched = await churn(loader, watcher, namespace, names, settings.churnRatePerSecond, settings.churnSeconds);
@@ -183,7 +228,9 @@ export async function measuredRun(cluster: Cluster, peer: PeerId, account: PeerA
     await sleep(settleMs);
     result.peakRssBytes = await peakRssBytes(running.pid);
     result.endRss = await rssParts(running.pid);
-    log(`  churn of ${result.churnChanges} changes: latency p50 ${result.churnP50Ms.toFixed(0)} ms p99 ${result.churnP99Ms.toFixed(0)} ms; peak RSS ${(result.peakRssBytes / 2 ** 20).toFixed(1)} MiB (${(result.readyRssBytes / 2 ** 20).toFixed(1)} MiB when ready; now ${(result.endRss.anonBytes / 2 ** 20).toFixed(1)} MiB anonymous + ${(result.endRss.fileBytes / 2 ** 20).toFixed(1)} MiB file-backed)`);
+    log(
+      `  churn of ${result.churnChanges} changes: latency p50 ${result.churnP50Ms.toFixed(0)} ms p99 ${result.churnP99Ms.toFixed(0)} ms; peak RSS ${(result.peakRssBytes / 2 ** 20).toFixed(1)} MiB (${(result.readyRssBytes / 2 ** 20).toFixed(1)} MiB when ready; now ${(result.endRss.anonBytes / 2 ** 20).toFixed(1)} MiB anonymous + ${(result.endRss.fileBytes / 2 ** 20).toFixed(1)} MiB file-backed)`,
+    );
 
     const code = await running.stop();
     if (code !== 0) log(`  ${peer} exited with ${code} on SIGTERM`);
@@ -201,10 +248,17 @@ export async function measuredRun(cluster: Cluster, peer: PeerId, account: PeerA
   const events = await auditEventsSince(admin, cluster.auditLogPath, offset);
   const user = account.username;
   result.createRequests = countRequests(events, user, { namespace, ...(Number.isFinite(churnStartedAt) ? { to: churnStartedAt } : {}) });
-  if (Number.isFinite(churnStartedAt)) result.churnRequests = countRequests(events, user, { namespace, from: churnStartedAt, ...(Number.isFinite(restartedAt) ? { to: restartedAt } : {}) });
+  if (Number.isFinite(churnStartedAt))
+    result.churnRequests = countRequests(events, user, {
+      namespace,
+      from: churnStartedAt,
+      ...(Number.isFinite(restartedAt) ? { to: restartedAt } : {}),
+    });
   if (Number.isFinite(restartedAt)) result.restartRequests = countRequests(events, user, { from: restartedAt });
   const w = result.createRequests;
-  log(`  writes per HelloWorld ${(w.writes / n).toFixed(2)} (ConfigMap ${(w.configMapWrites / n).toFixed(2)}, status ${(w.statusWrites / n).toFixed(2)}, event ${(w.eventWrites / n).toFixed(2)}, refused ${(w.failedWrites / n).toFixed(2)}; API server ${(w.configMapAndStatusServerMs / Math.max(1, w.configMapWrites + w.statusWrites)).toFixed(1)} ms per ConfigMap/status write); idle restart: ${result.restartRequests.requests} requests, ${result.restartRequests.writes} writes`);
+  log(
+    `  writes per HelloWorld ${(w.writes / n).toFixed(2)} (ConfigMap ${(w.configMapWrites / n).toFixed(2)}, status ${(w.statusWrites / n).toFixed(2)}, event ${(w.eventWrites / n).toFixed(2)}, refused ${(w.failedWrites / n).toFixed(2)}; API server ${(w.configMapAndStatusServerMs / Math.max(1, w.configMapWrites + w.statusWrites)).toFixed(1)} ms per ConfigMap/status write); idle restart: ${result.restartRequests.requests} requests, ${result.restartRequests.writes} writes`,
+  );
   await deleteNamespace(admin, namespace, log);
   return result;
 }

@@ -21,7 +21,10 @@ test('nearest-rank percentiles', () => {
 test('spread ignores runs without a figure and formats the range', () => {
   const s = spread([12, Number.NaN, 10, 11]);
   assert.deepEqual(s, { median: 11, min: 10, max: 12, runs: 3 });
-  assert.equal(formatSpread(s, (n) => `${n} s`), '11 s (10 s–12 s)');
+  assert.equal(
+    formatSpread(s, (n) => `${n} s`),
+    '11 s (10 s–12 s)',
+  );
   assert.equal(formatSpread(spread([4]), String), '4');
   assert.equal(formatSpread(spread([]), String), '–');
 });

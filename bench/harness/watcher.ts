@@ -35,8 +35,12 @@ export class ConvergenceWatcher {
     const client = await KubeClient.fromKubeconfig({ kubeconfigPath, userAgent: 'bench-watcher' });
     const watcher = new ConvergenceWatcher(client, namespace);
     await Promise.all([
-      watcher.follow(HelloWorld, (hw, deleted) => watcher.readyMessages.set(hw.metadata.name!, !deleted && isReady(hw) ? hw.spec.name : undefined)),
-      watcher.follow(ConfigMap, (cm, deleted) => watcher.configMapMessages.set(cm.metadata.name!, deleted ? undefined : cm.data?.['message'])),
+      watcher.follow(HelloWorld, (hw, deleted) =>
+        watcher.readyMessages.set(hw.metadata.name!, !deleted && isReady(hw) ? hw.spec.name : undefined),
+      ),
+      watcher.follow(ConfigMap, (cm, deleted) =>
+        watcher.configMapMessages.set(cm.metadata.name!, deleted ? undefined : cm.data?.['message']),
+      ),
     ]);
     return watcher;
   }
@@ -99,25 +103,34 @@ export class ConvergenceWatcher {
     const list = await resource.listAll({ namespace: this.namespace });
     for (const object of list.items) apply(object, false);
     let resourceVersion = list.metadata.resourceVersion;
-    const open = () => resource.watch({ namespace: this.namespace, resourceVersion, allowWatchBookmarks: true, timeoutSeconds: 3600, signal: this.abort.signal });
+    const open = () =>
+      resource.watch({
+        namespace: this.namespace,
+        resourceVersion,
+        allowWatchBookmarks: true,
+        timeoutSeconds: 3600,
+        signal: this.abort.signal,
+      });
     let stream = await open();
-    this.loops.push((async () => {
-      while (!this.abort.signal.aborted) {
-        try {
-          for await (const event of stream) {
-            if (event.type === 'ERROR') throw new Error(`watch ${kind.plural}: ${JSON.stringify(event.object)}`);
-            resourceVersion = event.object.metadata.resourceVersion;
-            if (event.type === 'BOOKMARK') continue;
-            apply(event.object, event.type === 'DELETED');
-            this.check(event.object.metadata.name!);
+    this.loops.push(
+      (async () => {
+        while (!this.abort.signal.aborted) {
+          try {
+            for await (const event of stream) {
+              if (event.type === 'ERROR') throw new Error(`watch ${kind.plural}: ${JSON.stringify(event.object)}`);
+              resourceVersion = event.object.metadata.resourceVersion;
+              if (event.type === 'BOOKMARK') continue;
+              apply(event.object, event.type === 'DELETED');
+              this.check(event.object.metadata.name!);
+            }
+            stream = await open();
+          } catch (err) {
+            if (this.abort.signal.aborted) return;
+            process.stderr.write(`# watcher: watch of ${kind.plural} ended (${String(err)}); watching again\n`);
+            stream = await open();
           }
-          stream = await open();
-        } catch (err) {
-          if (this.abort.signal.aborted) return;
-          process.stderr.write(`# watcher: watch of ${kind.plural} ended (${String(err)}); watching again\n`);
-          stream = await open();
         }
-      }
-    })());
+      })(),
+    );
   }
 }

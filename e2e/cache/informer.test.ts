@@ -20,14 +20,22 @@ const running: Array<RunningInformer<KubeObject>> = [];
 
 after(async () => {
   for (const r of running) await r.stop();
-  await Promise.all([nsA, nsB].map((ns) => client.resource(Namespace).delete(ns).catch(() => undefined)));
+  await Promise.all(
+    [nsA, nsB].map((ns) =>
+      client
+        .resource(Namespace)
+        .delete(ns)
+        .catch(() => undefined),
+    ),
+  );
   await client?.close();
 });
 const cluster: Cluster = await sharedCluster();
 
 const colorOf = (i: number) => colors[i % colors.length]!;
 const configMap = (ns: string, i: number): ConfigMap => ({
-  metadata: { name: `cm-${i}`, namespace: ns, labels: { suite, color: colorOf(i) } }, data: { i: String(i), payload: 'x'.repeat(64) },
+  metadata: { name: `cm-${i}`, namespace: ns, labels: { suite, color: colorOf(i) } },
+  data: { i: String(i), payload: 'x'.repeat(64) },
 });
 const configMaps = () => client.resource(ConfigMap);
 const serverList = (ns: string | undefined, labelSelector?: string) => configMaps().listAll({ namespace: ns, labelSelector });
@@ -41,14 +49,23 @@ before(async () => {
   process.stdout.write(`# created ${total + 30} ConfigMaps in ${Date.now() - started} ms\n`);
 });
 
-test('a cache of 1,000 ConfigMaps lists in pages of 500 and matches the server after create, update and delete churn', { timeout: 180_000 }, async () => {
-  const cache = runInformer(running, new Informer(client.resource(ConfigMap), {
-    namespace: nsA, indexers: { color: (cm) => (cm.metadata.labels?.['color'] ? [cm.metadata.labels['color']] : []) },
-  }));
+test('a cache of 1,000 ConfigMaps lists in pages of 500 and matches the server after create, update and delete churn', {
+  timeout: 180_000,
+}, async () => {
+  const cache = runInformer(
+    running,
+    new Informer(client.resource(ConfigMap), {
+      namespace: nsA,
+      indexers: { color: (cm) => (cm.metadata.labels?.['color'] ? [cm.metadata.labels['color']] : []) },
+    }),
+  );
   await cache.informer.waitForSync({ timeoutMs: 60_000 });
   assert.equal(cache.informer.store.size, total);
   assert.equal(cache.informer.stats.notesOf('listRequested').length, 2, 'two pages of 500');
-  assert.ok(cache.informer.store.list().every((cm) => cm.metadata.managedFields === undefined), 'managedFields stripped by default');
+  assert.ok(
+    cache.informer.store.list().every((cm) => cm.metadata.managedFields === undefined),
+    'managedFields stripped by default',
+  );
   await settlesTo(cache, () => serverList(nsA), 'after the initial list');
 
   // Churn while the watch runs: update 300 (100 change colour), delete 200, create 200.
@@ -69,22 +86,36 @@ test('a cache of 1,000 ConfigMaps lists in pages of 500 and matches the server a
   assert.equal(cache.informer.store.get(`${nsA}/cm-5`)?.data?.['updated'], 'yes');
   assert.equal(cache.informer.store.get(`${nsA}/cm-305`), undefined);
   for (const color of colors) {
-    const expected = server.items.filter((cm) => cm.metadata.labels?.['color'] === color).map(objectKey).sort();
+    const expected = server.items
+      .filter((cm) => cm.metadata.labels?.['color'] === color)
+      .map(objectKey)
+      .sort();
     assert.deepEqual(cache.informer.store.byIndex('color', color).map(objectKey).sort(), expected, `index color=${color}`);
   }
   assert.equal(cache.informer.stats.counts.relists, 0);
   assert.equal(cache.informer.stats.counts.errors, 0, cache.informer.stats.formatTimeline());
 });
 
-test('scoping: a namespace cache sees only its namespace; a label-selector cache follows objects in and out of the selector', { timeout: 120_000 }, async () => {
+test('scoping: a namespace cache sees only its namespace; a label-selector cache follows objects in and out of the selector', {
+  timeout: 120_000,
+}, async () => {
   const onlyB = runInformer(running, new Informer(client.resource(ConfigMap), { namespace: nsB }));
   const red = runInformer(running, new Informer(client.resource(ConfigMap), { labelSelector: { matchLabels: { suite, color: 'red' } } }));
   const byName = runInformer(running, new Informer(client.resource(ConfigMap), { namespace: nsB, fieldSelector: 'metadata.name=cm-7' }));
   await Promise.all([onlyB, red, byName].map((r) => r.informer.waitForSync({ timeoutMs: 60_000 })));
-  assert.deepEqual(onlyB.informer.store.list().map((cm) => cm.metadata.namespace).filter((ns) => ns !== nsB), []);
+  assert.deepEqual(
+    onlyB.informer.store
+      .list()
+      .map((cm) => cm.metadata.namespace)
+      .filter((ns) => ns !== nsB),
+    [],
+  );
   await settlesTo(onlyB, () => serverList(nsB), 'namespace scope');
   await settlesTo(red, () => serverList(undefined, `suite=${suite},color=red`), 'label scope, both namespaces');
-  assert.ok(red.informer.store.list().some((cm) => cm.metadata.namespace === nsB), 'cluster-wide: sees namespace B too');
+  assert.ok(
+    red.informer.store.list().some((cm) => cm.metadata.namespace === nsB),
+    'cluster-wide: sees namespace B too',
+  );
   assert.deepEqual(byName.informer.store.keys(), [`${nsB}/cm-7`]);
 
   // cm-0 of B is red; recolour it: it must leave the red cache. cm-1 (green) turns red: it must enter.
@@ -101,7 +132,10 @@ test('metadata-only mode: the server sends PartialObjectMetadata, checked by con
   const metadata = runInformer(running, new Informer(client.metadata(ConfigMap), { namespace: nsA }));
   await metadata.informer.waitForSync({ timeoutMs: 60_000 });
   const server = await settlesTo(metadata, () => serverList(nsA), 'metadata-only cache');
-  assert.ok(server.items.every((cm) => cm.data?.['i'] !== undefined), 'the full objects do have data');
+  assert.ok(
+    server.items.every((cm) => cm.data?.['i'] !== undefined),
+    'the full objects do have data',
+  );
   const cached = metadata.informer.store.list();
   assert.equal(cached.length, server.items.length);
   for (const object of cached) {

@@ -6,9 +6,11 @@ import { type KubeObject, type ObjectList, objectKey } from '../../src/core/inde
 /** Run `fn(0) … fn(count - 1)` with at most `concurrency` at a time. */
 export async function inBatches(count: number, concurrency: number, fn: (i: number) => Promise<unknown>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, async () => {
-    while (next < count) await fn(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, count) }, async () => {
+      while (next < count) await fn(next++);
+    }),
+  );
 }
 
 export interface RunningInformer<T extends KubeObject> {
@@ -20,7 +22,13 @@ export interface RunningInformer<T extends KubeObject> {
 export function runInformer<T extends KubeObject>(registry: Array<RunningInformer<KubeObject>>, informer: Informer<T>): RunningInformer<T> {
   const controller = new AbortController();
   const done = informer.run(controller.signal);
-  const running = { informer, stop: async () => { controller.abort(); await done; } };
+  const running = {
+    informer,
+    stop: async () => {
+      controller.abort();
+      await done;
+    },
+  };
   registry.push(running as unknown as RunningInformer<KubeObject>);
   return running;
 }
@@ -45,7 +53,12 @@ function difference(cache: Map<string, string | undefined>, server: Map<string, 
  * `boundMs` (default 30 s) is that plus a margin for a loaded 2-core machine. On failure, the message
  * shows what differs and the watch timeline; `what` may be a function, evaluated then.
  */
-export async function settlesTo<T extends KubeObject, L extends ObjectList<KubeObject>>(running: RunningInformer<T>, list: () => Promise<L>, what: string | (() => string), boundMs = 30_000): Promise<L> {
+export async function settlesTo<T extends KubeObject, L extends ObjectList<KubeObject>>(
+  running: RunningInformer<T>,
+  list: () => Promise<L>,
+  what: string | (() => string),
+  boundMs = 30_000,
+): Promise<L> {
   const started = Date.now();
   for (;;) {
     const server = await list();
@@ -54,12 +67,16 @@ export async function settlesTo<T extends KubeObject, L extends ObjectList<KubeO
     const last = difference(actual, expected);
     if (expected.size === actual.size && [...expected].every(([k, rv]) => actual.get(k) === rv)) {
       const label = typeof what === 'function' ? what().split(';')[0] : what;
-      process.stdout.write(`# cache ${running.informer.name} matched the server ${label} after ${Date.now() - started} ms (bound ${boundMs} ms)\n`);
+      process.stdout.write(
+        `# cache ${running.informer.name} matched the server ${label} after ${Date.now() - started} ms (bound ${boundMs} ms)\n`,
+      );
       return server;
     }
     if (Date.now() - started > boundMs) {
-      throw new Error(`cache ${running.informer.name} did not match the server ${typeof what === 'function' ? what() : what} within ${boundMs} ms: ${last}\n` +
-        `watch timeline:\n${running.informer.stats.formatTimeline()}`);
+      throw new Error(
+        `cache ${running.informer.name} did not match the server ${typeof what === 'function' ? what() : what} within ${boundMs} ms: ${last}\n` +
+          `watch timeline:\n${running.informer.stats.formatTimeline()}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }

@@ -38,9 +38,14 @@ before(async () => {
   cluster = await sharedCluster();
   root = join(await fixtureDir('install-run'), 'sprocket-operator');
   await mkdir(join(root, 'src'), { recursive: true });
-  await writeFile(join(root, 'package.json'), JSON.stringify({
-    name: 'sprocket-operator', type: 'module', capstan: { domain: 'test.io', namespace: 'sprocket-system', image: 'sprocket-operator:0.1.0' },
-  }));
+  await writeFile(
+    join(root, 'package.json'),
+    JSON.stringify({
+      name: 'sprocket-operator',
+      type: 'module',
+      capstan: { domain: 'test.io', namespace: 'sprocket-system', image: 'sprocket-operator:0.1.0' },
+    }),
+  );
   await writeFile(join(root, 'src', 'operator.ts'), operatorModule(10));
   await writeFile(join(root, 'src', 'main.ts'), fakeOperator);
   env = { ...process.env, KUBECONFIG: cluster.kubeconfigPath };
@@ -48,7 +53,9 @@ before(async () => {
   assert.equal(generated.code, 0, generated.stderr);
 });
 after(async () => {
-  await cluster.admin.request({ method: 'DELETE', path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crdName}` }).catch(() => undefined);
+  await cluster.admin
+    .request({ method: 'DELETE', path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crdName}` })
+    .catch(() => undefined);
   await rm(join(root, '..'), { recursive: true, force: true });
 });
 
@@ -61,16 +68,23 @@ async function served(): Promise<boolean> {
 }
 
 async function crdMaxLength(): Promise<number | undefined> {
-  const crd = await cluster.admin.request<{ spec: { versions: Array<{ schema: { openAPIV3Schema: { properties: { spec: { properties: { label: { maxLength?: number } } } } } } }> } }>({
+  const crd = await cluster.admin.request<{
+    spec: { versions: Array<{ schema: { openAPIV3Schema: { properties: { spec: { properties: { label: { maxLength?: number } } } } } } }> };
+  }>({
     path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crdName}`,
   });
   return crd.spec.versions[0]!.schema.openAPIV3Schema.properties.spec.properties.label.maxLength;
 }
 
-test('install returns once the kind is served, again changes nothing, and uninstall returns once it is gone', { timeout: 120_000 }, async () => {
+test('install returns once the kind is served, again changes nothing, and uninstall returns once it is gone', {
+  timeout: 120_000,
+}, async () => {
   const installed = await runCli(['install'], { cwd: root, env });
   assert.equal(installed.code, 0, installed.stderr);
-  assert.match(installed.stdout, new RegExp(`^installing 1 CRD\\(s\\) on context "[^"]+" \\(${cluster.apiServerUrl.replace(/[.]/g, '\\.')}, kubeconfig `, 'm'));
+  assert.match(
+    installed.stdout,
+    new RegExp(`^installing 1 CRD\\(s\\) on context "[^"]+" \\(${cluster.apiServerUrl.replace(/[.]/g, '\\.')}, kubeconfig `, 'm'),
+  );
   assert.match(installed.stdout, new RegExp(`^installed ${crdName}: served as ${group}/v1 Sprocket$`, 'm'));
   assert.equal(await served(), true, 'discovery lists the kind as soon as install returns');
   const again = await runCli(['install'], { cwd: root, env });
@@ -79,16 +93,23 @@ test('install returns once the kind is served, again changes nothing, and uninst
   const uninstalled = await runCli(['uninstall'], { cwd: root, env });
   assert.equal(uninstalled.code, 0, uninstalled.stderr);
   assert.match(uninstalled.stdout, new RegExp(`^uninstalled ${crdName}$`, 'm'));
-  await assert.rejects(cluster.admin.request({ path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crdName}` }), { code: 404 });
+  await assert.rejects(cluster.admin.request({ path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crdName}` }), {
+    code: 404,
+  });
   const notThere = await runCli(['uninstall'], { cwd: root, env });
   assert.equal(notThere.code, 0);
   assert.match(notThere.stdout, new RegExp(`^${crdName} is not installed$`, 'm'));
 });
 
-test('run names the context, hands the operator its kubeconfig, prints readable logs, and stops it with one SIGTERM', { timeout: 120_000 }, async () => {
+test('run names the context, hands the operator its kubeconfig, prints readable logs, and stops it with one SIGTERM', {
+  timeout: 120_000,
+}, async () => {
   const run = startCli(['run', '--', '--verbose'], { cwd: root, env });
   try {
-    const context = await run.waitFor('stderr', /^capstan: running sprocket-operator \(src\/main\.ts\) against context "([^"]+)" \((\S+), kubeconfig (\S+)\)$/m);
+    const context = await run.waitFor(
+      'stderr',
+      /^capstan: running sprocket-operator \(src\/main\.ts\) against context "([^"]+)" \((\S+), kubeconfig (\S+)\)$/m,
+    );
     assert.equal(context[2], cluster.apiServerUrl);
     assert.equal(context[3], cluster.kubeconfigPath);
     // pino-pretty's layout, not the JSON line: "[12:34:56.789] INFO: fake operator started" and the fields below it.
@@ -106,7 +127,9 @@ test('run names the context, hands the operator its kubeconfig, prints readable 
   }
 });
 
-test('run --watch restarts the operator when a source changes, and reinstalls the CRDs when they change', { timeout: 180_000 }, async () => {
+test('run --watch restarts the operator when a source changes, and reinstalls the CRDs when they change', {
+  timeout: 180_000,
+}, async () => {
   const installed = await runCli(['install'], { cwd: root, env });
   assert.equal(installed.code, 0, installed.stderr);
   assert.equal(await crdMaxLength(), 10);
@@ -125,7 +148,10 @@ test('run --watch restarts the operator when a source changes, and reinstalls th
 
     const source = await readFile(join(root, 'src', 'operator.ts'), 'utf8');
     await writeFile(join(root, 'src', 'operator.ts'), source.replace('maxLength: 10', 'maxLength: 20'));
-    await run.waitFor('stderr', /^capstan: src\/operator\.ts changed: restarting the operator\ncapstan: the CRDs changed: reinstalling them\ncapstan: installed /m);
+    await run.waitFor(
+      'stderr',
+      /^capstan: src\/operator\.ts changed: restarting the operator\ncapstan: the CRDs changed: reinstalling them\ncapstan: installed /m,
+    );
     assert.equal(await crdMaxLength(), 20);
     assert.match(await readFile(join(root, 'config', 'crd', `${crdName}.yaml`), 'utf8'), /maxLength: 20/);
     const [, , third] = await operatorsStarted(run, 3);

@@ -17,7 +17,11 @@ export interface CliResult {
 /** Run `capstan <args>` in `cwd`; fails the test if it takes longer than `timeoutMs`. */
 export function runCli(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliMain, ...args], { cwd: options.cwd, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cliMain, ...args], {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -76,8 +80,10 @@ export function startProcess(command: string, args: string[], options: { cwd: st
       for (;;) {
         const match = new RegExp(pattern.source, pattern.flags.replace('g', '')).exec(output[stream].slice(from));
         if (match) return match;
-        if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode} before printing ${pattern}\nstdout:\n${output.stdout}\nstderr:\n${output.stderr}`);
-        if (Date.now() > deadline) throw new Error(`no ${pattern} on ${stream} within ${timeoutMs} ms\nstdout:\n${output.stdout}\nstderr:\n${output.stderr}`);
+        if (child.exitCode !== null)
+          throw new Error(`exited with ${child.exitCode} before printing ${pattern}\nstdout:\n${output.stdout}\nstderr:\n${output.stderr}`);
+        if (Date.now() > deadline)
+          throw new Error(`no ${pattern} on ${stream} within ${timeoutMs} ms\nstdout:\n${output.stdout}\nstderr:\n${output.stderr}`);
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     },

@@ -48,11 +48,15 @@ before(async () => {
 });
 
 after(async () => {
-  await cluster.admin.request({ method: 'DELETE', path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.tools.test.io' }).catch(() => undefined);
+  await cluster.admin
+    .request({ method: 'DELETE', path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.tools.test.io' })
+    .catch(() => undefined);
   await rm(work, { recursive: true, force: true });
 });
 
-test('init, create api, generate, npm test: the sample Widget is Ready under the generated RBAC, with no 403', { timeout: 600_000 }, async (t) => {
+test('init, create api, generate, npm test: the sample Widget is Ready under the generated RBAC, with no 403', {
+  timeout: 600_000,
+}, async (t) => {
   // `npm pack` runs `prepare` (the build), as publishing does.
   await sh('npm', ['pack', '--pack-destination', work], repoRoot);
   const tarball = join(work, (await readdir(work)).find((f) => /^capstan-.*\.tgz$/.test(f))!);
@@ -78,7 +82,16 @@ test('init, create api, generate, npm test: the sample Widget is Ready under the
   await t.test('kubectl kustomize builds the whole operator from config/', async () => {
     const built = await sh((await ensureAssets()).kubectl, ['kustomize', 'config']);
     const kinds = [...built.matchAll(/^kind: (\w+)$/gm)].map((m) => m[1]).sort();
-    assert.deepEqual(kinds, ['ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'Deployment', 'Namespace', 'Role', 'RoleBinding', 'ServiceAccount']);
+    assert.deepEqual(kinds, [
+      'ClusterRole',
+      'ClusterRoleBinding',
+      'CustomResourceDefinition',
+      'Deployment',
+      'Namespace',
+      'Role',
+      'RoleBinding',
+      'ServiceAccount',
+    ]);
   });
 
   const started = Date.now();
@@ -87,18 +100,36 @@ test('init, create api, generate, npm test: the sample Widget is Ready under the
   assert.match(tested, /^ℹ fail 0$/m, tested);
 
   // From outside too: the operator did its work as the ServiceAccount, and was refused nothing.
-  const requests = (await cluster.auditEvents())
-    .filter((e) => e.user.username === operatorUser && e.stage === 'ResponseComplete' && Date.parse(e.requestReceivedTimestamp) >= started - 1000);
-  assert.ok(requests.some((e) => e.verb === 'patch' && e.objectRef?.resource === 'widgets' && e.objectRef.subresource === 'status' && e.responseStatus?.code === 200),
-    'the operator wrote the Widget status as its ServiceAccount');
-  assert.ok(requests.some((e) => e.objectRef?.resource === 'leases' && e.responseStatus?.code === 200), 'it took the Lease');
-  assert.deepEqual(requests.filter((e) => e.responseStatus?.code === 403).map((e) => `${e.verb} ${e.requestURI}`), []);
+  const requests = (await cluster.auditEvents()).filter(
+    (e) => e.user.username === operatorUser && e.stage === 'ResponseComplete' && Date.parse(e.requestReceivedTimestamp) >= started - 1000,
+  );
+  assert.ok(
+    requests.some(
+      (e) =>
+        e.verb === 'patch' && e.objectRef?.resource === 'widgets' && e.objectRef.subresource === 'status' && e.responseStatus?.code === 200,
+    ),
+    'the operator wrote the Widget status as its ServiceAccount',
+  );
+  assert.ok(
+    requests.some((e) => e.objectRef?.resource === 'leases' && e.responseStatus?.code === 200),
+    'it took the Lease',
+  );
+  assert.deepEqual(
+    requests.filter((e) => e.responseStatus?.code === 403).map((e) => `${e.verb} ${e.requestURI}`),
+    [],
+  );
 
   await t.test('capstan run starts the real manager against the current context, with readable logs', async () => {
     // The installed bin itself: npx would not pass our SIGTERM on.
-    const run = startProcess(process.execPath, [join(project, 'node_modules', '.bin', 'capstan'), 'run', '--', '--health-port=0'], { cwd: project, env });
+    const run = startProcess(process.execPath, [join(project, 'node_modules', '.bin', 'capstan'), 'run', '--', '--health-port=0'], {
+      cwd: project,
+      env,
+    });
     try {
-      await run.waitFor('stderr', /^capstan: running widget-operator \(src\/main\.ts\) against context "[^"]+" \(https:\/\/127\.0\.0\.1:\d+, /m);
+      await run.waitFor(
+        'stderr',
+        /^capstan: running widget-operator \(src\/main\.ts\) against context "[^"]+" \(https:\/\/127\.0\.0\.1:\d+, /m,
+      );
       await run.waitFor('stdout', /^\[[\d:.]+\] INFO: caches synced$/m, 60_000);
       assert.equal(await run.stop('SIGTERM'), 0, run.stderr());
       assert.match(run.stdout(), /INFO: manager stopped$/m);
@@ -114,6 +145,9 @@ test('init, create api, generate, npm test: the sample Widget is Ready under the
 
 async function configFiles(): Promise<Array<[string, string]>> {
   const entries = await readdir(join(project, 'config'), { recursive: true, withFileTypes: true });
-  const files = entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)).sort();
+  const files = entries
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
   return Promise.all(files.map(async (file) => [file, await readFile(file, 'utf8')] as [string, string]));
 }

@@ -21,7 +21,10 @@ after(async () => {
 });
 const cluster: Cluster = await sharedCluster();
 // Our own admin client: the shared cluster's admin is closed by a hook of its own, maybe before ours.
-const admin = await KubeClient.fromKubeconfig({ kubeconfigPath: cluster.kubeconfigPath, metrics: prometheusRequestMetrics(new Registry()) });
+const admin = await KubeClient.fromKubeconfig({
+  kubeconfigPath: cluster.kubeconfigPath,
+  metrics: prometheusRequestMetrics(new Registry()),
+});
 const ns = uniqueName('creds');
 const sa = 'bound';
 let dir: string;
@@ -35,9 +38,13 @@ const invalidationBoundMs = tokenCacheTtlMs + 20_000;
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'capstan-creds-'));
   await cluster.serviceAccountKubeconfig({
-    namespace: ns, name: sa, rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['list'] }],
+    namespace: ns,
+    name: sa,
+    rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['list'] }],
   });
-  const admin = parse(await readFile(cluster.kubeconfigPath, 'utf8')) as { clusters: Array<{ cluster: { server: string; 'certificate-authority-data': string } }> };
+  const admin = parse(await readFile(cluster.kubeconfigPath, 'utf8')) as {
+    clusters: Array<{ cluster: { server: string; 'certificate-authority-data': string } }>;
+  };
   const first = admin.clusters[0]!.cluster;
   cluster0 = { server: first.server, ca: first['certificate-authority-data'] };
 });
@@ -49,9 +56,11 @@ async function boundToken(secretName: string): Promise<string> {
     type: 'kubernetes.io/service-account-token',
   });
   const request = await admin.request<{ status: { token: string } }>({
-    method: 'POST', path: `/api/v1/namespaces/${ns}/serviceaccounts/${sa}/token`,
+    method: 'POST',
+    path: `/api/v1/namespaces/${ns}/serviceaccounts/${sa}/token`,
     body: {
-      apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest',
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenRequest',
       spec: { expirationSeconds: 3600, boundObjectRef: { kind: 'Secret', apiVersion: 'v1', name: secretName, uid: secret.metadata.uid } },
     },
   });
@@ -60,13 +69,17 @@ async function boundToken(secretName: string): Promise<string> {
 
 async function kubeconfig(name: string, user: Record<string, unknown>): Promise<string> {
   const path = join(dir, `${name}.kubeconfig`);
-  await writeFile(path, stringify({
-    apiVersion: 'v1', kind: 'Config',
-    clusters: [{ name: 'c', cluster: { server: cluster0.server, 'certificate-authority-data': cluster0.ca } }],
-    users: [{ name: 'u', user }],
-    contexts: [{ name: 'ctx', context: { cluster: 'c', user: 'u' } }],
-    'current-context': 'ctx',
-  }));
+  await writeFile(
+    path,
+    stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'c', cluster: { server: cluster0.server, 'certificate-authority-data': cluster0.ca } }],
+      users: [{ name: 'u', user }],
+      contexts: [{ name: 'ctx', context: { cluster: 'c', user: 'u' } }],
+      'current-context': 'ctx',
+    }),
+  );
   return path;
 }
 
@@ -87,10 +100,15 @@ async function expectUnauthorized(client: KubeClient, mentions: RegExp): Promise
   return err;
 }
 
-test('token file: a Secret-bound token is rejected once the Secret is deleted (typed 401), and a fresh token in the file is picked up', { timeout: 120_000 }, async () => {
+test('token file: a Secret-bound token is rejected once the Secret is deleted (typed 401), and a fresh token in the file is picked up', {
+  timeout: 120_000,
+}, async () => {
   const tokenPath = join(dir, 'token');
   await writeFile(tokenPath, await boundToken('token-a'));
-  const client = await KubeClient.fromKubeconfig({ kubeconfigPath: await kubeconfig('file', { tokenFile: tokenPath }), metrics: prometheusRequestMetrics(new Registry()) });
+  const client = await KubeClient.fromKubeconfig({
+    kubeconfigPath: await kubeconfig('file', { tokenFile: tokenPath }),
+    metrics: prometheusRequestMetrics(new Registry()),
+  });
   try {
     assert.deepEqual((await client.resource(ConfigMap).list({ namespace: ns })).items, []);
     await admin.resource(Secret).delete('token-a', { namespace: ns });
@@ -108,7 +126,10 @@ test('exec plugin: re-run after a 401, so a plugin that now prints a fresh token
   const runsPath = join(dir, 'exec-runs');
   await writeFile(runsPath, '');
   const plugin = join(dir, 'plugin.sh');
-  await writeFile(plugin, `#!/bin/sh\necho run >> ${runsPath}\nprintf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"%s"}}' "$(cat ${tokenPath})"\n`);
+  await writeFile(
+    plugin,
+    `#!/bin/sh\necho run >> ${runsPath}\nprintf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"%s"}}' "$(cat ${tokenPath})"\n`,
+  );
   await chmod(plugin, 0o755);
   const runs = async () => (await readFile(runsPath, 'utf8')).split('\n').filter(Boolean).length;
   await writeFile(tokenPath, await boundToken('exec-a'));

@@ -23,7 +23,8 @@ after(async () => {
   await client?.close();
 });
 
-const isApiError = (code: number, reason: string) => (err: unknown) => err instanceof ApiError && err.code === code && err.reason === reason;
+const isApiError = (code: number, reason: string) => (err: unknown) =>
+  err instanceof ApiError && err.code === code && err.reason === reason;
 
 test('create, get, update, merge patch, JSON patch and delete a ConfigMap, with conflicts detected', async () => {
   const configMaps = client.resource(ConfigMap);
@@ -33,17 +34,31 @@ test('create, get, update, merge patch, JSON patch and delete a ConfigMap, with 
   assert.deepEqual(fetched.data, { a: '1' });
   const updated = await configMaps.update({ ...fetched, data: { a: '2' } });
   assert.notEqual(updated.metadata.resourceVersion, fetched.metadata.resourceVersion);
-  await assert.rejects(configMaps.update({ ...fetched, data: { a: 'stale' } }), (err: unknown) =>
-    isApiError(409, 'Conflict')(err) && /read it again and retry/.test((err as Error).message));
+  await assert.rejects(
+    configMaps.update({ ...fetched, data: { a: 'stale' } }),
+    (err: unknown) => isApiError(409, 'Conflict')(err) && /read it again and retry/.test((err as Error).message),
+  );
   await assert.rejects(configMaps.create({ metadata: { name: 'crud', namespace: ns } }), isApiError(409, 'AlreadyExists'));
   const merged = await configMaps.mergePatch('crud', { data: { b: '3', a: null } }, { namespace: ns });
   assert.deepEqual(merged.data, { b: '3' });
   const patched = await configMaps.jsonPatch('crud', [{ op: 'add', path: '/data/c', value: '4' }], { namespace: ns });
   assert.deepEqual(patched.data, { b: '3', c: '4' });
-  await assert.rejects(configMaps.jsonPatch('crud', [{ op: 'test', path: '/data/b', value: 'not-3' }, { op: 'remove', path: '/data/b' }], { namespace: ns }),
-    (err: unknown) => err instanceof ApiError && err.code === 422);
+  await assert.rejects(
+    configMaps.jsonPatch(
+      'crud',
+      [
+        { op: 'test', path: '/data/b', value: 'not-3' },
+        { op: 'remove', path: '/data/b' },
+      ],
+      { namespace: ns },
+    ),
+    (err: unknown) => err instanceof ApiError && err.code === 422,
+  );
   await configMaps.delete('crud', { namespace: ns, preconditions: { uid: created.metadata.uid } });
-  await assert.rejects(configMaps.get('crud', { namespace: ns }), (err: unknown) => isApiError(404, 'NotFound')(err) && !(err instanceof UnknownResourceError));
+  await assert.rejects(
+    configMaps.get('crud', { namespace: ns }),
+    (err: unknown) => isApiError(404, 'NotFound')(err) && !(err instanceof UnknownResourceError),
+  );
 });
 
 test('server-side apply owns fields per manager; taking them over needs an explicit force', async () => {
@@ -51,8 +66,10 @@ test('server-side apply owns fields per manager; taking them over needs an expli
   const desired: ConfigMap = { metadata: { name: 'applied', namespace: ns }, data: { owner: 'first' } };
   const first = await configMaps.apply(desired, { fieldManager: 'first' });
   assert.ok(first.metadata.managedFields?.some((f) => f.manager === 'first' && f.operation === 'Apply'));
-  await assert.rejects(configMaps.apply({ ...desired, data: { owner: 'second' } }, { fieldManager: 'second' }),
-    (err: unknown) => isApiError(409, 'Conflict')(err) && /force: true/.test((err as Error).message));
+  await assert.rejects(
+    configMaps.apply({ ...desired, data: { owner: 'second' } }, { fieldManager: 'second' }),
+    (err: unknown) => isApiError(409, 'Conflict')(err) && /force: true/.test((err as Error).message),
+  );
   const forced = await configMaps.apply({ ...desired, data: { owner: 'second' } }, { fieldManager: 'second', force: true });
   assert.equal(forced.data?.['owner'], 'second');
   // Applying the same thing again changes nothing.
@@ -70,18 +87,31 @@ test('dry run validates without persisting', async () => {
 
 test('list pages through continue tokens; listAll gathers every page; selectors filter on the server', async () => {
   const configMaps = client.resource(ConfigMap);
-  await Promise.all(Array.from({ length: 7 }, (_, i) => configMaps.create({
-    metadata: { name: `page-${i}`, namespace: ns, labels: { parity: i % 2 ? 'odd' : 'even', paged: 'yes' } },
-  })));
+  await Promise.all(
+    Array.from({ length: 7 }, (_, i) =>
+      configMaps.create({
+        metadata: { name: `page-${i}`, namespace: ns, labels: { parity: i % 2 ? 'odd' : 'even', paged: 'yes' } },
+      }),
+    ),
+  );
   const first = await configMaps.list({ namespace: ns, labelSelector: 'paged=yes', limit: 3 });
   assert.equal(first.items.length, 3);
   assert.ok(first.metadata.continue, 'a continue token for the rest');
   const all = await configMaps.listAll({ namespace: ns, labelSelector: { matchLabels: { paged: 'yes' } }, pageSize: 3 });
-  assert.deepEqual(all.items.map((c) => c.metadata.name).sort(), Array.from({ length: 7 }, (_, i) => `page-${i}`));
-  const odd = await configMaps.listAll({ namespace: ns, labelSelector: { matchExpressions: [{ key: 'parity', operator: 'In', values: ['odd'] }] } });
+  assert.deepEqual(
+    all.items.map((c) => c.metadata.name).sort(),
+    Array.from({ length: 7 }, (_, i) => `page-${i}`),
+  );
+  const odd = await configMaps.listAll({
+    namespace: ns,
+    labelSelector: { matchExpressions: [{ key: 'parity', operator: 'In', values: ['odd'] }] },
+  });
   assert.deepEqual(odd.items.map((c) => c.metadata.name).sort(), ['page-1', 'page-3', 'page-5']);
   const byName = await configMaps.list({ namespace: ns, fieldSelector: 'metadata.name=page-4' });
-  assert.deepEqual(byName.items.map((c) => c.metadata.name), ['page-4']);
+  assert.deepEqual(
+    byName.items.map((c) => c.metadata.name),
+    ['page-4'],
+  );
 });
 
 test('metadata-only reads return PartialObjectMetadata, with no data', async () => {
@@ -95,26 +125,47 @@ test('metadata-only reads return PartialObjectMetadata, with no data', async () 
   assert.ok(!('data' in one), 'no data field');
   const list = await metadata.list({ namespace: ns, labelSelector: 'm=1' });
   assert.equal(list.kind, 'PartialObjectMetadataList');
-  assert.deepEqual(list.items.map((i) => [i.kind, i.metadata.name, 'data' in i]), [['PartialObjectMetadata', 'meta', false]]);
+  assert.deepEqual(
+    list.items.map((i) => [i.kind, i.metadata.name, 'data' in i]),
+    [['PartialObjectMetadata', 'meta', false]],
+  );
   // The server sends `items: null` for an empty PartialObjectMetadataList; the client hands out [].
   assert.deepEqual((await metadata.list({ namespace: ns, labelSelector: 'm=none' })).items, []);
 });
 
-interface Gadget extends KubeObject { spec?: { size?: number }; status?: { phase?: string } }
+interface Gadget extends KubeObject {
+  spec?: { size?: number };
+  status?: { phase?: string };
+}
 
 test('a custom resource: create, status subresource, and an unknown kind as a typed error', async () => {
   const group = `${ns}.capstan.test`;
   await cluster.admin.request({
-    method: 'POST', path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
+    method: 'POST',
+    path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
     body: {
       metadata: { name: `gadgets.${group}` },
       spec: {
-        group, scope: 'Namespaced', names: { kind: 'Gadget', plural: 'gadgets', singular: 'gadget', listKind: 'GadgetList' },
-        versions: [{ name: 'v1', served: true, storage: true, subresources: { status: {} }, schema: { openAPIV3Schema: {
-          type: 'object', properties: {
-            spec: { type: 'object', properties: { size: { type: 'integer' } } },
-            status: { type: 'object', properties: { phase: { type: 'string' } } },
-          } } } }],
+        group,
+        scope: 'Namespaced',
+        names: { kind: 'Gadget', plural: 'gadgets', singular: 'gadget', listKind: 'GadgetList' },
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            subresources: { status: {} },
+            schema: {
+              openAPIV3Schema: {
+                type: 'object',
+                properties: {
+                  spec: { type: 'object', properties: { size: { type: 'integer' } } },
+                  status: { type: 'object', properties: { phase: { type: 'string' } } },
+                },
+              },
+            },
+          },
+        ],
       },
     },
   });
@@ -130,21 +181,32 @@ test('a custom resource: create, status subresource, and an unknown kind as a ty
     const patched = await gadgets.mergePatch('g', { status: { phase: 'Done' } }, { namespace: ns, status: true });
     assert.equal(patched.status?.phase, 'Done');
     const status = { metadata: { name: 'g', namespace: ns }, status: { phase: 'Applied' } };
-    await assert.rejects(gadgets.apply(status, { fieldManager: 'status-writer', status: true }), isApiError(409, 'Conflict'),
-      'the earlier writes own status.phase');
+    await assert.rejects(
+      gadgets.apply(status, { fieldManager: 'status-writer', status: true }),
+      isApiError(409, 'Conflict'),
+      'the earlier writes own status.phase',
+    );
     const applied = await gadgets.apply(status, { fieldManager: 'status-writer', status: true, force: true });
     assert.equal(applied.status?.phase, 'Applied');
   } finally {
     await cluster.admin.request({ method: 'DELETE', path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gadgets.${group}` });
   }
   const Unknown = defineKind({ group: 'nowhere.capstan.test', version: 'v1', kind: 'Widget', plural: 'widgets', namespaced: true });
-  await assert.rejects(client.resource(Unknown).list({ namespace: ns }), (err: unknown) =>
-    err instanceof UnknownResourceError && err.code === 404 && /does not serve "widgets" in nowhere.capstan.test\/v1: install its CRD/.test(err.message));
+  await assert.rejects(
+    client.resource(Unknown).list({ namespace: ns }),
+    (err: unknown) =>
+      err instanceof UnknownResourceError &&
+      err.code === 404 &&
+      /does not serve "widgets" in nowhere.capstan.test\/v1: install its CRD/.test(err.message),
+  );
 });
 
 test('a namespaced call without a namespace is refused before any request', async () => {
-  await assert.rejects(client.resource(ConfigMap).get('x'), (err: unknown) =>
-    err instanceof ClientError && err.code === 'INVALID_ARGUMENT' && /ConfigMap is namespaced; give a namespace/.test(err.message));
+  await assert.rejects(
+    client.resource(ConfigMap).get('x'),
+    (err: unknown) =>
+      err instanceof ClientError && err.code === 'INVALID_ARGUMENT' && /ConfigMap is namespaced; give a namespace/.test(err.message),
+  );
   // A cluster-scoped kind needs none.
   assert.equal((await client.resource(Namespace).get(ns)).metadata.name, ns);
 });
@@ -153,9 +215,13 @@ test('403: a typed error that says which right is missing', async () => {
   const sa = await cluster.serviceAccountKubeconfig({ namespace: ns, name: 'nobody' });
   const nobody = await KubeClient.fromKubeconfig({ kubeconfigPath: sa.kubeconfigPath, metrics: prometheusRequestMetrics(new Registry()) });
   try {
-    await assert.rejects(nobody.resource(ConfigMap).list({ namespace: ns }), (err: unknown) =>
-      isApiError(403, 'Forbidden')(err) && /cannot list resource "configmaps"/.test((err as Error).message)
-      && /grant the missing verb/.test((err as Error).message));
+    await assert.rejects(
+      nobody.resource(ConfigMap).list({ namespace: ns }),
+      (err: unknown) =>
+        isApiError(403, 'Forbidden')(err) &&
+        /cannot list resource "configmaps"/.test((err as Error).message) &&
+        /grant the missing verb/.test((err as Error).message),
+    );
   } finally {
     await nobody.close();
   }

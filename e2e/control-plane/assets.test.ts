@@ -9,7 +9,10 @@ import { ControlPlaneError, ensureAssets } from '../../src/testing/index.ts';
 
 const saved = { capstan: process.env['CAPSTAN_ASSETS'], kubebuilder: process.env['KUBEBUILDER_ASSETS'] };
 function restoreEnv() {
-  for (const [name, value] of [['CAPSTAN_ASSETS', saved.capstan], ['KUBEBUILDER_ASSETS', saved.kubebuilder]] as const) {
+  for (const [name, value] of [
+    ['CAPSTAN_ASSETS', saved.capstan],
+    ['KUBEBUILDER_ASSETS', saved.kubebuilder],
+  ] as const) {
     if (value === undefined) delete process.env[name];
     else process.env[name] = value;
   }
@@ -29,12 +32,20 @@ test('CAPSTAN_ASSETS supplies all four binaries; a missing one is named', async 
     process.env['CAPSTAN_ASSETS'] = dir;
     const assets = await ensureAssets();
     assert.deepEqual(assets, {
-      etcd: join(dir, 'etcd'), kubeApiserver: join(dir, 'kube-apiserver'),
-      kubeControllerManager: join(dir, 'kube-controller-manager'), kubectl: join(dir, 'kubectl'),
+      etcd: join(dir, 'etcd'),
+      kubeApiserver: join(dir, 'kube-apiserver'),
+      kubeControllerManager: join(dir, 'kube-controller-manager'),
+      kubectl: join(dir, 'kubectl'),
     });
     await rm(join(dir, 'kubectl'));
-    await assert.rejects(ensureAssets(), (err: unknown) =>
-      err instanceof ControlPlaneError && err.code === 'ASSETS_MISSING' && err.message.includes(join(dir, 'kubectl')) && err.message.includes('CAPSTAN_ASSETS'));
+    await assert.rejects(
+      ensureAssets(),
+      (err: unknown) =>
+        err instanceof ControlPlaneError &&
+        err.code === 'ASSETS_MISSING' &&
+        err.message.includes(join(dir, 'kubectl')) &&
+        err.message.includes('CAPSTAN_ASSETS'),
+    );
   } finally {
     restoreEnv();
     await rm(dir, { recursive: true, force: true });
@@ -61,7 +72,9 @@ test('a failing build names the command that failed', { timeout: 120_000 }, asyn
   try {
     await assert.rejects(
       ensureAssets({ cacheDir, versions: { kubernetes: 'v1.99.0', etcd: 'v3.6.16', go: '1.26.8' }, log: () => undefined }),
-      (err: unknown) => err instanceof ControlPlaneError && err.code === 'BUILD_FAILED' &&
+      (err: unknown) =>
+        err instanceof ControlPlaneError &&
+        err.code === 'BUILD_FAILED' &&
         /go mod download -json k8s\.io\/kubernetes@v1\.99\.0/.test(err.message),
     );
   } finally {

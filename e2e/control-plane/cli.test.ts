@@ -17,7 +17,9 @@ test('capstan control-plane up, env, kubectl get namespaces, down leaves no proc
     const up = await run(process.execPath, [cli, 'control-plane', 'up'], { env });
     assert.match(up.stdout, /^export KUBECONFIG=/m);
     const state = JSON.parse(await readFile(join(runDir, 'control-plane.json'), 'utf8')) as {
-      hostPid: number; components: Record<string, { pid: number }>; ports: number[];
+      hostPid: number;
+      components: Record<string, { pid: number }>;
+      ports: number[];
     };
     const pids = [state.hostPid, ...Object.values(state.components).map((c) => c.pid)];
     assert.equal(pids.length, 4);

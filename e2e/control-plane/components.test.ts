@@ -19,8 +19,10 @@ test('kube-apiserver killed and restarted: the same kubeconfig works again', { t
     const oldPid = cp.apiServer.pid;
     await cp.apiServer.kill();
     assert.equal(cp.apiServer.running, false);
-    await assert.rejects(client.request({ path: '/api/v1/namespaces/default' }),
-      (err: unknown) => err instanceof ClientError && err.code === 'CONNECTION_FAILED');
+    await assert.rejects(
+      client.request({ path: '/api/v1/namespaces/default' }),
+      (err: unknown) => err instanceof ClientError && err.code === 'CONNECTION_FAILED',
+    );
     await cp.apiServer.restart();
     assert.notEqual(cp.apiServer.pid, oldPid);
     const cm = await client.request<{ metadata: { name: string } }>({ path: '/api/v1/namespaces/default/configmaps/before-kill' });
@@ -46,7 +48,11 @@ test('etcd paused and resumed: requests fail while it is paused and succeed afte
     const deadline = Date.now() + 60_000;
     for (;;) {
       try {
-        await client.request({ method: 'POST', path: '/api/v1/namespaces/default/configmaps', body: { metadata: { name: 'after-resume' } } });
+        await client.request({
+          method: 'POST',
+          path: '/api/v1/namespaces/default/configmaps',
+          body: { metadata: { name: 'after-resume' } },
+        });
         break;
       } catch (err) {
         // The write that timed out may still land once etcd resumes.
@@ -63,7 +69,10 @@ test('etcd paused and resumed: requests fail while it is paused and succeed afte
 
 test('compactEtcd() advances the compacted revision', { timeout: 60_000 }, async () => {
   const rangeAt = async (revision: number) => {
-    const res = await request(`${cp.etcdUrl}/v3/kv/range`, { method: 'POST', body: JSON.stringify({ key: 'AA==', range_end: 'AA==', revision: String(revision) }) });
+    const res = await request(`${cp.etcdUrl}/v3/kv/range`, {
+      method: 'POST',
+      body: JSON.stringify({ key: 'AA==', range_end: 'AA==', revision: String(revision) }),
+    });
     return { status: res.statusCode, body: (await res.body.json()) as { code?: number } };
   };
   await cp.admin.request({ method: 'POST', path: '/api/v1/namespaces/default/configmaps', body: { metadata: { name: 'rev-a' } } });

@@ -24,15 +24,27 @@ test('ownerReferences cascade through the garbage collector and namespaces finis
   await cluster.waitForKind(group, 'v1', 'Gadget');
 
   const owner = await admin.request<{ metadata: { uid: string } }>({
-    method: 'POST', path: `/apis/${group}/v1/namespaces/${ns}/${plural}`,
+    method: 'POST',
+    path: `/apis/${group}/v1/namespaces/${ns}/${plural}`,
     body: { apiVersion: `${group}/v1`, kind: 'Gadget', metadata: { name: 'owner' }, spec: { size: 1 } },
   });
   await admin.request({
-    method: 'POST', path: `/api/v1/namespaces/${ns}/configmaps`,
-    body: { metadata: { name: 'dependent', ownerReferences: [{ apiVersion: `${group}/v1`, kind: 'Gadget', name: 'owner', uid: owner.metadata.uid, controller: true, blockOwnerDeletion: true }] }, data: { a: 'b' } },
+    method: 'POST',
+    path: `/api/v1/namespaces/${ns}/configmaps`,
+    body: {
+      metadata: {
+        name: 'dependent',
+        ownerReferences: [
+          { apiVersion: `${group}/v1`, kind: 'Gadget', name: 'owner', uid: owner.metadata.uid, controller: true, blockOwnerDeletion: true },
+        ],
+      },
+      data: { a: 'b' },
+    },
   });
   await admin.request({ method: 'DELETE', path: `/apis/${group}/v1/namespaces/${ns}/${plural}/owner` });
-  await eventually('the garbage collector to delete the dependent ConfigMap', 90_000, () => gone(admin, `/api/v1/namespaces/${ns}/configmaps/dependent`));
+  await eventually('the garbage collector to delete the dependent ConfigMap', 90_000, () =>
+    gone(admin, `/api/v1/namespaces/${ns}/configmaps/dependent`),
+  );
 
   await admin.request({ method: 'DELETE', path: `/api/v1/namespaces/${ns}` });
   await eventually(`namespace ${ns} to finish deleting`, 90_000, () => gone(admin, `/api/v1/namespaces/${ns}`));

@@ -5,8 +5,12 @@ import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import { isAlive, portIsFree } from '../support/processes.ts';
 
-test('SIGKILL of the process that started a control plane ends etcd, kube-apiserver and kube-controller-manager within 10 s', { timeout: 240_000 }, async () => {
-  const starter = spawn(process.execPath, [new URL('../fixtures/start-control-plane.ts', import.meta.url).pathname], { stdio: ['ignore', 'pipe', 'inherit'] });
+test('SIGKILL of the process that started a control plane ends etcd, kube-apiserver and kube-controller-manager within 10 s', {
+  timeout: 240_000,
+}, async () => {
+  const starter = spawn(process.execPath, [new URL('../fixtures/start-control-plane.ts', import.meta.url).pathname], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const firstLine = await new Promise<string>((resolve, reject) => {
     createInterface({ input: starter.stdout }).once('line', resolve);
     starter.once('exit', (code) => reject(new Error(`the starter exited with ${code} before the control plane was up`)));

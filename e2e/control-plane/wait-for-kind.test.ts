@@ -14,7 +14,8 @@ test('after waitForKind, a ServiceAccount can create an object with blockOwnerDe
   assert.deepEqual(info, { group, version: 'v1', kind: 'Sprocket', plural, namespaced: true });
 
   const sa = await cluster.serviceAccountKubeconfig({
-    namespace: ns, name: 'operator',
+    namespace: ns,
+    name: 'operator',
     rules: [
       { apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'delete', 'get'] },
       { apiGroups: [group], resources: [`${plural}/finalizers`], verbs: ['update'] },
@@ -24,8 +25,16 @@ test('after waitForKind, a ServiceAccount can create an object with blockOwnerDe
   try {
     // One attempt, no retry: waitForKind has promised that admission already knows the kind.
     const created = await client.request<{ metadata: { ownerReferences: Array<{ kind: string; blockOwnerDeletion: boolean }> } }>({
-      method: 'POST', path: `/api/v1/namespaces/${ns}/configmaps`,
-      body: { metadata: { name: 'child', ownerReferences: [{ apiVersion: `${group}/v1`, kind: 'Sprocket', name: 'parent', uid: randomUUID(), controller: true, blockOwnerDeletion: true }] } },
+      method: 'POST',
+      path: `/api/v1/namespaces/${ns}/configmaps`,
+      body: {
+        metadata: {
+          name: 'child',
+          ownerReferences: [
+            { apiVersion: `${group}/v1`, kind: 'Sprocket', name: 'parent', uid: randomUUID(), controller: true, blockOwnerDeletion: true },
+          ],
+        },
+      },
     });
     assert.equal(created.metadata.ownerReferences[0]?.kind, 'Sprocket');
     assert.equal(created.metadata.ownerReferences[0]?.blockOwnerDeletion, true);

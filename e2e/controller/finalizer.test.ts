@@ -30,7 +30,9 @@ before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'capstan-finalizer-'));
   Widget = await installWidgets(cluster, ns);
   const sa = await cluster.serviceAccountKubeconfig({
-    namespace: ns, name: 'widget-operator', clusterRules: rulesFor([widgetController(Widget, { finalizerDir: dir }).declaration]),
+    namespace: ns,
+    name: 'widget-operator',
+    clusterRules: rulesFor([widgetController(Widget, { finalizerDir: dir }).declaration]),
   });
   env = { KUBECONFIG: sa.kubeconfigPath, WIDGET_GROUP: Widget.group, FINALIZER_DIR: dir, LOG_LEVEL: 'debug' };
 });
@@ -40,15 +42,21 @@ after(async () => {
   await cluster.admin.request({ method: 'DELETE', path: `/api/v1/namespaces/${ns}` }).catch(() => undefined);
 });
 
-const create = (name: string) => cluster.admin.request({
-  method: 'POST', path: widgets(), body: { apiVersion: `${Widget.group}/v1`, kind: 'Widget', metadata: { name }, spec: { message: `for ${name}` } },
-});
-const get = (name: string) => cluster.admin.request<KubeObject>({ path: `${widgets()}/${name}` }).catch((err: unknown) => {
-  if (err instanceof ApiError && err.reason === 'NotFound') return undefined;
-  throw err;
-});
-const withFile = (name: string) => eventually(`the file and finalizer of ${name}`, 20_000, async () =>
-  (existsSync(fileOf(name)) && (await get(name))?.metadata.finalizers?.includes(fileFinalizer) ? true : undefined));
+const create = (name: string) =>
+  cluster.admin.request({
+    method: 'POST',
+    path: widgets(),
+    body: { apiVersion: `${Widget.group}/v1`, kind: 'Widget', metadata: { name }, spec: { message: `for ${name}` } },
+  });
+const get = (name: string) =>
+  cluster.admin.request<KubeObject>({ path: `${widgets()}/${name}` }).catch((err: unknown) => {
+    if (err instanceof ApiError && err.reason === 'NotFound') return undefined;
+    throw err;
+  });
+const withFile = (name: string) =>
+  eventually(`the file and finalizer of ${name}`, 20_000, async () =>
+    existsSync(fileOf(name)) && (await get(name))?.metadata.finalizers?.includes(fileFinalizer) ? true : undefined,
+  );
 
 test('cleanup runs before the finalizer goes; a failing cleanup keeps it and backs off', { timeout: 120_000 }, async () => {
   operator = await startOperatorProcess(env);
@@ -75,7 +83,8 @@ test('cleanup runs before the finalizer goes; a failing cleanup keeps it and bac
   assert.ok(held?.metadata.deletionTimestamp, 'still there, being deleted');
   assert.deepEqual(held.metadata.finalizers, [fileFinalizer], 'a failed cleanup keeps the finalizer');
   assert.ok(existsSync(fileOf('two')));
-  const retries = (metricValue(await operator.metrics(), 'workqueue_retries_total{name="widget",controller="widget"}') ?? 0) - retriesBefore;
+  const retries =
+    (metricValue(await operator.metrics(), 'workqueue_retries_total{name="widget",controller="widget"}') ?? 0) - retriesBefore;
   assert.ok(retries >= 3, `retried with backoff (${retries} retries in 3 s)`);
   assert.ok(retries < 20, `backoff, not a hot loop (${retries} retries in 3 s)`);
   await rm(join(dir, 'fail-cleanup'));

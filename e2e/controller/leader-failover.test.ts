@@ -25,11 +25,16 @@ before(async () => {
   Widget = await installWidgets(cluster, ns);
   for (const name of ['replica-a', 'replica-b']) {
     const sa = await cluster.serviceAccountKubeconfig({
-      namespace: ns, name, rules: leaseRules, clusterRules: rulesFor([widgetController(Widget).declaration]),
+      namespace: ns,
+      name,
+      rules: leaseRules,
+      clusterRules: rulesFor([widgetController(Widget).declaration]),
     });
     usernames[name] = sa.username;
     envs[name] = {
-      KUBECONFIG: sa.kubeconfigPath, WIDGET_GROUP: Widget.group, LEASE: `${ns}/widget-operator`,
+      KUBECONFIG: sa.kubeconfigPath,
+      WIDGET_GROUP: Widget.group,
+      LEASE: `${ns}/widget-operator`,
       LEASE_TIMINGS: `${lease.durationMs},${lease.renewDeadlineMs},${lease.retryPeriodMs}`,
     };
   }
@@ -41,14 +46,20 @@ after(async () => {
 
 const leading = async (p: OperatorProcess) => metricValue(await p.metrics(), 'leader_election_master_status{name="widget-operator"}') === 1;
 const cmPath = (name: string) => `/api/v1/namespaces/${ns}/configmaps/${name}`;
-const createWidget = (name: string) => cluster.admin.request({
-  method: 'POST', path: `/apis/${Widget.group}/v1/namespaces/${ns}/widgets`,
-  body: { apiVersion: `${Widget.group}/v1`, kind: 'Widget', metadata: { name }, spec: { message: name } },
-});
-const hasConfigMap = (name: string) => cluster.admin.request<KubeObject>({ path: cmPath(name) }).then(() => true, (err: unknown) => {
-  if (err instanceof ApiError && err.reason === 'NotFound') return undefined;
-  throw err;
-});
+const createWidget = (name: string) =>
+  cluster.admin.request({
+    method: 'POST',
+    path: `/apis/${Widget.group}/v1/namespaces/${ns}/widgets`,
+    body: { apiVersion: `${Widget.group}/v1`, kind: 'Widget', metadata: { name }, spec: { message: name } },
+  });
+const hasConfigMap = (name: string) =>
+  cluster.admin.request<KubeObject>({ path: cmPath(name) }).then(
+    () => true,
+    (err: unknown) => {
+      if (err instanceof ApiError && err.reason === 'NotFound') return undefined;
+      throw err;
+    },
+  );
 
 async function start(name: string): Promise<OperatorProcess> {
   const p = await startOperatorProcess(envs[name]!);
@@ -69,7 +80,9 @@ async function handOver(how: 'SIGKILL' | 'SIGTERM', from: OperatorProcess, to: O
   for (;;) {
     const elapsed = Date.now() - stoppedAt;
     const done = await hasConfigMap(widget);
-    timeline.push(`${elapsed} ms: standby leading=${await leading(to).catch(() => 'unreachable')}, ConfigMap ${done ? 'present' : 'absent'}`);
+    timeline.push(
+      `${elapsed} ms: standby leading=${await leading(to).catch(() => 'unreachable')}, ConfigMap ${done ? 'present' : 'absent'}`,
+    );
     if (done) break;
     assert.ok(elapsed < boundMs, `the standby did not reconcile within ${boundMs} ms:\n${timeline.join('\n')}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -77,7 +90,9 @@ async function handOver(how: 'SIGKILL' | 'SIGTERM', from: OperatorProcess, to: O
   process.stdout.write(`# ${how}: the standby reconciled after ${Date.now() - stoppedAt} ms\n`);
 }
 
-test('one of two managers leads; the other takes over after SIGKILL and after SIGTERM within the computed bounds', { timeout: 240_000 }, async () => {
+test('one of two managers leads; the other takes over after SIGKILL and after SIGTERM within the computed bounds', {
+  timeout: 240_000,
+}, async () => {
   const a = await start('replica-a');
   await eventually('replica-a to lead', 30_000, async () => ((await leading(a)) ? true : undefined));
   const b = await start('replica-b');
@@ -103,13 +118,21 @@ test('one of two managers leads; the other takes over after SIGKILL and after SI
     const found = writeBlocks(await cluster.auditEvents());
     return found.length >= 3 ? found : undefined;
   });
-  assert.deepEqual(blocks.map((b) => b.user), [usernames['replica-a'], usernames['replica-b'], usernames['replica-a']]);
+  assert.deepEqual(
+    blocks.map((b) => b.user),
+    [usernames['replica-a'], usernames['replica-b'], usernames['replica-a']],
+  );
 });
 
 function writeBlocks(events: AuditEvent[]): Array<{ user: string; last: string }> {
-  const writes = events.filter((e) => e.stage === 'ResponseComplete' &&
-    Object.values(usernames).includes(e.user.username) && ['create', 'update', 'patch', 'delete'].includes(e.verb) &&
-    e.objectRef?.resource !== 'leases')
+  const writes = events
+    .filter(
+      (e) =>
+        e.stage === 'ResponseComplete' &&
+        Object.values(usernames).includes(e.user.username) &&
+        ['create', 'update', 'patch', 'delete'].includes(e.verb) &&
+        e.objectRef?.resource !== 'leases',
+    )
     .sort((x, y) => x.requestReceivedTimestamp.localeCompare(y.requestReceivedTimestamp));
   const blocks: Array<{ user: string; last: string }> = [];
   for (const w of writes) {
@@ -118,7 +141,11 @@ function writeBlocks(events: AuditEvent[]): Array<{ user: string; last: string }
       if (w.stageTimestamp > current.last) current.last = w.stageTimestamp;
       continue;
     }
-    if (current) assert.ok(w.requestReceivedTimestamp >= current.last, `${w.user.username} wrote at ${w.requestReceivedTimestamp} before ${current.user}'s last write completed at ${current.last}`);
+    if (current)
+      assert.ok(
+        w.requestReceivedTimestamp >= current.last,
+        `${w.user.username} wrote at ${w.requestReceivedTimestamp} before ${current.user}'s last write completed at ${current.last}`,
+      );
     blocks.push({ user: w.user.username, last: w.stageTimestamp });
   }
   return blocks;

@@ -26,24 +26,35 @@ after(async () => {
 
 async function inParallel<T>(items: T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: limit }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
 }
 
-interface WidgetList { items: Array<KubeObject & { status?: { observedGeneration?: number; conditions?: Array<{ type: string; status: string }> } }> }
+interface WidgetList {
+  items: Array<KubeObject & { status?: { observedGeneration?: number; conditions?: Array<{ type: string; status: string }> } }>;
+}
 
 test(`restarting the operator on ${count} converged Widgets writes nothing`, { timeout: 600_000 }, async () => {
   const definition = widgetController(Widget);
   operator = await startOperator(cluster, definition, { namespace: ns, name: 'widget-operator' });
   const path = `/apis/${Widget.group}/v1/namespaces/${ns}/widgets`;
-  await inParallel([...Array(count).keys()], 20, (i) => cluster.admin.request({
-    method: 'POST', path, body: { apiVersion: `${Widget.group}/v1`, kind: 'Widget', metadata: { name: `w-${i}` }, spec: { message: `message ${i}` } },
-  }));
+  await inParallel([...Array(count).keys()], 20, (i) =>
+    cluster.admin.request({
+      method: 'POST',
+      path,
+      body: { apiVersion: `${Widget.group}/v1`, kind: 'Widget', metadata: { name: `w-${i}` }, spec: { message: `message ${i}` } },
+    }),
+  );
   await eventually(`all ${count} Widgets Ready=True at their generation`, 300_000, async () => {
     const list = await cluster.admin.request<WidgetList>({ path });
-    const converged = list.items.filter((w) => w.status?.observedGeneration === w.metadata.generation &&
-      w.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+    const converged = list.items.filter(
+      (w) =>
+        w.status?.observedGeneration === w.metadata.generation &&
+        w.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+    );
     return converged.length === count ? true : undefined;
   });
   await operator.stop();
@@ -67,10 +78,22 @@ test(`restarting the operator on ${count} converged Widgets writes nothing`, { t
     const end = all.findIndex((e) => e.requestURI.includes(marker));
     return end < 0 ? undefined : all.slice(0, end);
   });
-  const writes = events.filter((e: AuditEvent) => e.user.username === operator!.username && e.stage === 'ResponseComplete' &&
-    new Date(e.requestReceivedTimestamp) >= restartedAt && ['create', 'update', 'patch', 'delete'].includes(e.verb) &&
-    e.objectRef?.resource !== 'leases');
-  assert.deepEqual(writes.map((e) => `${e.verb} ${e.requestURI}`), [], 'no write after the restart');
+  const writes = events.filter(
+    (e: AuditEvent) =>
+      e.user.username === operator!.username &&
+      e.stage === 'ResponseComplete' &&
+      new Date(e.requestReceivedTimestamp) >= restartedAt &&
+      ['create', 'update', 'patch', 'delete'].includes(e.verb) &&
+      e.objectRef?.resource !== 'leases',
+  );
+  assert.deepEqual(
+    writes.map((e) => `${e.verb} ${e.requestURI}`),
+    [],
+    'no write after the restart',
+  );
   const reads = events.filter((e) => e.user.username === operator!.username && new Date(e.requestReceivedTimestamp) >= restartedAt);
-  assert.ok(reads.some((e) => e.verb === 'list'), 'the restarted operator did talk to the API server (its lists are in the audit log)');
+  assert.ok(
+    reads.some((e) => e.verb === 'list'),
+    'the restarted operator did talk to the API server (its lists are in the audit log)',
+  );
 });

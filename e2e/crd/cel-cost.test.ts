@@ -10,8 +10,12 @@ import { verdictOnSpec } from './support.ts';
 
 const rule = (r: string) => ({ 'x-kubernetes-validations': [{ rule: r }] });
 const contains = rule('self.all(x, x.contains("a string"))');
-const lists = (n: number) => Type.Object(Object.fromEntries(Array.from({ length: n }, (_, i) => [`l${i}`, Type.Array(Type.String({ maxLength: 8 }), contains)])));
-const comparisons = (n: number) => Array(n / 4).fill('self > 0 && self < 5 && self != 3 && self != 4').join(' && ');
+const lists = (n: number) =>
+  Type.Object(Object.fromEntries(Array.from({ length: n }, (_, i) => [`l${i}`, Type.Array(Type.String({ maxLength: 8 }), contains)])));
+const comparisons = (n: number) =>
+  Array(n / 4)
+    .fill('self > 0 && self < 5 && self != 3 && self != 4')
+    .join(' && ');
 
 // [what, spec schema, the verdict both must reach]
 const pairs: Array<[string, TSchema, 'accepted' | 'per rule' | 'per CRD']> = [
@@ -19,8 +23,16 @@ const pairs: Array<[string, TSchema, 'accepted' | 'per rule' | 'per CRD']> = [
   ['all(contains) over unbounded strings ≤ 16', Type.Object({ a: Type.Array(Type.String({ maxLength: 16 }), contains) }), 'per rule'],
   ['all(contains) over 25 strings of any length', Type.Object({ a: Type.Array(Type.String(), { maxItems: 25, ...contains }) }), 'accepted'],
   ['all(contains) over unbounded strings of any length', Type.Object({ a: Type.Array(Type.String(), contains) }), 'per rule'],
-  ['contains on each of unbounded strings ≤ 16', Type.Object({ a: Type.Array(Type.String({ maxLength: 16, ...rule('self.contains("a string")') })) }), 'accepted'],
-  ['contains on each of unbounded strings ≤ 32', Type.Object({ a: Type.Array(Type.String({ maxLength: 32, ...rule('self.contains("a string")') })) }), 'per rule'],
+  [
+    'contains on each of unbounded strings ≤ 16',
+    Type.Object({ a: Type.Array(Type.String({ maxLength: 16, ...rule('self.contains("a string")') })) }),
+    'accepted',
+  ],
+  [
+    'contains on each of unbounded strings ≤ 32',
+    Type.Object({ a: Type.Array(Type.String({ maxLength: 32, ...rule('self.contains("a string")') })) }),
+    'per rule',
+  ],
   ['four comparisons on each of unbounded integers', Type.Object({ a: Type.Array(Type.Integer(rule(comparisons(4)))) }), 'accepted'],
   ['eight comparisons on each of unbounded integers', Type.Object({ a: Type.Array(Type.Integer(rule(comparisons(8)))) }), 'per rule'],
   ['exists over unbounded integers', Type.Object({ a: Type.Array(Type.Integer(), rule('self.exists(x, x > 0)')) }), 'accepted'],
@@ -29,7 +41,10 @@ const pairs: Array<[string, TSchema, 'accepted' | 'per rule' | 'per CRD']> = [
   ['12 rules just under the per-rule limit', lists(12), 'per CRD'],
 ];
 
-const serverSays = { 'per rule': /estimated rule cost exceeds budget/, 'per CRD': /contributed to estimated rule cost total exceeding cost limit for entire OpenAPIv3 schema/ };
+const serverSays = {
+  'per rule': /estimated rule cost exceeds budget/,
+  'per CRD': /contributed to estimated rule cost total exceeding cost limit for entire OpenAPIv3 schema/,
+};
 const capstanSays = { 'per rule': /per rule/, 'per CRD': /per CRD/ };
 
 const cluster = await sharedCluster();
@@ -57,4 +72,3 @@ describe('CEL cost: the converter and the API server agree', { concurrency: 4 },
     });
   }
 });
-

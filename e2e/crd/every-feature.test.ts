@@ -20,12 +20,16 @@ const cleanups: Array<() => Promise<void>> = [];
 type GadgetSpec = SpecOf<typeof Gadget>;
 const create = (name: string, spec: Partial<GadgetSpec> & Record<string, unknown>) =>
   cluster.admin.request<{ spec: GadgetSpec; metadata: { name: string } }>({
-    method: 'POST', path: gadgets, query: { fieldValidation: 'Strict' },
+    method: 'POST',
+    path: gadgets,
+    query: { fieldValidation: 'Strict' },
     body: { apiVersion: Gadget.apiVersion, kind: 'Gadget', metadata: { name }, spec: { name: 'g', ...spec } },
   });
 
 /** The 422 a write is refused with: the status message and its causes. */
-async function refusal(write: Promise<unknown>): Promise<{ message: string; causes: Array<{ field?: string; reason?: string; message?: string }> }> {
+async function refusal(
+  write: Promise<unknown>,
+): Promise<{ message: string; causes: Array<{ field?: string; reason?: string; message?: string }> }> {
   try {
     await write;
   } catch (err) {
@@ -51,27 +55,52 @@ describe('a CRD with every supported feature', () => {
   });
 
   test('is stored exactly as generated', async () => {
-    const stored = await cluster.admin.request<CustomResourceDefinition>({ path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crdFor(Gadget).metadata.name}` });
+    const stored = await cluster.admin.request<CustomResourceDefinition>({
+      path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crdFor(Gadget).metadata.name}`,
+    });
     const [version] = stored.spec.versions;
     assert.deepEqual(version?.schema, crdFor(Gadget).spec.versions[0]?.schema);
     assert.deepEqual(version?.additionalPrinterColumns, Gadget.printerColumns);
-    assert.deepEqual(version?.subresources, { status: {}, scale: { specReplicasPath: '.spec.size', statusReplicasPath: '.status.replicas' } });
+    assert.deepEqual(version?.subresources, {
+      status: {},
+      scale: { specReplicasPath: '.spec.size', statusReplicasPath: '.status.replicas' },
+    });
     assert.deepEqual(stored.spec.names, { ...Gadget.names });
   });
 
   test('accepts a valid object using every field, and the object matches the declared static type', async () => {
     const spec = {
-      name: 'full', size: 5, ratio: 0.5, mode: 'fast', level: 'high', contact: 'ops@example.com', port: 'http', maxUnavailable: '25%',
-      nickname: null, tags: ['a', 'b'], ports: [{ name: 'http', port: 80 }, { name: 'https', port: 443 }], steps: ['one'],
-      labels: { team: 'core' }, selector: { app: 'x' }, values: { nested: { anything: [1, 'two'] } },
+      name: 'full',
+      size: 5,
+      ratio: 0.5,
+      mode: 'fast',
+      level: 'high',
+      contact: 'ops@example.com',
+      port: 'http',
+      maxUnavailable: '25%',
+      nickname: null,
+      tags: ['a', 'b'],
+      ports: [
+        { name: 'http', port: 80 },
+        { name: 'https', port: 443 },
+      ],
+      steps: ['one'],
+      labels: { team: 'core' },
+      selector: { app: 'x' },
+      values: { nested: { anything: [1, 'two'] } },
       template: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'made' }, data: { k: 'v' } },
-      source: { kind: 'oci', image: 'registry/image' }, limits: { min: 1, max: 2 }, id: 'abc',
+      source: { kind: 'oci', image: 'registry/image' },
+      limits: { min: 1, max: 2 },
+      id: 'abc',
     } satisfies GadgetSpec;
     const created = await create('full', spec);
     assert.deepEqual(created.spec, spec);
-    assert.ok(Value.Check(Gadget.spec, created.spec), 'the server\'s object satisfies the typebox schema');
+    assert.ok(Value.Check(Gadget.spec, created.spec), "the server's object satisfies the typebox schema");
     const list = await cluster.admin.request<{ items: Array<{ apiVersion: string; kind: string }> }>({ path: gadgets });
-    assert.ok(list.items.every((i) => i.apiVersion === Gadget.apiVersion && i.kind === 'Gadget'), 'list items carry apiVersion and kind');
+    assert.ok(
+      list.items.every((i) => i.apiVersion === Gadget.apiVersion && i.kind === 'Gadget'),
+      'list items carry apiVersion and kind',
+    );
   });
 
   test('refuses objects that break bounds, enums and patterns, with 422 and the failing field', async () => {
@@ -84,28 +113,54 @@ describe('a CRD with every supported feature', () => {
       [{ level: 'medium' as 'low' }, 'spec.level', /Unsupported value: "medium"/],
       [{ name: 'Bad_Name' }, 'spec.name', /should match '\^\[a-z\]\[a-z0-9-\]\*\$'/],
       [{ maxUnavailable: '25' }, 'spec.maxUnavailable', /should match/],
-      [{ ports: [{ name: 'a', port: 1 }, { name: 'a', port: 2 }] }, 'spec.ports[1]', /Duplicate value/],
+      [
+        {
+          ports: [
+            { name: 'a', port: 1 },
+            { name: 'a', port: 2 },
+          ],
+        },
+        'spec.ports[1]',
+        /Duplicate value/,
+      ],
       [{ tags: ['x', 'x'] }, 'spec.tags[1]', /Duplicate value/],
       [{ source: { kind: 'git', image: 'i' } as unknown as GadgetSpec['source'] }, 'spec.source.url', /Required value/],
     ];
     for (const [i, [spec, field, message]] of cases.entries()) {
       const { causes } = await refusal(create(`bad-${i}`, spec));
-      assert.ok(causes.some((c) => c.field === field && message.test(c.message ?? '')), `${field}: ${JSON.stringify(causes)}`);
+      assert.ok(
+        causes.some((c) => c.field === field && message.test(c.message ?? '')),
+        `${field}: ${JSON.stringify(causes)}`,
+      );
     }
   });
 
-  test('refuses objects that break CEL rules, with the rule\'s message, reason and fieldPath', async () => {
+  test("refuses objects that break CEL rules, with the rule's message, reason and fieldPath", async () => {
     const limits = await refusal(create('cel-limits', { limits: { min: 5, max: 1 } }));
-    assert.deepEqual(limits.causes.map((c) => [c.field, c.reason, c.message]), [['spec.limits.min', 'FieldValueInvalid', 'Invalid value: min must not exceed max']]);
+    assert.deepEqual(
+      limits.causes.map((c) => [c.field, c.reason, c.message]),
+      [['spec.limits.min', 'FieldValueInvalid', 'Invalid value: min must not exceed max']],
+    );
     const tags = await refusal(create('cel-tags', { name: 'toaster', tags: ['forbidden'] }));
-    assert.deepEqual(tags.causes.map((c) => [c.field, c.reason, c.message]), [['spec.tags', 'FieldValueForbidden', 'Forbidden: the tag forbidden is not allowed on toaster']]);
+    assert.deepEqual(
+      tags.causes.map((c) => [c.field, c.reason, c.message]),
+      [['spec.tags', 'FieldValueForbidden', 'Forbidden: the tag forbidden is not allowed on toaster']],
+    );
     const root = await refusal(create('a-gadget-name-longer-than-thirty', {}));
     assert.match(root.message, /gadget names have at most 30 characters/);
     await create('with-id', { id: 'one' });
-    const transition = await refusal(cluster.admin.request({
-      method: 'PATCH', path: `${gadgets}/with-id`, contentType: 'application/merge-patch+json', body: { spec: { id: 'two' } },
-    }));
-    assert.ok(transition.causes.some((c) => c.field === 'spec.id' && /id is immutable/.test(c.message ?? '')), JSON.stringify(transition.causes));
+    const transition = await refusal(
+      cluster.admin.request({
+        method: 'PATCH',
+        path: `${gadgets}/with-id`,
+        contentType: 'application/merge-patch+json',
+        body: { spec: { id: 'two' } },
+      }),
+    );
+    assert.ok(
+      transition.causes.some((c) => c.field === 'spec.id' && /id is immutable/.test(c.message ?? '')),
+      JSON.stringify(transition.causes),
+    );
   });
 
   test('applies defaults: missing fields, and a spec left out entirely', async () => {
@@ -113,7 +168,8 @@ describe('a CRD with every supported feature', () => {
     assert.equal(created.spec.size, 3);
     assert.equal(created.spec.mode, 'safe');
     const setting = await cluster.admin.request<{ spec: unknown }>({
-      method: 'POST', path: `/apis/${Setting.group}/v1/namespaces/${ns}/settings`,
+      method: 'POST',
+      path: `/apis/${Setting.group}/v1/namespaces/${ns}/settings`,
       body: { apiVersion: Setting.apiVersion, kind: 'Setting', metadata: { name: 'bare' } },
     });
     assert.deepEqual(setting.spec, { level: 2, flags: { verbose: false } });
@@ -121,18 +177,44 @@ describe('a CRD with every supported feature', () => {
 
   test('status and scale are subresources', async () => {
     const withStatus = await cluster.admin.request<{ status?: unknown; metadata: { resourceVersion: string } }>({
-      method: 'POST', path: gadgets, body: { apiVersion: Gadget.apiVersion, kind: 'Gadget', metadata: { name: 'sub' }, spec: { name: 'sub', size: 4 }, status: { replicas: 9 } },
+      method: 'POST',
+      path: gadgets,
+      body: {
+        apiVersion: Gadget.apiVersion,
+        kind: 'Gadget',
+        metadata: { name: 'sub' },
+        spec: { name: 'sub', size: 4 },
+        status: { replicas: 9 },
+      },
     });
     assert.equal(withStatus.status, undefined, 'status is ignored on the main resource');
-    await cluster.admin.request({ method: 'PATCH', path: `${gadgets}/sub/status`, contentType: 'application/merge-patch+json', body: { status: { replicas: 2 } } });
-    const scale = await cluster.admin.request<{ spec: { replicas: number }; status: { replicas: number } }>({ path: `${gadgets}/sub/scale` });
+    await cluster.admin.request({
+      method: 'PATCH',
+      path: `${gadgets}/sub/status`,
+      contentType: 'application/merge-patch+json',
+      body: { status: { replicas: 2 } },
+    });
+    const scale = await cluster.admin.request<{ spec: { replicas: number }; status: { replicas: number } }>({
+      path: `${gadgets}/sub/scale`,
+    });
     assert.deepEqual([scale.spec.replicas, scale.status.replicas], [4, 2]);
   });
 
   test('kubectl get shows the printer columns; the short name and category work', async () => {
     await create('shown', { name: 'shown', size: 7, mode: 'fast' });
-    const ready = { type: 'Ready', status: 'True', reason: 'Built', message: '', lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z') };
-    await cluster.admin.request({ method: 'PATCH', path: `${gadgets}/shown/status`, contentType: 'application/merge-patch+json', body: { status: { conditions: [ready] } } });
+    const ready = {
+      type: 'Ready',
+      status: 'True',
+      reason: 'Built',
+      message: '',
+      lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    };
+    await cluster.admin.request({
+      method: 'PATCH',
+      path: `${gadgets}/shown/status`,
+      contentType: 'application/merge-patch+json',
+      body: { status: { conditions: [ready] } },
+    });
     const [shortName] = Gadget.names.shortNames ?? [];
     const out = await kubectl(cluster, ['get', shortName ?? 'missing', 'shown', '-n', ns]);
     const [header, row] = out.trim().split('\n');
@@ -162,6 +244,13 @@ test('Type.Object as typebox writes it needs the converter: the same spec unconv
   raw.spec = { ...raw.spec, group: `raw.${Setting.group}` };
   const spec = JSON.parse(JSON.stringify(Type.Object({ mode: Type.Union([Type.Literal('a'), Type.Literal('b')]) }))) as never;
   raw.spec.versions = raw.spec.versions.map((v) => ({ ...v, schema: { openAPIV3Schema: { type: 'object', properties: { spec } } } }));
-  await assert.rejects(cluster.admin.request({ method: 'POST', path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', query: { fieldValidation: 'Strict', dryRun: 'All' }, body: raw }),
-    (err) => err instanceof ApiError && err.code === 400);
+  await assert.rejects(
+    cluster.admin.request({
+      method: 'POST',
+      path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
+      query: { fieldValidation: 'Strict', dryRun: 'All' },
+      body: raw,
+    }),
+    (err) => err instanceof ApiError && err.code === 400,
+  );
 });

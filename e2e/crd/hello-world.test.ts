@@ -16,7 +16,10 @@ import { kubectl, uniqueGroup } from './support.ts';
 /** DESIGN.md's HelloWorld, in a group of its own (the reference operator's tests own apps.example.com). */
 function declareHelloWorld(group: string) {
   return customResource({
-    group, version: 'v1alpha1', kind: 'HelloWorld', shortNames: ['hw'],
+    group,
+    version: 'v1alpha1',
+    kind: 'HelloWorld',
+    shortNames: ['hw'],
     description: 'HelloWorld publishes a message in a ConfigMap of the same name.',
     spec: Type.Object({ name: Type.String({ minLength: 1, maxLength: 253, description: 'The message to publish.' }) }),
     status: Type.Object({
@@ -39,7 +42,7 @@ const helloworlds = `/apis/${HelloWorld.apiVersion}/namespaces/${ns}/helloworlds
 const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 
 /** True only when A and B are the same type. */
-type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 const sameType = <_T extends true>(): true => true;
 
 describe('the HelloWorld CRD', () => {
@@ -64,38 +67,85 @@ describe('the HelloWorld CRD', () => {
     const [header, row] = out.trim().split('\n');
     assert.deepEqual(header?.split(/\s{2,}/), ['NAME', 'MESSAGE', 'READY', 'AGE']);
     assert.match(row ?? '', /^hello-world\s+Hello from the Operator!\s+\d+s$/);
-    assert.match(await kubectl(cluster, ['get', 'hw', 'hello-world', '-n', ns, '-o', 'jsonpath={.spec.name}']), /^Hello from the Operator!$/);
+    assert.match(
+      await kubectl(cluster, ['get', 'hw', 'hello-world', '-n', ns, '-o', 'jsonpath={.spec.name}']),
+      /^Hello from the Operator!$/,
+    );
   });
 
   test('spec.name is required and bounded', async () => {
     for (const spec of [{}, { name: '' }, { name: 'x'.repeat(254) }]) {
       await assert.rejects(
-        cluster.admin.request({ method: 'POST', path: helloworlds, body: { apiVersion: HelloWorld.apiVersion, kind: 'HelloWorld', metadata: { name: uniqueName('bad') }, spec } }),
+        cluster.admin.request({
+          method: 'POST',
+          path: helloworlds,
+          body: { apiVersion: HelloWorld.apiVersion, kind: 'HelloWorld', metadata: { name: uniqueName('bad') }, spec },
+        }),
         (err) => err instanceof ApiError && err.code === 422 && err.status.details?.causes?.[0]?.field === 'spec.name',
       );
     }
   });
 
-  test('two field managers apply their own conditions, and neither overwrites the other\'s', async () => {
+  test("two field managers apply their own conditions, and neither overwrites the other's", async () => {
     const name = 'shared-status';
-    await cluster.admin.request({ method: 'POST', path: helloworlds, body: { apiVersion: HelloWorld.apiVersion, kind: 'HelloWorld', metadata: { name }, spec: { name: 'hi' } } });
-    const apply = (manager: string, condition: Condition) => cluster.admin.request<HelloWorld>({
-      method: 'PATCH', path: `${helloworlds}/${name}/status`, query: { fieldManager: manager }, contentType: 'application/apply-patch+yaml',
-      body: { apiVersion: HelloWorld.apiVersion, kind: 'HelloWorld', metadata: { name }, status: { conditions: [condition] } },
+    await cluster.admin.request({
+      method: 'POST',
+      path: helloworlds,
+      body: { apiVersion: HelloWorld.apiVersion, kind: 'HelloWorld', metadata: { name }, spec: { name: 'hi' } },
     });
-    await apply('capstan-hello', { type: 'Ready', status: 'False', reason: 'Creating', message: 'creating the ConfigMap', lastTransitionTime: now() });
-    await apply('other-controller', { type: 'example.com/Audited', status: 'True', reason: 'Checked', message: '', lastTransitionTime: now() });
-    const after = await apply('capstan-hello', { type: 'Ready', status: 'True', reason: 'ConfigMapReady', message: 'ConfigMap is up to date', lastTransitionTime: now() });
-    assert.deepEqual(after.status?.conditions?.map((c) => [c.type, c.status, c.reason]), [
-      ['Ready', 'True', 'ConfigMapReady'],
-      ['example.com/Audited', 'True', 'Checked'],
-    ]);
+    const apply = (manager: string, condition: Condition) =>
+      cluster.admin.request<HelloWorld>({
+        method: 'PATCH',
+        path: `${helloworlds}/${name}/status`,
+        query: { fieldManager: manager },
+        contentType: 'application/apply-patch+yaml',
+        body: { apiVersion: HelloWorld.apiVersion, kind: 'HelloWorld', metadata: { name }, status: { conditions: [condition] } },
+      });
+    await apply('capstan-hello', {
+      type: 'Ready',
+      status: 'False',
+      reason: 'Creating',
+      message: 'creating the ConfigMap',
+      lastTransitionTime: now(),
+    });
+    await apply('other-controller', {
+      type: 'example.com/Audited',
+      status: 'True',
+      reason: 'Checked',
+      message: '',
+      lastTransitionTime: now(),
+    });
+    const after = await apply('capstan-hello', {
+      type: 'Ready',
+      status: 'True',
+      reason: 'ConfigMapReady',
+      message: 'ConfigMap is up to date',
+      lastTransitionTime: now(),
+    });
+    assert.deepEqual(
+      after.status?.conditions?.map((c) => [c.type, c.status, c.reason]),
+      [
+        ['Ready', 'True', 'ConfigMapReady'],
+        ['example.com/Audited', 'True', 'Checked'],
+      ],
+    );
   });
 
   test('conditions are validated as metav1.Condition', async () => {
     const name = 'bad-conditions';
-    await cluster.admin.request({ method: 'POST', path: helloworlds, body: { apiVersion: HelloWorld.apiVersion, kind: 'HelloWorld', metadata: { name }, spec: { name: 'hi' } } });
-    const good: Condition = { type: 'Ready', status: 'True', reason: 'Fine', message: '', lastTransitionTime: now(), observedGeneration: 1 };
+    await cluster.admin.request({
+      method: 'POST',
+      path: helloworlds,
+      body: { apiVersion: HelloWorld.apiVersion, kind: 'HelloWorld', metadata: { name }, spec: { name: 'hi' } },
+    });
+    const good: Condition = {
+      type: 'Ready',
+      status: 'True',
+      reason: 'Fine',
+      message: '',
+      lastTransitionTime: now(),
+      observedGeneration: 1,
+    };
     const cases: Array<[Record<string, unknown>, string]> = [
       [{ ...good, status: 'Maybe' }, 'status.conditions[0].status'],
       [{ ...good, reason: 'not camel case' }, 'status.conditions[0].reason'],
@@ -108,29 +158,51 @@ describe('the HelloWorld CRD', () => {
     ];
     for (const [condition, field] of cases) {
       await assert.rejects(
-        cluster.admin.request({ method: 'PATCH', path: `${helloworlds}/${name}/status`, contentType: 'application/merge-patch+json', body: { status: { conditions: [condition] } } }),
+        cluster.admin.request({
+          method: 'PATCH',
+          path: `${helloworlds}/${name}/status`,
+          contentType: 'application/merge-patch+json',
+          body: { status: { conditions: [condition] } },
+        }),
         (err) => err instanceof ApiError && err.code === 422 && (err.status.details?.causes ?? []).some((c) => c.field === field),
         `${field} should be refused for ${JSON.stringify(condition).slice(0, 120)}`,
       );
     }
-    await cluster.admin.request({ method: 'PATCH', path: `${helloworlds}/${name}/status`, contentType: 'application/merge-patch+json', body: { status: { conditions: [good] } } });
+    await cluster.admin.request({
+      method: 'PATCH',
+      path: `${helloworlds}/${name}/status`,
+      contentType: 'application/merge-patch+json',
+      body: { status: { conditions: [good] } },
+    });
   });
 
-  test('the reconciler\'s object type is ObjectOf<typeof HelloWorld>, and the server\'s objects satisfy it', async () => {
+  test("the reconciler's object type is ObjectOf<typeof HelloWorld>, and the server's objects satisfy it", async () => {
     // What a reconciler built with the controller builder receives (checked by tsc; nothing runs).
-    const definition = controller(HelloWorld).owns(ConfigMap).reconcile(async (ctx) => {
-      const message: string | undefined = ctx.object?.spec.name;
-      const ready: Condition | undefined = ctx.object?.status?.conditions?.find((c) => c.type === 'Ready');
-      void message;
-      void ready;
-      return done();
-    });
+    const definition = controller(HelloWorld)
+      .owns(ConfigMap)
+      .reconcile(async (ctx) => {
+        const message: string | undefined = ctx.object?.spec.name;
+        const ready: Condition | undefined = ctx.object?.status?.conditions?.find((c) => c.type === 'Ready');
+        void message;
+        void ready;
+        return done();
+      });
     type Received = NonNullable<Parameters<typeof definition.reconcile>[0]['object']>;
     assert.ok(sameType<Equal<Received, HelloWorld>>());
-    assert.ok(sameType<Equal<HelloWorld, {
-      apiVersion: `${string}/v1alpha1`; kind: 'HelloWorld'; metadata: ObjectMeta; spec: { name: string };
-      status?: { observedGeneration?: number; conditions?: Condition[] };
-    }>>());
+    assert.ok(
+      sameType<
+        Equal<
+          HelloWorld,
+          {
+            apiVersion: `${string}/v1alpha1`;
+            kind: 'HelloWorld';
+            metadata: ObjectMeta;
+            spec: { name: string };
+            status?: { observedGeneration?: number; conditions?: Condition[] };
+          }
+        >
+      >(),
+    );
     assert.equal(definition.declaration.for.plural, 'helloworlds');
 
     // What the server sends, read through the typed client, satisfies the declared schemas and literals.

@@ -21,11 +21,16 @@ export function uniqueGroup(prefix: string): string {
 /** A minimal CRD whose `spec` is `specSchema`, exactly as given (nothing converted). */
 export function rawCrd(group: string, specSchema: unknown): unknown {
   return {
-    apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition',
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
     metadata: { name: `things.${group}` },
     spec: {
-      group, scope: 'Namespaced', names: { kind: 'Thing', plural: 'things', singular: 'thing', listKind: 'ThingList' },
-      versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: specSchema } } } }],
+      group,
+      scope: 'Namespaced',
+      names: { kind: 'Thing', plural: 'things', singular: 'thing', listKind: 'ThingList' },
+      versions: [
+        { name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: specSchema } } } },
+      ],
     },
   };
 }
@@ -75,7 +80,10 @@ process.on('exit', () => rmSync(kubectlCache, { recursive: true, force: true }))
 export async function kubectl(cluster: Cluster, args: string[], input?: string): Promise<string> {
   const { kubectl: bin } = await ensureAssets();
   const run = promisify(execFile);
-  const child = run(bin, [`--cache-dir=${kubectlCache}`, ...args], { env: { ...process.env, KUBECONFIG: cluster.kubeconfigPath }, maxBuffer: 4 * 1024 * 1024 });
+  const child = run(bin, [`--cache-dir=${kubectlCache}`, ...args], {
+    env: { ...process.env, KUBECONFIG: cluster.kubeconfigPath },
+    maxBuffer: 4 * 1024 * 1024,
+  });
   if (input !== undefined) {
     child.child.stdin?.end(input);
   }

@@ -3,19 +3,33 @@ import { test } from 'node:test';
 import { EventRecorder } from '../../src/events/index.ts';
 import { sharedCluster, uniqueName } from '../support/cluster.ts';
 
-interface EventObject { reason: string; type: string; note: string; series?: { count: number }; reportingController: string }
+interface EventObject {
+  reason: string;
+  type: string;
+  note: string;
+  series?: { count: number };
+  reportingController: string;
+}
 
 test('10 identical events become one Event with series.count of 10 on the API server', { timeout: 60_000 }, async () => {
   const cluster = await sharedCluster();
   const ns = uniqueName('events');
   await cluster.admin.request({ method: 'POST', path: '/api/v1/namespaces', body: { metadata: { name: ns } } });
   const cm = await cluster.admin.request<{ metadata: { uid: string } }>({
-    method: 'POST', path: `/api/v1/namespaces/${ns}/configmaps`, body: { metadata: { name: 'subject' } },
+    method: 'POST',
+    path: `/api/v1/namespaces/${ns}/configmaps`,
+    body: { metadata: { name: 'subject' } },
   });
   const errors: unknown[] = [];
-  const recorder = new EventRecorder({ client: cluster.admin, controller: 'capstan.test/events', instance: 'test', onError: (e) => errors.push(e) });
+  const recorder = new EventRecorder({
+    client: cluster.admin,
+    controller: 'capstan.test/events',
+    instance: 'test',
+    onError: (e) => errors.push(e),
+  });
   const regarding = { apiVersion: 'v1', kind: 'ConfigMap', name: 'subject', namespace: ns, uid: cm.metadata.uid };
-  for (let i = 0; i < 10; i++) recorder.emit({ regarding, type: 'Warning', reason: 'SomethingFailed', action: 'Reconcile', note: 'the same failure' });
+  for (let i = 0; i < 10; i++)
+    recorder.emit({ regarding, type: 'Warning', reason: 'SomethingFailed', action: 'Reconcile', note: 'the same failure' });
   recorder.emit({ regarding, type: 'Normal', reason: 'Reconciled', action: 'Reconcile', note: 'fine now' });
   await recorder.close();
   assert.deepEqual(errors, []);

@@ -10,7 +10,9 @@ const ConfigMap = { group: '', version: 'v1', kind: 'ConfigMap', plural: 'config
 const ours = 'capstan.test/cleanup';
 const theirs = 'other.test/keep';
 
-test('finalizers on a real API server: guarded add, cleanup before removal, failed cleanup keeps the object', { timeout: 60_000 }, async () => {
+test('finalizers on a real API server: guarded add, cleanup before removal, failed cleanup keeps the object', {
+  timeout: 60_000,
+}, async () => {
   const cluster = await sharedCluster();
   const { admin } = cluster;
   const ns = uniqueName('finalizer');
@@ -18,11 +20,22 @@ test('finalizers on a real API server: guarded add, cleanup before removal, fail
   const path = `/api/v1/namespaces/${ns}/configmaps/subject`;
   const get = () => admin.request<FinalizableObject>({ path });
   try {
-    const stale = await admin.request<FinalizableObject>({ method: 'POST', path: `/api/v1/namespaces/${ns}/configmaps`, body: { metadata: { name: 'subject' } } });
+    const stale = await admin.request<FinalizableObject>({
+      method: 'POST',
+      path: `/api/v1/namespaces/${ns}/configmaps`,
+      body: { metadata: { name: 'subject' } },
+    });
     // Another writer adds its finalizer after we read the object.
-    await admin.request({ method: 'PATCH', path, contentType: 'application/merge-patch+json', body: { metadata: { finalizers: [theirs] } } });
-    await assert.rejects(addFinalizer({ client: admin, resource: ConfigMap, object: stale }, ours),
-      (err: unknown) => err instanceof FinalizerError && err.code === 'AddFinalizerFailed' && err.cause instanceof ApiError);
+    await admin.request({
+      method: 'PATCH',
+      path,
+      contentType: 'application/merge-patch+json',
+      body: { metadata: { finalizers: [theirs] } },
+    });
+    await assert.rejects(
+      addFinalizer({ client: admin, resource: ConfigMap, object: stale }, ours),
+      (err: unknown) => err instanceof FinalizerError && err.code === 'AddFinalizerFailed' && err.cause instanceof ApiError,
+    );
     assert.deepEqual((await get()).metadata.finalizers, [theirs], 'the stale add changed nothing');
 
     await addFinalizer({ client: admin, resource: ConfigMap, object: await get() }, ours);
@@ -32,9 +45,15 @@ test('finalizers on a real API server: guarded add, cleanup before removal, fail
     const deleting = await get();
     assert.ok(deleting.metadata.deletionTimestamp, 'finalizers hold the deleted object');
 
-    await assert.rejects(finalize({ client: admin, resource: ConfigMap, object: deleting }, ours, {
-      apply: async () => 'apply', cleanup: async () => { throw new Error('external system down'); },
-    }), (err: unknown) => err instanceof FinalizerError && err.code === 'CleanupFailed');
+    await assert.rejects(
+      finalize({ client: admin, resource: ConfigMap, object: deleting }, ours, {
+        apply: async () => 'apply',
+        cleanup: async () => {
+          throw new Error('external system down');
+        },
+      }),
+      (err: unknown) => err instanceof FinalizerError && err.code === 'CleanupFailed',
+    );
     assert.deepEqual((await get()).metadata.finalizers, [theirs, ours], 'a failed cleanup keeps our finalizer');
 
     const steps: string[] = [];
@@ -49,7 +68,9 @@ test('finalizers on a real API server: guarded add, cleanup before removal, fail
     assert.deepEqual(steps, [`cleanup while finalizers are ${JSON.stringify([theirs, ours])}`]);
     assert.deepEqual((await get()).metadata.finalizers, [theirs], 'only our finalizer went');
   } finally {
-    await admin.request({ method: 'PATCH', path, contentType: 'application/merge-patch+json', body: { metadata: { finalizers: null } } }).catch(() => undefined);
+    await admin
+      .request({ method: 'PATCH', path, contentType: 'application/merge-patch+json', body: { metadata: { finalizers: null } } })
+      .catch(() => undefined);
     await admin.request({ method: 'DELETE', path: `/api/v1/namespaces/${ns}` });
   }
 });

@@ -23,19 +23,30 @@ function manifest(name: string, spec: unknown): string {
 
 export async function longestValue(s: Scenario): Promise<void> {
   const ns = await s.namespace('hw-longest');
-  const value = (offset: number) => Array.from({ length: maxNameLength }, (_, i) => sixByteCharacters[(i + offset) % sixByteCharacters.length]).join('');
-  for (const [offset, verb] of [[0, 'created'], [1, 'configured']] as const) {
+  const value = (offset: number) =>
+    Array.from({ length: maxNameLength }, (_, i) => sixByteCharacters[(i + offset) % sixByteCharacters.length]).join('');
+  for (const [offset, verb] of [
+    [0, 'created'],
+    [1, 'configured'],
+  ] as const) {
     const name = value(offset);
     assert.equal([...name].length, maxNameLength);
-    assert.match(await s.kubectl(ns, ['apply', '-f', '-'], { input: manifest('longest', { name }) }), new RegExp(`^helloworld\\.apps\\.example\\.com/longest ${verb}$`, 'm'));
-    await eventually('the ConfigMap to carry the whole value', 30_000, async () => ((await s.configMap(ns, 'longest'))?.data?.['message'] === name ? true : undefined));
+    assert.match(
+      await s.kubectl(ns, ['apply', '-f', '-'], { input: manifest('longest', { name }) }),
+      new RegExp(`^helloworld\\.apps\\.example\\.com/longest ${verb}$`, 'm'),
+    );
+    await eventually('the ConfigMap to carry the whole value', 30_000, async () =>
+      (await s.configMap(ns, 'longest'))?.data?.['message'] === name ? true : undefined,
+    );
     const { object, condition } = await s.ready(ns, 'longest', { status: 'True', reason: 'Reconciled' });
     assert.equal(object.spec.name, name);
     const annotation = object.metadata.annotations?.[lastApplied] ?? '';
     const annotationBytes = Buffer.byteLength(annotation);
     assert.ok(annotationBytes > maxNameLength * 6, `every character was escaped in 6 bytes (${annotationBytes} bytes)`);
     assert.ok(annotationBytes <= 256 * 1024);
-    process.stdout.write(`# longest spec.name (${maxNameLength} characters, ${Buffer.byteLength(name)} bytes of UTF-8): last-applied annotation ${annotationBytes} of 262144 bytes\n`);
+    process.stdout.write(
+      `# longest spec.name (${maxNameLength} characters, ${Buffer.byteLength(name)} bytes of UTF-8): last-applied annotation ${annotationBytes} of 262144 bytes\n`,
+    );
     assert.ok(!condition.message.includes(name));
   }
 }
@@ -44,17 +55,40 @@ export async function invalidResources(s: Scenario): Promise<void> {
   const ns = await s.namespace('hw-invalid');
   const cases: Array<{ what: string; spec: unknown; flags?: string[]; refusal: RegExp }> = [
     { what: 'missing spec.name', spec: {}, refusal: /spec\.name: Required value/ },
-    { what: 'spec.name of the wrong type', spec: { name: 42 }, refusal: /spec\.name: Invalid value: "integer": spec\.name in body must be of type string: "integer"/ },
-    { what: 'an empty spec.name', spec: { name: '' }, refusal: /spec\.name: Invalid value: "": spec\.name in body should be at least 1 chars long/ },
-    { what: 'a spec.name one character too long', spec: { name: 'x'.repeat(maxNameLength + 1) }, refusal: new RegExp(`spec\\.name: Too long: may not be (more than|longer than) ${maxNameLength}`) },
-    { what: 'an unknown field', spec: { name: 'hi', colour: 'red' }, flags: ['--validate=strict'], refusal: /unknown field "spec\.colour"/ },
+    {
+      what: 'spec.name of the wrong type',
+      spec: { name: 42 },
+      refusal: /spec\.name: Invalid value: "integer": spec\.name in body must be of type string: "integer"/,
+    },
+    {
+      what: 'an empty spec.name',
+      spec: { name: '' },
+      refusal: /spec\.name: Invalid value: "": spec\.name in body should be at least 1 chars long/,
+    },
+    {
+      what: 'a spec.name one character too long',
+      spec: { name: 'x'.repeat(maxNameLength + 1) },
+      refusal: new RegExp(`spec\\.name: Too long: may not be (more than|longer than) ${maxNameLength}`),
+    },
+    {
+      what: 'an unknown field',
+      spec: { name: 'hi', colour: 'red' },
+      flags: ['--validate=strict'],
+      refusal: /unknown field "spec\.colour"/,
+    },
   ];
   for (const [i, c] of cases.entries()) {
-    const result = await runKubectl(s.adminKubeconfig, ['apply', ...(c.flags ?? []), '-f', '-', `--namespace=${ns}`], { input: manifest(`invalid-${i}`, c.spec) });
+    const result = await runKubectl(s.adminKubeconfig, ['apply', ...(c.flags ?? []), '-f', '-', `--namespace=${ns}`], {
+      input: manifest(`invalid-${i}`, c.spec),
+    });
     assert.notEqual(result.code, 0, `${c.what} is refused`);
     assert.match(result.stderr, c.refusal, `${c.what}: ${result.stderr.slice(0, 500)}`);
     // Schema violations name the object; an unknown field is refused while decoding, before it has a name.
-    assert.match(result.stderr, c.flags ? /HelloWorld/ : new RegExp(`HelloWorld.*"invalid-${i}"`), `${c.what}: the message names what was refused`);
+    assert.match(
+      result.stderr,
+      c.flags ? /HelloWorld/ : new RegExp(`HelloWorld.*"invalid-${i}"`),
+      `${c.what}: the message names what was refused`,
+    );
     process.stdout.write(`# ${c.what}: ${result.stderr.trim().slice(0, 300)}\n`);
   }
   assert.equal((await s.cluster.admin.resource(HelloWorld).list({ namespace: ns })).items.length, 0, 'nothing was stored');
@@ -73,13 +107,26 @@ export async function unboundedCrd(s: Scenario, operator: OperatorProcess): Prom
   delete crd.spec.versions[0]!.schema.openAPIV3Schema.properties.spec.properties.name['maxLength'];
   await kubectl(s.adminKubeconfig, ['apply', '-f', '-'], { input: JSON.stringify(crd) });
   const huge = 'x'.repeat(1024 * 1024 + 1);
-  const accepted = async (name: string) => s.cluster.admin.resource(HelloWorld)
-    .create({ apiVersion: HelloWorld.apiVersion, kind: 'HelloWorld', metadata: { name: 'probe' }, spec: { name } }, { namespace: ns, dryRun: true })
-    .then(() => true, () => false);
+  const accepted = async (name: string) =>
+    s.cluster.admin
+      .resource(HelloWorld)
+      .create(
+        { apiVersion: HelloWorld.apiVersion, kind: 'HelloWorld', metadata: { name: 'probe' }, spec: { name } },
+        { namespace: ns, dryRun: true },
+      )
+      .then(
+        () => true,
+        () => false,
+      );
   try {
     await eventually('the API server to serve the unbounded schema', 30_000, async () => ((await accepted(huge)) ? true : undefined));
     const startedAt = new Date();
-    await s.cluster.admin.resource(HelloWorld).create({ apiVersion: HelloWorld.apiVersion, kind: 'HelloWorld', metadata: { name: 'too-long' }, spec: { name: huge } }, { namespace: ns });
+    await s.cluster.admin
+      .resource(HelloWorld)
+      .create(
+        { apiVersion: HelloWorld.apiVersion, kind: 'HelloWorld', metadata: { name: 'too-long' }, spec: { name: huge } },
+        { namespace: ns },
+      );
 
     const { condition } = await s.ready(ns, 'too-long', { status: 'False', reason: 'Invalid' });
     assert.match(condition.message, /^could not write ConfigMap too-long: ConfigMap "too-long" is invalid: .*Too long/);
@@ -89,15 +136,29 @@ export async function unboundedCrd(s: Scenario, operator: OperatorProcess): Prom
     assert.equal(await s.configMap(ns, 'too-long'), undefined);
 
     // Meanwhile another HelloWorld of the namespace is served as usual.
-    await s.cluster.admin.resource(HelloWorld).create({ apiVersion: HelloWorld.apiVersion, kind: 'HelloWorld', metadata: { name: 'neighbour' }, spec: { name: 'fine' } }, { namespace: ns });
+    await s.cluster.admin
+      .resource(HelloWorld)
+      .create(
+        { apiVersion: HelloWorld.apiVersion, kind: 'HelloWorld', metadata: { name: 'neighbour' }, spec: { name: 'fine' } },
+        { namespace: ns },
+      );
     await s.ready(ns, 'neighbour', { status: 'True', reason: 'Reconciled' }, 10_000);
     assert.equal((await s.configMap(ns, 'neighbour'))?.data?.['message'], 'fine');
 
     // Backoff: the refused creates come further and further apart.
     await sleep(8_000);
-    const attempts = (await s.cluster.auditEvents()).filter((e: AuditEvent) => e.user.username === operatorUser && e.stage === 'ResponseComplete' &&
-      e.verb === 'create' && e.objectRef?.resource === 'configmaps' && e.objectRef.namespace === ns && e.responseStatus?.code === 422 &&
-      new Date(e.requestReceivedTimestamp) >= startedAt).map((e) => Date.parse(e.requestReceivedTimestamp));
+    const attempts = (await s.cluster.auditEvents())
+      .filter(
+        (e: AuditEvent) =>
+          e.user.username === operatorUser &&
+          e.stage === 'ResponseComplete' &&
+          e.verb === 'create' &&
+          e.objectRef?.resource === 'configmaps' &&
+          e.objectRef.namespace === ns &&
+          e.responseStatus?.code === 422 &&
+          new Date(e.requestReceivedTimestamp) >= startedAt,
+      )
+      .map((e) => Date.parse(e.requestReceivedTimestamp));
     const gaps = attempts.slice(1).map((t, i) => t - attempts[i]!);
     process.stdout.write(`# unbounded CRD: ${attempts.length} refused ConfigMap writes in the first ~10 s, gaps ${gaps.join(', ')} ms\n`);
     assert.ok(attempts.length >= 3 && attempts.length <= 20, `retried with backoff, not in a tight loop (${attempts.length} attempts)`);
@@ -108,10 +169,16 @@ export async function unboundedCrd(s: Scenario, operator: OperatorProcess): Prom
     const object = await s.helloWorld(ns, 'too-long');
     assert.ok(!JSON.stringify(object.status).includes('x'.repeat(1000)));
     assert.ok(!JSON.stringify(object.metadata.labels ?? {}).includes('x'.repeat(64)));
-    assert.ok(operator.logs.every((line) => line.length < 10_000), 'no log line carries the value');
+    assert.ok(
+      operator.logs.every((line) => line.length < 10_000),
+      'no log line carries the value',
+    );
     assert.equal(readyCondition(await s.helloWorld(ns, 'neighbour'))?.status, 'True');
   } finally {
-    await s.cluster.admin.resource(HelloWorld).delete('too-long', { namespace: ns }).catch(() => undefined);
+    await s.cluster.admin
+      .resource(HelloWorld)
+      .delete('too-long', { namespace: ns })
+      .catch(() => undefined);
     await kubectl(s.adminKubeconfig, ['apply', '-f', `config/crd/${crdName}.yaml`]);
     await eventually('the bound to be back', 30_000, async () => ((await accepted('x'.repeat(maxNameLength + 1))) ? undefined : true));
   }

@@ -10,7 +10,10 @@ import { HelloWorld, type Scenario } from './scenario.ts';
 const recoveryBoundMs = 30_000;
 
 const helloWorld = (name: string, message: string): HelloWorld => ({
-  apiVersion: HelloWorld.apiVersion, kind: 'HelloWorld', metadata: { name }, spec: { name: message },
+  apiVersion: HelloWorld.apiVersion,
+  kind: 'HelloWorld',
+  metadata: { name },
+  spec: { name: message },
 });
 
 /** `foreign` is the ConfigMap that is there first; `describe` names the case in messages. */
@@ -30,35 +33,60 @@ async function collision(s: Scenario, prefix: string, foreign: (ns: string) => P
 
   await s.cluster.admin.resource(ConfigMap).delete('hello-world', { namespace: ns });
   const goneAt = Date.now();
-  const ours = await eventually(`the operator to take the name within ${recoveryBoundMs} ms of the foreign ConfigMap going`, recoveryBoundMs, async () => {
-    const cm = await s.configMap(ns, 'hello-world');
-    return cm?.data?.['message'] === 'ours' ? cm : undefined;
-  });
-  process.stdout.write(`# ${prefix}: recovered ${Date.now() - goneAt} ms after the foreign ConfigMap was deleted (collisions are retried every ${collisionRetryMs} ms)\n`);
+  const ours = await eventually(
+    `the operator to take the name within ${recoveryBoundMs} ms of the foreign ConfigMap going`,
+    recoveryBoundMs,
+    async () => {
+      const cm = await s.configMap(ns, 'hello-world');
+      return cm?.data?.['message'] === 'ours' ? cm : undefined;
+    },
+  );
+  process.stdout.write(
+    `# ${prefix}: recovered ${Date.now() - goneAt} ms after the foreign ConfigMap was deleted (collisions are retried every ${collisionRetryMs} ms)\n`,
+  );
   assert.equal(ours.metadata.ownerReferences?.[0]?.name, 'hello-world');
   await s.ready(ns, 'hello-world', { status: 'True', reason: 'Reconciled' });
 }
 
 /** A ConfigMap with no owner at all, carrying our managed-by label (so it is even in the operator's cache). */
 export function collisionWithoutOwner(s: Scenario): Promise<void> {
-  return collision(s, 'hw-no-owner', (ns) => s.cluster.admin.resource(ConfigMap).create({
-    apiVersion: 'v1', kind: 'ConfigMap',
-    metadata: { name: 'hello-world', labels: { 'app.kubernetes.io/managed-by': managedBy } },
-    data: { message: "a user's" },
-  }, { namespace: ns }));
+  return collision(s, 'hw-no-owner', (ns) =>
+    s.cluster.admin.resource(ConfigMap).create(
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'hello-world', labels: { 'app.kubernetes.io/managed-by': managedBy } },
+        data: { message: "a user's" },
+      },
+      { namespace: ns },
+    ),
+  );
 }
 
 /** A ConfigMap controlled by another HelloWorld, without our label. */
 export function collisionWithAnotherOwner(s: Scenario): Promise<void> {
   return collision(s, 'hw-other-owner', async (ns) => {
     const other = await s.cluster.admin.resource(HelloWorld).create(helloWorld('other', 'the other one'), { namespace: ns });
-    return s.cluster.admin.resource(ConfigMap).create({
-      apiVersion: 'v1', kind: 'ConfigMap',
-      metadata: {
-        name: 'hello-world',
-        ownerReferences: [{ apiVersion: HelloWorld.apiVersion, kind: 'HelloWorld', name: 'other', uid: other.metadata.uid!, controller: true, blockOwnerDeletion: true }],
+    return s.cluster.admin.resource(ConfigMap).create(
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: {
+          name: 'hello-world',
+          ownerReferences: [
+            {
+              apiVersion: HelloWorld.apiVersion,
+              kind: 'HelloWorld',
+              name: 'other',
+              uid: other.metadata.uid!,
+              controller: true,
+              blockOwnerDeletion: true,
+            },
+          ],
+        },
+        data: { message: 'the other one' },
       },
-      data: { message: 'the other one' },
-    }, { namespace: ns });
+      { namespace: ns },
+    );
   });
 }

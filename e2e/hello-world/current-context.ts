@@ -29,12 +29,17 @@ export async function currentContext(s: Scenario): Promise<void> {
 
     const since = new Date();
     const started = npmStart(['--use-current-context'], { ...process.env, KUBECONFIG: kubeconfigPath });
-    const ran = await started.waitFor(/^Press Ctrl-C to stop\.$/m, 120_000).then(() => undefined, (err: unknown) => ({ err }));
+    const ran = await started.waitFor(/^Press Ctrl-C to stop\.$/m, 120_000).then(
+      () => undefined,
+      (err: unknown) => ({ err }),
+    );
     const stopped = await started.interrupt(15_000);
     if (ran) throw ran.err;
     assertStoppedByCtrlC(started, stopped, 'npm start --use-current-context');
     const output = started.output();
-    const announced = output.indexOf(`npm start will change the cluster of context "${config['current-context']}" (${server}, kubeconfig ${kubeconfigPath}):`);
+    const announced = output.indexOf(
+      `npm start will change the cluster of context "${config['current-context']}" (${server}, kubeconfig ${kubeconfigPath}):`,
+    );
     assert.ok(announced >= 0, `it names the context first:\n${output}`);
     assert.ok(announced < output.indexOf('$ capstan install'), 'before changing anything');
     assert.match(output, new RegExp(`the sample HelloWorld in namespace ${ns}\\.`));

@@ -9,15 +9,21 @@ import { exampleCopy, exampleRoot } from './support.ts';
 
 async function files(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
-  return entries.filter((e) => e.isFile()).map((e) => relative(dir, join(e.parentPath, e.name))).sort();
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => relative(dir, join(e.parentPath, e.name)))
+    .sort();
 }
 
 test('the committed config/ is exactly what `capstan generate` writes from the code', { timeout: 120_000 }, async () => {
   const { root, generated } = await exampleCopy();
   try {
     assert.equal(generated.code, 0, generated.stderr);
-    assert.match(generated.stdout, /1 custom resource\(s\), 1 controller\(s\); 0 file\(s\) written, \d+ unchanged, 0 removed/,
-      `run \`capstan generate\` in examples/hello-world and commit the result:\n${generated.stdout}`);
+    assert.match(
+      generated.stdout,
+      /1 custom resource\(s\), 1 controller\(s\); 0 file\(s\) written, \d+ unchanged, 0 removed/,
+      `run \`capstan generate\` in examples/hello-world and commit the result:\n${generated.stdout}`,
+    );
     const committed = await files(join(exampleRoot, 'config'));
     assert.deepEqual(await files(join(root, 'config')), committed);
     for (const file of committed) {
@@ -28,24 +34,42 @@ test('the committed config/ is exactly what `capstan generate` writes from the c
   }
 });
 
-interface Rule { apiGroups: string[]; resources: string[]; verbs: string[] }
+interface Rule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+}
 
 test('the generated RBAC is least privilege: exactly the rules HelloWorld needs, no wildcard', async () => {
-  const role = parse(await readFile(join(exampleRoot, 'config/rbac/role.yaml'), 'utf8')) as { kind: string; metadata: { name: string }; rules: Rule[] };
+  const role = parse(await readFile(join(exampleRoot, 'config/rbac/role.yaml'), 'utf8')) as {
+    kind: string;
+    metadata: { name: string };
+    rules: Rule[];
+  };
   assert.deepEqual([role.kind, role.metadata.name], ['ClusterRole', 'hello-world-operator']);
   const rules = (r: Rule[]) => r.map((x) => `${x.apiGroups.join(',')}|${x.resources.join(',')}|${[...x.verbs].sort().join(',')}`).sort();
-  assert.deepEqual(rules(role.rules), rules([
-    { apiGroups: ['apps.example.com'], resources: ['helloworlds'], verbs: ['get', 'list', 'watch'] },
-    { apiGroups: ['apps.example.com'], resources: ['helloworlds/status'], verbs: ['get', 'update', 'patch'] },
-    // blockOwnerDeletion on the ConfigMap's ownerReference needs update on the owner's finalizers.
-    { apiGroups: ['apps.example.com'], resources: ['helloworlds/finalizers'], verbs: ['update'] },
-    // OwnerReferencesPermissionEnforcement: setting an ownerReference needs delete on the object.
-    { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
-    { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
-  ]));
-  const leader = parse(await readFile(join(exampleRoot, 'config/rbac/leader_election_role.yaml'), 'utf8')) as { kind: string; metadata: { namespace: string }; rules: Rule[] };
+  assert.deepEqual(
+    rules(role.rules),
+    rules([
+      { apiGroups: ['apps.example.com'], resources: ['helloworlds'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: ['apps.example.com'], resources: ['helloworlds/status'], verbs: ['get', 'update', 'patch'] },
+      // blockOwnerDeletion on the ConfigMap's ownerReference needs update on the owner's finalizers.
+      { apiGroups: ['apps.example.com'], resources: ['helloworlds/finalizers'], verbs: ['update'] },
+      // OwnerReferencesPermissionEnforcement: setting an ownerReference needs delete on the object.
+      { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+      { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
+    ]),
+  );
+  const leader = parse(await readFile(join(exampleRoot, 'config/rbac/leader_election_role.yaml'), 'utf8')) as {
+    kind: string;
+    metadata: { namespace: string };
+    rules: Rule[];
+  };
   assert.deepEqual([leader.kind, leader.metadata.namespace], ['Role', 'hello-world-system']);
-  assert.deepEqual(rules(leader.rules), rules([{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }]));
+  assert.deepEqual(
+    rules(leader.rules),
+    rules([{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }]),
+  );
   const everything = JSON.stringify([role.rules, leader.rules]);
   assert.doesNotMatch(everything, /\*/, 'no wildcard');
 });

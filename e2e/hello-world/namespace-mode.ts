@@ -16,7 +16,10 @@ export async function namespaceScoped(s: Scenario): Promise<void> {
   const { root: project, generated } = await exampleCopy({ watchNamespace: watched });
   assert.equal(generated.code, 0, generated.stderr);
   try {
-    const role = parse(await readFile(join(project, 'config/rbac/role.yaml'), 'utf8')) as { kind: string; metadata: { namespace?: string } };
+    const role = parse(await readFile(join(project, 'config/rbac/role.yaml'), 'utf8')) as {
+      kind: string;
+      metadata: { namespace?: string };
+    };
     assert.deepEqual([role.kind, role.metadata.namespace], ['Role', watched]);
     assert.match(await readFile(join(project, 'config/manager/deployment.yaml'), 'utf8'), new RegExp(`- --namespace=${watched}$`, 'm'));
 
@@ -27,7 +30,12 @@ export async function namespaceScoped(s: Scenario): Promise<void> {
     const operator = await startOperator(s.operatorKubeconfig, [`--namespace=${watched}`]);
     try {
       for (const ns of [watched, elsewhere]) {
-        await s.cluster.admin.resource(HelloWorld).create({ apiVersion: HelloWorld.apiVersion, kind: 'HelloWorld', metadata: { name: 'hello-world' }, spec: { name: `Hello ${ns}` } }, { namespace: ns });
+        await s.cluster.admin
+          .resource(HelloWorld)
+          .create(
+            { apiVersion: HelloWorld.apiVersion, kind: 'HelloWorld', metadata: { name: 'hello-world' }, spec: { name: `Hello ${ns}` } },
+            { namespace: ns },
+          );
       }
       await s.ready(watched, 'hello-world', { status: 'True', reason: 'Reconciled' });
       assert.equal((await s.configMap(watched, 'hello-world'))?.data?.['message'], `Hello ${watched}`);
@@ -39,7 +47,14 @@ export async function namespaceScoped(s: Scenario): Promise<void> {
       await operator.stop();
     }
   } finally {
-    await kubectl(s.adminKubeconfig, ['delete', '--ignore-not-found', '-f', join(project, 'config/rbac/role_binding.yaml'), '-f', join(project, 'config/rbac/role.yaml')]);
+    await kubectl(s.adminKubeconfig, [
+      'delete',
+      '--ignore-not-found',
+      '-f',
+      join(project, 'config/rbac/role_binding.yaml'),
+      '-f',
+      join(project, 'config/rbac/role.yaml'),
+    ]);
     await kubectl(s.adminKubeconfig, ['apply', '-f', 'config/rbac']);
     await rm(join(project, '..'), { recursive: true, force: true });
   }

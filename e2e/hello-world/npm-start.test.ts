@@ -10,7 +10,9 @@ import { ConfigMap } from '../../src/core/index.ts';
 import { eventually } from '../support/cluster.ts';
 import { assertStoppedByCtrlC, npmStart } from './npm-start.ts';
 
-test('npm start runs the sample on a local control plane, prints its ConfigMap, and Ctrl-C stops everything within 15 s', { timeout: 600_000 }, async () => {
+test('npm start runs the sample on a local control plane, prints its ConfigMap, and Ctrl-C stops everything within 15 s', {
+  timeout: 600_000,
+}, async () => {
   const { KUBECONFIG: _kubeconfig, CAPSTAN_TEST_CLUSTER: _shared, ...env } = process.env;
   const started = npmStart([], env);
   let kubeconfigPath = '';
@@ -21,7 +23,9 @@ test('npm start runs the sample on a local control plane, prints its ConfigMap, 
     await started.waitFor(/^Press Ctrl-C to stop\.$/m, 10_000);
     const client = await KubeClient.fromKubeconfig({ kubeconfigPath });
     try {
-      const configMap = await eventually("the sample's ConfigMap", 10_000, () => client.resource(ConfigMap).get('hello-world', { namespace: 'default' }));
+      const configMap = await eventually("the sample's ConfigMap", 10_000, () =>
+        client.resource(ConfigMap).get('hello-world', { namespace: 'default' }),
+      );
       assert.equal(configMap.data?.['message'], 'Hello from the Operator!');
     } finally {
       await client.close();

@@ -26,17 +26,27 @@ export interface NpmStart {
 export function assertStoppedByCtrlC(started: NpmStart, result: Awaited<ReturnType<NpmStart['interrupt']>>, what: string): void {
   process.stdout.write(`# ${what}: every process gone ${result.ms} ms after Ctrl-C (npm: ${result.exit.code ?? result.exit.signal})\n`);
   assert.deepEqual(result.left, [], `every process of ${what} ends within 15 s of Ctrl-C`);
-  assert.ok(result.exit.code === 0 || result.exit.code === 130 || result.exit.signal === 'SIGINT', `npm exits 0 or of the SIGINT (${result.exit.code ?? result.exit.signal})`);
+  assert.ok(
+    result.exit.code === 0 || result.exit.code === 130 || result.exit.signal === 'SIGINT',
+    `npm exits 0 or of the SIGINT (${result.exit.code ?? result.exit.signal})`,
+  );
   assert.doesNotMatch(started.output(), /^npm start: /m, 'the script reported no failure, neither running nor stopping');
   assert.match(started.output(), /^stopping the operator$/m);
 }
 
 export function npmStart(args: string[], env: NodeJS.ProcessEnv): NpmStart {
-  const child = spawn('npm', ['start', ...(args.length > 0 ? ['--', ...args] : [])], { cwd: repoRoot, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('npm', ['start', ...(args.length > 0 ? ['--', ...args] : [])], {
+    cwd: repoRoot,
+    env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   return {
     child,
     output: () => output,
@@ -45,7 +55,8 @@ export function npmStart(args: string[], env: NodeJS.ProcessEnv): NpmStart {
       for (;;) {
         const match = pattern.exec(output);
         if (match) return match;
-        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`npm start exited (${child.exitCode ?? child.signalCode}) before printing ${pattern}:\n${output}`);
+        if (child.exitCode !== null || child.signalCode !== null)
+          throw new Error(`npm start exited (${child.exitCode ?? child.signalCode}) before printing ${pattern}:\n${output}`);
         if (Date.now() > deadline) throw new Error(`npm start did not print ${pattern} within ${timeoutMs} ms:\n${output}`);
         await new Promise((resolve) => setTimeout(resolve, 200));
       }

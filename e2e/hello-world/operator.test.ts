@@ -29,16 +29,42 @@ before(async () => {
 after(async () => {
   await operator?.stop();
   if (!s) return;
-  await Promise.all(s.namespaces.map((ns) => s.cluster.admin.request({ method: 'DELETE', path: `/api/v1/namespaces/${ns}` }).catch(() => undefined)));
+  await Promise.all(
+    s.namespaces.map((ns) => s.cluster.admin.request({ method: 'DELETE', path: `/api/v1/namespaces/${ns}` }).catch(() => undefined)),
+  );
   // The CRD goes last, with every HelloWorld still left; nothing else on the shared cluster uses the kind.
-  await kubectl(s.adminKubeconfig, ['delete', '--ignore-not-found', '--wait=false', '-f', 'config/rbac', '-f', `config/crd/${crdName}.yaml`, '-f', 'config/manager/namespace.yaml']);
+  await kubectl(s.adminKubeconfig, [
+    'delete',
+    '--ignore-not-found',
+    '--wait=false',
+    '-f',
+    'config/rbac',
+    '-f',
+    `config/crd/${crdName}.yaml`,
+    '-f',
+    'config/manager/namespace.yaml',
+  ]);
 });
 
 describe('one cluster-wide operator, scenarios side by side', { concurrency: true }, () => {
-  test('the walkthrough with kubectl: apply, get, patch, edit, unlabel, delete; repaired, extra keys kept, garbage-collected', { timeout: 180_000 }, () => walkthrough(s));
-  test('a ConfigMap with no owner (even with our label) is neither overwritten nor adopted; recovery once it goes', { timeout: 120_000 }, () => collisionWithoutOwner(s));
-  test('a ConfigMap controlled by another HelloWorld is neither overwritten nor adopted; recovery once it goes', { timeout: 120_000 }, () => collisionWithAnotherOwner(s));
-  test('the longest allowed spec.name, every character a 6-byte JSON escape, goes through kubectl apply and into the ConfigMap', { timeout: 120_000 }, () => longestValue(s));
+  test(
+    'the walkthrough with kubectl: apply, get, patch, edit, unlabel, delete; repaired, extra keys kept, garbage-collected',
+    { timeout: 180_000 },
+    () => walkthrough(s),
+  );
+  test(
+    'a ConfigMap with no owner (even with our label) is neither overwritten nor adopted; recovery once it goes',
+    { timeout: 120_000 },
+    () => collisionWithoutOwner(s),
+  );
+  test('a ConfigMap controlled by another HelloWorld is neither overwritten nor adopted; recovery once it goes', { timeout: 120_000 }, () =>
+    collisionWithAnotherOwner(s),
+  );
+  test(
+    'the longest allowed spec.name, every character a 6-byte JSON escape, goes through kubectl apply and into the ConfigMap',
+    { timeout: 120_000 },
+    () => longestValue(s),
+  );
   test('invalid HelloWorlds are refused by the API server with a clear message', { timeout: 120_000 }, () => invalidResources(s));
 });
 
@@ -46,7 +72,11 @@ test('the operator was refused nothing (audit log, since waitForKind)', async ()
   assert.deepEqual(await forbiddenSince(s.cluster, s.installedAt), []);
 });
 
-test('with a CRD installed without the bound, an over-long spec.name fails safely: Ready=False with the API reason, backoff, others unaffected', { timeout: 180_000 }, () => unboundedCrd(s, operator!));
+test(
+  'with a CRD installed without the bound, an over-long spec.name fails safely: Ready=False with the API reason, backoff, others unaffected',
+  { timeout: 180_000 },
+  () => unboundedCrd(s, operator!),
+);
 
 test('restarting the operator on 200 converged HelloWorlds writes nothing', { timeout: 400_000 }, async () => {
   operator = await restartWritesNothing(s, operator!);
@@ -55,6 +85,12 @@ test('restarting the operator on 200 converged HelloWorlds writes nothing', { ti
   operator = undefined;
 });
 
-test('namespace-scoped: a Role in one namespace, --namespace, nothing else touched and nothing refused', { timeout: 180_000 }, () => namespaceScoped(s));
+test('namespace-scoped: a Role in one namespace, --namespace, nothing else touched and nothing refused', { timeout: 180_000 }, () =>
+  namespaceScoped(s),
+);
 
-test('npm start -- --use-current-context: says which context it changes, runs the sample, stops on Ctrl-C within 15 s', { timeout: 180_000 }, () => currentContext(s));
+test(
+  'npm start -- --use-current-context: says which context it changes, runs the sample, stops on Ctrl-C within 15 s',
+  { timeout: 180_000 },
+  () => currentContext(s),
+);

@@ -13,18 +13,28 @@ export const restartCount = 200;
 
 async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: limit }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
 }
 
 /** Stops `running`, restarts it, checks, and returns the restarted operator (the caller stops it). */
 export async function restartWritesNothing(s: Scenario, running: OperatorProcess): Promise<OperatorProcess> {
   const ns = await s.namespace('hw-restart');
   const helloWorlds = s.cluster.admin.resource(HelloWorld);
-  await inParallel([...Array(restartCount).keys()], 20, (i) => helloWorlds.create({
-    apiVersion: HelloWorld.apiVersion, kind: 'HelloWorld', metadata: { name: `hw-${i}` }, spec: { name: `Hello number ${i}` },
-  }, { namespace: ns }));
+  await inParallel([...Array(restartCount).keys()], 20, (i) =>
+    helloWorlds.create(
+      {
+        apiVersion: HelloWorld.apiVersion,
+        kind: 'HelloWorld',
+        metadata: { name: `hw-${i}` },
+        spec: { name: `Hello number ${i}` },
+      },
+      { namespace: ns },
+    ),
+  );
   const total = await eventually('every HelloWorld in the cluster Ready=True at its generation', 180_000, async () => {
     const all = (await helloWorlds.list()).items;
     const converged = all.filter((o) => o.status?.observedGeneration === o.metadata.generation && readyCondition(o)?.status === 'True');
@@ -38,7 +48,10 @@ export async function restartWritesNothing(s: Scenario, running: OperatorProcess
   const success = 'controller_runtime_reconcile_total{controller="helloworld",result="success"}';
   await eventually(`${total} reconciles after the restart and an empty queue`, 120_000, async () => {
     const text = await restarted.metrics();
-    return (metricValue(text, success) ?? 0) >= total && metricValue(text, 'workqueue_depth{name="helloworld",controller="helloworld"}') === 0 ? true : undefined;
+    return (metricValue(text, success) ?? 0) >= total &&
+      metricValue(text, 'workqueue_depth{name="helloworld",controller="helloworld"}') === 0
+      ? true
+      : undefined;
   });
   // Events are sent in the background, in batches: give anything that would be sent time to be.
   await sleep(3_000);
@@ -51,9 +64,20 @@ export async function restartWritesNothing(s: Scenario, running: OperatorProcess
     return end < 0 ? undefined : all.slice(0, end);
   });
   const ours = events.filter((e: AuditEvent) => e.user.username === operatorUser && new Date(e.requestReceivedTimestamp) >= restartedAt);
-  const writes = ours.filter((e) => e.stage === 'ResponseComplete' && ['create', 'update', 'patch', 'delete'].includes(e.verb) && e.objectRef?.resource !== 'leases');
-  process.stdout.write(`# restart on ${total} converged HelloWorlds: ${ours.filter((e) => e.stage === 'ResponseComplete').length} requests, ${writes.length} writes (Lease excluded)\n`);
-  assert.deepEqual(writes.map((e) => `${e.verb} ${e.requestURI}`), [], 'no write after the restart');
-  assert.ok(ours.some((e) => e.verb === 'list' && e.objectRef?.resource === 'helloworlds'), 'the restarted operator did list the HelloWorlds');
+  const writes = ours.filter(
+    (e) => e.stage === 'ResponseComplete' && ['create', 'update', 'patch', 'delete'].includes(e.verb) && e.objectRef?.resource !== 'leases',
+  );
+  process.stdout.write(
+    `# restart on ${total} converged HelloWorlds: ${ours.filter((e) => e.stage === 'ResponseComplete').length} requests, ${writes.length} writes (Lease excluded)\n`,
+  );
+  assert.deepEqual(
+    writes.map((e) => `${e.verb} ${e.requestURI}`),
+    [],
+    'no write after the restart',
+  );
+  assert.ok(
+    ours.some((e) => e.verb === 'list' && e.objectRef?.resource === 'helloworlds'),
+    'the restarted operator did list the HelloWorlds',
+  );
   return restarted;
 }

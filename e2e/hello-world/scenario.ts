@@ -51,31 +51,49 @@ export class Scenario {
   }
 
   configMap(namespace: string, name: string): Promise<ConfigMap | undefined> {
-    return this.cluster.admin.resource(ConfigMap).get(name, { namespace }).catch((err: unknown) => {
-      if (err instanceof ApiError && err.code === 404) return undefined;
-      throw err;
-    });
+    return this.cluster.admin
+      .resource(ConfigMap)
+      .get(name, { namespace })
+      .catch((err: unknown) => {
+        if (err instanceof ApiError && err.code === 404) return undefined;
+        throw err;
+      });
   }
 
   async events(namespace: string, name: string): Promise<EventObject[]> {
-    const list = await this.cluster.admin.request<{ items: EventObject[] }>({ path: `/apis/events.k8s.io/v1/namespaces/${namespace}/events` });
+    const list = await this.cluster.admin.request<{ items: EventObject[] }>({
+      path: `/apis/events.k8s.io/v1/namespaces/${namespace}/events`,
+    });
     return list.items.filter((e) => e.regarding.kind === 'HelloWorld' && e.regarding.name === name);
   }
 
   /** Wait until an event of `type`/`reason` about the HelloWorld `name` is recorded; resolves with it. */
   event(namespace: string, name: string, type: 'Normal' | 'Warning', reason: string, timeoutMs = 20_000): Promise<EventObject> {
-    return eventually(`a ${type} ${reason} event about HelloWorld ${name}`, timeoutMs,
-      async () => (await this.events(namespace, name)).find((e) => e.type === type && e.reason === reason));
+    return eventually(`a ${type} ${reason} event about HelloWorld ${name}`, timeoutMs, async () =>
+      (await this.events(namespace, name)).find((e) => e.type === type && e.reason === reason),
+    );
   }
 
   /** Wait until the HelloWorld's Ready condition matches and describes its current generation. */
-  ready(namespace: string, name: string, want: { status: Condition['status']; reason?: string }, timeoutMs = 30_000): Promise<{ object: HelloWorld; condition: Condition }> {
-    return eventually(`HelloWorld ${namespace}/${name} to be Ready=${want.status}${want.reason ? ` (${want.reason})` : ''} at its generation`, timeoutMs, async () => {
-      const object = await this.helloWorld(namespace, name);
-      const condition = readyCondition(object);
-      const current = object.status?.observedGeneration === object.metadata.generation && condition?.observedGeneration === object.metadata.generation;
-      return current && condition?.status === want.status && (want.reason === undefined || condition.reason === want.reason) ? { object, condition } : undefined;
-    });
+  ready(
+    namespace: string,
+    name: string,
+    want: { status: Condition['status']; reason?: string },
+    timeoutMs = 30_000,
+  ): Promise<{ object: HelloWorld; condition: Condition }> {
+    return eventually(
+      `HelloWorld ${namespace}/${name} to be Ready=${want.status}${want.reason ? ` (${want.reason})` : ''} at its generation`,
+      timeoutMs,
+      async () => {
+        const object = await this.helloWorld(namespace, name);
+        const condition = readyCondition(object);
+        const current =
+          object.status?.observedGeneration === object.metadata.generation && condition?.observedGeneration === object.metadata.generation;
+        return current && condition?.status === want.status && (want.reason === undefined || condition.reason === want.reason)
+          ? { object, condition }
+          : undefined;
+      },
+    );
   }
 }
 

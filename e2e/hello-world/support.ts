@@ -30,24 +30,40 @@ export interface KubectlResult {
 }
 
 /** Run the real kubectl in the example's folder (relative paths as in its README); never rejects. */
-export async function runKubectl(kubeconfigPath: string, args: string[], options: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<KubectlResult> {
+export async function runKubectl(
+  kubeconfigPath: string,
+  args: string[],
+  options: { input?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<KubectlResult> {
   const { kubectl } = await ensureAssets();
   return new Promise((resolve) => {
-    const child = execFile(kubectl, [`--cache-dir=${kubectlCache}`, ...args], {
-      cwd: exampleRoot, env: { ...process.env, ...options.env, KUBECONFIG: kubeconfigPath }, maxBuffer: 16 * 1024 * 1024,
-    }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    const child = execFile(
+      kubectl,
+      [`--cache-dir=${kubectlCache}`, ...args],
+      {
+        cwd: exampleRoot,
+        env: { ...process.env, ...options.env, KUBECONFIG: kubeconfigPath },
+        maxBuffer: 16 * 1024 * 1024,
+      },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
     if (options.input !== undefined) child.stdin?.end(options.input);
     else child.stdin?.end();
   });
 }
 
 /** kubectl that must succeed: resolves with stdout, rejects with stderr in the message. */
-export async function kubectl(kubeconfigPath: string, args: string[], options: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
+export async function kubectl(
+  kubeconfigPath: string,
+  args: string[],
+  options: { input?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<string> {
   const result = await runKubectl(kubeconfigPath, args, options);
-  if (result.code !== 0) throw new Error(`kubectl ${args.join(' ').slice(0, 200)} failed (${result.code}): ${result.stderr.slice(0, 2000)}`);
+  if (result.code !== 0)
+    throw new Error(`kubectl ${args.join(' ').slice(0, 200)} failed (${result.code}): ${result.stderr.slice(0, 2000)}`);
   return result.stdout;
 }
 
@@ -57,7 +73,10 @@ export async function kubectl(kubeconfigPath: string, args: string[], options: {
  * new), then config/rbac. Returns a kubeconfig of the operator's ServiceAccount, whose only rights are the
  * generated roles, and its token; `server` puts another address (a fault proxy) in that kubeconfig.
  */
-export async function installExample(cluster: Cluster, options: { server?: string; expirationSeconds?: number } = {}): Promise<{ kubeconfigPath: string; token: string; installedAt: Date }> {
+export async function installExample(
+  cluster: Cluster,
+  options: { server?: string; expirationSeconds?: number } = {},
+): Promise<{ kubeconfigPath: string; token: string; installedAt: Date }> {
   await kubectl(cluster.kubeconfigPath, ['apply', '-f', 'config/manager/namespace.yaml']);
   await kubectl(cluster.kubeconfigPath, ['apply', '-f', `config/crd/${crdName}.yaml`]);
   await cluster.waitForKind(group, 'v1alpha1', 'HelloWorld', { probeFields: { spec: { name: 'probe' } } });
@@ -88,11 +107,24 @@ export interface OperatorProcess {
  * Start `node src/main.ts` in the example, with leader election as in its Deployment, and resolve once it
  * is ready (`/readyz`: its caches have synced). `nodeArgs` go to node before the script (`--inspect=…`).
  */
-export async function startOperator(kubeconfigPath: string, args: string[] = [], options: { nodeArgs?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<OperatorProcess> {
-  const child = spawn(process.execPath, [
-    '--conditions=capstan-source', ...(options.nodeArgs ?? []), 'src/main.ts', '--health-port=0',
-    '--leader-elect', `--leader-election-namespace=${operatorAccount.namespace}`, ...args,
-  ], { cwd: exampleRoot, env: { ...process.env, ...options.env, KUBECONFIG: kubeconfigPath }, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startOperator(
+  kubeconfigPath: string,
+  args: string[] = [],
+  options: { nodeArgs?: string[]; env?: NodeJS.ProcessEnv } = {},
+): Promise<OperatorProcess> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--conditions=capstan-source',
+      ...(options.nodeArgs ?? []),
+      'src/main.ts',
+      '--health-port=0',
+      '--leader-elect',
+      `--leader-election-namespace=${operatorAccount.namespace}`,
+      ...args,
+    ],
+    { cwd: exampleRoot, env: { ...process.env, ...options.env, KUBECONFIG: kubeconfigPath }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   const logs: string[] = [];
   createInterface({ input: child.stdout }).on('line', (line) => logs.push(line));
   createInterface({ input: child.stderr }).on('line', (line) => logs.push(line));
@@ -108,13 +140,23 @@ export async function startOperator(kubeconfigPath: string, args: string[] = [],
       throw failed('the operator was not ready within 60 s');
     }
     probePort ??= logs.map(probePortInLogLine).find((port) => port !== undefined);
-    if (probePort !== undefined && (await fetch(`http://127.0.0.1:${probePort}/readyz`).then((r) => r.ok, () => false))) break;
+    if (
+      probePort !== undefined &&
+      (await fetch(`http://127.0.0.1:${probePort}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      ))
+    )
+      break;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   const port = probePort;
   let stoppedOnPurpose = false;
   return {
-    child, logs, probePort: port, exited,
+    child,
+    logs,
+    probePort: port,
+    exited,
     get stoppedOnPurpose() {
       return stoppedOnPurpose;
     },
@@ -142,7 +184,9 @@ export async function startOperator(kubeconfigPath: string, args: string[] = [],
 /** The requests of the operator's ServiceAccount (or of `users`) the API server refused with 403 since `since`. */
 export async function forbiddenSince(cluster: Cluster, since: Date, users: readonly string[] = [operatorUser]): Promise<string[]> {
   return (await cluster.auditEvents())
-    .filter((e: AuditEvent) => users.includes(e.user.username) && e.responseStatus?.code === 403 && new Date(e.requestReceivedTimestamp) >= since)
+    .filter(
+      (e: AuditEvent) => users.includes(e.user.username) && e.responseStatus?.code === 403 && new Date(e.requestReceivedTimestamp) >= since,
+    )
     .map((e) => `${e.verb} ${e.requestURI}`);
 }
 
@@ -166,7 +210,8 @@ export async function createNamespace(cluster: Cluster, name: string): Promise<s
 export async function exampleCopy(settings: Record<string, string> = {}): Promise<{ root: string; generated: CliResult }> {
   const root = join(await fixtureDir('hello-world'), 'hello-world');
   await mkdir(join(root, 'node_modules'), { recursive: true });
-  for (const path of ['package.json', 'tsconfig.json', 'src', 'config']) await cp(join(exampleRoot, path), join(root, path), { recursive: true });
+  for (const path of ['package.json', 'tsconfig.json', 'src', 'config'])
+    await cp(join(exampleRoot, path), join(root, path), { recursive: true });
   // As in the example itself, `capstan` is this repository.
   await symlink(repoRoot, join(root, 'node_modules', 'capstan'));
   const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { capstan: Record<string, string> };

@@ -30,15 +30,24 @@ export async function walkthrough(s: Scenario): Promise<void> {
   const configMap = parse(yamlText) as ConfigMap;
   const { object: created } = await s.ready(ns, 'hello-world', { status: 'True', reason: 'Reconciled' });
   assert.equal(configMap.metadata.labels?.['app.kubernetes.io/managed-by'], managedBy);
-  assert.deepEqual(configMap.metadata.ownerReferences, [{
-    apiVersion: 'apps.example.com/v1alpha1', kind: 'HelloWorld', name: 'hello-world', uid: created.metadata.uid, controller: true, blockOwnerDeletion: true,
-  }]);
+  assert.deepEqual(configMap.metadata.ownerReferences, [
+    {
+      apiVersion: 'apps.example.com/v1alpha1',
+      kind: 'HelloWorld',
+      name: 'hello-world',
+      uid: created.metadata.uid,
+      controller: true,
+      blockOwnerDeletion: true,
+    },
+  ]);
   assert.equal(created.status?.observedGeneration, 1);
   await s.event(ns, 'hello-world', 'Normal', 'Created');
 
   // `kubectl patch` of spec.name: the ConfigMap follows, the status describes generation 2, an Updated event.
   await k('patch', 'helloworld', 'hello-world', '--type=merge', '-p', JSON.stringify({ spec: { name: 'Hello again!' } }));
-  await eventually('the ConfigMap to carry the new message', 20_000, async () => ((await s.configMap(ns, 'hello-world'))?.data?.['message'] === 'Hello again!' ? true : undefined));
+  await eventually('the ConfigMap to carry the new message', 20_000, async () =>
+    (await s.configMap(ns, 'hello-world'))?.data?.['message'] === 'Hello again!' ? true : undefined,
+  );
   const { object: patched } = await s.ready(ns, 'hello-world', { status: 'True', reason: 'Reconciled' });
   assert.equal(patched.status?.observedGeneration, 2);
   assert.equal((await s.event(ns, 'hello-world', 'Normal', 'Updated')).note, 'Updated data.message of ConfigMap hello-world');
@@ -47,9 +56,15 @@ export async function walkthrough(s: Scenario): Promise<void> {
   const editorDir = await mkdtemp(join(tmpdir(), 'capstan-editor-'));
   try {
     const editor = join(editorDir, 'edit.sh');
-    await writeFile(editor, `#!/bin/sh\nsed -i -e 's/^  message: .*/  message: edited by hand/' -e 's/^data:$/data:\\n  extra: mine/' "$1"\n`);
+    await writeFile(
+      editor,
+      `#!/bin/sh\nsed -i -e 's/^  message: .*/  message: edited by hand/' -e 's/^data:$/data:\\n  extra: mine/' "$1"\n`,
+    );
     await chmod(editor, 0o755);
-    assert.match(await s.kubectl(ns, ['edit', 'configmap', 'hello-world'], { env: { KUBE_EDITOR: editor } }), /^configmap\/hello-world edited$/m);
+    assert.match(
+      await s.kubectl(ns, ['edit', 'configmap', 'hello-world'], { env: { KUBE_EDITOR: editor } }),
+      /^configmap\/hello-world edited$/m,
+    );
   } finally {
     await rm(editorDir, { recursive: true, force: true });
   }
@@ -63,7 +78,9 @@ export async function walkthrough(s: Scenario): Promise<void> {
   await k('label', 'configmap', 'hello-world', 'app.kubernetes.io/managed-by-');
   await eventually('the label to be put back', 20_000, async () => {
     const cm = await s.configMap(ns, 'hello-world');
-    return cm?.metadata.labels?.['app.kubernetes.io/managed-by'] === managedBy && cm.metadata.uid === repaired.metadata.uid ? true : undefined;
+    return cm?.metadata.labels?.['app.kubernetes.io/managed-by'] === managedBy && cm.metadata.uid === repaired.metadata.uid
+      ? true
+      : undefined;
   });
 
   // `kubectl delete configmap`: a new one comes back.
@@ -76,5 +93,7 @@ export async function walkthrough(s: Scenario): Promise<void> {
 
   // `kubectl delete helloworld hello-world`: the garbage collector removes the ConfigMap.
   assert.match(await k('delete', 'helloworld', 'hello-world'), /deleted/);
-  await eventually('the garbage collector to delete the ConfigMap', 60_000, async () => ((await s.configMap(ns, 'hello-world')) === undefined ? true : undefined));
+  await eventually('the garbage collector to delete the ConfigMap', 60_000, async () =>
+    (await s.configMap(ns, 'hello-world')) === undefined ? true : undefined,
+  );
 }

@@ -15,7 +15,14 @@ const marginMs = 3_000;
 const killBoundMs = timings.leaseDurationMs + 2 * timings.retryPeriodMs * jitter + marginMs;
 const releaseBoundMs = timings.retryPeriodMs * jitter + marginMs;
 
-interface Line { at: number; event: string; identity?: string; reason?: string; holder?: string; message?: string }
+interface Line {
+  at: number;
+  event: string;
+  identity?: string;
+  reason?: string;
+  holder?: string;
+  message?: string;
+}
 
 class Candidate {
   readonly lines: Line[] = [];
@@ -25,8 +32,9 @@ class Candidate {
 
   constructor(label: string, config: ElectorProcessConfig) {
     this.label = label;
-    this.child = spawn(process.execPath, [new URL('./elector-process.ts', import.meta.url).pathname, JSON.stringify(config)],
-      { stdio: ['ignore', 'pipe', 'inherit'] });
+    this.child = spawn(process.execPath, [new URL('./elector-process.ts', import.meta.url).pathname, JSON.stringify(config)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     createInterface({ input: this.child.stdout! }).on('line', (text) => {
       const line = JSON.parse(text) as Line;
       if (line.event === 'ready') this.identity = line.identity!;
@@ -69,9 +77,12 @@ test('one leader at a time; SIGKILL and SIGTERM failover within bounds derived f
     candidates.push(c);
     return c;
   };
-  const holder = async () => (await cluster.admin.request<Lease>({
-    path: `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases/capstan-e2e`,
-  })).spec?.holderIdentity;
+  const holder = async () =>
+    (
+      await cluster.admin.request<Lease>({
+        path: `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases/capstan-e2e`,
+      })
+    ).spec?.holderIdentity;
 
   try {
     // A starts alone and leads; B joins and stands by for longer than a lease duration.
@@ -79,11 +90,17 @@ test('one leader at a time; SIGKILL and SIGTERM failover within bounds derived f
     await a.waitFor('started-leading', 30_000);
     const b = start('B', saB.kubeconfigPath);
     await b.waitFor('ready', 30_000);
-    await eventually('B to see A as the holder', 10_000, async () => b.lines.find((l) => l.event === 'new-leader' && l.holder === a.identity));
+    await eventually('B to see A as the holder', 10_000, async () =>
+      b.lines.find((l) => l.event === 'new-leader' && l.holder === a.identity),
+    );
     await new Promise((resolve) => setTimeout(resolve, timings.leaseDurationMs + timings.retryPeriodMs * 2));
     assert.equal(b.first('started-leading'), undefined, 'B never leads while A renews');
     assert.equal(await holder(), a.identity);
-    assert.deepEqual([...a.lines, ...b.lines].filter((l) => l.event === 'error'), [], 'no request failed: the Role grants get, create, update');
+    assert.deepEqual(
+      [...a.lines, ...b.lines].filter((l) => l.event === 'error'),
+      [],
+      'no request failed: the Role grants get, create, update',
+    );
 
     // SIGKILL: A cannot release; B takes over once the Lease has not changed for its duration.
     const killedAt = Date.now();
@@ -96,7 +113,9 @@ test('one leader at a time; SIGKILL and SIGTERM failover within bounds derived f
 
     // A restarts with a new identity and stands by; SIGTERM to B releases the Lease and A takes over at once.
     const a2 = start('A2', saA.kubeconfigPath);
-    await eventually('A2 to see B as the holder', 30_000, async () => a2.lines.find((l) => l.event === 'new-leader' && l.holder === b.identity));
+    await eventually('A2 to see B as the holder', 30_000, async () =>
+      a2.lines.find((l) => l.event === 'new-leader' && l.holder === b.identity),
+    );
     assert.notEqual(a2.identity, a.identity, 'a restarted process is a new candidate');
     const termAt = Date.now();
     b.child.kill('SIGTERM');
@@ -115,8 +134,14 @@ test('one leader at a time; SIGKILL and SIGTERM failover within bounds derived f
     // The audit log: successful Lease writes come in one block per identity, never interleaved, and B's first
     // write came at least a lease duration after the last write of A that it could have seen.
     const blocks = await eventually('the audit log to hold the last release', 10_000, async () => {
-      const writes = (await cluster.auditEvents()).filter((e) => e.stage === 'ResponseComplete' && e.objectRef?.resource === 'leases' &&
-        e.objectRef.namespace === namespace && ['create', 'update'].includes(e.verb) && (e.responseStatus?.code ?? 500) < 300);
+      const writes = (await cluster.auditEvents()).filter(
+        (e) =>
+          e.stage === 'ResponseComplete' &&
+          e.objectRef?.resource === 'leases' &&
+          e.objectRef.namespace === namespace &&
+          ['create', 'update'].includes(e.verb) &&
+          (e.responseStatus?.code ?? 500) < 300,
+      );
       const grouped: Array<{ user: string; first: number; last: number }> = [];
       for (const w of writes) {
         const at = Date.parse(w.requestReceivedTimestamp);
@@ -126,7 +151,10 @@ test('one leader at a time; SIGKILL and SIGTERM failover within bounds derived f
       }
       return grouped.length === 3 ? grouped : undefined;
     });
-    assert.deepEqual(blocks.map((b) => b.user), [saA.username, saB.username, saA.username]);
+    assert.deepEqual(
+      blocks.map((b) => b.user),
+      [saA.username, saB.username, saA.username],
+    );
     const gap = blocks[1]!.first - blocks[0]!.last;
     t.diagnostic(`A's last write to B's first: ${gap} ms (lease ${timings.leaseDurationMs} ms)`);
     assert.ok(gap >= timings.leaseDurationMs, `B wrote ${gap} ms after A's last write, before A's lease ran out`);

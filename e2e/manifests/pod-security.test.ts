@@ -13,15 +13,24 @@ import { sharedCluster, uniqueName } from '../support/cluster.ts';
 
 const run = promisify(execFile);
 
-interface PodTemplate { metadata: object; spec: { containers: Array<{ securityContext: Record<string, unknown> }> } }
+interface PodTemplate {
+  metadata: object;
+  spec: { containers: Array<{ securityContext: Record<string, unknown> }> };
+}
 
 test('the generated Deployment passes Pod Security restricted; a privileged variant does not', { timeout: 120_000 }, async () => {
   const cluster = await sharedCluster();
   const { kubectl } = await ensureAssets();
   const ns = uniqueName('pss');
   await cluster.admin.request({
-    method: 'POST', path: '/api/v1/namespaces',
-    body: { metadata: { name: ns, labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/warn': 'restricted' } } },
+    method: 'POST',
+    path: '/api/v1/namespaces',
+    body: {
+      metadata: {
+        name: ns,
+        labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/warn': 'restricted' },
+      },
+    },
   });
   const dir = cluster.describe().dir;
   const apply = async (name: string, manifest: object) => {
@@ -46,7 +55,9 @@ test('the generated Deployment passes Pod Security restricted; a privileged vari
     assert.match(podOk.stdout, /pod\/from-template created \(server dry run\)/);
     const privilegedPod = structuredClone(pod);
     privilegedPod.spec.containers[0]!.securityContext = { privileged: true };
-    await assert.rejects(apply('privileged-pod', privilegedPod), (err: { stderr?: string }) => /violates PodSecurity "restricted/.test(err.stderr ?? ''));
+    await assert.rejects(apply('privileged-pod', privilegedPod), (err: { stderr?: string }) =>
+      /violates PodSecurity "restricted/.test(err.stderr ?? ''),
+    );
   } finally {
     await cluster.admin.request({ method: 'DELETE', path: `/api/v1/namespaces/${ns}` });
   }

@@ -86,9 +86,16 @@ export async function blackHoledConnection(rig: Rig): Promise<string> {
 
     for (const resource of watchedResources) {
       const at = detections.get(resource);
-      assert.ok(at !== undefined, timeline.explain(`the ${resource} watch never logged '${silentMessage}' within ${detectionBoundMs} ms of the black hole`));
-      assert.ok(at - blackHoleAt <= detectionBoundMs,
-        timeline.explain(`the ${resource} watch noticed the silence ${at - blackHoleAt} ms into the black hole; bound ${detectionBoundMs} ms (inactivity timeout + ${detectionMarginMs} ms)`));
+      assert.ok(
+        at !== undefined,
+        timeline.explain(`the ${resource} watch never logged '${silentMessage}' within ${detectionBoundMs} ms of the black hole`),
+      );
+      assert.ok(
+        at - blackHoleAt <= detectionBoundMs,
+        timeline.explain(
+          `the ${resource} watch noticed the silence ${at - blackHoleAt} ms into the black hole; bound ${detectionBoundMs} ms (inactivity timeout + ${detectionMarginMs} ms)`,
+        ),
+      );
     }
 
     let convergedAt: number;
@@ -100,16 +107,25 @@ export async function blackHoledConnection(rig: Rig): Promise<string> {
     }
     const leadership = logLines(operator).filter((l) => l.time >= blackHoleAt && leadershipChange.test(l.msg));
     const detectionText = watchedResources.map((r) => `${r} ${((detections.get(r)! - blackHoleAt) / 1000).toFixed(1)} s`).join(', ');
-    process.stdout.write(`# black hole ${blackHoleMs / 1000} s, inactivity timeout ${inactivityTimeoutMs / 1000} s: silence detected after ${detectionText} (bound ${detectionBoundMs / 1000} s)\n`);
-    process.stdout.write(`# black hole: leadership ${leadership.map((l) => `${l.msg.split(';')[0]} at +${((l.time - blackHoleAt) / 1000).toFixed(1)} s`).join(', ') || 'kept'}\n`);
-    process.stdout.write(`# black hole: all ${objects} converged ${((convergedAt - passAt) / 1000).toFixed(1)} s after the path returned (bound ${recoveryBoundMs / 1000} s = backoff cap ${shipped.watchBackoffCapMs / 1000} s + 30 s)\n`);
+    process.stdout.write(
+      `# black hole ${blackHoleMs / 1000} s, inactivity timeout ${inactivityTimeoutMs / 1000} s: silence detected after ${detectionText} (bound ${detectionBoundMs / 1000} s)\n`,
+    );
+    process.stdout.write(
+      `# black hole: leadership ${leadership.map((l) => `${l.msg.split(';')[0]} at +${((l.time - blackHoleAt) / 1000).toFixed(1)} s`).join(', ') || 'kept'}\n`,
+    );
+    process.stdout.write(
+      `# black hole: all ${objects} converged ${((convergedAt - passAt) / 1000).toFixed(1)} s after the path returned (bound ${recoveryBoundMs / 1000} s = backoff cap ${shipped.watchBackoffCapMs / 1000} s + 30 s)\n`,
+    );
     // Requests and TLS handshakes sent into the black hole may still hang when SIGTERM comes: none may keep
     // the process past its shutdown grace period.
     const stopAt = Date.now();
     await operator.stop();
     const stopMs = Date.now() - stopAt;
     process.stdout.write(`# black hole: SIGTERM to exit ${(stopMs / 1000).toFixed(1)} s (bound ${stopBoundMs / 1000} s)\n`);
-    assert.ok(stopMs <= stopBoundMs, `the operator took ${stopMs} ms to exit after SIGTERM; bound ${stopBoundMs} ms (grace period + ${stopMarginMs} ms)`);
+    assert.ok(
+      stopMs <= stopBoundMs,
+      `the operator took ${stopMs} ms to exit after SIGTERM; bound ${stopBoundMs} ms (grace period + ${stopMarginMs} ms)`,
+    );
   } finally {
     rig.proxy.pass();
     if (operator.child.exitCode === null && operator.child.signalCode === null) operator.kill('SIGKILL');

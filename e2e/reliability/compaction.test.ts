@@ -35,7 +35,9 @@ const marginMs = 10_000;
 /** After convergence, time for the writes that trail it (events, the echo of our own writes). */
 const settleMs = 3_000;
 
-test('changes while the operator is cut off, then an etcd compaction: exactly one relist per watch, writes only for what changed', { timeout: 240_000 }, async () => {
+test('changes while the operator is cut off, then an etcd compaction: exactly one relist per watch, writes only for what changed', {
+  timeout: 240_000,
+}, async () => {
   const timeline = new Timeline();
   const namespace = await rig.namespace('compaction');
   const names = await rig.createHelloWorlds(namespace, objects);
@@ -58,7 +60,10 @@ test('changes while the operator is cut off, then an etcd compaction: exactly on
   await Promise.all([
     inBatches(changed, 4, (name) => rig.setName(namespace, name, `${name} changed while cut off`)),
     helloWorlds.delete(deleted, { namespace }),
-    helloWorlds.create({ apiVersion: HelloWorld.apiVersion, kind: 'HelloWorld', metadata: { name: created }, spec: { name: `hello ${created}` } }, { namespace }),
+    helloWorlds.create(
+      { apiVersion: HelloWorld.apiVersion, kind: 'HelloWorld', metadata: { name: created }, spec: { name: `hello ${created}` } },
+      { namespace },
+    ),
   ]);
   const { revision } = await rig.cp.compactEtcd();
   timeline.mark(`changed ${changed.length}, deleted 1, created 1; etcd compacted to revision ${revision}`);
@@ -72,7 +77,8 @@ test('changes while the operator is cut off, then an etcd compaction: exactly on
   const convergedAt = await rig.converged([namespace], convergeBoundMs, timeline);
   await sleep(settleMs);
   for (const line of logLines(operator)) {
-    if (line.time >= cutAt && (line.msg.startsWith('became the leader') || line.msg.startsWith('stopped leading'))) timeline.mark(`operator: ${line.msg}`, line.time);
+    if (line.time >= cutAt && (line.msg.startsWith('became the leader') || line.msg.startsWith('stopped leading')))
+      timeline.mark(`operator: ${line.msg}`, line.time);
   }
   const relists = listings(operator, cutAt);
   for (const relist of relists) timeline.mark(`operator: listing ${relist.resource} (${relist.cause})`, relist.time);
@@ -85,8 +91,14 @@ test('changes while the operator is cut off, then an etcd compaction: exactly on
     const logged = relists.filter((l) => l.resource === resource);
     const lists = audit.filter((r) => r.type === 'list' && r.resource === resource).length;
     const watches = audit.filter((r) => r.type === 'watch' && r.resource === resource).length;
-    figures.push(`${resource}: ${logged.length} relist (${logged.map((l) => l.cause).join(', ')}), ${lists} list and ${watches} watch requests at the server`);
-    assert.deepEqual(logged.map((l) => l.cause), ['gone'], timeline.explain(`${resource}: exactly one relist, after a 410`));
+    figures.push(
+      `${resource}: ${logged.length} relist (${logged.map((l) => l.cause).join(', ')}), ${lists} list and ${watches} watch requests at the server`,
+    );
+    assert.deepEqual(
+      logged.map((l) => l.cause),
+      ['gone'],
+      timeline.explain(`${resource}: exactly one relist, after a 410`),
+    );
     assert.equal(lists, 1, timeline.explain(`${resource}: exactly one list request after the restore`));
   }
 
@@ -102,9 +114,14 @@ test('changes while the operator is cut off, then an etcd compaction: exactly on
   const forDeleted = writes.filter((w) => w.key === deletedKey);
   const helloWorldsPath = watchedCollections[0].path;
   const helloWorldsRelist = relists.find((l) => l.resource === 'helloworlds');
-  const relistAnswered = requestLog(operator).find((r) => r.path === helloWorldsPath && r.code === '200' && helloWorldsRelist && r.startedAt >= helloWorldsRelist.time);
-  const missing = [...keysChanged].flatMap((key) => ['configmaps', 'helloworlds/status', 'events']
-    .filter((resource) => !writes.some((w) => w.key === key && w.resource === resource)).map((resource) => `${key} ${resource}`));
+  const relistAnswered = requestLog(operator).find(
+    (r) => r.path === helloWorldsPath && r.code === '200' && helloWorldsRelist && r.startedAt >= helloWorldsRelist.time,
+  );
+  const missing = [...keysChanged].flatMap((key) =>
+    ['configmaps', 'helloworlds/status', 'events']
+      .filter((resource) => !writes.some((w) => w.key === key && w.resource === resource))
+      .map((resource) => `${key} ${resource}`),
+  );
   // The one read allowed: the deleted HelloWorld itself, checked live before its deleted ConfigMap would be
   // recreated (the cache may still hold it while the HelloWorld watch has not relisted).
   const ownerCheck = `get /apis/apps.example.com/v1alpha1/namespaces/${namespace}/helloworlds/${deleted}`;
@@ -112,17 +129,29 @@ test('changes while the operator is cut off, then an etcd compaction: exactly on
   const leaseCalls = audit.filter((r) => r.type === 'lease').length;
   const reconciled = [...reconcilesPerKey(operator, restoredAt)].filter(([key]) => key.startsWith(`${namespace}/`));
   const lostLeadership = logLines(operator).filter((l) => l.time >= cutAt && l.msg.startsWith('stopped leading'));
-  process.stdout.write(`# compaction: converged ${convergedAt - restoredAt} ms after the restore (bound ${convergeBoundMs} ms); ${figures.join('; ')}\n`);
+  process.stdout.write(
+    `# compaction: converged ${convergedAt - restoredAt} ms after the restore (bound ${convergeBoundMs} ms); ${figures.join('; ')}\n`,
+  );
   const createsForDeleted = forDeleted.filter((w) => w.resource === 'configmaps').length;
-  process.stdout.write(`# compaction: ${writes.length - forDeleted.length} writes for ${keysChanged.size} changed and created keys, ` +
-    `${forDeleted.length} for the deleted one (${createsForDeleted} ConfigMap creates on a stale cache), ${stray.length} for others; ` +
-    `${leaseCalls} Lease calls, ${reconciled.length} keys reconciled after the restore\n`);
+  process.stdout.write(
+    `# compaction: ${writes.length - forDeleted.length} writes for ${keysChanged.size} changed and created keys, ` +
+      `${forDeleted.length} for the deleted one (${createsForDeleted} ConfigMap creates on a stale cache), ${stray.length} for others; ` +
+      `${leaseCalls} Lease calls, ${reconciled.length} keys reconciled after the restore\n`,
+  );
   assert.deepEqual(stray, [], timeline.explain('writes only for the HelloWorlds changed while cut off'));
   assert.ok(relistAnswered, timeline.explain('the HelloWorld relist was answered'));
-  assert.deepEqual(forDeleted, [], timeline.explain('no write for the deleted HelloWorld (its ConfigMap is not recreated from a stale cache)'));
+  assert.deepEqual(
+    forDeleted,
+    [],
+    timeline.explain('no write for the deleted HelloWorld (its ConfigMap is not recreated from a stale cache)'),
+  );
   assert.deepEqual(missing, [], timeline.explain('each changed or created HelloWorld got its ConfigMap, status and event written'));
   assert.deepEqual(others, [], timeline.explain('no requests besides lists, watches, Lease calls and writes'));
-  assert.deepEqual(lostLeadership.map((l) => l.msg), [], timeline.explain(`the leader kept its Lease through a ${cutOffMs} ms cut`));
+  assert.deepEqual(
+    lostLeadership.map((l) => l.msg),
+    [],
+    timeline.explain(`the leader kept its Lease through a ${cutOffMs} ms cut`),
+  );
   assert.deepEqual(await rig.violations([namespace]), [], timeline.explain('the end state holds'));
   await operator.stop();
   process.stdout.write(`${timeline.explain('compaction').replace(/^/gm, '# ')}\n`);

@@ -11,7 +11,14 @@ import { ApiError } from '../../src/client/index.ts';
 import { ReconnectBackoff } from '../../src/watch/index.ts';
 import type { OperatorProcess } from '../hello-world/support.ts';
 import {
-  classifyAudit, failingKeys, firstSuccess, leasePath, outageRequestBound, pollProbe, untilAccepted, watchedCollections,
+  classifyAudit,
+  failingKeys,
+  firstSuccess,
+  leasePath,
+  outageRequestBound,
+  pollProbe,
+  untilAccepted,
+  watchedCollections,
 } from './outage.ts';
 import { HelloWorld, inBatches, logLines, long, reconcilesPerKey, requestLog, Rig, shipped, Timeline } from './rig.ts';
 
@@ -48,26 +55,45 @@ function reconcilesIn(operator: OperatorProcess, namespace: string, sinceMs: num
 function markLeadership(timeline: Timeline, operator: OperatorProcess, sinceMs: number): void {
   for (const line of logLines(operator)) {
     if (line.time < sinceMs) continue;
-    if (line.msg.startsWith('became the leader') || line.msg.startsWith('stopped leading')) timeline.mark(`operator: ${line.msg}`, line.time);
+    if (line.msg.startsWith('became the leader') || line.msg.startsWith('stopped leading'))
+      timeline.mark(`operator: ${line.msg}`, line.time);
   }
 }
 
 /** A HelloWorld changed, created and deleted by the admin, retried until the control plane takes each. */
-async function changeAfterRecovery(namespace: string, names: readonly string[], what: string, timeoutMs: number): Promise<{ changed: string[]; created: string[]; deleted: string[] }> {
+async function changeAfterRecovery(
+  namespace: string,
+  names: readonly string[],
+  what: string,
+  timeoutMs: number,
+): Promise<{ changed: string[]; created: string[]; deleted: string[] }> {
   const changed = names.slice(0, 5);
   const created = [`${what}-new-0`, `${what}-new-1`];
   const deleted = [names.at(-1)!];
   const client = rig.admin.resource(HelloWorld);
   await Promise.all([
-    inBatches(changed, 5, (name) => untilAccepted(`spec.name of ${name}`, timeoutMs, () => rig.setName(namespace, name, `${name} after the ${what}`))),
-    inBatches(created, 2, (name) => untilAccepted(`creating ${name}`, timeoutMs, () => client.create(
-      { apiVersion: HelloWorld.apiVersion, kind: 'HelloWorld', metadata: { name }, spec: { name: `hello ${name}` } }, { namespace },
-    ).catch((err: unknown) => {
-      if (!(err instanceof ApiError && err.code === 409)) throw err; // an earlier attempt got through
-    }))),
-    inBatches(deleted, 1, (name) => untilAccepted(`deleting ${name}`, timeoutMs, () => client.delete(name, { namespace }).catch((err: unknown) => {
-      if (!(err instanceof ApiError && err.code === 404)) throw err;
-    }))),
+    inBatches(changed, 5, (name) =>
+      untilAccepted(`spec.name of ${name}`, timeoutMs, () => rig.setName(namespace, name, `${name} after the ${what}`)),
+    ),
+    inBatches(created, 2, (name) =>
+      untilAccepted(`creating ${name}`, timeoutMs, () =>
+        client
+          .create(
+            { apiVersion: HelloWorld.apiVersion, kind: 'HelloWorld', metadata: { name }, spec: { name: `hello ${name}` } },
+            { namespace },
+          )
+          .catch((err: unknown) => {
+            if (!(err instanceof ApiError && err.code === 409)) throw err; // an earlier attempt got through
+          }),
+      ),
+    ),
+    inBatches(deleted, 1, (name) =>
+      untilAccepted(`deleting ${name}`, timeoutMs, () =>
+        client.delete(name, { namespace }).catch((err: unknown) => {
+          if (!(err instanceof ApiError && err.code === 404)) throw err;
+        }),
+      ),
+    ),
   ]);
   return { changed, created, deleted };
 }
@@ -82,12 +108,17 @@ async function operatorConverged(namespace: string, deleted: readonly string[], 
   const started = Date.now();
   let problems: string[] = [];
   while (Date.now() - started <= timeoutMs) {
-    problems = (await rig.violations([namespace]).catch((err: unknown) => [`could not read the state: ${(err as Error).message}`]))
-      .filter((p) => ![...garbage].some((g) => p.startsWith(g)));
+    problems = (await rig.violations([namespace]).catch((err: unknown) => [`could not read the state: ${(err as Error).message}`])).filter(
+      (p) => ![...garbage].some((g) => p.startsWith(g)),
+    );
     if (problems.length === 0) return timeline.mark('the operator converged (the garbage collector may still have to delete ConfigMaps)');
     await sleep(250);
   }
-  throw new Error(timeline.explain(`the operator did not converge within ${timeoutMs} ms; ${problems.length} problems, first ones:\n  ${problems.slice(0, 15).join('\n  ')}`));
+  throw new Error(
+    timeline.explain(
+      `the operator did not converge within ${timeoutMs} ms; ${problems.length} problems, first ones:\n  ${problems.slice(0, 15).join('\n  ')}`,
+    ),
+  );
 }
 
 /** Whether a scenario left kube-apiserver stopped with SIGSTOP (a failure between pause and resume). */
@@ -118,7 +149,10 @@ function printTimeline(timeline: Timeline, title: string): void {
   process.stdout.write(`${timeline.explain(title).replace(/^/gm, '# ')}\n`);
 }
 
-async function convergedOperator(prefix: string, timeline: Timeline): Promise<{ namespace: string; names: string[]; operator: OperatorProcess }> {
+async function convergedOperator(
+  prefix: string,
+  timeline: Timeline,
+): Promise<{ namespace: string; names: string[]; operator: OperatorProcess }> {
   const namespace = await rig.namespace(prefix);
   const names = await rig.createHelloWorlds(namespace, objects);
   const operator = await rig.startOperator();
@@ -128,7 +162,9 @@ async function convergedOperator(prefix: string, timeline: Timeline): Promise<{ 
   return { namespace, names, operator };
 }
 
-test(`kube-apiserver paused (SIGSTOP) for ${pauseMs / 1000} s: converges, at most 3 reconciles per key after the resume`, { timeout: 300_000 }, async () => {
+test(`kube-apiserver paused (SIGSTOP) for ${pauseMs / 1000} s: converges, at most 3 reconciles per key after the resume`, {
+  timeout: 300_000,
+}, async () => {
   const timeline = new Timeline();
   try {
     const { namespace, names, operator } = await convergedOperator('paused', timeline);
@@ -157,9 +193,14 @@ test(`kube-apiserver paused (SIGSTOP) for ${pauseMs / 1000} s: converges, at mos
     const perKey = reconcilesIn(operator, namespace, resumedAt);
     const most = Math.max(0, ...perKey.values());
     const over = [...perKey].filter(([, n]) => n > 3);
-    process.stdout.write(`# paused ${pauseMs} ms: converged ${convergedAt - resumedAt} ms after the resume (bound ${convergeBoundMs} ms); ` +
-      `${perKey.size} keys reconciled after the resume, at most ${most} times each (bound 3)\n`);
-    assert.ok(perKey.size >= changed.length + created.length, timeline.explain(`the changed and created keys were reconciled after the resume (${perKey.size} keys)`));
+    process.stdout.write(
+      `# paused ${pauseMs} ms: converged ${convergedAt - resumedAt} ms after the resume (bound ${convergeBoundMs} ms); ` +
+        `${perKey.size} keys reconciled after the resume, at most ${most} times each (bound 3)\n`,
+    );
+    assert.ok(
+      perKey.size >= changed.length + created.length,
+      timeline.explain(`the changed and created keys were reconciled after the resume (${perKey.size} keys)`),
+    );
     assert.deepEqual(over, [], timeline.explain('at most 3 reconciles per key after the resume'));
     assert.deepEqual(await rig.violations([namespace]), [], timeline.explain('the end state holds'));
     await operator.stop();
@@ -169,7 +210,9 @@ test(`kube-apiserver paused (SIGSTOP) for ${pauseMs / 1000} s: converges, at mos
   }
 });
 
-test(`kube-apiserver killed and restarted after ${apiServerDownMs / 1000} s: reconnects within the backoff cap, no request storm, changes after the restart converge`, { timeout: 300_000 }, async () => {
+test(`kube-apiserver killed and restarted after ${apiServerDownMs / 1000} s: reconnects within the backoff cap, no request storm, changes after the restart converge`, {
+  timeout: 300_000,
+}, async () => {
   const timeline = new Timeline();
   try {
     const { namespace, names, operator } = await convergedOperator('killed', timeline);
@@ -193,10 +236,20 @@ test(`kube-apiserver killed and restarted after ${apiServerDownMs / 1000} s: rec
     const attempts = rig.proxy.attempts.filter((a) => a.at >= killedAt && a.at <= readyAt);
     const failing = failingKeys(operator, killedAt, readyAt);
     const bound = outageRequestBound(outageMs, outageMs, failing.size);
-    process.stdout.write(`# outage ${outageMs} ms (restart took ${readyAt - restartAt} ms): ${attempts.length} connection attempts at the proxy, ` +
-      `bound ${bound.total} = ${bound.terms.join(' + ')}\n`);
-    assert.ok(attempts.length <= bound.total, timeline.explain(`${attempts.length} connection attempts in a ${outageMs} ms outage exceed the bound ${bound.total} (${bound.terms.join(' + ')})`));
-    assert.ok(attempts.length >= watchedCollections.length, timeline.explain(`the operator did try to reconnect (${attempts.length} attempts)`));
+    process.stdout.write(
+      `# outage ${outageMs} ms (restart took ${readyAt - restartAt} ms): ${attempts.length} connection attempts at the proxy, ` +
+        `bound ${bound.total} = ${bound.terms.join(' + ')}\n`,
+    );
+    assert.ok(
+      attempts.length <= bound.total,
+      timeline.explain(
+        `${attempts.length} connection attempts in a ${outageMs} ms outage exceed the bound ${bound.total} (${bound.terms.join(' + ')})`,
+      ),
+    );
+    assert.ok(
+      attempts.length >= watchedCollections.length,
+      timeline.explain(`the operator did try to reconnect (${attempts.length} attempts)`),
+    );
 
     const changes = await changeAfterRecovery(namespace, names, 'restart', 30_000);
     timeline.mark('changes after the restart accepted');
@@ -216,7 +269,8 @@ test(`kube-apiserver killed and restarted after ${apiServerDownMs / 1000} s: rec
     // watch): each is waited for until its bound has passed.
     const reconnectBoundMs = shipped.watchBackoffCapMs + marginMs;
     const loops = [...watchedCollections.map((c) => ({ what: `watch ${c.resource}`, path: c.path })), { what: 'lease', path: leasePath }];
-    while (Date.now() <= readyAt + reconnectBoundMs && loops.some((loop) => !firstSuccess(requestLog(operator), loop.path, killedAt))) await sleep(250);
+    while (Date.now() <= readyAt + reconnectBoundMs && loops.some((loop) => !firstSuccess(requestLog(operator), loop.path, killedAt)))
+      await sleep(250);
     const requests = requestLog(operator);
     const figures: string[] = [];
     for (const loop of loops) {
@@ -225,10 +279,17 @@ test(`kube-apiserver killed and restarted after ${apiServerDownMs / 1000} s: rec
       const afterReadyMs = first.startedAt + first.durationMs - readyAt;
       timeline.mark(`${loop.what}: first success (${first.method} ${first.code})`, first.startedAt + first.durationMs);
       figures.push(`${loop.what} ${afterReadyMs} ms`);
-      assert.ok(afterReadyMs <= reconnectBoundMs, timeline.explain(`${loop.what} reconnected ${afterReadyMs} ms after the server was ready; bound ${reconnectBoundMs} ms (backoff cap + margin)`));
+      assert.ok(
+        afterReadyMs <= reconnectBoundMs,
+        timeline.explain(
+          `${loop.what} reconnected ${afterReadyMs} ms after the server was ready; bound ${reconnectBoundMs} ms (backoff cap + margin)`,
+        ),
+      );
     }
-    process.stdout.write(`# first success after the server was ready: ${figures.join(', ')} (bound ${reconnectBoundMs} ms); the operator converged ` +
-      `${operatorDoneAt - readyAt} ms after ready (bound ${convergeBoundMs} ms), the garbage collector ${convergedAt - readyAt} ms after (bound ${garbageBoundMs} ms)\n`);
+    process.stdout.write(
+      `# first success after the server was ready: ${figures.join(', ')} (bound ${reconnectBoundMs} ms); the operator converged ` +
+        `${operatorDoneAt - readyAt} ms after ready (bound ${convergeBoundMs} ms), the garbage collector ${convergedAt - readyAt} ms after (bound ${garbageBoundMs} ms)\n`,
+    );
 
     // The restarted server's audit log, from the kill until convergence (at least the first 10 s after the
     // restart): per watch at most one list (the 410 relist), its backoff-gated watch attempts plus the one
@@ -240,9 +301,14 @@ test(`kube-apiserver killed and restarted after ${apiServerDownMs / 1000} s: rec
     for (const { resource } of watchedCollections) {
       const lists = audit.filter((r) => r.type === 'list' && r.resource === resource).length;
       const watches = audit.filter((r) => r.type === 'watch' && r.resource === resource).length;
-      process.stdout.write(`# ${resource} at the restarted server in ${windowMs} ms: ${lists} list, ${watches} watch requests (bounds 1 and ${perWatchBound})\n`);
+      process.stdout.write(
+        `# ${resource} at the restarted server in ${windowMs} ms: ${lists} list, ${watches} watch requests (bounds 1 and ${perWatchBound})\n`,
+      );
       assert.ok(lists <= 1, timeline.explain(`${resource}: ${lists} lists after the restart; at most one relist per watch`));
-      assert.ok(watches >= 1 && watches <= perWatchBound, timeline.explain(`${resource}: ${watches} watch requests in ${windowMs} ms; expected 1 to ${perWatchBound}`));
+      assert.ok(
+        watches >= 1 && watches <= perWatchBound,
+        timeline.explain(`${resource}: ${watches} watch requests in ${windowMs} ms; expected 1 to ${perWatchBound}`),
+      );
     }
     const leaseCalls = audit.filter((r) => r.type === 'lease').length;
     const leaseBound = 3 * (1 + Math.floor(windowMs / shipped.retryPeriodMs));
@@ -256,17 +322,27 @@ test(`kube-apiserver killed and restarted after ${apiServerDownMs / 1000} s: rec
     // And a live read of a changed key's ConfigMap: a reconcile whose ConfigMap cache has not seen the
     // operator's own last write of it within the read-your-writes wait (the ConfigMap watch may be up to the
     // backoff cap behind the HelloWorld watch) reads that ConfigMap live instead of writing from a stale view.
-    const liveChildReads = new Set([...changes.changed, ...changes.created].map((n) => `get /api/v1/namespaces/${namespace}/configmaps/${n}`));
+    const liveChildReads = new Set(
+      [...changes.changed, ...changes.created].map((n) => `get /api/v1/namespaces/${namespace}/configmaps/${n}`),
+    );
     const others = audit.filter((r) => r.type === 'other' && !ownerChecks.has(r.what) && !liveChildReads.has(r.what));
     // Per changed key: its ConfigMap, its status and one event, once each; a 409 on a stale view adds a retry
     // of the same write, so twice that at most.
     const writeBound = 2 * 3 * keysChanged.size;
     const writesPerKey = [...keysChanged].map((key) => `${key.split('/')[1]} ${writes.filter((w) => w.key === key).length}`);
-    process.stdout.write(`# audit after the restart: ${leaseCalls} Lease calls (bound ${leaseBound}), ${writes.length} writes for ${keysChanged.size} changed keys ` +
-      `(bound ${writeBound}; ${writesPerKey.join(', ')}), ${strayWrites.length} for other keys, ${others.length} other requests\n`);
-    assert.ok(leaseCalls <= leaseBound, timeline.explain(`${leaseCalls} Lease calls in ${windowMs} ms; bound ${leaseBound} (3 per retry period)`));
+    process.stdout.write(
+      `# audit after the restart: ${leaseCalls} Lease calls (bound ${leaseBound}), ${writes.length} writes for ${keysChanged.size} changed keys ` +
+        `(bound ${writeBound}; ${writesPerKey.join(', ')}), ${strayWrites.length} for other keys, ${others.length} other requests\n`,
+    );
+    assert.ok(
+      leaseCalls <= leaseBound,
+      timeline.explain(`${leaseCalls} Lease calls in ${windowMs} ms; bound ${leaseBound} (3 per retry period)`),
+    );
     assert.deepEqual(strayWrites, [], timeline.explain('writes only for the keys changed after the restart'));
-    assert.ok(writes.length <= writeBound, timeline.explain(`${writes.length} writes for ${keysChanged.size} changed keys; bound ${writeBound}`));
+    assert.ok(
+      writes.length <= writeBound,
+      timeline.explain(`${writes.length} writes for ${keysChanged.size} changed keys; bound ${writeBound}`),
+    );
     assert.deepEqual(others, [], timeline.explain('no requests besides lists, watches, Lease calls and writes'));
     assert.deepEqual(await rig.violations([namespace]), [], timeline.explain('the end state holds'));
     await operator.stop();
@@ -305,12 +381,21 @@ test(`etcd killed for ${etcdDownMs / 1000} s: /healthz stays up, then everything
     const healthDuring = during(healthAnswers);
     const unhealthy = healthDuring.filter((a) => a.code !== 200);
     const notReady = during(readyAnswers).filter((a) => a.code !== 200);
-    process.stdout.write(`# etcd down ${etcdBackAt - killedAt} ms: /healthz answered ${healthDuring.length} times from the kill to convergence, ` +
-      `${unhealthy.length} not 200; /readyz not 200 ${notReady.length} times; converged ${convergedAt - etcdBackAt} ms after etcd was back (bound ${convergeBoundMs} ms)\n`);
+    process.stdout.write(
+      `# etcd down ${etcdBackAt - killedAt} ms: /healthz answered ${healthDuring.length} times from the kill to convergence, ` +
+        `${unhealthy.length} not 200; /readyz not 200 ${notReady.length} times; converged ${convergedAt - etcdBackAt} ms after etcd was back (bound ${convergeBoundMs} ms)\n`,
+    );
     // Every ~250 ms through the outage (half of the polls at least, on a busy machine): the check did look.
     const expectedPolls = Math.floor((convergedAt - killedAt) / 250 / 2);
-    assert.ok(healthDuring.length >= expectedPolls, timeline.explain(`/healthz polled ${healthDuring.length} times; expected at least ${expectedPolls}`));
-    assert.deepEqual(unhealthy.map((a) => `+${a.at - killedAt} ms: ${a.code || 'no answer'}`), [], timeline.explain('/healthz answers 200 throughout'));
+    assert.ok(
+      healthDuring.length >= expectedPolls,
+      timeline.explain(`/healthz polled ${healthDuring.length} times; expected at least ${expectedPolls}`),
+    );
+    assert.deepEqual(
+      unhealthy.map((a) => `+${a.at - killedAt} ms: ${a.code || 'no answer'}`),
+      [],
+      timeline.explain('/healthz answers 200 throughout'),
+    );
     assert.deepEqual(await rig.violations([namespace]), [], timeline.explain('the end state holds'));
     await operator.stop();
     printTimeline(timeline, 'killed etcd');

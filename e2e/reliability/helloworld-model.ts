@@ -116,7 +116,12 @@ const label = (max: number) => fc.stringMatching(new RegExp(`^[a-z0-9]([-a-z0-9]
  */
 export const subdomainName: fc.Arbitrary<string> = fc.oneof(
   { weight: 4, arbitrary: fc.array(label(8), { minLength: 1, maxLength: 3 }).map((labels) => labels.join('.')) },
-  { weight: 1, arbitrary: fc.array(fc.stringMatching(/^[a-z0-9][-a-z0-9]{61}[a-z0-9]$/), { minLength: 1, maxLength: 3 }).map((labels) => labels.join('.')) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .array(fc.stringMatching(/^[a-z0-9][-a-z0-9]{61}[a-z0-9]$/), { minLength: 1, maxLength: 3 })
+      .map((labels) => labels.join('.')),
+  },
   { weight: 1, arbitrary: fc.constant(`${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(61)}`) },
 );
 
@@ -130,17 +135,23 @@ const message: fc.Arbitrary<string> = fc.oneof(
  * A pool of 1 to 3 names and up to `maxCommands` commands over it (sized up to the maximum: a command
  * whose precondition fails, such as an update of a name not created yet, is skipped).
  */
-export function helloWorldCommands(options: { maxCommands: number; replayPath?: string }): fc.Arbitrary<{ pool: string[]; commands: Iterable<Command> }> {
+export function helloWorldCommands(options: {
+  maxCommands: number;
+  replayPath?: string;
+}): fc.Arbitrary<{ pool: string[]; commands: Iterable<Command> }> {
   return fc.uniqueArray(subdomainName, { minLength: 1, maxLength: 3 }).chain((pool) => {
     const name = fc.constantFrom(...pool);
     return fc.record({
       pool: fc.constant(pool),
-      commands: fc.commands<HelloWorldModel, Namespace, false>([
-        fc.tuple(name, message).map(([n, m]) => new Create(n, m)),
-        fc.tuple(name, message).map(([n, m]) => new Update(n, m)),
-        name.map((n) => new Delete(n)),
-        fc.tuple(name, message).map(([n, m]) => new Recreate(n, m)),
-      ], { maxCommands: options.maxCommands, size: 'max', replayPath: options.replayPath }),
+      commands: fc.commands<HelloWorldModel, Namespace, false>(
+        [
+          fc.tuple(name, message).map(([n, m]) => new Create(n, m)),
+          fc.tuple(name, message).map(([n, m]) => new Update(n, m)),
+          name.map((n) => new Delete(n)),
+          fc.tuple(name, message).map(([n, m]) => new Recreate(n, m)),
+        ],
+        { maxCommands: options.maxCommands, size: 'max', replayPath: options.replayPath },
+      ),
     });
   });
 }
@@ -148,10 +159,12 @@ export function helloWorldCommands(options: { maxCommands: number; replayPath?: 
 /** Assert the namespace holds exactly the model's HelloWorlds, with its spec.names, and exactly their ConfigMaps. */
 export async function assertMatchesModel(model: HelloWorldModel, r: Namespace): Promise<void> {
   const helloWorlds = (await r.admin.resource(HelloWorld).listAll({ namespace: r.namespace })).items;
-  const configMaps = (await r.admin.resource(ConfigMap).listAll({ namespace: r.namespace, labelSelector: `app.kubernetes.io/managed-by=${managedBy}` })).items;
+  const configMaps = (
+    await r.admin.resource(ConfigMap).listAll({ namespace: r.namespace, labelSelector: `app.kubernetes.io/managed-by=${managedBy}` })
+  ).items;
   const expected = [...model.helloWorlds.entries()].sort(([a], [b]) => a.localeCompare(b));
   const specs = helloWorlds.map((h) => [h.metadata.name!, h.spec.name] as const).sort(([a], [b]) => a.localeCompare(b));
-  assert.deepEqual(specs, expected, 'the HelloWorlds on the server are the model\'s, with its spec.names');
+  assert.deepEqual(specs, expected, "the HelloWorlds on the server are the model's, with its spec.names");
   const messages = configMaps.map((c) => [c.metadata.name!, c.data?.['message']] as const).sort(([a], [b]) => a.localeCompare(b));
-  assert.deepEqual(messages, expected, 'the ConfigMaps are exactly the model\'s, each with its HelloWorld\'s spec.name');
+  assert.deepEqual(messages, expected, "the ConfigMaps are exactly the model's, each with its HelloWorld's spec.name");
 }

@@ -15,7 +15,9 @@ export function inspectorUrl(operator: Pick<OperatorProcess, 'logs'>): string {
     const match = /Debugger listening on (ws:\/\/\S+)/.exec(line);
     if (match) return match[1]!;
   }
-  throw new Error(`the operator printed no inspector URL (was it started with --inspect?); its first log lines:\n${operator.logs.slice(0, 10).join('\n')}`);
+  throw new Error(
+    `the operator printed no inspector URL (was it started with --inspect?); its first log lines:\n${operator.logs.slice(0, 10).join('\n')}`,
+  );
 }
 
 /** A DevTools Protocol session with one process. */
@@ -44,8 +46,22 @@ export class Inspector {
     const socket = new WebSocket(url);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`inspector: no connection to ${url} within ${timeoutMs} ms`)), timeoutMs);
-      socket.addEventListener('open', () => { clearTimeout(timer); resolve(); }, { once: true });
-      socket.addEventListener('error', () => { clearTimeout(timer); reject(new Error(`inspector: cannot connect to ${url}`)); }, { once: true });
+      socket.addEventListener(
+        'open',
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        { once: true },
+      );
+      socket.addEventListener(
+        'error',
+        () => {
+          clearTimeout(timer);
+          reject(new Error(`inspector: cannot connect to ${url}`));
+        },
+        { once: true },
+      );
     });
     return new Inspector(socket);
   }
@@ -59,8 +75,14 @@ export class Inspector {
         reject(new Error(`inspector: ${method} unanswered after ${timeoutMs} ms`));
       }, timeoutMs);
       this.pending.set(id, {
-        resolve: (result) => { clearTimeout(timer); resolve(result as T); },
-        reject: (err) => { clearTimeout(timer); reject(err); },
+        resolve: (result) => {
+          clearTimeout(timer);
+          resolve(result as T);
+        },
+        reject: (err) => {
+          clearTimeout(timer);
+          reject(err);
+        },
       });
       this.socket.send(JSON.stringify({ id, method, params }));
     });

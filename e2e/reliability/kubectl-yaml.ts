@@ -48,8 +48,14 @@ function kubectlSafe(tag: ScalarTag): ScalarTag {
 
 /** A multi-document YAML stream of `objects` for `kubectl apply -f -`. */
 export function kubectlYaml(objects: readonly object[]): string {
-  return objects.map((object) => stringify(object, {
-    version: '1.1', lineWidth: 0,
-    customTags: (tags) => tags.map((tag) => (typeof tag === 'object' && tag.tag === stringTag && tag.collection === undefined ? kubectlSafe(tag) : tag)),
-  })).join('---\n');
+  return objects
+    .map((object) =>
+      stringify(object, {
+        version: '1.1',
+        lineWidth: 0,
+        customTags: (tags) =>
+          tags.map((tag) => (typeof tag === 'object' && tag.tag === stringTag && tag.collection === undefined ? kubectlSafe(tag) : tag)),
+      }),
+    )
+    .join('---\n');
 }

@@ -41,7 +41,8 @@ export class LeakDetector {
   find(text: string): string[] {
     const found = new Map<string, string>();
     for (const secret of this.whole) {
-      if (secret.ignoreCase ? text.toLowerCase().includes(secret.value.toLowerCase()) : text.includes(secret.value)) found.set(secret.what, secret.value);
+      if (secret.ignoreCase ? text.toLowerCase().includes(secret.value.toLowerCase()) : text.includes(secret.value))
+        found.set(secret.what, secret.value);
     }
     for (let i = 0; i + leakWindow <= text.length; i++) {
       const piece = text.slice(i, i + leakWindow);
@@ -63,7 +64,10 @@ export async function kubeconfigSecrets(kubeconfigPath: string, owner: string): 
   };
   const caData = config.clusters[0]!.cluster['certificate-authority-data'];
   const token = config.users[0]!.user.token;
-  const pemBody = Buffer.from(caData, 'base64').toString('utf8').replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, '');
+  const pemBody = Buffer.from(caData, 'base64')
+    .toString('utf8')
+    .replace(/-----[A-Z ]+-----/g, '')
+    .replace(/\s+/g, '');
   if (!token || !caData || pemBody.length < 100) throw new Error(`${kubeconfigPath} is not a token kubeconfig with an inline CA`);
   return [
     { what: `${owner}'s token`, value: token },

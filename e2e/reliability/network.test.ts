@@ -22,15 +22,21 @@ after(async () => {
 // running operator makes it recreate ConfigMaps the namespace controller just removed, which the API server
 // refuses with 403 (the namespace is terminating), and the next scenario's baselines need a quiet cluster.
 
-test('black-holed API connection for the inactivity timeout + 30 s while 50 HelloWorlds change: silence detected within the timeout, converged within the backoff cap + 30 s', { timeout: 600_000 }, async () => {
+test('black-holed API connection for the inactivity timeout + 30 s while 50 HelloWorlds change: silence detected within the timeout, converged within the backoff cap + 30 s', {
+  timeout: 600_000,
+}, async () => {
   await deleteNamespace(rig.admin, await blackHoledConnection(rig));
 });
 
-test('a second writer fights over ConfigMaps and statuses: conflicts retried at debug, one error line per backoff step at most, end state correct', { timeout: 600_000 }, async () => {
+test('a second writer fights over ConfigMaps and statuses: conflicts retried at debug, one error line per backoff step at most, end state correct', {
+  timeout: 600_000,
+}, async () => {
   await deleteNamespace(rig.admin, await secondWriter(rig));
 });
 
-test('250 ± 100 ms each way during a burst of creations by 10 clients: converges; heap after GC back within 20 % once the burst is deleted', { timeout: 900_000 }, async () => {
+test('250 ± 100 ms each way during a burst of creations by 10 clients: converges; heap after GC back within 20 % once the burst is deleted', {
+  timeout: 900_000,
+}, async () => {
   await deleteNamespace(rig.admin, await slowNetwork(rig));
 });
 

@@ -42,7 +42,8 @@ export interface LoggedWrite extends LoggedRequest {
 
 /** The writes (POST, PUT, PATCH, DELETE) in a request log; `data` keeps only those to HelloWorlds, ConfigMaps and Events. */
 export function loggedWrites(requests: readonly LoggedRequest[], options: { data?: boolean } = {}): LoggedWrite[] {
-  return requests.filter((r) => writeMethods.has(r.method))
+  return requests
+    .filter((r) => writeMethods.has(r.method))
     .map((r) => {
       const target = targetOfPath(r.path);
       return { ...r, target, key: helloWorldKey(target.resource, target.namespace, target.name) };
@@ -52,8 +53,10 @@ export function loggedWrites(requests: readonly LoggedRequest[], options: { data
 
 /** The completed writes in audit events; `data` keeps only those to HelloWorlds, ConfigMaps and Events. */
 export function auditedWrites(events: readonly AuditEvent[], options: { data?: boolean } = {}): AuditEvent[] {
-  return events.filter((e) => e.stage === 'ResponseComplete' && writeVerbs.has(e.verb) &&
-    (!options.data || dataResources.includes(e.objectRef?.resource ?? '')));
+  return events.filter(
+    (e) =>
+      e.stage === 'ResponseComplete' && writeVerbs.has(e.verb) && (!options.data || dataResources.includes(e.objectRef?.resource ?? '')),
+  );
 }
 
 /** The HelloWorld an audited write is for (the audit log names the object of a create too). */
@@ -64,8 +67,10 @@ export function auditedKey(event: AuditEvent): string | undefined {
 /** `verb resource namespace/name at received time`, for assertion messages. */
 export function describeAudited(event: AuditEvent): string {
   const ref = event.objectRef;
-  return `${event.verb} ${ref?.resource ?? '?'}${ref?.subresource ? `/${ref.subresource}` : ''} ${ref?.namespace ?? ''}/${ref?.name ?? ''} ` +
-    `received ${event.requestReceivedTimestamp} → ${event.responseStatus?.code ?? '?'}`;
+  return (
+    `${event.verb} ${ref?.resource ?? '?'}${ref?.subresource ? `/${ref.subresource}` : ''} ${ref?.namespace ?? ''}/${ref?.name ?? ''} ` +
+    `received ${event.requestReceivedTimestamp} → ${event.responseStatus?.code ?? '?'}`
+  );
 }
 
 /** `METHOD path (code) at ISO time`, for assertion messages. */

@@ -72,9 +72,11 @@ export function outageRequestBound(windowMs: number, deadMs: number, failingKeys
 
 /** Keys (`namespace/name`) whose reconcile failed in [fromMs, toMs], from the operator's log. */
 export function failingKeys(operator: Pick<OperatorProcess, 'logs'>, fromMs: number, toMs: number): Set<string> {
-  return new Set(logLines(operator)
-    .filter((l) => l.time >= fromMs && l.time <= toMs && l.msg.startsWith('reconcile failed'))
-    .map((l) => `${String(l['namespace'])}/${String(l['name'])}`));
+  return new Set(
+    logLines(operator)
+      .filter((l) => l.time >= fromMs && l.time <= toMs && l.msg.startsWith('reconcile failed'))
+      .map((l) => `${String(l['namespace'])}/${String(l['name'])}`),
+  );
 }
 
 /** The first request to `path` started at or after `sinceMs` that succeeded (2xx), from the operator's request log. */
@@ -83,8 +85,12 @@ export function firstSuccess(requests: readonly LoggedRequest[], path: string, s
 }
 
 /** The operator's `listing` log lines (one per list it starts, with the resource and the cause) at or after `sinceMs`. */
-export function listings(operator: Pick<OperatorProcess, 'logs'>, sinceMs: number): Array<{ resource: string; cause: string; time: number }> {
-  return logLines(operator).filter((l) => l.msg === 'listing' && l.time >= sinceMs)
+export function listings(
+  operator: Pick<OperatorProcess, 'logs'>,
+  sinceMs: number,
+): Array<{ resource: string; cause: string; time: number }> {
+  return logLines(operator)
+    .filter((l) => l.msg === 'listing' && l.time >= sinceMs)
     .map((l) => ({ resource: String(l['resource']), cause: String(l['cause']), time: l.time }));
 }
 
@@ -105,7 +111,7 @@ const writeVerbs = new Set(['create', 'update', 'patch', 'delete']);
  */
 export function classifyAudit(event: AuditEvent): AuditRequest {
   const ref = event.objectRef ?? {};
-  const resource = ref.subresource ? `${ref.resource}/${ref.subresource}` : ref.resource ?? '';
+  const resource = ref.subresource ? `${ref.resource}/${ref.subresource}` : (ref.resource ?? '');
   if (ref.resource === 'leases') return { type: 'lease', verb: event.verb };
   if (event.verb === 'list' || event.verb === 'watch') return { type: event.verb, resource };
   if (writeVerbs.has(event.verb) && ref.namespace && ref.name) {
@@ -116,14 +122,23 @@ export function classifyAudit(event: AuditEvent): AuditRequest {
 }
 
 /** Poll a probe of the operator every `everyMs` until stopped; resolves with every answer (status code, or 0 for none). */
-export function pollProbe(port: number, path: '/healthz' | '/readyz', everyMs = 250): { stop: () => Promise<Array<{ at: number; code: number }>> } {
+export function pollProbe(
+  port: number,
+  path: '/healthz' | '/readyz',
+  everyMs = 250,
+): { stop: () => Promise<Array<{ at: number; code: number }>> } {
   const answers: Array<{ at: number; code: number }> = [];
   let stopped = false;
   const loop = (async () => {
     while (!stopped) {
       const at = Date.now();
-      const code = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(2_000) })
-        .then(async (r) => { await r.body?.cancel(); return r.status; }, () => 0);
+      const code = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(2_000) }).then(
+        async (r) => {
+          await r.body?.cancel();
+          return r.status;
+        },
+        () => 0,
+      );
       answers.push({ at, code });
       await sleep(Math.max(0, everyMs - (Date.now() - at)));
     }
@@ -145,7 +160,8 @@ export async function untilAccepted(what: string, timeoutMs: number, change: () 
       await change();
       return;
     } catch (err) {
-      if (Date.now() - started > timeoutMs) throw new Error(`${what} was not accepted within ${timeoutMs} ms: ${(err as Error).message}`, { cause: err });
+      if (Date.now() - started > timeoutMs)
+        throw new Error(`${what} was not accepted within ${timeoutMs} ms: ${(err as Error).message}`, { cause: err });
       await sleep(250);
     }
   }

@@ -60,7 +60,12 @@ export function rowsOfRules(rules: readonly RbacRule[]): RightsRow[] {
     for (const group of rule.apiGroups ?? []) {
       for (const resource of rule.resources ?? []) {
         const [plural, subresource] = resource.split('/');
-        rows.push({ resource: `${plural}${group ? `.${group}` : ''}${subresource ? `/${subresource}` : ''}`, nonResourceUrl: '', resourceNames, verbs });
+        rows.push({
+          resource: `${plural}${group ? `.${group}` : ''}${subresource ? `/${subresource}` : ''}`,
+          nonResourceUrl: '',
+          resourceNames,
+          verbs,
+        });
       }
     }
   }
@@ -83,7 +88,13 @@ export async function grantedRoles(rbacDir = join(exampleRoot, 'config', 'rbac')
     for (const doc of parseAllDocuments(await readFile(join(rbacDir, file), 'utf8'))) {
       const object = doc.toJS() as { kind?: string; metadata?: { name?: string; namespace?: string }; rules?: RbacRule[] } | null;
       if (object?.kind !== 'Role' && object?.kind !== 'ClusterRole') continue;
-      roles.push({ file, kind: object.kind, name: object.metadata?.name ?? '', namespace: object.metadata?.namespace, rules: object.rules ?? [] });
+      roles.push({
+        file,
+        kind: object.kind,
+        name: object.metadata?.name ?? '',
+        namespace: object.metadata?.namespace,
+        rules: object.rules ?? [],
+      });
     }
   }
   return roles;

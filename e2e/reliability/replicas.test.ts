@@ -60,21 +60,29 @@ const changedAt = new Map<string, number>();
 const noteChange = (key: string, at = Date.now()) => changedAt.set(key, Math.max(changedAt.get(key) ?? 0, at));
 const noteChurn = (change: SpecChange) => noteChange(change.key, change.doneAt);
 
-before(async () => {
-  rig = await Rig.start();
-  proxyB = await startFaultProxy({ target: rig.cp.apiServerUrl });
-  accountB = await rig.cp.serviceAccountKubeconfig({
-    namespace: operatorAccount.namespace, name: `${operatorAccount.name}-b`, bind: await generatedRoles(), server: proxyB.url,
-    expirationSeconds: long ? 4 * 3600 : 3600,
-  });
-}, { timeout: 240_000 });
+before(
+  async () => {
+    rig = await Rig.start();
+    proxyB = await startFaultProxy({ target: rig.cp.apiServerUrl });
+    accountB = await rig.cp.serviceAccountKubeconfig({
+      namespace: operatorAccount.namespace,
+      name: `${operatorAccount.name}-b`,
+      bind: await generatedRoles(),
+      server: proxyB.url,
+      expirationSeconds: long ? 4 * 3600 : 3600,
+    });
+  },
+  { timeout: 240_000 },
+);
 
 after(async () => {
   await proxyB?.close();
   await rig?.stop();
 });
 
-test('7a. two replicas, separate ServiceAccounts: a SIGKILLed leader is replaced within the lease timings; a change made right after converges', { timeout: 240_000 }, async () => {
+test('7a. two replicas, separate ServiceAccounts: a SIGKILLed leader is replaced within the lease timings; a change made right after converges', {
+  timeout: 240_000,
+}, async () => {
   const timeline = new Timeline();
   const replicaA = await rig.startOperator();
   timeline.mark('replica A ready');
@@ -83,19 +91,37 @@ test('7a. two replicas, separate ServiceAccounts: a SIGKILLed leader is replaced
   timeline.mark(`replica A (${operatorUser}) leads as ${identityA}`);
   replicaB = await rig.startOperator([], { kubeconfigPath: accountB.kubeconfigPath });
   timeline.mark(`replica B (${accountB.username}) ready`);
-  await waitForLine(replicaB, (l) => l.msg === 'leader observed' && l['leader'] === identityA, 0, 30_000, timeline, 'replica B sees A lead');
+  await waitForLine(
+    replicaB,
+    (l) => l.msg === 'leader observed' && l['leader'] === identityA,
+    0,
+    30_000,
+    timeline,
+    'replica B sees A lead',
+  );
   ns7 = await rig.namespace('replicas');
   names7 = await rig.createHelloWorlds(ns7, long ? 50 : 10);
   for (const name of names7) noteChange(`${ns7}/${name}`);
   await rig.converged([ns7], 60_000, timeline);
-  assert.equal(firstLine(replicaB, (l) => l.msg.startsWith('became the leader')), undefined, 'replica B stood by while A led');
+  assert.equal(
+    firstLine(replicaB, (l) => l.msg.startsWith('became the leader')),
+    undefined,
+    'replica B stood by while A led',
+  );
 
   const killedAt = timeline.mark('replica A SIGKILLed');
   replicaA.kill('SIGKILL');
   await rig.setName(ns7, names7[0]!, 'changed right after the kill');
   noteChange(`${ns7}/${names7[0]}`);
   timeline.mark(`${names7[0]} changed`);
-  const tookOver = await waitForLine(replicaB, (l) => l.msg.startsWith('became the leader'), killedAt, takeoverBoundMs + 30_000, timeline, 'replica B');
+  const tookOver = await waitForLine(
+    replicaB,
+    (l) => l.msg.startsWith('became the leader'),
+    killedAt,
+    takeoverBoundMs + 30_000,
+    timeline,
+    'replica B',
+  );
   const convergedAt = await rig.converged([ns7], killedAt + takeoverBoundMs + reconcileMarginMs + 30_000 - Date.now(), timeline);
   await replicaA.exited;
 
@@ -104,24 +130,42 @@ test('7a. two replicas, separate ServiceAccounts: a SIGKILLed leader is replaced
   assert.ok(lastRenewalA && acquiredB, timeline.explain('both replicas wrote the Lease'));
   const takeoverMs = tookOver.time - killedAt;
   const convergeMs = convergedAt - killedAt;
-  process.stdout.write(`# 7a: leader SIGKILLed ${killedAt - lastRenewalA.startedAt} ms after its last renewal; standby led after ${takeoverMs} ms ` +
-    `(bound lease ${shipped.leaseDurationMs} + 2 × retry ${shipped.retryPeriodMs} × ${standbyJitter} + ${leaseRequestMarginMs} = ${takeoverBoundMs} ms); ` +
-    `converged after ${convergeMs} ms (bound ${takeoverBoundMs + reconcileMarginMs} ms)\n`);
-  assert.ok(acquiredB.startedAt >= lastRenewalA.startedAt + shipped.leaseDurationMs,
-    timeline.explain(`replica B took the Lease ${acquiredB.startedAt - lastRenewalA.startedAt} ms after A's last renewal was sent, before it could expire (${shipped.leaseDurationMs} ms)`));
-  assert.ok(takeoverMs <= takeoverBoundMs, timeline.explain(`the standby led ${takeoverMs} ms after the kill; bound ${takeoverBoundMs} ms`));
-  assert.ok(convergeMs <= takeoverBoundMs + reconcileMarginMs, timeline.explain(`converged ${convergeMs} ms after the kill; bound ${takeoverBoundMs + reconcileMarginMs} ms`));
+  process.stdout.write(
+    `# 7a: leader SIGKILLed ${killedAt - lastRenewalA.startedAt} ms after its last renewal; standby led after ${takeoverMs} ms ` +
+      `(bound lease ${shipped.leaseDurationMs} + 2 × retry ${shipped.retryPeriodMs} × ${standbyJitter} + ${leaseRequestMarginMs} = ${takeoverBoundMs} ms); ` +
+      `converged after ${convergeMs} ms (bound ${takeoverBoundMs + reconcileMarginMs} ms)\n`,
+  );
+  assert.ok(
+    acquiredB.startedAt >= lastRenewalA.startedAt + shipped.leaseDurationMs,
+    timeline.explain(
+      `replica B took the Lease ${acquiredB.startedAt - lastRenewalA.startedAt} ms after A's last renewal was sent, before it could expire (${shipped.leaseDurationMs} ms)`,
+    ),
+  );
+  assert.ok(
+    takeoverMs <= takeoverBoundMs,
+    timeline.explain(`the standby led ${takeoverMs} ms after the kill; bound ${takeoverBoundMs} ms`),
+  );
+  assert.ok(
+    convergeMs <= takeoverBoundMs + reconcileMarginMs,
+    timeline.explain(`converged ${convergeMs} ms after the kill; bound ${takeoverBoundMs + reconcileMarginMs} ms`),
+  );
   printTimeline('7a', timeline);
 });
 
-test('7b. a leader cut off past its renew deadline sends no write after it; old and new leader never write at once', { timeout: 240_000 }, async () => {
+test('7b. a leader cut off past its renew deadline sends no write after it; old and new leader never write at once', {
+  timeout: 240_000,
+}, async () => {
   const timeline = new Timeline();
   assert.ok(replicaB && ns7, 'fault 7a left replica B leading');
   const b = replicaB;
   replicaA2 = await rig.startOperator();
   const a2 = replicaA2;
   await waitForLine(a2, (l) => l.msg === 'leader observed', 0, 30_000, timeline, 'replica A2 stands by');
-  assert.equal(firstLine(a2, (l) => l.msg.startsWith('became the leader')), undefined, 'A2 stands by while B leads');
+  assert.equal(
+    firstLine(a2, (l) => l.msg.startsWith('became the leader')),
+    undefined,
+    'A2 stands by while B leads',
+  );
   const churn = new SpecChurn(rig.admin, ns7, names7, 4, noteChurn);
   timeline.mark('churn on (4 changes/s)');
   await sleep(2 * shipped.retryPeriodMs);
@@ -131,8 +175,22 @@ test('7b. a leader cut off past its renew deadline sends no write after it; old 
   let stopped: LogLine;
   let tookOver: LogLine;
   try {
-    stopped = await waitForLine(b, (l) => l.msg.startsWith('stopped leading'), delayedAt, shipped.renewDeadlineMs + 20_000, timeline, 'replica B');
-    tookOver = await waitForLine(a2, (l) => l.msg.startsWith('became the leader'), delayedAt, takeoverBoundMs + 30_000, timeline, 'replica A2');
+    stopped = await waitForLine(
+      b,
+      (l) => l.msg.startsWith('stopped leading'),
+      delayedAt,
+      shipped.renewDeadlineMs + 20_000,
+      timeline,
+      'replica B',
+    );
+    tookOver = await waitForLine(
+      a2,
+      (l) => l.msg.startsWith('became the leader'),
+      delayedAt,
+      takeoverBoundMs + 30_000,
+      timeline,
+      'replica A2',
+    );
     await sleep(2_000);
   } finally {
     await churn.stop();
@@ -153,13 +211,21 @@ test('7b. a leader cut off past its renew deadline sends no write after it; old 
 
   // The term's end by B's own log: the last renewal it saw succeed, sent before the delay (a renewal sent
   // after it cannot land within its timeout of at most renewDeadline / 2), plus the renew deadline.
-  const lastRenewal = leaseRenewals(b).filter((r) => r.startedAt < stopped.time).at(-1);
+  const lastRenewal = leaseRenewals(b)
+    .filter((r) => r.startedAt < stopped.time)
+    .at(-1);
   assert.ok(lastRenewal, 'replica B renewed the Lease before it was cut off');
   const deadline = lastRenewal.startedAt + shipped.renewDeadlineMs;
   timeline.mark("replica B's renew deadline (its last successful renewal + renewDeadline)", deadline);
   assert.equal(stopped['reason'], 'renew-deadline', timeline.explain('replica B stopped leading at its renew deadline'));
-  assert.ok(lastRenewal.startedAt <= delayedAt, timeline.explain(`B's last successful renewal was sent before the delay (${describeLogged(lastRenewal)})`));
-  assert.ok(stopped.time <= deadline + timerMarginMs, timeline.explain(`B stopped leading ${stopped.time - deadline} ms after its deadline; bound ${timerMarginMs} ms`));
+  assert.ok(
+    lastRenewal.startedAt <= delayedAt,
+    timeline.explain(`B's last successful renewal was sent before the delay (${describeLogged(lastRenewal)})`),
+  );
+  assert.ok(
+    stopped.time <= deadline + timerMarginMs,
+    timeline.explain(`B stopped leading ${stopped.time - deadline} ms after its deadline; bound ${timerMarginMs} ms`),
+  );
 
   // (i) B's own request log: no write to HelloWorlds, ConfigMaps or Events sent after the deadline. The
   // Lease is left out of this rule only: after the term B campaigns again, as any candidate does.
@@ -174,8 +240,14 @@ test('7b. a leader cut off past its renew deadline sends no write after it; old 
   // falls before the deadline, and before A2's acquiring Lease write; A2's writes all come after that.
   const audited = await rig.auditSince(delayedAt - 60_000, [accountB.username, operatorUser]);
   // A standby has no reconciles to finish: its shutdown must not wait on requests its path holds up.
-  assert.ok(shutdownMsB <= shipped.shutdownGraceMs, timeline.explain(`the standby's manager took ${shutdownMsB} ms to stop; bound: the grace period (${shipped.shutdownGraceMs} ms)`));
-  const auditedB = auditedWrites(audited.filter((e) => e.user.username === accountB.username), { data: true });
+  assert.ok(
+    shutdownMsB <= shipped.shutdownGraceMs,
+    timeline.explain(`the standby's manager took ${shutdownMsB} ms to stop; bound: the grace period (${shipped.shutdownGraceMs} ms)`),
+  );
+  const auditedB = auditedWrites(
+    audited.filter((e) => e.user.username === accountB.username),
+    { data: true },
+  );
   const auditedA2 = audited.filter((e) => e.user.username === operatorUser && Date.parse(e.requestReceivedTimestamp) >= delayedAt);
   const acquiring = auditedWrites(auditedA2).find((e) => e.objectRef?.resource === 'leases');
   const firstWriteA2 = auditedWrites(auditedA2, { data: true })[0];
@@ -186,44 +258,83 @@ test('7b. a leader cut off past its renew deadline sends no write after it; old 
   const afterDeadline = auditedB.filter((e) => sentBy(e) > deadline);
   const overlapping = auditedB.filter((e) => sentBy(e) >= Date.parse(acquiring.requestReceivedTimestamp));
   const rawOverlap = auditedB.filter((e) => Date.parse(e.requestReceivedTimestamp) >= Date.parse(firstWriteA2.requestReceivedTimestamp));
-  assert.deepEqual(afterDeadline.map(describeAudited), [], timeline.explain(`writes of replica B received more than ${cutOffDelayMs} ms after its deadline`));
-  assert.deepEqual(overlapping.map(describeAudited), [], timeline.explain('writes of replica B overlapping A2\'s term'));
-  assert.ok(Date.parse(acquiring.requestReceivedTimestamp) <= Date.parse(firstWriteA2.requestReceivedTimestamp), timeline.explain('A2 wrote before it held the Lease'));
+  assert.deepEqual(
+    afterDeadline.map(describeAudited),
+    [],
+    timeline.explain(`writes of replica B received more than ${cutOffDelayMs} ms after its deadline`),
+  );
+  assert.deepEqual(overlapping.map(describeAudited), [], timeline.explain("writes of replica B overlapping A2's term"));
+  assert.ok(
+    Date.parse(acquiring.requestReceivedTimestamp) <= Date.parse(firstWriteA2.requestReceivedTimestamp),
+    timeline.explain('A2 wrote before it held the Lease'),
+  );
   const acquiredA2 = leaseRenewals(a2).find((r) => r.startedAt >= delayedAt);
-  assert.ok(acquiredA2 && acquiredA2.startedAt >= lastRenewal.startedAt + shipped.leaseDurationMs,
-    timeline.explain(`A2 took the Lease ${acquiredA2 ? acquiredA2.startedAt - lastRenewal.startedAt : '?'} ms after B's last renewal, before it could expire`));
+  assert.ok(
+    acquiredA2 && acquiredA2.startedAt >= lastRenewal.startedAt + shipped.leaseDurationMs,
+    timeline.explain(
+      `A2 took the Lease ${acquiredA2 ? acquiredA2.startedAt - lastRenewal.startedAt : '?'} ms after B's last renewal, before it could expire`,
+    ),
+  );
 
   // B's Lease writes that reached the API server after it was cut off (a renewal it gave up on must not land).
-  const leaseWritesB = auditedWrites(audited.filter((e) => e.user.username === accountB.username && Date.parse(e.requestReceivedTimestamp) > delayedAt))
-    .filter((e) => e.objectRef?.resource === 'leases');
+  const leaseWritesB = auditedWrites(
+    audited.filter((e) => e.user.username === accountB.username && Date.parse(e.requestReceivedTimestamp) > delayedAt),
+  ).filter((e) => e.objectRef?.resource === 'leases');
   for (const e of leaseWritesB) timeline.mark(`B's Lease write received: ${describeAudited(e)}`, Date.parse(e.requestReceivedTimestamp));
   // The standby's clock starts at the last change of the Lease it can see. That is B's last renewal before
   // the cut-off, or a later one B gave up on (its timeout passed) whose bytes were already on their way:
   // the API server applies it when it arrives, up to the delay later, as on a real network. B has stopped
   // leading by then (its deadline counts from the last renewal it saw succeed), so this costs only time.
   const acquiredAt = Date.parse(acquiring.requestReceivedTimestamp);
-  const lastAppliedB = Math.max(...auditedWrites(audited.filter((e) => e.user.username === accountB.username))
-    .filter((e) => e.objectRef?.resource === 'leases' && String(e.responseStatus?.code).startsWith('2') && Date.parse(e.requestReceivedTimestamp) < acquiredAt)
-    .map((e) => Date.parse(e.requestReceivedTimestamp)));
+  const lastAppliedB = Math.max(
+    ...auditedWrites(audited.filter((e) => e.user.username === accountB.username))
+      .filter(
+        (e) =>
+          e.objectRef?.resource === 'leases' &&
+          String(e.responseStatus?.code).startsWith('2') &&
+          Date.parse(e.requestReceivedTimestamp) < acquiredAt,
+      )
+      .map((e) => Date.parse(e.requestReceivedTimestamp)),
+  );
   timeline.mark("B's last Lease write applied (audit)", lastAppliedB);
-  assert.ok(acquiredA2.startedAt >= lastAppliedB + shipped.leaseDurationMs,
-    timeline.explain(`A2 took the Lease ${acquiredA2.startedAt - lastAppliedB} ms after B's last applied write, before it could expire (${shipped.leaseDurationMs} ms)`));
+  assert.ok(
+    acquiredA2.startedAt >= lastAppliedB + shipped.leaseDurationMs,
+    timeline.explain(
+      `A2 took the Lease ${acquiredA2.startedAt - lastAppliedB} ms after B's last applied write, before it could expire (${shipped.leaseDurationMs} ms)`,
+    ),
+  );
   const takeoverMs = acquiredAt - lastAppliedB;
   process.stdout.write(`# 7b: B's Lease writes received after the cut-off: ${leaseWritesB.map(describeAudited).join('; ') || 'none'}\n`);
-  process.stdout.write(`# 7b: B's last renewal ${delayedAt - lastRenewal.startedAt} ms before the delay; B stopped leading ${stopped.time - deadline} ms after its deadline; ` +
-    `${cutOffWrites.length} writes sent while cut off (all before the deadline), 0 after; ${leaseWritesAfter.length} Lease writes after (campaigning); ` +
-    `${auditedB.length} of B's writes audited, the latest (received − delay) ${deadline - Math.max(...auditedB.map(sentBy))} ms before the deadline, ` +
-    `${rawOverlap.length} received (raw) after A2's first write; A2's first write ${Date.parse(firstWriteA2.requestReceivedTimestamp) - deadline} ms after B's deadline\n`);
-  process.stdout.write(`# 7b: A2 took the Lease ${takeoverMs} ms after B's last applied Lease write (bound ${takeoverBoundMs} ms), ${tookOver.time - delayedAt} ms after the cut-off ` +
-    `(at most renewDeadline + delay + the bound = ${shipped.renewDeadlineMs + cutOffDelayMs + takeoverBoundMs} ms); converged ${convergedAt - churnStoppedAt} ms after the churn stopped; ` +
-    `B (standby) stopped its manager ${shutdownMsB} ms after SIGTERM, exited after ${stopMsB} ms\n`);
-  assert.ok(takeoverMs <= takeoverBoundMs, timeline.explain(`A2 took the Lease ${takeoverMs} ms after B's last applied Lease write; bound ${takeoverBoundMs} ms`));
-  assert.ok(convergedAt - churnStoppedAt <= reconcileMarginMs, timeline.explain(`converged ${convergedAt - churnStoppedAt} ms after the churn stopped; bound ${reconcileMarginMs} ms`));
-  assert.equal(firstLine(b, (l) => l.msg.startsWith('became the leader') && l.time > stopped.time), undefined, 'B did not lead again');
+  process.stdout.write(
+    `# 7b: B's last renewal ${delayedAt - lastRenewal.startedAt} ms before the delay; B stopped leading ${stopped.time - deadline} ms after its deadline; ` +
+      `${cutOffWrites.length} writes sent while cut off (all before the deadline), 0 after; ${leaseWritesAfter.length} Lease writes after (campaigning); ` +
+      `${auditedB.length} of B's writes audited, the latest (received − delay) ${deadline - Math.max(...auditedB.map(sentBy))} ms before the deadline, ` +
+      `${rawOverlap.length} received (raw) after A2's first write; A2's first write ${Date.parse(firstWriteA2.requestReceivedTimestamp) - deadline} ms after B's deadline\n`,
+  );
+  process.stdout.write(
+    `# 7b: A2 took the Lease ${takeoverMs} ms after B's last applied Lease write (bound ${takeoverBoundMs} ms), ${tookOver.time - delayedAt} ms after the cut-off ` +
+      `(at most renewDeadline + delay + the bound = ${shipped.renewDeadlineMs + cutOffDelayMs + takeoverBoundMs} ms); converged ${convergedAt - churnStoppedAt} ms after the churn stopped; ` +
+      `B (standby) stopped its manager ${shutdownMsB} ms after SIGTERM, exited after ${stopMsB} ms\n`,
+  );
+  assert.ok(
+    takeoverMs <= takeoverBoundMs,
+    timeline.explain(`A2 took the Lease ${takeoverMs} ms after B's last applied Lease write; bound ${takeoverBoundMs} ms`),
+  );
+  assert.ok(
+    convergedAt - churnStoppedAt <= reconcileMarginMs,
+    timeline.explain(`converged ${convergedAt - churnStoppedAt} ms after the churn stopped; bound ${reconcileMarginMs} ms`),
+  );
+  assert.equal(
+    firstLine(b, (l) => l.msg.startsWith('became the leader') && l.time > stopped.time),
+    undefined,
+    'B did not lead again',
+  );
   printTimeline('7b', timeline);
 });
 
-test('8. SIGTERM under churn: in-flight reconciles finish within the grace period, the Lease is released, the restart writes only what changed', { timeout: long ? 900_000 : 240_000 }, async () => {
+test('8. SIGTERM under churn: in-flight reconciles finish within the grace period, the Lease is released, the restart writes only what changed', {
+  timeout: long ? 900_000 : 240_000,
+}, async () => {
   const timeline = new Timeline();
   assert.ok(replicaA2, 'fault 7 left replica A2 leading');
   const leader = replicaA2;
@@ -263,8 +374,15 @@ test('8. SIGTERM under churn: in-flight reconciles finish within the grace perio
   assert.ok(stoppedLine, timeline.explain("the manager logged 'manager stopped'"));
   assert.equal(aborted, undefined, timeline.explain(`reconciles were aborted: ${JSON.stringify(aborted)}`));
   assert.ok(inFlight.length > 0, timeline.explain('reconciles were in flight at SIGTERM (else the grace period was not put to the test)'));
-  assert.deepEqual(endsAfter.filter((l) => l.msg !== 'reconciled').map((l) => JSON.stringify(l)), [], timeline.explain('reconciles failed during shutdown'));
-  assert.ok(lastEnd <= sigtermAt + shipped.shutdownGraceMs, timeline.explain(`a reconcile ended ${lastEnd - sigtermAt} ms after SIGTERM; grace ${shipped.shutdownGraceMs} ms`));
+  assert.deepEqual(
+    endsAfter.filter((l) => l.msg !== 'reconciled').map((l) => JSON.stringify(l)),
+    [],
+    timeline.explain('reconciles failed during shutdown'),
+  );
+  assert.ok(
+    lastEnd <= sigtermAt + shipped.shutdownGraceMs,
+    timeline.explain(`a reconcile ended ${lastEnd - sigtermAt} ms after SIGTERM; grace ${shipped.shutdownGraceMs} ms`),
+  );
   // Every write sent under churn before SIGTERM was answered, and for each one that names its HelloWorld
   // (a ConfigMap or status write) a reconcile of that key completed after it.
   const writes = loggedWrites(requestLog(leader), { data: true }).filter((w) => w.startedAt < sigtermAt && w.startedAt >= churnStartedAt);
@@ -273,8 +391,17 @@ test('8. SIGTERM under churn: in-flight reconciles finish within the grace perio
   // ms); a log line's time is wall clock in ms. The reconcile that sent the write logs its end in the same
   // millisecond as the answer, or later: 2 ms of rounding between the two clocks is allowed.
   const clockRoundingMs = 2;
-  const unfinished = writes.filter((w) => w.key !== undefined && w.target.resource !== 'events' &&
-    !ends.some((l) => l.msg === 'reconciled' && `${String(l['namespace'])}/${String(l['name'])}` === w.key && l.time >= w.startedAt + w.durationMs - clockRoundingMs));
+  const unfinished = writes.filter(
+    (w) =>
+      w.key !== undefined &&
+      w.target.resource !== 'events' &&
+      !ends.some(
+        (l) =>
+          l.msg === 'reconciled' &&
+          `${String(l['namespace'])}/${String(l['name'])}` === w.key &&
+          l.time >= w.startedAt + w.durationMs - clockRoundingMs,
+      ),
+  );
   assert.deepEqual(unanswered.map(describeLogged), [], timeline.explain('writes sent before SIGTERM were cut off'));
   assert.deepEqual(unfinished.map(describeLogged), [], timeline.explain('writes sent before SIGTERM whose reconcile never completed'));
 
@@ -321,18 +448,37 @@ test('8. SIGTERM under churn: in-flight reconciles finish within the grace perio
   });
   const notStale = restartWrites.filter((e) => !stale.has(auditedKey(e) ?? ''));
   const writtenKeys = new Set(restartWrites.map(auditedKey));
-  process.stdout.write(`# 8: churn ${churn.changes.length} changes at ${churn.achievedRate.toFixed(1)}/s over ${keys} keys; SIGTERM with ${inFlight.length} reconciles in flight, ` +
-    `${endsAfter.length} ended after it, the last ${lastEnd - sigtermAt} ms after (grace ${shipped.shutdownGraceMs} ms); Lease released ${release.startedAt - sigtermAt} ms after SIGTERM; ` +
-    `exit ${exitedAt - sigtermAt} ms after\n`);
-  process.stdout.write(`# 8: ${stale.size} keys stale when down; the restarted operator led ${ledAt - restartAt} ms after its start, converged ${convergedAt - restartAt} ms after it, ` +
-    `with ${restartWrites.length} writes for ${writtenKeys.size} keys (${loggedWrites(requestLog(restarted), { data: true }).length} in its request log)\n`);
-  assert.deepEqual(unjustified.map((e) => `${describeAudited(e)}: changed ${changedAt.get(auditedKey(e) ?? '') ?? 'never'}, last reconcile read ${lastReconcileStart.get(auditedKey(e) ?? '') ?? 'never'}`),
-    [], timeline.explain('the restarted operator wrote for keys that had not changed since their last completed reconcile'));
+  process.stdout.write(
+    `# 8: churn ${churn.changes.length} changes at ${churn.achievedRate.toFixed(1)}/s over ${keys} keys; SIGTERM with ${inFlight.length} reconciles in flight, ` +
+      `${endsAfter.length} ended after it, the last ${lastEnd - sigtermAt} ms after (grace ${shipped.shutdownGraceMs} ms); Lease released ${release.startedAt - sigtermAt} ms after SIGTERM; ` +
+      `exit ${exitedAt - sigtermAt} ms after\n`,
+  );
+  process.stdout.write(
+    `# 8: ${stale.size} keys stale when down; the restarted operator led ${ledAt - restartAt} ms after its start, converged ${convergedAt - restartAt} ms after it, ` +
+      `with ${restartWrites.length} writes for ${writtenKeys.size} keys (${loggedWrites(requestLog(restarted), { data: true }).length} in its request log)\n`,
+  );
+  assert.deepEqual(
+    unjustified.map(
+      (e) =>
+        `${describeAudited(e)}: changed ${changedAt.get(auditedKey(e) ?? '') ?? 'never'}, last reconcile read ${lastReconcileStart.get(auditedKey(e) ?? '') ?? 'never'}`,
+    ),
+    [],
+    timeline.explain('the restarted operator wrote for keys that had not changed since their last completed reconcile'),
+  );
   assert.deepEqual(notStale.map(describeAudited), [], timeline.explain('the restarted operator wrote for keys that were not stale'));
-  assert.ok(stale.has(downKey) && writtenKeys.has(downKey), timeline.explain(`the change made while no operator ran (${downKey}) was written by the restarted operator`));
+  assert.ok(
+    stale.has(downKey) && writtenKeys.has(downKey),
+    timeline.explain(`the change made while no operator ran (${downKey}) was written by the restarted operator`),
+  );
   // The change made as SIGTERM was sent: done by one operator or the other, never lost.
-  const lastDone = writtenKeys.has(lastChange.key) || lines.some((l) => l.msg === 'reconciled' && `${String(l['namespace'])}/${String(l['name'])}` === lastChange.key &&
-    l.time - Number(l['durationMs']) >= lastChange.sentAt);
+  const lastDone =
+    writtenKeys.has(lastChange.key) ||
+    lines.some(
+      (l) =>
+        l.msg === 'reconciled' &&
+        `${String(l['namespace'])}/${String(l['name'])}` === lastChange.key &&
+        l.time - Number(l['durationMs']) >= lastChange.sentAt,
+    );
   assert.ok(lastDone, timeline.explain(`the change made as SIGTERM was sent (${lastChange.key}) was reconciled by neither operator`));
   printTimeline('8', timeline);
 });
@@ -344,7 +490,13 @@ test('neither ServiceAccount was refused: zero 403s in the audit log', async () 
 });
 
 function printTimeline(scenario: string, timeline: Timeline): void {
-  process.stdout.write(`${timeline.explain(`${scenario}:`).split('\n').map((line) => `# ${line}`).join('\n')}\n`);
+  process.stdout.write(
+    `${timeline
+      .explain(`${scenario}:`)
+      .split('\n')
+      .map((line) => `# ${line}`)
+      .join('\n')}\n`,
+  );
 }
 
 /** The roles config/rbac defines (the ClusterRole, and the leader-election Role in its namespace), to bind to another account. */
@@ -355,17 +507,27 @@ async function generatedRoles(): Promise<Array<{ kind: 'ClusterRole' | 'Role'; n
     for (const document of parseAllDocuments(await readFile(join(dir, file), 'utf8'))) {
       const object = document.toJS() as { kind?: string; metadata?: { name?: string; namespace?: string } };
       if ((object.kind === 'ClusterRole' || object.kind === 'Role') && object.metadata?.name) {
-        roles.push({ kind: object.kind, name: object.metadata.name, ...(object.kind === 'Role' ? { namespace: object.metadata.namespace } : {}) });
+        roles.push({
+          kind: object.kind,
+          name: object.metadata.name,
+          ...(object.kind === 'Role' ? { namespace: object.metadata.namespace } : {}),
+        });
       }
     }
   }
-  assert.deepEqual(roles.map((r) => r.kind).sort(), ['ClusterRole', 'Role'], `config/rbac defines one ClusterRole and one Role: ${JSON.stringify(roles)}`);
+  assert.deepEqual(
+    roles.map((r) => r.kind).sort(),
+    ['ClusterRole', 'Role'],
+    `config/rbac defines one ClusterRole and one Role: ${JSON.stringify(roles)}`,
+  );
   return roles;
 }
 
 /** The operator's successful Lease writes (create, renew, acquire, release), in order. */
 function leaseRenewals(operator: OperatorProcess) {
-  return requestLog(operator).filter((r) => ((r.path === leasePath && r.method === 'PUT') || (r.path === leasesPath && r.method === 'POST')) && r.code.startsWith('2'));
+  return requestLog(operator).filter(
+    (r) => ((r.path === leasePath && r.method === 'PUT') || (r.path === leasesPath && r.method === 'POST')) && r.code.startsWith('2'),
+  );
 }
 
 function firstLine(operator: OperatorProcess, match: (line: LogLine) => boolean): LogLine | undefined {
@@ -383,7 +545,14 @@ function leaderIdentity(operator: OperatorProcess): string {
 }
 
 /** Wait for a log line at or after `sinceMs`; mark it on the time line, or fail with the time line. */
-async function waitForLine(operator: OperatorProcess, match: (line: LogLine) => boolean, sinceMs: number, timeoutMs: number, timeline: Timeline, who: string): Promise<LogLine> {
+async function waitForLine(
+  operator: OperatorProcess,
+  match: (line: LogLine) => boolean,
+  sinceMs: number,
+  timeoutMs: number,
+  timeline: Timeline,
+  who: string,
+): Promise<LogLine> {
   const started = Date.now();
   for (;;) {
     const line = logLines(operator).find((l) => l.time >= sinceMs && match(l));
@@ -391,7 +560,8 @@ async function waitForLine(operator: OperatorProcess, match: (line: LogLine) => 
       timeline.mark(`${who}: ${line.msg}`, line.time);
       return line;
     }
-    if (Date.now() - started > timeoutMs) throw new Error(timeline.explain(`${who}: the awaited log line did not come within ${timeoutMs} ms`));
+    if (Date.now() - started > timeoutMs)
+      throw new Error(timeline.explain(`${who}: the awaited log line did not come within ${timeoutMs} ms`));
     await sleep(100);
   }
 }

@@ -5,7 +5,14 @@
 import assert from 'node:assert/strict';
 import { ApiError, type KubeClient } from '../../src/client/index.ts';
 import { type Condition, ConfigMap } from '../../src/core/index.ts';
-import { type AuditEvent, type ControlPlane, type ControlPlaneOptions, type FaultProxy, startControlPlane, startFaultProxy } from '../../src/testing/index.ts';
+import {
+  type AuditEvent,
+  type ControlPlane,
+  type ControlPlaneOptions,
+  type FaultProxy,
+  startControlPlane,
+  startFaultProxy,
+} from '../../src/testing/index.ts';
 import { HelloWorld } from '../../examples/hello-world/src/api/hello-world.ts';
 import { managedBy } from '../../examples/hello-world/src/controllers/hello-world.ts';
 import { uniqueName } from '../support/cluster.ts';
@@ -47,7 +54,8 @@ export class Timeline {
 
   /** `what` followed by the time line, for an assertion message. */
   explain(what: string): string {
-    const lines = [...this.entries].sort((a, b) => a.at - b.at)
+    const lines = [...this.entries]
+      .sort((a, b) => a.at - b.at)
       .map((e) => `  +${((e.at - this.origin) / 1000).toFixed(1).padStart(6)} s  ${e.what}`);
     return `${what}\ntimeline:\n${lines.join('\n')}`;
   }
@@ -85,7 +93,9 @@ export interface LoggedRequest {
 }
 
 export function requestLog(operator: Pick<OperatorProcess, 'logs'>): LoggedRequest[] {
-  return logLines(operator).filter((l) => l.msg === 'request').map((l) => l as unknown as LoggedRequest);
+  return logLines(operator)
+    .filter((l) => l.msg === 'request')
+    .map((l) => l as unknown as LoggedRequest);
 }
 
 /** Reconciles per `namespace/name` (finished, successfully or not) logged at or after `sinceMs`. */
@@ -121,7 +131,12 @@ export class Rig {
   readonly operators: OperatorProcess[] = [];
   private readonly options: RigOptions;
 
-  private constructor(cp: ControlPlane, proxy: FaultProxy, install: { kubeconfigPath: string; token: string; installedAt: Date }, options: RigOptions) {
+  private constructor(
+    cp: ControlPlane,
+    proxy: FaultProxy,
+    install: { kubeconfigPath: string; token: string; installedAt: Date },
+    options: RigOptions,
+  ) {
     this.cp = cp;
     this.proxy = proxy;
     this.operatorKubeconfig = install.kubeconfigPath;
@@ -134,7 +149,10 @@ export class Rig {
     const cp = await startControlPlane(options.controlPlane);
     try {
       const proxy = await startFaultProxy({ target: cp.apiServerUrl });
-      const install = await installExample(cp, { server: proxy.url, ...(options.tokenSeconds ? { expirationSeconds: options.tokenSeconds } : {}) });
+      const install = await installExample(cp, {
+        server: proxy.url,
+        ...(options.tokenSeconds ? { expirationSeconds: options.tokenSeconds } : {}),
+      });
       return new Rig(cp, proxy, install, options);
     } catch (err) {
       await cp.stop();
@@ -150,9 +168,15 @@ export class Rig {
    * Start an operator process through the proxy (or with another kubeconfig) and wait until it is ready
    * (its caches synced); it may still be waiting for the Lease (see {@link Rig.leading}).
    */
-  async startOperator(extraArgs: string[] = [], options: { kubeconfigPath?: string; nodeArgs?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<OperatorProcess> {
-    const operator = await startOperator(options.kubeconfigPath ?? this.operatorKubeconfig,
-      ['--log-level=debug', ...(this.options.operatorArgs ?? []), ...extraArgs], { nodeArgs: options.nodeArgs, env: options.env });
+  async startOperator(
+    extraArgs: string[] = [],
+    options: { kubeconfigPath?: string; nodeArgs?: string[]; env?: NodeJS.ProcessEnv } = {},
+  ): Promise<OperatorProcess> {
+    const operator = await startOperator(
+      options.kubeconfigPath ?? this.operatorKubeconfig,
+      ['--log-level=debug', ...(this.options.operatorArgs ?? []), ...extraArgs],
+      { nodeArgs: options.nodeArgs, env: options.env },
+    );
     this.operators.push(operator);
     return operator;
   }
@@ -174,11 +198,23 @@ export class Rig {
   }
 
   /** Create HelloWorlds `${prefix}-0` … with `spec.name` from `specName`, `parallel` at a time. */
-  async createHelloWorlds(namespace: string, count: number, options: { prefix?: string; specName?: (i: number) => string; parallel?: number } = {}): Promise<string[]> {
+  async createHelloWorlds(
+    namespace: string,
+    count: number,
+    options: { prefix?: string; specName?: (i: number) => string; parallel?: number } = {},
+  ): Promise<string[]> {
     const names = Array.from({ length: count }, (_, i) => `${options.prefix ?? 'hw'}-${i}`);
     const client = this.admin.resource(HelloWorld);
     await inBatches(names, options.parallel ?? 20, async (name, i) => {
-      await client.create({ apiVersion: HelloWorld.apiVersion, kind: 'HelloWorld', metadata: { name }, spec: { name: options.specName?.(i) ?? `hello ${name}` } }, { namespace });
+      await client.create(
+        {
+          apiVersion: HelloWorld.apiVersion,
+          kind: 'HelloWorld',
+          metadata: { name },
+          spec: { name: options.specName?.(i) ?? `hello ${name}` },
+        },
+        { namespace },
+      );
     });
     return names;
   }
@@ -191,10 +227,11 @@ export class Rig {
   /** What is wrong with the end state of `namespaces`; empty when every invariant holds. */
   async violations(namespaces: readonly string[]): Promise<string[]> {
     const problems: string[] = [];
-    for (const namespace of namespaces) problems.push(...await violationsIn(this.admin, namespace));
+    for (const namespace of namespaces) problems.push(...(await violationsIn(this.admin, namespace)));
     for (const [i, operator] of this.operators.entries()) {
       const { exitCode, signalCode } = operator.child;
-      if ((exitCode !== null || signalCode !== null) && !operator.stoppedOnPurpose) problems.push(`operator ${i} exited on its own (${exitCode ?? signalCode})`);
+      if ((exitCode !== null || signalCode !== null) && !operator.stoppedOnPurpose)
+        problems.push(`operator ${i} exited on its own (${exitCode ?? signalCode})`);
     }
     return problems;
   }
@@ -222,8 +259,9 @@ export class Rig {
 
   /** The operator's completed requests in the audit log received at or after `sinceMs`. */
   async auditSince(sinceMs: number, users: readonly string[] = [operatorUser]): Promise<AuditEvent[]> {
-    return (await this.cp.auditEvents()).filter((e) => users.includes(e.user.username) && e.stage === 'ResponseComplete' &&
-      Date.parse(e.requestReceivedTimestamp) >= sinceMs);
+    return (await this.cp.auditEvents()).filter(
+      (e) => users.includes(e.user.username) && e.stage === 'ResponseComplete' && Date.parse(e.requestReceivedTimestamp) >= sinceMs,
+    );
   }
 
   /** Stop every operator still running, then the proxy and the control plane. */
@@ -239,7 +277,8 @@ export class Rig {
 async function violationsIn(admin: KubeClient, namespace: string): Promise<string[]> {
   const problems: string[] = [];
   const helloWorlds = (await admin.resource(HelloWorld).listAll({ namespace })).items;
-  const configMaps = (await admin.resource(ConfigMap).listAll({ namespace, labelSelector: `app.kubernetes.io/managed-by=${managedBy}` })).items;
+  const configMaps = (await admin.resource(ConfigMap).listAll({ namespace, labelSelector: `app.kubernetes.io/managed-by=${managedBy}` }))
+    .items;
   const byName = new Map(configMaps.map((c) => [c.metadata.name, c]));
   const liveUids = new Set(helloWorlds.map((h) => h.metadata.uid));
   for (const hw of helloWorlds) {
@@ -249,18 +288,23 @@ async function violationsIn(admin: KubeClient, namespace: string): Promise<strin
     const owner = cm?.metadata.ownerReferences?.find((r) => r.controller);
     const ready = hw.status?.conditions?.find((c: Condition) => c.type === 'Ready');
     if (!cm) problems.push(`${key}: no ConfigMap`);
-    else if (cm.data?.['message'] !== hw.spec.name) problems.push(`${key}: data.message ${preview(cm.data?.['message'])} ≠ spec.name ${preview(hw.spec.name)}`);
+    else if (cm.data?.['message'] !== hw.spec.name)
+      problems.push(`${key}: data.message ${preview(cm.data?.['message'])} ≠ spec.name ${preview(hw.spec.name)}`);
     if (cm && (owner?.uid !== hw.metadata.uid || owner?.kind !== 'HelloWorld' || owner?.blockOwnerDeletion !== true)) {
-      problems.push(`${key}: the ConfigMap's controller is ${owner ? `${owner.kind} ${owner.name} ${owner.uid}` : 'nobody'}, not this HelloWorld (${hw.metadata.uid})`);
+      problems.push(
+        `${key}: the ConfigMap's controller is ${owner ? `${owner.kind} ${owner.name} ${owner.uid}` : 'nobody'}, not this HelloWorld (${hw.metadata.uid})`,
+      );
     }
-    if (hw.status?.observedGeneration !== hw.metadata.generation) problems.push(`${key}: status.observedGeneration ${hw.status?.observedGeneration} ≠ generation ${hw.metadata.generation}`);
+    if (hw.status?.observedGeneration !== hw.metadata.generation)
+      problems.push(`${key}: status.observedGeneration ${hw.status?.observedGeneration} ≠ generation ${hw.metadata.generation}`);
     if (ready?.status !== 'True' || ready.observedGeneration !== hw.metadata.generation) {
       problems.push(`${key}: Ready=${ready?.status ?? 'absent'} (${ready?.reason ?? ''}) at generation ${ready?.observedGeneration}`);
     }
   }
   for (const cm of configMaps) {
     const owner = cm.metadata.ownerReferences?.find((r) => r.controller);
-    if (!owner || !liveUids.has(owner.uid)) problems.push(`${namespace}/${cm.metadata.name}: an orphaned ConfigMap (controller ${owner?.uid ?? 'none'})`);
+    if (!owner || !liveUids.has(owner.uid))
+      problems.push(`${namespace}/${cm.metadata.name}: an orphaned ConfigMap (controller ${owner?.uid ?? 'none'})`);
   }
   return problems;
 }
@@ -289,7 +333,10 @@ export async function deleteNamespace(admin: KubeClient, namespace: string, time
   });
   const started = Date.now();
   for (;;) {
-    const gone = await admin.request({ path: `/api/v1/namespaces/${namespace}` }).then(() => false, (err: unknown) => err instanceof ApiError && err.code === 404);
+    const gone = await admin.request({ path: `/api/v1/namespaces/${namespace}` }).then(
+      () => false,
+      (err: unknown) => err instanceof ApiError && err.code === 404,
+    );
     if (gone) return;
     assert.ok(Date.now() - started < timeoutMs, `namespace ${namespace} still there after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 250));

@@ -60,7 +60,7 @@ export async function secondWriter(rig: Rig): Promise<string> {
     const fightStart = timeline.mark(`fight starts (${fightMs / 1000} s, ${objects} HelloWorlds)`);
     const tally: FightTally = { rounds: 0, writes: 0, conflicts: 0, lastWriteAt: 0 };
     await Promise.all(names.map((name, i) => fight(rig, ns, name, i, fightStart + fightMs, tally)));
-    timeline.mark('the fighter\'s last write', tally.lastWriteAt);
+    timeline.mark("the fighter's last write", tally.lastWriteAt);
     timeline.mark(`fight over: ${tally.rounds} rounds, ${tally.writes} writes, ${tally.conflicts} conflicts retried by the fighter`);
 
     const convergedAt = await rig.converged([ns], Math.max(0, repairBoundMs - (Date.now() - tally.lastWriteAt)), timeline);
@@ -70,19 +70,33 @@ export async function secondWriter(rig: Rig): Promise<string> {
     const lines = logLines(operator).filter((l) => l.time >= fightStart);
     const errorLines = lines.filter((l) => l.level >= pinoError);
     const conflictErrors = errorLines.filter((l) => conflictText.test(JSON.stringify(l)));
-    assert.deepEqual(conflictErrors.map(describe), [], 'a 409 Conflict was logged at error level; conflicts are retried and logged at debug');
+    assert.deepEqual(
+      conflictErrors.map(describe),
+      [],
+      'a 409 Conflict was logged at error level; conflicts are retried and logged at debug',
+    );
     const steps = backoffStepViolations(lines);
     assert.deepEqual(steps, [], 'a key logged more than one error line for one backoff step (retries not strictly increasing)');
 
     const conflictDebugLines = lines.filter((l) => l.level === pinoDebug && l.msg === failedMessage && conflictText.test(String(l['err'])));
     const requested409 = requestLog(operator).filter((r) => r.code === '409' && r.startedAt >= fightStart);
     const audited409 = (await rig.auditSince(fightStart)).filter((e) => e.responseStatus?.code === 409);
-    process.stdout.write(`# second writer: ${fightMs / 1000} s, ${tally.rounds} rounds, ${tally.writes} writes, ${tally.conflicts} 409s retried by the fighter\n`);
-    process.stdout.write(`# second writer: operator 409s: ${requested409.length} in its request log, ${audited409.length} in the audit log, ` +
-      `${conflictDebugLines.length} reconciles failed on them (logged at debug); ${errorLines.length} error-level lines, none a conflict\n`);
-    process.stdout.write(`# second writer: converged ${((convergedAt - tally.lastWriteAt) / 1000).toFixed(1)} s after the fighter's last write (bound ${repairBoundMs / 1000} s)\n`);
-    assert.ok(requested409.length >= 1 && conflictDebugLines.length >= 1,
-      timeline.explain(`the operator met no 409 (request log ${requested409.length}, debug lines ${conflictDebugLines.length}): the conflict path was not exercised`));
+    process.stdout.write(
+      `# second writer: ${fightMs / 1000} s, ${tally.rounds} rounds, ${tally.writes} writes, ${tally.conflicts} 409s retried by the fighter\n`,
+    );
+    process.stdout.write(
+      `# second writer: operator 409s: ${requested409.length} in its request log, ${audited409.length} in the audit log, ` +
+        `${conflictDebugLines.length} reconciles failed on them (logged at debug); ${errorLines.length} error-level lines, none a conflict\n`,
+    );
+    process.stdout.write(
+      `# second writer: converged ${((convergedAt - tally.lastWriteAt) / 1000).toFixed(1)} s after the fighter's last write (bound ${repairBoundMs / 1000} s)\n`,
+    );
+    assert.ok(
+      requested409.length >= 1 && conflictDebugLines.length >= 1,
+      timeline.explain(
+        `the operator met no 409 (request log ${requested409.length}, debug lines ${conflictDebugLines.length}): the conflict path was not exercised`,
+      ),
+    );
     await operator.stop();
   } finally {
     if (operator.child.exitCode === null && operator.child.signalCode === null) operator.kill('SIGKILL');
@@ -107,10 +121,16 @@ async function fight(rig: Rig, ns: string, name: string, index: number, until: n
       const generation = hw.metadata.generation ?? 1;
       const forged = {
         observedGeneration: generation + 7,
-        conditions: [{
-          type: 'Ready', status: 'False', reason: 'Forged', message: `forged by the second writer in round ${round}`,
-          observedGeneration: generation + 7, lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-        }],
+        conditions: [
+          {
+            type: 'Ready',
+            status: 'False',
+            reason: 'Forged',
+            message: `forged by the second writer in round ${round}`,
+            observedGeneration: generation + 7,
+            lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+          },
+        ],
       };
       await helloWorlds.updateStatus({ ...hw, status: forged as HelloWorld['status'] }, { namespace: ns });
     });

@@ -86,7 +86,11 @@ function assertSameRights(where: string, actual: readonly RightsRow[], expected:
   const want = new Set(expected.map(rowKey));
   const extra = [...have].filter((k) => !want.has(k)).sort();
   const missing = [...want].filter((k) => !have.has(k)).sort();
-  assert.deepEqual({ extra, missing }, { extra: [], missing: [] }, `${where}: extra rows are rights nobody granted on purpose, missing rows rights the operator lacks`);
+  assert.deepEqual(
+    { extra, missing },
+    { extra: [], missing: [] },
+    `${where}: extra rows are rights nobody granted on purpose, missing rows rights the operator lacks`,
+  );
 }
 
 /** Wait until the API server's authorizer gives `user` (a ServiceAccount) these rights cluster-wide. */
@@ -95,10 +99,16 @@ async function rightsInEffect(user: string, rights: Array<{ verb: string; group:
   await eventually(`${user} to have ${rights.map((r) => `${r.verb} ${r.resource}`).join(', ')}`, rbacPropagationMs, async () => {
     for (const attributes of rights) {
       const review = await rig.admin.request<{ status: { allowed: boolean } }>({
-        method: 'POST', path: '/apis/authorization.k8s.io/v1/subjectaccessreviews',
+        method: 'POST',
+        path: '/apis/authorization.k8s.io/v1/subjectaccessreviews',
         body: {
-          apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview',
-          spec: { user, groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`, 'system:authenticated'], resourceAttributes: attributes },
+          apiVersion: 'authorization.k8s.io/v1',
+          kind: 'SubjectAccessReview',
+          spec: {
+            user,
+            groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`, 'system:authenticated'],
+            resourceAttributes: attributes,
+          },
         },
       });
       if (!review.status.allowed) return undefined;
@@ -115,31 +125,47 @@ const operatorRuns = [
 
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 
-test('least privilege: kubectl auth can-i --list is exactly the generated rules plus the built-in ones; no wildcard, no Secrets', { timeout: 120_000 }, async () => {
+test('least privilege: kubectl auth can-i --list is exactly the generated rules plus the built-in ones; no wildcard, no Secrets', {
+  timeout: 120_000,
+}, async () => {
   // The data above is what `capstan generate` wrote: the generated config and the expectation agree.
   const roles = await grantedRoles();
   const clusterRoles = roles.filter((r) => r.kind === 'ClusterRole');
   const leaseRoles = roles.filter((r) => r.kind === 'Role');
   assertSameRights('config/rbac ClusterRole', rowsOfRules(clusterRoles.flatMap((r) => r.rules)), grantedEverywhere);
   assertSameRights('config/rbac Role', rowsOfRules(leaseRoles.flatMap((r) => r.rules)), grantedForLeases);
-  assert.deepEqual(leaseRoles.map((r) => r.namespace), [operatorAccount.namespace], 'the only Role is the Lease one, in the operator\'s namespace');
-  const wildcards = roles.flatMap((role) => role.rules.flatMap((rule) =>
-    Object.entries(rule).filter(([, values]) => Array.isArray(values) && (values as string[]).some((v) => v.includes('*')))
-      .map(([field, values]) => `${role.file}: ${field} ${JSON.stringify(values)}`)));
+  assert.deepEqual(
+    leaseRoles.map((r) => r.namespace),
+    [operatorAccount.namespace],
+    "the only Role is the Lease one, in the operator's namespace",
+  );
+  const wildcards = roles.flatMap((role) =>
+    role.rules.flatMap((rule) =>
+      Object.entries(rule)
+        .filter(([, values]) => Array.isArray(values) && (values as string[]).some((v) => v.includes('*')))
+        .map(([field, values]) => `${role.file}: ${field} ${JSON.stringify(values)}`),
+    ),
+  );
   assert.deepEqual(wildcards, [], 'no wildcard in any rule the project grants');
 
   const elsewhere = await rig.namespace('sec-rights');
   const views: Array<[string, string[], RightsRow[]]> = [
-    ['the kubeconfig\'s namespace (default)', [], [...grantedEverywhere, ...builtIn]],
+    ["the kubeconfig's namespace (default)", [], [...grantedEverywhere, ...builtIn]],
     [elsewhere, [`--namespace=${elsewhere}`], [...grantedEverywhere, ...builtIn]],
     [operatorAccount.namespace, [`--namespace=${operatorAccount.namespace}`], [...grantedEverywhere, ...grantedForLeases, ...builtIn]],
   ];
   for (const [where, namespaceFlag, expected] of views) {
     const rows = parseCanIList(await kubectl(rig.cp.kubeconfigPath, ['auth', 'can-i', '--list', `--as=${operatorUser}`, ...namespaceFlag]));
-    process.stdout.write(`# kubectl auth can-i --list in ${where}: ${rows.length} rows (${new Set(rows.map(rowKey)).size} distinct), ${expected.length} expected\n`);
+    process.stdout.write(
+      `# kubectl auth can-i --list in ${where}: ${rows.length} rows (${new Set(rows.map(rowKey)).size} distinct), ${expected.length} expected\n`,
+    );
     assertSameRights(`kubectl auth can-i --list --as=${operatorUser} in ${where}`, rows, expected);
     assert.deepEqual(rows.filter((r) => /^secrets($|[./])/.test(r.resource)).map(rowKey), [], `no right on Secrets in ${where}`);
-    assert.deepEqual(rows.filter((r) => r.resource.includes('*') || r.verbs.includes('*')).map(rowKey), [], `no wildcard resource or verb in ${where}`);
+    assert.deepEqual(
+      rows.filter((r) => r.resource.includes('*') || r.verbs.includes('*')).map(rowKey),
+      [],
+      `no wildcard resource or verb in ${where}`,
+    );
   }
   // Asked directly too: kubectl answers "no" (exit code 1) for every way of reading a Secret.
   for (const verb of ['get', 'list', 'watch']) {
@@ -160,19 +186,36 @@ test('namespace-scoped mode never lists, watches or gets outside its namespace (
   const until = Date.now();
   const [watched, elsewhere] = s.namespaces;
   assert.ok(watched && elsewhere, 'namespaceScoped created its two namespaces');
-  const requests = (await rig.cp.auditEvents()).filter((e) => e.user.username === operatorUser &&
-    Date.parse(e.requestReceivedTimestamp) >= from - 1 && Date.parse(e.requestReceivedTimestamp) <= until + 1);
-  const outside = requests.filter((e) => e.objectRef?.resource !== undefined && e.objectRef.namespace !== watched &&
-    !(e.objectRef.resource === 'leases' && e.objectRef.namespace === operatorAccount.namespace));
+  const requests = (await rig.cp.auditEvents()).filter(
+    (e) =>
+      e.user.username === operatorUser &&
+      Date.parse(e.requestReceivedTimestamp) >= from - 1 &&
+      Date.parse(e.requestReceivedTimestamp) <= until + 1,
+  );
+  const outside = requests.filter(
+    (e) =>
+      e.objectRef?.resource !== undefined &&
+      e.objectRef.namespace !== watched &&
+      !(e.objectRef.resource === 'leases' && e.objectRef.namespace === operatorAccount.namespace),
+  );
   const read = (resource: string, verb: string) => requests.filter((e) => e.objectRef?.resource === resource && e.verb === verb).length;
-  process.stdout.write(`# namespace mode: ${requests.length} audit events of the operator, ${requests.filter((e) => ['get', 'list', 'watch'].includes(e.verb)).length} reads; ` +
-    `helloworlds list ${read('helloworlds', 'list')} watch ${read('helloworlds', 'watch')}, configmaps list ${read('configmaps', 'list')} watch ${read('configmaps', 'watch')}; ` +
-    `outside ${watched} and the Lease: ${outside.length}\n`);
-  assert.deepEqual(outside.map((e) => `${e.verb} ${e.requestURI}`), [], `every request in ${watched}, on the Lease in ${operatorAccount.namespace}, or a non-resource URL`);
+  process.stdout.write(
+    `# namespace mode: ${requests.length} audit events of the operator, ${requests.filter((e) => ['get', 'list', 'watch'].includes(e.verb)).length} reads; ` +
+      `helloworlds list ${read('helloworlds', 'list')} watch ${read('helloworlds', 'watch')}, configmaps list ${read('configmaps', 'list')} watch ${read('configmaps', 'watch')}; ` +
+      `outside ${watched} and the Lease: ${outside.length}\n`,
+  );
+  assert.deepEqual(
+    outside.map((e) => `${e.verb} ${e.requestURI}`),
+    [],
+    `every request in ${watched}, on the Lease in ${operatorAccount.namespace}, or a non-resource URL`,
+  );
   // The check above judged real traffic: both caches listed and watched in the namespace.
   for (const resource of ['helloworlds', 'configmaps']) {
     for (const verb of ['list', 'watch']) {
-      assert.ok(requests.some((e) => e.objectRef?.resource === resource && e.verb === verb && e.objectRef.namespace === watched), `a ${verb} of ${resource} in ${watched} in the audit log`);
+      assert.ok(
+        requests.some((e) => e.objectRef?.resource === resource && e.verb === verb && e.objectRef.namespace === watched),
+        `a ${verb} of ${resource} in ${watched} in the audit log`,
+      );
     }
   }
   // namespaceScoped put the cluster-wide grant back; the next operator must not meet the old one.
@@ -207,13 +250,24 @@ test('/metrics, /healthz and /readyz expose no object data', { timeout: 120_000 
     { what: 'the name tag', value: tag },
     ...names.map((name) => ({ what: 'a HelloWorld and ConfigMap name', value: name })),
     ...specs.map((spec) => ({ what: 'a spec.name (data.message)', value: spec })),
-    ...specs.flatMap((spec) => spec.split(' ').slice(1).map((piece) => ({ what: 'part of a spec.name', value: piece }))),
-    ...await kubeconfigSecrets(rig.operatorKubeconfig, 'the operator'),
+    ...specs.flatMap((spec) =>
+      spec
+        .split(' ')
+        .slice(1)
+        .map((piece) => ({ what: 'part of a spec.name', value: piece })),
+    ),
+    ...(await kubeconfigSecrets(rig.operatorKubeconfig, 'the operator')),
   ]);
   // The detector knows the objects' data when it sees it: the HelloWorlds and ConfigMaps as the API serves them.
-  const served = JSON.stringify([await rig.admin.resource(HelloWorld).listAll({ namespace }), await rig.admin.request({ path: `/api/v1/namespaces/${namespace}/configmaps` })]);
+  const served = JSON.stringify([
+    await rig.admin.resource(HelloWorld).listAll({ namespace }),
+    await rig.admin.request({ path: `/api/v1/namespaces/${namespace}/configmaps` }),
+  ]);
   for (const what of ['the namespace', 'a HelloWorld and ConfigMap name', 'a spec.name (data.message)']) {
-    assert.ok(detector.find(served).some((found) => found.startsWith(what)), `the detector finds ${what} in the objects themselves`);
+    assert.ok(
+      detector.find(served).some((found) => found.startsWith(what)),
+      `the detector finds ${what} in the objects themselves`,
+    );
   }
   const pages = new Map<string, string>();
   for (const path of ['/metrics', '/healthz', '/healthz?verbose', '/livez?verbose', '/readyz', '/readyz?verbose']) {
@@ -225,15 +279,22 @@ test('/metrics, /healthz and /readyz expose no object data', { timeout: 120_000 
   }
   // The pages read are the real ones, after the work: the reconciles are counted, the checks itemised.
   const metrics = pages.get('/metrics')!;
-  const reconciles = [...metrics.matchAll(/^controller_runtime_reconcile_total\{[^}]*\} (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+  const reconciles = [...metrics.matchAll(/^controller_runtime_reconcile_total\{[^}]*\} (\d+)$/gm)].reduce(
+    (sum, m) => sum + Number(m[1]),
+    0,
+  );
   assert.ok(reconciles >= 5, `controller_runtime_reconcile_total counts the reconciles (${reconciles}):\n${metrics.slice(0, 2000)}`);
   assert.match(pages.get('/readyz?verbose')!, /^\[\+\]cache helloworlds ok$/m);
   assert.match(pages.get('/healthz?verbose')!, /^\[\+\]\w+ ok$/m);
-  process.stdout.write(`# probe pages: /metrics ${metrics.length} bytes, ${metrics.split('\n').filter((l) => l && !l.startsWith('#')).length} samples, ` +
-    `${reconciles} reconciles counted; /readyz?verbose ${pages.get('/readyz?verbose')!.trim().split('\n').length} lines; no marker, name, namespace or token piece in any\n`);
+  process.stdout.write(
+    `# probe pages: /metrics ${metrics.length} bytes, ${metrics.split('\n').filter((l) => l && !l.startsWith('#')).length} samples, ` +
+      `${reconciles} reconciles counted; /readyz?verbose ${pages.get('/readyz?verbose')!.trim().split('\n').length} lines; no marker, name, namespace or token piece in any\n`,
+  );
 });
 
-test('the operator never logs its token or kubeconfig contents: debug and default level, an outage, a revoked token', { timeout: 240_000 }, async () => {
+test('the operator never logs its token or kubeconfig contents: debug and default level, an outage, a revoked token', {
+  timeout: 240_000,
+}, async () => {
   assert.ok(probed, 'the probe test left its operator running');
   const timeline = new Timeline();
   const { operator: debugOperator, namespace } = probed;
@@ -260,14 +321,22 @@ test('the operator never logs its token or kubeconfig contents: debug and defaul
   const roles = await grantedRoles();
   const clusterRole = roles.find((r) => r.kind === 'ClusterRole')!.name;
   // A Role has no non-resource URLs: its rules are PolicyRules.
-  const leaseRules = roles.find((r) => r.kind === 'Role')!.rules.map((r) => ({ apiGroups: r.apiGroups ?? [], resources: r.resources ?? [], verbs: r.verbs }));
-  const runs = await Promise.all(['debug', 'default'].map(async (level) => {
-    const leaseNamespace = uniqueName('sec-lease');
-    const account = await rig.cp.serviceAccountKubeconfig({
-      namespace: leaseNamespace, name: operatorAccount.name, rules: leaseRules, bind: [{ kind: 'ClusterRole', name: clusterRole }], server: rig.proxy.url,
-    });
-    return { level, leaseNamespace, account, namespace: await rig.namespace(`sec-logs-${level}`) };
-  }));
+  const leaseRules = roles
+    .find((r) => r.kind === 'Role')!
+    .rules.map((r) => ({ apiGroups: r.apiGroups ?? [], resources: r.resources ?? [], verbs: r.verbs }));
+  const runs = await Promise.all(
+    ['debug', 'default'].map(async (level) => {
+      const leaseNamespace = uniqueName('sec-lease');
+      const account = await rig.cp.serviceAccountKubeconfig({
+        namespace: leaseNamespace,
+        name: operatorAccount.name,
+        rules: leaseRules,
+        bind: [{ kind: 'ClusterRole', name: clusterRole }],
+        server: rig.proxy.url,
+      });
+      return { level, leaseNamespace, account, namespace: await rig.namespace(`sec-logs-${level}`) };
+    }),
+  );
   revokable.push(...runs.map((r) => r.account.username));
   for (const run of runs) await rightsInEffect(run.account.username, operatorRuns);
   const scope = (run: (typeof runs)[number]) => [`--namespace=${run.namespace}`, `--leader-election-namespace=${run.leaseNamespace}`];
@@ -279,15 +348,27 @@ test('the operator never logs its token or kubeconfig contents: debug and defaul
     await Promise.all([rig.leading(verbose), rig.leading(quiet)]);
     timeline.mark('the debug-level and default-level operators lead');
     for (const run of runs) await rig.createHelloWorlds(run.namespace, 3, { specName: (i) => `logged ${i}` });
-    await rig.converged(runs.map((r) => r.namespace), convergeMs, timeline);
+    await rig.converged(
+      runs.map((r) => r.namespace),
+      convergeMs,
+      timeline,
+    );
 
-    for (const run of runs) await rig.admin.request({ method: 'DELETE', path: `/api/v1/namespaces/${run.leaseNamespace}/serviceaccounts/${run.account.username.split(':')[3]}` });
+    for (const run of runs)
+      await rig.admin.request({
+        method: 'DELETE',
+        path: `/api/v1/namespaces/${run.leaseNamespace}/serviceaccounts/${run.account.username.split(':')[3]}`,
+      });
     const revoked = timeline.mark('both ServiceAccounts deleted: their tokens revoked');
     for (const run of runs) {
       const client = await KubeClient.fromKubeconfig({ kubeconfigPath: run.account.kubeconfigPath, timeoutMs: 5_000 });
       try {
         await eventually(`the API server to refuse the ${run.level}-level operator's token`, revokedWithin, async () =>
-          client.request({ path: '/api' }).then(() => undefined, (err: unknown) => (err instanceof ApiError && err.code === 401) || undefined));
+          client.request({ path: '/api' }).then(
+            () => undefined,
+            (err: unknown) => (err instanceof ApiError && err.code === 401) || undefined,
+          ),
+        );
       } finally {
         await client.close();
       }
@@ -296,13 +377,23 @@ test('the operator never logs its token or kubeconfig contents: debug and defaul
     process.stdout.write(`# tokens refused ${refused - revoked} ms after their ServiceAccounts' deletion (bound ${revokedWithin} ms)\n`);
     // Work that now fails: a change to reconcile (its writes get 401), then watches cut so they reconnect.
     const failedWith401 = async (what: string, since: number) => {
-      for (const [run, operator] of [[debugRun, verbose], [defaultRun, quiet]] as const) {
-        const logged = () => logLines(operator).some((l) => l.time >= since && l.msg.startsWith(what) && / 401 Unauthorized/.test(JSON.stringify(l)));
-        await eventually(`"${what}" with a 401 in the ${run.level}-level operator's log`, failuresLoggedWithin, async () => logged() || undefined).catch((err: Error) => {
+      for (const [run, operator] of [
+        [debugRun, verbose],
+        [defaultRun, quiet],
+      ] as const) {
+        const logged = () =>
+          logLines(operator).some((l) => l.time >= since && l.msg.startsWith(what) && / 401 Unauthorized/.test(JSON.stringify(l)));
+        await eventually(
+          `"${what}" with a 401 in the ${run.level}-level operator's log`,
+          failuresLoggedWithin,
+          async () => logged() || undefined,
+        ).catch((err: Error) => {
           throw new Error(timeline.explain(`${err.message}\nits last lines:\n${operator.logs.slice(-10).join('\n')}`));
         });
         const seen = timeline.mark(`the ${run.level}-level operator logged "${what}" with a 401`);
-        process.stdout.write(`# the ${run.level}-level operator logged "${what}" with a 401 ${seen - since} ms after the cause (bound ${failuresLoggedWithin} ms)\n`);
+        process.stdout.write(
+          `# the ${run.level}-level operator logged "${what}" with a 401 ${seen - since} ms after the cause (bound ${failuresLoggedWithin} ms)\n`,
+        );
       }
     };
     const changed = timeline.mark('a HelloWorld changed in each namespace');
@@ -312,7 +403,10 @@ test('the operator never logs its token or kubeconfig contents: debug and defaul
     rig.proxy.resetConnections();
     await failedWith401('watch request failed', reset);
     assert.ok(logLines(quiet).length > 0 && logLines(quiet).every((l) => l.level >= 30), 'the default level logs nothing below info');
-    assert.ok(logLines(verbose).some((l) => l.msg === 'request' && l['code'] === '401'), 'the debug request log shows the 401s');
+    assert.ok(
+      logLines(verbose).some((l) => l.msg === 'request' && l['code'] === '401'),
+      'the debug request log shows the 401s',
+    );
     assert.deepEqual([verbose.child.exitCode, quiet.child.exitCode], [null, null], 'a revoked token does not end the process');
   } finally {
     for (const operator of [verbose, quiet]) {
@@ -324,37 +418,60 @@ test('the operator never logs its token or kubeconfig contents: debug and defaul
   }
 
   const secrets: Secret[] = [
-    ...await kubeconfigSecrets(rig.operatorKubeconfig, 'the operator'),
+    ...(await kubeconfigSecrets(rig.operatorKubeconfig, 'the operator')),
     ...(await Promise.all(runs.map((r) => kubeconfigSecrets(r.account.kubeconfigPath, `the ${r.level}-level operator`)))).flat(),
     ...credentialWords,
   ];
-  assert.ok(secrets.some((secret) => secret.value === rig.token), 'the rig\'s token is among the secrets looked for');
+  assert.ok(
+    secrets.some((secret) => secret.value === rig.token),
+    "the rig's token is among the secrets looked for",
+  );
   const detector = new LeakDetector(secrets);
   // The detector would see a kubeconfig printed, its CA decoded, or any 16 characters of a token.
   for (const path of [rig.operatorKubeconfig, ...runs.map((r) => r.account.kubeconfigPath)]) {
     const text = await readFile(path, 'utf8');
-    const found = [...detector.find(text), ...detector.find(Buffer.from(/certificate-authority-data: (\S+)/.exec(text)![1]!, 'base64').toString('utf8'))];
+    const found = [
+      ...detector.find(text),
+      ...detector.find(Buffer.from(/certificate-authority-data: (\S+)/.exec(text)![1]!, 'base64').toString('utf8')),
+    ];
     for (const what of ['token', 'certificate-authority-data', 'CA certificate (PEM body)', 'a kubeconfig key', 'a PEM block']) {
-      assert.ok(found.some((f) => f.includes(what)), `the detector finds the ${what} of ${path} printed; it found ${found.map((f) => f.split(':')[0]).join(', ')}`);
+      assert.ok(
+        found.some((f) => f.includes(what)),
+        `the detector finds the ${what} of ${path} printed; it found ${found.map((f) => f.split(':')[0]).join(', ')}`,
+      );
     }
   }
-  assert.ok(detector.find(`err: "…${rig.token.slice(300, 300 + leakWindow)}…"`).length > 0, 'the detector finds a 16-character piece of the token');
-  const logs: Array<[string, OperatorProcess]> = [['debug level, the rig\'s token', debugOperator], ['debug level, revoked', verbose], ['default level, revoked', quiet]];
+  assert.ok(
+    detector.find(`err: "…${rig.token.slice(300, 300 + leakWindow)}…"`).length > 0,
+    'the detector finds a 16-character piece of the token',
+  );
+  const logs: Array<[string, OperatorProcess]> = [
+    ["debug level, the rig's token", debugOperator],
+    ['debug level, revoked', verbose],
+    ['default level, revoked', quiet],
+  ];
   for (const [which, operator] of logs) {
-    const leaks = operator.logs.flatMap((line, i) => detector.find(line).map((what) => `line ${i + 1}: ${what}\n    ${line.slice(0, 400)}`));
+    const leaks = operator.logs.flatMap((line, i) =>
+      detector.find(line).map((what) => `line ${i + 1}: ${what}\n    ${line.slice(0, 400)}`),
+    );
     assert.deepEqual(leaks, [], `the operator's log (${which}) gives nothing away`);
-    process.stdout.write(`# log (${which}): ${operator.logs.length} lines, ${operator.logs.reduce((n, l) => n + l.length, 0)} characters, ` +
-      `${operator.logs.filter((l) => /"level":(40|50)/.test(l)).length} warn/error lines, ${operator.logs.filter((l) => / 401 Unauthorized/.test(l)).length} with a 401; ` +
-      'no token piece, CA piece or credential word\n');
+    process.stdout.write(
+      `# log (${which}): ${operator.logs.length} lines, ${operator.logs.reduce((n, l) => n + l.length, 0)} characters, ` +
+        `${operator.logs.filter((l) => /"level":(40|50)/.test(l)).length} warn/error lines, ${operator.logs.filter((l) => / 401 Unauthorized/.test(l)).length} with a 401; ` +
+        'no token piece, CA piece or credential word\n',
+    );
   }
 });
 
 test('the operators were refused nothing across the file (audit log, since waitForKind)', async () => {
   const users = [operatorUser, ...revokable];
-  const audited = (await rig.cp.auditEvents()).filter((e) => users.includes(e.user.username) && e.stage === 'ResponseComplete' &&
-    new Date(e.requestReceivedTimestamp) >= rig.installedAt);
-  process.stdout.write(`# audit log: ${audited.length} completed requests of ${users.length} operator accounts, ` +
-    `${audited.filter((e) => e.responseStatus?.code === 403).length} answered 403\n`);
+  const audited = (await rig.cp.auditEvents()).filter(
+    (e) => users.includes(e.user.username) && e.stage === 'ResponseComplete' && new Date(e.requestReceivedTimestamp) >= rig.installedAt,
+  );
+  process.stdout.write(
+    `# audit log: ${audited.length} completed requests of ${users.length} operator accounts, ` +
+      `${audited.filter((e) => e.responseStatus?.code === 403).length} answered 403\n`,
+  );
   assert.ok(audited.length > 50, `the operators' requests are in the audit log (${audited.length})`);
   assert.deepEqual(await rig.forbidden(users), []);
 });

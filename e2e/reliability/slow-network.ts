@@ -28,7 +28,7 @@ const workers = 4;
 const perKeyMs = 2 * maxRoundTripMs + 2 * (delay.downstreamMs + delay.jitterMs);
 /** Margin for new TLS connections through the delay (a handshake is several round trips) and the loaded machine. */
 const marginMs = 30_000;
-const convergeBoundMs = Math.ceil(burst * perKeyMs / workers) + marginMs;
+const convergeBoundMs = Math.ceil((burst * perKeyMs) / workers) + marginMs;
 /**
  * The deletes: the garbage collector removes the burst's ConfigMaps at kube-controller-manager's default
  * client rate (20 requests/s), and the operator's watches hear of both deletions through the delay.
@@ -51,7 +51,9 @@ export async function slowNetwork(rig: Rig): Promise<string> {
   const ns = await rig.namespace('net-slow');
   const operator = await rig.startOperator([], { nodeArgs: ['--inspect=127.0.0.1:0'] });
   const inspector = await Inspector.connect(inspectorUrl(operator));
-  const clients = await Promise.all(Array.from({ length: loaders }, () => KubeClient.fromKubeconfig({ kubeconfigPath: rig.cp.kubeconfigPath })));
+  const clients = await Promise.all(
+    Array.from({ length: loaders }, () => KubeClient.fromKubeconfig({ kubeconfigPath: rig.cp.kubeconfigPath })),
+  );
   try {
     await rig.leading(operator);
     const cold = await inspector.heapAfterGc();
@@ -60,19 +62,31 @@ export async function slowNetwork(rig: Rig): Promise<string> {
 
     const warm = await rig.createHelloWorlds(ns, warmUp, { prefix: 'warm' });
     await rig.converged([ns], initialConvergeMs, timeline);
-    await inBatches(warm, loaders, (name) => rig.admin.resource(HelloWorld).delete(name, { namespace: ns }).then(() => undefined));
+    await inBatches(warm, loaders, (name) =>
+      rig.admin
+        .resource(HelloWorld)
+        .delete(name, { namespace: ns })
+        .then(() => undefined),
+    );
     await cachesBackTo(operator, emptyCaches, cachesBackBoundMs, timeline);
     const before = await inspector.heapAfterGc();
     const baseline = await cacheSizes(operator);
     timeline.mark(`baseline: heap ${mib(before.usedBytes)}, caches ${describeSizes(baseline)}`);
 
     rig.proxy.delay(delay);
-    const burstAt = timeline.mark(`delay ${delay.upstreamMs} ± ${delay.jitterMs} ms each way; burst of ${burst} creations by ${loaders} clients`);
+    const burstAt = timeline.mark(
+      `delay ${delay.upstreamMs} ± ${delay.jitterMs} ms each way; burst of ${burst} creations by ${loaders} clients`,
+    );
     const names = Array.from({ length: burst }, (_, i) => `burst-${i}`);
     await inBatches(clients, loaders, async (client, c) => {
       for (let i = c; i < burst; i += loaders) {
         const name = names[i]!;
-        await client.resource(HelloWorld).create({ apiVersion: HelloWorld.apiVersion, kind: 'HelloWorld', metadata: { name }, spec: { name: `slow ${name}` } }, { namespace: ns });
+        await client
+          .resource(HelloWorld)
+          .create(
+            { apiVersion: HelloWorld.apiVersion, kind: 'HelloWorld', metadata: { name }, spec: { name: `slow ${name}` } },
+            { namespace: ns },
+          );
       }
     });
     timeline.mark(`all ${burst} created`);
@@ -94,13 +108,21 @@ export async function slowNetwork(rig: Rig): Promise<string> {
 
     const ratio = after.usedBytes / before.usedBytes;
     const connections = rig.proxy.attemptsSince(burstAt).length;
-    process.stdout.write(`# slow network: ${burst} creations by ${loaders} clients at ${delay.upstreamMs} ± ${delay.jitterMs} ms each way converged in ` +
-      `${((convergedAt - burstAt) / 1000).toFixed(1)} s (bound ${(convergeBoundMs / 1000).toFixed(0)} s); caches back ${((backAt - deleteAt) / 1000).toFixed(1)} s after the deletes began\n`);
-    process.stdout.write(`# slow network heap after GC: cold ${mib(cold.usedBytes)}, before the burst ${mib(before.usedBytes)}, with the burst ${mib(peak.usedBytes)}, ` +
-      `after the deletes ${mib(after.usedBytes)} (${((ratio - 1) * 100).toFixed(1)} % vs before; tolerance ±${heapTolerance * 100} %); ` +
-      `${connections} connections opened through the proxy since the burst, ${rig.proxy.openConnections} open at the end\n`);
-    assert.ok(Math.abs(ratio - 1) <= heapTolerance,
-      timeline.explain(`heap after the burst and its deletion is ${mib(after.usedBytes)}, ${((ratio - 1) * 100).toFixed(1)} % from ${mib(before.usedBytes)} before it (tolerance ±${heapTolerance * 100} %)`));
+    process.stdout.write(
+      `# slow network: ${burst} creations by ${loaders} clients at ${delay.upstreamMs} ± ${delay.jitterMs} ms each way converged in ` +
+        `${((convergedAt - burstAt) / 1000).toFixed(1)} s (bound ${(convergeBoundMs / 1000).toFixed(0)} s); caches back ${((backAt - deleteAt) / 1000).toFixed(1)} s after the deletes began\n`,
+    );
+    process.stdout.write(
+      `# slow network heap after GC: cold ${mib(cold.usedBytes)}, before the burst ${mib(before.usedBytes)}, with the burst ${mib(peak.usedBytes)}, ` +
+        `after the deletes ${mib(after.usedBytes)} (${((ratio - 1) * 100).toFixed(1)} % vs before; tolerance ±${heapTolerance * 100} %); ` +
+        `${connections} connections opened through the proxy since the burst, ${rig.proxy.openConnections} open at the end\n`,
+    );
+    assert.ok(
+      Math.abs(ratio - 1) <= heapTolerance,
+      timeline.explain(
+        `heap after the burst and its deletion is ${mib(after.usedBytes)}, ${((ratio - 1) * 100).toFixed(1)} % from ${mib(before.usedBytes)} before it (tolerance ±${heapTolerance * 100} %)`,
+      ),
+    );
     // Node waits for an attached debugger before it exits: detach first.
     await inspector.close();
     await operator.stop();
@@ -125,12 +147,21 @@ async function cacheSizes(operator: OperatorProcess): Promise<Map<string, number
 }
 
 /** Wait until every cache holds as many objects as in `target`; resolves with when. */
-async function cachesBackTo(operator: OperatorProcess, target: Map<string, number>, timeoutMs: number, timeline: Timeline): Promise<number> {
+async function cachesBackTo(
+  operator: OperatorProcess,
+  target: Map<string, number>,
+  timeoutMs: number,
+  timeline: Timeline,
+): Promise<number> {
   const started = Date.now();
   let sizes = await cacheSizes(operator);
   while ([...target].some(([cache, count]) => sizes.get(cache) !== count)) {
-    assert.ok(Date.now() - started < timeoutMs,
-      timeline.explain(`the operator's caches are ${describeSizes(sizes)} ${timeoutMs} ms after the deletes began, not back to ${describeSizes(target)}`));
+    assert.ok(
+      Date.now() - started < timeoutMs,
+      timeline.explain(
+        `the operator's caches are ${describeSizes(sizes)} ${timeoutMs} ms after the deletes began, not back to ${describeSizes(target)}`,
+      ),
+    );
     await sleep(250);
     sizes = await cacheSizes(operator);
   }

@@ -25,7 +25,13 @@ export class SpecChurn {
   private readonly running: Promise<void>;
   private readonly waiting: Array<(change: SpecChange) => void> = [];
 
-  constructor(admin: KubeClient, namespace: string, names: readonly string[], perSecond: number, onChange: (change: SpecChange) => void = () => undefined) {
+  constructor(
+    admin: KubeClient,
+    namespace: string,
+    names: readonly string[],
+    perSecond: number,
+    onChange: (change: SpecChange) => void = () => undefined,
+  ) {
     this.running = (async () => {
       const client = admin.resource(HelloWorld);
       const periodMs = 1000 / perSecond;

@@ -22,11 +22,17 @@ export async function startOperatorProcess(env: Record<string, string>): Promise
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const first = await Promise.race([
     new Promise<string>((resolve) => createInterface({ input: child.stdout }).once('line', resolve)),
-    exited.then((code) => { throw new Error(`the operator exited with ${code} before it was ready:\n${logs.slice(-20).join('\n')}`); }),
+    exited.then((code) => {
+      throw new Error(`the operator exited with ${code} before it was ready:\n${logs.slice(-20).join('\n')}`);
+    }),
   ]);
   const { probePort, identity } = JSON.parse(first) as { probePort: number; identity: string };
   return {
-    child, probePort, identity, logs, exited,
+    child,
+    probePort,
+    identity,
+    logs,
+    exited,
     metrics: async () => (await fetch(`http://127.0.0.1:${probePort}/metrics`)).text(),
   };
 }

@@ -24,9 +24,15 @@ export function metricValue(text: string, series: string): number | undefined {
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
-export async function startOperator<T extends KubeObject>(cluster: Cluster, definition: ControllerDefinition<T>, options: { namespace: string; name: string }): Promise<RunningOperator> {
+export async function startOperator<T extends KubeObject>(
+  cluster: Cluster,
+  definition: ControllerDefinition<T>,
+  options: { namespace: string; name: string },
+): Promise<RunningOperator> {
   const sa = await cluster.serviceAccountKubeconfig({
-    namespace: options.namespace, name: options.name, clusterRules: rulesFor([definition.declaration]),
+    namespace: options.namespace,
+    name: options.name,
+    clusterRules: rulesFor([definition.declaration]),
   });
   const client = await KubeClient.fromKubeconfig({ kubeconfigPath: sa.kubeconfigPath });
   const registry = new Registry();
@@ -34,7 +40,11 @@ export async function startOperator<T extends KubeObject>(cluster: Cluster, defi
   manager.add(definition);
   await manager.start();
   return {
-    manager, client, registry, username: sa.username, kubeconfigPath: sa.kubeconfigPath,
+    manager,
+    client,
+    registry,
+    username: sa.username,
+    kubeconfigPath: sa.kubeconfigPath,
     metrics: async () => (await fetch(`http://127.0.0.1:${manager.probePort}/metrics`)).text(),
     stop: async () => {
       await manager.stop();
@@ -48,6 +58,12 @@ function quiet(bindings: object = {}): Logger {
   const write = (level: string) => (fields: object, message: string) => {
     process.stderr.write(`${level} ${message} ${JSON.stringify({ ...bindings, ...fields })}\n`);
   };
-  return { debug: () => undefined, info: () => undefined, warn: write('WARN'), error: write('ERROR'), child: (more) => quiet({ ...bindings, ...more }) };
+  return {
+    debug: () => undefined,
+    info: () => undefined,
+    warn: write('WARN'),
+    error: write('ERROR'),
+    child: (more) => quiet({ ...bindings, ...more }),
+  };
 }
 const quietLogger = quiet();

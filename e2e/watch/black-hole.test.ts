@@ -26,7 +26,10 @@ after(async () => {
 });
 const cluster: Cluster = await sharedCluster();
 // Our own admin client: the shared cluster's admin is closed by a hook of its own, maybe before ours.
-const admin = await KubeClient.fromKubeconfig({ kubeconfigPath: cluster.kubeconfigPath, metrics: prometheusRequestMetrics(new Registry()) });
+const admin = await KubeClient.fromKubeconfig({
+  kubeconfigPath: cluster.kubeconfigPath,
+  metrics: prometheusRequestMetrics(new Registry()),
+});
 
 // The configuration under test, and every bound below derived from it.
 const inactivityTimeoutMs = 4_000;
@@ -34,15 +37,23 @@ const requestTimeoutMs = 3_000;
 const backoff = new ReconnectBackoff();
 const timerMarginMs = 1_500; // timers on a loaded 2-core machine
 
-test('a black-holed watch is noticed within its inactivity timeout, reconnects when the path is back, and the cache converges', { timeout: 120_000 }, async () => {
+test('a black-holed watch is noticed within its inactivity timeout, reconnects when the path is back, and the cache converges', {
+  timeout: 120_000,
+}, async () => {
   proxy = await startFaultProxy({ target: cluster.apiServerUrl });
   client = await KubeClient.fromKubeconfig({
-    kubeconfigPath: cluster.kubeconfigPath, server: proxy.url, timeoutMs: requestTimeoutMs, metrics: prometheusRequestMetrics(new Registry()),
+    kubeconfigPath: cluster.kubeconfigPath,
+    server: proxy.url,
+    timeoutMs: requestTimeoutMs,
+    metrics: prometheusRequestMetrics(new Registry()),
   });
   const configMaps = admin.resource(ConfigMap);
   await admin.resource(Namespace).create({ metadata: { name: ns } });
   await inBatches(20, 8, (i) => configMaps.create({ metadata: { name: `cm-${i}`, namespace: ns }, data: { v: '0' } }));
-  const cache = runInformer(running, new Informer(client.resource(ConfigMap), { namespace: ns, inactivityTimeoutMs, requestTimeoutMs, backoff }));
+  const cache = runInformer(
+    running,
+    new Informer(client.resource(ConfigMap), { namespace: ns, inactivityTimeoutMs, requestTimeoutMs, backoff }),
+  );
   await cache.informer.waitForSync({ timeoutMs: 30_000 });
   const list = () => configMaps.listAll({ namespace: ns });
   await configMaps.mergePatch('cm-0', { data: { v: 'healthy' } }, { namespace: ns });
@@ -63,13 +74,20 @@ test('a black-holed watch is noticed within its inactivity timeout, reconnects w
   await sleep(detectBoundMs + 2 * requestTimeoutMs);
   const timeout = stats.notesOf('inactivityTimeout').find((n) => n.at >= blackHoleAt);
   const wallOrigin = Date.now() - (performance.now() - origin);
-  const timeline = () => `black hole at ${((blackHoleAt - origin) / 1000).toFixed(3)} s; connections at the proxy: ${
-    proxy!.attempts.map((a) => `${((a.at - wallOrigin) / 1000).toFixed(3)} s ${a.outcome}`).join(', ')}; timeline:\n${stats.formatTimeline(origin)}`;
+  const timeline = () =>
+    `black hole at ${((blackHoleAt - origin) / 1000).toFixed(3)} s; connections at the proxy: ${proxy!.attempts
+      .map((a) => `${((a.at - wallOrigin) / 1000).toFixed(3)} s ${a.outcome}`)
+      .join(', ')}; timeline:\n${stats.formatTimeline(origin)}`;
   assert.ok(timeout, `no inactivity timeout within ${detectBoundMs} ms of the black hole; ${timeline()}`);
   const detectedAfterMs = timeout.at - blackHoleAt;
-  process.stdout.write(`# black hole noticed after ${detectedAfterMs.toFixed(0)} ms (bound: inactivity ${inactivityTimeoutMs} + margin ${timerMarginMs})\n`);
+  process.stdout.write(
+    `# black hole noticed after ${detectedAfterMs.toFixed(0)} ms (bound: inactivity ${inactivityTimeoutMs} + margin ${timerMarginMs})\n`,
+  );
   assert.ok(detectedAfterMs <= detectBoundMs, `noticed after ${detectedAfterMs} ms > ${detectBoundMs} ms; ${timeline()}`);
-  assert.ok(stats.notesOf('watchRequested').some((n) => n.at > timeout.at), 'it tried to reconnect during the black hole');
+  assert.ok(
+    stats.notesOf('watchRequested').some((n) => n.at > timeout.at),
+    'it tried to reconnect during the black hole',
+  );
 
   const passAt = performance.now();
   proxy.pass();
@@ -78,9 +96,17 @@ test('a black-holed watch is noticed within its inactivity timeout, reconnects w
   // swallowed socket; plus the margin.
   const failures = stats.notesOf('backoff').length;
   const convergeBoundMs = 2 * requestTimeoutMs + backoff.baseDelay(failures) + 5_000;
-  await settlesTo(cache, list, () => `after the black hole ended at ${((passAt - origin) / 1000).toFixed(3)} s ` +
-    `(bound ${convergeBoundMs} ms = 2 × request timeout ${requestTimeoutMs} + backoff ${backoff.baseDelay(failures)} + 5000 margin); ${timeline()}`, convergeBoundMs);
-  process.stdout.write(`# converged ${(performance.now() - passAt).toFixed(0)} ms after the path came back (bound ${convergeBoundMs} ms)\n`);
+  await settlesTo(
+    cache,
+    list,
+    () =>
+      `after the black hole ended at ${((passAt - origin) / 1000).toFixed(3)} s ` +
+      `(bound ${convergeBoundMs} ms = 2 × request timeout ${requestTimeoutMs} + backoff ${backoff.baseDelay(failures)} + 5000 margin); ${timeline()}`,
+    convergeBoundMs,
+  );
+  process.stdout.write(
+    `# converged ${(performance.now() - passAt).toFixed(0)} ms after the path came back (bound ${convergeBoundMs} ms)\n`,
+  );
   assert.equal(cache.informer.store.get(`${ns}/cm-10`), undefined, 'an object deleted during the black hole is gone');
   assert.equal(cache.informer.store.get(`${ns}/cm-1`)?.data?.['v'], 'during');
   assert.equal(stats.counts.relists, 0, `resumed from its resourceVersion, no relist; ${timeline()}`);

@@ -34,9 +34,16 @@ const timerMarginMs = 2_000;
 const backoff = () => new ReconnectBackoff();
 const ns = 'compaction';
 
-test('without bookmarks a quiet watch restarts at each inactivity timeout; after a compaction each watch relists exactly once', { timeout: 180_000 }, async () => {
+test('without bookmarks a quiet watch restarts at each inactivity timeout; after a compaction each watch relists exactly once', {
+  timeout: 180_000,
+}, async () => {
   proxy = await startFaultProxy({ target: cp.apiServerUrl });
-  client = await KubeClient.fromKubeconfig({ kubeconfigPath: cp.kubeconfigPath, server: proxy.url, timeoutMs: requestTimeoutMs, metrics: prometheusRequestMetrics(new Registry()) });
+  client = await KubeClient.fromKubeconfig({
+    kubeconfigPath: cp.kubeconfigPath,
+    server: proxy.url,
+    timeoutMs: requestTimeoutMs,
+    metrics: prometheusRequestMetrics(new Registry()),
+  });
   const admin = { configMaps: cp.admin.resource(ConfigMap), secrets: cp.admin.resource(Secret) };
   await cp.admin.resource(Namespace).create({ metadata: { name: ns } });
   await inBatches(30, 10, (i) => admin.configMaps.create({ metadata: { name: `cm-${i}`, namespace: ns }, data: { v: '0' } }));
@@ -74,7 +81,10 @@ test('without bookmarks a quiet watch restarts at each inactivity timeout; after
   }
   proxy.pass();
   const passAt = performance.now();
-  for (const [cache, list] of [[configMaps, () => admin.configMaps.listAll({ namespace: ns })], [secrets, () => admin.secrets.listAll({ namespace: ns })]] as const) {
+  for (const [cache, list] of [
+    [configMaps, () => admin.configMaps.listAll({ namespace: ns })],
+    [secrets, () => admin.secrets.listAll({ namespace: ns })],
+  ] as const) {
     // The next attempt comes within the longest backoff delay reached so far, then a 410 and one list; plus a margin.
     const bound = backoff().baseDelay(cache.informer.stats.notesOf('backoff').length) + 2 * requestTimeoutMs + 5_000;
     await settlesTo(cache, list, () => `after the compaction (bound ${bound} ms); ${timelines()}`, bound);
@@ -85,7 +95,8 @@ test('without bookmarks a quiet watch restarts at each inactivity timeout; after
     assert.equal(gone.length, 1, `${c.informer.name}: exactly one 410-triggered relist; ${timelines()}`);
     assert.equal(c.informer.stats.counts.relists, 1, `${c.informer.name}: no other relist`);
   }
-  for (let i = 10; i < 15; i++) assert.equal(configMaps.informer.store.get(`${ns}/cm-${i}`), undefined, `cm-${i}, deleted while away, is gone`);
+  for (let i = 10; i < 15; i++)
+    assert.equal(configMaps.informer.store.get(`${ns}/cm-${i}`), undefined, `cm-${i}, deleted while away, is gone`);
   for (let i = 0; i < 3; i++) assert.equal(secrets.informer.store.get(`${ns}/s-${i}`), undefined, `s-${i}, deleted while away, is gone`);
   assert.equal(configMaps.informer.store.get(`${ns}/cm-0`)?.data?.['v'], 'while-away');
 });

@@ -24,7 +24,10 @@ after(async () => {
 });
 const cluster: Cluster = await sharedCluster();
 // Our own admin client: the shared cluster's admin is closed by a hook of its own, maybe before ours.
-const admin = await KubeClient.fromKubeconfig({ kubeconfigPath: cluster.kubeconfigPath, metrics: prometheusRequestMetrics(new Registry()) });
+const admin = await KubeClient.fromKubeconfig({
+  kubeconfigPath: cluster.kubeconfigPath,
+  metrics: prometheusRequestMetrics(new Registry()),
+});
 
 // kube-apiserver's watch cache sends a bookmark to every watcher about once a minute (cacher.go
 // defaultBookmarkFrequency); the inactivity timeout must exceed that, here by a 20 s margin for a loaded
@@ -34,12 +37,18 @@ const inactivityTimeoutMs = bookmarkIntervalMs + 20_000;
 const quietMs = inactivityTimeoutMs + 10_000;
 
 test('a quiet watch with bookmarks flowing is not restarted past its inactivity timeout', { timeout: quietMs + 60_000 }, async () => {
-  client = await KubeClient.fromKubeconfig({ kubeconfigPath: cluster.kubeconfigPath, userAgent, metrics: prometheusRequestMetrics(new Registry()) });
+  client = await KubeClient.fromKubeconfig({
+    kubeconfigPath: cluster.kubeconfigPath,
+    userAgent,
+    metrics: prometheusRequestMetrics(new Registry()),
+  });
   await admin.resource(Namespace).create({ metadata: { name: ns } });
   await admin.resource(ConfigMap).create({ metadata: { name: 'only', namespace: ns }, data: { v: '1' } });
   const cache = runInformer(running, new Informer(client.resource(ConfigMap), { namespace: ns, inactivityTimeoutMs }));
   await cache.informer.waitForSync({ timeoutMs: 30_000 });
-  process.stdout.write(`# quiet for ${quietMs} ms with an inactivity timeout of ${inactivityTimeoutMs} ms (bookmarks every ~${bookmarkIntervalMs} ms)\n`);
+  process.stdout.write(
+    `# quiet for ${quietMs} ms with an inactivity timeout of ${inactivityTimeoutMs} ms (bookmarks every ~${bookmarkIntervalMs} ms)\n`,
+  );
   await sleep(quietMs);
   const stats = cache.informer.stats;
   const timeline = `timeline:\n${stats.formatTimeline()}`;
@@ -49,8 +58,9 @@ test('a quiet watch with bookmarks flowing is not restarted past its inactivity 
   assert.equal(stats.counts.errors, 0, timeline);
   // The server saw a single watch from this client, too.
   const events = await cluster.auditEvents();
-  const watches = new Set(events.filter((e) => e.verb === 'watch' && (e as AuditEvent & { userAgent?: string }).userAgent === userAgent)
-    .map((e) => e.auditID));
+  const watches = new Set(
+    events.filter((e) => e.verb === 'watch' && (e as AuditEvent & { userAgent?: string }).userAgent === userAgent).map((e) => e.auditID),
+  );
   assert.equal(watches.size, 1, 'the audit log shows one watch request from this client');
   // And the watch still delivers.
   await admin.resource(ConfigMap).mergePatch('only', { data: { v: '2' } }, { namespace: ns });

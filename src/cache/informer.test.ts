@@ -9,7 +9,10 @@ type ListOptions = Parameters<ListWatchSource<ConfigMap>['list']>[0];
 type WatchRequestOptions = Parameters<ListWatchSource<ConfigMap>['watch']>[0];
 
 /** Lists `items` (or fails with `listError`), then serves one watch that stays open with `events`. */
-function source(items: ConfigMap[], options: { listError?: Error; events?: Array<RawWatchEvent<ConfigMap>> } = {}): ListWatchSource<ConfigMap> & { lists: ListOptions[] } {
+function source(
+  items: ConfigMap[],
+  options: { listError?: Error; events?: Array<RawWatchEvent<ConfigMap>> } = {},
+): ListWatchSource<ConfigMap> & { lists: ListOptions[] } {
   const lists: ListOptions[] = [];
   return {
     kind: ConfigMapKind,
@@ -30,7 +33,8 @@ function source(items: ConfigMap[], options: { listError?: Error; events?: Array
 }
 
 const cm = (name: string, rv: string): ConfigMap => ({
-  metadata: { namespace: 'ns', name, resourceVersion: rv, managedFields: [{ manager: 'kubectl' }] }, data: { name },
+  metadata: { namespace: 'ns', name, resourceVersion: rv, managedFields: [{ manager: 'kubectl' }] },
+  data: { name },
 });
 
 test('waitForSync resolves once the list is stored; objects are stored without managedFields by default', async () => {
@@ -40,8 +44,12 @@ test('waitForSync resolves once the list is stored; objects are stored without m
     name: 'cms',
     metrics: { objectsInCache: (_name, count) => counts.push(count) },
     watchMetrics: {
-      eventReceived: (w, t) => watchCalls.push(`${w} ${t}`), bookmarkReceived: () => undefined, relisted: (w, c) => watchCalls.push(`${w} relist ${c}`),
-      goneReceived: () => undefined, reconnected: () => undefined, lastActivity: () => undefined,
+      eventReceived: (w, t) => watchCalls.push(`${w} ${t}`),
+      bookmarkReceived: () => undefined,
+      relisted: (w, c) => watchCalls.push(`${w} relist ${c}`),
+      goneReceived: () => undefined,
+      reconnected: () => undefined,
+      lastActivity: () => undefined,
     },
   });
   const changes: string[] = [];
@@ -62,14 +70,22 @@ test('waitForSync resolves once the list is stored; objects are stored without m
   await running;
 });
 
-test('waitForSync times out with the watch\'s last error in the message', async () => {
-  const forbidden = new Error('GET /api/v1/namespaces/ns/configmaps: 403 Forbidden: configmaps is forbidden: User "x" cannot list resource "configmaps"');
+test("waitForSync times out with the watch's last error in the message", async () => {
+  const forbidden = new Error(
+    'GET /api/v1/namespaces/ns/configmaps: 403 Forbidden: configmaps is forbidden: User "x" cannot list resource "configmaps"',
+  );
   const informer = new Informer(source([], { listError: forbidden }), { namespace: 'ns', name: 'cms' });
   const controller = new AbortController();
   const running = informer.run(controller.signal);
-  await assert.rejects(informer.waitForSync({ timeoutMs: 300 }), (err: unknown) =>
-    err instanceof CacheError && err.code === 'NOT_SYNCED' && /cache of cms not synced after 300 ms/.test(err.message)
-    && /cannot list resource "configmaps"/.test(err.message) && err.cause === forbidden);
+  await assert.rejects(
+    informer.waitForSync({ timeoutMs: 300 }),
+    (err: unknown) =>
+      err instanceof CacheError &&
+      err.code === 'NOT_SYNCED' &&
+      /cache of cms not synced after 300 ms/.test(err.message) &&
+      /cannot list resource "configmaps"/.test(err.message) &&
+      err.cause === forbidden,
+  );
   controller.abort();
   await running;
 });

@@ -1,6 +1,13 @@
 import type { KubeObject } from '../core/index.ts';
 import {
-  type ListWatchSource, watcher, type WatcherOptions, type WatchEvent, type WatchMetrics, watchMetricsObserver, type WatchObserver, WatchStats,
+  type ListWatchSource,
+  watcher,
+  type WatcherOptions,
+  type WatchEvent,
+  type WatchMetrics,
+  watchMetricsObserver,
+  type WatchObserver,
+  WatchStats,
 } from '../watch/index.ts';
 import { CacheError } from './errors.ts';
 import { type Indexers, MemoryStore, type Store, type StoreChange } from './store.ts';
@@ -65,8 +72,13 @@ export class Informer<T extends KubeObject> {
     this.options = options;
     this.memory = new MemoryStore<T>(options.indexers);
     this.transform = options.transform ?? stripManagedFields;
-    const scope = [options.namespace && `namespace ${options.namespace}`, options.labelSelector && `labels ${JSON.stringify(options.labelSelector)}`,
-      options.fieldSelector && `fields ${options.fieldSelector}`].filter(Boolean).join(', ');
+    const scope = [
+      options.namespace && `namespace ${options.namespace}`,
+      options.labelSelector && `labels ${JSON.stringify(options.labelSelector)}`,
+      options.fieldSelector && `fields ${options.fieldSelector}`,
+    ]
+      .filter(Boolean)
+      .join(', ');
     this.name = options.name ?? `${source.kind.plural}${scope ? ` (${scope})` : ''}`;
   }
 
@@ -140,9 +152,13 @@ export class Informer<T extends KubeObject> {
 
   private notSynced(timeoutMs: number): CacheError {
     const last = this.stats.lastError;
-    const cause = last instanceof Error ? last.message : last === undefined ? 'none so far (is the informer running?)' : JSON.stringify(last);
-    return new CacheError('NOT_SYNCED', `cache of ${this.name} not synced after ${timeoutMs} ms; the watch's last error: ${cause}`,
-      last === undefined ? undefined : { cause: last });
+    const cause =
+      last instanceof Error ? last.message : last === undefined ? 'none so far (is the informer running?)' : JSON.stringify(last);
+    return new CacheError(
+      'NOT_SYNCED',
+      `cache of ${this.name} not synced after ${timeoutMs} ms; the watch's last error: ${cause}`,
+      last === undefined ? undefined : { cause: last },
+    );
   }
 
   private transformed(event: WatchEvent<T>): WatchEvent<T> {

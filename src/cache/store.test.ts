@@ -6,8 +6,9 @@ import type { WatchEvent } from '../watch/index.ts';
 import { MemoryStore, reflect, type StoreChange } from './store.ts';
 import { composeTransforms, stripManagedFields } from './transforms.ts';
 
-const cm = (namespace: string, name: string, rv: string, labels?: Record<string, string>): ConfigMap =>
-  ({ metadata: { namespace, name, resourceVersion: rv, labels } });
+const cm = (namespace: string, name: string, rv: string, labels?: Record<string, string>): ConfigMap => ({
+  metadata: { namespace, name, resourceVersion: rv, labels },
+});
 
 function storeWithChanges() {
   const store = new MemoryStore<ConfigMap>({ byApp: (o) => (o.metadata.labels?.['app'] ? [o.metadata.labels['app']] : []) });
@@ -65,7 +66,13 @@ test('list filters by namespace and label selector', () => {
   store.applyEvent({ type: 'apply', object: cm('a', 'y', '1', { app: 'api' }) });
   store.applyEvent({ type: 'apply', object: cm('b', 'z', '1', { app: 'web' }) });
   assert.deepEqual(store.list({ namespace: 'a' }).map(objectKey).sort(), ['a/x', 'a/y']);
-  assert.deepEqual(store.list({ labelSelector: { matchLabels: { app: 'web' } } }).map(objectKey).sort(), ['a/x', 'b/z']);
+  assert.deepEqual(
+    store
+      .list({ labelSelector: { matchLabels: { app: 'web' } } })
+      .map(objectKey)
+      .sort(),
+    ['a/x', 'b/z'],
+  );
   assert.deepEqual(store.list({ namespace: 'b', labelSelector: { matchLabels: { app: 'api' } } }), []);
 });
 
@@ -77,31 +84,36 @@ test('property: after any event sequence, the store equals a replay of it, and e
     object.map((o) => ({ type: 'delete' as const, object: cm('ns', o.name, o.rv) })),
     fc.constant('relist' as const),
   );
-  fc.assert(fc.property(fc.array(event, { maxLength: 40 }), fc.array(object, { maxLength: 4 }), (events, relisted) => {
-    const { store } = storeWithChanges();
-    const model = new Map<string, ConfigMap>();
-    for (const e of events) {
-      if (e === 'relist') {
-        model.clear();
-        store.applyEvent({ type: 'init' });
-        for (const o of relisted) {
-          const object = cm('ns', o.name, o.rv, o.app ? { app: o.app } : undefined);
-          model.set(objectKey(object), object);
-          store.applyEvent({ type: 'initApply', object });
+  fc.assert(
+    fc.property(fc.array(event, { maxLength: 40 }), fc.array(object, { maxLength: 4 }), (events, relisted) => {
+      const { store } = storeWithChanges();
+      const model = new Map<string, ConfigMap>();
+      for (const e of events) {
+        if (e === 'relist') {
+          model.clear();
+          store.applyEvent({ type: 'init' });
+          for (const o of relisted) {
+            const object = cm('ns', o.name, o.rv, o.app ? { app: o.app } : undefined);
+            model.set(objectKey(object), object);
+            store.applyEvent({ type: 'initApply', object });
+          }
+          store.applyEvent({ type: 'initDone' });
+        } else {
+          store.applyEvent(e);
+          if (e.type === 'apply') model.set(objectKey(e.object), e.object);
+          else if (e.type === 'delete') model.delete(objectKey(e.object));
         }
-        store.applyEvent({ type: 'initDone' });
-      } else {
-        store.applyEvent(e);
-        if (e.type === 'apply') model.set(objectKey(e.object), e.object);
-        else if (e.type === 'delete') model.delete(objectKey(e.object));
       }
-    }
-    assert.deepEqual(new Map(store.keys().map((k) => [k, store.get(k)])), model);
-    for (const app of ['web', 'api']) {
-      const expected = [...model.values()].filter((o) => o.metadata.labels?.['app'] === app).map(objectKey).sort();
-      assert.deepEqual(store.byIndex('byApp', app).map(objectKey).sort(), expected);
-    }
-  }));
+      assert.deepEqual(new Map(store.keys().map((k) => [k, store.get(k)])), model);
+      for (const app of ['web', 'api']) {
+        const expected = [...model.values()]
+          .filter((o) => o.metadata.labels?.['app'] === app)
+          .map(objectKey)
+          .sort();
+        assert.deepEqual(store.byIndex('byApp', app).map(objectKey).sort(), expected);
+      }
+    }),
+  );
 });
 
 test('reflect writes each event into the store and passes it on', async () => {
@@ -118,7 +130,10 @@ test('reflect writes each event into the store and passes it on', async () => {
 });
 
 test('the managedFields transform drops only managedFields; transforms compose in order', () => {
-  const full: ConfigMap = { metadata: { name: 'x', namespace: 'a', resourceVersion: '1', managedFields: [{ manager: 'm' }] }, data: { k: 'v' } };
+  const full: ConfigMap = {
+    metadata: { name: 'x', namespace: 'a', resourceVersion: '1', managedFields: [{ manager: 'm' }] },
+    data: { k: 'v' },
+  };
   const slim = stripManagedFields(full);
   assert.deepEqual(slim, { metadata: { name: 'x', namespace: 'a', resourceVersion: '1' }, data: { k: 'v' } });
   assert.ok(full.metadata.managedFields, 'the input is not modified');

@@ -5,10 +5,7 @@ import type { WatchEvent } from '../watch/index.ts';
 export type Indexers<T> = Record<string, (object: T) => readonly string[]>;
 
 /** A change the store made: what a controller turns into work-queue keys. `previous` is the replaced state. */
-export type StoreChange<T> =
-  | { type: 'added'; object: T }
-  | { type: 'updated'; object: T; previous: T }
-  | { type: 'deleted'; object: T };
+export type StoreChange<T> = { type: 'added'; object: T } | { type: 'updated'; object: T; previous: T } | { type: 'deleted'; object: T };
 
 /**
  * The read side of a cache: lookups by key (`namespace/name`), by index, and filtered lists. What it
@@ -172,7 +169,7 @@ export class MemoryStore<T extends KubeObject> implements Store<T> {
       const byValue = this.indices.get(name)!;
       for (const value of indexer(object)) {
         let keys = byValue.get(value);
-        if (!keys) byValue.set(value, keys = new Set());
+        if (!keys) byValue.set(value, (keys = new Set()));
         keys.add(key);
       }
     }
@@ -224,7 +221,10 @@ function newerVersion(current: string | undefined, next: string | undefined): st
  * await client.close();
  * ```
  */
-export async function* reflect<T extends KubeObject>(store: MemoryStore<T>, events: AsyncIterable<WatchEvent<T>>): AsyncGenerator<WatchEvent<T>, void, undefined> {
+export async function* reflect<T extends KubeObject>(
+  store: MemoryStore<T>,
+  events: AsyncIterable<WatchEvent<T>>,
+): AsyncGenerator<WatchEvent<T>, void, undefined> {
   for await (const event of events) {
     store.applyEvent(event);
     yield event;

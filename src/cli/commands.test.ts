@@ -25,25 +25,41 @@ before(async () => {
   project = join(dir, 'project');
   await mkdir(join(project, 'config', 'crd'), { recursive: true });
   await mkdir(join(project, 'src'));
-  await writeFile(join(project, 'package.json'), JSON.stringify({
-    name: 'gizmo-operator', type: 'module', capstan: { domain: 'test.io', namespace: 'gizmo-system', image: 'gizmo-operator:0.1.0' },
-  }));
+  await writeFile(
+    join(project, 'package.json'),
+    JSON.stringify({
+      name: 'gizmo-operator',
+      type: 'module',
+      capstan: { domain: 'test.io', namespace: 'gizmo-system', image: 'gizmo-operator:0.1.0' },
+    }),
+  );
   await writeFile(join(project, 'src', 'operator.ts'), '// capstan:scaffold:imports\n');
   // Were it started, this operator would exit with 3 at once.
   await writeFile(join(project, 'src', 'main.ts'), 'process.exit(3);\n');
-  await writeFile(join(project, 'config', 'crd', 'gizmos.tools.test.io.yaml'), [
-    'apiVersion: apiextensions.k8s.io/v1', 'kind: CustomResourceDefinition', 'metadata: { name: gizmos.tools.test.io }',
-    'spec: { group: tools.test.io, scope: Namespaced, names: { kind: Gizmo, plural: gizmos, singular: gizmo, listKind: GizmoList },',
-    '  versions: [{ name: v1, served: true, storage: true, schema: { openAPIV3Schema: { type: object } } }] }', '',
-  ].join('\n'));
+  await writeFile(
+    join(project, 'config', 'crd', 'gizmos.tools.test.io.yaml'),
+    [
+      'apiVersion: apiextensions.k8s.io/v1',
+      'kind: CustomResourceDefinition',
+      'metadata: { name: gizmos.tools.test.io }',
+      'spec: { group: tools.test.io, scope: Namespaced, names: { kind: Gizmo, plural: gizmos, singular: gizmo, listKind: GizmoList },',
+      '  versions: [{ name: v1, served: true, storage: true, schema: { openAPIV3Schema: { type: object } } }] }',
+      '',
+    ].join('\n'),
+  );
   const port = await closedPort();
   unreachable = { port, kubeconfig: join(dir, 'unreachable.kubeconfig') };
-  await writeFile(unreachable.kubeconfig, JSON.stringify({
-    apiVersion: 'v1', kind: 'Config', 'current-context': 'far-away',
-    clusters: [{ name: 'c', cluster: { server: `https://127.0.0.1:${port}`, 'insecure-skip-tls-verify': true } }],
-    users: [{ name: 'u', user: { token: 't' } }],
-    contexts: [{ name: 'far-away', context: { cluster: 'c', user: 'u' } }],
-  }));
+  await writeFile(
+    unreachable.kubeconfig,
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      'current-context': 'far-away',
+      clusters: [{ name: 'c', cluster: { server: `https://127.0.0.1:${port}`, 'insecure-skip-tls-verify': true } }],
+      users: [{ name: 'u', user: { token: 't' } }],
+      contexts: [{ name: 'far-away', context: { cluster: 'c', user: 'u' } }],
+    }),
+  );
 });
 after(() => rm(dir, { recursive: true, force: true }));
 
@@ -64,7 +80,10 @@ async function parse(args: string[]): Promise<{ code: number; out: string; err: 
 
 const helps: Array<[string[], RegExp[]]> = [
   [['init'], [/--domain <domain>/, /--name <name>/, /capstan init --domain example\.com/]],
-  [['create', 'api'], [/--group <group>/, /--version <version>/, /--kind <Kind>/, /HelloWorld/]],
+  [
+    ['create', 'api'],
+    [/--group <group>/, /--version <version>/, /--kind <Kind>/, /HelloWorld/],
+  ],
   [['generate'], [/src\/operator\.ts/, /config\/rbac/, /twice changes nothing/]],
   [['install'], [/--kubeconfig <path>/, /--timeout <seconds>/, /until they are served/]],
   [['uninstall'], [/--kubeconfig <path>/, /--timeout <seconds>/, /until they are gone/]],
@@ -81,9 +100,24 @@ for (const [command, expected] of helps) {
 
 const flagErrors: Array<[string, string[], RegExp, string]> = [
   ['init without --domain', ['init'], /required option '--domain <domain>' not specified/, 'capstan init'],
-  ['create api without --group', ['create', 'api', '--version', 'v1', '--kind', 'Gizmo'], /required option '--group <group>' not specified/, 'capstan create api'],
-  ['create api without --version', ['create', 'api', '--group', 'tools', '--kind', 'Gizmo'], /required option '--version <version>' not specified/, 'capstan create api'],
-  ['create api without --kind', ['create', 'api', '--group', 'tools', '--version', 'v1'], /required option '--kind <Kind>' not specified/, 'capstan create api'],
+  [
+    'create api without --group',
+    ['create', 'api', '--version', 'v1', '--kind', 'Gizmo'],
+    /required option '--group <group>' not specified/,
+    'capstan create api',
+  ],
+  [
+    'create api without --version',
+    ['create', 'api', '--group', 'tools', '--kind', 'Gizmo'],
+    /required option '--version <version>' not specified/,
+    'capstan create api',
+  ],
+  [
+    'create api without --kind',
+    ['create', 'api', '--group', 'tools', '--version', 'v1'],
+    /required option '--kind <Kind>' not specified/,
+    'capstan create api',
+  ],
   ['install with an unknown flag', ['install', '--force'], /unknown option '--force'/, 'capstan install'],
   ['run with a flag missing its value', ['run', '--kubeconfig'], /option '--kubeconfig <path>' argument missing/, 'capstan run'],
 ];
@@ -101,7 +135,10 @@ test('init refuses a domain without a dot and a name that is not a DNS label', a
   const { init } = await import('./scaffold.ts');
   await failsWith(init(dir, { domain: 'localhost', name: 'x' }), /--domain "localhost" is not a domain/);
   await failsWith(init(dir, { domain: 'test.io', name: 'My_Operator' }), /--name "My_Operator" is not a DNS label/);
-  await failsWith(init(join(dir, 'Not A Label'), { domain: 'test.io' }), /the directory name "Not A Label" cannot name the operator .*pass --name/);
+  await failsWith(
+    init(join(dir, 'Not A Label'), { domain: 'test.io' }),
+    /the directory name "Not A Label" cannot name the operator .*pass --name/,
+  );
 });
 
 test('create api refuses names the API server would refuse, naming the flag', async () => {
@@ -111,7 +148,8 @@ test('create api refuses names the API server would refuse, naming the flag', as
 });
 
 test('outside a project, every project command says how to make one', async () => {
-  const noProject = /is not in a Capstan project \(no package\.json with a "capstan" field here or above\): create one with `capstan init --domain <domain>`/;
+  const noProject =
+    /is not in a Capstan project \(no package\.json with a "capstan" field here or above\): create one with `capstan init --domain <domain>`/;
   await failsWith(generate(dir), noProject);
   await failsWith(createApi(dir, { group: 'tools', version: 'v1', kind: 'Gizmo' }), noProject);
   await failsWith(install(dir, { timeout: '60' }), noProject);
@@ -128,14 +166,19 @@ test('install, uninstall and run without a kubeconfig name the file they looked 
 });
 
 test('install, uninstall and run against a cluster that does not answer name the context and server, and start nothing', async () => {
-  const message = new RegExp(`^cannot reach the cluster of context "far-away" at https://127\\.0\\.0\\.1:${unreachable.port} \\(kubeconfig .*\\): connect ECONNREFUSED .*; is it running\\?$`);
+  const message = new RegExp(
+    `^cannot reach the cluster of context "far-away" at https://127\\.0\\.0\\.1:${unreachable.port} \\(kubeconfig .*\\): connect ECONNREFUSED .*; is it running\\?$`,
+  );
   await failsWith(install(project, { kubeconfig: unreachable.kubeconfig, timeout: '60' }), message);
   await failsWith(uninstall(project, { kubeconfig: unreachable.kubeconfig, timeout: '60' }), message);
   await failsWith(run(project, { kubeconfig: unreachable.kubeconfig }, []), message);
 });
 
 test('install refuses a timeout that is not a positive number', async () => {
-  await failsWith(install(project, { kubeconfig: unreachable.kubeconfig, timeout: 'soon' }), /--timeout "soon" is not a positive number of seconds/);
+  await failsWith(
+    install(project, { kubeconfig: unreachable.kubeconfig, timeout: 'soon' }),
+    /--timeout "soon" is not a positive number of seconds/,
+  );
 });
 
 describe('as a process, with stdin an open pipe', { concurrency: 2 }, () => {

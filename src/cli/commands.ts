@@ -6,12 +6,20 @@ import { controlPlaneCommand } from './control-plane-command.ts';
 
 /** The whole `capstan` command tree; `main.ts` parses the process's arguments with it. */
 export function capstanProgram(): Command {
-  const program = new Command('capstan')
-    .description('Kubernetes operators in TypeScript');
-  for (const command of [initCommand(), createCommand(), generateCommand(), installCommand(), uninstallCommand(), runCommand(), controlPlaneCommand()]) {
+  const program = new Command('capstan').description('Kubernetes operators in TypeScript');
+  for (const command of [
+    initCommand(),
+    createCommand(),
+    generateCommand(),
+    installCommand(),
+    uninstallCommand(),
+    runCommand(),
+    controlPlaneCommand(),
+  ]) {
     program.addCommand(command);
   }
-  program.command('assets')
+  program
+    .command('assets')
     .description('build (or find) etcd, kube-apiserver, kube-controller-manager and kubectl, and print their paths')
     .action(async () => {
       const { ensureAssets } = await import('../testing/index.ts');
@@ -32,7 +40,9 @@ const kubeconfigHelp = 'the kubeconfig to use (default: $KUBECONFIG, then ~/.kub
 
 export function initCommand(): Command {
   return new Command('init')
-    .description('scaffold an operator project in the current directory: package.json, src/main.ts, src/operator.ts, config/, a Dockerfile, a README and a test')
+    .description(
+      'scaffold an operator project in the current directory: package.json, src/main.ts, src/operator.ts, config/, a Dockerfile, a README and a test',
+    )
     .requiredOption('--domain <domain>', 'the domain of the API groups (`--group apps` becomes apps.<domain>), e.g. example.com')
     .option('--name <name>', 'the project and operator name (a DNS label); default: the directory name')
     .addHelpText('after', '\nExample:\n  mkdir hello-world-operator && cd hello-world-operator\n  capstan init --domain example.com')
@@ -41,19 +51,24 @@ export function initCommand(): Command {
 
 export function createCommand(): Command {
   const create = new Command('create').description('add to the project');
-  create.command('api')
+  create
+    .command('api')
     .description('add a custom resource and its controller: src/api/<kind>.ts, src/controllers/<kind>.ts, a sample and a test')
     .requiredOption('--group <group>', 'the API group, without the domain (e.g. apps)')
     .requiredOption('--version <version>', 'the API version (e.g. v1alpha1)')
     .requiredOption('--kind <Kind>', 'the kind, in CamelCase (e.g. HelloWorld)')
     .addHelpText('after', '\nExample:\n  capstan create api --group apps --version v1alpha1 --kind HelloWorld')
-    .action(async (opts: { group: string; version: string; kind: string }) => (await import('./scaffold.ts')).createApi(process.cwd(), opts));
+    .action(async (opts: { group: string; version: string; kind: string }) =>
+      (await import('./scaffold.ts')).createApi(process.cwd(), opts),
+    );
   return create;
 }
 
 export function generateCommand(): Command {
   return new Command('generate')
-    .description('import the operator module (src/operator.ts) and write config/crd, config/rbac, config/manager and config/kustomization.yaml from its declarations')
+    .description(
+      'import the operator module (src/operator.ts) and write config/crd, config/rbac, config/manager and config/kustomization.yaml from its declarations',
+    )
     .addHelpText('after', '\nFiles whose content would not change are left alone: running it twice changes nothing.')
     .action(async () => (await import('./scaffold.ts')).generate(process.cwd()));
 }
@@ -69,7 +84,9 @@ export function installCommand(): Command {
 
 export function uninstallCommand(): Command {
   return new Command('uninstall')
-    .description('delete the CRDs of config/crd from the cluster of the current kubeconfig context (every object of their kinds goes with them) and wait until they are gone')
+    .description(
+      'delete the CRDs of config/crd from the cluster of the current kubeconfig context (every object of their kinds goes with them) and wait until they are gone',
+    )
     .option('--kubeconfig <path>', kubeconfigHelp)
     .option('--timeout <seconds>', 'how long to wait for them to be gone', '120')
     .action(async (opts: { kubeconfig?: string; timeout: string }) => (await import('./install.ts')).uninstall(process.cwd(), opts));
@@ -83,7 +100,11 @@ export function runCommand(): Command {
     .option('--namespace <namespace>', 'reconcile only this namespace (passed to the operator)')
     .option('--json', 'print the JSON log lines as they are')
     .argument('[operatorArgs...]', 'more arguments for the operator, after --')
-    .addHelpText('after', '\nStop it with Ctrl-C: the operator gets one SIGTERM and shuts down gracefully.\n\nExample:\n  capstan run --watch -- --health-port=0')
+    .addHelpText(
+      'after',
+      '\nStop it with Ctrl-C: the operator gets one SIGTERM and shuts down gracefully.\n\nExample:\n  capstan run --watch -- --health-port=0',
+    )
     .action(async (operatorArgs: string[], opts: { watch?: boolean; kubeconfig?: string; namespace?: string; json?: boolean }) =>
-      (await import('./operator-runner.ts')).run(process.cwd(), opts, operatorArgs));
+      (await import('./operator-runner.ts')).run(process.cwd(), opts, operatorArgs),
+    );
 }

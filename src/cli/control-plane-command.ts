@@ -11,31 +11,28 @@ import { isAlive, readRunState, removeRunState, runDir, writeRunState } from './
 /** `capstan control-plane up|env|down|run`: a local control plane for development and `kubectl`. */
 export function controlPlaneCommand(): Command {
   const command = new Command('control-plane').description(
-    'a local Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager) built from source and cached');
+    'a local Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager) built from source and cached',
+  );
 
-  command.command('up')
+  command
+    .command('up')
     .description('start a control plane in the background and record it under ~/.cache/capstan/run')
     .option('--timeout <seconds>', 'how long to wait for it (the first build takes 10–25 minutes)', '3600')
     .action(async (opts: { timeout: string }) => up(Number(opts.timeout) * 1000));
 
-  command.command('env')
+  command
+    .command('env')
     .description('print the shell lines that point kubectl at the running control plane: eval "$(capstan control-plane env)"')
     .action(async () => {
       const state = await requireRunning();
       process.stdout.write(`export KUBECONFIG=${state.kubeconfigPath}\nexport PATH=${dirname(state.kubectl)}:$PATH\n`);
     });
 
-  command.command('down')
-    .description('stop the control plane that `up` started')
-    .action(down);
+  command.command('down').description('stop the control plane that `up` started').action(down);
 
-  command.command('run')
-    .description('start a control plane in the foreground until Ctrl-C')
-    .action(runForeground);
+  command.command('run').description('start a control plane in the foreground until Ctrl-C').action(runForeground);
 
-  command.command('serve', { hidden: true })
-    .description('the detached host process of `up`')
-    .action(serve);
+  command.command('serve', { hidden: true }).description('the detached host process of `up`').action(serve);
 
   return command;
 }
@@ -60,7 +57,9 @@ async function up(timeoutMs: number): Promise<void> {
   const log = await open(logPath, 'w');
   const main = fileURLToPath(new URL(`./main${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
   const host = spawn(process.execPath, [main, 'control-plane', 'serve'], {
-    detached: true, stdio: ['ignore', log.fd, log.fd], env: process.env,
+    detached: true,
+    stdio: ['ignore', log.fd, log.fd],
+    env: process.env,
   });
   host.unref();
   await log.close();
@@ -91,8 +90,13 @@ async function serve(): Promise<void> {
   const cp = await startControlPlane({ log: (line) => process.stdout.write(`[capstan] ${line}\n`) });
   const ports = [cp.apiServerUrl, cp.etcdUrl].map((u) => Number(new URL(u).port));
   await writeRunState({
-    hostPid: process.pid, kubeconfigPath: cp.kubeconfigPath, apiServerUrl: cp.apiServerUrl, etcdUrl: cp.etcdUrl,
-    dir: cp.dir, kubectl: cp.assets.kubectl, logPath: join(runDir(), 'control-plane.log'),
+    hostPid: process.pid,
+    kubeconfigPath: cp.kubeconfigPath,
+    apiServerUrl: cp.apiServerUrl,
+    etcdUrl: cp.etcdUrl,
+    dir: cp.dir,
+    kubectl: cp.assets.kubectl,
+    logPath: join(runDir(), 'control-plane.log'),
     components: Object.fromEntries([cp.etcd, cp.apiServer, cp.controllerManager].map((c) => [c.name, { pid: c.pid }])),
     ports,
   });
@@ -123,16 +127,18 @@ async function down(): Promise<void> {
 async function runForeground(): Promise<void> {
   const { startControlPlane } = await import('../testing/index.ts');
   const cp: ControlPlane = await startControlPlane();
-  process.stdout.write([
-    '',
-    `Local control plane up: ${cp.apiServerUrl} (Kubernetes ${cp.versions.kubernetes}, etcd ${cp.versions.etcd})`,
-    'In another shell:',
-    `  export KUBECONFIG=${cp.kubeconfigPath}`,
-    `  export PATH=${dirname(cp.assets.kubectl)}:$PATH`,
-    '  kubectl get namespaces',
-    'Press Ctrl-C to stop it.',
-    '',
-  ].join('\n'));
+  process.stdout.write(
+    [
+      '',
+      `Local control plane up: ${cp.apiServerUrl} (Kubernetes ${cp.versions.kubernetes}, etcd ${cp.versions.etcd})`,
+      'In another shell:',
+      `  export KUBECONFIG=${cp.kubeconfigPath}`,
+      `  export PATH=${dirname(cp.assets.kubectl)}:$PATH`,
+      '  kubectl get namespaces',
+      'Press Ctrl-C to stop it.',
+      '',
+    ].join('\n'),
+  );
   await untilSignal();
   process.stdout.write('stopping the control plane\n');
   await cp.stop();

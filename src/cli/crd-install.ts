@@ -12,7 +12,11 @@ import type { CustomResourceDefinition } from '../crd/index.ts';
 import { CliFailure } from './failure.ts';
 
 const CustomResourceDefinitions = defineKind<KubeObject & CustomResourceDefinition>({
-  group: 'apiextensions.k8s.io', version: 'v1', kind: 'CustomResourceDefinition', plural: 'customresourcedefinitions', namespaced: false,
+  group: 'apiextensions.k8s.io',
+  version: 'v1',
+  kind: 'CustomResourceDefinition',
+  plural: 'customresourcedefinitions',
+  namespaced: false,
 });
 
 interface CrdStatus {
@@ -37,7 +41,11 @@ export async function readCrds(root: string): Promise<CustomResourceDefinition[]
 }
 
 /** Apply each CRD by server-side apply, then wait until every served version of it is served. */
-export async function installCrds(client: KubeClient, crds: readonly CustomResourceDefinition[], options: { timeoutMs: number; log: (line: string) => void }): Promise<void> {
+export async function installCrds(
+  client: KubeClient,
+  crds: readonly CustomResourceDefinition[],
+  options: { timeoutMs: number; log: (line: string) => void },
+): Promise<void> {
   const resource = client.resource(CustomResourceDefinitions);
   for (const crd of crds) {
     await resource.apply(crd, { fieldManager: 'capstan', force: true });
@@ -47,7 +55,7 @@ export async function installCrds(client: KubeClient, crds: readonly CustomResou
     const name = crd.metadata.name;
     let waitingFor = 'the Established condition';
     for (;;) {
-      const current = await resource.get(name) as unknown as CrdStatus;
+      const current = (await resource.get(name)) as unknown as CrdStatus;
       const conditions = current.status?.conditions ?? [];
       const refused = conditions.find((c) => c.type === 'NamesAccepted' && c.status === 'False');
       if (refused) throw new CliFailure(`${name}: the API server refused its names: ${refused.message ?? ''}`);
@@ -56,26 +64,38 @@ export async function installCrds(client: KubeClient, crds: readonly CustomResou
         if (unserved === undefined) break;
         waitingFor = `discovery to list ${crd.spec.names.plural} in ${crd.spec.group}/${unserved}`;
       }
-      if (Date.now() > deadline) throw new CliFailure(`${name} was applied but is not served after ${options.timeoutMs / 1000} s (waiting for ${waitingFor})`);
+      if (Date.now() > deadline)
+        throw new CliFailure(`${name} was applied but is not served after ${options.timeoutMs / 1000} s (waiting for ${waitingFor})`);
       await sleep(250);
     }
-    options.log(`installed ${name}: served as ${crd.spec.versions.filter((v) => v.served).map((v) => `${crd.spec.group}/${v.name}`).join(', ')} ${crd.spec.names.kind}`);
+    options.log(
+      `installed ${name}: served as ${crd.spec.versions
+        .filter((v) => v.served)
+        .map((v) => `${crd.spec.group}/${v.name}`)
+        .join(', ')} ${crd.spec.names.kind}`,
+    );
   }
 }
 
 async function firstUnserved(client: KubeClient, crd: CustomResourceDefinition): Promise<string | undefined> {
   for (const version of crd.spec.versions.filter((v) => v.served)) {
-    const list = await client.request<{ resources: Array<{ name: string }> }>({ path: `/apis/${crd.spec.group}/${version.name}` }).catch((err: unknown) => {
-      if (err instanceof ApiError && (err.code === 404 || err.code === 503)) return { resources: [] };
-      throw err;
-    });
+    const list = await client
+      .request<{ resources: Array<{ name: string }> }>({ path: `/apis/${crd.spec.group}/${version.name}` })
+      .catch((err: unknown) => {
+        if (err instanceof ApiError && (err.code === 404 || err.code === 503)) return { resources: [] };
+        throw err;
+      });
     if (!list.resources.some((r) => r.name === crd.spec.names.plural)) return version.name;
   }
   return undefined;
 }
 
 /** Delete each CRD (its objects go with it) and wait until it is gone. */
-export async function uninstallCrds(client: KubeClient, crds: readonly CustomResourceDefinition[], options: { timeoutMs: number; log: (line: string) => void }): Promise<void> {
+export async function uninstallCrds(
+  client: KubeClient,
+  crds: readonly CustomResourceDefinition[],
+  options: { timeoutMs: number; log: (line: string) => void },
+): Promise<void> {
   const resource = client.resource(CustomResourceDefinitions);
   const deleted: string[] = [];
   for (const crd of crds) {
@@ -90,12 +110,18 @@ export async function uninstallCrds(client: KubeClient, crds: readonly CustomRes
   const deadline = Date.now() + options.timeoutMs;
   for (const name of deleted) {
     for (;;) {
-      const gone = await resource.get(name).then(() => false, (err: unknown) => {
-        if (err instanceof ApiError && err.code === 404) return true;
-        throw err;
-      });
+      const gone = await resource.get(name).then(
+        () => false,
+        (err: unknown) => {
+          if (err instanceof ApiError && err.code === 404) return true;
+          throw err;
+        },
+      );
       if (gone) break;
-      if (Date.now() > deadline) throw new CliFailure(`${name} is still there ${options.timeoutMs / 1000} s after its deletion (the API server deletes its objects first)`);
+      if (Date.now() > deadline)
+        throw new CliFailure(
+          `${name} is still there ${options.timeoutMs / 1000} s after its deletion (the API server deletes its objects first)`,
+        );
       await sleep(250);
     }
     options.log(`uninstalled ${name}`);

@@ -43,7 +43,10 @@ export const controllers = [helloWorld];
 async function project(name: string, operator: string, settings: object = {}): Promise<string> {
   const root = join(dir, name);
   await mkdir(join(root, 'src'), { recursive: true });
-  await writeFile(join(root, 'package.json'), JSON.stringify({ name, type: 'module', capstan: { ...defaultSettings(name, 'example.com'), ...settings } }));
+  await writeFile(
+    join(root, 'package.json'),
+    JSON.stringify({ name, type: 'module', capstan: { ...defaultSettings(name, 'example.com'), ...settings } }),
+  );
   await writeFile(join(root, 'src', 'operator.ts'), operator);
   return root;
 }
@@ -74,7 +77,8 @@ test("HelloWorld's declarations give exactly the issue's rules, in a ClusterRole
   assert.deepEqual(leaseRole['rules'], [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }]);
   assert.deepEqual((await yamlOf(root, 'config/rbac/leader_election_role_binding.yaml'))['subjects'], operatorAccount);
   assert.deepEqual((await yamlOf(root, 'config/rbac/service_account.yaml'))['metadata'], {
-    name: 'hello-world-operator', namespace: 'hello-world-system',
+    name: 'hello-world-operator',
+    namespace: 'hello-world-system',
     labels: { 'app.kubernetes.io/name': 'hello-world-operator', 'app.kubernetes.io/managed-by': 'capstan' },
   });
 });
@@ -83,12 +87,15 @@ test('the CRD, namespace, Deployment and kustomization follow from the declarati
   const root = await project('hw-operator', helloWorldOperator);
   await generate(root, () => undefined);
   const crdFile = await readFile(join(root, 'config/crd/helloworlds.apps.example.com.yaml'), 'utf8');
-  const { HelloWorld } = await import(join(root, 'src', 'operator.ts')) as { HelloWorld: Parameters<typeof crdYaml>[0] };
+  const { HelloWorld } = (await import(join(root, 'src', 'operator.ts'))) as { HelloWorld: Parameters<typeof crdYaml>[0] };
   assert.equal(crdFile, generatedHeader({ operator: 'src/operator.ts' }) + crdYaml(HelloWorld));
 
   const namespace = await yamlOf(root, 'config/manager/namespace.yaml');
   assert.equal((namespace['metadata'] as { labels: Record<string, string> }).labels['pod-security.kubernetes.io/enforce'], 'restricted');
-  const deployment = await yamlOf(root, 'config/manager/deployment.yaml') as { metadata: { name: string; namespace: string }; spec: { template: { spec: { serviceAccountName: string; containers: Array<{ image: string; args: string[] }> } } } };
+  const deployment = (await yamlOf(root, 'config/manager/deployment.yaml')) as {
+    metadata: { name: string; namespace: string };
+    spec: { template: { spec: { serviceAccountName: string; containers: Array<{ image: string; args: string[] }> } } };
+  };
   assert.deepEqual([deployment.metadata.name, deployment.metadata.namespace], ['hw-operator', 'hw-system']);
   const pod = deployment.spec.template.spec;
   assert.equal(pod.serviceAccountName, 'hw-operator');
@@ -96,8 +103,13 @@ test('the CRD, namespace, Deployment and kustomization follow from the declarati
   assert.ok(pod.containers[0]!.args.includes('--leader-elect'));
 
   assert.deepEqual((await yamlOf(root, 'config/kustomization.yaml'))['resources'], [
-    'manager/namespace.yaml', 'crd/helloworlds.apps.example.com.yaml',
-    'rbac/service_account.yaml', 'rbac/role.yaml', 'rbac/role_binding.yaml', 'rbac/leader_election_role.yaml', 'rbac/leader_election_role_binding.yaml',
+    'manager/namespace.yaml',
+    'crd/helloworlds.apps.example.com.yaml',
+    'rbac/service_account.yaml',
+    'rbac/role.yaml',
+    'rbac/role_binding.yaml',
+    'rbac/leader_election_role.yaml',
+    'rbac/leader_election_role_binding.yaml',
     'manager/deployment.yaml',
   ]);
 });
@@ -108,18 +120,25 @@ test('generating twice in a row changes nothing, not even a modification time', 
   await generate(root, (text) => (first += text));
   const paths = [...first.matchAll(/^wrote (.+)$/gm)].map((m) => m[1]!);
   assert.equal(paths.length, 9);
-  const before = await Promise.all(paths.map(async (p) => [await readFile(join(root, p), 'utf8'), (await stat(join(root, p))).mtimeMs] as const));
+  const before = await Promise.all(
+    paths.map(async (p) => [await readFile(join(root, p), 'utf8'), (await stat(join(root, p))).mtimeMs] as const),
+  );
   let output = '';
   await generate(root, (text) => (output += text));
   assert.equal(output, '1 custom resource(s), 1 controller(s); 0 file(s) written, 9 unchanged, 0 removed\n');
-  const afterwards = await Promise.all(paths.map(async (p) => [await readFile(join(root, p), 'utf8'), (await stat(join(root, p))).mtimeMs] as const));
+  const afterwards = await Promise.all(
+    paths.map(async (p) => [await readFile(join(root, p), 'utf8'), (await stat(join(root, p))).mtimeMs] as const),
+  );
   assert.deepEqual(afterwards, before);
 });
 
 test("a kind no longer declared loses its generated CRD file; the user's own files in config/crd stay", async () => {
   const root = await project('empty-operator', 'export const customResources = [];\nexport const controllers = [];\n');
   await mkdir(join(root, 'config', 'crd'), { recursive: true });
-  await writeFile(join(root, 'config/crd/gone.example.com.yaml'), `${generatedHeader({ operator: 'src/operator.ts' })}kind: CustomResourceDefinition\n`);
+  await writeFile(
+    join(root, 'config/crd/gone.example.com.yaml'),
+    `${generatedHeader({ operator: 'src/operator.ts' })}kind: CustomResourceDefinition\n`,
+  );
   await writeFile(join(root, 'config/crd/mine.yaml'), 'kind: CustomResourceDefinition\n');
   let output = '';
   await generate(root, (text) => (output += text));
@@ -139,16 +158,31 @@ test('namespace-scoped mode: a Role and RoleBinding in the watched namespace, an
 
 test('an operator module that lacks the exports, fails to import, or is missing: the message says what to fix', async () => {
   const noExports = await project('no-exports', `export const something = 1;\n`);
-  await assert.rejects(generate(noExports, () => undefined), /src\/operator\.ts must export `customResources`, an array of customResource\(\.\.\.\) declarations/);
+  await assert.rejects(
+    generate(noExports, () => undefined),
+    /src\/operator\.ts must export `customResources`, an array of customResource\(\.\.\.\) declarations/,
+  );
   const noControllers = await project('no-controllers', 'export const customResources = [];\n');
-  await assert.rejects(generate(noControllers, () => undefined), /src\/operator\.ts must export `controllers`, an array of controller\(\.\.\.\)\.reconcile\(\.\.\.\) definitions/);
-  const badSchema = await project('bad-schema', `import Type from 'typebox';
+  await assert.rejects(
+    generate(noControllers, () => undefined),
+    /src\/operator\.ts must export `controllers`, an array of controller\(\.\.\.\)\.reconcile\(\.\.\.\) definitions/,
+  );
+  const badSchema = await project(
+    'bad-schema',
+    `import Type from 'typebox';
 import { customResource } from '${layerUrl('crd')}';
 export const Bad = customResource({ group: 'example.com', version: 'v1', kind: 'Bad', spec: Type.Object({ anything: Type.Unknown() }) });
 export const customResources = [Bad];
 export const controllers = [];
-`);
-  await assert.rejects(generate(badSchema, () => undefined), /importing src\/operator\.ts failed: spec\.anything: /);
+`,
+  );
+  await assert.rejects(
+    generate(badSchema, () => undefined),
+    /importing src\/operator\.ts failed: spec\.anything: /,
+  );
   const missing = await project('missing-module', '', { operator: 'src/nowhere.ts' });
-  await assert.rejects(generate(missing, () => undefined), /src\/nowhere\.ts does not exist: it is the module `capstan generate` reads/);
+  await assert.rejects(
+    generate(missing, () => undefined),
+    /src\/nowhere\.ts does not exist: it is the module `capstan generate` reads/,
+  );
 });

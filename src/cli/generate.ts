@@ -32,30 +32,45 @@ export function generatedHeader(project: Pick<Project, 'operator'>): string {
  */
 export async function loadOperator(project: Project): Promise<OperatorDeclarations> {
   const path = join(project.root, project.operator);
-  if (!existsSync(path)) throw new CliFailure(`${path} does not exist: it is the module \`capstan generate\` reads the declarations from ("capstan.operator" in package.json)`);
+  if (!existsSync(path))
+    throw new CliFailure(
+      `${path} does not exist: it is the module \`capstan generate\` reads the declarations from ("capstan.operator" in package.json)`,
+    );
   if (path.endsWith('.ts') && !process.features.typescript) {
-    throw new CliFailure(`importing ${project.operator} needs Node ≥ 22.18 (TypeScript type stripping); this is Node ${process.versions.node}`);
+    throw new CliFailure(
+      `importing ${project.operator} needs Node ≥ 22.18 (TypeScript type stripping); this is Node ${process.versions.node}`,
+    );
   }
   let module: Record<string, unknown>;
   try {
-    module = await import(pathToFileURL(path).href) as Record<string, unknown>;
+    module = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
   } catch (err) {
     throw new CliFailure(`importing ${project.operator} failed: ${describeError(err)}`);
   }
   const { customResources, controllers } = module;
   if (!Array.isArray(customResources) || !customResources.every(isCustomResource)) {
-    throw new CliFailure(`${project.operator} must export \`customResources\`, an array of customResource(...) declarations (\`export const customResources = [Widget];\`)`);
+    throw new CliFailure(
+      `${project.operator} must export \`customResources\`, an array of customResource(...) declarations (\`export const customResources = [Widget];\`)`,
+    );
   }
   if (!Array.isArray(controllers) || !controllers.every(isControllerDefinition)) {
-    throw new CliFailure(`${project.operator} must export \`controllers\`, an array of controller(...).reconcile(...) definitions (\`export const controllers = [widgetController];\`)`);
+    throw new CliFailure(
+      `${project.operator} must export \`controllers\`, an array of controller(...).reconcile(...) definitions (\`export const controllers = [widgetController];\`)`,
+    );
   }
   return { customResources, controllers: controllers.map((c) => c.declaration) };
 }
 
 function isControllerDefinition(value: unknown): value is { declaration: ControllerDeclaration } {
   const declaration = (value as { declaration?: Partial<ControllerDeclaration> } | null)?.declaration;
-  return typeof declaration === 'object' && typeof declaration.name === 'string' && typeof declaration.for === 'object'
-    && Array.isArray(declaration.owns) && Array.isArray(declaration.watches) && typeof declaration.writes === 'object';
+  return (
+    typeof declaration === 'object' &&
+    typeof declaration.name === 'string' &&
+    typeof declaration.for === 'object' &&
+    Array.isArray(declaration.owns) &&
+    Array.isArray(declaration.watches) &&
+    typeof declaration.writes === 'object'
+  );
 }
 
 /**
@@ -71,29 +86,44 @@ export function projectFiles(project: Project, declarations: OperatorDeclaration
 
   const labels = { 'app.kubernetes.io/name': project.name, 'app.kubernetes.io/managed-by': 'capstan' };
   const rbac = rbacManifests(declarations.controllers, {
-    name: project.name, namespace: project.namespace, labels,
+    name: project.name,
+    namespace: project.namespace,
+    labels,
     ...(project.watchNamespace ? { watchNamespace: project.watchNamespace } : {}),
   });
   const rbacFiles = ['service_account', 'role', 'role_binding', 'leader_election_role', 'leader_election_role_binding'];
   rbacFiles.forEach((file, i) => files.set(`config/rbac/${file}.yaml`, yaml([rbac[i]!])));
 
   const namespace: Manifest = {
-    apiVersion: 'v1', kind: 'Namespace',
+    apiVersion: 'v1',
+    kind: 'Namespace',
     metadata: {
       name: project.namespace,
       labels: { ...labels, 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/warn': 'restricted' },
     },
   };
   files.set('config/manager/namespace.yaml', yaml([namespace]));
-  files.set('config/manager/deployment.yaml', yaml([deploymentManifest({
-    name: project.name, namespace: project.namespace, image: project.image, labels,
-    args: ['--leader-elect', ...(project.watchNamespace ? [`--namespace=${project.watchNamespace}`] : [])],
-  })]));
+  files.set(
+    'config/manager/deployment.yaml',
+    yaml([
+      deploymentManifest({
+        name: project.name,
+        namespace: project.namespace,
+        image: project.image,
+        labels,
+        args: ['--leader-elect', ...(project.watchNamespace ? [`--namespace=${project.watchNamespace}`] : [])],
+      }),
+    ]),
+  );
 
   // The namespace first, then what lives in it; kubectl apply -k config installs the whole operator.
-  const order = (path: string) => (path === 'config/manager/namespace.yaml' ? 0 : path.startsWith('config/crd/') ? 1 : path.startsWith('config/rbac/') ? 2 : 3);
+  const order = (path: string) =>
+    path === 'config/manager/namespace.yaml' ? 0 : path.startsWith('config/crd/') ? 1 : path.startsWith('config/rbac/') ? 2 : 3;
   const resources = [...files.keys()].sort((a, b) => order(a) - order(b)).map((path) => path.slice('config/'.length));
-  files.set('config/kustomization.yaml', header + kubeYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources }));
+  files.set(
+    'config/kustomization.yaml',
+    header + kubeYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources }),
+  );
   return files;
 }
 

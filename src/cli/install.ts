@@ -42,6 +42,7 @@ export async function uninstall(dir: string, opts: ClusterOptions): Promise<void
 
 function seconds(value: string): number {
   const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed <= 0) throw new CliFailure(`--timeout ${JSON.stringify(value)} is not a positive number of seconds`);
+  if (!Number.isFinite(parsed) || parsed <= 0)
+    throw new CliFailure(`--timeout ${JSON.stringify(value)} is not a positive number of seconds`);
   return parsed;
 }

@@ -27,12 +27,18 @@ export async function connectTarget(kubeconfigPath?: string): Promise<KubeTarget
   const inPod = kubeconfigPath === undefined && !process.env['KUBECONFIG'] && process.env['KUBERNETES_SERVICE_HOST'];
   if (!existsSync(path) && !inPod) {
     const origin = kubeconfigPath !== undefined ? '--kubeconfig' : process.env['KUBECONFIG'] ? 'KUBECONFIG' : 'the default kubeconfig';
-    throw new CliFailure(`no kubeconfig: ${origin} ${path} does not exist; point KUBECONFIG (or --kubeconfig) at the cluster's kubeconfig, e.g. eval "$(capstan control-plane env)"`);
+    throw new CliFailure(
+      `no kubeconfig: ${origin} ${path} does not exist; point KUBECONFIG (or --kubeconfig) at the cluster's kubeconfig, e.g. eval "$(capstan control-plane env)"`,
+    );
   }
   const { ApiError, ClientError, KubeClient } = await import('../client/index.ts');
   let client: KubeClient;
   try {
-    client = await KubeClient.fromKubeconfig({ ...(kubeconfigPath !== undefined ? { kubeconfigPath } : {}), timeoutMs: 10_000, userAgent: 'capstan-cli' });
+    client = await KubeClient.fromKubeconfig({
+      ...(kubeconfigPath !== undefined ? { kubeconfigPath } : {}),
+      timeoutMs: 10_000,
+      userAgent: 'capstan-cli',
+    });
   } catch (err) {
     if (err instanceof ClientError) throw new CliFailure(err.message);
     throw err;
@@ -44,7 +50,9 @@ export async function connectTarget(kubeconfigPath?: string): Promise<KubeTarget
   } catch (err) {
     await client.close();
     if (err instanceof ClientError && (err.code === 'CONNECTION_FAILED' || err.code === 'REQUEST_TIMEOUT')) {
-      throw new CliFailure(`cannot reach the cluster of context "${context}" at ${client.server} (kubeconfig ${target.kubeconfigPath}): ${causeOf(err)}; is it running?`);
+      throw new CliFailure(
+        `cannot reach the cluster of context "${context}" at ${client.server} (kubeconfig ${target.kubeconfigPath}): ${causeOf(err)}; is it running?`,
+      );
     }
     if (err instanceof ApiError || err instanceof ClientError) {
       throw new CliFailure(`the cluster of context "${context}" at ${client.server} refused us: ${err.message}`);

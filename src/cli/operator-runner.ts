@@ -50,7 +50,13 @@ export async function run(dir: string, opts: RunOptions, operatorArgs: string[])
   }
 }
 
-async function watchAndRun(project: Project, target: KubeTarget, start: () => OperatorProcess, stopped: Promise<unknown>, say: (line: string) => void): Promise<void> {
+async function watchAndRun(
+  project: Project,
+  target: KubeTarget,
+  start: () => OperatorProcess,
+  stopped: Promise<unknown>,
+  say: (line: string) => void,
+): Promise<void> {
   const { installCrds, readCrds } = await import('./crd-install.ts');
   /** The text of the generated CRDs, to tell whether a change needs them reinstalled. */
   const crdText = async () => JSON.stringify(await readCrds(project.root).catch(() => []));
@@ -72,7 +78,8 @@ async function watchAndRun(project: Project, target: KubeTarget, start: () => Op
       (err: { stderr?: string; message: string }) => {
         say(`capstan generate failed; waiting for the next change:\n${(err.stderr ?? err.message).trim()}`);
         return false;
-      });
+      },
+    );
     if (!generated) return;
     const crds = await crdText();
     if (crds !== installed) {
@@ -90,7 +97,8 @@ async function watchAndRun(project: Project, target: KubeTarget, start: () => Op
   };
   const watchExit = (current: OperatorProcess) => {
     void current.exited.then((code) => {
-      if (operator === current && !current.stopping) say(`the operator exited with ${code}; waiting for a change under src/ to start it again`);
+      if (operator === current && !current.stopping)
+        say(`the operator exited with ${code}; waiting for a change under src/ to start it again`);
     });
   };
   watchExit(operator);
@@ -130,12 +138,16 @@ function startOperator(project: Project, target: KubeTarget, args: string[], jso
   // Its own process group: a Ctrl-C reaches only us, and we send the operator exactly one SIGTERM (a
   // second signal would make the manager skip its graceful shutdown).
   const child: ChildProcess = spawn(process.execPath, [project.main, ...args], {
-    cwd: project.root, detached: true, stdio: ['ignore', 'pipe', 'inherit'],
+    cwd: project.root,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'inherit'],
     env: target.kubeconfigPath === 'in-cluster' ? process.env : { ...process.env, KUBECONFIG: target.kubeconfigPath },
   });
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
   const lines = createInterface({ input: child.stdout! });
-  const pretty = json ? (line: string) => `${line}\n` : prettyFactory({ colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
+  const pretty = json
+    ? (line: string) => `${line}\n`
+    : prettyFactory({ colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
   lines.on('line', (line) => process.stdout.write(pretty(line)));
   let stopping = false;
   return {

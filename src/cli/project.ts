@@ -50,7 +50,10 @@ export function defaultNamespace(name: string): string {
 
 /** `HelloWorld` → `hello-world`: file names and object names derived from a kind. */
 export function kebabCase(kind: string): string {
-  return kind.replace(/([a-z0-9])([A-Z])/g, '$1-$2').replace(/([A-Z])([A-Z][a-z])/g, '$1-$2').toLowerCase();
+  return kind
+    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+    .replace(/([A-Z])([A-Z][a-z])/g, '$1-$2')
+    .toLowerCase();
 }
 
 /** `HelloWorld` → `helloWorld`. */
@@ -76,20 +79,27 @@ export async function findProject(from: string = process.cwd()): Promise<Project
     }
     if (dirname(dir) === dir) break;
   }
-  throw new CliFailure(`${resolve(from)} is not in a Capstan project (no package.json with a "capstan" field here or above): create one with \`capstan init --domain <domain>\``);
+  throw new CliFailure(
+    `${resolve(from)} is not in a Capstan project (no package.json with a "capstan" field here or above): create one with \`capstan init --domain <domain>\``,
+  );
 }
 
 function projectOf(root: string, name: unknown, settings: Partial<ProjectSettings>): Project {
   const at = `${join(root, 'package.json')}`;
   if (typeof name !== 'string' || !isDnsLabel(name)) {
-    throw new CliFailure(`${at}: "name" must be a lower-case DNS label (it names the operator's ServiceAccount and Deployment), not ${JSON.stringify(name)}`);
+    throw new CliFailure(
+      `${at}: "name" must be a lower-case DNS label (it names the operator's ServiceAccount and Deployment), not ${JSON.stringify(name)}`,
+    );
   }
   for (const field of ['domain', 'namespace', 'image'] as const) {
     if (typeof settings[field] !== 'string' || settings[field] === '') throw new CliFailure(`${at}: "capstan.${field}" is missing`);
   }
   return {
-    root, name,
-    domain: settings.domain!, namespace: settings.namespace!, image: settings.image!,
+    root,
+    name,
+    domain: settings.domain!,
+    namespace: settings.namespace!,
+    image: settings.image!,
     ...(settings.watchNamespace ? { watchNamespace: settings.watchNamespace } : {}),
     operator: settings.operator ?? 'src/operator.ts',
     main: settings.main ?? 'src/main.ts',

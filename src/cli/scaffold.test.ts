@@ -19,8 +19,10 @@ before(async () => {
 after(() => rm(dir, { recursive: true, force: true }));
 
 async function files(root: string): Promise<string[]> {
-  return (await readdir(root, { recursive: true, withFileTypes: true })).filter((e) => e.isFile())
-    .map((e) => join(e.parentPath, e.name).slice(root.length + 1)).sort();
+  return (await readdir(root, { recursive: true, withFileTypes: true }))
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name).slice(root.length + 1))
+    .sort();
 }
 
 async function newProject(name: string): Promise<string> {
@@ -33,20 +35,46 @@ async function newProject(name: string): Promise<string> {
 test('init writes a complete project named after its directory, depending on this Capstan', async () => {
   const root = await newProject('widget-operator');
   assert.deepEqual(await files(root), [
-    '.dockerignore', '.gitignore', 'Dockerfile', 'README.md',
-    'config/crd/.gitkeep', 'config/kustomization.yaml',
-    'config/manager/deployment.yaml', 'config/manager/namespace.yaml',
-    'config/rbac/leader_election_role.yaml', 'config/rbac/leader_election_role_binding.yaml', 'config/rbac/role.yaml',
-    'config/rbac/role_binding.yaml', 'config/rbac/service_account.yaml',
+    '.dockerignore',
+    '.gitignore',
+    'Dockerfile',
+    'README.md',
+    'config/crd/.gitkeep',
+    'config/kustomization.yaml',
+    'config/manager/deployment.yaml',
+    'config/manager/namespace.yaml',
+    'config/rbac/leader_election_role.yaml',
+    'config/rbac/leader_election_role_binding.yaml',
+    'config/rbac/role.yaml',
+    'config/rbac/role_binding.yaml',
+    'config/rbac/service_account.yaml',
     'config/samples/.gitkeep',
-    'package.json', 'src/main.ts', 'src/operator.ts', 'test/operator.test.ts', 'test/run-operator.ts', 'tsconfig.json',
+    'package.json',
+    'src/main.ts',
+    'src/operator.ts',
+    'test/operator.test.ts',
+    'test/run-operator.ts',
+    'tsconfig.json',
   ]);
   const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as Record<string, Record<string, string>>;
-  const ours = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string; dependencies: Record<string, string>; devDependencies: Record<string, string> };
+  const ours = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+    dependencies: Record<string, string>;
+    devDependencies: Record<string, string>;
+  };
   assert.equal(pkg['name'], 'widget-operator');
-  assert.deepEqual(pkg['capstan'], { domain: 'test.io', namespace: 'widget-system', image: 'widget-operator:0.1.0', operator: 'src/operator.ts', main: 'src/main.ts' });
+  assert.deepEqual(pkg['capstan'], {
+    domain: 'test.io',
+    namespace: 'widget-system',
+    image: 'widget-operator:0.1.0',
+    operator: 'src/operator.ts',
+    main: 'src/main.ts',
+  });
   assert.deepEqual(pkg['dependencies'], { capstan: `^${ours.version}`, typebox: ours.dependencies['typebox'] });
-  assert.deepEqual(pkg['devDependencies'], { '@types/node': ours.devDependencies['@types/node'], typescript: ours.devDependencies['typescript'] });
+  assert.deepEqual(pkg['devDependencies'], {
+    '@types/node': ours.devDependencies['@types/node'],
+    typescript: ours.devDependencies['typescript'],
+  });
   assert.equal(pkg['engines']?.['node'], '>=22.18.0');
 
   const tsconfig = JSON.parse(await readFile(join(root, 'tsconfig.json'), 'utf8')) as { compilerOptions: Record<string, unknown> };
@@ -63,8 +91,10 @@ test('init in a directory that already has project files refuses and changes not
   await mkdir(root);
   await writeFile(join(root, 'package.json'), '{"name":"mine"}\n');
   const before = await stat(join(root, 'package.json'));
-  await assert.rejects(init(root, { domain: 'test.io' }, quiet), (err: unknown) =>
-    err instanceof CliFailure && /already has package\.json: run capstan init in an empty directory/.test(err.message));
+  await assert.rejects(
+    init(root, { domain: 'test.io' }, quiet),
+    (err: unknown) => err instanceof CliFailure && /already has package\.json: run capstan init in an empty directory/.test(err.message),
+  );
   assert.deepEqual(await files(root), ['package.json']);
   assert.equal((await stat(join(root, 'package.json'))).mtimeMs, before.mtimeMs);
 });
@@ -73,14 +103,26 @@ test('create api writes the schema, controller, sample and test, and adds the ki
   const root = await newProject('tools');
   await createApi(root, { group: 'tools', version: 'v1beta1', kind: 'Widget' }, quiet);
   await createApi(root, { group: 'tools', version: 'v1', kind: 'HelloWorld' }, quiet);
-  for (const path of ['src/api/widget.ts', 'src/controllers/widget.ts', 'config/samples/widget.yaml', 'test/widget.test.ts', 'src/api/hello-world.ts', 'test/hello-world.test.ts']) {
+  for (const path of [
+    'src/api/widget.ts',
+    'src/controllers/widget.ts',
+    'config/samples/widget.yaml',
+    'test/widget.test.ts',
+    'src/api/hello-world.ts',
+    'test/hello-world.test.ts',
+  ]) {
     assert.ok((await files(root)).includes(path), path);
   }
   const operator = await readFile(join(root, 'src/operator.ts'), 'utf8');
   // Each kind's lines land before the markers, in the order the kinds were created.
   for (const lines of [
-    ["import { Widget } from './api/widget.ts';", "import { widgetController } from './controllers/widget.ts';",
-      "import { HelloWorld } from './api/hello-world.ts';", "import { helloWorldController } from './controllers/hello-world.ts';", '// capstan:scaffold:imports'],
+    [
+      "import { Widget } from './api/widget.ts';",
+      "import { widgetController } from './controllers/widget.ts';",
+      "import { HelloWorld } from './api/hello-world.ts';",
+      "import { helloWorldController } from './controllers/hello-world.ts';",
+      '// capstan:scaffold:imports',
+    ],
     ['  Widget,', '  HelloWorld,', '  // capstan:scaffold:custom-resources'],
     ['  widgetController,', '  helloWorldController,', '  // capstan:scaffold:controllers'],
   ]) {
@@ -92,7 +134,10 @@ test('create api writes the schema, controller, sample and test, and adds the ki
   assert.match(schema, /conditions: Type\.Optional\(Conditions\(\)\)/);
   assert.match(await readFile(join(root, 'src/controllers/widget.ts'), 'utf8'), /ctx\.applyStatus\(\[\{ type: 'Ready', status: 'True'/);
   assert.deepEqual(parse(await readFile(join(root, 'config/samples/widget.yaml'), 'utf8')), {
-    apiVersion: 'tools.test.io/v1beta1', kind: 'Widget', metadata: { name: 'widget' }, spec: { message: 'Hello from the Widget operator!' },
+    apiVersion: 'tools.test.io/v1beta1',
+    kind: 'Widget',
+    metadata: { name: 'widget' },
+    spec: { message: 'Hello from the Widget operator!' },
   });
 });
 
@@ -100,14 +145,18 @@ test('create api refuses a kind that exists, and an operator module without its 
   const root = await newProject('gadgets');
   await createApi(root, { group: 'tools', version: 'v1', kind: 'Gadget' }, quiet);
   const before = await readFile(join(root, 'src/operator.ts'), 'utf8');
-  await assert.rejects(createApi(root, { group: 'tools', version: 'v2', kind: 'Gadget' }, quiet),
-    /Gadget already exists \(src\/api\/gadget\.ts, src\/controllers\/gadget\.ts, config\/samples\/gadget\.yaml, test\/gadget\.test\.ts\)/);
+  await assert.rejects(
+    createApi(root, { group: 'tools', version: 'v2', kind: 'Gadget' }, quiet),
+    /Gadget already exists \(src\/api\/gadget\.ts, src\/controllers\/gadget\.ts, config\/samples\/gadget\.yaml, test\/gadget\.test\.ts\)/,
+  );
   assert.equal(await readFile(join(root, 'src/operator.ts'), 'utf8'), before);
 
   await writeFile(join(root, 'src/operator.ts'), before.replace('  // capstan:scaffold:controllers\n', ''));
   const listed = await files(root);
-  await assert.rejects(createApi(root, { group: 'tools', version: 'v1', kind: 'Gizmo' }, quiet),
-    /src\/operator\.ts has no `\/\/ capstan:scaffold:controllers` line, so "gizmoController," cannot be added/);
+  await assert.rejects(
+    createApi(root, { group: 'tools', version: 'v1', kind: 'Gizmo' }, quiet),
+    /src\/operator\.ts has no `\/\/ capstan:scaffold:controllers` line, so "gizmoController," cannot be added/,
+  );
   assert.deepEqual(await files(root), listed);
 });
 

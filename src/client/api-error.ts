@@ -74,34 +74,56 @@ export function hasStatusCause(status: StatusBody, type: string): boolean {
 /** The default advice for an error status: what a caller should do next. */
 export function adviceFor(code: number, reason: string): string | undefined {
   switch (reason) {
-    case 'Unauthorized': return 'the credentials were rejected: renew the token or certificate';
-    case 'Forbidden': return 'grant the missing verb on this resource to the user through a Role or ClusterRole';
-    case 'Conflict': return 'the object changed since it was read: read it again and retry';
-    case 'AlreadyExists': return 'an object of that name exists: update it, or pick another name';
-    case 'Invalid': return 'fix the fields listed in status.details.causes';
+    case 'Unauthorized':
+      return 'the credentials were rejected: renew the token or certificate';
+    case 'Forbidden':
+      return 'grant the missing verb on this resource to the user through a Role or ClusterRole';
+    case 'Conflict':
+      return 'the object changed since it was read: read it again and retry';
+    case 'AlreadyExists':
+      return 'an object of that name exists: update it, or pick another name';
+    case 'Invalid':
+      return 'fix the fields listed in status.details.causes';
     case 'Expired':
-    case 'Gone': return 'the resourceVersion is too old: list again';
-    case 'TooManyRequests': return 'the server is overloaded or still starting: retry after a backoff';
-    default: return code >= 500 ? 'a server-side problem: retry after a backoff' : undefined;
+    case 'Gone':
+      return 'the resourceVersion is too old: list again';
+    case 'TooManyRequests':
+      return 'the server is overloaded or still starting: retry after a backoff';
+    default:
+      return code >= 500 ? 'a server-side problem: retry after a backoff' : undefined;
   }
 }
 
 function reasonForCode(code: number): string {
   switch (code) {
-    case 400: return 'BadRequest';
-    case 401: return 'Unauthorized';
-    case 403: return 'Forbidden';
-    case 404: return 'NotFound';
-    case 405: return 'MethodNotAllowed';
-    case 409: return 'Conflict';
-    case 410: return 'Gone';
-    case 415: return 'UnsupportedMediaType';
-    case 422: return 'Invalid';
-    case 429: return 'TooManyRequests';
-    case 500: return 'InternalError';
-    case 503: return 'ServiceUnavailable';
-    case 504: return 'Timeout';
-    default: return 'Unknown';
+    case 400:
+      return 'BadRequest';
+    case 401:
+      return 'Unauthorized';
+    case 403:
+      return 'Forbidden';
+    case 404:
+      return 'NotFound';
+    case 405:
+      return 'MethodNotAllowed';
+    case 409:
+      return 'Conflict';
+    case 410:
+      return 'Gone';
+    case 415:
+      return 'UnsupportedMediaType';
+    case 422:
+      return 'Invalid';
+    case 429:
+      return 'TooManyRequests';
+    case 500:
+      return 'InternalError';
+    case 503:
+      return 'ServiceUnavailable';
+    case 504:
+      return 'Timeout';
+    default:
+      return 'Unknown';
   }
 }
 
@@ -118,7 +140,11 @@ export class ClientError extends CapstanError<ClientErrorCode> {}
  * - `INVALID_RESPONSE`: the server's answer is not what the API promises (e.g. a body that is not JSON).
  */
 export type ClientErrorCode =
-  | 'KUBECONFIG_INVALID' | 'CREDENTIALS_UNAVAILABLE' | 'REQUEST_TIMEOUT' | 'CONNECTION_FAILED' | 'INVALID_ARGUMENT'
+  | 'KUBECONFIG_INVALID'
+  | 'CREDENTIALS_UNAVAILABLE'
+  | 'REQUEST_TIMEOUT'
+  | 'CONNECTION_FAILED'
+  | 'INVALID_ARGUMENT'
   | 'INVALID_RESPONSE';
 
 /**
@@ -139,8 +165,13 @@ export class UnknownResourceError extends ApiError {
 
   constructor(method: string, path: string, status: StatusBody, resource: ResourceDescriptor) {
     const groupVersion = resource.group ? `${resource.group}/${resource.version}` : resource.version;
-    super(method, path, 404, status,
-      `the server does not serve "${resource.plural}" in ${groupVersion}: install its CRD, or check the group, version and plural with \`kubectl api-resources\``);
+    super(
+      method,
+      path,
+      404,
+      status,
+      `the server does not serve "${resource.plural}" in ${groupVersion}: install its CRD, or check the group, version and plural with \`kubectl api-resources\``,
+    );
     this.resource = resource;
   }
 }

@@ -8,7 +8,9 @@ import { TokenFileCredentials } from './credentials.ts';
 import { ExecCredentials } from './exec-credentials.ts';
 
 let dir: string;
-before(async () => { dir = await mkdtemp(join(tmpdir(), 'capstan-credentials-')); });
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'capstan-credentials-'));
+});
 after(() => rm(dir, { recursive: true, force: true }));
 
 test('a token file is re-read after a 401 (invalidate), not before', async () => {
@@ -34,7 +36,10 @@ test('a token file is re-read once older than maxAge (rotation on disk)', async 
 
 test('an unreadable or empty token file is a CREDENTIALS_UNAVAILABLE error naming the file', async () => {
   const missing = new TokenFileCredentials(join(dir, 'absent'));
-  await assert.rejects(missing.current(), (err: unknown) => err instanceof ClientError && err.code === 'CREDENTIALS_UNAVAILABLE' && err.message.includes('absent'));
+  await assert.rejects(
+    missing.current(),
+    (err: unknown) => err instanceof ClientError && err.code === 'CREDENTIALS_UNAVAILABLE' && err.message.includes('absent'),
+  );
   await writeFile(join(dir, 'empty'), '\n');
   await assert.rejects(new TokenFileCredentials(join(dir, 'empty')).current(), /is empty/);
 });
@@ -50,8 +55,11 @@ test('an exec plugin runs once while its credential is fresh, again when it expi
   const runs = join(dir, 'runs');
   await writeFile(runs, '');
   const soon = new Date(Date.now() + 60 * 60_000).toISOString();
-  const path = await plugin('token-plugin.sh', `echo run >> ${runs}
-echo '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"tok-'$(wc -l < ${runs})'","expirationTimestamp":"'"$EXPIRES"'"}}'`);
+  const path = await plugin(
+    'token-plugin.sh',
+    `echo run >> ${runs}
+echo '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"tok-'$(wc -l < ${runs})'","expirationTimestamp":"'"$EXPIRES"'"}}'`,
+  );
   const credentials = new ExecCredentials({ command: path, env: [{ name: 'EXPIRES', value: soon }] }, dir);
   const [a, b] = await Promise.all([credentials.current(), credentials.current()]);
   assert.deepEqual(a.headers, { authorization: 'Bearer tok-1' });
@@ -60,7 +68,10 @@ echo '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","s
   credentials.invalidate();
   assert.deepEqual((await credentials.current()).headers, { authorization: 'Bearer tok-2' }, 're-run after a 401');
 
-  const expired = new ExecCredentials({ command: path, env: [{ name: 'EXPIRES', value: new Date(Date.now() + 5_000).toISOString() }] }, dir);
+  const expired = new ExecCredentials(
+    { command: path, env: [{ name: 'EXPIRES', value: new Date(Date.now() + 5_000).toISOString() }] },
+    dir,
+  );
   await expired.current();
   await expired.current();
   // Two runs above, then one per call: the credential expires within the 10 s refresh skew.
@@ -75,9 +86,15 @@ test('a relative command path is resolved against the kubeconfig directory', asy
 
 test('a failing or confused plugin is a CREDENTIALS_UNAVAILABLE error with its stderr and install hint', async () => {
   const failing = await plugin('fail.sh', 'echo "token expired, run login" >&2; exit 3');
-  await assert.rejects(new ExecCredentials({ command: failing, installHint: 'install it with brew' }, dir).current(),
-    (err: unknown) => err instanceof ClientError && err.code === 'CREDENTIALS_UNAVAILABLE'
-      && /exit code 3/.test(err.message) && /run login/.test(err.message) && /brew/.test(err.message));
+  await assert.rejects(
+    new ExecCredentials({ command: failing, installHint: 'install it with brew' }, dir).current(),
+    (err: unknown) =>
+      err instanceof ClientError &&
+      err.code === 'CREDENTIALS_UNAVAILABLE' &&
+      /exit code 3/.test(err.message) &&
+      /run login/.test(err.message) &&
+      /brew/.test(err.message),
+  );
   const garbage = await plugin('garbage.sh', 'echo hello');
   await assert.rejects(new ExecCredentials({ command: garbage }, dir).current(), /not an ExecCredential/);
   await assert.rejects(new ExecCredentials({ command: join(dir, 'nope') }, dir).current(), /could not be started/);

@@ -65,7 +65,9 @@ export class TokenFileCredentials implements Credentials {
 
   async current(): Promise<CredentialMaterial> {
     if (this.token === undefined || performance.now() - this.readAt > this.maxAgeMs) {
-      this.reading ??= this.read().finally(() => { this.reading = undefined; });
+      this.reading ??= this.read().finally(() => {
+        this.reading = undefined;
+      });
       this.token = await this.reading;
     }
     return { headers: { authorization: `Bearer ${this.token}` } };
@@ -81,8 +83,11 @@ export class TokenFileCredentials implements Credentials {
     try {
       text = await readFile(this.path, 'utf8');
     } catch (cause) {
-      throw new ClientError('CREDENTIALS_UNAVAILABLE',
-        `cannot read the token file ${this.path}: ${(cause as Error).message}; mount or write the token there`, { cause });
+      throw new ClientError(
+        'CREDENTIALS_UNAVAILABLE',
+        `cannot read the token file ${this.path}: ${(cause as Error).message}; mount or write the token there`,
+        { cause },
+      );
     }
     const token = text.trim();
     if (!token) throw new ClientError('CREDENTIALS_UNAVAILABLE', `the token file ${this.path} is empty; write a token there`);

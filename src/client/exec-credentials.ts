@@ -47,7 +47,9 @@ export class ExecCredentials implements Credentials {
 
   async current(): Promise<CredentialMaterial> {
     if (!this.cached || Date.now() >= this.cached.expiresAt - this.refreshSkewMs) {
-      this.running ??= this.run().finally(() => { this.running = undefined; });
+      this.running ??= this.run().finally(() => {
+        this.running = undefined;
+      });
       this.cached = await this.running;
     }
     return this.cached.material;
@@ -69,16 +71,24 @@ export class ExecCredentials implements Credentials {
     for (const { name, value } of this.config.env ?? []) env[name] = value;
     env['KUBERNETES_EXEC_INFO'] = JSON.stringify({ apiVersion, kind: 'ExecCredential', spec: { interactive: false } });
     const command = this.commandPath();
-    const fail = (what: string, cause?: unknown) => new ClientError('CREDENTIALS_UNAVAILABLE',
-      `exec plugin "${command}" ${what}${this.config.installHint ? `; ${this.config.installHint}` : ''}`, { cause });
+    const fail = (what: string, cause?: unknown) =>
+      new ClientError(
+        'CREDENTIALS_UNAVAILABLE',
+        `exec plugin "${command}" ${what}${this.config.installHint ? `; ${this.config.installHint}` : ''}`,
+        { cause },
+      );
     const stdout = await new Promise<string>((resolvePromise, reject) => {
       const child = spawn(command, this.config.args ?? [], { env, stdio: ['ignore', 'pipe', 'pipe'] });
       // Our own timer rather than spawn's `timeout`, which outlives a command that could not be started.
       const timer = setTimeout(() => child.kill('SIGKILL'), this.timeoutMs);
       let out = '';
       let err = '';
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => { out += chunk; });
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => { err += chunk; });
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        out += chunk;
+      });
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+        err += chunk;
+      });
       child.on('error', (cause) => {
         clearTimeout(timer);
         reject(fail(`could not be started: ${cause.message}`, cause));

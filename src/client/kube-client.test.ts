@@ -25,13 +25,17 @@ before(async () => {
   await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', () => resolve()));
   const { port } = silent.address() as { port: number };
   kubeconfigPath = join(dir, 'kubeconfig');
-  await writeFile(kubeconfigPath, JSON.stringify({
-    apiVersion: 'v1', kind: 'Config',
-    clusters: [{ name: 'c', cluster: { server: `https://127.0.0.1:${port}`, 'insecure-skip-tls-verify': true } }],
-    users: [{ name: 'u', user: { token: 't' } }],
-    contexts: [{ name: 'ctx', context: { cluster: 'c', user: 'u' } }],
-    'current-context': 'ctx',
-  }));
+  await writeFile(
+    kubeconfigPath,
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'c', cluster: { server: `https://127.0.0.1:${port}`, 'insecure-skip-tls-verify': true } }],
+      users: [{ name: 'u', user: { token: 't' } }],
+      contexts: [{ name: 'ctx', context: { cluster: 'c', user: 'u' } }],
+      'current-context': 'ctx',
+    }),
+  );
 });
 
 after(async () => {
@@ -43,19 +47,24 @@ after(async () => {
 test('a request whose TLS handshake hangs fails at its own timeout, not the connect timeout', async () => {
   const client = await KubeClient.fromKubeconfig({ kubeconfigPath, timeoutMs: 30_000 });
   const started = Date.now();
-  await assert.rejects(client.request({ path: '/api/v1/namespaces/default', timeoutMs: 300 }),
-    (err: unknown) => err instanceof ClientError && err.code === 'REQUEST_TIMEOUT');
+  await assert.rejects(
+    client.request({ path: '/api/v1/namespaces/default', timeoutMs: 300 }),
+    (err: unknown) => err instanceof ClientError && err.code === 'REQUEST_TIMEOUT',
+  );
   const tookMs = Date.now() - started;
   assert.ok(tookMs < 2_000, `gave up after ${tookMs} ms`);
   await client.close();
 });
 
-test('a request whose TLS handshake hangs ends as soon as its caller aborts, with the caller\'s reason', async () => {
+test("a request whose TLS handshake hangs ends as soon as its caller aborts, with the caller's reason", async () => {
   const client = await KubeClient.fromKubeconfig({ kubeconfigPath, timeoutMs: 30_000 });
   const abort = new AbortController();
   const started = Date.now();
   setTimeout(() => abort.abort(new Error('leadership lost')), 200);
-  await assert.rejects(client.request({ method: 'PUT', path: '/api/v1/namespaces/default/configmaps/x', body: {}, signal: abort.signal }), /leadership lost/);
+  await assert.rejects(
+    client.request({ method: 'PUT', path: '/api/v1/namespaces/default/configmaps/x', body: {}, signal: abort.signal }),
+    /leadership lost/,
+  );
   const tookMs = Date.now() - started;
   assert.ok(tookMs < 2_000, `gave up after ${tookMs} ms`);
   await client.close();
@@ -64,8 +73,10 @@ test('a request whose TLS handshake hangs ends as soon as its caller aborts, wit
 test('closing the client ends a connection still in its TLS handshake (a stopping process does not wait out the connect timeout)', async () => {
   const client = await KubeClient.fromKubeconfig({ kubeconfigPath, timeoutMs: 30_000 });
   const before = new Set(sockets);
-  await assert.rejects(client.request({ path: '/api/v1/namespaces/default', timeoutMs: 300 }),
-    (err: unknown) => err instanceof ClientError && err.code === 'REQUEST_TIMEOUT');
+  await assert.rejects(
+    client.request({ path: '/api/v1/namespaces/default', timeoutMs: 300 }),
+    (err: unknown) => err instanceof ClientError && err.code === 'REQUEST_TIMEOUT',
+  );
   const opened = [...sockets].filter((s) => !before.has(s));
   assert.equal(opened.length, 1, 'the request opened one connection, still waiting for its handshake');
   // Read (and drop) what the client sends, so the client's end of the connection reaches this side.
@@ -73,15 +84,37 @@ test('closing the client ends a connection still in its TLS handshake (a stoppin
   const closed = new Promise<void>((resolve) => opened[0]!.once('close', () => resolve()));
   const started = Date.now();
   await client.close();
-  const tookMs = await Promise.race([closed.then(() => Date.now() - started), new Promise<number>((resolve) => setTimeout(() => resolve(Infinity), 5_000))]);
+  const tookMs = await Promise.race([
+    closed.then(() => Date.now() - started),
+    new Promise<number>((resolve) => setTimeout(() => resolve(Infinity), 5_000)),
+  ]);
   assert.ok(tookMs < 2_000, `the connection ended ${tookMs} ms after close(); its connect timeout is 30 s`);
 });
 
 test('the client speaks HTTP/1.1 even to a server that offers HTTP/2 (one dead connection must not take every request)', async () => {
   const key = join(dir, 'h2.key');
   const cert = join(dir, 'h2.crt');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert,
-    '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
   const versions: string[] = [];
   const server = createSecureServer({ key: await readFile(key), cert: await readFile(cert), allowHTTP1: true }, (req, res) => {
     versions.push(req.httpVersion);
@@ -90,13 +123,22 @@ test('the client speaks HTTP/1.1 even to a server that offers HTTP/2 (one dead c
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const h2Kubeconfig = join(dir, 'h2-kubeconfig');
-  await writeFile(h2Kubeconfig, JSON.stringify({
-    apiVersion: 'v1', kind: 'Config',
-    clusters: [{ name: 'c', cluster: { server: `https://127.0.0.1:${(server.address() as { port: number }).port}`, 'insecure-skip-tls-verify': true } }],
-    users: [{ name: 'u', user: { token: 't' } }],
-    contexts: [{ name: 'ctx', context: { cluster: 'c', user: 'u' } }],
-    'current-context': 'ctx',
-  }));
+  await writeFile(
+    h2Kubeconfig,
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [
+        {
+          name: 'c',
+          cluster: { server: `https://127.0.0.1:${(server.address() as { port: number }).port}`, 'insecure-skip-tls-verify': true },
+        },
+      ],
+      users: [{ name: 'u', user: { token: 't' } }],
+      contexts: [{ name: 'ctx', context: { cluster: 'c', user: 'u' } }],
+      'current-context': 'ctx',
+    }),
+  );
   const client = await KubeClient.fromKubeconfig({ kubeconfigPath: h2Kubeconfig });
   try {
     await Promise.all([client.request({ path: '/a' }), client.request({ path: '/b' })]);

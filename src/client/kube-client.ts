@@ -126,7 +126,9 @@ export class KubeClient {
   }
 
   /** Connect with the pod's service account (its token file is re-read as the kubelet rotates it). */
-  static async inCluster(options: Omit<KubeClientOptions, 'kubeconfigPath' | 'context'> & { serviceAccountDir?: string } = {}): Promise<KubeClient> {
+  static async inCluster(
+    options: Omit<KubeClientOptions, 'kubeconfigPath' | 'context'> & { serviceAccountDir?: string } = {},
+  ): Promise<KubeClient> {
     return new KubeClient(await loadInCluster(options.serviceAccountDir), options);
   }
 
@@ -153,7 +155,11 @@ export class KubeClient {
     try {
       return (text ? JSON.parse(text) : undefined) as T;
     } catch (cause) {
-      throw new ClientError('INVALID_RESPONSE', `${options.method ?? 'GET'} ${options.path}: the answer is not JSON: ${text.slice(0, 200)}`, { cause });
+      throw new ClientError(
+        'INVALID_RESPONSE',
+        `${options.method ?? 'GET'} ${options.path}: the answer is not JSON: ${text.slice(0, 200)}`,
+        { cause },
+      );
     }
   }
 
@@ -193,7 +199,11 @@ export class KubeClient {
     for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
     const attempt = async (material: CredentialMaterial): Promise<ResponseData> => {
-      const headers: Record<string, string> = { accept: options.accept ?? 'application/json', 'user-agent': this.userAgent, ...material.headers };
+      const headers: Record<string, string> = {
+        accept: options.accept ?? 'application/json',
+        'user-agent': this.userAgent,
+        ...material.headers,
+      };
       if (body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
       const started = performance.now();
       const startedAt = Date.now();
@@ -205,9 +215,17 @@ export class KubeClient {
       try {
         // undici heeds the signal only once the request has a connection; a stalled TLS handshake must not
         // hold the caller past its timeout or abort (see rejectOnAbort).
-        const response = await rejectOnAbort(undiciRequest(this.dispatcherFor(material), url, {
-          method, headers, body, signal, bodyTimeout: streaming ? 0 : undefined,
-        }), signal, (late) => void late.body.dump().catch(() => undefined));
+        const response = await rejectOnAbort(
+          undiciRequest(this.dispatcherFor(material), url, {
+            method,
+            headers,
+            body,
+            signal,
+            bodyTimeout: streaming ? 0 : undefined,
+          }),
+          signal,
+          (late) => void late.body.dump().catch(() => undefined),
+        );
         observe(String(response.statusCode));
         return response;
       } catch (cause) {
@@ -227,9 +245,8 @@ export class KubeClient {
     if (response.statusCode >= 200 && response.statusCode < 300) return response;
     const text = await response.body.text().catch(() => '');
     const status = parseStatus(text, response.headers);
-    const hint = response.statusCode === 401
-      ? `the API server rejected ${this.credentials.description}: ${this.credentials.remedy}`
-      : undefined;
+    const hint =
+      response.statusCode === 401 ? `the API server rejected ${this.credentials.description}: ${this.credentials.remedy}` : undefined;
     throw new ApiError(method, options.path, response.statusCode, status, hint);
   }
 
@@ -238,10 +255,16 @@ export class KubeClient {
     const method = options.method ?? 'GET';
     if (options.signal?.aborted) return options.signal.reason as unknown;
     if (signal.aborted) {
-      return new ClientError('REQUEST_TIMEOUT', `${method} ${options.path}: no answer within ${options.timeoutMs ?? this.timeoutMs} ms from ${this.server}`, { cause });
+      return new ClientError(
+        'REQUEST_TIMEOUT',
+        `${method} ${options.path}: no answer within ${options.timeoutMs ?? this.timeoutMs} ms from ${this.server}`,
+        { cause },
+      );
     }
     if (cause instanceof ApiError || cause instanceof ClientError) return cause;
-    return new ClientError('CONNECTION_FAILED', `${method} ${options.path}: cannot reach ${this.server}: ${(cause as Error).message}`, { cause });
+    return new ClientError('CONNECTION_FAILED', `${method} ${options.path}: cannot reach ${this.server}: ${(cause as Error).message}`, {
+      cause,
+    });
   }
 
   /** The pool for this request: a new one when an exec plugin hands out a new client certificate. */
@@ -258,8 +281,11 @@ export class KubeClient {
   private newAgent(clientCertificate: { cert: string; key: string } | undefined): Agent {
     const { tls } = this.config;
     const connector = buildConnector({
-      ca: tls.ca, cert: clientCertificate?.cert ?? tls.cert, key: clientCertificate?.key ?? tls.key,
-      rejectUnauthorized: tls.rejectUnauthorized, servername: tls.servername,
+      ca: tls.ca,
+      cert: clientCertificate?.cert ?? tls.cert,
+      key: clientCertificate?.key ?? tls.key,
+      rejectUnauthorized: tls.rejectUnauthorized,
+      servername: tls.servername,
       // A connection attempt outlives the request that started it (later requests wait for it), so a
       // connect that hangs, behind a dead NAT entry, must give up within the request timeout too.
       timeout: this.timeoutMs,

@@ -11,17 +11,21 @@ import { KubeClient } from './kube-client.ts';
 import { loadInCluster, loadKubeconfig } from './kubeconfig.ts';
 
 let dir: string;
-before(async () => { dir = await mkdtemp(join(tmpdir(), 'capstan-kubeconfig-')); });
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'capstan-kubeconfig-'));
+});
 after(() => rm(dir, { recursive: true, force: true }));
 
-const config = (user: Record<string, unknown>, extra: Record<string, unknown> = {}) => JSON.stringify({
-  apiVersion: 'v1', kind: 'Config',
-  clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:6443/', 'insecure-skip-tls-verify': true } }],
-  users: [{ name: 'u', user }],
-  contexts: [{ name: 'ctx', context: { cluster: 'c', user: 'u', namespace: 'team' } }],
-  'current-context': 'ctx',
-  ...extra,
-});
+const config = (user: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:6443/', 'insecure-skip-tls-verify': true } }],
+    users: [{ name: 'u', user }],
+    contexts: [{ name: 'ctx', context: { cluster: 'c', user: 'u', namespace: 'team' } }],
+    'current-context': 'ctx',
+    ...extra,
+  });
 
 async function file(name: string, text: string): Promise<string> {
   const path = join(dir, name);
@@ -30,8 +34,8 @@ async function file(name: string, text: string): Promise<string> {
 }
 
 function invalid(pathPart: string, problem: RegExp) {
-  return (err: unknown) => err instanceof ClientError && err.code === 'KUBECONFIG_INVALID'
-    && err.message.includes(pathPart) && problem.test(err.message);
+  return (err: unknown) =>
+    err instanceof ClientError && err.code === 'KUBECONFIG_INVALID' && err.message.includes(pathPart) && problem.test(err.message);
 }
 
 test('a missing kubeconfig names the file; there is no fallback to localhost:8080', async () => {
@@ -48,9 +52,15 @@ test('a broken kubeconfig names the file and the problem', async () => {
   await assert.rejects(loadKubeconfig(noServer), invalid(noServer, /cluster "c", which is missing or has no server/));
   const ok = await file('ok.yaml', config({ token: 't' }));
   await assert.rejects(loadKubeconfig(ok, 'nope'), invalid(ok, /has no context "nope" \(it has: ctx\)/));
-  const badCa = await file('badca.yaml', config({ token: 't' }, {
-    clusters: [{ name: 'c', cluster: { server: 'https://x', 'certificate-authority': 'missing-ca.crt' } }],
-  }));
+  const badCa = await file(
+    'badca.yaml',
+    config(
+      { token: 't' },
+      {
+        clusters: [{ name: 'c', cluster: { server: 'https://x', 'certificate-authority': 'missing-ca.crt' } }],
+      },
+    ),
+  );
   await assert.rejects(loadKubeconfig(badCa), invalid(badCa, /certificate-authority file missing-ca.crt/));
 });
 
@@ -68,11 +78,13 @@ test('a token-file user is re-read (relative to the kubeconfig), an exec user ru
   await file('sa.token', 'from-file\n');
   const tokenFile = await loadKubeconfig(await file('tokenfile.yaml', config({ tokenFile: 'sa.token' })));
   assert.ok(tokenFile.credentials instanceof TokenFileCredentials);
-  assert.equal((tokenFile.credentials).path, join(dir, 'sa.token'));
+  assert.equal(tokenFile.credentials.path, join(dir, 'sa.token'));
   assert.deepEqual((await tokenFile.credentials.current()).headers, { authorization: 'Bearer from-file' });
   const dashed = await loadKubeconfig(await file('tokenfile2.yaml', config({ 'token-file': 'sa.token' })));
   assert.ok(dashed.credentials instanceof TokenFileCredentials, 'the token-file spelling is read too');
-  const exec = await loadKubeconfig(await file('exec.yaml', config({ exec: { apiVersion: 'client.authentication.k8s.io/v1', command: './plugin.sh' } })));
+  const exec = await loadKubeconfig(
+    await file('exec.yaml', config({ exec: { apiVersion: 'client.authentication.k8s.io/v1', command: './plugin.sh' } })),
+  );
   assert.ok(exec.credentials instanceof ExecCredentials);
 });
 
@@ -92,7 +104,10 @@ test('in-cluster configuration needs the service environment and the mounted CA'
     assert.equal(loaded.namespace, 'pods-ns');
     assert.deepEqual((await loaded.credentials.current()).headers, { authorization: 'Bearer pod-token' });
   } finally {
-    for (const [key, value] of [['KUBERNETES_SERVICE_HOST', saved.host], ['KUBERNETES_SERVICE_PORT', saved.port]] as const) {
+    for (const [key, value] of [
+      ['KUBERNETES_SERVICE_HOST', saved.host],
+      ['KUBERNETES_SERVICE_PORT', saved.port],
+    ] as const) {
       if (value === undefined) delete process.env[key];
       else process.env[key] = value;
     }
@@ -116,9 +131,17 @@ test('a kubeconfig of the wrong shape names the entry and the field', async () =
 
 test('client certificates and CA come from data or from files relative to the kubeconfig', async () => {
   await file('ca.crt', 'CA-PEM');
-  const path = await file('certs.yaml', config({ 'client-certificate-data': Buffer.from('CERT').toString('base64'), 'client-key': 'key.pem' }, {
-    clusters: [{ name: 'c', cluster: { server: 'https://x:6443', 'certificate-authority': 'ca.crt', 'tls-server-name': 'kubernetes' } }],
-  }));
+  const path = await file(
+    'certs.yaml',
+    config(
+      { 'client-certificate-data': Buffer.from('CERT').toString('base64'), 'client-key': 'key.pem' },
+      {
+        clusters: [
+          { name: 'c', cluster: { server: 'https://x:6443', 'certificate-authority': 'ca.crt', 'tls-server-name': 'kubernetes' } },
+        ],
+      },
+    ),
+  );
   await file('key.pem', 'KEY');
   const loaded = await loadKubeconfig(path);
   assert.equal(loaded.tls.ca?.toString(), 'CA-PEM');
@@ -130,9 +153,13 @@ test('client certificates and CA come from data or from files relative to the ku
 
 test('@kubernetes/client-node (about 80 MiB once imported) is loaded only for an auth-provider user', async () => {
   const tokenPath = await file('lean.yaml', config({ token: 't' }));
-  const providerPath = await file('provider.yaml', config({ 'auth-provider': { name: 'oidc', config: { 'id-token': 'x', 'idp-issuer-url': 'https://127.0.0.1:1' } } }));
-  const probe = (path: string) => new Promise<string>((resolve, reject) => {
-    const script = `
+  const providerPath = await file(
+    'provider.yaml',
+    config({ 'auth-provider': { name: 'oidc', config: { 'id-token': 'x', 'idp-issuer-url': 'https://127.0.0.1:1' } } }),
+  );
+  const probe = (path: string) =>
+    new Promise<string>((resolve, reject) => {
+      const script = `
       import { registerHooks } from 'node:module';
       let loaded = false;
       registerHooks({ resolve(specifier, context, next) { if (specifier.includes('@kubernetes/client-node')) loaded = true; return next(specifier, context); } });
@@ -140,8 +167,10 @@ test('@kubernetes/client-node (about 80 MiB once imported) is loaded only for an
       const config = await loadKubeconfig(${JSON.stringify(path)});
       await config.credentials.current().catch(() => undefined);
       process.stdout.write(String(loaded));`;
-    execFile(process.execPath, ['--input-type=module', '-e', script], (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout)));
-  });
+      execFile(process.execPath, ['--input-type=module', '-e', script], (err, stdout, stderr) =>
+        err ? reject(new Error(stderr)) : resolve(stdout),
+      );
+    });
   assert.equal(await probe(tokenPath), 'false');
   assert.equal(await probe(providerPath), 'true');
 });

@@ -33,8 +33,11 @@ export async function loadKubeconfig(path: string, context?: string): Promise<Co
   try {
     text = await readFile(path, 'utf8');
   } catch (cause) {
-    throw new ClientError('KUBECONFIG_INVALID',
-      `cannot read kubeconfig ${path}: ${(cause as Error).message}; set KUBECONFIG or pass kubeconfigPath to a valid file`, { cause });
+    throw new ClientError(
+      'KUBECONFIG_INVALID',
+      `cannot read kubeconfig ${path}: ${(cause as Error).message}; set KUBECONFIG or pass kubeconfigPath to a valid file`,
+      { cause },
+    );
   }
   let kubeconfig: Kubeconfig;
   try {
@@ -44,12 +47,14 @@ export async function loadKubeconfig(path: string, context?: string): Promise<Co
   }
   const contexts = kubeconfig.contexts;
   const contextName = context ?? kubeconfig.currentContext;
-  if (context !== undefined && !contexts.has(context)) throw invalid(`has no context "${context}" (it has: ${[...contexts.keys()].join(', ') || 'none'})`);
+  if (context !== undefined && !contexts.has(context))
+    throw invalid(`has no context "${context}" (it has: ${[...contexts.keys()].join(', ') || 'none'})`);
   if (!contextName) throw invalid('sets no current-context; set one, or pass the context to use');
   const contextObject = contexts.get(contextName);
   if (!contextObject) throw invalid(`its current-context "${contextName}" is not among its contexts`);
   const cluster = kubeconfig.clusters.get(contextObject.cluster);
-  if (!cluster?.server) throw invalid(`context "${contextName}" names cluster "${contextObject.cluster}", which is missing or has no server`);
+  if (!cluster?.server)
+    throw invalid(`context "${contextName}" names cluster "${contextObject.cluster}", which is missing or has no server`);
   const user = contextObject.user === undefined ? undefined : kubeconfig.users.get(contextObject.user);
   const baseDir = dirname(resolve(path));
   const readPem = async (data: string | undefined, file: string | undefined, what: string): Promise<Buffer | undefined> => {
@@ -84,16 +89,25 @@ export async function loadInCluster(dir = inClusterDir): Promise<ConnectionConfi
   const host = process.env['KUBERNETES_SERVICE_HOST'];
   const port = process.env['KUBERNETES_SERVICE_PORT'];
   if (!host || !port) {
-    throw new ClientError('KUBECONFIG_INVALID',
-      'not running in a cluster: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set; pass a kubeconfig instead');
+    throw new ClientError(
+      'KUBECONFIG_INVALID',
+      'not running in a cluster: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set; pass a kubeconfig instead',
+    );
   }
   let ca: Buffer;
   try {
     ca = await readFile(join(dir, 'ca.crt'));
   } catch (cause) {
-    throw new ClientError('KUBECONFIG_INVALID', `in-cluster CA ${join(dir, 'ca.crt')} is unreadable: ${(cause as Error).message}; is a service account token mounted?`, { cause });
+    throw new ClientError(
+      'KUBECONFIG_INVALID',
+      `in-cluster CA ${join(dir, 'ca.crt')} is unreadable: ${(cause as Error).message}; is a service account token mounted?`,
+      { cause },
+    );
   }
-  const namespace = await readFile(join(dir, 'namespace'), 'utf8').then((s) => s.trim(), () => undefined);
+  const namespace = await readFile(join(dir, 'namespace'), 'utf8').then(
+    (s) => s.trim(),
+    () => undefined,
+  );
   return {
     source: 'in-cluster',
     server: `https://${isIPv6(host) ? `[${host}]` : host}:${port}`,
@@ -144,7 +158,8 @@ interface KubeconfigUser {
  * objects with a name, and fields of the wrong type, are errors naming the entry and the field.
  */
 function readKubeconfig(raw: unknown): Kubeconfig {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new Error('is not a YAML mapping (apiVersion, clusters, contexts, users, current-context)');
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw new Error('is not a YAML mapping (apiVersion, clusters, contexts, users, current-context)');
   const root = raw as Record<string, unknown>;
   const named = (list: string, inner: string): Array<[string, Record<string, unknown>]> => {
     const entries = root[list] ?? [];
@@ -153,7 +168,8 @@ function readKubeconfig(raw: unknown): Kubeconfig {
       const e = entry as Record<string, unknown> | null;
       if (e === null || typeof e !== 'object' || typeof e['name'] !== 'string' || !e['name']) throw new Error(`${list}[${i}] has no name`);
       const body = e[inner] ?? {};
-      if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new Error(`${list}[${i}] (${e['name']}): ${inner} is not a mapping`);
+      if (body === null || typeof body !== 'object' || Array.isArray(body))
+        throw new Error(`${list}[${i}] (${e['name']}): ${inner} is not a mapping`);
       return [e['name'], body as Record<string, unknown>];
     });
   };
@@ -163,43 +179,59 @@ function readKubeconfig(raw: unknown): Kubeconfig {
     if (typeof value !== 'string') throw new Error(`${where}: ${key} is not a string`);
     return value;
   };
-  const clusters = new Map(named('clusters', 'cluster').map(([name, c]): [string, KubeconfigCluster] => {
-    const where = `cluster "${name}"`;
-    return [name, {
-      server: field(where, c, 'server'),
-      caData: field(where, c, 'certificate-authority-data'),
-      caFile: field(where, c, 'certificate-authority'),
-      skipTLSVerify: c['insecure-skip-tls-verify'] === true,
-      tlsServerName: field(where, c, 'tls-server-name'),
-    }];
-  }));
-  const contexts = new Map(named('contexts', 'context').map(([name, c]) => {
-    const where = `context "${name}"`;
-    const cluster = field(where, c, 'cluster');
-    if (!cluster) throw new Error(`${where} names no cluster`);
-    return [name, { cluster, user: field(where, c, 'user'), namespace: field(where, c, 'namespace') }];
-  }));
-  const users = new Map(named('users', 'user').map(([name, u]): [string, KubeconfigUser] => {
-    const where = `user "${name}"`;
-    const exec = u['exec'];
-    if (exec !== undefined && exec !== null && (typeof exec !== 'object' || typeof (exec as { command?: unknown }).command !== 'string')) {
-      throw new Error(`${where}: exec has no command`);
-    }
-    const authProvider = u['auth-provider'];
-    return [name, {
-      name,
-      token: field(where, u, 'token'),
-      tokenFile: field(where, u, 'tokenFile') ?? field(where, u, 'token-file'),
-      certData: field(where, u, 'client-certificate-data'),
-      certFile: field(where, u, 'client-certificate'),
-      keyData: field(where, u, 'client-key-data'),
-      keyFile: field(where, u, 'client-key'),
-      username: field(where, u, 'username'),
-      password: field(where, u, 'password'),
-      exec: exec ? exec as ExecConfig : undefined,
-      authProvider: authProvider && typeof authProvider === 'object' ? authProvider : undefined,
-    }];
-  }));
+  const clusters = new Map(
+    named('clusters', 'cluster').map(([name, c]): [string, KubeconfigCluster] => {
+      const where = `cluster "${name}"`;
+      return [
+        name,
+        {
+          server: field(where, c, 'server'),
+          caData: field(where, c, 'certificate-authority-data'),
+          caFile: field(where, c, 'certificate-authority'),
+          skipTLSVerify: c['insecure-skip-tls-verify'] === true,
+          tlsServerName: field(where, c, 'tls-server-name'),
+        },
+      ];
+    }),
+  );
+  const contexts = new Map(
+    named('contexts', 'context').map(([name, c]) => {
+      const where = `context "${name}"`;
+      const cluster = field(where, c, 'cluster');
+      if (!cluster) throw new Error(`${where} names no cluster`);
+      return [name, { cluster, user: field(where, c, 'user'), namespace: field(where, c, 'namespace') }];
+    }),
+  );
+  const users = new Map(
+    named('users', 'user').map(([name, u]): [string, KubeconfigUser] => {
+      const where = `user "${name}"`;
+      const exec = u['exec'];
+      if (
+        exec !== undefined &&
+        exec !== null &&
+        (typeof exec !== 'object' || typeof (exec as { command?: unknown }).command !== 'string')
+      ) {
+        throw new Error(`${where}: exec has no command`);
+      }
+      const authProvider = u['auth-provider'];
+      return [
+        name,
+        {
+          name,
+          token: field(where, u, 'token'),
+          tokenFile: field(where, u, 'tokenFile') ?? field(where, u, 'token-file'),
+          certData: field(where, u, 'client-certificate-data'),
+          certFile: field(where, u, 'client-certificate'),
+          keyData: field(where, u, 'client-key-data'),
+          keyFile: field(where, u, 'client-key'),
+          username: field(where, u, 'username'),
+          password: field(where, u, 'password'),
+          exec: exec ? (exec as ExecConfig) : undefined,
+          authProvider: authProvider && typeof authProvider === 'object' ? authProvider : undefined,
+        },
+      ];
+    }),
+  );
   const current = root['current-context'];
   return { currentContext: typeof current === 'string' && current ? current : undefined, clusters, contexts, users };
 }
@@ -227,8 +259,11 @@ function credentialsFor(text: string, contextName: string, user: KubeconfigUser 
     });
   }
   if (user?.token) {
-    return new StaticCredentials({ headers: { authorization: `Bearer ${user.token}` } }, `the token of ${who}`,
-      `put a valid token in ${path}, or use a token file or exec plugin that can be refreshed`);
+    return new StaticCredentials(
+      { headers: { authorization: `Bearer ${user.token}` } },
+      `the token of ${who}`,
+      `put a valid token in ${path}, or use a token file or exec plugin that can be refreshed`,
+    );
   }
   if (user?.username && user.password) {
     const basic = Buffer.from(`${user.username}:${user.password}`).toString('base64');

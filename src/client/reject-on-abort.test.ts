@@ -5,7 +5,10 @@ import { rejectOnAbort } from './reject-on-abort.ts';
 function deferred<T>() {
   let resolve!: (value: T) => void;
   let reject!: (err: Error) => void;
-  const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej; });
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
   return { promise, resolve, reject };
 }
 
@@ -29,7 +32,10 @@ test('an abort rejects at once with its reason, though the pending promise has n
 });
 
 test('a signal aborted beforehand rejects without waiting', async () => {
-  await assert.rejects(rejectOnAbort(new Promise<string>(() => undefined), AbortSignal.abort(new Error('already')), () => undefined), /already/);
+  await assert.rejects(
+    rejectOnAbort(new Promise<string>(() => undefined), AbortSignal.abort(new Error('already')), () => undefined),
+    /already/,
+  );
 });
 
 test('a value that comes after the abort is handed to discard; a late failure is dropped', async () => {

@@ -19,19 +19,22 @@ export function rejectOnAbort<T>(pending: Promise<T>, signal: AbortSignal, disca
       settled = true;
       reject(signal.reason as Error);
     };
-    pending.then((value) => {
-      signal.removeEventListener('abort', onAbort);
-      if (settled) discard(value);
-      else {
+    pending.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        if (settled) discard(value);
+        else {
+          settled = true;
+          resolve(value);
+        }
+      },
+      (err: Error) => {
+        signal.removeEventListener('abort', onAbort);
+        if (settled) return;
         settled = true;
-        resolve(value);
-      }
-    }, (err: Error) => {
-      signal.removeEventListener('abort', onAbort);
-      if (settled) return;
-      settled = true;
-      reject(err);
-    });
+        reject(err);
+      },
+    );
     if (signal.aborted) onAbort();
     else signal.addEventListener('abort', onAbort, { once: true });
   });

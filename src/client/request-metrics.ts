@@ -44,14 +44,23 @@ const requestDuration = 'rest_client_request_duration_seconds';
  * ```
  */
 export function prometheusRequestMetrics(registry: Registry = register): RequestMetrics {
-  const total = (registry.getSingleMetric(requestsTotal) as Counter<'code' | 'method'> | undefined) ?? new Counter({
-    name: requestsTotal, help: 'Number of HTTP requests to the API server, by status code and method.',
-    labelNames: ['code', 'method'], registers: [registry],
-  });
-  const duration = (registry.getSingleMetric(requestDuration) as Histogram<'verb'> | undefined) ?? new Histogram({
-    name: requestDuration, help: 'Request latency to the API server in seconds, by verb (until the response headers for watches).',
-    labelNames: ['verb'], buckets: [0.005, 0.025, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60], registers: [registry],
-  });
+  const total =
+    (registry.getSingleMetric(requestsTotal) as Counter<'code' | 'method'> | undefined) ??
+    new Counter({
+      name: requestsTotal,
+      help: 'Number of HTTP requests to the API server, by status code and method.',
+      labelNames: ['code', 'method'],
+      registers: [registry],
+    });
+  const duration =
+    (registry.getSingleMetric(requestDuration) as Histogram<'verb'> | undefined) ??
+    new Histogram({
+      name: requestDuration,
+      help: 'Request latency to the API server in seconds, by verb (until the response headers for watches).',
+      labelNames: ['verb'],
+      buckets: [0.005, 0.025, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60],
+      registers: [registry],
+    });
   return {
     observe({ method, code, durationSeconds }) {
       total.inc({ code, method });

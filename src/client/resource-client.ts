@@ -1,6 +1,12 @@
 import {
-  apiVersionOf, formatLabelSelector, type JsonPatchOperation, type Kind, type KubeObject, type LabelSelectorInput,
-  type ObjectList, resourcePath,
+  apiVersionOf,
+  formatLabelSelector,
+  type JsonPatchOperation,
+  type Kind,
+  type KubeObject,
+  type LabelSelectorInput,
+  type ObjectList,
+  resourcePath,
 } from '../core/index.ts';
 import { ApiError, ClientError, UnknownResourceError } from './api-error.ts';
 import type { KubeClient } from './kube-client.ts';
@@ -115,10 +121,16 @@ export class ResourceClient<T extends KubeObject> {
   /** Read one page of the collection. */
   async list(options: ListOptions = {}): Promise<ObjectList<T>> {
     const page = await this.call<ObjectList<T>>({
-      ...options, method: 'GET', path: this.collectionPath(options.namespace), accept: this.accept(true),
+      ...options,
+      method: 'GET',
+      path: this.collectionPath(options.namespace),
+      accept: this.accept(true),
       query: {
-        ...scopeQuery(options), limit: options.limit, continue: options.continueToken,
-        resourceVersion: options.resourceVersion, resourceVersionMatch: options.resourceVersionMatch,
+        ...scopeQuery(options),
+        limit: options.limit,
+        continue: options.continueToken,
+        resourceVersion: options.resourceVersion,
+        resourceVersionMatch: options.resourceVersionMatch,
       },
     });
     // An empty PartialObjectMetadataList comes with `items: null`.
@@ -139,7 +151,13 @@ export class ResourceClient<T extends KubeObject> {
   /** Create an object; its namespace comes from `metadata.namespace` or `options.namespace`. */
   async create(object: T, options: WriteOptions = {}): Promise<T> {
     const namespace = this.namespaceOf(object, options, 'create');
-    return this.call({ ...options, method: 'POST', path: this.collectionPath(namespace), body: this.withTypeMeta(object), query: writeQuery(options) });
+    return this.call({
+      ...options,
+      method: 'POST',
+      path: this.collectionPath(namespace),
+      body: this.withTypeMeta(object),
+      query: writeQuery(options),
+    });
   }
 
   /** Replace an object (PUT); set `metadata.resourceVersion` to fail with 409 Conflict if it changed meanwhile. */
@@ -171,21 +189,38 @@ export class ResourceClient<T extends KubeObject> {
     if (!name) throw new ClientError('INVALID_ARGUMENT', `apply ${this.kind.plural}: metadata.name is required`);
     const namespace = this.namespaceOf(object, options, 'apply');
     try {
-      return await this.patch(name, this.withTypeMeta(object), 'application/apply-patch+yaml', { ...options, namespace }, { force: options.force });
+      return await this.patch(
+        name,
+        this.withTypeMeta(object),
+        'application/apply-patch+yaml',
+        { ...options, namespace },
+        { force: options.force },
+      );
     } catch (err) {
       if (!(err instanceof ApiError && err.code === 409)) throw err;
-      throw new ApiError(err.method, err.path, err.code, err.status,
-        'other field managers own these fields: leave them out of the applied object, or pass force: true to take them over');
+      throw new ApiError(
+        err.method,
+        err.path,
+        err.code,
+        err.status,
+        'other field managers own these fields: leave them out of the applied object, or pass force: true to take them over',
+      );
     }
   }
 
   /** Delete an object; garbage collection of its dependents follows `propagationPolicy` (Background by default). */
   async delete(name: string, options: DeleteOptions = {}): Promise<void> {
     await this.call({
-      ...options, method: 'DELETE', path: this.path(name, options.namespace, 'delete'),
+      ...options,
+      method: 'DELETE',
+      path: this.path(name, options.namespace, 'delete'),
       body: {
-        apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: options.propagationPolicy,
-        gracePeriodSeconds: options.gracePeriodSeconds, preconditions: options.preconditions, dryRun: options.dryRun ? ['All'] : undefined,
+        apiVersion: 'v1',
+        kind: 'DeleteOptions',
+        propagationPolicy: options.propagationPolicy,
+        gracePeriodSeconds: options.gracePeriodSeconds,
+        preconditions: options.preconditions,
+        dryRun: options.dryRun ? ['All'] : undefined,
       },
     });
   }
@@ -196,13 +231,21 @@ export class ResourceClient<T extends KubeObject> {
    */
   async watch(options: WatchRequestOptions = {}): Promise<WatchStream<T>> {
     const path = this.collectionPath(options.namespace);
-    const response = await this.guard('GET', path, () => this.client.stream({
-      ...options, method: 'GET', path, accept: this.accept(false),
-      query: {
-        ...scopeQuery(options), watch: true, resourceVersion: options.resourceVersion,
-        allowWatchBookmarks: options.allowWatchBookmarks, timeoutSeconds: options.timeoutSeconds,
-      },
-    }));
+    const response = await this.guard('GET', path, () =>
+      this.client.stream({
+        ...options,
+        method: 'GET',
+        path,
+        accept: this.accept(false),
+        query: {
+          ...scopeQuery(options),
+          watch: true,
+          resourceVersion: options.resourceVersion,
+          allowWatchBookmarks: options.allowWatchBookmarks,
+          timeoutSeconds: options.timeoutSeconds,
+        },
+      }),
+    );
     return parseWatchStream<T>(response.body, `watch ${path}`);
   }
 
@@ -211,16 +254,29 @@ export class ResourceClient<T extends KubeObject> {
     if (!name) throw new ClientError('INVALID_ARGUMENT', `update ${this.kind.plural}: metadata.name is required`);
     const namespace = this.namespaceOf(object, options, 'update');
     return this.call({
-      ...options, method: 'PUT', path: resourcePath(this.kind, { namespace, name, subresource }),
-      body: this.withTypeMeta(object), query: writeQuery(options),
+      ...options,
+      method: 'PUT',
+      path: resourcePath(this.kind, { namespace, name, subresource }),
+      body: this.withTypeMeta(object),
+      query: writeQuery(options),
     });
   }
 
-  private patch(name: string, body: unknown, contentType: string, options: PatchOptions, extra: Record<string, boolean | undefined> = {}): Promise<T> {
+  private patch(
+    name: string,
+    body: unknown,
+    contentType: string,
+    options: PatchOptions,
+    extra: Record<string, boolean | undefined> = {},
+  ): Promise<T> {
     const namespace = this.requireNamespace(options.namespace, 'patch');
     return this.call({
-      ...options, method: 'PATCH', path: resourcePath(this.kind, { namespace, name, subresource: options.status ? 'status' : undefined }),
-      body, contentType, query: { ...writeQuery(options), ...extra },
+      ...options,
+      method: 'PATCH',
+      path: resourcePath(this.kind, { namespace, name, subresource: options.status ? 'status' : undefined }),
+      body,
+      contentType,
+      query: { ...writeQuery(options), ...extra },
     });
   }
 
@@ -262,8 +318,10 @@ export class ResourceClient<T extends KubeObject> {
     if (!this.kind.namespaced) return undefined;
     if (namespace) return namespace;
     if (this.client.namespace) return this.client.namespace;
-    throw new ClientError('INVALID_ARGUMENT',
-      `${verb} ${this.kind.plural}: ${this.kind.kind} is namespaced; give a namespace (in metadata.namespace or options.namespace)`);
+    throw new ClientError(
+      'INVALID_ARGUMENT',
+      `${verb} ${this.kind.plural}: ${this.kind.kind} is namespaced; give a namespace (in metadata.namespace or options.namespace)`,
+    );
   }
 
   private withTypeMeta(object: T): T {

@@ -15,10 +15,14 @@ export declare namespace buildConnector {
   type connector = Undici.buildConnector.connector;
 }
 export type ResponseData = Undici.Dispatcher.ResponseData;
-export type RequestOptions = Omit<Undici.Dispatcher.RequestOptions, 'origin' | 'path' | 'method'> & { method: Undici.Dispatcher.HttpMethod };
+export type RequestOptions = Omit<Undici.Dispatcher.RequestOptions, 'origin' | 'path' | 'method'> & {
+  method: Undici.Dispatcher.HttpMethod;
+};
 
-const apiRequest = require('undici/lib/api/api-request.js') as
-  (this: Undici.Dispatcher, options: Undici.Dispatcher.RequestOptions) => Promise<ResponseData>;
+const apiRequest = require('undici/lib/api/api-request.js') as (
+  this: Undici.Dispatcher,
+  options: Undici.Dispatcher.RequestOptions,
+) => Promise<ResponseData>;
 
 /** undici's `request(url, { dispatcher, ... })`, without its index: the request is sent through `dispatcher`. */
 export function request(dispatcher: Undici.Dispatcher, url: URL, options: RequestOptions): Promise<ResponseData> {

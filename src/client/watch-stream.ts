@@ -4,9 +4,7 @@ import { ClientError, type StatusBody } from './api-error.ts';
  * One event of a watch response as the server sends it. `BOOKMARK` carries only
  * `metadata.resourceVersion`; `ERROR` carries a Status (a 410 `Expired` means: list again).
  */
-export type RawWatchEvent<T> =
-  | { type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK'; object: T }
-  | { type: 'ERROR'; object: StatusBody };
+export type RawWatchEvent<T> = { type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK'; object: T } | { type: 'ERROR'; object: StatusBody };
 
 /** The events of one watch request, in order; iteration ends when the server ends the response. */
 export type WatchStream<T> = AsyncIterable<RawWatchEvent<T>>;

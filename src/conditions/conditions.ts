@@ -31,16 +31,28 @@ export function conditionTime(time: Date): string {
 
 function validate(input: ConditionInput): void {
   if (input.type.length > 316 || !typePattern.test(input.type)) {
-    throw new ConditionError('INVALID_CONDITION', `condition type "${input.type}" is invalid: use a CamelCase name such as Ready, optionally prefixed by a domain and "/"`);
+    throw new ConditionError(
+      'INVALID_CONDITION',
+      `condition type "${input.type}" is invalid: use a CamelCase name such as Ready, optionally prefixed by a domain and "/"`,
+    );
   }
   if (!statuses.includes(input.status)) {
-    throw new ConditionError('INVALID_CONDITION', `condition ${input.type}: status "${String(input.status)}" must be True, False or Unknown`);
+    throw new ConditionError(
+      'INVALID_CONDITION',
+      `condition ${input.type}: status "${String(input.status)}" must be True, False or Unknown`,
+    );
   }
   if (input.reason.length > 1024 || !reasonPattern.test(input.reason)) {
-    throw new ConditionError('INVALID_CONDITION', `condition ${input.type}: reason "${input.reason}" must be one CamelCase word such as ConfigMapExists`);
+    throw new ConditionError(
+      'INVALID_CONDITION',
+      `condition ${input.type}: reason "${input.reason}" must be one CamelCase word such as ConfigMapExists`,
+    );
   }
   if ((input.message ?? '').length > 32768) {
-    throw new ConditionError('INVALID_CONDITION', `condition ${input.type}: message is ${input.message?.length} characters; the API allows 32768`);
+    throw new ConditionError(
+      'INVALID_CONDITION',
+      `condition ${input.type}: message is ${input.message?.length} characters; the API allows 32768`,
+    );
   }
   if (input.observedGeneration !== undefined && !(Number.isInteger(input.observedGeneration) && input.observedGeneration >= 0)) {
     throw new ConditionError('INVALID_CONDITION', `condition ${input.type}: observedGeneration must be a non-negative integer`);
@@ -89,13 +101,22 @@ export function setCondition(conditions: readonly Condition[] | undefined, input
  * ]);
  * ```
  */
-export function mergeConditions(conditions: readonly Condition[] | undefined, inputs: readonly ConditionInput[], now: Date = new Date()): Condition[] {
+export function mergeConditions(
+  conditions: readonly Condition[] | undefined,
+  inputs: readonly ConditionInput[],
+  now: Date = new Date(),
+): Condition[] {
   return inputs.reduce<Condition[]>((list, input) => setCondition(list, input, now), (conditions ?? []) as Condition[]);
 }
 
 function sameCondition(a: Condition, b: Condition): boolean {
-  return a.status === b.status && a.reason === b.reason && a.message === b.message &&
-    a.observedGeneration === b.observedGeneration && a.lastTransitionTime === b.lastTransitionTime;
+  return (
+    a.status === b.status &&
+    a.reason === b.reason &&
+    a.message === b.message &&
+    a.observedGeneration === b.observedGeneration &&
+    a.lastTransitionTime === b.lastTransitionTime
+  );
 }
 
 /**
@@ -140,7 +161,12 @@ export function isFalse(conditions: readonly Condition[] | undefined, type: stri
   return hasStatus(conditions, type, 'False', options.generation);
 }
 
-function hasStatus(conditions: readonly Condition[] | undefined, type: string, status: ConditionStatus, generation: number | undefined): boolean {
+function hasStatus(
+  conditions: readonly Condition[] | undefined,
+  type: string,
+  status: ConditionStatus,
+  generation: number | undefined,
+): boolean {
   const c = findCondition(conditions, type);
   return c?.status === status && (generation === undefined || c.observedGeneration === generation);
 }

@@ -37,9 +37,16 @@ export interface StatusApplyPatch<S> {
  */
 export function statusApplyPatch<S extends object>(resource: ResourceDescriptor, object: StatusTarget, status: S): StatusApplyPatch<S> {
   const { name, namespace } = object.metadata;
-  if (!name) throw new ConditionError('INVALID_STATUS_TARGET', `statusApplyPatch: the ${resource.kind} has no metadata.name; pass the object read from the API`);
+  if (!name)
+    throw new ConditionError(
+      'INVALID_STATUS_TARGET',
+      `statusApplyPatch: the ${resource.kind} has no metadata.name; pass the object read from the API`,
+    );
   if (resource.namespaced && !namespace) {
-    throw new ConditionError('INVALID_STATUS_TARGET', `statusApplyPatch: ${resource.kind} ${name} is namespaced but has no metadata.namespace`);
+    throw new ConditionError(
+      'INVALID_STATUS_TARGET',
+      `statusApplyPatch: ${resource.kind} ${name} is namespaced but has no metadata.namespace`,
+    );
   }
   return {
     apiVersion: apiVersionOf(resource),
@@ -77,7 +84,10 @@ export interface StatusApplyOptions {
  * ```
  */
 export function statusApplyRequest<S extends object>(
-  resource: ResourceDescriptor, object: StatusTarget, status: S, options: StatusApplyOptions,
+  resource: ResourceDescriptor,
+  object: StatusTarget,
+  status: S,
+  options: StatusApplyOptions,
 ): RequestOptions {
   const body = statusApplyPatch(resource, object, status);
   return {

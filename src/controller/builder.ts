@@ -1,4 +1,11 @@
-import { type ControllerDeclaration, declareController, type Kind, type KubeObject, type WriteDeclaration, type WriteVerb } from '../core/index.ts';
+import {
+  type ControllerDeclaration,
+  declareController,
+  type Kind,
+  type KubeObject,
+  type WriteDeclaration,
+  type WriteVerb,
+} from '../core/index.ts';
 import type { Reconciler } from './controller.ts';
 
 /** An owned kind: its cache is scoped by `labelSelector` so the operator does not cache every object of the kind. */
@@ -60,20 +67,21 @@ function builder<T extends KubeObject>(state: BuilderState<T>): ControllerBuilde
     watches: (kind, map, options = {}) => next({ watches: [...state.watches, { kind, map, ...options }] }),
     writes: (writes) => next({ writes: { ...state.writes, ...writes } }),
     maxConcurrentReconciles: (workers) => next({ workers }),
-    reconcile: (reconcile) => Object.freeze({
-      declaration: declareController({
-        name: state.name ?? state.kind.kind.toLowerCase(),
-        for: state.kind,
-        owns: state.owns.map((o) => ({ resource: o.kind, labelSelector: o.labelSelector, writes: o.writes })),
-        watches: state.watches.map((w) => ({ resource: w.kind, labelSelector: w.labelSelector })),
-        writes: state.writes,
+    reconcile: (reconcile) =>
+      Object.freeze({
+        declaration: declareController({
+          name: state.name ?? state.kind.kind.toLowerCase(),
+          for: state.kind,
+          owns: state.owns.map((o) => ({ resource: o.kind, labelSelector: o.labelSelector, writes: o.writes })),
+          watches: state.watches.map((w) => ({ resource: w.kind, labelSelector: w.labelSelector })),
+          writes: state.writes,
+        }),
+        kind: state.kind,
+        owns: Object.freeze([...state.owns]),
+        watches: Object.freeze([...state.watches]),
+        reconcile,
+        maxConcurrentReconciles: state.workers,
       }),
-      kind: state.kind,
-      owns: Object.freeze([...state.owns]),
-      watches: Object.freeze([...state.watches]),
-      reconcile,
-      maxConcurrentReconciles: state.workers,
-    }),
   };
 }
 

@@ -76,7 +76,10 @@ export async function ensureChild<T extends KubeObject>(options: EnsureChildOpti
       const owned = ownedFields(desired);
       const changed = differingFields(owned, current as unknown as Record<string, unknown>);
       if (changed.length === 0) return { operation: 'unchanged', object: current, changed };
-      const patch = { ...owned, metadata: { ...(owned['metadata'] as object | undefined), resourceVersion: current.metadata.resourceVersion } };
+      const patch = {
+        ...owned,
+        metadata: { ...(owned['metadata'] as object | undefined), resourceVersion: current.metadata.resourceVersion },
+      };
       try {
         const object = written(await resource.mergePatch(name, patch, { namespace, fieldManager, signal }));
         return { operation: 'updated', object, changed };
@@ -113,7 +116,11 @@ export async function ensureChild<T extends KubeObject>(options: EnsureChildOpti
 }
 
 /** A live read that answers `undefined` for an object the server does not have (404). */
-export function getIfExists<T extends KubeObject>(resource: ResourceClient<T>, name: string, options: { namespace: string | undefined; signal: AbortSignal | undefined }): Promise<T | undefined> {
+export function getIfExists<T extends KubeObject>(
+  resource: ResourceClient<T>,
+  name: string,
+  options: { namespace: string | undefined; signal: AbortSignal | undefined },
+): Promise<T | undefined> {
   return resource.get(name, options).catch((err: unknown) => {
     if (err instanceof ApiError && err.code === 404) return undefined;
     throw err;
@@ -123,8 +130,13 @@ export function getIfExists<T extends KubeObject>(resource: ResourceClient<T>, n
 /** A child whose controller is an earlier object of the owner's kind and name (deleted, then recreated). */
 function isLeftoverOf(child: KubeObject, owner: KubeObject): boolean {
   const ref = controllerReferenceOf(child);
-  return ref !== undefined && ref.kind === owner.kind && groupOf(ref.apiVersion) === groupOf(owner.apiVersion ?? '') &&
-    ref.name === owner.metadata.name && ref.uid !== owner.metadata.uid;
+  return (
+    ref !== undefined &&
+    ref.kind === owner.kind &&
+    groupOf(ref.apiVersion) === groupOf(owner.apiVersion ?? '') &&
+    ref.name === owner.metadata.name &&
+    ref.uid !== owner.metadata.uid
+  );
 }
 
 function ignore(reason: string) {

@@ -82,12 +82,19 @@ export function reconcileContext<T extends KubeObject>(parts: ContextParts<T>): 
   const namespace = slash < 0 ? undefined : parts.key.slice(0, slash);
   const name = slash < 0 ? parts.key : parts.key.slice(slash + 1);
   const requireObject = (what: string): T => {
-    if (!parts.object) throw new TypeError(`${what}: ${parts.kind.kind} ${parts.key} is not in the cache (it was deleted); check ctx.object first`);
+    if (!parts.object)
+      throw new TypeError(`${what}: ${parts.kind.kind} ${parts.key} is not in the cache (it was deleted); check ctx.object first`);
     return parts.object;
   };
   return {
-    key: parts.key, namespace, name, reconcileID: parts.reconcileID, object: parts.object, signal: parts.signal,
-    log: parts.log, client: parts.client,
+    key: parts.key,
+    namespace,
+    name,
+    reconcileID: parts.reconcileID,
+    object: parts.object,
+    signal: parts.signal,
+    log: parts.log,
+    client: parts.client,
 
     async ensureChild<C extends KubeObject>(kind: Kind<C>, desired: C): Promise<ChildOutcome<C>> {
       const owner = requireObject('ensureChild');
@@ -96,13 +103,23 @@ export function reconcileContext<T extends KubeObject>(parts: ContextParts<T>): 
       const childKey = objectKey(desired);
       if (cache.get(childKey) === undefined && parts.childWasDeleted?.(cache, childKey)) {
         // Repairing a deleted child: first make sure that the owner still exists (one live read, only here).
-        const live = await getIfExists(parts.client.resource(parts.kind), owner.metadata.name!, { namespace: owner.metadata.namespace, signal: parts.signal });
+        const live = await getIfExists(parts.client.resource(parts.kind), owner.metadata.name!, {
+          namespace: owner.metadata.namespace,
+          signal: parts.signal,
+        });
         if (!live || live.metadata.uid !== owner.metadata.uid || live.metadata.deletionTimestamp) {
-          throw new OwnerGoneError(`${parts.kind.kind} ${parts.key} (uid ${owner.metadata.uid}) is gone from the server; not recreating ${kind.kind} ${childKey}`);
+          throw new OwnerGoneError(
+            `${parts.kind.kind} ${parts.key} (uid ${owner.metadata.uid}) is gone from the server; not recreating ${kind.kind} ${childKey}`,
+          );
         }
       }
       return ensureChild({
-        resource: parts.client.resource(kind), cache, owner, desired, fieldManager: parts.fieldManager, signal: parts.signal,
+        resource: parts.client.resource(kind),
+        cache,
+        owner,
+        desired,
+        fieldManager: parts.fieldManager,
+        signal: parts.signal,
         readLive: parts.childIsBehind?.(cache as ObjectSource<KubeObject>, childKey) ?? false,
         onWrite: (written) => parts.onWrite(cache as ObjectSource<KubeObject>, objectKey(written), written.metadata.resourceVersion),
       });
@@ -117,7 +134,9 @@ export function reconcileContext<T extends KubeObject>(parts: ContextParts<T>): 
       const ours = merged.filter((c) => conditions.some((input) => input.type === c.type));
       const status = { ...extra, ...(generation !== undefined ? { observedGeneration: generation } : {}), conditions: ours };
       if (differingFields({ ...status, conditions: merged }, current ?? {}).length === 0) return false;
-      const written = await parts.client.request<KubeObject>(statusApplyRequest(parts.kind, object, status, { fieldManager: parts.fieldManager, signal: parts.signal }));
+      const written = await parts.client.request<KubeObject>(
+        statusApplyRequest(parts.kind, object, status, { fieldManager: parts.fieldManager, signal: parts.signal }),
+      );
       parts.onWrite(parts.primary, parts.key, written.metadata.resourceVersion);
       return true;
     },
@@ -142,8 +161,18 @@ export function reconcileContext<T extends KubeObject>(parts: ContextParts<T>): 
       const object = requireObject('recordEvent');
       const { name: objectName, namespace: objectNamespace, uid, resourceVersion } = object.metadata;
       parts.events?.emit({
-        regarding: { apiVersion: object.apiVersion ?? '', kind: object.kind ?? parts.kind.kind, name: objectName ?? name, namespace: objectNamespace, uid: uid ?? '', resourceVersion },
-        type, reason, note, action,
+        regarding: {
+          apiVersion: object.apiVersion ?? '',
+          kind: object.kind ?? parts.kind.kind,
+          name: objectName ?? name,
+          namespace: objectNamespace,
+          uid: uid ?? '',
+          resourceVersion,
+        },
+        type,
+        reason,
+        note,
+        action,
       });
     },
   };

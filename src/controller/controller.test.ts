@@ -12,11 +12,19 @@ class MemorySource<T extends KubeObject> implements ObjectSource<T> {
   readonly objects = new Map<string, T>();
   private readonly listeners = new Set<(change: ObjectChange<T>) => void>();
   readonly synced = true;
-  get(key: string) { return this.objects.get(key); }
-  list() { return [...this.objects.values()]; }
-  resourceVersionOf(key: string) { return this.objects.get(key)?.metadata.resourceVersion; }
+  get(key: string) {
+    return this.objects.get(key);
+  }
+  list() {
+    return [...this.objects.values()];
+  }
+  resourceVersionOf(key: string) {
+    return this.objects.get(key)?.metadata.resourceVersion;
+  }
   /** The highest resourceVersion put so far, as an informer's latest applied version. */
-  latestResourceVersion() { return this.latest; }
+  latestResourceVersion() {
+    return this.latest;
+  }
   private latest: string | undefined;
   subscribe(listener: (change: ObjectChange<T>) => void) {
     this.listeners.add(listener);
@@ -37,11 +45,16 @@ class MemorySource<T extends KubeObject> implements ObjectSource<T> {
   }
 }
 
-interface Widget extends KubeObject { spec: { size: number } }
+interface Widget extends KubeObject {
+  spec: { size: number };
+}
 const Widget = defineKind<Widget>({ group: 'example.com', version: 'v1', kind: 'Widget', plural: 'widgets', namespaced: true });
 const ConfigMap = defineKind({ group: '', version: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true });
 const widget = (generation: number, rv: string): Widget => ({
-  apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'ns', uid: 'u1', generation, resourceVersion: rv }, spec: { size: 1 },
+  apiVersion: 'example.com/v1',
+  kind: 'Widget',
+  metadata: { name: 'w', namespace: 'ns', uid: 'u1', generation, resourceVersion: rv },
+  spec: { size: 1 },
 });
 
 function setup(reconcile: (key: string) => Promise<ReturnType<typeof done>>) {
@@ -52,22 +65,42 @@ function setup(reconcile: (key: string) => Promise<ReturnType<typeof done>>) {
   const recorder = { emit: (e: { type: string; reason: string }) => events.push(e) } as unknown as EventRecorder;
   const counts = { terminal: 0, errors: 0, results: [] as string[] };
   const metrics = {
-    reconciled: (result: string) => { counts.results.push(result); }, reconcileError: () => { counts.errors++; },
-    terminalReconcileError: () => { counts.terminal++; }, workerStarted: () => undefined, workerFinished: () => undefined,
+    reconciled: (result: string) => {
+      counts.results.push(result);
+    },
+    reconcileError: () => {
+      counts.errors++;
+    },
+    terminalReconcileError: () => {
+      counts.terminal++;
+    },
+    workerStarted: () => undefined,
+    workerFinished: () => undefined,
   };
   const controller = new Controller<Widget>({
-    name: 'widget', kind: Widget, client: {} as KubeClient, primary, owned: [{ kind: ConfigMap, source: children }],
-    events: recorder, clock, metrics, reconcile: (ctx) => reconcile(ctx.key),
+    name: 'widget',
+    kind: Widget,
+    client: {} as KubeClient,
+    primary,
+    owned: [{ kind: ConfigMap, source: children }],
+    events: recorder,
+    clock,
+    metrics,
+    reconcile: (ctx) => reconcile(ctx.key),
   });
   return { clock, primary, children, events, controller, counts };
 }
 
 test('a change of an owned object reconciles its controller, matched on group and kind but not version', async () => {
   const keys: string[] = [];
-  const { clock, children, controller } = setup(async (key) => { keys.push(key); return done(); });
+  const { clock, children, controller } = setup(async (key) => {
+    keys.push(key);
+    return done();
+  });
   controller.start();
   const owned = (name: string, apiVersion: string, kind: string) => ({
-    apiVersion: 'v1', kind: 'ConfigMap',
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
     metadata: { name, namespace: 'ns', ownerReferences: [{ apiVersion, kind, name: 'owner', uid: 'x', controller: true }] },
   });
   children.put(owned('a', 'example.com/v1beta1', 'Widget'));
@@ -89,7 +122,10 @@ test('a terminal error is counted once, reported as a Warning, and retried only 
   controller.start();
   await clock.advance(10);
   assert.equal(runs, 1);
-  assert.deepEqual(events.map((e) => `${e.type}/${e.reason}`), ['Warning/InvalidSpec']);
+  assert.deepEqual(
+    events.map((e) => `${e.type}/${e.reason}`),
+    ['Warning/InvalidSpec'],
+  );
   assert.deepEqual(counts, { terminal: 1, errors: 1, results: ['error'] });
   primary.put(widget(1, '11')); // a status or metadata change: same generation
   await clock.advance(60_000);
@@ -141,7 +177,12 @@ test('a deleted child is recreated only once a live read shows its owner still e
   } as unknown as KubeClient;
   const outcomes: string[] = [];
   const controller = new Controller<Widget>({
-    name: 'widget', kind: Widget, client, primary, owned: [{ kind: ConfigMap, source: children }], clock,
+    name: 'widget',
+    kind: Widget,
+    client,
+    primary,
+    owned: [{ kind: ConfigMap, source: children }],
+    clock,
     reconcile: async (ctx) => {
       const outcome = await ctx.ensureChild(ConfigMap, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'w', namespace: 'ns' } });
       outcomes.push(outcome.operation);
@@ -152,20 +193,36 @@ test('a deleted child is recreated only once a live read shows its owner still e
   primary.put(widget(1, '10'));
   controller.start();
   await clock.advance(10);
-  assert.deepEqual({ creates, ownerReads, outcomes }, { creates: ['w'], ownerReads: [], outcomes: ['created'] }, 'a first create reads nothing live');
+  assert.deepEqual(
+    { creates, ownerReads, outcomes },
+    { creates: ['w'], ownerReads: [], outcomes: ['created'] },
+    'a first create reads nothing live',
+  );
 
   // The child appears, then is deleted by hand while the owner exists: repaired after one live read.
-  children.put({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'w', namespace: 'ns', resourceVersion: '101', ownerReferences: [ownedBy] } });
+  children.put({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'w', namespace: 'ns', resourceVersion: '101', ownerReferences: [ownedBy] },
+  });
   children.remove('ns/w');
   await clock.advance(6_000);
   assert.deepEqual({ creates, ownerReads, outcomes }, { creates: ['w', 'w'], ownerReads: ['Widget w'], outcomes: ['created', 'created'] });
 
   // The owner is deleted on the server, the cache has not seen it, the garbage collector deletes the child.
-  children.put({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'w', namespace: 'ns', resourceVersion: '102', ownerReferences: [ownedBy] } });
+  children.put({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'w', namespace: 'ns', resourceVersion: '102', ownerReferences: [ownedBy] },
+  });
   ownerOnServer = undefined;
   children.remove('ns/w');
   await clock.advance(6_000);
-  assert.deepEqual({ creates, ownerReads, outcomes }, { creates: ['w', 'w'], ownerReads: ['Widget w', 'Widget w'], outcomes: ['created', 'created'] }, 'not recreated, and not retried');
+  assert.deepEqual(
+    { creates, ownerReads, outcomes },
+    { creates: ['w', 'w'], ownerReads: ['Widget w', 'Widget w'], outcomes: ['created', 'created'] },
+    'not recreated, and not retried',
+  );
   await clock.advance(60_000);
   assert.equal(creates.length, 2, 'no retry with backoff either');
 
@@ -183,18 +240,41 @@ test('a child whose cache has not caught up with our own write within the read-y
   const children = new MemorySource<KubeObject>();
   const calls: string[] = [];
   const ownedBy = { apiVersion: 'example.com/v1', kind: 'Widget', name: 'w', uid: 'u1', controller: true, blockOwnerDeletion: true };
-  const onServer = (message: string, rv: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'w', namespace: 'ns', resourceVersion: rv, ownerReferences: [ownedBy] }, data: { message } } as KubeObject);
+  const onServer = (message: string, rv: string): KubeObject =>
+    ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'w', namespace: 'ns', resourceVersion: rv, ownerReferences: [ownedBy] },
+      data: { message },
+    }) as KubeObject;
   let server = onServer('size 1', '20');
   const client = {
     resource: () => ({
-      get: async () => { calls.push('get'); return server; },
-      mergePatch: async (_name: string, patch: { data: { message: string } }) => { calls.push('patch'); server = onServer(patch.data.message, '30'); return server; },
+      get: async () => {
+        calls.push('get');
+        return server;
+      },
+      mergePatch: async (_name: string, patch: { data: { message: string } }) => {
+        calls.push('patch');
+        server = onServer(patch.data.message, '30');
+        return server;
+      },
     }),
   } as unknown as KubeClient;
   const controller = new Controller<Widget>({
-    name: 'widget', kind: Widget, client, primary, owned: [{ kind: ConfigMap, source: children }], clock,
+    name: 'widget',
+    kind: Widget,
+    client,
+    primary,
+    owned: [{ kind: ConfigMap, source: children }],
+    clock,
     reconcile: async (ctx) => {
-      await ctx.ensureChild(ConfigMap, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'w', namespace: 'ns' }, data: { message: `size ${ctx.object!.spec.size}` } } as KubeObject);
+      await ctx.ensureChild(ConfigMap, {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'w', namespace: 'ns' },
+        data: { message: `size ${ctx.object!.spec.size}` },
+      } as KubeObject);
       return done();
     },
   });

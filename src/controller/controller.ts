@@ -83,7 +83,10 @@ export class Controller<T extends KubeObject> {
     this.ownedSources = new Map((options.owned ?? []).map((o) => [groupKindKey(o.kind), o.source]));
     this.deletedChildren = new Map((options.owned ?? []).map((o) => [o.source, new Set<string>()]));
     this.queue = new WorkQueue<string>({
-      concurrency: options.maxConcurrentReconciles ?? 1, backoff: options.backoff, rateLimit: options.rateLimit, clock,
+      concurrency: options.maxConcurrentReconciles ?? 1,
+      backoff: options.backoff,
+      rateLimit: options.rateLimit,
+      clock,
       metrics: options.queueMetrics,
       onWorkerError: (key, err) => this.log.error({ key, err }, 'reconcile worker failed'),
     });
@@ -99,27 +102,35 @@ export class Controller<T extends KubeObject> {
     if (this.started) throw new Error(`controller ${this.name} was already started`);
     this.started = true;
     const { primary, owned = [], mapped = [], kind } = this.options;
-    this.unsubscribe.push(primary.subscribe((change) => {
-      if (change.type === 'apply' && this.writes.isEcho(primary, objectKey(change.object), change.object.metadata.resourceVersion)) return;
-      this.onPrimary(change);
-    }));
+    this.unsubscribe.push(
+      primary.subscribe((change) => {
+        if (change.type === 'apply' && this.writes.isEcho(primary, objectKey(change.object), change.object.metadata.resourceVersion))
+          return;
+        this.onPrimary(change);
+      }),
+    );
     for (const { source } of owned) {
-      this.unsubscribe.push(source.subscribe((change) => {
-        // The echo of our own write of a child (it is as we wrote it); its owner needs no reconcile for it.
-        if (change.type === 'apply' && this.writes.isEcho(source, objectKey(change.object), change.object.metadata.resourceVersion)) return;
-        this.noteChild(source, change);
-        const key = this.ownerKey(change.object);
-        if (key !== undefined) this.enqueue(key);
-        if (change.type === 'apply' && change.old) {
-          const oldKey = this.ownerKey(change.old);
-          if (oldKey !== undefined && oldKey !== key) this.enqueue(oldKey);
-        }
-      }));
+      this.unsubscribe.push(
+        source.subscribe((change) => {
+          // The echo of our own write of a child (it is as we wrote it); its owner needs no reconcile for it.
+          if (change.type === 'apply' && this.writes.isEcho(source, objectKey(change.object), change.object.metadata.resourceVersion))
+            return;
+          this.noteChild(source, change);
+          const key = this.ownerKey(change.object);
+          if (key !== undefined) this.enqueue(key);
+          if (change.type === 'apply' && change.old) {
+            const oldKey = this.ownerKey(change.old);
+            if (oldKey !== undefined && oldKey !== key) this.enqueue(oldKey);
+          }
+        }),
+      );
     }
     for (const { source, map } of mapped) {
-      this.unsubscribe.push(source.subscribe((change) => {
-        for (const key of map(change.object)) this.enqueue(key);
-      }));
+      this.unsubscribe.push(
+        source.subscribe((change) => {
+          for (const key of map(change.object)) this.enqueue(key);
+        }),
+      );
     }
     for (const object of primary.list()) this.queue.add(objectKey(object));
     this.queue.start((key, work) => this.reconcileKey(key, work.signal));
@@ -182,12 +193,22 @@ export class Controller<T extends KubeObject> {
     const [namespace, name] = key.includes('/') ? key.split('/', 2) : [undefined, key];
     const log = this.log.child({ namespace, name, reconcileID });
     const stale = await this.writes.settle(key, this.options.readYourWritesTimeoutMs ?? 5_000, signal);
-    if (stale.length > 0) log.debug({ stale: describeMissing(stale) }, 'the cache has not caught up with our last writes; reconciling anyway');
+    if (stale.length > 0)
+      log.debug({ stale: describeMissing(stale) }, 'the cache has not caught up with our last writes; reconciling anyway');
     const cached = this.options.primary.get(key);
     const object = cached && { apiVersion: apiVersionOf(kind), kind: kind.kind, ...cached };
     const ctx = reconcileContext({
-      key, reconcileID, object, signal, log, client: this.options.client, kind, primary: this.options.primary,
-      owned: this.ownedSources, fieldManager: this.options.fieldManager ?? `capstan-${this.name}`, events: this.options.events,
+      key,
+      reconcileID,
+      object,
+      signal,
+      log,
+      client: this.options.client,
+      kind,
+      primary: this.options.primary,
+      owned: this.ownedSources,
+      fieldManager: this.options.fieldManager ?? `capstan-${this.name}`,
+      events: this.options.events,
       onWrite: (source, writtenKey, resourceVersion) => this.writes.record(key, source, writtenKey, resourceVersion),
       childWasDeleted: (source, childKey) => this.deletedChildren.get(source)?.has(childKey) ?? false,
       childIsBehind: (source, childKey) => stale.some((w) => w.source === (source as unknown as typeof w.source) && w.key === childKey),
@@ -223,7 +244,10 @@ export class Controller<T extends KubeObject> {
         return { kind: 'done' };
       }
       const conflict = typeof err === 'object' && err !== null && 'code' in err && err.code === 409;
-      log[conflict ? 'debug' : 'error']({ err: (err as Error).message, retries: this.queue.retries(key) }, 'reconcile failed; retrying with backoff');
+      log[conflict ? 'debug' : 'error'](
+        { err: (err as Error).message, retries: this.queue.retries(key) },
+        'reconcile failed; retrying with backoff',
+      );
       if (err instanceof TemporaryError && err.delayMs !== undefined) return { kind: 'requeueAfter', delayMs: err.delayMs };
       return { kind: 'retry' };
     } finally {

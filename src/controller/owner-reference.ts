@@ -16,7 +16,9 @@ export function ownerReferenceTo(owner: KubeObject): OwnerReference {
   const { name, uid } = owner.metadata;
   const { apiVersion, kind } = owner;
   if (!name || !uid || !apiVersion || !kind) {
-    throw new TypeError(`ownerReferenceTo: the owner needs apiVersion, kind, metadata.name and metadata.uid (read it from the API or the cache), got ${JSON.stringify({ apiVersion, kind, ...owner.metadata })}`);
+    throw new TypeError(
+      `ownerReferenceTo: the owner needs apiVersion, kind, metadata.name and metadata.uid (read it from the API or the cache), got ${JSON.stringify({ apiVersion, kind, ...owner.metadata })}`,
+    );
   }
   return { apiVersion, kind, name, uid, controller: true, blockOwnerDeletion: true };
 }

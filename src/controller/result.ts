@@ -1,9 +1,7 @@
 import { CapstanError } from '../core/index.ts';
 
 /** How a reconcile ended: converged, or asking to be run again after a delay. */
-export type ReconcileResult =
-  | { readonly kind: 'done' }
-  | { readonly kind: 'requeueAfter'; readonly delayMs: number };
+export type ReconcileResult = { readonly kind: 'done' } | { readonly kind: 'requeueAfter'; readonly delayMs: number };
 
 /**
  * The object is where it should be; run again only when something changes.
@@ -29,7 +27,8 @@ export function done(): ReconcileResult {
  * ```
  */
 export function requeueAfter(delayMs: number): ReconcileResult {
-  if (!Number.isFinite(delayMs) || delayMs < 0) throw new RangeError(`requeueAfter(${delayMs}): the delay must be a finite number of milliseconds ≥ 0`);
+  if (!Number.isFinite(delayMs) || delayMs < 0)
+    throw new RangeError(`requeueAfter(${delayMs}): the delay must be a finite number of milliseconds ≥ 0`);
   return { kind: 'requeueAfter', delayMs };
 }
 

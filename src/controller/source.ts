@@ -39,6 +39,9 @@ export interface Logger {
 
 /** A logger that drops everything. */
 export const silentLogger: Logger = {
-  debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
   child: () => silentLogger,
 };

@@ -7,13 +7,19 @@ import { describeMissing, WriteTracker } from './write-tracker.ts';
 /** A cache reduced to what the tracker reads: each key's version, and the newest version applied. */
 function cache(versions: Record<string, string>, latest: string | undefined): ObjectSource<KubeObject> {
   return {
-    get: () => undefined, list: () => [], subscribe: () => () => undefined, synced: true,
+    get: () => undefined,
+    list: () => [],
+    subscribe: () => () => undefined,
+    synced: true,
     resourceVersionOf: (key) => versions[key],
     latestResourceVersion: () => latest,
   };
 }
 
-async function settleTimes(source: ObjectSource<KubeObject>, written: string | undefined): Promise<{ missing: string[]; waitedMs: number }> {
+async function settleTimes(
+  source: ObjectSource<KubeObject>,
+  written: string | undefined,
+): Promise<{ missing: string[]; waitedMs: number }> {
   const clock = new ManualClock();
   const tracker = new WriteTracker(clock);
   tracker.record('ns/a', source, 'ns/a', written);

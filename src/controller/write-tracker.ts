@@ -49,7 +49,12 @@ export class WriteTracker {
   }
 
   /** Remember that the reconcile of `reconcileKey` wrote `key` in `source`, ending at `resourceVersion`. */
-  record<T extends object>(reconcileKey: string, source: ObjectSource<T & { metadata: object }>, key: string, resourceVersion: string | undefined): void {
+  record<T extends object>(
+    reconcileKey: string,
+    source: ObjectSource<T & { metadata: object }>,
+    key: string,
+    resourceVersion: string | undefined,
+  ): void {
     const writes = this.pending.get(reconcileKey) ?? [];
     writes.push({ source: source as unknown as ObjectSource<never>, key, resourceVersion });
     this.pending.set(reconcileKey, writes);

@@ -3,7 +3,13 @@ import { test } from 'node:test';
 import { declareController, DeclarationError } from './declarations.ts';
 import type { ResourceDescriptor } from './resource.ts';
 
-const HelloWorld: ResourceDescriptor = { group: 'apps.example.com', version: 'v1alpha1', kind: 'HelloWorld', plural: 'helloworlds', namespaced: true };
+const HelloWorld: ResourceDescriptor = {
+  group: 'apps.example.com',
+  version: 'v1alpha1',
+  kind: 'HelloWorld',
+  plural: 'helloworlds',
+  namespaced: true,
+};
 const ConfigMap: ResourceDescriptor = { group: '', version: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true };
 const Secret: ResourceDescriptor = { group: '', version: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true };
 
@@ -17,7 +23,8 @@ test('defaults: status and events written, no finalizers, owned kinds written wi
 
 test('explicit writes, selectors and watches are kept as declared', () => {
   const d = declareController({
-    name: 'hw', for: HelloWorld,
+    name: 'hw',
+    for: HelloWorld,
     owns: [{ resource: ConfigMap, writes: ['create', 'patch', 'patch'], labelSelector: 'app.kubernetes.io/managed-by=capstan' }],
     watches: [{ resource: Secret, labelSelector: 'team=a' }],
     writes: { finalizers: true, events: false },
@@ -32,8 +39,12 @@ test('mistakes are refused with a message naming the field', () => {
     assert.throws(fn, (err: unknown) => err instanceof DeclarationError && err.code === 'INVALID_DECLARATION' && pattern.test(err.message));
   refuses(() => declareController({ name: ' ', for: HelloWorld }), /non-empty name/);
   refuses(() => declareController({ name: 'hw', for: { ...HelloWorld, plural: '' } }), /for\.plural is empty/);
-  refuses(() => declareController({ name: 'hw', for: HelloWorld, owns: [ConfigMap, { ...ConfigMap, version: 'v2' }] }),
-    /ConfigMap appears twice in owns/);
-  refuses(() => declareController({ name: 'hw', for: HelloWorld, watches: [{ resource: { ...Secret, plural: 'Secrets' } }] }),
-    /watches\[0\]\.plural "Secrets" must be lower case/);
+  refuses(
+    () => declareController({ name: 'hw', for: HelloWorld, owns: [ConfigMap, { ...ConfigMap, version: 'v2' }] }),
+    /ConfigMap appears twice in owns/,
+  );
+  refuses(
+    () => declareController({ name: 'hw', for: HelloWorld, watches: [{ resource: { ...Secret, plural: 'Secrets' } }] }),
+    /watches\[0\]\.plural "Secrets" must be lower case/,
+  );
 });

@@ -87,7 +87,8 @@ function groupKind(resource: ResourceDescriptor): string {
  * ```
  */
 export function declareController(input: ControllerDeclarationInput): ControllerDeclaration {
-  if (!input.name.trim()) throw new DeclarationError('INVALID_DECLARATION', 'a controller needs a non-empty name (it labels its metrics and logs)');
+  if (!input.name.trim())
+    throw new DeclarationError('INVALID_DECLARATION', 'a controller needs a non-empty name (it labels its metrics and logs)');
   checkResource(input.name, 'for', input.for);
   const owns = (input.owns ?? []).map((entry, i): OwnsDeclaration => {
     const declared = isDescriptor(entry) ? { resource: entry } : entry;
@@ -100,8 +101,16 @@ export function declareController(input: ControllerDeclarationInput): Controller
     checkResource(input.name, `watches[${i}]`, declared.resource);
     return Object.freeze({ ...declared });
   });
-  rejectDuplicates(input.name, 'owns', owns.map((o) => o.resource));
-  rejectDuplicates(input.name, 'watches', watches.map((w) => w.resource));
+  rejectDuplicates(
+    input.name,
+    'owns',
+    owns.map((o) => o.resource),
+  );
+  rejectDuplicates(
+    input.name,
+    'watches',
+    watches.map((w) => w.resource),
+  );
   return Object.freeze({
     name: input.name,
     for: input.for,
@@ -114,12 +123,17 @@ export function declareController(input: ControllerDeclarationInput): Controller
 function checkResource(controller: string, field: string, resource: ResourceDescriptor): void {
   for (const key of ['version', 'kind', 'plural'] as const) {
     if (!resource[key]) {
-      throw new DeclarationError('INVALID_DECLARATION', `controller "${controller}": ${field}.${key} is empty; give the full resource descriptor`);
+      throw new DeclarationError(
+        'INVALID_DECLARATION',
+        `controller "${controller}": ${field}.${key} is empty; give the full resource descriptor`,
+      );
     }
   }
   if (resource.plural !== resource.plural.toLowerCase()) {
-    throw new DeclarationError('INVALID_DECLARATION',
-      `controller "${controller}": ${field}.plural "${resource.plural}" must be lower case, as in URLs and RBAC rules`);
+    throw new DeclarationError(
+      'INVALID_DECLARATION',
+      `controller "${controller}": ${field}.plural "${resource.plural}" must be lower case, as in URLs and RBAC rules`,
+    );
   }
 }
 
@@ -128,8 +142,10 @@ function rejectDuplicates(controller: string, field: string, resources: readonly
   for (const resource of resources) {
     const key = groupKind(resource);
     if (seen.has(key)) {
-      throw new DeclarationError('INVALID_DECLARATION',
-        `controller "${controller}": ${key} appears twice in ${field}; declare each kind once`);
+      throw new DeclarationError(
+        'INVALID_DECLARATION',
+        `controller "${controller}": ${key} appears twice in ${field}; declare each kind once`,
+      );
     }
     seen.add(key);
   }

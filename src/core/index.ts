@@ -4,13 +4,33 @@ export { systemClock, type Clock, type Timer } from './clock.ts';
 export { ManualClock } from './manual-clock.ts';
 export { apiVersionOf, resourcePath, type ResourceDescriptor, type ResourcePathOptions } from './resource.ts';
 export {
-  declareController, DeclarationError, type ControllerDeclaration, type ControllerDeclarationInput, type OwnsDeclaration,
-  type WatchDeclaration, type WriteDeclaration, type WriteVerb,
+  declareController,
+  DeclarationError,
+  type ControllerDeclaration,
+  type ControllerDeclarationInput,
+  type OwnsDeclaration,
+  type WatchDeclaration,
+  type WriteDeclaration,
+  type WriteVerb,
 } from './declarations.ts';
-export { objectKey, type KubeObject, type ListMeta, type ManagedFieldsEntry, type ObjectList, type ObjectMeta, type OwnerReference, type PartialObjectMetadata } from './kube-object.ts';
+export {
+  objectKey,
+  type KubeObject,
+  type ListMeta,
+  type ManagedFieldsEntry,
+  type ObjectList,
+  type ObjectMeta,
+  type OwnerReference,
+  type PartialObjectMetadata,
+} from './kube-object.ts';
 export { ConfigMap, defineKind, type Kind, Namespace, type ObjectOf, Secret, ServiceAccount } from './kinds.ts';
 export {
-  formatLabelSelector, type LabelSelector, LabelSelectorError, type LabelSelectorInput, type LabelSelectorRequirement, matchesLabelSelector,
+  formatLabelSelector,
+  type LabelSelector,
+  LabelSelectorError,
+  type LabelSelectorInput,
+  type LabelSelectorRequirement,
+  matchesLabelSelector,
 } from './label-selector.ts';
 export { type JsonPatchOperation, jsonPointerSegment } from './json-patch.ts';
 export type { Condition, ConditionStatus } from './condition.ts';

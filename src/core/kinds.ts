@@ -106,4 +106,10 @@ export interface ServiceAccount extends KubeObject {
   secrets?: Array<{ name?: string }>;
   automountServiceAccountToken?: boolean;
 }
-export const ServiceAccount = defineKind<ServiceAccount>({ group: '', version: 'v1', kind: 'ServiceAccount', plural: 'serviceaccounts', namespaced: true });
+export const ServiceAccount = defineKind<ServiceAccount>({
+  group: '',
+  version: 'v1',
+  kind: 'ServiceAccount',
+  plural: 'serviceaccounts',
+  namespaced: true,
+});

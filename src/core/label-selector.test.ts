@@ -3,22 +3,27 @@ import { test } from 'node:test';
 import { formatLabelSelector, LabelSelectorError, matchesLabelSelector } from './label-selector.ts';
 
 test('a structured selector formats to the API string form, values sorted', () => {
-  assert.equal(formatLabelSelector({
-    matchLabels: { app: 'web', tier: 'front' },
-    matchExpressions: [
-      { key: 'env', operator: 'In', values: ['prod', 'dev'] },
-      { key: 'zone', operator: 'NotIn', values: ['b'] },
-      { key: 'owned', operator: 'Exists' },
-      { key: 'legacy', operator: 'DoesNotExist' },
-    ],
-  }), 'app=web,tier=front,env in (dev,prod),zone notin (b),owned,!legacy');
+  assert.equal(
+    formatLabelSelector({
+      matchLabels: { app: 'web', tier: 'front' },
+      matchExpressions: [
+        { key: 'env', operator: 'In', values: ['prod', 'dev'] },
+        { key: 'zone', operator: 'NotIn', values: ['b'] },
+        { key: 'owned', operator: 'Exists' },
+        { key: 'legacy', operator: 'DoesNotExist' },
+      ],
+    }),
+    'app=web,tier=front,env in (dev,prod),zone notin (b),owned,!legacy',
+  );
   assert.equal(formatLabelSelector('a=b'), 'a=b');
   assert.equal(formatLabelSelector({}), '');
 });
 
 test('In and NotIn without values are refused with the key named', () => {
-  assert.throws(() => formatLabelSelector({ matchExpressions: [{ key: 'env', operator: 'In', values: [] }] }),
-    (err: unknown) => err instanceof LabelSelectorError && /env In/.test(err.message));
+  assert.throws(
+    () => formatLabelSelector({ matchExpressions: [{ key: 'env', operator: 'In', values: [] }] }),
+    (err: unknown) => err instanceof LabelSelectorError && /env In/.test(err.message),
+  );
 });
 
 test('matching follows the API server: empty matches all, NotIn matches absent labels', () => {

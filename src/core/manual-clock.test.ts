@@ -15,7 +15,11 @@ test('timers fire in due order at their own time, including timers set by fired 
   await clock.advance(14);
   assert.deepEqual(fired, [['a', 10]]);
   await clock.advance(100);
-  assert.deepEqual(fired, [['a', 10], ['c', 15], ['b', 20]]);
+  assert.deepEqual(fired, [
+    ['a', 10],
+    ['c', 15],
+    ['b', 20],
+  ]);
   assert.equal(clock.now(), 114);
   assert.equal(clock.pendingTimers, 0);
 });

@@ -49,7 +49,11 @@ export class ManualClock implements Clock {
   setTimer(callback: () => void, delayMs: number): Timer {
     const entry: Pending = { at: this.current + Math.max(0, delayMs), seq: this.seq++, callback, cancelled: false };
     this.pending.push(entry);
-    return { cancel: () => { entry.cancelled = true; } };
+    return {
+      cancel: () => {
+        entry.cancelled = true;
+      },
+    };
   }
 
   /** Timers scheduled and neither fired nor cancelled. */

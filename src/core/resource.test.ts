@@ -15,8 +15,10 @@ test('paths: collections, objects, subresources, all namespaces, cluster scope',
   assert.equal(resourcePath(ConfigMap, { namespace: 'demo' }), '/api/v1/namespaces/demo/configmaps');
   assert.equal(resourcePath(ConfigMap), '/api/v1/configmaps');
   assert.equal(resourcePath(Lease, { namespace: 'ops', name: 'lock' }), '/apis/coordination.k8s.io/v1/namespaces/ops/leases/lock');
-  assert.equal(resourcePath(Lease, { namespace: 'ops', name: 'lock', subresource: 'status' }),
-    '/apis/coordination.k8s.io/v1/namespaces/ops/leases/lock/status');
+  assert.equal(
+    resourcePath(Lease, { namespace: 'ops', name: 'lock', subresource: 'status' }),
+    '/apis/coordination.k8s.io/v1/namespaces/ops/leases/lock/status',
+  );
   assert.equal(resourcePath(Namespace, { namespace: 'ignored', name: 'demo' }), '/api/v1/namespaces/demo');
 });
 

@@ -54,13 +54,12 @@ export interface ResourcePathOptions {
  */
 export function resourcePath(resource: ResourceDescriptor, options: ResourcePathOptions = {}): string {
   const root = resource.group === '' ? `/api/${resource.version}` : `/apis/${resource.group}/${resource.version}`;
-  const scope = resource.namespaced && options.namespace !== undefined
-    ? `/namespaces/${encodeURIComponent(options.namespace)}`
-    : '';
+  const scope = resource.namespaced && options.namespace !== undefined ? `/namespaces/${encodeURIComponent(options.namespace)}` : '';
   let path = `${root}${scope}/${resource.plural}`;
   if (options.name !== undefined) path += `/${encodeURIComponent(options.name)}`;
   if (options.subresource !== undefined) {
-    if (options.name === undefined) throw new TypeError(`resourcePath: subresource "${options.subresource}" of ${resource.plural} needs an object name`);
+    if (options.name === undefined)
+      throw new TypeError(`resourcePath: subresource "${options.subresource}" of ${resource.plural} needs an object name`);
     path += `/${options.subresource}`;
   }
   return path;

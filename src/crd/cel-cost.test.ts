@@ -10,9 +10,16 @@ import type { StructuralSchema } from './structural-schema.ts';
 const str = (maxLength?: number): StructuralSchema => (maxLength === undefined ? { type: 'string' } : { type: 'string', maxLength });
 const int: StructuralSchema = { type: 'integer' };
 /** A rule on an unbounded list `spec.a` of `items`. */
-const onList = (items: StructuralSchema, rule: string): StructuralSchema => ({ type: 'array', items, 'x-kubernetes-validations': [{ rule }] });
+const onList = (items: StructuralSchema, rule: string): StructuralSchema => ({
+  type: 'array',
+  items,
+  'x-kubernetes-validations': [{ rule }],
+});
 /** A rule on each item of an unbounded list `spec.a`. */
-const onItems = (items: StructuralSchema, rule: string): StructuralSchema => ({ type: 'array', items: { ...items, 'x-kubernetes-validations': [{ rule }] } });
+const onItems = (items: StructuralSchema, rule: string): StructuralSchema => ({
+  type: 'array',
+  items: { ...items, 'x-kubernetes-validations': [{ rule }] },
+});
 
 function estimate(a: StructuralSchema): number {
   const [only] = estimateRuleCosts({ type: 'object', properties: { a } }, 'spec');
@@ -44,9 +51,17 @@ const measured: Array<[string, StructuralSchema, number | 'accepted']> = [
   ['filter', onList(int, 'self.filter(x, x > 0).size() > 0'), 2.4],
   ['in', onList(str(64), '"abc" in self'), 'accepted'],
   ['size', onList(str(64), 'self.size() > 0 && self.size() > 1 && self.size() > 2 && self.size() > 3'), 'accepted'],
-  ['all over a map\'s keys', { type: 'object', additionalProperties: str(), 'x-kubernetes-validations': [{ rule: "self.all(k, k.startsWith('x'))" }] }, 'accepted'],
+  [
+    "all over a map's keys",
+    { type: 'object', additionalProperties: str(), 'x-kubernetes-validations': [{ rule: "self.all(k, k.startsWith('x'))" }] },
+    'accepted',
+  ],
   ['nested all, 100 items', { ...onList(int, 'self.all(x, self.all(y, x != y || true))'), maxItems: 100 }, 'accepted'],
-  ['all over objects with a bounded field', onList({ type: 'object', properties: { n: str(8) } }, 'self.all(x, x.n.contains("abc"))'), 'accepted'],
+  [
+    'all over objects with a bounded field',
+    onList({ type: 'object', properties: { n: str(8) } }, 'self.all(x, x.n.contains("abc"))'),
+    'accepted',
+  ],
   ['item contains, strings ≤ 16', onItems(str(16), 'self.contains("a string")'), 'accepted'],
   ['item contains, strings ≤ 32', onItems(str(32), 'self.contains("a string")'), 1.468006],
   ['item contains, strings ≤ 64', onItems(str(64), 'self.contains("a string")'), 2.8],
@@ -54,9 +69,17 @@ const measured: Array<[string, StructuralSchema, number | 'accepted']> = [
   ['item matches, strings ≤ 64', onItems(str(64), 'self.matches("^[a-z]+$")'), 5.6],
   ['item with four comparisons', onItems(int, 'self > 0 && self < 5 && self != 3 && self != 4'), 'accepted'],
   ['item with eight comparisons', onItems(int, `${Array(2).fill('self > 0 && self < 5 && self != 3 && self != 4').join(' && ')}`), 1.9],
-  ['item object fields', onItems({ type: 'object', properties: { n: int, m: int } }, 'self.n > 0 && self.m > 0 && self.n < 5 && self.m < 5 && has(self.n)'), 1.363149],
+  [
+    'item object fields',
+    onItems({ type: 'object', properties: { n: int, m: int } }, 'self.n > 0 && self.m > 0 && self.n < 5 && self.m < 5 && has(self.n)'),
+    1.363149,
+  ],
   ['item object, startsWith', onItems({ type: 'object', properties: { n: str() } }, "self.n.startsWith('x')"), 'accepted'],
-  ['matches on one unbounded string', { ...str(), 'x-kubernetes-validations': [{ rule: "self.matches('^[a-z]+[0-9]*[a-z]+[0-9]*[a-z]+[0-9]*[a-z]+[0-9]*$')" }] }, 'accepted'],
+  [
+    'matches on one unbounded string',
+    { ...str(), 'x-kubernetes-validations': [{ rule: "self.matches('^[a-z]+[0-9]*[a-z]+[0-9]*[a-z]+[0-9]*[a-z]+[0-9]*$')" }] },
+    'accepted',
+  ],
 ];
 
 describe('the CEL cost estimate matches kube-apiserver v1.36.3', () => {

@@ -31,10 +31,15 @@ const unboundedString = maxRequestBytes - 2;
 export function minSerializedSize(schema: StructuralSchema): number {
   if (schema['x-kubernetes-int-or-string']) return 1;
   switch (schema.type) {
-    case 'string': return schema.format === 'date' ? 12 : schema.format === 'date-time' ? 22 : 2;
-    case 'integer': case 'number': return 1;
-    case 'boolean': return 4;
-    case 'array': return 2;
+    case 'string':
+      return schema.format === 'date' ? 12 : schema.format === 'date-time' ? 22 : 2;
+    case 'integer':
+    case 'number':
+      return 1;
+    case 'boolean':
+      return 4;
+    case 'array':
+      return 2;
     case 'object': {
       let size = 2;
       for (const name of schema.required ?? []) {
@@ -43,7 +48,8 @@ export function minSerializedSize(schema: StructuralSchema): number {
       }
       return size;
     }
-    default: return 1;
+    default:
+      return 1;
   }
 }
 
@@ -67,7 +73,11 @@ export function valueOf(schema: StructuralSchema, path: string, resourceRoot = f
   const stringValue = (): CelValue => {
     if (schema.maxLength !== undefined) return { t: 'string', size: schema.maxLength * 4 };
     if (schema.enum && schema.enum.length > 0) return { t: 'string', size: Math.max(...schema.enum.map((e) => String(e).length)) };
-    return { t: 'string', size: unboundedString, note: `${path} has no maxLength (the server assumes ${unboundedString.toLocaleString('en-US')} characters)` };
+    return {
+      t: 'string',
+      size: unboundedString,
+      note: `${path} has no maxLength (the server assumes ${unboundedString.toLocaleString('en-US')} characters)`,
+    };
   };
   if (schema['x-kubernetes-int-or-string']) return stringValue();
   switch (schema.type) {
@@ -81,11 +91,17 @@ export function valueOf(schema: StructuralSchema, path: string, resourceRoot = f
     case 'object': {
       if (!isRecord(schema.additionalProperties)) return { t: 'object', schema, path, resourceRoot };
       const { size, note } = collectionSize(schema, path);
-      const value = valueOf(schema.additionalProperties, valuesPath(path), schema.additionalProperties['x-kubernetes-embedded-resource'] === true);
+      const value = valueOf(
+        schema.additionalProperties,
+        valuesPath(path),
+        schema.additionalProperties['x-kubernetes-embedded-resource'] === true,
+      );
       return note ? { t: 'map', size, value, note } : { t: 'map', size, value };
     }
-    case undefined: return dyn;
-    default: return scalar;
+    case undefined:
+      return dyn;
+    default:
+      return scalar;
   }
 }
 
@@ -113,7 +129,26 @@ const traversal = (size: number): number => Math.ceil(0.1 * size);
 const sizeOf = (v: CelValue): number => (v.t === 'string' || v.t === 'list' || v.t === 'map' ? v.size : 1);
 /** Per-iteration cost of each comprehension macro beyond its body, measured on kube-apiserver v1.36. */
 const macroOverhead: Readonly<Record<string, number>> = { all: 3, exists: 3, exists_one: 3, map: 12, filter: 13 };
-const stringWalks: ReadonlySet<string> = new Set(['contains', 'indexOf', 'lastIndexOf', 'lowerAscii', 'upperAscii', 'trim', 'substring', 'charAt', 'reverse', 'quantity', 'isQuantity', 'url', 'isURL', 'ip', 'isIP', 'cidr', 'isCIDR', 'base64']);
+const stringWalks: ReadonlySet<string> = new Set([
+  'contains',
+  'indexOf',
+  'lastIndexOf',
+  'lowerAscii',
+  'upperAscii',
+  'trim',
+  'substring',
+  'charAt',
+  'reverse',
+  'quantity',
+  'isQuantity',
+  'url',
+  'isURL',
+  'ip',
+  'isIP',
+  'cidr',
+  'isCIDR',
+  'base64',
+]);
 
 /**
  * Estimate the cost of one evaluation of `expr` with `self` bound to `self`. `at` names the rule in the
@@ -132,13 +167,19 @@ export function estimateCost(expr: CelExpr, self: CelValue, at: string): RuleCos
     const schema = (v.resourceRoot ? resourceRootFields[name] : undefined) ?? v.schema.properties?.[name];
     if (schema) return valueOf(schema, propertyPath(v.path, name), schema['x-kubernetes-embedded-resource'] === true);
     if (v.schema['x-kubernetes-preserve-unknown-fields']) return dyn;
-    throw new CrdError('VALIDATION_RULE', at, `the rule refers to ${propertyPath(v.path, name)}, which is not a field of the schema (CEL refuses undefined fields)`);
+    throw new CrdError(
+      'VALIDATION_RULE',
+      at,
+      `the rule refers to ${propertyPath(v.path, name)}, which is not a field of the schema (CEL refuses undefined fields)`,
+    );
   };
 
   function est(e: CelExpr, scope: ReadonlyMap<string, CelValue>): { cost: number; value: CelValue } {
     switch (e.kind) {
-      case 'literal': return { cost: 0, value: e.type === 'string' || e.type === 'bytes' ? { t: 'string', size: e.size } : scalar };
-      case 'ident': return { cost: 1, value: scope.get(e.name) ?? dyn };
+      case 'literal':
+        return { cost: 0, value: e.type === 'string' || e.type === 'bytes' ? { t: 'string', size: e.size } : scalar };
+      case 'ident':
+        return { cost: 1, value: scope.get(e.name) ?? dyn };
       case 'select': {
         const operand = est(e.operand, scope);
         return { cost: operand.cost + 1, value: field(operand.value, e.field) };
@@ -149,9 +190,13 @@ export function estimateCost(expr: CelExpr, self: CelValue, at: string): RuleCos
       }
       case 'map': {
         const parts = e.entries.flat().map((p) => est(p, scope));
-        return { cost: 1 + parts.reduce((s, p) => s + p.cost, 0), value: { t: 'map', size: e.entries.length, value: parts[1]?.value ?? dyn } };
+        return {
+          cost: 1 + parts.reduce((s, p) => s + p.cost, 0),
+          value: { t: 'map', size: e.entries.length, value: parts[1]?.value ?? dyn },
+        };
       }
-      case 'call': return call(e, scope);
+      case 'call':
+        return call(e, scope);
     }
   }
 
@@ -161,18 +206,25 @@ export function estimateCost(expr: CelExpr, self: CelValue, at: string): RuleCos
       const target = est(e.target, scope);
       walked(target.value);
       const iterations = target.value.t === 'list' || target.value.t === 'map' ? target.value.size : 1;
-      const element: CelValue = target.value.t === 'list' ? target.value.elem : target.value.t === 'map' ? { t: 'string', size: unboundedString } : dyn;
+      const element: CelValue =
+        target.value.t === 'list' ? target.value.elem : target.value.t === 'map' ? { t: 'string', size: unboundedString } : dyn;
       const inner = new Map(scope);
       const names = vars.map((v) => (v.kind === 'ident' ? v.name : ''));
-      if (names.length === 2) inner.set(names[0] ?? '', scalar).set(names[1] ?? '', target.value.t === 'map' ? target.value.value : element);
+      if (names.length === 2)
+        inner.set(names[0] ?? '', scalar).set(names[1] ?? '', target.value.t === 'map' ? target.value.value : element);
       else inner.set(names[0] ?? '', element);
-      const body = e.fn === 'map' && e.args.length === 3 && names.length === 1
-        ? [est(e.args[1] as CelExpr, inner), est(e.args[2] as CelExpr, inner)]
-        : [est(e.args[e.args.length - 1] as CelExpr, inner)];
+      const body =
+        e.fn === 'map' && e.args.length === 3 && names.length === 1
+          ? [est(e.args[1] as CelExpr, inner), est(e.args[2] as CelExpr, inner)]
+          : [est(e.args[e.args.length - 1] as CelExpr, inner)];
       const bodyCost = body.reduce((s, b) => s + b.cost, 0);
       const cost = target.cost + iterations * (bodyCost + (macroOverhead[e.fn] ?? 3));
-      const value: CelValue = e.fn === 'map' ? { t: 'list', size: iterations, elem: body[body.length - 1]?.value ?? dyn }
-        : e.fn === 'filter' ? { t: 'list', size: iterations, elem: element } : scalar;
+      const value: CelValue =
+        e.fn === 'map'
+          ? { t: 'list', size: iterations, elem: body[body.length - 1]?.value ?? dyn }
+          : e.fn === 'filter'
+            ? { t: 'list', size: iterations, elem: element }
+            : scalar;
       return { cost, value };
     }
     if (e.fn === 'has' && !e.target && e.args[0]?.kind === 'select') {
@@ -191,48 +243,84 @@ export function estimateCost(expr: CelExpr, self: CelValue, at: string): RuleCos
       return traversal(sizeOf(v));
     };
     switch (e.fn) {
-      case '_&&_': case '_||_': return { cost: base, value: scalar };
-      case '!_': case '-_': return { cost: base + 1, value: a ?? scalar };
-      case '_?_:_': return { cost: (args[0]?.cost ?? 0) + Math.max(args[1]?.cost ?? 0, args[2]?.cost ?? 0), value: b ?? c ?? dyn };
-      case '_==_': case '_!=_': {
+      case '_&&_':
+      case '_||_':
+        return { cost: base, value: scalar };
+      case '!_':
+      case '-_':
+        return { cost: base + 1, value: a ?? scalar };
+      case '_?_:_':
+        return { cost: (args[0]?.cost ?? 0) + Math.max(args[1]?.cost ?? 0, args[2]?.cost ?? 0), value: b ?? c ?? dyn };
+      case '_==_':
+      case '_!=_': {
         const sized = a && b && a.t !== 'scalar' && a.t !== 'dyn' && b.t !== 'scalar' && b.t !== 'dyn';
         return { cost: base + (sized ? traversal(Math.min(sizeOf(a), sizeOf(b))) : 0), value: scalar };
       }
-      case '_<_': case '_<=_': case '_>_': case '_>=_':
-        return { cost: base + (a?.t === 'string' && b?.t === 'string' ? Math.max(1, traversal(Math.min(a.size, b.size))) : 1), value: scalar };
+      case '_<_':
+      case '_<=_':
+      case '_>_':
+      case '_>=_':
+        return {
+          cost: base + (a?.t === 'string' && b?.t === 'string' ? Math.max(1, traversal(Math.min(a.size, b.size))) : 1),
+          value: scalar,
+        };
       case '_+_':
         if (a?.t === 'string' && b?.t === 'string') {
           walked(a);
           walked(b);
           return { cost: base + traversal(a.size + b.size), value: { t: 'string', size: a.size + b.size } };
         }
-        if (a?.t === 'list' && b?.t === 'list') return { cost: base + 1 + traversal(a.size + b.size), value: { t: 'list', size: a.size + b.size, elem: a.elem } };
+        if (a?.t === 'list' && b?.t === 'list')
+          return { cost: base + 1 + traversal(a.size + b.size), value: { t: 'list', size: a.size + b.size, elem: a.elem } };
         return { cost: base + 1, value: a ?? scalar };
-      case '_-_': case '_*_': case '_/_': case '_%_': return { cost: base + 1, value: scalar };
+      case '_-_':
+      case '_*_':
+      case '_/_':
+      case '_%_':
+        return { cost: base + 1, value: scalar };
       case '_in_': {
         if (b?.t === 'list') walked(b);
         return { cost: base + (b?.t === 'list' ? b.size : 1), value: scalar };
       }
-      case '_[_]': return { cost: base + 1, value: a?.t === 'list' ? a.elem : a?.t === 'map' ? a.value : dyn };
-      case 'size': return { cost: base + 1, value: scalar };
-      case 'startsWith': case 'endsWith': return { cost: base + traversal(sizeOf(b ?? a ?? scalar)), value: scalar };
-      case 'matches': case 'find': case 'findAll': {
+      case '_[_]':
+        return { cost: base + 1, value: a?.t === 'list' ? a.elem : a?.t === 'map' ? a.value : dyn };
+      case 'size':
+        return { cost: base + 1, value: scalar };
+      case 'startsWith':
+      case 'endsWith':
+        return { cost: base + traversal(sizeOf(b ?? a ?? scalar)), value: scalar };
+      case 'matches':
+      case 'find':
+      case 'findAll': {
         const regex = target ? a : b;
         walked(subject);
         const cost = base + Math.ceil(0.1 * sizeOf(subject) * 0.25 * sizeOf(regex ?? scalar));
-        return { cost, value: e.fn === 'matches' ? scalar : e.fn === 'find' ? subject : { t: 'list', size: sizeOf(subject), elem: subject } };
+        return {
+          cost,
+          value: e.fn === 'matches' ? scalar : e.fn === 'find' ? subject : { t: 'list', size: sizeOf(subject), elem: subject },
+        };
       }
-      case 'split': return { cost: base + 2 * walk(subject), value: { t: 'list', size: sizeOf(subject), elem: subject } };
-      case 'replace': return { cost: base + 2 * walk(subject), value: subject };
+      case 'split':
+        return { cost: base + 2 * walk(subject), value: { t: 'list', size: sizeOf(subject), elem: subject } };
+      case 'replace':
+        return { cost: base + 2 * walk(subject), value: subject };
       case 'join': {
         const total = subject.t === 'list' ? subject.size * sizeOf(subject.elem) : sizeOf(subject);
         walked(subject);
         return { cost: base + traversal(total), value: { t: 'string', size: total } };
       }
-      case 'isSorted': case 'sum': case 'min': case 'max': case 'indexOf': case 'lastIndexOf':
-        if (subject.t === 'list') return { cost: base + walk(subject) * 10, value: e.fn === 'indexOf' || e.fn === 'lastIndexOf' ? scalar : subject.elem };
+      case 'isSorted':
+      case 'sum':
+      case 'min':
+      case 'max':
+      case 'indexOf':
+      case 'lastIndexOf':
+        if (subject.t === 'list')
+          return { cost: base + walk(subject) * 10, value: e.fn === 'indexOf' || e.fn === 'lastIndexOf' ? scalar : subject.elem };
         break;
-      case 'value': case 'orValue': return { cost: base + 1, value: subject };
+      case 'value':
+      case 'orValue':
+        return { cost: base + 1, value: subject };
     }
     if (stringWalks.has(e.fn) && subject.t === 'string') {
       return { cost: base + walk(subject), value: /^(lowerAscii|upperAscii|trim|substring|charAt|reverse)$/.test(e.fn) ? subject : scalar };
@@ -240,6 +328,9 @@ export function estimateCost(expr: CelExpr, self: CelValue, at: string): RuleCos
     return { cost: base + 1, value: e.fn === 'string' ? { t: 'string', size: 20 } : dyn };
   }
 
-  const scope = new Map<string, CelValue>([['self', self], ['oldSelf', self]]);
+  const scope = new Map<string, CelValue>([
+    ['self', self],
+    ['oldSelf', self],
+  ]);
   return { cost: est(expr, scope).cost, notes };
 }

@@ -5,12 +5,18 @@ import { type CelExpr, parseCel } from './cel-parse.ts';
 /** A compact rendering of the tree, to compare shapes. */
 function show(e: CelExpr): string {
   switch (e.kind) {
-    case 'literal': return e.type === 'string' ? `'${e.size}'` : e.text;
-    case 'ident': return e.name;
-    case 'select': return `${show(e.operand)}.${e.field}`;
-    case 'list': return `[${e.items.map(show).join(',')}]`;
-    case 'map': return `{${e.entries.map(([k, v]) => `${show(k)}:${show(v)}`).join(',')}}`;
-    case 'call': return `${e.target ? `${show(e.target)}.` : ''}${e.fn}(${e.args.map(show).join(',')})`;
+    case 'literal':
+      return e.type === 'string' ? `'${e.size}'` : e.text;
+    case 'ident':
+      return e.name;
+    case 'select':
+      return `${show(e.operand)}.${e.field}`;
+    case 'list':
+      return `[${e.items.map(show).join(',')}]`;
+    case 'map':
+      return `{${e.entries.map(([k, v]) => `${show(k)}:${show(v)}`).join(',')}}`;
+    case 'call':
+      return `${e.target ? `${show(e.target)}.` : ''}${e.fn}(${e.args.map(show).join(',')})`;
   }
 }
 

@@ -14,7 +14,33 @@ export type CelExpr =
 
 type Token = { kind: 'ident' | 'number' | 'string' | 'op'; text: string; size?: number; literal?: 'string' | 'bytes' };
 
-const operators = ['&&', '||', '==', '!=', '<=', '>=', '.?', '<', '>', '!', '+', '-', '*', '/', '%', '?', ':', '.', ',', '(', ')', '[', ']', '{', '}'];
+const operators = [
+  '&&',
+  '||',
+  '==',
+  '!=',
+  '<=',
+  '>=',
+  '.?',
+  '<',
+  '>',
+  '!',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  '?',
+  ':',
+  '.',
+  ',',
+  '(',
+  ')',
+  '[',
+  ']',
+  '{',
+  '}',
+];
 const stringStart = /^([rRbB]{0,2})('''|"""|'|")/;
 
 function tokenize(source: string): Token[] {
@@ -23,7 +49,10 @@ function tokenize(source: string): Token[] {
   while (i < source.length) {
     const rest = source.slice(i);
     const space = /^(?:\s+|\/\/[^\n]*)/.exec(rest);
-    if (space) { i += space[0].length; continue; }
+    if (space) {
+      i += space[0].length;
+      continue;
+    }
     const str = stringStart.exec(rest);
     if (str && (str[1] === '' || /^[rRbB]/.test(rest))) {
       const prefix = str[1] ?? '';
@@ -41,9 +70,17 @@ function tokenize(source: string): Token[] {
       continue;
     }
     const number = /^(?:0[xX][0-9a-fA-F]+[uU]?|\d+\.\d*(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+|\.\d+(?:[eE][+-]?\d+)?|\d+[uU]?)/.exec(rest);
-    if (number) { tokens.push({ kind: 'number', text: number[0] }); i += number[0].length; continue; }
+    if (number) {
+      tokens.push({ kind: 'number', text: number[0] });
+      i += number[0].length;
+      continue;
+    }
     const ident = /^[A-Za-z_][A-Za-z0-9_]*/.exec(rest);
-    if (ident) { tokens.push({ kind: 'ident', text: ident[0] }); i += ident[0].length; continue; }
+    if (ident) {
+      tokens.push({ kind: 'ident', text: ident[0] });
+      i += ident[0].length;
+      continue;
+    }
     const op = operators.find((o) => rest.startsWith(o));
     if (!op) throw new SyntaxError(`unexpected character ${JSON.stringify(rest[0])}`);
     tokens.push({ kind: 'op', text: op });
@@ -59,7 +96,10 @@ export function parseCel(source: string): CelExpr {
   const tokens = tokenize(source);
   let pos = 0;
   const peek = (): Token | undefined => tokens[pos];
-  const isOp = (text: string): boolean => { const t = peek(); return t !== undefined && (t.kind === 'op' || t.kind === 'ident') && t.text === text; };
+  const isOp = (text: string): boolean => {
+    const t = peek();
+    return t !== undefined && (t.kind === 'op' || t.kind === 'ident') && t.text === text;
+  };
   const expect = (text: string): void => {
     if (!isOp(text)) throw new SyntaxError(`expected ${text} at token ${pos}`);
     pos++;
@@ -109,8 +149,10 @@ export function parseCel(source: string): CelExpr {
         pos++;
         const name = tokens[pos++];
         if (name?.kind !== 'ident') throw new SyntaxError('expected a field name after .');
-        if (isOp('(')) { pos++; expr = { kind: 'call', fn: name.text, target: expr, args: list(')') }; }
-        else expr = { kind: 'select', operand: expr, field: name.text };
+        if (isOp('(')) {
+          pos++;
+          expr = { kind: 'call', fn: name.text, target: expr, args: list(')') };
+        } else expr = { kind: 'select', operand: expr, field: name.text };
       } else if (isOp('[')) {
         pos++;
         if (isOp('?')) pos++;
@@ -132,10 +174,17 @@ export function parseCel(source: string): CelExpr {
     if (t.kind === 'ident') {
       if (t.text === 'true' || t.text === 'false') return { kind: 'literal', type: 'bool', size: 1, text: t.text };
       if (t.text === 'null') return { kind: 'literal', type: 'null', size: 1, text: t.text };
-      if (isOp('(')) { pos++; return { kind: 'call', fn: t.text, args: list(')') }; }
+      if (isOp('(')) {
+        pos++;
+        return { kind: 'call', fn: t.text, args: list(')') };
+      }
       return { kind: 'ident', name: t.text };
     }
-    if (t.text === '(') { const inner = expression(); expect(')'); return inner; }
+    if (t.text === '(') {
+      const inner = expression();
+      expect(')');
+      return inner;
+    }
     if (t.text === '[') return { kind: 'list', items: list(']') };
     if (t.text === '{') {
       const entries: Array<[CelExpr, CelExpr]> = [];

@@ -33,14 +33,22 @@ export function checkCelRules(schema: StructuralSchema, path: string, resourceRo
     const total = e.cost * e.cardinality;
     if (total > perRuleCostLimit) {
       const times = e.cardinality > 1 ? ` × ${format(e.cardinality)} evaluations` : '';
-      throw new CrdError('CEL_COST', e.at, `the estimated cost of ${JSON.stringify(e.expression)} is ${format(e.cost)}${times} = ${format(total)}, above the API server's limit of ${format(perRuleCostLimit)} per rule${advice(e.notes)}`);
+      throw new CrdError(
+        'CEL_COST',
+        e.at,
+        `the estimated cost of ${JSON.stringify(e.expression)} is ${format(e.cost)}${times} = ${format(total)}, above the API server's limit of ${format(perRuleCostLimit)} per rule${advice(e.notes)}`,
+      );
     }
   }
   const total = estimates.reduce((sum, e) => sum + e.cost * e.cardinality, 0);
   if (total > perCrdCostLimit) {
     const top = [...estimates].sort((a, b) => b.cost * b.cardinality - a.cost * a.cardinality).slice(0, 3);
     const notes = [...new Set(top.flatMap((e) => e.notes))];
-    throw new CrdError('CEL_COST', path, `the CEL rules' estimated cost adds up to ${format(total)}, above the API server's limit of ${format(perCrdCostLimit)} per CRD; the largest: ${top.map((e) => `${e.at} (${format(e.cost * e.cardinality)})`).join(', ')}${advice(notes)}`);
+    throw new CrdError(
+      'CEL_COST',
+      path,
+      `the CEL rules' estimated cost adds up to ${format(total)}, above the API server's limit of ${format(perCrdCostLimit)} per CRD; the largest: ${top.map((e) => `${e.at} (${format(e.cost * e.cardinality)})`).join(', ')}${advice(notes)}`,
+    );
   }
 }
 
@@ -66,7 +74,14 @@ function repetitions(schema: StructuralSchema, child: StructuralSchema, path: st
   return { times, note: `${path} has no ${what}, so a rule below it may run ${times.toLocaleString('en-US')} times` };
 }
 
-function walk(schema: StructuralSchema, path: string, cardinality: number, cardinalityNotes: string[], resourceRoot: boolean, out: RuleCostEstimate[]): void {
+function walk(
+  schema: StructuralSchema,
+  path: string,
+  cardinality: number,
+  cardinalityNotes: string[],
+  resourceRoot: boolean,
+  out: RuleCostEstimate[],
+): void {
   (schema['x-kubernetes-validations'] ?? []).forEach((validation, i) => {
     const at = `${path === '' ? '' : `${path} `}x-kubernetes-validations[${i}]`;
     const self = valueOf(schema, path, resourceRoot);
@@ -92,6 +107,13 @@ function walk(schema: StructuralSchema, path: string, cardinality: number, cardi
   for (const [child, childPath] of nested) {
     if (!child) continue;
     const { times, note } = repetitions(schema, child, path);
-    walk(child, childPath, cardinality * times, note ? [...cardinalityNotes, note] : cardinalityNotes, child['x-kubernetes-embedded-resource'] === true, out);
+    walk(
+      child,
+      childPath,
+      cardinality * times,
+      note ? [...cardinalityNotes, note] : cardinalityNotes,
+      child['x-kubernetes-embedded-resource'] === true,
+      out,
+    );
   }
 }

@@ -33,35 +33,40 @@ export type TCondition = TObject<{
  * const status = Type.Object({ ready: Type.Optional(ConditionSchema) });
  * ```
  */
-export const ConditionSchema: TCondition = Type.Object({
-  type: Type.String({
-    description: 'Type of condition in CamelCase or in foo.example.com/CamelCase.',
-    maxLength: 316,
-    pattern: '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$',
-  }),
-  status: Type.Union([Type.Literal('True'), Type.Literal('False'), Type.Literal('Unknown')], {
-    description: 'Status of the condition, one of True, False, Unknown.',
-  }),
-  observedGeneration: Type.Optional(Type.Integer({
-    description: 'The .metadata.generation that the condition was set based upon.',
-    format: 'int64',
-    minimum: 0,
-  })),
-  lastTransitionTime: Type.String({
-    description: 'The last time the condition transitioned from one status to another.',
-    format: 'date-time',
-  }),
-  reason: Type.String({
-    description: 'A programmatic identifier (CamelCase) for the reason of the last transition.',
-    maxLength: 1024,
-    minLength: 1,
-    pattern: '^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$',
-  }),
-  message: Type.String({
-    description: 'A human-readable message with details about the transition; may be empty.',
-    maxLength: 32768,
-  }),
-}, { description: 'Condition contains details for one aspect of the current state of this API Resource.' });
+export const ConditionSchema: TCondition = Type.Object(
+  {
+    type: Type.String({
+      description: 'Type of condition in CamelCase or in foo.example.com/CamelCase.',
+      maxLength: 316,
+      pattern: '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$',
+    }),
+    status: Type.Union([Type.Literal('True'), Type.Literal('False'), Type.Literal('Unknown')], {
+      description: 'Status of the condition, one of True, False, Unknown.',
+    }),
+    observedGeneration: Type.Optional(
+      Type.Integer({
+        description: 'The .metadata.generation that the condition was set based upon.',
+        format: 'int64',
+        minimum: 0,
+      }),
+    ),
+    lastTransitionTime: Type.String({
+      description: 'The last time the condition transitioned from one status to another.',
+      format: 'date-time',
+    }),
+    reason: Type.String({
+      description: 'A programmatic identifier (CamelCase) for the reason of the last transition.',
+      maxLength: 1024,
+      minLength: 1,
+      pattern: '^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$',
+    }),
+    message: Type.String({
+      description: 'A human-readable message with details about the transition; may be empty.',
+      maxLength: 32768,
+    }),
+  },
+  { description: 'Condition contains details for one aspect of the current state of this API Resource.' },
+);
 
 /**
  * Options of {@link Conditions}.
@@ -94,7 +99,7 @@ export interface ConditionsOptions {
  */
 export function Conditions(options: ConditionsOptions = {}): TArray<TCondition> {
   return Type.Array(ConditionSchema, {
-    description: options.description ?? 'The latest available observations of the object\'s state.',
+    description: options.description ?? "The latest available observations of the object's state.",
     ...(options.maxItems !== undefined ? { maxItems: options.maxItems } : {}),
     'x-kubernetes-list-type': 'map',
     'x-kubernetes-list-map-keys': ['type'],

@@ -5,17 +5,21 @@ import { toStructuralSchema } from './convert.ts';
 import type { StructuralSchema } from './structural-schema.ts';
 import { assertRefused } from './test-support.ts';
 
-const field = (schema: unknown): StructuralSchema | undefined => toStructuralSchema(Type.Object({ f: schema as never }), 'spec').properties?.['f'];
+const field = (schema: unknown): StructuralSchema | undefined =>
+  toStructuralSchema(Type.Object({ f: schema as never }), 'spec').properties?.['f'];
 
 describe('toStructuralSchema rewrites what has a structural form', () => {
   test('plain typebox objects keep their bounds, descriptions and required fields, and lose typebox internals', () => {
-    const schema = toStructuralSchema(Type.Object({
-      name: Type.String({ minLength: 1, maxLength: 63, pattern: '^[a-z]+$', description: 'The name' }),
-      replicas: Type.Optional(Type.Integer({ minimum: 0, maximum: 10, default: 1 })),
-      ratio: Type.Number({ multipleOf: 0.5 }),
-      on: Type.Boolean(),
-      tags: Type.Array(Type.String({ maxLength: 8 }), { maxItems: 4, minItems: 1 }),
-    }), 'spec');
+    const schema = toStructuralSchema(
+      Type.Object({
+        name: Type.String({ minLength: 1, maxLength: 63, pattern: '^[a-z]+$', description: 'The name' }),
+        replicas: Type.Optional(Type.Integer({ minimum: 0, maximum: 10, default: 1 })),
+        ratio: Type.Number({ multipleOf: 0.5 }),
+        on: Type.Boolean(),
+        tags: Type.Array(Type.String({ maxLength: 8 }), { maxItems: 4, minItems: 1 }),
+      }),
+      'spec',
+    );
     assert.deepEqual(JSON.parse(JSON.stringify(schema)), schema, 'no symbols or non-JSON values');
     assert.deepEqual(schema, {
       type: 'object',
@@ -43,28 +47,41 @@ describe('toStructuralSchema rewrites what has a structural form', () => {
 
   test('numeric exclusive bounds (JSON Schema 2019+) become OpenAPI v3.0 booleans', () => {
     assert.deepEqual(field(Type.Integer({ exclusiveMinimum: 0, exclusiveMaximum: 100 })), {
-      type: 'integer', minimum: 0, exclusiveMinimum: true, maximum: 100, exclusiveMaximum: true,
+      type: 'integer',
+      minimum: 0,
+      exclusiveMinimum: true,
+      maximum: 100,
+      exclusiveMaximum: true,
     });
   });
 
   test('additionalProperties: false is dropped (pruning already drops unknown fields); true keeps unknown fields', () => {
     assert.deepEqual(field(Type.Object({ a: Type.String() }, { additionalProperties: false })), {
-      type: 'object', properties: { a: { type: 'string' } }, required: ['a'],
+      type: 'object',
+      properties: { a: { type: 'string' } },
+      required: ['a'],
     });
     assert.deepEqual(field(Type.Object({ a: Type.String() }, { additionalProperties: true })), {
-      type: 'object', 'x-kubernetes-preserve-unknown-fields': true, properties: { a: { type: 'string' } }, required: ['a'],
+      type: 'object',
+      'x-kubernetes-preserve-unknown-fields': true,
+      properties: { a: { type: 'string' } },
+      required: ['a'],
     });
   });
 
   test('a record with string keys becomes a map (additionalProperties)', () => {
     assert.deepEqual(field(Type.Record(Type.String(), Type.Integer(), { maxProperties: 5 })), {
-      type: 'object', maxProperties: 5, additionalProperties: { type: 'integer' },
+      type: 'object',
+      maxProperties: 5,
+      additionalProperties: { type: 'integer' },
     });
   });
 
   test('uniqueItems on scalars becomes a set', () => {
     assert.deepEqual(field(Type.Array(Type.String(), { uniqueItems: true })), {
-      type: 'array', items: { type: 'string' }, 'x-kubernetes-list-type': 'set',
+      type: 'array',
+      items: { type: 'string' },
+      'x-kubernetes-list-type': 'set',
     });
   });
 
@@ -73,12 +90,15 @@ describe('toStructuralSchema rewrites what has a structural form', () => {
   });
 
   test('a converted schema converts to itself (structural schemas are a fixed point)', () => {
-    const once = toStructuralSchema(Type.Object({
-      mode: Type.Union([Type.Literal('a'), Type.Literal('b')]),
-      port: Type.Union([Type.Integer(), Type.String()]),
-      n: Type.Union([Type.Integer({ exclusiveMinimum: 0 }), Type.Null()]),
-      m: Type.Record(Type.String(), Type.Array(Type.Integer(), { uniqueItems: true })),
-    }), 'spec');
+    const once = toStructuralSchema(
+      Type.Object({
+        mode: Type.Union([Type.Literal('a'), Type.Literal('b')]),
+        port: Type.Union([Type.Integer(), Type.String()]),
+        n: Type.Union([Type.Integer({ exclusiveMinimum: 0 }), Type.Null()]),
+        m: Type.Record(Type.String(), Type.Array(Type.Integer(), { uniqueItems: true })),
+      }),
+      'spec',
+    );
     assert.deepEqual(toStructuralSchema(once, 'spec'), once);
   });
 });
@@ -110,8 +130,12 @@ describe('toStructuralSchema refuses what the API server refuses, naming the pat
   });
 
   test('additionalProperties beside properties', () => {
-    assertRefused(() => field(Type.Object({ a: Type.String() }, { additionalProperties: Type.String() })),
-      'PROPERTIES_AND_ADDITIONAL_PROPERTIES', 'spec.f', 'one or the other');
+    assertRefused(
+      () => field(Type.Object({ a: Type.String() }, { additionalProperties: Type.String() })),
+      'PROPERTIES_AND_ADDITIONAL_PROPERTIES',
+      'spec.f',
+      'one or the other',
+    );
   });
 
   test('patternProperties other than "any key"', () => {
@@ -123,7 +147,13 @@ describe('toStructuralSchema refuses what the API server refuses, naming the pat
   });
 
   test('tuples', () => {
-    assertRefused(() => field(Type.Tuple([Type.String(), Type.Integer()])), 'UNSUPPORTED_KEYWORD', 'spec.f', '"additionalItems"', 'tuples have no structural form');
+    assertRefused(
+      () => field(Type.Tuple([Type.String(), Type.Integer()])),
+      'UNSUPPORTED_KEYWORD',
+      'spec.f',
+      '"additionalItems"',
+      'tuples have no structural form',
+    );
     assertRefused(() => field({ type: 'array', items: [{ type: 'string' }] }), 'TUPLE', 'spec.f', 'named fields');
   });
 
@@ -132,7 +162,12 @@ describe('toStructuralSchema refuses what the API server refuses, naming the pat
     assertRefused(() => field({ type: 'object', propertyNames: { pattern: '^a' } }), 'UNSUPPORTED_KEYWORD', 'spec.f', '"propertyNames"');
     assertRefused(() => field({ type: 'string', $comment: 'x' }), 'UNSUPPORTED_KEYWORD', 'spec.f', '"$comment"', 'strict field validation');
     assertRefused(() => field({ type: 'string', not: { enum: ['x'] } }), 'UNSUPPORTED_KEYWORD', 'spec.f', '"not"', 'CEL rule');
-    assertRefused(() => field(Type.String({ properties: {} })), 'UNSUPPORTED_KEYWORD', 'spec.f', '"properties" does not apply to type "string"');
+    assertRefused(
+      () => field(Type.String({ properties: {} })),
+      'UNSUPPORTED_KEYWORD',
+      'spec.f',
+      '"properties" does not apply to type "string"',
+    );
   });
 
   test('enums that do not fit', () => {
@@ -145,7 +180,11 @@ describe('toStructuralSchema refuses what the API server refuses, naming the pat
     assertRefused(() => field(Type.String({ pattern: '^(?!admin).*$' })), 'PATTERN', 'spec.f', 'lookahead', 'RE2');
     assertRefused(() => field(Type.String({ pattern: '^(a)\\1$' })), 'PATTERN', 'spec.f', 'backreferences');
     assertRefused(() => field(Type.String({ pattern: '(' })), 'PATTERN', 'spec.f', 'does not compile');
-    assert.deepEqual(field(Type.String({ pattern: '^a\\\\1$' })), { type: 'string', pattern: '^a\\\\1$' }, 'an escaped backslash followed by 1 is not a backreference');
+    assert.deepEqual(
+      field(Type.String({ pattern: '^a\\\\1$' })),
+      { type: 'string', pattern: '^a\\\\1$' },
+      'an escaped backslash followed by 1 is not a backreference',
+    );
   });
 
   test('property names that are not identifiers are quoted in paths', () => {

@@ -9,15 +9,32 @@ import { applyExtensions } from './extensions.ts';
 import { checkPattern } from './pattern-check.ts';
 import { checkRuleShapes } from './rule-shapes.ts';
 import {
-  handledKeywords, isRecord, type JsonType, keywordAdvice, passThroughKeywords, referenceKeywords, type StructuralSchema,
+  handledKeywords,
+  isRecord,
+  type JsonType,
+  keywordAdvice,
+  passThroughKeywords,
+  referenceKeywords,
+  type StructuralSchema,
 } from './structural-schema.ts';
 import { convertIntersection, convertUnion, valueValidation } from './unions.ts';
 
 const jsonTypes: ReadonlySet<string> = new Set(['object', 'array', 'string', 'integer', 'number', 'boolean']);
 /** typebox kinds with no JSON form. */
 const unsupportedKinds: ReadonlySet<string> = new Set([
-  'BigInt', 'Constructor', 'Function', 'Symbol', 'Undefined', 'Void', 'Never', 'Promise', 'AsyncIterator', 'Iterator',
-  'Uint8Array', 'Date', 'RegExp',
+  'BigInt',
+  'Constructor',
+  'Function',
+  'Symbol',
+  'Undefined',
+  'Void',
+  'Never',
+  'Promise',
+  'AsyncIterator',
+  'Iterator',
+  'Uint8Array',
+  'Date',
+  'RegExp',
 ]);
 /** The keys typebox's Type.Record(Type.String(), …) and friends emit for "any key". */
 const matchAllKeys: ReadonlySet<string> = new Set(['^.*$', '.*', '^(.*)$', '^.*']);
@@ -56,7 +73,11 @@ export function convertNode(input: unknown, path: string): StructuralSchema {
   if (!isRecord(input)) throw new CrdError('UNSUPPORTED_TYPE', path, `expected a schema object, got ${JSON.stringify(input)}`);
   const kind = (input as { '~kind'?: unknown })['~kind'];
   if (typeof kind === 'string' && unsupportedKinds.has(kind)) {
-    throw new CrdError('UNSUPPORTED_TYPE', path, `Type.${kind}() has no JSON form in a Kubernetes object; use a string, number, boolean, object or array`);
+    throw new CrdError(
+      'UNSUPPORTED_TYPE',
+      path,
+      `Type.${kind}() has no JSON form in a Kubernetes object; use a string, number, boolean, object or array`,
+    );
   }
   const node: Record<string, unknown> = { ...input };
   checkKeywords(node, path);
@@ -69,7 +90,11 @@ export function convertNode(input: unknown, path: string): StructuralSchema {
 function checkKeywords(node: Record<string, unknown>, path: string): void {
   for (const key of Object.keys(node)) {
     if (referenceKeywords.has(key)) {
-      throw new CrdError('REFERENCE', path, `"${key}" is not supported: a CRD schema must be self-contained and not recursive; inline the referenced schema (Type.Ref/Type.Cyclic cannot be used)`);
+      throw new CrdError(
+        'REFERENCE',
+        path,
+        `"${key}" is not supported: a CRD schema must be self-contained and not recursive; inline the referenced schema (Type.Ref/Type.Cyclic cannot be used)`,
+      );
     }
     if (passThroughKeywords.has(key) || handledKeywords.has(key)) continue;
     const advice = keywordAdvice[key] ?? 'remove it (apiextensions.k8s.io/v1 has no such field; strict field validation refuses it)';
@@ -84,11 +109,17 @@ function convertTyped(node: Record<string, unknown>, path: string): StructuralSc
   let nullable = node['nullable'] === true;
   if (Array.isArray(type)) {
     const nonNull = type.filter((t) => t !== 'null');
-    if (nonNull.length !== 1) throw new CrdError('UNION', path, `type ${JSON.stringify(type)} names several types; a field has one type (plus nullable)`);
+    if (nonNull.length !== 1)
+      throw new CrdError('UNION', path, `type ${JSON.stringify(type)} names several types; a field has one type (plus nullable)`);
     nullable ||= nonNull.length < type.length;
     type = nonNull[0];
   }
-  if (type === 'null') throw new CrdError('NULL_TYPE', path, 'type "null" does not exist in Kubernetes schemas; make the field optional, or use a union with Type.Null(), which becomes nullable: true');
+  if (type === 'null')
+    throw new CrdError(
+      'NULL_TYPE',
+      path,
+      'type "null" does not exist in Kubernetes schemas; make the field optional, or use a union with Type.Null(), which becomes nullable: true',
+    );
   let enumValues = node['enum'];
   if ('const' in node) {
     if (enumValues !== undefined) throw new CrdError('ENUM', path, 'both const and enum are set');
@@ -99,15 +130,22 @@ function convertTyped(node: Record<string, unknown>, path: string): StructuralSc
   const intOrString = node['x-kubernetes-int-or-string'] === true;
   const preserve = node['x-kubernetes-preserve-unknown-fields'] === true;
   if (intOrString) {
-    if (type !== undefined) throw new CrdError('EXTENSION', path, `x-kubernetes-int-or-string needs no type (found ${JSON.stringify(type)})`);
+    if (type !== undefined)
+      throw new CrdError('EXTENSION', path, `x-kubernetes-int-or-string needs no type (found ${JSON.stringify(type)})`);
     out['x-kubernetes-int-or-string'] = true;
     out.anyOf = [{ type: 'integer' }, { type: 'string' }];
   } else if (type === undefined) {
     if (preserve && (node['properties'] !== undefined || node['additionalProperties'] !== undefined)) type = 'object';
-    else if (!preserve) throw new CrdError('MISSING_TYPE', path, 'has no type; Type.Unknown()/Type.Any() are not structural: give it a type, or use PreserveUnknownFields() to keep arbitrary JSON');
+    else if (!preserve)
+      throw new CrdError(
+        'MISSING_TYPE',
+        path,
+        'has no type; Type.Unknown()/Type.Any() are not structural: give it a type, or use PreserveUnknownFields() to keep arbitrary JSON',
+      );
   }
   if (type !== undefined) {
-    if (typeof type !== 'string' || !jsonTypes.has(type)) throw new CrdError('UNSUPPORTED_TYPE', path, `type ${JSON.stringify(type)} is not one of ${[...jsonTypes].join(', ')}`);
+    if (typeof type !== 'string' || !jsonTypes.has(type))
+      throw new CrdError('UNSUPPORTED_TYPE', path, `type ${JSON.stringify(type)} is not one of ${[...jsonTypes].join(', ')}`);
     out.type = type as JsonType;
   }
   if (nullable) out.nullable = true;
@@ -133,7 +171,8 @@ function convertTyped(node: Record<string, unknown>, path: string): StructuralSc
     out[junctor] = members.map((m, i) => valueValidation(m, out, `${path}<${junctor}[${i}]>`));
   }
   applyExtensions(node, out, path);
-  if (node['x-kubernetes-validations'] !== undefined) out['x-kubernetes-validations'] = checkRuleShapes(node['x-kubernetes-validations'], out, path);
+  if (node['x-kubernetes-validations'] !== undefined)
+    out['x-kubernetes-validations'] = checkRuleShapes(node['x-kubernetes-validations'], out, path);
   if ('default' in node) {
     checkDefault(out, node['default'], path);
     out.default = node['default'];
@@ -146,7 +185,11 @@ function enumType(values: unknown[], path: string): JsonType {
   if (types.size === 2 && types.has('integer') && types.has('number')) return 'number';
   const [only] = types;
   if (types.size !== 1 || (only !== 'string' && only !== 'integer' && only !== 'number' && only !== 'boolean')) {
-    throw new CrdError('ENUM', path, `enum values ${JSON.stringify(values)} do not share one JSON type (string, integer, number or boolean); split the field or use strings`);
+    throw new CrdError(
+      'ENUM',
+      path,
+      `enum values ${JSON.stringify(values)} do not share one JSON type (string, integer, number or boolean); split the field or use strings`,
+    );
   }
   return only;
 }
@@ -156,20 +199,32 @@ function checkEnum(values: unknown[], out: StructuralSchema, path: string): unkn
   const fits = (v: unknown): boolean => {
     if (v === null) return out.nullable === true;
     switch (out.type) {
-      case 'string': return typeof v === 'string';
-      case 'integer': return Number.isInteger(v);
-      case 'number': return typeof v === 'number';
-      case 'boolean': return typeof v === 'boolean';
-      default: return true;
+      case 'string':
+        return typeof v === 'string';
+      case 'integer':
+        return Number.isInteger(v);
+      case 'number':
+        return typeof v === 'number';
+      case 'boolean':
+        return typeof v === 'boolean';
+      default:
+        return true;
     }
   };
   const misfit = values.find((v) => !fits(v));
-  if (misfit !== undefined) throw new CrdError('ENUM', path, `enum value ${JSON.stringify(misfit)} is not of type ${out.type ?? 'int-or-string'}`);
+  if (misfit !== undefined)
+    throw new CrdError('ENUM', path, `enum value ${JSON.stringify(misfit)} is not of type ${out.type ?? 'int-or-string'}`);
   return values;
 }
 
 /** JSON Schema 2019+ writes `exclusiveMinimum: 5`; OpenAPI v3.0 (and Kubernetes) `minimum: 5, exclusiveMinimum: true`. */
-function convertExclusiveBound(node: Record<string, unknown>, out: StructuralSchema, key: 'exclusiveMinimum' | 'exclusiveMaximum', bound: 'minimum' | 'maximum', path: string): void {
+function convertExclusiveBound(
+  node: Record<string, unknown>,
+  out: StructuralSchema,
+  key: 'exclusiveMinimum' | 'exclusiveMaximum',
+  bound: 'minimum' | 'maximum',
+  path: string,
+): void {
   const value = node[key];
   if (value === undefined || value === false) return;
   if (value === true) {
@@ -178,7 +233,8 @@ function convertExclusiveBound(node: Record<string, unknown>, out: StructuralSch
     return;
   }
   if (typeof value !== 'number') throw new CrdError('UNSUPPORTED_KEYWORD', path, `${key} must be a number`);
-  if (typeof node[bound] === 'number') throw new CrdError('UNSUPPORTED_KEYWORD', path, `both ${bound} and a numeric ${key} are set; keep one`);
+  if (typeof node[bound] === 'number')
+    throw new CrdError('UNSUPPORTED_KEYWORD', path, `both ${bound} and a numeric ${key} are set; keep one`);
   out[bound] = value;
   out[key] = true;
 }
@@ -191,17 +247,26 @@ function convertObjectFields(node: Record<string, unknown>, out: StructuralSchem
     const patterns = isRecord(node['patternProperties']) ? Object.keys(node['patternProperties']) : [];
     const [only] = patterns;
     if (patterns.length !== 1 || only === undefined || !matchAllKeys.has(only)) {
-      throw new CrdError('PATTERN_PROPERTIES', path, `patternProperties ${JSON.stringify(patterns)} are not supported; use a map with string keys (Type.Record(Type.String(), …) or MapOf(…)) and a CEL rule on its keys, e.g. self.all(k, k.matches('^[0-9]+$'))`);
+      throw new CrdError(
+        'PATTERN_PROPERTIES',
+        path,
+        `patternProperties ${JSON.stringify(patterns)} are not supported; use a map with string keys (Type.Record(Type.String(), …) or MapOf(…)) and a CEL rule on its keys, e.g. self.all(k, k.matches('^[0-9]+$'))`,
+      );
     }
     mapValue = (node['patternProperties'] as Record<string, unknown>)[only];
   }
   if (isRecord(additional)) {
-    if (mapValue !== undefined) throw new CrdError('PATTERN_PROPERTIES', path, 'both patternProperties and additionalProperties describe the map values; keep one');
+    if (mapValue !== undefined)
+      throw new CrdError('PATTERN_PROPERTIES', path, 'both patternProperties and additionalProperties describe the map values; keep one');
     mapValue = additional;
   }
   const hasProps = isRecord(props) && Object.keys(props).length > 0;
   if (mapValue !== undefined && hasProps) {
-    throw new CrdError('PROPERTIES_AND_ADDITIONAL_PROPERTIES', path, 'has both properties and additionalProperties (a map); Kubernetes allows one or the other: move the map into a field of its own');
+    throw new CrdError(
+      'PROPERTIES_AND_ADDITIONAL_PROPERTIES',
+      path,
+      'has both properties and additionalProperties (a map); Kubernetes allows one or the other: move the map into a field of its own',
+    );
   }
   if (additional === true) out['x-kubernetes-preserve-unknown-fields'] = true;
   if (hasProps) {
@@ -210,7 +275,8 @@ function convertObjectFields(node: Record<string, unknown>, out: StructuralSchem
   }
   const required = node['required'];
   if (required !== undefined) {
-    if (!Array.isArray(required) || required.some((r) => typeof r !== 'string')) throw new CrdError('UNSUPPORTED_KEYWORD', path, 'required must be a list of property names');
+    if (!Array.isArray(required) || required.some((r) => typeof r !== 'string'))
+      throw new CrdError('UNSUPPORTED_KEYWORD', path, 'required must be a list of property names');
     if (required.length > 0) out.required = [...(required as string[])];
   }
   if (mapValue !== undefined) out.additionalProperties = convertNode(mapValue, valuesPath(path));
@@ -218,7 +284,12 @@ function convertObjectFields(node: Record<string, unknown>, out: StructuralSchem
 
 function convertArrayFields(node: Record<string, unknown>, out: StructuralSchema, path: string): void {
   const items = node['items'];
-  if (Array.isArray(items)) throw new CrdError('TUPLE', path, 'tuples (items as a list) have no structural form; use an object with named fields, or a list of one item type');
+  if (Array.isArray(items))
+    throw new CrdError(
+      'TUPLE',
+      path,
+      'tuples (items as a list) have no structural form; use an object with named fields, or a list of one item type',
+    );
   if (!isRecord(items)) throw new CrdError('MISSING_TYPE', path, 'a list needs an item schema (items)');
   out.items = convertNode(items, itemsPath(path));
 }

@@ -53,7 +53,9 @@ export interface CustomResourceDefinition {
 
 function versionOf(resource: CustomResource): CrdVersion {
   const version: CrdVersion = {
-    name: resource.version, served: resource.served, storage: resource.storage,
+    name: resource.version,
+    served: resource.served,
+    storage: resource.storage,
     ...(resource.deprecated ? { deprecated: true } : {}),
     ...(resource.deprecationWarning !== undefined ? { deprecationWarning: resource.deprecationWarning } : {}),
     schema: { openAPIV3Schema: resource.schema },
@@ -92,12 +94,20 @@ export function crdFor(resources: CustomResource | readonly CustomResource[]): C
       throw new CrdError('VERSIONS', at, `disagrees with ${first.version} on group, names or scope; all versions of one CRD share them`);
     }
     if (!sameJson(other.schema, first.schema)) {
-      throw new CrdError('VERSION_SCHEMAS_DIFFER', at, `its schema differs from ${first.version}'s; versions with different schemas need a conversion webhook, which Capstan does not provide: give every version the same schema, or declare a new kind`);
+      throw new CrdError(
+        'VERSION_SCHEMAS_DIFFER',
+        at,
+        `its schema differs from ${first.version}'s; versions with different schemas need a conversion webhook, which Capstan does not provide: give every version the same schema, or declare a new kind`,
+      );
     }
   }
   const stored = list.filter((r) => r.storage);
   if (stored.length !== 1) {
-    throw new CrdError('VERSIONS', name, `exactly one version must have storage: true (found ${stored.length}: ${stored.map((r) => r.version).join(', ') || 'none'}); set storage: false on the others`);
+    throw new CrdError(
+      'VERSIONS',
+      name,
+      `exactly one version must have storage: true (found ${stored.length}: ${stored.map((r) => r.version).join(', ') || 'none'}); set storage: false on the others`,
+    );
   }
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
@@ -143,5 +153,7 @@ export function crdsFor(resources: readonly CustomResource[]): CustomResourceDef
  */
 export function crdYaml(resources: CustomResource | readonly CustomResource[]): string {
   const list: readonly CustomResource[] = Array.isArray(resources) ? resources : [resources as CustomResource];
-  return crdsFor(list).map((crd) => kubeYaml(crd)).join('---\n');
+  return crdsFor(list)
+    .map((crd) => kubeYaml(crd))
+    .join('---\n');
 }

@@ -7,11 +7,18 @@ import { assertRefused } from './test-support.ts';
 const base = { group: 'apps.example.com', version: 'v1alpha1', kind: 'HelloWorld' } as const;
 
 describe('customResource', () => {
-  test('fills Kubebuilder\'s default names and is a Kind (group, version, plural, namespaced)', () => {
+  test("fills Kubebuilder's default names and is a Kind (group, version, plural, namespaced)", () => {
     const hw = customResource({ ...base, spec: Type.Object({ name: Type.String() }) });
     assert.deepEqual(
       { group: hw.group, version: hw.version, kind: hw.kind, plural: hw.plural, namespaced: hw.namespaced, apiVersion: hw.apiVersion },
-      { group: 'apps.example.com', version: 'v1alpha1', kind: 'HelloWorld', plural: 'helloworlds', namespaced: true, apiVersion: 'apps.example.com/v1alpha1' },
+      {
+        group: 'apps.example.com',
+        version: 'v1alpha1',
+        kind: 'HelloWorld',
+        plural: 'helloworlds',
+        namespaced: true,
+        apiVersion: 'apps.example.com/v1alpha1',
+      },
     );
     assert.deepEqual(hw.names, { kind: 'HelloWorld', listKind: 'HelloWorldList', plural: 'helloworlds', singular: 'helloworld' });
     assert.ok(Object.isFrozen(hw));
@@ -43,31 +50,76 @@ describe('customResource', () => {
   test('a status schema enables the status subresource; scale needs integer replica fields', () => {
     const spec = Type.Object({ replicas: Type.Integer() });
     const status = Type.Object({ replicas: Type.Optional(Type.Integer()), selector: Type.Optional(Type.String()) });
-    const scaled = customResource({ ...base, spec, status, scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas', labelSelectorPath: '.status.selector' } });
-    assert.deepEqual(scaled.subresources, { status: {}, scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas', labelSelectorPath: '.status.selector' } });
+    const scaled = customResource({
+      ...base,
+      spec,
+      status,
+      scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas', labelSelectorPath: '.status.selector' },
+    });
+    assert.deepEqual(scaled.subresources, {
+      status: {},
+      scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas', labelSelectorPath: '.status.selector' },
+    });
     assert.deepEqual(customResource({ ...base, spec }).subresources, {});
-    assertRefused(() => customResource({ ...base, spec, status, scale: { specReplicasPath: '.spec.size', statusReplicasPath: '.status.replicas' } }),
-      'DECLARATION', 'scale.specReplicasPath', '.spec.size names no field');
-    assertRefused(() => customResource({ ...base, spec, status, scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.selector' } }),
-      'DECLARATION', 'scale.statusReplicasPath', 'must be an integer field');
+    assertRefused(
+      () => customResource({ ...base, spec, status, scale: { specReplicasPath: '.spec.size', statusReplicasPath: '.status.replicas' } }),
+      'DECLARATION',
+      'scale.specReplicasPath',
+      '.spec.size names no field',
+    );
+    assertRefused(
+      () =>
+        customResource({ ...base, spec, status, scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.selector' } }),
+      'DECLARATION',
+      'scale.statusReplicasPath',
+      'must be an integer field',
+    );
   });
 
   test('printer columns must name fields of the schema', () => {
     const spec = Type.Object({ name: Type.String(), ports: Type.Array(Type.Object({ port: Type.Integer() })) });
-    const ok = customResource({ ...base, spec, printerColumns: [
-      { name: 'Name', type: 'string', jsonPath: '.spec.name' },
-      { name: 'Port', type: 'integer', jsonPath: '.spec.ports[0].port', priority: 1 },
-      { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
-    ] });
+    const ok = customResource({
+      ...base,
+      spec,
+      printerColumns: [
+        { name: 'Name', type: 'string', jsonPath: '.spec.name' },
+        { name: 'Port', type: 'integer', jsonPath: '.spec.ports[0].port', priority: 1 },
+        { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+      ],
+    });
     assert.equal(ok.printerColumns.length, 3);
-    assertRefused(() => customResource({ ...base, spec, printerColumns: [{ name: 'Msg', type: 'string', jsonPath: '.spec.message' }] }),
-      'PRINTER_COLUMN', 'printerColumns[0].jsonPath', '.spec.message names no field');
-    assertRefused(() => customResource({ ...base, spec, printerColumns: [{ name: 'A', type: 'string', jsonPath: 'spec.name' }] }),
-      'PRINTER_COLUMN', 'printerColumns[0].jsonPath', 'starting with "."');
-    assertRefused(() => customResource({ ...base, spec, printerColumns: [{ name: 'A', type: 'string', jsonPath: '.spec.name' }, { name: 'A', type: 'string', jsonPath: '.spec.name' }] }),
-      'PRINTER_COLUMN', 'printerColumns[1]', 'used twice');
-    assertRefused(() => customResource({ ...base, spec, printerColumns: [{ name: 'A', type: 'text' as 'string', jsonPath: '.spec.name' }] }),
-      'PRINTER_COLUMN', 'printerColumns[0]', 'type "text"');
+    assertRefused(
+      () => customResource({ ...base, spec, printerColumns: [{ name: 'Msg', type: 'string', jsonPath: '.spec.message' }] }),
+      'PRINTER_COLUMN',
+      'printerColumns[0].jsonPath',
+      '.spec.message names no field',
+    );
+    assertRefused(
+      () => customResource({ ...base, spec, printerColumns: [{ name: 'A', type: 'string', jsonPath: 'spec.name' }] }),
+      'PRINTER_COLUMN',
+      'printerColumns[0].jsonPath',
+      'starting with "."',
+    );
+    assertRefused(
+      () =>
+        customResource({
+          ...base,
+          spec,
+          printerColumns: [
+            { name: 'A', type: 'string', jsonPath: '.spec.name' },
+            { name: 'A', type: 'string', jsonPath: '.spec.name' },
+          ],
+        }),
+      'PRINTER_COLUMN',
+      'printerColumns[1]',
+      'used twice',
+    );
+    assertRefused(
+      () => customResource({ ...base, spec, printerColumns: [{ name: 'A', type: 'text' as 'string', jsonPath: '.spec.name' }] }),
+      'PRINTER_COLUMN',
+      'printerColumns[0]',
+      'type "text"',
+    );
   });
 
   test('names the API server would refuse', () => {
@@ -84,17 +136,33 @@ describe('customResource', () => {
 
   test('spec and status must be objects; their errors carry their paths', () => {
     assertRefused(() => customResource({ ...base, spec: Type.String() }), 'DECLARATION', 'spec', 'must be an object schema');
-    assertRefused(() => customResource({ ...base, spec: Type.Object({}), status: Type.Array(Type.String()) }), 'DECLARATION', 'status', 'must be an object schema');
-    assertRefused(() => customResource({ ...base, spec: Type.Object({}), status: Type.Object({ when: Type.Unknown() }) }), 'MISSING_TYPE', 'status.when');
+    assertRefused(
+      () => customResource({ ...base, spec: Type.Object({}), status: Type.Array(Type.String()) }),
+      'DECLARATION',
+      'status',
+      'must be an object schema',
+    );
+    assertRefused(
+      () => customResource({ ...base, spec: Type.Object({}), status: Type.Object({ when: Type.Unknown() }) }),
+      'MISSING_TYPE',
+      'status.when',
+    );
   });
 
   test('rules on the whole object see metadata, spec and status', () => {
     const limited = customResource({
-      ...base, spec: Type.Object({ name: Type.String({ maxLength: 10 }) }),
+      ...base,
+      spec: Type.Object({ name: Type.String({ maxLength: 10 }) }),
       validations: [{ rule: 'self.metadata.name.size() <= 20 && self.spec.name != self.metadata.name', message: 'name clash' }],
     });
-    assert.deepEqual(limited.schema['x-kubernetes-validations'], [{ rule: 'self.metadata.name.size() <= 20 && self.spec.name != self.metadata.name', message: 'name clash' }]);
-    assertRefused(() => customResource({ ...base, spec: Type.Object({}), validations: [{ rule: 'self.status.ready' }] }),
-      'VALIDATION_RULE', 'x-kubernetes-validations[0]', 'refers to status');
+    assert.deepEqual(limited.schema['x-kubernetes-validations'], [
+      { rule: 'self.metadata.name.size() <= 20 && self.spec.name != self.metadata.name', message: 'name clash' },
+    ]);
+    assertRefused(
+      () => customResource({ ...base, spec: Type.Object({}), validations: [{ rule: 'self.status.ready' }] }),
+      'VALIDATION_RULE',
+      'x-kubernetes-validations[0]',
+      'refers to status',
+    );
   });
 });

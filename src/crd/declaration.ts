@@ -27,7 +27,13 @@ import type { StructuralSchema, ValidationRule } from './structural-schema.ts';
  * const Widget = customResource(options);
  * ```
  */
-export interface CustomResourceOptions<G extends string, V extends string, K extends string, Spec extends TSchema, Status extends TSchema | undefined> {
+export interface CustomResourceOptions<
+  G extends string,
+  V extends string,
+  K extends string,
+  Spec extends TSchema,
+  Status extends TSchema | undefined,
+> {
   group: G;
   version: V;
   kind: K;
@@ -76,12 +82,20 @@ type Flatten<T> = { [K in keyof T]: T[K] } & {};
  * };
  * ```
  */
-export type CustomObject<G extends string, V extends string, K extends string, Spec extends TSchema, Status extends TSchema | undefined> = Flatten<{
-  apiVersion: `${G}/${V}`;
-  kind: K;
-  metadata: ObjectMeta;
-  spec: Static<Spec>;
-} & (Status extends TSchema ? { status?: Static<Status> } : unknown)>;
+export type CustomObject<
+  G extends string,
+  V extends string,
+  K extends string,
+  Spec extends TSchema,
+  Status extends TSchema | undefined,
+> = Flatten<
+  {
+    apiVersion: `${G}/${V}`;
+    kind: K;
+    metadata: ObjectMeta;
+    spec: Static<Spec>;
+  } & (Status extends TSchema ? { status?: Static<Status> } : unknown)
+>;
 
 /**
  * A declared custom resource: a `Kind` (capstan/core) plus everything its CRD needs. Plain, frozen data.
@@ -95,8 +109,11 @@ export type CustomObject<G extends string, V extends string, K extends string, S
  * ```
  */
 export interface CustomResource<
-  G extends string = string, V extends string = string, K extends string = string,
-  Spec extends TSchema = TSchema, Status extends TSchema | undefined = TSchema | undefined,
+  G extends string = string,
+  V extends string = string,
+  K extends string = string,
+  Spec extends TSchema = TSchema,
+  Status extends TSchema | undefined = TSchema | undefined,
 > extends Kind<CustomObject<G, V, K, Spec, Status>> {
   readonly group: G;
   readonly version: V;
@@ -147,14 +164,19 @@ const brand = Symbol.for('capstan.crd.CustomResource');
  * console.log(crdYaml(HelloWorld));
  * ```
  */
-export function customResource<const G extends string, const V extends string, const K extends string, Spec extends TSchema, Status extends TSchema | undefined = undefined>(
-  options: CustomResourceOptions<G, V, K, Spec, Status>,
-): CustomResource<G, V, K, Spec, Status> {
+export function customResource<
+  const G extends string,
+  const V extends string,
+  const K extends string,
+  Spec extends TSchema,
+  Status extends TSchema | undefined = undefined,
+>(options: CustomResourceOptions<G, V, K, Spec, Status>): CustomResource<G, V, K, Spec, Status> {
   const group = checkGroup(options.group) as G;
   const version = checkVersion(options.version) as V;
   const names = crdNames(options);
   const scope = options.scope ?? 'Namespaced';
-  if (scope !== 'Namespaced' && scope !== 'Cluster') throw new CrdError('DECLARATION', 'scope', `must be Namespaced or Cluster, not ${JSON.stringify(scope)}`);
+  if (scope !== 'Namespaced' && scope !== 'Cluster')
+    throw new CrdError('DECLARATION', 'scope', `must be Namespaced or Cluster, not ${JSON.stringify(scope)}`);
   const schema = rootSchema(options);
   checkCelRules(schema, '', true);
   const printerColumns = checkPrinterColumns(options.printerColumns ?? [], schema);
@@ -162,9 +184,22 @@ export function customResource<const G extends string, const V extends string, c
   if (options.status !== undefined) subresources.status = {};
   if (options.scale !== undefined) subresources.scale = checkScale(options.scale, schema);
   const resource = {
-    group, version, kind: options.kind, apiVersion: `${group}/${version}` as const, plural: names.plural, namespaced: scope === 'Namespaced',
-    names, scope, spec: options.spec, status: options.status as Status, schema, printerColumns, subresources,
-    served: options.served ?? true, storage: options.storage ?? true, deprecated: options.deprecated ?? false,
+    group,
+    version,
+    kind: options.kind,
+    apiVersion: `${group}/${version}` as const,
+    plural: names.plural,
+    namespaced: scope === 'Namespaced',
+    names,
+    scope,
+    spec: options.spec,
+    status: options.status as Status,
+    schema,
+    printerColumns,
+    subresources,
+    served: options.served ?? true,
+    storage: options.storage ?? true,
+    deprecated: options.deprecated ?? false,
     ...(options.deprecationWarning !== undefined ? { deprecationWarning: options.deprecationWarning } : {}),
   };
   Object.defineProperty(resource, brand, { value: true });
@@ -186,12 +221,15 @@ export function isCustomResource(value: unknown): value is CustomResource {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true;
 }
 
-const apiVersionDescription = 'The versioned schema of this representation of the object (group/version). Servers convert recognized schemas to the latest internal value.';
-const kindDescription = 'The REST resource this object represents (CamelCase). Servers infer it from the endpoint the client submits requests to.';
+const apiVersionDescription =
+  'The versioned schema of this representation of the object (group/version). Servers convert recognized schemas to the latest internal value.';
+const kindDescription =
+  'The REST resource this object represents (CamelCase). Servers infer it from the endpoint the client submits requests to.';
 
 function rootSchema(options: CustomResourceOptions<string, string, string, TSchema, TSchema | undefined>): StructuralSchema {
   const spec = convertNode(options.spec, 'spec');
-  if (spec.type !== 'object') throw new CrdError('DECLARATION', 'spec', `must be an object schema (Type.Object), not ${spec.type ?? 'untyped'}`);
+  if (spec.type !== 'object')
+    throw new CrdError('DECLARATION', 'spec', `must be an object schema (Type.Object), not ${spec.type ?? 'untyped'}`);
   const properties: Record<string, StructuralSchema> = {
     apiVersion: { description: apiVersionDescription, type: 'string' },
     kind: { description: kindDescription, type: 'string' },
@@ -206,7 +244,8 @@ function rootSchema(options: CustomResourceOptions<string, string, string, TSche
   else if (spec.default === undefined) root.required = ['spec'];
   if (options.status !== undefined) {
     const status = convertNode(options.status, 'status');
-    if (status.type !== 'object') throw new CrdError('DECLARATION', 'status', `must be an object schema (Type.Object), not ${status.type ?? 'untyped'}`);
+    if (status.type !== 'object')
+      throw new CrdError('DECLARATION', 'status', `must be an object schema (Type.Object), not ${status.type ?? 'untyped'}`);
     properties['status'] = status;
   }
   if (options.validations !== undefined) root['x-kubernetes-validations'] = checkRuleShapes(options.validations, root, '');

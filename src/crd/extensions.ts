@@ -11,7 +11,8 @@ const scalarTypes: ReadonlySet<unknown> = new Set(['string', 'integer', 'number'
 /** Copy and check the x-kubernetes-* extensions of `node` onto `out` (whose children are converted). */
 export function applyExtensions(node: Record<string, unknown>, out: StructuralSchema, path: string): void {
   const preserve = node['x-kubernetes-preserve-unknown-fields'];
-  if (preserve !== undefined && typeof preserve !== 'boolean') throw new CrdError('EXTENSION', path, 'x-kubernetes-preserve-unknown-fields must be true');
+  if (preserve !== undefined && typeof preserve !== 'boolean')
+    throw new CrdError('EXTENSION', path, 'x-kubernetes-preserve-unknown-fields must be true');
   // false is the default; the server refuses it written out, so it is dropped.
   if (preserve === true) out['x-kubernetes-preserve-unknown-fields'] = true;
 
@@ -23,7 +24,11 @@ export function applyExtensions(node: Record<string, unknown>, out: StructuralSc
     if (embedded !== true) throw new CrdError('EXTENSION', path, 'x-kubernetes-embedded-resource must be true');
     if (out.type !== 'object') throw new CrdError('EXTENSION', path, 'x-kubernetes-embedded-resource needs type object');
     if (!out.properties && out['x-kubernetes-preserve-unknown-fields'] !== true) {
-      throw new CrdError('EXTENSION', path, 'an embedded resource needs properties or x-kubernetes-preserve-unknown-fields: true (EmbeddedResource() sets the latter)');
+      throw new CrdError(
+        'EXTENSION',
+        path,
+        'an embedded resource needs properties or x-kubernetes-preserve-unknown-fields: true (EmbeddedResource() sets the latter)',
+      );
     }
     out['x-kubernetes-embedded-resource'] = true;
   }
@@ -32,8 +37,10 @@ export function applyExtensions(node: Record<string, unknown>, out: StructuralSc
 
   const mapType = node['x-kubernetes-map-type'];
   if (mapType !== undefined) {
-    if (!mapTypes.has(mapType)) throw new CrdError('EXTENSION', path, `x-kubernetes-map-type must be granular or atomic, not ${JSON.stringify(mapType)}`);
-    if (out.type !== 'object') throw new CrdError('EXTENSION', path, `x-kubernetes-map-type applies to objects, not to ${out.type ?? 'untyped fields'}`);
+    if (!mapTypes.has(mapType))
+      throw new CrdError('EXTENSION', path, `x-kubernetes-map-type must be granular or atomic, not ${JSON.stringify(mapType)}`);
+    if (out.type !== 'object')
+      throw new CrdError('EXTENSION', path, `x-kubernetes-map-type applies to objects, not to ${out.type ?? 'untyped fields'}`);
     out['x-kubernetes-map-type'] = mapType as 'granular' | 'atomic';
   }
 }
@@ -44,20 +51,35 @@ function applyListType(node: Record<string, unknown>, out: StructuralSchema, pat
   const keys = node['x-kubernetes-list-map-keys'];
   if (unique) {
     if (listType !== undefined && listType !== 'set') {
-      throw new CrdError('UNIQUE_ITEMS', path, `uniqueItems: true contradicts x-kubernetes-list-type: ${JSON.stringify(listType)}; a list of unique items is a set`);
+      throw new CrdError(
+        'UNIQUE_ITEMS',
+        path,
+        `uniqueItems: true contradicts x-kubernetes-list-type: ${JSON.stringify(listType)}; a list of unique items is a set`,
+      );
     }
     if (out.items?.type === 'object') {
-      throw new CrdError('UNIQUE_ITEMS', path, 'uniqueItems: true is refused by the API server (quadratic check) and has no rewrite for objects; use x-kubernetes-list-type: map with key fields (ListMap(…)), or a CEL rule');
+      throw new CrdError(
+        'UNIQUE_ITEMS',
+        path,
+        'uniqueItems: true is refused by the API server (quadratic check) and has no rewrite for objects; use x-kubernetes-list-type: map with key fields (ListMap(…)), or a CEL rule',
+      );
     }
     listType = 'set';
   }
-  if (keys !== undefined && listType !== 'map') throw new CrdError('EXTENSION', path, 'x-kubernetes-list-map-keys needs x-kubernetes-list-type: map');
+  if (keys !== undefined && listType !== 'map')
+    throw new CrdError('EXTENSION', path, 'x-kubernetes-list-map-keys needs x-kubernetes-list-type: map');
   if (listType === undefined) return;
-  if (!listTypes.has(listType)) throw new CrdError('EXTENSION', path, `x-kubernetes-list-type must be atomic, set or map, not ${JSON.stringify(listType)}`);
-  if (out.type !== 'array' || !out.items) throw new CrdError('EXTENSION', path, `x-kubernetes-list-type applies to lists, not to ${out.type ?? 'untyped fields'}`);
+  if (!listTypes.has(listType))
+    throw new CrdError('EXTENSION', path, `x-kubernetes-list-type must be atomic, set or map, not ${JSON.stringify(listType)}`);
+  if (out.type !== 'array' || !out.items)
+    throw new CrdError('EXTENSION', path, `x-kubernetes-list-type applies to lists, not to ${out.type ?? 'untyped fields'}`);
   const items = out.items;
   if (listType === 'set' && items.type === 'object' && items['x-kubernetes-map-type'] !== 'atomic') {
-    throw new CrdError('EXTENSION', path, 'the items of a list of type set must be scalars (or atomic objects); use x-kubernetes-list-type: map for objects');
+    throw new CrdError(
+      'EXTENSION',
+      path,
+      'the items of a list of type set must be scalars (or atomic objects); use x-kubernetes-list-type: map for objects',
+    );
   }
   if ((listType === 'set' || listType === 'map') && items.nullable) {
     throw new CrdError('EXTENSION', path, `the items of a list of type ${listType} cannot be nullable`);
@@ -65,16 +87,25 @@ function applyListType(node: Record<string, unknown>, out: StructuralSchema, pat
   out['x-kubernetes-list-type'] = listType as 'atomic' | 'set' | 'map';
   if (listType === 'map') {
     if (!Array.isArray(keys) || keys.length === 0 || keys.some((k) => typeof k !== 'string')) {
-      throw new CrdError('EXTENSION', path, 'x-kubernetes-list-type: map needs x-kubernetes-list-map-keys, a non-empty list of field names');
+      throw new CrdError(
+        'EXTENSION',
+        path,
+        'x-kubernetes-list-type: map needs x-kubernetes-list-map-keys, a non-empty list of field names',
+      );
     }
     if (items.type !== 'object') throw new CrdError('EXTENSION', path, 'the items of a list of type map must be objects');
     for (const key of keys as string[]) {
       const field = items.properties?.[key];
       if (!field) throw new CrdError('EXTENSION', path, `list-map key "${key}" is not a field of the items`);
-      if (!scalarTypes.has(field.type) && field['x-kubernetes-int-or-string'] !== true) throw new CrdError('EXTENSION', path, `list-map key "${key}" must be a scalar field`);
+      if (!scalarTypes.has(field.type) && field['x-kubernetes-int-or-string'] !== true)
+        throw new CrdError('EXTENSION', path, `list-map key "${key}" must be a scalar field`);
       if (field.nullable) throw new CrdError('EXTENSION', path, `list-map key "${key}" cannot be nullable`);
       if (!items.required?.includes(key) && field.default === undefined) {
-        throw new CrdError('EXTENSION', path, `list-map key "${key}" must be required or have a default (the API server refuses optional keys)`);
+        throw new CrdError(
+          'EXTENSION',
+          path,
+          `list-map key "${key}" must be required or have a default (the API server refuses optional keys)`,
+        );
       }
     }
     out['x-kubernetes-list-map-keys'] = [...(keys as string[])];

@@ -5,10 +5,24 @@ export { ConditionSchema, Conditions, type ConditionsOptions, type TCondition } 
 export { toStructuralSchema } from './convert.ts';
 export { crdFor, crdsFor, crdYaml, type CrdVersion, type CustomResourceDefinition } from './crd.ts';
 export {
-  type CustomObject, type CustomResource, type CustomResourceOptions, customResource, isCustomResource, type SpecOf, type StatusOf,
+  type CustomObject,
+  type CustomResource,
+  type CustomResourceOptions,
+  customResource,
+  isCustomResource,
+  type SpecOf,
+  type StatusOf,
 } from './declaration.ts';
 export { CrdError, type CrdErrorCode } from './errors.ts';
-export { EmbeddedResource, type EmbeddedObject, IntOrString, ListMap, ListSet, MapOf, PreserveUnknownFields } from './kubernetes-schemas.ts';
+export {
+  EmbeddedResource,
+  type EmbeddedObject,
+  IntOrString,
+  ListMap,
+  ListSet,
+  MapOf,
+  PreserveUnknownFields,
+} from './kubernetes-schemas.ts';
 export type { CrdNames } from './names.ts';
 export type { PrinterColumn, ScaleSubresource } from './printer-columns.ts';
 export type { JsonType, StructuralSchema, ValidationRule } from './structural-schema.ts';

@@ -14,7 +14,9 @@ import type { ObjectMeta } from '../core/index.ts';
  * const spec = Type.Object({ maxUnavailable: IntOrString({ pattern: '^[0-9]+%$', maxLength: 4, minimum: 0 }) });
  * ```
  */
-export function IntOrString(options: TSchemaOptions & { maxLength?: number; minLength?: number; pattern?: string; minimum?: number; maximum?: number } = {}): TUnsafe<number | string> {
+export function IntOrString(
+  options: TSchemaOptions & { maxLength?: number; minLength?: number; pattern?: string; minimum?: number; maximum?: number } = {},
+): TUnsafe<number | string> {
   return Type.Unsafe<number | string>({ ...options, 'x-kubernetes-int-or-string': true, anyOf: [{ type: 'integer' }, { type: 'string' }] });
 }
 
@@ -60,7 +62,12 @@ export interface EmbeddedObject {
  * ```
  */
 export function EmbeddedResource(options: TSchemaOptions = {}): TUnsafe<EmbeddedObject> {
-  return Type.Unsafe<EmbeddedObject>({ ...options, type: 'object', 'x-kubernetes-embedded-resource': true, 'x-kubernetes-preserve-unknown-fields': true });
+  return Type.Unsafe<EmbeddedObject>({
+    ...options,
+    type: 'object',
+    'x-kubernetes-embedded-resource': true,
+    'x-kubernetes-preserve-unknown-fields': true,
+  });
 }
 
 /**
@@ -75,7 +82,11 @@ export function EmbeddedResource(options: TSchemaOptions = {}): TUnsafe<Embedded
  * const ports = ListMap(Type.Object({ name: Type.String({ maxLength: 15 }), port: Type.Integer() }), ['name'], { maxItems: 16 });
  * ```
  */
-export function ListMap<T extends TObject, const Key extends keyof Static<T> & string>(items: T, keys: readonly [Key, ...Key[]], options: TArrayOptions = {}): TArray<T> {
+export function ListMap<T extends TObject, const Key extends keyof Static<T> & string>(
+  items: T,
+  keys: readonly [Key, ...Key[]],
+  options: TArrayOptions = {},
+): TArray<T> {
   return Type.Array(items, { ...options, 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': [...keys] });
 }
 
@@ -105,9 +116,15 @@ export function ListSet<T extends TSchema>(items: T, options: TArrayOptions = {}
  * const labels = MapOf(Type.String({ maxLength: 63 }), { maxProperties: 64 });
  * ```
  */
-export function MapOf<V extends TSchema>(values: V, options: TSchemaOptions & { maxProperties?: number; minProperties?: number; mapType?: 'granular' | 'atomic' } = {}): TUnsafe<Record<string, Static<V>>> {
+export function MapOf<V extends TSchema>(
+  values: V,
+  options: TSchemaOptions & { maxProperties?: number; minProperties?: number; mapType?: 'granular' | 'atomic' } = {},
+): TUnsafe<Record<string, Static<V>>> {
   const { mapType, ...rest } = options;
   return Type.Unsafe<Record<string, Static<V>>>({
-    ...rest, type: 'object', additionalProperties: values, ...(mapType ? { 'x-kubernetes-map-type': mapType } : {}),
+    ...rest,
+    type: 'object',
+    additionalProperties: values,
+    ...(mapType ? { 'x-kubernetes-map-type': mapType } : {}),
   });
 }

@@ -25,7 +25,11 @@ const dns1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 function checkLabel(value: unknown, field: string, what: string): string {
   if (typeof value !== 'string' || !dns1035.test(value) || value.length > 63) {
-    throw new CrdError('DECLARATION', field, `${JSON.stringify(value)} is not a valid ${what}: lower-case letters, digits and '-', starting with a letter, at most 63 characters`);
+    throw new CrdError(
+      'DECLARATION',
+      field,
+      `${JSON.stringify(value)} is not a valid ${what}: lower-case letters, digits and '-', starting with a letter, at most 63 characters`,
+    );
   }
   return value;
 }
@@ -41,7 +45,11 @@ export function defaultPlural(singular: string): string {
 export function checkGroup(group: unknown): string {
   const labels = typeof group === 'string' ? group.split('.') : [];
   if (typeof group !== 'string' || labels.length < 2 || group.length > 253 || !labels.every((l) => dns1123Label.test(l))) {
-    throw new CrdError('DECLARATION', 'group', `${JSON.stringify(group)} is not a valid API group: a lower-case DNS name with at least one dot, such as apps.example.com`);
+    throw new CrdError(
+      'DECLARATION',
+      'group',
+      `${JSON.stringify(group)} is not a valid API group: a lower-case DNS name with at least one dot, such as apps.example.com`,
+    );
   }
   return group;
 }
@@ -52,16 +60,31 @@ export function checkVersion(version: unknown): string {
 }
 
 /** The input names, checked, with defaults filled in. */
-export function crdNames(input: { kind: unknown; plural?: unknown; singular?: unknown; listKind?: unknown; shortNames?: unknown; categories?: unknown }): CrdNames {
+export function crdNames(input: {
+  kind: unknown;
+  plural?: unknown;
+  singular?: unknown;
+  listKind?: unknown;
+  shortNames?: unknown;
+  categories?: unknown;
+}): CrdNames {
   const { kind } = input;
   if (typeof kind !== 'string' || !/^[A-Z][A-Za-z0-9]*$/.test(kind) || kind.length > 63) {
-    throw new CrdError('DECLARATION', 'kind', `${JSON.stringify(kind)} is not a valid kind: CamelCase letters and digits starting with an upper-case letter (HelloWorld)`);
+    throw new CrdError(
+      'DECLARATION',
+      'kind',
+      `${JSON.stringify(kind)} is not a valid kind: CamelCase letters and digits starting with an upper-case letter (HelloWorld)`,
+    );
   }
   const singular = checkLabel(input.singular ?? kind.toLowerCase(), 'singular', 'singular name');
   const plural = checkLabel(input.plural ?? defaultPlural(singular), 'plural', 'plural name');
   const listKind = input.listKind ?? `${kind}List`;
   if (typeof listKind !== 'string' || !/^[A-Z][A-Za-z0-9]*$/.test(listKind) || listKind === kind) {
-    throw new CrdError('DECLARATION', 'listKind', `${JSON.stringify(listKind)} is not a valid list kind (CamelCase, different from the kind)`);
+    throw new CrdError(
+      'DECLARATION',
+      'listKind',
+      `${JSON.stringify(listKind)} is not a valid list kind (CamelCase, different from the kind)`,
+    );
   }
   const names: CrdNames = { kind, listKind, plural, singular };
   for (const field of ['shortNames', 'categories'] as const) {

@@ -18,7 +18,11 @@ export function checkPattern(pattern: unknown, path: string): string {
   const source = pattern.replace(/\\\\/g, '');
   for (const [construct, name] of unsupported) {
     if (construct.test(source)) {
-      throw new CrdError('PATTERN', path, `pattern ${JSON.stringify(pattern)} uses ${name}, which Go's RE2 engine (used by the API server) does not support; rewrite it, or check the value with a CEL rule`);
+      throw new CrdError(
+        'PATTERN',
+        path,
+        `pattern ${JSON.stringify(pattern)} uses ${name}, which Go's RE2 engine (used by the API server) does not support; rewrite it, or check the value with a CEL rule`,
+      );
     }
   }
   compilePattern(pattern, path);

@@ -61,7 +61,8 @@ export function resolveJsonPath(root: StructuralSchema, jsonPath: string): Struc
 }
 
 function checkPath(root: StructuralSchema, jsonPath: unknown, field: string): string {
-  if (typeof jsonPath !== 'string' || !jsonPath.startsWith('.')) throw new CrdError('PRINTER_COLUMN', field, `${JSON.stringify(jsonPath)} is not a JSONPath starting with "."`);
+  if (typeof jsonPath !== 'string' || !jsonPath.startsWith('.'))
+    throw new CrdError('PRINTER_COLUMN', field, `${JSON.stringify(jsonPath)} is not a JSONPath starting with "."`);
   if (/^\.(spec|status)\b/.test(jsonPath) && !resolveJsonPath(root, jsonPath)) {
     throw new CrdError('PRINTER_COLUMN', field, `${jsonPath} names no field of the schema`);
   }
@@ -73,11 +74,14 @@ export function checkPrinterColumns(columns: readonly PrinterColumn[], root: Str
   const names = new Set<string>();
   return columns.map((column, i) => {
     const field = `printerColumns[${i}]`;
-    if (!isRecord(column) || typeof column.name !== 'string' || column.name === '') throw new CrdError('PRINTER_COLUMN', field, 'a column needs a name');
+    if (!isRecord(column) || typeof column.name !== 'string' || column.name === '')
+      throw new CrdError('PRINTER_COLUMN', field, 'a column needs a name');
     if (names.has(column.name)) throw new CrdError('PRINTER_COLUMN', field, `the column name ${column.name} is used twice`);
     names.add(column.name);
-    if (!columnTypes.has(column.type)) throw new CrdError('PRINTER_COLUMN', field, `type ${JSON.stringify(column.type)} is not one of ${[...columnTypes].join(', ')}`);
-    if (column.priority !== undefined && !(Number.isInteger(column.priority) && column.priority >= 0)) throw new CrdError('PRINTER_COLUMN', field, 'priority must be a non-negative integer');
+    if (!columnTypes.has(column.type))
+      throw new CrdError('PRINTER_COLUMN', field, `type ${JSON.stringify(column.type)} is not one of ${[...columnTypes].join(', ')}`);
+    if (column.priority !== undefined && !(Number.isInteger(column.priority) && column.priority >= 0))
+      throw new CrdError('PRINTER_COLUMN', field, 'priority must be a non-negative integer');
     const out: PrinterColumn = { name: column.name, type: column.type, jsonPath: checkPath(root, column.jsonPath, `${field}.jsonPath`) };
     if (column.description !== undefined) out.description = column.description;
     if (column.format !== undefined) out.format = column.format;
@@ -89,7 +93,8 @@ export function checkPrinterColumns(columns: readonly PrinterColumn[], root: Str
 /** Check the scale subresource's paths: replicas under .spec and .status, each an integer field. */
 export function checkScale(scale: ScaleSubresource, root: StructuralSchema): ScaleSubresource {
   const replicas = (path: unknown, under: 'spec' | 'status', field: string): string => {
-    if (typeof path !== 'string' || !path.startsWith(`.${under}.`)) throw new CrdError('DECLARATION', field, `must be a JSONPath under .${under} (such as .${under}.replicas)`);
+    if (typeof path !== 'string' || !path.startsWith(`.${under}.`))
+      throw new CrdError('DECLARATION', field, `must be a JSONPath under .${under} (such as .${under}.replicas)`);
     const node = resolveJsonPath(root, path);
     if (!node) throw new CrdError('DECLARATION', field, `${path} names no field of the schema`);
     if (node.type !== 'integer') throw new CrdError('DECLARATION', field, `${path} must be an integer field`);

@@ -92,33 +92,75 @@ export interface StructuralSchema {
 
 /** Keywords copied as they are (after their own checks). */
 export const passThroughKeywords: ReadonlySet<string> = new Set([
-  'format', 'title', 'description', 'example', 'externalDocs', 'nullable', 'multipleOf', 'maxLength', 'minLength',
-  'maxItems', 'minItems', 'maxProperties', 'minProperties', 'maximum', 'minimum',
+  'format',
+  'title',
+  'description',
+  'example',
+  'externalDocs',
+  'nullable',
+  'multipleOf',
+  'maxLength',
+  'minLength',
+  'maxItems',
+  'minItems',
+  'maxProperties',
+  'minProperties',
+  'maximum',
+  'minimum',
 ]);
 
 /** Keywords the converter handles itself (rewrites or checks). */
 export const handledKeywords: ReadonlySet<string> = new Set([
-  'type', 'const', 'enum', 'default', 'examples', 'pattern', 'required', 'properties', 'additionalProperties',
-  'patternProperties', 'items', 'uniqueItems', 'anyOf', 'oneOf', 'allOf', 'exclusiveMinimum', 'exclusiveMaximum',
-  'x-kubernetes-preserve-unknown-fields', 'x-kubernetes-embedded-resource', 'x-kubernetes-int-or-string',
-  'x-kubernetes-list-type', 'x-kubernetes-list-map-keys', 'x-kubernetes-map-type', 'x-kubernetes-validations',
+  'type',
+  'const',
+  'enum',
+  'default',
+  'examples',
+  'pattern',
+  'required',
+  'properties',
+  'additionalProperties',
+  'patternProperties',
+  'items',
+  'uniqueItems',
+  'anyOf',
+  'oneOf',
+  'allOf',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'x-kubernetes-preserve-unknown-fields',
+  'x-kubernetes-embedded-resource',
+  'x-kubernetes-int-or-string',
+  'x-kubernetes-list-type',
+  'x-kubernetes-list-map-keys',
+  'x-kubernetes-map-type',
+  'x-kubernetes-validations',
 ]);
 
 /** Keywords that mean references between schemas, which a CRD cannot hold. */
-export const referenceKeywords: ReadonlySet<string> = new Set(['$ref', '$defs', 'definitions', '$id', 'id', '$anchor', '$dynamicRef', '$dynamicAnchor']);
+export const referenceKeywords: ReadonlySet<string> = new Set([
+  '$ref',
+  '$defs',
+  'definitions',
+  '$id',
+  'id',
+  '$anchor',
+  '$dynamicRef',
+  '$dynamicAnchor',
+]);
 
 /** Advice for JSON Schema keywords Kubernetes lacks, where there is a better way to say the same. */
 export const keywordAdvice: Readonly<Record<string, string>> = {
   $schema: 'remove it; CRD schemas are always OpenAPI v3',
   prefixItems: 'tuples have no structural form; use an object with named fields',
   additionalItems: 'tuples have no structural form; use an object with named fields',
-  propertyNames: 'use Type.Record(Type.String(), …) with a CEL rule on the keys, e.g. self.all(k, k.matches(\'^[a-z]+$\'))',
+  propertyNames: "use Type.Record(Type.String(), …) with a CEL rule on the keys, e.g. self.all(k, k.matches('^[a-z]+$'))",
   dependentRequired: 'use a CEL rule, e.g. !has(self.a) || has(self.b)',
   dependencies: 'use a CEL rule, e.g. !has(self.a) || has(self.b)',
   if: 'use a CEL rule (x-kubernetes-validations) for conditional constraints',
   not: 'use a CEL rule (x-kubernetes-validations)',
-  contains: 'use a CEL rule, e.g. self.exists(x, x == \'a\')',
-  readOnly: 'use a transition rule, e.g. { rule: \'self == oldSelf\', message: \'is immutable\' }',
+  contains: "use a CEL rule, e.g. self.exists(x, x == 'a')",
+  readOnly: "use a transition rule, e.g. { rule: 'self == oldSelf', message: 'is immutable' }",
 };
 
 /** True for a plain JSON object (not an array, not null). */
@@ -134,7 +176,9 @@ export function sameJson(a: unknown, b: unknown): boolean {
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (isRecord(value)) {
-    const keys = Object.keys(value).filter((k) => value[k] !== undefined).sort();
+    const keys = Object.keys(value)
+      .filter((k) => value[k] !== undefined)
+      .sort();
     return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(',')}}`;
   }
   return JSON.stringify(value) ?? 'undefined';

@@ -17,6 +17,7 @@ export function assertRefused(fn: () => unknown, code: CrdErrorCode, path: strin
   assert.equal(caught.code, code, caught.message);
   assert.equal(caught.path, path, caught.message);
   assert.ok(caught.message.startsWith(path === '' ? '' : `${path}: `), caught.message);
-  for (const fragment of fragments) assert.ok(caught.message.includes(fragment), `message ${JSON.stringify(caught.message)} lacks ${JSON.stringify(fragment)}`);
+  for (const fragment of fragments)
+    assert.ok(caught.message.includes(fragment), `message ${JSON.stringify(caught.message)} lacks ${JSON.stringify(fragment)}`);
   return caught;
 }

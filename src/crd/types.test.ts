@@ -9,13 +9,16 @@ import { customResource, type SpecOf, type StatusOf } from './declaration.ts';
 import { type EmbeddedResource, type IntOrString, ListMap, MapOf, type PreserveUnknownFields } from './kubernetes-schemas.ts';
 
 /** True only when A and B are the same type (not merely assignable either way). */
-type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 function expectType<_T extends true>(): true {
   return true;
 }
 
 const HelloWorld = customResource({
-  group: 'apps.example.com', version: 'v1alpha1', kind: 'HelloWorld', shortNames: ['hw'],
+  group: 'apps.example.com',
+  version: 'v1alpha1',
+  kind: 'HelloWorld',
+  shortNames: ['hw'],
   spec: Type.Object({ name: Type.String({ maxLength: 253 }) }),
   status: Type.Object({ observedGeneration: Type.Optional(Type.Integer({ minimum: 0 })), conditions: Type.Optional(Conditions()) }),
 });
@@ -38,8 +41,17 @@ test('ObjectOf (from capstan/core) of a declaration is the object the API server
 });
 
 test('a declaration without status has no status field', () => {
-  const Plain = customResource({ group: 'example.com', version: 'v1', kind: 'Plain', spec: Type.Object({ n: Type.Optional(Type.Integer()) }) });
-  assert.ok(expectType<Equal<ObjectOf<typeof Plain>, { apiVersion: 'example.com/v1'; kind: 'Plain'; metadata: ObjectMeta; spec: { n?: number } }>>());
+  const Plain = customResource({
+    group: 'example.com',
+    version: 'v1',
+    kind: 'Plain',
+    spec: Type.Object({ n: Type.Optional(Type.Integer()) }),
+  });
+  assert.ok(
+    expectType<
+      Equal<ObjectOf<typeof Plain>, { apiVersion: 'example.com/v1'; kind: 'Plain'; metadata: ObjectMeta; spec: { n?: number } }>
+    >(),
+  );
   assert.ok(expectType<Equal<StatusOf<typeof Plain>, never>>());
   assert.equal(Plain.status, undefined);
 });

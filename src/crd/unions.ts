@@ -13,7 +13,19 @@ import { checkRuleShapes } from './rule-shapes.ts';
 import { isRecord, sameJson, type StructuralSchema } from './structural-schema.ts';
 
 /** Keywords a union or intersection node may carry besides its members. */
-const outerKeywords: ReadonlySet<string> = new Set(['anyOf', 'oneOf', 'allOf', 'description', 'title', 'default', 'example', 'examples', 'externalDocs', 'nullable', 'x-kubernetes-validations']);
+const outerKeywords: ReadonlySet<string> = new Set([
+  'anyOf',
+  'oneOf',
+  'allOf',
+  'description',
+  'title',
+  'default',
+  'example',
+  'examples',
+  'externalDocs',
+  'nullable',
+  'x-kubernetes-validations',
+]);
 const scalarTypes: ReadonlySet<string | undefined> = new Set(['string', 'integer', 'number', 'boolean']);
 const stringOnly = ['maxLength', 'minLength', 'pattern', 'format'] as const;
 const integerOnly = ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf'] as const;
@@ -36,13 +48,23 @@ function mergeMembers(members: StructuralSchema[], path: string): StructuralSche
   const [first] = members;
   if (members.length === 1 && first) return first;
   const types = members.map((m) => m.type ?? (m['x-kubernetes-int-or-string'] ? 'int-or-string' : 'untyped'));
-  if (members.every((m) => m.enum !== undefined && scalarTypes.has(m.type) && Object.keys(m).every((k) => k === 'type' || k === 'enum' || k === 'description'))) {
-    if (new Set(types).size !== 1) throw new CrdError('UNION', path, `literal members of different types (${types.join(', ')}) cannot form one enum; use one type`);
+  if (
+    members.every(
+      (m) =>
+        m.enum !== undefined && scalarTypes.has(m.type) && Object.keys(m).every((k) => k === 'type' || k === 'enum' || k === 'description'),
+    )
+  ) {
+    if (new Set(types).size !== 1)
+      throw new CrdError('UNION', path, `literal members of different types (${types.join(', ')}) cannot form one enum; use one type`);
     return { type: first?.type, enum: [...new Set(members.flatMap((m) => m.enum ?? []))] };
   }
   if (members.length === 2 && types.includes('integer') && types.includes('string')) return intOrString(members, path);
   if (members.every((m) => m.type === 'object')) return mergeObjectUnion(members, path);
-  throw new CrdError('UNION', path, `a union of ${types.join(' | ')} has no structural form; Kubernetes supports T | null (nullable), literal unions (enum), integer | string (x-kubernetes-int-or-string) and unions of objects`);
+  throw new CrdError(
+    'UNION',
+    path,
+    `a union of ${types.join(' | ')} has no structural form; Kubernetes supports T | null (nullable), literal unions (enum), integer | string (x-kubernetes-int-or-string) and unions of objects`,
+  );
 }
 
 /** integer | string: bounds of each member apply to its own type only, so they can move to the union node. */
@@ -52,7 +74,12 @@ function intOrString(members: StructuralSchema[], path: string): StructuralSchem
     const allowed: readonly string[] = member.type === 'string' ? stringOnly : integerOnly;
     for (const [key, value] of Object.entries(member)) {
       if (key === 'type' || key === 'description') continue;
-      if (!allowed.includes(key)) throw new CrdError('UNION', path, `the ${String(member.type)} member of an integer | string union sets "${key}", which has no int-or-string form`);
+      if (!allowed.includes(key))
+        throw new CrdError(
+          'UNION',
+          path,
+          `the ${String(member.type)} member of an integer | string union sets "${key}", which has no int-or-string form`,
+        );
       (out as Record<string, unknown>)[key] = value;
     }
   }
@@ -62,7 +89,12 @@ function intOrString(members: StructuralSchema[], path: string): StructuralSchem
 function mergeObjectUnion(members: StructuralSchema[], path: string): StructuralSchema {
   members.forEach((m, i) => {
     const extra = Object.keys(m).find((k) => k !== 'type' && k !== 'properties' && k !== 'required' && k !== 'description');
-    if (extra) throw new CrdError('UNION', `${path}<anyOf[${i}]>`, `a member of a union of objects sets "${extra}"; only plain objects (properties and required) can be merged`);
+    if (extra)
+      throw new CrdError(
+        'UNION',
+        `${path}<anyOf[${i}]>`,
+        `a member of a union of objects sets "${extra}"; only plain objects (properties and required) can be merged`,
+      );
   });
   const names = [...new Set(members.flatMap((m) => Object.keys(m.properties ?? {})))];
   const properties: Record<string, StructuralSchema> = {};
@@ -73,11 +105,20 @@ function mergeObjectUnion(members: StructuralSchema[], path: string): Structural
     const bare = (s: StructuralSchema): StructuralSchema => ({ ...s, description: undefined });
     if (schemas.every((s) => sameJson(bare(s), bare(first)))) {
       properties[name] = first;
-    } else if (schemas.every((s) => s.type === 'string' && s.enum !== undefined && Object.keys(s).every((k) => k === 'type' || k === 'enum' || k === 'description'))) {
+    } else if (
+      schemas.every(
+        (s) =>
+          s.type === 'string' && s.enum !== undefined && Object.keys(s).every((k) => k === 'type' || k === 'enum' || k === 'description'),
+      )
+    ) {
       properties[name] = { ...first, enum: [...new Set(schemas.flatMap((s) => s.enum ?? []))] };
       discriminators.push(name);
     } else {
-      throw new CrdError('UNION', propertyPath(path, name), 'has different schemas in different members of the union; give it one schema in all members, or use different field names');
+      throw new CrdError(
+        'UNION',
+        propertyPath(path, name),
+        'has different schemas in different members of the union; give it one schema in all members, or use different field names',
+      );
     }
   }
   const requiredSets = members.map((m) => m.required ?? []);
@@ -104,13 +145,19 @@ export function convertIntersection(node: Record<string, unknown>, path: string)
   const converted = members.map((m, i) => convertNode(m, `${path}<allOf[${i}]>`));
   const out: StructuralSchema = { type: 'object' };
   converted.forEach((member, i) => {
-    if (member.type !== 'object') throw new CrdError('INTERSECTION', `${path}<allOf[${i}]>`, `an intersection can only merge objects (this member is ${member.type ?? 'untyped'})`);
+    if (member.type !== 'object')
+      throw new CrdError(
+        'INTERSECTION',
+        `${path}<allOf[${i}]>`,
+        `an intersection can only merge objects (this member is ${member.type ?? 'untyped'})`,
+      );
     for (const [key, value] of Object.entries(member) as Array<[keyof StructuralSchema, unknown]>) {
       if (key === 'properties') {
         out.properties ??= {};
         for (const [name, schema] of Object.entries(value as Record<string, StructuralSchema>)) {
           const existing = out.properties[name];
-          if (existing && !sameJson(existing, schema)) throw new CrdError('INTERSECTION', propertyPath(path, name), 'has different schemas in two members of the intersection');
+          if (existing && !sameJson(existing, schema))
+            throw new CrdError('INTERSECTION', propertyPath(path, name), 'has different schemas in two members of the intersection');
           out.properties[name] = schema;
         }
       } else if (key === 'required') {
@@ -137,7 +184,10 @@ function applyOuter(result: StructuralSchema, node: Record<string, unknown>, pat
   if (node['example'] !== undefined) out.example = node['example'];
   else if (Array.isArray(node['examples'])) out.example = node['examples'][0];
   if (node['x-kubernetes-validations'] !== undefined) {
-    out['x-kubernetes-validations'] = [...(out['x-kubernetes-validations'] ?? []), ...checkRuleShapes(node['x-kubernetes-validations'], out, path)];
+    out['x-kubernetes-validations'] = [
+      ...(out['x-kubernetes-validations'] ?? []),
+      ...checkRuleShapes(node['x-kubernetes-validations'], out, path),
+    ];
   }
   if ('default' in node) {
     checkDefault(out, node['default'], path);
@@ -147,7 +197,15 @@ function applyOuter(result: StructuralSchema, node: Record<string, unknown>, pat
 }
 
 /** Keywords that structural schemas forbid inside anyOf/oneOf/allOf/not (they must be said outside). */
-const forbiddenInJunctors = ['type', 'description', 'default', 'additionalProperties', 'nullable', 'x-kubernetes-preserve-unknown-fields', 'x-kubernetes-embedded-resource'];
+const forbiddenInJunctors = [
+  'type',
+  'description',
+  'default',
+  'additionalProperties',
+  'nullable',
+  'x-kubernetes-preserve-unknown-fields',
+  'x-kubernetes-embedded-resource',
+];
 
 /**
  * A member of anyOf/oneOf/allOf on a typed field: value validations only (required, enum, bounds,
@@ -157,15 +215,27 @@ export function valueValidation(member: unknown, outer: StructuralSchema, path: 
   if (!isRecord(member)) throw new CrdError('UNION', path, 'a union member must be a schema object');
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(member)) {
-    if (forbiddenInJunctors.includes(key)) throw new CrdError('UNION', path, `"${key}" is not allowed inside a union member of a typed field (structural schemas say it once, outside)`);
+    if (forbiddenInJunctors.includes(key))
+      throw new CrdError(
+        'UNION',
+        path,
+        `"${key}" is not allowed inside a union member of a typed field (structural schemas say it once, outside)`,
+      );
     if (key === 'const') out['enum'] = [value];
     else if (key === 'properties') {
       if (!isRecord(value)) throw new CrdError('UNION', path, 'properties must be an object');
-      out[key] = Object.fromEntries(Object.entries(value).map(([name, sub]) => {
-        const declared = outer.properties?.[name];
-        if (!declared) throw new CrdError('UNION', propertyPath(path, name), 'is not a property of the field itself; structural schemas declare every field outside the union');
-        return [name, valueValidation(sub, declared, propertyPath(path, name))];
-      }));
+      out[key] = Object.fromEntries(
+        Object.entries(value).map(([name, sub]) => {
+          const declared = outer.properties?.[name];
+          if (!declared)
+            throw new CrdError(
+              'UNION',
+              propertyPath(path, name),
+              'is not a property of the field itself; structural schemas declare every field outside the union',
+            );
+          return [name, valueValidation(sub, declared, propertyPath(path, name))];
+        }),
+      );
     } else if (key === 'items') {
       if (!outer.items) throw new CrdError('UNION', path, 'items inside a union member of a field that is not a list');
       out[key] = valueValidation(value, outer.items, `${path}[*]`);

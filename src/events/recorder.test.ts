@@ -19,7 +19,10 @@ function fakeClient(fail?: (o: RequestOptions) => Error | undefined) {
 
 const event: EventInput = {
   regarding: { apiVersion: 'apps.example.com/v1alpha1', kind: 'HelloWorld', name: 'hello', namespace: 'demo', uid: 'u-1' },
-  type: 'Warning', reason: 'ConfigMapExists', action: 'Reconcile', note: 'ConfigMap hello exists and is not ours',
+  type: 'Warning',
+  reason: 'ConfigMapExists',
+  action: 'Reconcile',
+  note: 'ConfigMap hello exists and is not ours',
 };
 
 test('identical events within the window become one Event whose series counts them all, in one PATCH', async () => {
@@ -32,8 +35,16 @@ test('identical events within the window become one Event whose series counts th
   }
   await clock.advance(500);
   await recorder.flush();
-  assert.deepEqual(client.requests.map((r) => r.method), ['POST', 'PATCH']);
-  const created = client.requests[0]!.body as { metadata: { name: string; namespace: string }; reason: string; type: string; regarding: { uid: string } };
+  assert.deepEqual(
+    client.requests.map((r) => r.method),
+    ['POST', 'PATCH'],
+  );
+  const created = client.requests[0]!.body as {
+    metadata: { name: string; namespace: string };
+    reason: string;
+    type: string;
+    regarding: { uid: string };
+  };
   assert.equal(created.metadata.namespace, 'demo');
   assert.match(created.metadata.name, /^hello\.[0-9a-f]{16}$/);
   assert.equal(created.reason, 'ConfigMapExists');
@@ -50,7 +61,10 @@ test('a different reason, or the same event after the window, is a new Event', a
   await clock.advance(60_001);
   recorder.emit(event);
   await recorder.close();
-  assert.deepEqual(client.requests.map((r) => r.method), ['POST', 'POST', 'POST']);
+  assert.deepEqual(
+    client.requests.map((r) => r.method),
+    ['POST', 'POST', 'POST'],
+  );
 });
 
 test('at most 4,096 series are remembered: beyond that the oldest is forgotten, a repeat of a recent one still folds', async () => {
@@ -65,7 +79,13 @@ test('at most 4,096 series are remembered: beyond that the oldest is forgotten, 
   recorder.emit(nth(0)); // the oldest, forgotten: a new Event
   await clock.advance(500);
   await recorder.close();
-  assert.deepEqual(client.requests.slice(4097).map((r) => r.method).sort(), ['PATCH', 'POST']);
+  assert.deepEqual(
+    client.requests
+      .slice(4097)
+      .map((r) => r.method)
+      .sort(),
+    ['PATCH', 'POST'],
+  );
 });
 
 test('a failed write goes to onError and never throws into the caller', async () => {
@@ -79,7 +99,10 @@ test('a failed write goes to onError and never throws into the caller', async ()
   await recorder.close();
   assert.equal(errors.length, 1);
   assert.equal((errors[0] as ApiError).reason, 'Forbidden');
-  assert.deepEqual(client.requests.map((r) => r.method), ['POST']);
+  assert.deepEqual(
+    client.requests.map((r) => r.method),
+    ['POST'],
+  );
 });
 
 test('notes are cut to the 1 kB limit, multi-byte characters intact, and times carry microseconds', async () => {

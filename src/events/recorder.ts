@@ -107,7 +107,16 @@ export class EventRecorder {
     if (existing) existing.flushTimer?.cancel();
     const namespace = input.regarding.namespace ?? 'default';
     const wall = clock.wallNow();
-    const entry: Series = { name: Promise.resolve(undefined), namespace, count: 1, lastSeen: now, lastSeenWall: wall, flushed: 1, flushTimer: undefined, input };
+    const entry: Series = {
+      name: Promise.resolve(undefined),
+      namespace,
+      count: 1,
+      lastSeen: now,
+      lastSeenWall: wall,
+      flushed: 1,
+      flushTimer: undefined,
+      input,
+    };
     entry.name = this.create(input, namespace, wall);
     this.track(entry.name.then(() => undefined));
     this.series.set(key, entry);
@@ -135,9 +144,11 @@ export class EventRecorder {
     const name = `${input.regarding.name}.${randomBytes(8).toString('hex')}`.slice(-253).replace(/^[.-]+/, '');
     try {
       await this.options.client.request({
-        method: 'POST', path: eventsPath(namespace),
+        method: 'POST',
+        path: eventsPath(namespace),
         body: {
-          apiVersion: 'events.k8s.io/v1', kind: 'Event',
+          apiVersion: 'events.k8s.io/v1',
+          kind: 'Event',
           metadata: { name, namespace },
           eventTime: microTime(wall),
           reportingController: this.options.controller,
@@ -163,7 +174,8 @@ export class EventRecorder {
     const count = entry.count;
     try {
       await this.options.client.request({
-        method: 'PATCH', path: `${eventsPath(entry.namespace)}/${encodeURIComponent(name)}`,
+        method: 'PATCH',
+        path: `${eventsPath(entry.namespace)}/${encodeURIComponent(name)}`,
         contentType: 'application/merge-patch+json',
         body: { series: { count, lastObservedTime: microTime(entry.lastSeenWall) } },
       });

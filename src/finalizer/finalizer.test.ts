@@ -8,16 +8,32 @@ const name = 'example.com/cleanup';
 
 function fakeClient() {
   const requests: RequestOptions[] = [];
-  return { requests, request: async <T>(o: RequestOptions): Promise<T> => { requests.push(o); return {} as T; } };
+  return {
+    requests,
+    request: async <T>(o: RequestOptions): Promise<T> => {
+      requests.push(o);
+      return {} as T;
+    },
+  };
 }
 
 test('a live object without the finalizer gets it through a guarded JSON Patch, then apply runs', async () => {
   const client = fakeClient();
   const calls: string[] = [];
-  const result = await finalize({ client, resource: ConfigMap, object: { metadata: { name: 'a', namespace: 'ns', resourceVersion: '7' } } }, name, {
-    apply: async () => { calls.push('apply'); return 'applied'; },
-    cleanup: async () => { calls.push('cleanup'); return 'cleaned'; },
-  });
+  const result = await finalize(
+    { client, resource: ConfigMap, object: { metadata: { name: 'a', namespace: 'ns', resourceVersion: '7' } } },
+    name,
+    {
+      apply: async () => {
+        calls.push('apply');
+        return 'applied';
+      },
+      cleanup: async () => {
+        calls.push('cleanup');
+        return 'cleaned';
+      },
+    },
+  );
   assert.equal(result, 'applied');
   assert.deepEqual(calls, ['apply']);
   assert.equal(client.requests.length, 1);
@@ -31,9 +47,14 @@ test('a live object without the finalizer gets it through a guarded JSON Patch, 
 
 test('an existing list is tested as seen, and ours is appended', async () => {
   const client = fakeClient();
-  await finalize({ client, resource: ConfigMap, object: { metadata: { name: 'a', namespace: 'ns', finalizers: ['other.io/keep'] } } }, name, {
-    apply: async () => undefined, cleanup: async () => undefined,
-  });
+  await finalize(
+    { client, resource: ConfigMap, object: { metadata: { name: 'a', namespace: 'ns', finalizers: ['other.io/keep'] } } },
+    name,
+    {
+      apply: async () => undefined,
+      cleanup: async () => undefined,
+    },
+  );
   assert.deepEqual(client.requests[0]!.body, [
     { op: 'test', path: '/metadata/finalizers', value: ['other.io/keep'] },
     { op: 'add', path: '/metadata/finalizers/-', value: name },
@@ -43,11 +64,30 @@ test('an existing list is tested as seen, and ours is appended', async () => {
 test('a deleted object is cleaned up before its finalizer is removed, guarded by its index', async () => {
   const client = fakeClient();
   const order: string[] = [];
-  const object = { metadata: { name: 'a', namespace: 'ns', deletionTimestamp: '2030-01-01T00:00:00Z', finalizers: ['other.io/keep', name] } };
-  await finalize({ client: { request: async <T>(o: RequestOptions) => { order.push('patch'); return client.request<T>(o); } }, resource: ConfigMap, object }, name, {
-    apply: async () => { order.push('apply'); },
-    cleanup: async () => { order.push('cleanup'); },
-  });
+  const object = {
+    metadata: { name: 'a', namespace: 'ns', deletionTimestamp: '2030-01-01T00:00:00Z', finalizers: ['other.io/keep', name] },
+  };
+  await finalize(
+    {
+      client: {
+        request: async <T>(o: RequestOptions) => {
+          order.push('patch');
+          return client.request<T>(o);
+        },
+      },
+      resource: ConfigMap,
+      object,
+    },
+    name,
+    {
+      apply: async () => {
+        order.push('apply');
+      },
+      cleanup: async () => {
+        order.push('cleanup');
+      },
+    },
+  );
   assert.deepEqual(order, ['cleanup', 'patch']);
   assert.deepEqual(client.requests[0]!.body, [
     { op: 'test', path: '/metadata/finalizers/1', value: name },
@@ -58,19 +98,32 @@ test('a deleted object is cleaned up before its finalizer is removed, guarded by
 test('a failing cleanup keeps the finalizer and says so', async () => {
   const client = fakeClient();
   const object = { metadata: { name: 'a', namespace: 'ns', deletionTimestamp: '2030-01-01T00:00:00Z', finalizers: [name] } };
-  await assert.rejects(finalize({ client, resource: ConfigMap, object }, name, {
-    apply: async () => undefined, cleanup: async () => { throw new Error('disk full'); },
-  }), (err: unknown) => err instanceof FinalizerError && err.code === 'CleanupFailed' && /disk full/.test(err.message));
+  await assert.rejects(
+    finalize({ client, resource: ConfigMap, object }, name, {
+      apply: async () => undefined,
+      cleanup: async () => {
+        throw new Error('disk full');
+      },
+    }),
+    (err: unknown) => err instanceof FinalizerError && err.code === 'CleanupFailed' && /disk full/.test(err.message),
+  );
   assert.equal(client.requests.length, 0, 'no patch: the finalizer stays');
 });
 
 test('nothing to do for a deleted object whose finalizer is already gone; names must be domain-qualified', async () => {
   const client = fakeClient();
-  const result = await finalize({ client, resource: ConfigMap, object: { metadata: { name: 'a', deletionTimestamp: 'x', finalizers: [] } } }, name, {
-    apply: async () => 'a', cleanup: async () => 'c',
-  });
+  const result = await finalize(
+    { client, resource: ConfigMap, object: { metadata: { name: 'a', deletionTimestamp: 'x', finalizers: [] } } },
+    name,
+    {
+      apply: async () => 'a',
+      cleanup: async () => 'c',
+    },
+  );
   assert.equal(result, undefined);
   assert.equal(client.requests.length, 0);
-  await assert.rejects(finalize({ client, resource: ConfigMap, object: { metadata: {} } }, 'cleanup', { apply: async () => 1, cleanup: async () => 2 }),
-    (err: unknown) => err instanceof FinalizerError && err.code === 'InvalidFinalizerName');
+  await assert.rejects(
+    finalize({ client, resource: ConfigMap, object: { metadata: {} } }, 'cleanup', { apply: async () => 1, cleanup: async () => 2 }),
+    (err: unknown) => err instanceof FinalizerError && err.code === 'InvalidFinalizerName',
+  );
 });

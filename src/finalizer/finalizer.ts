@@ -44,7 +44,11 @@ function objectPath({ resource, object }: FinalizerTarget): string {
 
 async function jsonPatch(target: FinalizerTarget, patch: object[]): Promise<FinalizableObject> {
   return target.client.request<FinalizableObject>({
-    method: 'PATCH', path: objectPath(target), body: patch, contentType: 'application/json-patch+json', signal: target.signal,
+    method: 'PATCH',
+    path: objectPath(target),
+    body: patch,
+    contentType: 'application/json-patch+json',
+    signal: target.signal,
   });
 }
 
@@ -57,12 +61,22 @@ export async function addFinalizer(target: FinalizerTarget, finalizer: string): 
   const current = target.object.metadata.finalizers;
   if (current?.includes(finalizer)) return target.object;
   const patch = current
-    ? [{ op: 'test', path: '/metadata/finalizers', value: current }, { op: 'add', path: '/metadata/finalizers/-', value: finalizer }]
-    : [{ op: 'test', path: '/metadata/resourceVersion', value: target.object.metadata.resourceVersion }, { op: 'add', path: '/metadata/finalizers', value: [finalizer] }];
+    ? [
+        { op: 'test', path: '/metadata/finalizers', value: current },
+        { op: 'add', path: '/metadata/finalizers/-', value: finalizer },
+      ]
+    : [
+        { op: 'test', path: '/metadata/resourceVersion', value: target.object.metadata.resourceVersion },
+        { op: 'add', path: '/metadata/finalizers', value: [finalizer] },
+      ];
   try {
     return await jsonPatch(target, patch);
   } catch (cause) {
-    throw new FinalizerError('AddFinalizerFailed', `adding finalizer ${finalizer} to ${objectPath(target)} failed: ${(cause as Error).message}`, { cause });
+    throw new FinalizerError(
+      'AddFinalizerFailed',
+      `adding finalizer ${finalizer} to ${objectPath(target)} failed: ${(cause as Error).message}`,
+      { cause },
+    );
   }
 }
 
@@ -78,7 +92,11 @@ export async function removeFinalizer(target: FinalizerTarget, finalizer: string
   } catch (cause) {
     // Removing the last finalizer of a deleted object deletes it; a 404 means that already happened.
     if (cause instanceof ApiError && cause.reason === 'NotFound') return undefined;
-    throw new FinalizerError('RemoveFinalizerFailed', `removing finalizer ${finalizer} from ${objectPath(target)} failed: ${(cause as Error).message}`, { cause });
+    throw new FinalizerError(
+      'RemoveFinalizerFailed',
+      `removing finalizer ${finalizer} from ${objectPath(target)} failed: ${(cause as Error).message}`,
+      { cause },
+    );
   }
 }
 
@@ -117,7 +135,11 @@ export async function finalize<T>(target: FinalizerTarget, finalizer: string, ha
     try {
       result = await handlers.cleanup();
     } catch (cause) {
-      throw new FinalizerError('CleanupFailed', `cleanup for ${objectPath(target)} failed; finalizer ${finalizer} stays: ${(cause as Error).message}`, { cause });
+      throw new FinalizerError(
+        'CleanupFailed',
+        `cleanup for ${objectPath(target)} failed; finalizer ${finalizer} stays: ${(cause as Error).message}`,
+        { cause },
+      );
     }
     await removeFinalizer(target, finalizer);
     return result;

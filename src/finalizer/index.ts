@@ -1,4 +1,10 @@
 export {
-  addFinalizer, finalize, FinalizerError, removeFinalizer,
-  type FinalizableObject, type FinalizeHandlers, type FinalizerErrorCode, type FinalizerTarget,
+  addFinalizer,
+  finalize,
+  FinalizerError,
+  removeFinalizer,
+  type FinalizableObject,
+  type FinalizeHandlers,
+  type FinalizerErrorCode,
+  type FinalizerTarget,
 } from './finalizer.ts';

@@ -11,13 +11,17 @@ test('two holders never overlap', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'lock-'));
   const lock = join(dir, 'build.lock');
   const events: string[] = [];
-  const holder = (name: string) => withFileLock(lock, async () => {
-    events.push(`${name} in`);
-    await sleep(50);
-    events.push(`${name} out`);
-  });
+  const holder = (name: string) =>
+    withFileLock(lock, async () => {
+      events.push(`${name} in`);
+      await sleep(50);
+      events.push(`${name} out`);
+    });
   await Promise.all([holder('a'), holder('b')]);
-  assert.ok(events[0]!.endsWith(' in') && events[1]!.endsWith(' out') && events[0]!.split(' ')[0] === events[1]!.split(' ')[0], events.join(', '));
+  assert.ok(
+    events[0]!.endsWith(' in') && events[1]!.endsWith(' out') && events[0]!.split(' ')[0] === events[1]!.split(' ')[0],
+    events.join(', '),
+  );
   await rm(dir, { recursive: true });
 });
 
@@ -39,8 +43,10 @@ test('a lock held by a live process is waited for, and the wait is announced', a
   await mkdir(lock);
   await writeFile(join(lock, 'pid'), String(process.pid));
   const waits: number[] = [];
-  await assert.rejects(withFileLock(lock, async () => 'ran', { signal: AbortSignal.timeout(1_200), onWait: (pid) => waits.push(pid) }),
-    (err: Error) => err.name === 'TimeoutError');
+  await assert.rejects(
+    withFileLock(lock, async () => 'ran', { signal: AbortSignal.timeout(1_200), onWait: (pid) => waits.push(pid) }),
+    (err: Error) => err.name === 'TimeoutError',
+  );
   assert.deepEqual(waits, [process.pid]);
   await rm(dir, { recursive: true });
 });

@@ -48,10 +48,16 @@ test('dispose lets go of the parents and the timer: it never aborts after', asyn
 
 test('withScopedSignal hands the work its signal and lets go of the parent however the work ends', async () => {
   const parent = new AbortController();
-  assert.equal(await withScopedSignal([parent.signal], 60_000, async (signal) => {
-    assert.equal(getEventListeners(parent.signal, 'abort').length, 1);
-    return signal.aborted ? 'aborted' : 'ran';
-  }), 'ran');
-  await assert.rejects(withScopedSignal([parent.signal], 60_000, () => Promise.reject(new Error('failed'))), /failed/);
+  assert.equal(
+    await withScopedSignal([parent.signal], 60_000, async (signal) => {
+      assert.equal(getEventListeners(parent.signal, 'abort').length, 1);
+      return signal.aborted ? 'aborted' : 'ran';
+    }),
+    'ran',
+  );
+  await assert.rejects(
+    withScopedSignal([parent.signal], 60_000, () => Promise.reject(new Error('failed'))),
+    /failed/,
+  );
   assert.equal(getEventListeners(parent.signal, 'abort').length, 0);
 });

@@ -58,7 +58,11 @@ export function scopedSignal(parents: readonly (AbortSignal | undefined)[], time
 }
 
 /** Run `work` with a {@link scopedSignal} of `parents` and `timeoutMs`, released however the work ends. */
-export async function withScopedSignal<R>(parents: readonly (AbortSignal | undefined)[], timeoutMs: number | undefined, work: (signal: AbortSignal) => Promise<R>): Promise<R> {
+export async function withScopedSignal<R>(
+  parents: readonly (AbortSignal | undefined)[],
+  timeoutMs: number | undefined,
+  work: (signal: AbortSignal) => Promise<R>,
+): Promise<R> {
   const scoped = scopedSignal(parents, timeoutMs);
   try {
     return await work(scoped.signal);

@@ -6,7 +6,14 @@ import type { Lease } from './lease.ts';
 const wallNow = new Date('2030-01-01T00:00:10Z');
 const held = (holder: string, rv: string, extra: Lease['spec'] = {}): Lease => ({
   metadata: { name: 'lock', namespace: 'ops', resourceVersion: rv },
-  spec: { holderIdentity: holder, leaseDurationSeconds: 15, acquireTime: '2030-01-01T00:00:00.000000Z', renewTime: '2030-01-01T00:00:05.000000Z', leaseTransitions: 2, ...extra },
+  spec: {
+    holderIdentity: holder,
+    leaseDurationSeconds: 15,
+    acquireTime: '2030-01-01T00:00:00.000000Z',
+    renewTime: '2030-01-01T00:00:05.000000Z',
+    leaseTransitions: 2,
+    ...extra,
+  },
 });
 const base = { identity: 'me', wallNow, leaseDurationMs: 15_000 };
 
@@ -24,7 +31,13 @@ test('observation: observedAt moves only when holder, renewTime or resourceVersi
 test('a missing Lease is created with us as holder, now as acquire and renew time, no transitions', () => {
   assert.deepEqual(decide({ ...base, lease: undefined, observation: undefined, now: 0 }), {
     action: 'create',
-    spec: { holderIdentity: 'me', leaseDurationSeconds: 15, acquireTime: '2030-01-01T00:00:10.000000Z', renewTime: '2030-01-01T00:00:10.000000Z', leaseTransitions: 0 },
+    spec: {
+      holderIdentity: 'me',
+      leaseDurationSeconds: 15,
+      acquireTime: '2030-01-01T00:00:10.000000Z',
+      renewTime: '2030-01-01T00:00:10.000000Z',
+      leaseTransitions: 0,
+    },
   });
 });
 
@@ -36,18 +49,22 @@ test('a Lease held by another is left alone until it has not changed for its dur
   assert.equal(taken.action, 'update');
   assert.ok(taken.action === 'update' && taken.acquiring);
   assert.deepEqual(taken.action === 'update' && taken.spec, {
-    holderIdentity: 'me', leaseDurationSeconds: 15, acquireTime: '2030-01-01T00:00:10.000000Z', renewTime: '2030-01-01T00:00:10.000000Z', leaseTransitions: 3,
+    holderIdentity: 'me',
+    leaseDurationSeconds: 15,
+    acquireTime: '2030-01-01T00:00:10.000000Z',
+    renewTime: '2030-01-01T00:00:10.000000Z',
+    leaseTransitions: 3,
   });
 });
 
-test('the Lease\'s own timestamps are never used: an ancient renewTime is not expired, a future one not held longer', () => {
+test("the Lease's own timestamps are never used: an ancient renewTime is not expired, a future one not held longer", () => {
   const ancient = held('other', '5', { renewTime: '1970-01-01T00:00:00.000000Z' });
   const future = held('other', '5', { renewTime: '2999-01-01T00:00:00.000000Z' });
   assert.equal(decide({ ...base, lease: ancient, observation: observeLease(undefined, ancient, 0, 15_000), now: 1 }).action, 'wait');
   assert.equal(decide({ ...base, lease: future, observation: observeLease(undefined, future, 0, 15_000), now: 15_000 }).action, 'update');
 });
 
-test('the holder\'s declared duration decides, not ours', () => {
+test("the holder's declared duration decides, not ours", () => {
   const lease = held('other', '5', { leaseDurationSeconds: 60 });
   const observation = observeLease(undefined, lease, 0, 15_000);
   assert.equal(decide({ ...base, lease, observation, now: 59_999 }).action, 'wait');
@@ -63,13 +80,24 @@ test('our own Lease is renewed: same acquireTime and transitions, new renewTime'
   const lease = held('me', '5');
   const decision = decide({ ...base, lease, observation: observeLease(undefined, lease, 0, 15_000), now: 3_000 });
   assert.deepEqual(decision, {
-    action: 'update', acquiring: false,
-    spec: { holderIdentity: 'me', leaseDurationSeconds: 15, acquireTime: '2030-01-01T00:00:00.000000Z', renewTime: '2030-01-01T00:00:10.000000Z', leaseTransitions: 2 },
+    action: 'update',
+    acquiring: false,
+    spec: {
+      holderIdentity: 'me',
+      leaseDurationSeconds: 15,
+      acquireTime: '2030-01-01T00:00:00.000000Z',
+      renewTime: '2030-01-01T00:00:10.000000Z',
+      leaseTransitions: 2,
+    },
   });
 });
 
 test('release clears the holder and shortens the duration to one second, keeping the transition count', () => {
   assert.deepEqual(releaseSpec(held('me', '5'), wallNow), {
-    holderIdentity: '', leaseDurationSeconds: 1, acquireTime: '2030-01-01T00:00:10.000000Z', renewTime: '2030-01-01T00:00:10.000000Z', leaseTransitions: 2,
+    holderIdentity: '',
+    leaseDurationSeconds: 1,
+    acquireTime: '2030-01-01T00:00:10.000000Z',
+    renewTime: '2030-01-01T00:00:10.000000Z',
+    leaseTransitions: 2,
   });
 });

@@ -28,13 +28,21 @@ export interface LeaseObservation {
  * console.log(again.observedAt); // 1000: unchanged, so it expires at 16000 local time
  * ```
  */
-export function observeLease(previous: LeaseObservation | undefined, lease: Lease, now: number, fallbackDurationMs: number): LeaseObservation {
+export function observeLease(
+  previous: LeaseObservation | undefined,
+  lease: Lease,
+  now: number,
+  fallbackDurationMs: number,
+): LeaseObservation {
   const holder = lease.spec?.holderIdentity ?? '';
   const renewTime = lease.spec?.renewTime;
   const resourceVersion = lease.metadata.resourceVersion;
   const seconds = lease.spec?.leaseDurationSeconds;
   const leaseDurationMs = seconds !== undefined && seconds > 0 ? seconds * 1000 : fallbackDurationMs;
-  const unchanged = previous !== undefined && previous.holder === holder && previous.renewTime === renewTime &&
+  const unchanged =
+    previous !== undefined &&
+    previous.holder === holder &&
+    previous.renewTime === renewTime &&
     previous.resourceVersion === resourceVersion;
   return { holder, renewTime, resourceVersion, leaseDurationMs, observedAt: unchanged ? previous.observedAt : now };
 }
@@ -78,22 +86,30 @@ export function decide(input: DecisionInput): LeaseDecision {
   const time = microTime(wallNow);
   const leaseDurationSeconds = Math.max(1, Math.ceil(input.leaseDurationMs / 1000));
   if (!lease) {
-    return { action: 'create', spec: { holderIdentity: identity, leaseDurationSeconds, acquireTime: time, renewTime: time, leaseTransitions: 0 } };
+    return {
+      action: 'create',
+      spec: { holderIdentity: identity, leaseDurationSeconds, acquireTime: time, renewTime: time, leaseTransitions: 0 },
+    };
   }
   const spec = lease.spec ?? {};
   const holder = spec.holderIdentity ?? '';
   if (holder === identity) {
     return {
-      action: 'update', acquiring: false,
+      action: 'update',
+      acquiring: false,
       spec: { ...spec, holderIdentity: identity, leaseDurationSeconds, acquireTime: spec.acquireTime ?? time, renewTime: time },
     };
   }
   const expiresAt = observation ? observation.observedAt + observation.leaseDurationMs : now;
   if (holder !== '' && expiresAt > now) return { action: 'wait', holder, expiresInMs: expiresAt - now };
   return {
-    action: 'update', acquiring: true,
+    action: 'update',
+    acquiring: true,
     spec: {
-      holderIdentity: identity, leaseDurationSeconds, acquireTime: time, renewTime: time,
+      holderIdentity: identity,
+      leaseDurationSeconds,
+      acquireTime: time,
+      renewTime: time,
       leaseTransitions: (spec.leaseTransitions ?? 0) + 1,
     },
   };
@@ -112,5 +128,11 @@ export function decide(input: DecisionInput): LeaseDecision {
  */
 export function releaseSpec(lease: Lease, wallNow: Date): LeaseSpec {
   const time = microTime(wallNow);
-  return { holderIdentity: '', leaseDurationSeconds: 1, acquireTime: time, renewTime: time, leaseTransitions: lease.spec?.leaseTransitions ?? 0 };
+  return {
+    holderIdentity: '',
+    leaseDurationSeconds: 1,
+    acquireTime: time,
+    renewTime: time,
+    leaseTransitions: lease.spec?.leaseTransitions ?? 0,
+  };
 }

@@ -25,19 +25,32 @@ class ScriptedLeaseApi {
 
   /** Another candidate writes the Lease. */
   writeAsOther(holder: string): void {
-    this.lease = { metadata: { name: 'lock', namespace: 'ops', resourceVersion: String(++this.rv) }, spec: { holderIdentity: holder, leaseDurationSeconds: 15, renewTime: '1970-01-01T00:00:00.000000Z' } };
+    this.lease = {
+      metadata: { name: 'lock', namespace: 'ops', resourceVersion: String(++this.rv) },
+      spec: { holderIdentity: holder, leaseDurationSeconds: 15, renewTime: '1970-01-01T00:00:00.000000Z' },
+    };
   }
 
   async request<T>(options: RequestOptions): Promise<T> {
     const method = options.method ?? 'GET';
     const body = options.body as Lease | undefined;
-    this.log.push({ method, at: this.clock.now(), holder: body?.spec?.holderIdentity, duration: body?.spec?.leaseDurationSeconds, timeoutMs: options.timeoutMs });
+    this.log.push({
+      method,
+      at: this.clock.now(),
+      holder: body?.spec?.holderIdentity,
+      duration: body?.spec?.leaseDurationSeconds,
+      timeoutMs: options.timeoutMs,
+    });
     // As KubeClient's AbortSignal.timeout(timeoutMs), which takes whole milliseconds only.
-    if (options.timeoutMs !== undefined && !Number.isInteger(options.timeoutMs)) throw new RangeError(`timeoutMs must be an integer, got ${options.timeoutMs}`);
+    if (options.timeoutMs !== undefined && !Number.isInteger(options.timeoutMs))
+      throw new RangeError(`timeoutMs must be an integer, got ${options.timeoutMs}`);
     if (this.mode === 'hang') {
       return new Promise<T>((_, reject) => {
         const timer = this.clock.setTimer(() => reject(new Error('timed out')), options.timeoutMs ?? 30_000);
-        options.signal?.addEventListener('abort', () => { timer.cancel(); reject(options.signal?.reason as Error); });
+        options.signal?.addEventListener('abort', () => {
+          timer.cancel();
+          reject(options.signal?.reason as Error);
+        });
       });
     }
     if (this.latencyMs > 0) await new Promise<void>((resolve) => this.clock.setTimer(resolve, this.latencyMs));
@@ -60,13 +73,22 @@ function setup(options: { releaseOnStop?: boolean } = {}) {
   const clock = new ManualClock();
   const api = new ScriptedLeaseApi(clock);
   const elector = new LeaderElector({
-    client: api, namespace: 'ops', name: 'lock', identity: 'me', clock, random: () => 0, ...options,
+    client: api,
+    namespace: 'ops',
+    name: 'lock',
+    identity: 'me',
+    clock,
+    random: () => 0,
+    ...options,
   });
   const events: Array<[number, LeaderEvent]> = [];
   elector.subscribe((e) => events.push([clock.now(), e]));
   const stop = new AbortController();
   const running = elector.run(stop.signal);
-  const kinds = () => events.map(([at, e]) => `${at} ${e.type}${e.type === 'stopped-leading' ? `:${e.reason}` : e.type === 'new-leader' ? `:${e.holder}` : ''}`);
+  const kinds = () =>
+    events.map(
+      ([at, e]) => `${at} ${e.type}${e.type === 'stopped-leading' ? `:${e.reason}` : e.type === 'new-leader' ? `:${e.holder}` : ''}`,
+    );
   return { clock, api, elector, events, kinds, stop, running };
 }
 
@@ -76,7 +98,10 @@ test('a missing Lease is created and then renewed every retry period, acquireTim
   assert.equal(elector.isLeader, true);
   const acquired = api.lease?.spec?.acquireTime;
   await clock.advance(4_000);
-  assert.deepEqual(api.log.map((r) => `${r.at} ${r.method}`), ['0 GET', '0 POST', '2000 PUT', '4000 PUT']);
+  assert.deepEqual(
+    api.log.map((r) => `${r.at} ${r.method}`),
+    ['0 GET', '0 POST', '2000 PUT', '4000 PUT'],
+  );
   assert.equal(api.lease?.spec?.acquireTime, acquired);
   assert.equal(api.lease?.spec?.renewTime, '2030-01-01T00:00:04.000000Z');
   stop.abort();
@@ -117,7 +142,14 @@ test('a leader that cannot renew aborts its term at the renew deadline, before t
   await clock.advance(9_499);
   assert.equal(term.signal.aborted, false, 'still leading at 11.999 s');
   const leadingWrites = api.log.filter((r) => r.at > 2_000);
-  assert.deepEqual(leadingWrites.map((r) => [r.at, r.timeoutMs]), [[4_500, 5_000], [11_500, 500]], 'retried, each request bounded by the deadline');
+  assert.deepEqual(
+    leadingWrites.map((r) => [r.at, r.timeoutMs]),
+    [
+      [4_500, 5_000],
+      [11_500, 500],
+    ],
+    'retried, each request bounded by the deadline',
+  );
   for (const r of leadingWrites) assert.ok(r.at + r.timeoutMs! <= 12_000, `a renewal sent at ${r.at} ms may not outlive the deadline`);
   await clock.advance(1);
   assert.ok(term.signal.aborted);
@@ -128,8 +160,11 @@ test('a leader that cannot renew aborts its term at the renew deadline, before t
   await clock.advance(2_400);
   assert.equal(elector.isLeader, true, 'campaigned again in the same process');
   assert.notEqual(elector.term, term);
-  assert.deepEqual(kinds().filter((k) => !k.includes('new-leader')), ['0 started-leading', '9500 error', '12000 stopped-leading:renew-deadline', '14000 started-leading'],
-    'the timed-out renewal is reported; the one cut short by the deadline is not');
+  assert.deepEqual(
+    kinds().filter((k) => !k.includes('new-leader')),
+    ['0 started-leading', '9500 error', '12000 stopped-leading:renew-deadline', '14000 started-leading'],
+    'the timed-out renewal is reported; the one cut short by the deadline is not',
+  );
   stop.abort();
   await running;
 });
@@ -146,9 +181,19 @@ test('a renewal retried near the deadline has a whole-millisecond timeout (a rea
   api.mode = 'ok';
   await clock.advance(5_100); // the next renewal (8.0009 s) has less than 4 s left: bounded by the deadline
   const timeouts = api.log.map((r) => r.timeoutMs);
-  assert.ok(timeouts.every((t) => t === undefined || (Number.isInteger(t) && t >= 1)), `whole milliseconds: ${timeouts.join(', ')}`);
-  assert.ok(timeouts.some((t) => t !== undefined && t < 5_000), `a renewal was bounded by the deadline: ${timeouts.join(', ')}`);
-  assert.equal(term.signal.aborted, false, `the renewal after the failures kept the term: ${api.log.map((r) => `${r.at} ${r.method} ${r.timeoutMs}`).join('; ')}`);
+  assert.ok(
+    timeouts.every((t) => t === undefined || (Number.isInteger(t) && t >= 1)),
+    `whole milliseconds: ${timeouts.join(', ')}`,
+  );
+  assert.ok(
+    timeouts.some((t) => t !== undefined && t < 5_000),
+    `a renewal was bounded by the deadline: ${timeouts.join(', ')}`,
+  );
+  assert.equal(
+    term.signal.aborted,
+    false,
+    `the renewal after the failures kept the term: ${api.log.map((r) => `${r.at} ${r.method} ${r.timeoutMs}`).join('; ')}`,
+  );
   assert.equal(elector.term, term);
   api.latencyMs = 0; // the release on stop is answered without the clock moving
   stop.abort();
@@ -168,12 +213,14 @@ test('a leader that finds another holder after a conflict stops at once', async 
   await running;
 });
 
-test('stopping releases the Lease after the term\'s signal has aborted: no holder, one-second duration', async () => {
+test("stopping releases the Lease after the term's signal has aborted: no holder, one-second duration", async () => {
   const { clock, api, elector, kinds, stop, running } = setup();
   await clock.advance(2_000);
   const term = elector.term!;
   let abortedBeforeRelease: boolean | undefined;
-  api.onWrite = () => { abortedBeforeRelease = term.signal.aborted; };
+  api.onWrite = () => {
+    abortedBeforeRelease = term.signal.aborted;
+  };
   stop.abort();
   await running;
   assert.equal(abortedBeforeRelease, true);
@@ -201,7 +248,9 @@ test('errors other than contention are reported; waitForLeadership resolves once
   const elector = new LeaderElector({ client: api, namespace: 'ops', name: 'lock', clock, random: () => 0 });
   assert.match(elector.identity, /_[0-9a-f]{8}$/, 'default identity: host name and a random suffix');
   const errors: unknown[] = [];
-  elector.subscribe((e) => { if (e.type === 'error') errors.push(e.error); });
+  elector.subscribe((e) => {
+    if (e.type === 'error') errors.push(e.error);
+  });
   const stop = new AbortController();
   const running = elector.run(stop.signal);
   await assert.rejects(elector.run(stop.signal), (e: unknown) => e instanceof LeaderElectionError && e.code === 'LEADER_ALREADY_RUNNING');
@@ -218,9 +267,11 @@ test('errors other than contention are reported; waitForLeadership resolves once
 
 test('timings that cannot work are refused with the rule they break', () => {
   const client = { request: () => Promise.reject(new Error('unused')) };
-  const refuses = (options: object, pattern: RegExp) => assert.throws(
-    () => new LeaderElector({ client, namespace: 'ops', name: 'lock', ...options }),
-    (e: unknown) => e instanceof LeaderElectionError && e.code === 'LEADER_INVALID_OPTIONS' && pattern.test(e.message));
+  const refuses = (options: object, pattern: RegExp) =>
+    assert.throws(
+      () => new LeaderElector({ client, namespace: 'ops', name: 'lock', ...options }),
+      (e: unknown) => e instanceof LeaderElectionError && e.code === 'LEADER_INVALID_OPTIONS' && pattern.test(e.message),
+    );
   refuses({ leaseDurationMs: 10_000, renewDeadlineMs: 10_000 }, /must exceed renewDeadlineMs/);
   refuses({ renewDeadlineMs: 2_400, retryPeriodMs: 2_000 }, /must exceed retryPeriodMs × 1.2/);
   refuses({ leaseDurationMs: 15_500 }, /whole seconds/);

@@ -102,7 +102,10 @@ export class LeaderElector {
   waitForLeadership(signal?: AbortSignal): Promise<LeadershipTerm> {
     if (this.active) return Promise.resolve(this.active.term);
     return new Promise((resolve, reject) => {
-      const onAbort = () => { unsubscribe(); reject(signal?.reason as Error); };
+      const onAbort = () => {
+        unsubscribe();
+        reject(signal?.reason as Error);
+      };
       const unsubscribe = this.subscribe((event) => {
         if (event.type !== 'started-leading') return;
         unsubscribe();
@@ -116,7 +119,8 @@ export class LeaderElector {
 
   /** Campaign, lead, and campaign again after a lost term, until `signal` aborts; then release (if leading) and return. */
   async run(signal: AbortSignal): Promise<void> {
-    if (this.running) throw new LeaderElectionError('LEADER_ALREADY_RUNNING', `the elector for lease ${this.path} is already running; call run() once`);
+    if (this.running)
+      throw new LeaderElectionError('LEADER_ALREADY_RUNNING', `the elector for lease ${this.path} is already running; call run() once`);
     this.running = true;
     try {
       while (!signal.aborted) {
@@ -175,9 +179,10 @@ export class LeaderElector {
     const signal = active ? AbortSignal.any([runSignal, active.abort.signal]) : runSignal;
     // Whole milliseconds (the client's AbortSignal.timeout refuses fractions, and the monotonic clock has them),
     // rounded down so that a renewal never outlives the deadline.
-    const timeoutMs = () => active
-      ? Math.max(1, Math.floor(Math.min(this.config.requestTimeoutMs, active.deadline - this.config.clock.now())))
-      : this.config.requestTimeoutMs;
+    const timeoutMs = () =>
+      active
+        ? Math.max(1, Math.floor(Math.min(this.config.requestTimeoutMs, active.deadline - this.config.clock.now())))
+        : this.config.requestTimeoutMs;
     try {
       if (active && this.lease && this.lease.spec?.holderIdentity === this.identity) {
         const spec = decide({ ...this.decisionBase(), lease: this.lease, observation: this.observation });
@@ -203,7 +208,12 @@ export class LeaderElector {
   }
 
   private decisionBase() {
-    return { identity: this.identity, now: this.config.clock.now(), wallNow: this.config.clock.wallNow(), leaseDurationMs: this.config.leaseDurationMs };
+    return {
+      identity: this.identity,
+      now: this.config.clock.now(),
+      wallNow: this.config.clock.wallNow(),
+      leaseDurationMs: this.config.leaseDurationMs,
+    };
   }
 
   private async read(signal: AbortSignal, timeoutMs: number): Promise<Lease | undefined> {
@@ -222,9 +232,10 @@ export class LeaderElector {
 
   private async write(method: 'POST' | 'PUT', spec: LeaseSpec, signal: AbortSignal, timeoutMs: number): Promise<void> {
     const { namespace, name } = this.config;
-    const body: Lease = method === 'POST'
-      ? { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace }, spec }
-      : { ...this.lease!, spec };
+    const body: Lease =
+      method === 'POST'
+        ? { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace }, spec }
+        : { ...this.lease!, spec };
     const path = method === 'POST' ? resourcePath(LeaseResource, { namespace }) : this.path;
     this.remember(await this.config.client.request<Lease>({ method, path, body, signal, timeoutMs }));
   }
@@ -233,7 +244,8 @@ export class LeaderElector {
     const previous = this.observation?.holder;
     this.lease = lease;
     this.observation = observeLease(this.observation, lease, this.config.clock.now(), this.config.leaseDurationMs);
-    if (this.observation.holder !== previous && this.observation.holder !== '') this.emit({ type: 'new-leader', holder: this.observation.holder });
+    if (this.observation.holder !== previous && this.observation.holder !== '')
+      this.emit({ type: 'new-leader', holder: this.observation.holder });
   }
 
   /** Step down, then give the Lease up: no holder, one-second duration (a failure is reported; the Lease then expires). */
@@ -256,7 +268,11 @@ export class LeaderElector {
 
   private sleep(ms: number, signal: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
-      const done = () => { timer.cancel(); signal.removeEventListener('abort', done); resolve(); };
+      const done = () => {
+        timer.cancel();
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
       const timer = this.config.clock.setTimer(done, ms);
       signal.addEventListener('abort', done, { once: true });
     });

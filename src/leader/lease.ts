@@ -13,7 +13,11 @@ import type { ResourceDescriptor } from '../core/index.ts';
  * ```
  */
 export const LeaseResource: ResourceDescriptor = {
-  group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', plural: 'leases', namespaced: true,
+  group: 'coordination.k8s.io',
+  version: 'v1',
+  kind: 'Lease',
+  plural: 'leases',
+  namespaced: true,
 };
 
 /** `spec` of a Lease (`coordination.k8s.io/v1` LeaseSpec); times are MicroTime strings. */

@@ -48,16 +48,23 @@ export function electorConfig(options: LeaderElectorOptions): ElectorConfig {
   const leaseDurationMs = options.leaseDurationMs ?? 15_000;
   const renewDeadlineMs = options.renewDeadlineMs ?? 10_000;
   const retryPeriodMs = options.retryPeriodMs ?? 2_000;
-  const fail = (message: string): never => { throw new LeaderElectionError('LEADER_INVALID_OPTIONS', message); };
+  const fail = (message: string): never => {
+    throw new LeaderElectionError('LEADER_INVALID_OPTIONS', message);
+  };
   if (!options.namespace || !options.name) fail('leader election needs the namespace and name of its Lease');
   if (!(retryPeriodMs > 0)) fail(`retryPeriodMs must be positive, got ${retryPeriodMs}`);
   if (!(renewDeadlineMs > retryPeriodMs * (1 + jitterFactor))) {
-    fail(`renewDeadlineMs (${renewDeadlineMs}) must exceed retryPeriodMs × ${1 + jitterFactor} (${retryPeriodMs * (1 + jitterFactor)}) so the leader can retry a failed renewal`);
+    fail(
+      `renewDeadlineMs (${renewDeadlineMs}) must exceed retryPeriodMs × ${1 + jitterFactor} (${retryPeriodMs * (1 + jitterFactor)}) so the leader can retry a failed renewal`,
+    );
   }
   if (!(leaseDurationMs > renewDeadlineMs)) {
-    fail(`leaseDurationMs (${leaseDurationMs}) must exceed renewDeadlineMs (${renewDeadlineMs}): a leader must stop before a standby may take over`);
+    fail(
+      `leaseDurationMs (${leaseDurationMs}) must exceed renewDeadlineMs (${renewDeadlineMs}): a leader must stop before a standby may take over`,
+    );
   }
-  if (leaseDurationMs % 1000 !== 0) fail(`leaseDurationMs (${leaseDurationMs}) must be whole seconds: the Lease stores leaseDurationSeconds`);
+  if (leaseDurationMs % 1000 !== 0)
+    fail(`leaseDurationMs (${leaseDurationMs}) must be whole seconds: the Lease stores leaseDurationSeconds`);
   const identity = options.identity ?? defaultIdentity();
   if (!identity) fail('identity must not be empty: an empty holderIdentity means a free Lease');
   return {

@@ -21,7 +21,9 @@ function fakeClient(items: ConfigMap[], events: Array<RawWatchEvent<ConfigMap>>)
     async watch(o) {
       return (async function* () {
         for (const event of events) {
-          await new Promise<void>((resolve) => { release = resolve; });
+          await new Promise<void>((resolve) => {
+            release = resolve;
+          });
           yield event;
         }
         await new Promise((resolve) => o.signal?.addEventListener('abort', resolve));
@@ -33,17 +35,22 @@ function fakeClient(items: ConfigMap[], events: Array<RawWatchEvent<ConfigMap>>)
 }
 
 async function gauge(registry: Registry): Promise<number | undefined> {
-  const line = (await registry.metrics()).split('\n').find((l) => l.startsWith('capstan_cache_objects{cache="configmaps (namespace ns)"} '));
+  const line = (await registry.metrics())
+    .split('\n')
+    .find((l) => l.startsWith('capstan_cache_objects{cache="configmaps (namespace ns)"} '));
   return line === undefined ? undefined : Number(line.split(' ').at(-1));
 }
 
-test('the manager\'s caches report their size as capstan_cache_objects, up and down with the cluster', async () => {
+test("the manager's caches report their size as capstan_cache_objects, up and down with the cluster", async () => {
   const registry = new Registry();
-  const { client, next } = fakeClient([cm('a', '1'), cm('b', '2')], [
-    { type: 'ADDED', object: cm('c', '11') },
-    { type: 'DELETED', object: cm('a', '12') },
-    { type: 'DELETED', object: cm('b', '13') },
-  ]);
+  const { client, next } = fakeClient(
+    [cm('a', '1'), cm('b', '2')],
+    [
+      { type: 'ADDED', object: cm('c', '11') },
+      { type: 'DELETED', object: cm('a', '12') },
+      { type: 'DELETED', object: cm('b', '13') },
+    ],
+  );
   const factory = cacheSourceFactory(client, pino({ level: 'silent' }), { metrics: cacheMetrics(registry) });
   const source = factory(ConfigMapKind, { namespace: 'ns' });
   const stop = new AbortController();

@@ -11,8 +11,11 @@ import type { ManagedSource, SourceFactory, SourceScope } from './sources.ts';
  * never stops the cache. `metrics` hears each cache's size after every change (the manager's
  * `capstan_cache_objects`).
  */
-export function cacheSourceFactory(client: KubeClient, log: Logger,
-  options: { inactivityTimeoutMs?: number | undefined; metrics?: CacheMetrics | undefined } = {}): SourceFactory {
+export function cacheSourceFactory(
+  client: KubeClient,
+  log: Logger,
+  options: { inactivityTimeoutMs?: number | undefined; metrics?: CacheMetrics | undefined } = {},
+): SourceFactory {
   return <T extends KubeObject>(kind: Kind<T>, scope: SourceScope): ManagedSource<T> => {
     const informer = new Informer<T>(client.resource(kind), {
       ...(options.inactivityTimeoutMs === undefined ? {} : { inactivityTimeoutMs: options.inactivityTimeoutMs }),
@@ -30,10 +33,11 @@ export function cacheSourceFactory(client: KubeClient, log: Logger,
       get synced() {
         return informer.synced;
       },
-      subscribe: (listener: (change: ObjectChange<T>) => void) => informer.subscribe((change) => {
-        if (change.type === 'deleted') listener({ type: 'delete', object: change.object });
-        else listener({ type: 'apply', object: change.object, old: change.type === 'updated' ? change.previous : undefined });
-      }),
+      subscribe: (listener: (change: ObjectChange<T>) => void) =>
+        informer.subscribe((change) => {
+          if (change.type === 'deleted') listener({ type: 'delete', object: change.object });
+          else listener({ type: 'apply', object: change.object, old: change.type === 'updated' ? change.previous : undefined });
+        }),
       run: (signal) => informer.run(signal),
       waitForSync: (signal) => informer.waitForSync({ signal }),
     };
@@ -43,7 +47,10 @@ export function cacheSourceFactory(client: KubeClient, log: Logger,
 function logNote(log: Logger, kind: Kind, note: WatchNote): void {
   switch (note.type) {
     case 'error':
-      log.warn({ resource: kind.plural, during: note.during, err: (note.error as Error).message }, 'watch request failed; retrying with backoff');
+      log.warn(
+        { resource: kind.plural, during: note.during, err: (note.error as Error).message },
+        'watch request failed; retrying with backoff',
+      );
       break;
     case 'inactivityTimeout':
       log.warn({ resource: kind.plural, silentMs: note.silentMs }, 'watch silent past its inactivity timeout; reconnecting');

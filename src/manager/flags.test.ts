@@ -9,17 +9,32 @@ test('defaults: cluster-wide, no leader election, probes on loopback 8081, info 
 });
 
 test('every flag, and POD_NAMESPACE for the Lease and the probe host', () => {
-  assert.deepEqual(read(['--namespace=team-a', '--leader-elect', '--health-port=0', '--log-level=debug', '--watch-inactivity-timeout=2m'], { POD_NAMESPACE: 'op-system' }), {
-    namespace: 'team-a', leaderElection: { namespace: 'op-system', name: 'op' }, probes: { host: '0.0.0.0', port: 0 },
-    logLevel: 'debug', watchInactivityTimeoutMs: 120_000,
+  assert.deepEqual(
+    read(['--namespace=team-a', '--leader-elect', '--health-port=0', '--log-level=debug', '--watch-inactivity-timeout=2m'], {
+      POD_NAMESPACE: 'op-system',
+    }),
+    {
+      namespace: 'team-a',
+      leaderElection: { namespace: 'op-system', name: 'op' },
+      probes: { host: '0.0.0.0', port: 0 },
+      logLevel: 'debug',
+      watchInactivityTimeoutMs: 120_000,
+    },
+  );
+  assert.deepEqual(read(['--leader-elect', '--leader-election-namespace=ns', '--watch-inactivity-timeout=30s']).leaderElection, {
+    namespace: 'ns',
+    name: 'op',
   });
-  assert.deepEqual(read(['--leader-elect', '--leader-election-namespace=ns', '--watch-inactivity-timeout=30s']).leaderElection, { namespace: 'ns', name: 'op' });
   assert.equal(read(['--watch-inactivity-timeout=45']).watchInactivityTimeoutMs, 45_000);
   assert.equal(read(['--watch-inactivity-timeout=1500ms']).watchInactivityTimeoutMs, 1500);
 });
 
 test('bad flags are refused with the flag named and what to pass', () => {
-  const refused = (args: string[], message: RegExp) => assert.throws(() => read(args), (err: unknown) => err instanceof ManagerFlagError && message.test(err.message));
+  const refused = (args: string[], message: RegExp) =>
+    assert.throws(
+      () => read(args),
+      (err: unknown) => err instanceof ManagerFlagError && message.test(err.message),
+    );
   refused(['--leader-elect'], /--leader-elect needs the namespace of the Lease: set POD_NAMESPACE or pass --leader-election-namespace/);
   refused(['--health-port=http'], /--health-port=http is not a port number/);
   refused(['--health-port=70000'], /--health-port=70000 is not a port number/);

@@ -60,11 +60,17 @@ export function managerOptionsFromFlags(input: ManagerFlagsInput): ManagerOption
   const podNamespace = env['POD_NAMESPACE'];
   const leaseNamespace = values['leader-election-namespace'] ?? podNamespace;
   if (values['leader-elect'] && !leaseNamespace) {
-    throw new ManagerFlagError('INVALID_FLAG', '--leader-elect needs the namespace of the Lease: set POD_NAMESPACE or pass --leader-election-namespace');
+    throw new ManagerFlagError(
+      'INVALID_FLAG',
+      '--leader-elect needs the namespace of the Lease: set POD_NAMESPACE or pass --leader-election-namespace',
+    );
   }
   const port = Number(values['health-port']);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new ManagerFlagError('INVALID_FLAG', `--health-port=${values['health-port']} is not a port number (0 to 65535; 0 picks a free one)`);
+    throw new ManagerFlagError(
+      'INVALID_FLAG',
+      `--health-port=${values['health-port']} is not a port number (0 to 65535; 0 picks a free one)`,
+    );
   }
   const logLevel = values['log-level'];
   if (!isLogLevel(logLevel)) throw new ManagerFlagError('INVALID_FLAG', `--log-level=${logLevel}: use one of ${logLevels.join(', ')}`);

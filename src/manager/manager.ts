@@ -130,14 +130,23 @@ export class Manager {
   async start(): Promise<void> {
     const signal = this.stopping.signal;
     const requestLog = this.log.child({ component: 'client' });
-    this.client = this.options.client ?? await KubeClient.fromKubeconfig({
-      kubeconfigPath: this.options.kubeconfigPath,
-      onRequest: (r) => requestLog.debug({ method: r.method, path: r.path, code: r.code, startedAt: r.startedAt, durationMs: Math.round(r.durationMs) }, 'request'),
-    });
+    this.client =
+      this.options.client ??
+      (await KubeClient.fromKubeconfig({
+        kubeconfigPath: this.options.kubeconfigPath,
+        onRequest: (r) =>
+          requestLog.debug(
+            { method: r.method, path: r.path, code: r.code, startedAt: r.startedAt, durationMs: Math.round(r.durationMs) },
+            'request',
+          ),
+      }));
     processMetrics(this.registry);
-    const factory = this.options.sources ?? cacheSourceFactory(this.client, this.log, {
-      inactivityTimeoutMs: this.options.watchInactivityTimeoutMs, metrics: cacheMetrics(this.registry),
-    });
+    const factory =
+      this.options.sources ??
+      cacheSourceFactory(this.client, this.log, {
+        inactivityTimeoutMs: this.options.watchInactivityTimeoutMs,
+        metrics: cacheMetrics(this.registry),
+      });
     const scope = (labelSelector?: string): SourceScope => ({ namespace: this.options.namespace, labelSelector });
     const share = (kind: Kind, s: SourceScope) => {
       const key = sourceKey(kind, s);
@@ -161,9 +170,12 @@ export class Manager {
     }
     if (this.options.probes) {
       this.probes = await ProbeServer.start({
-        host: this.options.probes.host, port: this.options.probes.port,
+        host: this.options.probes.host,
+        port: this.options.probes.port,
         healthChecks: { ping: () => undefined },
-        readyChecks: Object.fromEntries([...this.sources.values()].map((s) => [`cache ${s.description}`, () => (s.synced ? undefined : 'not synced yet')])),
+        readyChecks: Object.fromEntries(
+          [...this.sources.values()].map((s) => [`cache ${s.description}`, () => (s.synced ? undefined : 'not synced yet')]),
+        ),
         metrics: async () => ({ contentType: this.registry.contentType, body: await this.registry.metrics() }),
       });
       this.log.info({ port: this.probes.port }, probesServingMessage);
@@ -235,18 +247,29 @@ export class Manager {
       const name = r.definition.declaration.name;
       r.events = this.eventRecorder(r.definition, termSignal);
       r.controller = new Controller<KubeObject>({
-        name, kind: r.definition.kind, reconcile: r.definition.reconcile, client: this.client!,
-        primary: r.primary, owned: r.owned, mapped: r.mapped, events: r.events,
-        maxConcurrentReconciles: r.definition.maxConcurrentReconciles, signal: termSignal,
+        name,
+        kind: r.definition.kind,
+        reconcile: r.definition.reconcile,
+        client: this.client!,
+        primary: r.primary,
+        owned: r.owned,
+        mapped: r.mapped,
+        events: r.events,
+        maxConcurrentReconciles: r.definition.maxConcurrentReconciles,
+        signal: termSignal,
         metrics: controllerMetrics(name, { maxConcurrentReconciles: r.definition.maxConcurrentReconciles, registry: this.registry }),
         queueMetrics: workqueueMetrics(name, this.registry),
         logger: this.log,
       });
       r.controller.start();
     }
-    termSignal.addEventListener('abort', () => {
-      if (generation === this.termGeneration) void this.stopControllers(0);
-    }, { once: true });
+    termSignal.addEventListener(
+      'abort',
+      () => {
+        if (generation === this.termGeneration) void this.stopControllers(0);
+      },
+      { once: true },
+    );
   }
 
   private async stopControllers(graceMs: number): Promise<void> {
@@ -274,9 +297,11 @@ export class Manager {
     const name = definition.declaration.name;
     return new EventRecorder({
       client: {
-        request: <T>(options: RequestOptions) => withScopedSignal([options.signal, termSignal], undefined, (signal) => client.request<T>({ ...options, signal })),
+        request: <T>(options: RequestOptions) =>
+          withScopedSignal([options.signal, termSignal], undefined, (signal) => client.request<T>({ ...options, signal })),
       },
-      controller: `${definition.kind.group || 'core'}/${name}-controller`, instance: this.identity,
+      controller: `${definition.kind.group || 'core'}/${name}-controller`,
+      instance: this.identity,
       onError: (err, event) => {
         if (termSignal.aborted) this.log.debug({ controller: name, reason: event.reason }, 'event not recorded: the leadership term ended');
         else this.log.warn({ controller: name, reason: event.reason, err: (err as Error).message }, 'could not record an event');

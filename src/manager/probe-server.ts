@@ -48,7 +48,10 @@ export class ProbeServer {
       if (url.pathname === '/healthz' || url.pathname === '/livez') return respond(options.healthChecks ?? {});
       if (url.pathname === '/readyz') return respond(options.readyChecks ?? {});
       if (url.pathname === '/metrics' && options.metrics) {
-        options.metrics().then(({ contentType, body }) => send(200, body, contentType), (err: unknown) => send(500, `metrics failed: ${(err as Error).message}\n`));
+        options.metrics().then(
+          ({ contentType, body }) => send(200, body, contentType),
+          (err: unknown) => send(500, `metrics failed: ${(err as Error).message}\n`),
+        );
         return;
       }
       return send(404, 'not found\n');

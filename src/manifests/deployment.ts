@@ -37,7 +37,10 @@ export function deploymentManifest(options: DeploymentOptions): Manifest {
   // Fresh copies at each place: a shared object would be written as a YAML anchor and alias.
   const labels = () => ({ ...options.labels, ...selector });
   const probe = (path: string, periodSeconds: number) => ({
-    httpGet: { path, port: 'health' }, periodSeconds, timeoutSeconds: 2, failureThreshold: 3,
+    httpGet: { path, port: 'health' },
+    periodSeconds,
+    timeoutSeconds: 2,
+    failureThreshold: 3,
   });
   return {
     apiVersion: 'apps/v1',
@@ -53,29 +56,34 @@ export function deploymentManifest(options: DeploymentOptions): Manifest {
           automountServiceAccountToken: true,
           terminationGracePeriodSeconds: 30,
           securityContext: {
-            runAsNonRoot: true, runAsUser: operatorUser, runAsGroup: operatorUser, fsGroup: operatorUser,
+            runAsNonRoot: true,
+            runAsUser: operatorUser,
+            runAsGroup: operatorUser,
+            fsGroup: operatorUser,
             seccompProfile: { type: 'RuntimeDefault' },
           },
-          containers: [{
-            name: 'manager',
-            image: options.image,
-            args: [`--health-port=${healthPort}`, ...(options.args ?? [])],
-            env: [
-              { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
-              { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-            ],
-            ports: [{ name: 'health', containerPort: healthPort, protocol: 'TCP' }],
-            livenessProbe: { ...probe('/healthz', 20), initialDelaySeconds: 5 },
-            readinessProbe: { ...probe('/readyz', 10), initialDelaySeconds: 2 },
-            resources: options.resources ?? { requests: { cpu: '50m', memory: '96Mi' }, limits: { memory: '256Mi' } },
-            securityContext: {
-              allowPrivilegeEscalation: false,
-              readOnlyRootFilesystem: true,
-              runAsNonRoot: true,
-              capabilities: { drop: ['ALL'] },
+          containers: [
+            {
+              name: 'manager',
+              image: options.image,
+              args: [`--health-port=${healthPort}`, ...(options.args ?? [])],
+              env: [
+                { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+                { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+              ],
+              ports: [{ name: 'health', containerPort: healthPort, protocol: 'TCP' }],
+              livenessProbe: { ...probe('/healthz', 20), initialDelaySeconds: 5 },
+              readinessProbe: { ...probe('/readyz', 10), initialDelaySeconds: 2 },
+              resources: options.resources ?? { requests: { cpu: '50m', memory: '96Mi' }, limits: { memory: '256Mi' } },
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                runAsNonRoot: true,
+                capabilities: { drop: ['ALL'] },
+              },
+              volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
             },
-            volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
-          }],
+          ],
           volumes: [{ name: 'tmp', emptyDir: {} }],
         },
       },

@@ -19,10 +19,15 @@ test("HelloWorld's declarations give exactly the rules of the CLI issue, no wild
 
 test('finalizers, watches, narrower writes and no status or events change the rules accordingly', () => {
   const Secret = { group: '', version: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true };
-  const rules = rulesFor([declareController({
-    name: 'x', for: HelloWorld, owns: [{ resource: ConfigMap, writes: ['create', 'delete'] }], watches: [Secret],
-    writes: { status: false, events: false, finalizers: true },
-  })]);
+  const rules = rulesFor([
+    declareController({
+      name: 'x',
+      for: HelloWorld,
+      owns: [{ resource: ConfigMap, writes: ['create', 'delete'] }],
+      watches: [Secret],
+      writes: { status: false, events: false, finalizers: true },
+    }),
+  ]);
   assert.deepEqual(rules, [
     { apiGroups: ['apps.example.com'], resources: ['helloworlds'], verbs: ['get', 'list', 'watch', 'patch'] },
     { apiGroups: ['apps.example.com'], resources: ['helloworlds/finalizers'], verbs: ['update'] },
@@ -34,18 +39,33 @@ test('finalizers, watches, narrower writes and no status or events change the ru
 
 test('two controllers touching one kind share one rule with the union of verbs', () => {
   const Other = { group: 'apps.example.com', version: 'v1alpha1', kind: 'Other', plural: 'others', namespaced: true };
-  const rules = rulesFor([helloWorld, declareController({ name: 'other', for: Other, owns: [{ resource: ConfigMap, writes: ['create'] }] })]);
+  const rules = rulesFor([
+    helloWorld,
+    declareController({ name: 'other', for: Other, owns: [{ resource: ConfigMap, writes: ['create'] }] }),
+  ]);
   assert.equal(rules.filter((r) => r.resources[0] === 'configmaps').length, 1);
   assert.equal(rules.filter((r) => r.resources[0] === 'events').length, 1);
 });
 
 test('cluster-wide: ClusterRole and binding; namespaced: a Role in the watched namespace; leases always in our own', () => {
   const cluster = rbacManifests([helloWorld], { name: 'op', namespace: 'op-system' });
-  assert.deepEqual(cluster.map((m) => `${m.kind}/${m.metadata.namespace ?? ''}/${m.metadata.name}`), [
-    'ServiceAccount/op-system/op', 'ClusterRole//op', 'ClusterRoleBinding//op', 'Role/op-system/op-leader-election', 'RoleBinding/op-system/op-leader-election',
+  assert.deepEqual(
+    cluster.map((m) => `${m.kind}/${m.metadata.namespace ?? ''}/${m.metadata.name}`),
+    [
+      'ServiceAccount/op-system/op',
+      'ClusterRole//op',
+      'ClusterRoleBinding//op',
+      'Role/op-system/op-leader-election',
+      'RoleBinding/op-system/op-leader-election',
+    ],
+  );
+  assert.deepEqual(cluster[3]!['rules'], [
+    { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
   ]);
-  assert.deepEqual(cluster[3]!['rules'], [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }]);
   const scoped = rbacManifests([helloWorld], { name: 'op', namespace: 'op-system', watchNamespace: 'team-a' });
-  assert.deepEqual(scoped.slice(1, 3).map((m) => `${m.kind}/${m.metadata.namespace}`), ['Role/team-a', 'RoleBinding/team-a']);
+  assert.deepEqual(
+    scoped.slice(1, 3).map((m) => `${m.kind}/${m.metadata.namespace}`),
+    ['Role/team-a', 'RoleBinding/team-a'],
+  );
   assert.deepEqual(scoped[2]!['subjects'], [{ kind: 'ServiceAccount', name: 'op', namespace: 'op-system' }]);
 });

@@ -98,6 +98,12 @@ export function rbacManifests(declarations: readonly ControllerDeclaration[], op
     { apiVersion: rbac, kind: roleKind, metadata: roleMeta, rules: rulesFor(declarations) },
     { apiVersion: rbac, kind: `${roleKind}Binding`, metadata: roleMeta, roleRef: roleRef(roleKind, options.name), subjects },
     { apiVersion: rbac, kind: 'Role', metadata: { name: leaseName, namespace: options.namespace, ...labels }, rules: leaseRules },
-    { apiVersion: rbac, kind: 'RoleBinding', metadata: { name: leaseName, namespace: options.namespace, ...labels }, roleRef: roleRef('Role', leaseName), subjects },
+    {
+      apiVersion: rbac,
+      kind: 'RoleBinding',
+      metadata: { name: leaseName, namespace: options.namespace, ...labels },
+      roleRef: roleRef('Role', leaseName),
+      subjects,
+    },
   ];
 }

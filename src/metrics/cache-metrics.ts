@@ -27,8 +27,16 @@ export interface CacheObjectMetrics {
  * ```
  */
 export function cacheMetrics(registry: Registry = register): CacheObjectMetrics {
-  const objects = registered(registry, 'capstan_cache_objects', () => new Gauge({
-    name: 'capstan_cache_objects', help: 'Number of objects in each informer cache', labelNames: ['cache'], registers: [registry],
-  }));
+  const objects = registered(
+    registry,
+    'capstan_cache_objects',
+    () =>
+      new Gauge({
+        name: 'capstan_cache_objects',
+        help: 'Number of objects in each informer cache',
+        labelNames: ['cache'],
+        registers: [registry],
+      }),
+  );
   return { objectsInCache: (cache, count) => objects.set({ cache }, count) };
 }

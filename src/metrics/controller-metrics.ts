@@ -7,8 +7,10 @@ export type ReconcileResult = 'success' | 'error' | 'requeue' | 'requeue_after';
 const reconcileResults: readonly ReconcileResult[] = ['success', 'error', 'requeue', 'requeue_after'];
 
 // controller-runtime's buckets for controller_runtime_reconcile_time_seconds, so dashboards' quantiles match.
-const reconcileTimeBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0,
-  1.25, 1.5, 1.75, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5, 6, 7, 8, 9, 10, 15, 20, 25, 30, 40, 50, 60];
+const reconcileTimeBuckets = [
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0, 3.5,
+  4.0, 4.5, 5, 6, 7, 8, 9, 10, 15, 20, 25, 30, 40, 50, 60,
+];
 
 /** What one controller reports; every method is labelled with the controller's name. */
 export interface ControllerMetrics {
@@ -44,33 +46,79 @@ export interface ControllerMetrics {
  * console.log(await registry.metrics());
  * ```
  */
-export function controllerMetrics(controller: string, options: { maxConcurrentReconciles: number; registry?: Registry }): ControllerMetrics {
+export function controllerMetrics(
+  controller: string,
+  options: { maxConcurrentReconciles: number; registry?: Registry },
+): ControllerMetrics {
   const registry = options.registry ?? register;
   const registers = [registry];
-  const total = registered(registry, 'controller_runtime_reconcile_total', () => new Counter({
-    name: 'controller_runtime_reconcile_total', help: 'Total number of reconciliations per controller',
-    labelNames: ['controller', 'result'], registers,
-  }));
-  const errors = registered(registry, 'controller_runtime_reconcile_errors_total', () => new Counter({
-    name: 'controller_runtime_reconcile_errors_total', help: 'Total number of reconciliation errors per controller',
-    labelNames: ['controller'], registers,
-  }));
-  const terminal = registered(registry, 'controller_runtime_terminal_reconcile_errors_total', () => new Counter({
-    name: 'controller_runtime_terminal_reconcile_errors_total', help: 'Total number of terminal reconciliation errors per controller',
-    labelNames: ['controller'], registers,
-  }));
-  const time = registered(registry, 'controller_runtime_reconcile_time_seconds', () => new Histogram({
-    name: 'controller_runtime_reconcile_time_seconds', help: 'Length of time per reconciliation per controller',
-    labelNames: ['controller'], buckets: reconcileTimeBuckets, registers,
-  }));
-  const active = registered(registry, 'controller_runtime_active_workers', () => new Gauge({
-    name: 'controller_runtime_active_workers', help: 'Number of currently used workers per controller',
-    labelNames: ['controller'], registers,
-  }));
-  const max = registered(registry, 'controller_runtime_max_concurrent_reconciles', () => new Gauge({
-    name: 'controller_runtime_max_concurrent_reconciles', help: 'Maximum number of concurrent reconciles per controller',
-    labelNames: ['controller'], registers,
-  }));
+  const total = registered(
+    registry,
+    'controller_runtime_reconcile_total',
+    () =>
+      new Counter({
+        name: 'controller_runtime_reconcile_total',
+        help: 'Total number of reconciliations per controller',
+        labelNames: ['controller', 'result'],
+        registers,
+      }),
+  );
+  const errors = registered(
+    registry,
+    'controller_runtime_reconcile_errors_total',
+    () =>
+      new Counter({
+        name: 'controller_runtime_reconcile_errors_total',
+        help: 'Total number of reconciliation errors per controller',
+        labelNames: ['controller'],
+        registers,
+      }),
+  );
+  const terminal = registered(
+    registry,
+    'controller_runtime_terminal_reconcile_errors_total',
+    () =>
+      new Counter({
+        name: 'controller_runtime_terminal_reconcile_errors_total',
+        help: 'Total number of terminal reconciliation errors per controller',
+        labelNames: ['controller'],
+        registers,
+      }),
+  );
+  const time = registered(
+    registry,
+    'controller_runtime_reconcile_time_seconds',
+    () =>
+      new Histogram({
+        name: 'controller_runtime_reconcile_time_seconds',
+        help: 'Length of time per reconciliation per controller',
+        labelNames: ['controller'],
+        buckets: reconcileTimeBuckets,
+        registers,
+      }),
+  );
+  const active = registered(
+    registry,
+    'controller_runtime_active_workers',
+    () =>
+      new Gauge({
+        name: 'controller_runtime_active_workers',
+        help: 'Number of currently used workers per controller',
+        labelNames: ['controller'],
+        registers,
+      }),
+  );
+  const max = registered(
+    registry,
+    'controller_runtime_max_concurrent_reconciles',
+    () =>
+      new Gauge({
+        name: 'controller_runtime_max_concurrent_reconciles',
+        help: 'Maximum number of concurrent reconciles per controller',
+        labelNames: ['controller'],
+        registers,
+      }),
+  );
   const labels = { controller };
   for (const result of reconcileResults) total.inc({ controller, result }, 0);
   errors.inc(labels, 0);

@@ -20,11 +20,18 @@ export interface LeaderElectionMetrics {
  * ```
  */
 export function leaderElectionMetrics(registry: Registry = register): LeaderElectionMetrics {
-  const status = registered(registry, 'leader_election_master_status', () => new Gauge({
-    name: 'leader_election_master_status',
-    help: 'Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master. ' +
-      '\'name\' is the string used to identify the lease. Please make sure to group by name.',
-    labelNames: ['name'], registers: [registry],
-  }));
+  const status = registered(
+    registry,
+    'leader_election_master_status',
+    () =>
+      new Gauge({
+        name: 'leader_election_master_status',
+        help:
+          'Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master. ' +
+          "'name' is the string used to identify the lease. Please make sure to group by name.",
+        labelNames: ['name'],
+        registers: [registry],
+      }),
+  );
   return { setLeading: (name, leading) => status.set({ name }, leading ? 1 : 0) };
 }

@@ -16,7 +16,7 @@ function sample(lines: string[], series: string): number | undefined {
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
-test('every metric of issue 5 is exposed with controller-runtime\'s names and labels, before any work', async () => {
+test("every metric of issue 5 is exposed with controller-runtime's names and labels, before any work", async () => {
   const registry = new Registry();
   processMetrics(registry);
   controllerMetrics('helloworld', { maxConcurrentReconciles: 3, registry });
@@ -25,7 +25,9 @@ test('every metric of issue 5 is exposed with controller-runtime\'s names and la
   leaderElectionMetrics(registry).setLeading('helloworld-operator', false);
   const lines = await samples(registry);
   const expected = [
-    ...['success', 'error', 'requeue', 'requeue_after'].map((r) => `controller_runtime_reconcile_total{controller="helloworld",result="${r}"}`),
+    ...['success', 'error', 'requeue', 'requeue_after'].map(
+      (r) => `controller_runtime_reconcile_total{controller="helloworld",result="${r}"}`,
+    ),
     'controller_runtime_reconcile_errors_total{controller="helloworld"}',
     'controller_runtime_terminal_reconcile_errors_total{controller="helloworld"}',
     'controller_runtime_reconcile_time_seconds_count{controller="helloworld"}',
@@ -42,8 +44,17 @@ test('every metric of issue 5 is exposed with controller-runtime\'s names and la
   ];
   for (const series of expected) assert.equal(sample(lines, series), 0, `${series} is exposed at 0`);
   assert.equal(sample(lines, 'controller_runtime_max_concurrent_reconciles{controller="helloworld"}'), 3);
-  for (const name of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_seconds', 'nodejs_eventloop_lag_p99_seconds', 'nodejs_heap_size_used_bytes']) {
-    assert.ok(lines.some((l) => l.startsWith(name)), `${name} is exposed`);
+  for (const name of [
+    'process_cpu_seconds_total',
+    'process_resident_memory_bytes',
+    'nodejs_eventloop_lag_seconds',
+    'nodejs_eventloop_lag_p99_seconds',
+    'nodejs_heap_size_used_bytes',
+  ]) {
+    assert.ok(
+      lines.some((l) => l.startsWith(name)),
+      `${name} is exposed`,
+    );
   }
 });
 

@@ -27,13 +27,26 @@ export interface WorkqueueMetrics {
 const durationBuckets = Array.from({ length: 12 }, (_, i) => Number((1e-8 * 10 ** i).toPrecision(1)));
 const views = new WeakMap<Registry, Map<string, InFlightWorkView>>();
 
-function inFlightGauge(registry: Registry, name: string, help: string, read: (v: InFlightWorkView) => number): Gauge<'name' | 'controller'> {
-  return registered(registry, name, () => new Gauge({
-    name, help, labelNames: ['name', 'controller'], registers: [registry],
-    collect() {
-      for (const [queue, view] of views.get(registry) ?? []) this.set({ name: queue, controller: queue }, read(view));
-    },
-  }));
+function inFlightGauge(
+  registry: Registry,
+  name: string,
+  help: string,
+  read: (v: InFlightWorkView) => number,
+): Gauge<'name' | 'controller'> {
+  return registered(
+    registry,
+    name,
+    () =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['name', 'controller'],
+        registers: [registry],
+        collect() {
+          for (const [queue, view] of views.get(registry) ?? []) this.set({ name: queue, controller: queue }, read(view));
+        },
+      }),
+  );
 }
 
 /**
@@ -57,27 +70,75 @@ function inFlightGauge(registry: Registry, name: string, help: string, read: (v:
 export function workqueueMetrics(name: string, registry: Registry = register): WorkqueueMetrics {
   const registers = [registry];
   const labels = { name, controller: name };
-  const depth = registered(registry, 'workqueue_depth', () => new Gauge({
-    name: 'workqueue_depth', help: 'Current depth of workqueue', labelNames: ['name', 'controller'], registers,
-  }));
-  const adds = registered(registry, 'workqueue_adds_total', () => new Counter({
-    name: 'workqueue_adds_total', help: 'Total number of adds handled by workqueue', labelNames: ['name', 'controller'], registers,
-  }));
-  const retries = registered(registry, 'workqueue_retries_total', () => new Counter({
-    name: 'workqueue_retries_total', help: 'Total number of retries handled by workqueue', labelNames: ['name', 'controller'], registers,
-  }));
-  const queueDuration = registered(registry, 'workqueue_queue_duration_seconds', () => new Histogram({
-    name: 'workqueue_queue_duration_seconds', help: 'How long in seconds an item stays in workqueue before being requested',
-    labelNames: ['name', 'controller'], buckets: durationBuckets, registers,
-  }));
-  const workDuration = registered(registry, 'workqueue_work_duration_seconds', () => new Histogram({
-    name: 'workqueue_work_duration_seconds', help: 'How long in seconds processing an item from workqueue takes.',
-    labelNames: ['name', 'controller'], buckets: durationBuckets, registers,
-  }));
-  inFlightGauge(registry, 'workqueue_unfinished_work_seconds',
-    'How many seconds of work has been done that is in progress and hasn\'t been observed by work_duration.', (v) => v.unfinishedWorkSeconds());
-  inFlightGauge(registry, 'workqueue_longest_running_processor_seconds',
-    'How many seconds has the longest running processor for workqueue been running.', (v) => v.longestRunningProcessorSeconds());
+  const depth = registered(
+    registry,
+    'workqueue_depth',
+    () =>
+      new Gauge({
+        name: 'workqueue_depth',
+        help: 'Current depth of workqueue',
+        labelNames: ['name', 'controller'],
+        registers,
+      }),
+  );
+  const adds = registered(
+    registry,
+    'workqueue_adds_total',
+    () =>
+      new Counter({
+        name: 'workqueue_adds_total',
+        help: 'Total number of adds handled by workqueue',
+        labelNames: ['name', 'controller'],
+        registers,
+      }),
+  );
+  const retries = registered(
+    registry,
+    'workqueue_retries_total',
+    () =>
+      new Counter({
+        name: 'workqueue_retries_total',
+        help: 'Total number of retries handled by workqueue',
+        labelNames: ['name', 'controller'],
+        registers,
+      }),
+  );
+  const queueDuration = registered(
+    registry,
+    'workqueue_queue_duration_seconds',
+    () =>
+      new Histogram({
+        name: 'workqueue_queue_duration_seconds',
+        help: 'How long in seconds an item stays in workqueue before being requested',
+        labelNames: ['name', 'controller'],
+        buckets: durationBuckets,
+        registers,
+      }),
+  );
+  const workDuration = registered(
+    registry,
+    'workqueue_work_duration_seconds',
+    () =>
+      new Histogram({
+        name: 'workqueue_work_duration_seconds',
+        help: 'How long in seconds processing an item from workqueue takes.',
+        labelNames: ['name', 'controller'],
+        buckets: durationBuckets,
+        registers,
+      }),
+  );
+  inFlightGauge(
+    registry,
+    'workqueue_unfinished_work_seconds',
+    "How many seconds of work has been done that is in progress and hasn't been observed by work_duration.",
+    (v) => v.unfinishedWorkSeconds(),
+  );
+  inFlightGauge(
+    registry,
+    'workqueue_longest_running_processor_seconds',
+    'How many seconds has the longest running processor for workqueue been running.',
+    (v) => v.longestRunningProcessorSeconds(),
+  );
   depth.set(labels, 0);
   adds.inc(labels, 0);
   retries.inc(labels, 0);
@@ -91,7 +152,7 @@ export function workqueueMetrics(name: string, registry: Registry = register): W
     worked: (seconds) => workDuration.observe(labels, seconds),
     trackInFlight(view) {
       let byQueue = views.get(registry);
-      if (!byQueue) views.set(registry, byQueue = new Map<string, InFlightWorkView>());
+      if (!byQueue) views.set(registry, (byQueue = new Map<string, InFlightWorkView>()));
       byQueue.set(name, view);
     },
   };

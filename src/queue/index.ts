@@ -3,5 +3,10 @@ export { QueueError, type QueueErrorCode } from './errors.ts';
 export { noQueueMetrics, type InFlightWork, type QueueMetrics } from './metrics.ts';
 export { TokenBucket, type RateLimitOptions } from './token-bucket.ts';
 export {
-  WorkQueue, type ShutdownReport, type WorkContext, type WorkOutcome, type Worker, type WorkQueueOptions,
+  WorkQueue,
+  type ShutdownReport,
+  type WorkContext,
+  type WorkOutcome,
+  type Worker,
+  type WorkQueueOptions,
 } from './work-queue.ts';

@@ -21,5 +21,9 @@ test('token bucket: the burst passes at once, then one token per 1/rate, refille
   assert.deepEqual([bucket.reserve(), bucket.reserve(), bucket.reserve()], [0, 0, 0]);
   assert.deepEqual([bucket.reserve(), bucket.reserve()], [100, 200]);
   await clock.advance(10_000);
-  assert.deepEqual([1, 2, 3, 4].map(() => bucket.reserve()), [0, 0, 0, 100], 'refill is capped at the burst');
+  assert.deepEqual(
+    [1, 2, 3, 4].map(() => bucket.reserve()),
+    [0, 0, 0, 100],
+    'refill is capped at the burst',
+  );
 });

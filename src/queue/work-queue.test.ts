@@ -22,8 +22,14 @@ class ManualWorker {
     this.started.push({ key, at: this.clock.now(), retries });
     return new Promise((resolve, reject) => {
       this.running.set(key, {
-        finish: (outcome) => { this.running.delete(key); resolve(outcome); },
-        fail: (e) => { this.running.delete(key); reject(e); },
+        finish: (outcome) => {
+          this.running.delete(key);
+          resolve(outcome);
+        },
+        fail: (e) => {
+          this.running.delete(key);
+          reject(e);
+        },
         signal,
       });
       this.maxRunning = Math.max(this.maxRunning, this.running.size);
@@ -58,7 +64,10 @@ test('a key added many times while waiting is processed once', async () => {
   await clock.settle();
   await worker.finish('a');
   await worker.finish('b');
-  assert.deepEqual(worker.started.map((s) => s.key), ['a', 'b']);
+  assert.deepEqual(
+    worker.started.map((s) => s.key),
+    ['a', 'b'],
+  );
   assert.equal(queue.depth, 0);
 });
 
@@ -87,7 +96,10 @@ test('at most `concurrency` keys run at once, and every key gets its turn', asyn
   assert.equal(worker.running.size, 2);
   while (worker.running.size > 0) await worker.finish([...worker.running.keys()][0]!);
   assert.equal(worker.maxRunning, 2);
-  assert.deepEqual(worker.started.map((s) => s.key), ['a', 'b', 'c', 'd', 'e']);
+  assert.deepEqual(
+    worker.started.map((s) => s.key),
+    ['a', 'b', 'c', 'd', 'e'],
+  );
 });
 
 test('retries back off per key, doubling from the base to the cap; success forgets the failures', async () => {
@@ -102,7 +114,10 @@ test('retries back off per key, doubling from the base to the cap; success forge
   const starts = worker.startsOf('a');
   const gaps = starts.slice(1).map((t, i) => t - starts[i]!);
   assert.deepEqual(gaps, [5, 10, 20, 40, 40, 40]);
-  assert.deepEqual(worker.started.map((s) => s.retries), [0, 1, 2, 3, 4, 5, 6]);
+  assert.deepEqual(
+    worker.started.map((s) => s.retries),
+    [0, 1, 2, 3, 4, 5, 6],
+  );
   assert.equal(queue.retries('a'), 6);
   await worker.finish('a', { kind: 'done' });
   assert.equal(queue.retries('a'), 0);
@@ -115,14 +130,18 @@ test('retries back off per key, doubling from the base to the cap; success forge
   assert.equal(worker.running.size, 1);
 });
 
-test('forget() resets a key\'s backoff, and one key\'s failures do not slow another', async () => {
+test("forget() resets a key's backoff, and one key's failures do not slow another", async () => {
   const { clock, worker, queue } = setup({ concurrency: 2, backoff: { baseMs: 5, maxMs: 1_000 } });
   queue.start(worker.work);
   for (let i = 0; i < 4; i++) queue.addRateLimited('a');
   assert.equal(queue.retries('a'), 4);
   queue.addRateLimited('b');
   await clock.advance(5);
-  assert.deepEqual(worker.started.map((s) => s.key), ['a', 'b'], 'a waits its shortest pending delay (5 ms), b too');
+  assert.deepEqual(
+    worker.started.map((s) => s.key),
+    ['a', 'b'],
+    'a waits its shortest pending delay (5 ms), b too',
+  );
   queue.forget('a');
   assert.equal(queue.retries('a'), 0);
 });
@@ -160,7 +179,14 @@ test('addAfter: the key becomes ready at its time; an earlier time for the same 
   await clock.advance(1_000);
   await worker.finish('a');
   assert.equal(queue.waiting, 0);
-  assert.deepEqual(worker.started.map((s) => [s.key, s.at]), [['c', 10], ['b', 30], ['a', 100]]);
+  assert.deepEqual(
+    worker.started.map((s) => [s.key, s.at]),
+    [
+      ['c', 10],
+      ['b', 30],
+      ['a', 100],
+    ],
+  );
 });
 
 test('requeueAfter runs the key again after the delay, with its failures forgotten', async () => {
@@ -202,7 +228,9 @@ test('shutdown: nothing new starts, waiting keys are dropped, in-flight work fin
   queue.addAfter('c', 10);
   await clock.settle();
   let report: unknown;
-  void queue.shutdown({ graceMs: 1_000 }).then((r) => { report = r; });
+  void queue.shutdown({ graceMs: 1_000 }).then((r) => {
+    report = r;
+  });
   assert.equal(queue.add('d'), false);
   assert.equal(queue.addAfter('e', 1), false);
   assert.equal(queue.depth, 0);
@@ -212,9 +240,16 @@ test('shutdown: nothing new starts, waiting keys are dropped, in-flight work fin
   await worker.finish('a', { kind: 'retry' });
   assert.deepEqual(report, { aborted: [] });
   await clock.advance(10_000);
-  assert.deepEqual(worker.started.map((s) => s.key), ['a'], 'b (waiting), c (delayed) and the retry of a never ran');
+  assert.deepEqual(
+    worker.started.map((s) => s.key),
+    ['a'],
+    'b (waiting), c (delayed) and the retry of a never ran',
+  );
   assert.equal(clock.pendingTimers, 0);
-  assert.throws(() => queue.start(worker.work), (e: unknown) => e instanceof QueueError && e.code === 'QUEUE_ALREADY_STARTED');
+  assert.throws(
+    () => queue.start(worker.work),
+    (e: unknown) => e instanceof QueueError && e.code === 'QUEUE_ALREADY_STARTED',
+  );
 });
 
 test('shutdown: when the grace period ends, in-flight work is aborted and reported', async () => {
@@ -239,12 +274,24 @@ test('metrics: adds, retries, depth, queue and work durations, in-flight view', 
   const log = { added: 0, retried: 0, depth: [] as number[], queued: [] as number[], worked: [] as number[] };
   let view: InFlightWork | undefined;
   const metrics: QueueMetrics = {
-    added: () => { log.added++; },
-    retried: () => { log.retried++; },
-    depthChanged: (d) => { log.depth.push(d); },
-    queued: (s) => { log.queued.push(s); },
-    worked: (s) => { log.worked.push(s); },
-    trackInFlight: (v) => { view = v; },
+    added: () => {
+      log.added++;
+    },
+    retried: () => {
+      log.retried++;
+    },
+    depthChanged: (d) => {
+      log.depth.push(d);
+    },
+    queued: (s) => {
+      log.queued.push(s);
+    },
+    worked: (s) => {
+      log.worked.push(s);
+    },
+    trackInFlight: (v) => {
+      view = v;
+    },
   };
   const { clock, worker, queue } = setup({ metrics, concurrency: 2 });
   queue.add('a');
@@ -270,6 +317,8 @@ test('metrics: adds, retries, depth, queue and work durations, in-flight view', 
 });
 
 test('invalid options are refused with a message saying what is expected', () => {
-  assert.throws(() => new WorkQueue({ concurrency: 0 }),
-    (e: unknown) => e instanceof QueueError && e.code === 'QUEUE_INVALID_OPTIONS' && /positive integer/.test(e.message));
+  assert.throws(
+    () => new WorkQueue({ concurrency: 0 }),
+    (e: unknown) => e instanceof QueueError && e.code === 'QUEUE_INVALID_OPTIONS' && /positive integer/.test(e.message),
+  );
 });

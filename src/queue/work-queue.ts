@@ -91,7 +91,8 @@ export class WorkQueue<K extends string = string> {
     this.metrics = options.metrics ?? noQueueMetrics;
     this.backoff = new KeyBackoff(options.backoff);
     this.bucket = new TokenBucket(this.clock, options.rateLimit);
-    this.onWorkerError = options.onWorkerError ??
+    this.onWorkerError =
+      options.onWorkerError ??
       ((key, error) => process.emitWarning(`work queue: worker failed on ${key}; retrying with backoff: ${String(error)}`));
     this.metrics.trackInFlight({
       unfinishedWorkSeconds: () => this.runningMs().reduce((sum, ms) => sum + ms, 0) / 1000,

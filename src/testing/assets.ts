@@ -51,8 +51,11 @@ function kubernetesLdflags(version: string): string {
   const flags = ['-s', '-w'];
   for (const pkg of ['k8s.io/component-base/version', 'k8s.io/client-go/pkg/version']) {
     flags.push(
-      `-X ${pkg}.gitVersion=${version}`, `-X ${pkg}.gitMajor=1`, `-X ${pkg}.gitMinor=${minor}`,
-      `-X ${pkg}.gitTreeState=clean`, `-X ${pkg}.buildDate=1970-01-01T00:00:00Z`,
+      `-X ${pkg}.gitVersion=${version}`,
+      `-X ${pkg}.gitMajor=1`,
+      `-X ${pkg}.gitMinor=${minor}`,
+      `-X ${pkg}.gitTreeState=clean`,
+      `-X ${pkg}.buildDate=1970-01-01T00:00:00Z`,
     );
   }
   return flags.join(' ');
@@ -63,8 +66,17 @@ const buildFlags = ['-trimpath'];
 /** The cache folder name: the versions plus everything that changes the binaries. */
 export function assetsKey(versions: ControlPlaneVersions): string {
   const hash = createHash('sha256')
-    .update(JSON.stringify({ versions, buildFlags, ld: kubernetesLdflags(versions.kubernetes), cgo: 0, platform: `${process.platform}-${process.arch}` }))
-    .digest('hex').slice(0, 10);
+    .update(
+      JSON.stringify({
+        versions,
+        buildFlags,
+        ld: kubernetesLdflags(versions.kubernetes),
+        cgo: 0,
+        platform: `${process.platform}-${process.arch}`,
+      }),
+    )
+    .digest('hex')
+    .slice(0, 10);
   return `k8s-${versions.kubernetes}-etcd-${versions.etcd}-go${versions.go}-${hash}`;
 }
 
@@ -93,7 +105,7 @@ export async function ensureAssets(options: EnsureAssetsOptions = {}): Promise<C
     await requireExecutables(assets, 'CAPSTAN_ASSETS');
     return assets;
   }
-  const versions = options.versions ?? await controlPlaneVersions();
+  const versions = options.versions ?? (await controlPlaneVersions());
   const cacheRoot = options.cacheDir ?? join(homedir(), '.cache', 'capstan');
   const keyDir = join(cacheRoot, assetsKey(versions));
   const binDir = join(keyDir, 'bin');
@@ -112,12 +124,16 @@ export async function ensureAssets(options: EnsureAssetsOptions = {}): Promise<C
   if (todo.kubernetes.length === 0 && !todo.etcd) return assets;
 
   await mkdir(keyDir, { recursive: true });
-  await withFileLock(join(keyDir, 'build.lock'), async () => {
-    todo = await missing(); // another process may have built them while we waited
-    const builder = new GoBuilder(versions, cacheRoot, keyDir, log, options.signal);
-    if (todo.kubernetes.length > 0) await builder.buildKubernetes(todo.kubernetes);
-    if (todo.etcd) await builder.buildEtcd();
-  }, { signal: options.signal, onWait: (pid) => log(`waiting for another build of the control-plane binaries (pid ${pid}) to finish`) });
+  await withFileLock(
+    join(keyDir, 'build.lock'),
+    async () => {
+      todo = await missing(); // another process may have built them while we waited
+      const builder = new GoBuilder(versions, cacheRoot, keyDir, log, options.signal);
+      if (todo.kubernetes.length > 0) await builder.buildKubernetes(todo.kubernetes);
+      if (todo.etcd) await builder.buildEtcd();
+    },
+    { signal: options.signal, onWait: (pid) => log(`waiting for another build of the control-plane binaries (pid ${pid}) to finish`) },
+  );
   return assets;
 }
 
@@ -131,16 +147,21 @@ function assetsIn(dir: string, controllerManagerDir: string): ControlPlaneAssets
 }
 
 async function isExecutable(path: string): Promise<boolean> {
-  return access(path, constants.X_OK).then(() => true, () => false);
+  return access(path, constants.X_OK).then(
+    () => true,
+    () => false,
+  );
 }
 
 async function requireExecutables(assets: Partial<ControlPlaneAssets>, source: string): Promise<void> {
   const absent: string[] = [];
   for (const path of Object.values(assets)) if (!(await isExecutable(path))) absent.push(path);
   if (absent.length > 0) {
-    throw new ControlPlaneError('ASSETS_MISSING',
+    throw new ControlPlaneError(
+      'ASSETS_MISSING',
       `${source} is set, but these binaries are missing or not executable: ${absent.join(', ')}. ` +
-      `Point ${source} at a folder that holds them, or unset it to let Capstan build them.`);
+        `Point ${source} at a folder that holds them, or unset it to let Capstan build them.`,
+    );
   }
 }
 
@@ -152,7 +173,13 @@ class GoBuilder {
   private readonly log: (line: string) => void;
   private readonly signal: AbortSignal | undefined;
 
-  constructor(versions: ControlPlaneVersions, cacheRoot: string, keyDir: string, log: (line: string) => void, signal: AbortSignal | undefined) {
+  constructor(
+    versions: ControlPlaneVersions,
+    cacheRoot: string,
+    keyDir: string,
+    log: (line: string) => void,
+    signal: AbortSignal | undefined,
+  ) {
     this.versions = versions;
     this.keyDir = keyDir;
     this.log = log;
@@ -175,21 +202,43 @@ class GoBuilder {
     const staging = await this.stagingModules(v);
     const stagingVersion = v.replace(/^v1\./, 'v0.');
     const goMod = [
-      'module capstan.local/kubernetes-binaries', '', `go ${this.versions.go.split('.').slice(0, 2).join('.')}.0`, '',
-      `require k8s.io/kubernetes ${v}`, '',
-      'replace (', ...staging.map((m) => `\t${m} => ${m} ${stagingVersion}`), ')', '',
+      'module capstan.local/kubernetes-binaries',
+      '',
+      `go ${this.versions.go.split('.').slice(0, 2).join('.')}.0`,
+      '',
+      `require k8s.io/kubernetes ${v}`,
+      '',
+      'replace (',
+      ...staging.map((m) => `\t${m} => ${m} ${stagingVersion}`),
+      ')',
+      '',
     ].join('\n');
     const packages = binaries.map((b) => `k8s.io/kubernetes/cmd/${kubernetesCommands[b]}`);
-    await this.writeWrapper(dir, goMod, Object.values(kubernetesCommands).map((c) => `k8s.io/kubernetes/cmd/${c}`));
-    await this.goBuild(dir, `Kubernetes ${v} (${binaries.map((b) => kubernetesCommands[b]).join(', ')})`,
-      ['-ldflags', kubernetesLdflags(v)], packages, binaries.map((b) => kubernetesCommands[b]));
+    await this.writeWrapper(
+      dir,
+      goMod,
+      Object.values(kubernetesCommands).map((c) => `k8s.io/kubernetes/cmd/${c}`),
+    );
+    await this.goBuild(
+      dir,
+      `Kubernetes ${v} (${binaries.map((b) => kubernetesCommands[b]).join(', ')})`,
+      ['-ldflags', kubernetesLdflags(v)],
+      packages,
+      binaries.map((b) => kubernetesCommands[b]),
+    );
   }
 
   async buildEtcd(): Promise<void> {
     const dir = join(this.keyDir, 'src', 'etcd');
     await mkdir(dir, { recursive: true });
-    const goMod = ['module capstan.local/etcd-binary', '', `go ${this.versions.go.split('.').slice(0, 2).join('.')}.0`, '',
-      `require go.etcd.io/etcd/server/v3 ${this.versions.etcd}`, ''].join('\n');
+    const goMod = [
+      'module capstan.local/etcd-binary',
+      '',
+      `go ${this.versions.go.split('.').slice(0, 2).join('.')}.0`,
+      '',
+      `require go.etcd.io/etcd/server/v3 ${this.versions.etcd}`,
+      '',
+    ].join('\n');
     await this.writeWrapper(dir, goMod, ['go.etcd.io/etcd/server/v3']);
     await this.goBuild(dir, `etcd ${this.versions.etcd}`, ['-ldflags', '-s -w'], ['go.etcd.io/etcd/server/v3'], ['etcd']);
   }
@@ -198,7 +247,8 @@ class GoBuilder {
   private async stagingModules(version: string): Promise<string[]> {
     const out = await this.run(this.keyDir, ['mod', 'download', '-json', `k8s.io/kubernetes@${version}`]);
     const info = JSON.parse(out) as { GoMod?: string; Error?: string };
-    if (!info.GoMod) throw new ControlPlaneError('BUILD_FAILED', `go mod download k8s.io/kubernetes@${version}: ${info.Error ?? 'no go.mod'}`);
+    if (!info.GoMod)
+      throw new ControlPlaneError('BUILD_FAILED', `go mod download k8s.io/kubernetes@${version}: ${info.Error ?? 'no go.mod'}`);
     const goMod = await readFile(info.GoMod, 'utf8');
     const modules = [...goMod.matchAll(/^\s*(k8s\.io\/[\w.-]+)\s+=>\s+\.\/staging\//gm)].map((m) => m[1]!);
     if (modules.length === 0) throw new ControlPlaneError('BUILD_FAILED', `found no staging modules in ${info.GoMod}`);
@@ -207,8 +257,10 @@ class GoBuilder {
 
   private async writeWrapper(dir: string, goMod: string, imports: string[]): Promise<void> {
     await writeFile(join(dir, 'go.mod'), goMod);
-    await writeFile(join(dir, 'tools.go'),
-      `//go:build tools\n\npackage tools\n\nimport (\n${imports.map((i) => `\t_ "${i}"\n`).join('')})\n`);
+    await writeFile(
+      join(dir, 'tools.go'),
+      `//go:build tools\n\npackage tools\n\nimport (\n${imports.map((i) => `\t_ "${i}"\n`).join('')})\n`,
+    );
     this.log(`resolving Go modules in ${dir}`);
     await this.run(dir, ['mod', 'tidy']);
   }
@@ -247,7 +299,9 @@ class GoBuilder {
       let stdout = '';
       const stderrTail: string[] = [];
       let pending = '';
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        stdout += chunk;
+      });
       child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
         pending += chunk;
         const lines = pending.split('\n');
@@ -259,18 +313,24 @@ class GoBuilder {
         }
       });
       child.on('error', (err) => {
-        const hint = (err as NodeJS.ErrnoException).code === 'ENOENT'
-          ? ' (the Go toolchain is not on PATH: install Go, or set CAPSTAN_ASSETS to a folder with the binaries)' : '';
+        const hint =
+          (err as NodeJS.ErrnoException).code === 'ENOENT'
+            ? ' (the Go toolchain is not on PATH: install Go, or set CAPSTAN_ASSETS to a folder with the binaries)'
+            : '';
         reject(new ControlPlaneError('BUILD_FAILED', `${command} failed to start: ${err.message}${hint}`, { cause: err }));
       });
       child.on('close', (code) => {
         if (code === 0) resolve(stdout);
         else {
           if (pending) stderrTail.push(pending);
-          reject(new ControlPlaneError('BUILD_FAILED',
-            `building the control-plane binaries failed; this command exited with ${code}:\n  ${command}\n` +
-            `(with GOMODCACHE=${this.env['GOMODCACHE']} GOCACHE=${this.env['GOCACHE']} GOTOOLCHAIN=${this.env['GOTOOLCHAIN']} GOFLAGS=-mod=mod CGO_ENABLED=0)\n` +
-            `last output:\n${stderrTail.join('\n')}`));
+          reject(
+            new ControlPlaneError(
+              'BUILD_FAILED',
+              `building the control-plane binaries failed; this command exited with ${code}:\n  ${command}\n` +
+                `(with GOMODCACHE=${this.env['GOMODCACHE']} GOCACHE=${this.env['GOCACHE']} GOTOOLCHAIN=${this.env['GOTOOLCHAIN']} GOFLAGS=-mod=mod CGO_ENABLED=0)\n` +
+                `last output:\n${stderrTail.join('\n')}`,
+            ),
+          );
         }
       });
     });

@@ -26,21 +26,47 @@ export interface ControlPlaneCertificates {
 export async function createCertificates(dir: string): Promise<ControlPlaneCertificates> {
   const p = (name: string) => join(dir, name);
   const certs: ControlPlaneCertificates = {
-    caCert: p('ca.crt'), caKey: p('ca.key'),
-    servingCert: p('serving.crt'), servingKey: p('serving.key'),
-    adminCert: p('admin.crt'), adminKey: p('admin.key'),
-    serviceAccountKey: p('sa.key'), serviceAccountPublicKey: p('sa.pub'),
+    caCert: p('ca.crt'),
+    caKey: p('ca.key'),
+    servingCert: p('serving.crt'),
+    servingKey: p('serving.key'),
+    adminCert: p('admin.crt'),
+    adminKey: p('admin.key'),
+    serviceAccountKey: p('sa.key'),
+    serviceAccountPublicKey: p('sa.pub'),
   };
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  await openssl(['req', '-x509', ...ec, '-keyout', certs.caKey, '-out', certs.caCert, '-days', '3650',
-    '-subj', '/CN=capstan-local-ca', '-addext', 'basicConstraints=critical,CA:TRUE',
-    '-addext', 'keyUsage=critical,keyCertSign,cRLSign,digitalSignature']);
+  await openssl([
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    certs.caKey,
+    '-out',
+    certs.caCert,
+    '-days',
+    '3650',
+    '-subj',
+    '/CN=capstan-local-ca',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign,digitalSignature',
+  ]);
   await Promise.all([
-    signed(certs, 'serving', '/CN=kube-apiserver',
+    signed(
+      certs,
+      'serving',
+      '/CN=kube-apiserver',
       'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc\n' +
-      'extendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n'),
-    signed(certs, 'admin', '/O=system:masters/CN=capstan-admin',
-      'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n'),
+        'extendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n',
+    ),
+    signed(
+      certs,
+      'admin',
+      '/O=system:masters/CN=capstan-admin',
+      'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n',
+    ),
     (async () => {
       await openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', certs.serviceAccountKey]);
       await openssl(['pkey', '-in', certs.serviceAccountKey, '-pubout', '-out', certs.serviceAccountPublicKey]);
@@ -55,8 +81,23 @@ export async function createCertificates(dir: string): Promise<ControlPlaneCerti
     const ext = p(`${name}.ext`);
     await writeFile(ext, extensions);
     await openssl(['req', '-new', ...ec, '-keyout', key, '-out', csr, '-subj', subject]);
-    await openssl(['x509', '-req', '-in', csr, '-CA', c.caCert, '-CAkey', c.caKey, '-CAcreateserial',
-      '-out', cert, '-days', '3650', '-extfile', ext]);
+    await openssl([
+      'x509',
+      '-req',
+      '-in',
+      csr,
+      '-CA',
+      c.caCert,
+      '-CAkey',
+      c.caKey,
+      '-CAcreateserial',
+      '-out',
+      cert,
+      '-days',
+      '3650',
+      '-extfile',
+      ext,
+    ]);
   }
 }
 

@@ -75,13 +75,21 @@ export class Cluster {
    * before starting an operator that owns objects through it.
    */
   waitForKind(group: string, version: string, kind: string, options?: WaitForKindOptions): Promise<KindInfo> {
-    return waitForKind({ admin: this.admin, caCertPath: this.descriptor.caCertPath, dir: this.descriptor.dir },
-      group, version, kind, options);
+    return waitForKind(
+      { admin: this.admin, caCertPath: this.descriptor.caCertPath, dir: this.descriptor.dir },
+      group,
+      version,
+      kind,
+      options,
+    );
   }
 
   /** Every audit event written so far (one request may have a ResponseStarted and a ResponseComplete). */
   async auditEvents(): Promise<AuditEvent[]> {
     const text = await readFile(this.auditLogPath, 'utf8');
-    return text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as AuditEvent);
+    return text
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as AuditEvent);
   }
 }

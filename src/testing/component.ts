@@ -71,24 +71,32 @@ export class SupervisedComponent implements ControlPlaneComponent {
   /** Start the component and wait until `spec.ready` says it serves. */
   async start(signal?: AbortSignal): Promise<void> {
     if (this.running) throw new ControlPlaneError('START_FAILED', `${this.name} is already running`);
-    const config = { command: this.spec.command, args: this.spec.args, logPath: this.spec.logPath,
-      cleanupDir: this.spec.cleanupDir, graceMs: this.spec.graceMs ?? 10_000 };
+    const config = {
+      command: this.spec.command,
+      args: this.spec.args,
+      logPath: this.spec.logPath,
+      cleanupDir: this.spec.cleanupDir,
+      graceMs: this.spec.graceMs ?? 10_000,
+    };
     const supervisor = fork(supervisorPath, [JSON.stringify(config)], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.supervisor = supervisor;
     let failure: string | undefined;
     const started = new Promise<number>((resolve, reject) => {
       supervisor.on('message', (message: SupervisorMessage) => {
         if (message.type === 'started') resolve(message.pid);
-        else if (message.type === 'error') reject(new ControlPlaneError('START_FAILED', `${this.name} failed to start: ${message.message}`));
+        else if (message.type === 'error')
+          reject(new ControlPlaneError('START_FAILED', `${this.name} failed to start: ${message.message}`));
         else failure = `exited with ${message.code ?? message.signal}`;
       });
       supervisor.on('exit', () => reject(new ControlPlaneError('START_FAILED', `${this.name}'s supervisor exited before it started`)));
     });
-    this.exited = new Promise((resolve) => supervisor.on('exit', () => {
-      this.componentPid = undefined;
-      this.supervisor = undefined;
-      resolve();
-    }));
+    this.exited = new Promise((resolve) =>
+      supervisor.on('exit', () => {
+        this.componentPid = undefined;
+        this.supervisor = undefined;
+        resolve();
+      }),
+    );
     this.componentPid = await started;
     // Once started, neither the supervisor nor its IPC channel may keep this process alive.
     supervisor.unref();
@@ -99,7 +107,10 @@ export class SupervisedComponent implements ControlPlaneComponent {
     for (;;) {
       signal?.throwIfAborted();
       if (failure !== undefined || !this.running) {
-        throw new ControlPlaneError('START_FAILED', `${this.name} ${failure ?? 'exited'} while starting; last lines of ${this.logPath}:\n${await this.logTail()}`);
+        throw new ControlPlaneError(
+          'START_FAILED',
+          `${this.name} ${failure ?? 'exited'} while starting; last lines of ${this.logPath}:\n${await this.logTail()}`,
+        );
       }
       try {
         if (await this.spec.ready(AbortSignal.timeout(5_000))) return;
@@ -108,8 +119,11 @@ export class SupervisedComponent implements ControlPlaneComponent {
       }
       if (Date.now() > deadline) {
         await this.kill();
-        throw new ControlPlaneError('TIMEOUT', `${this.name} was not ready within ${this.spec.readyTimeoutMs} ms` +
-          `${lastError ? ` (last probe: ${lastError})` : ''}; last lines of ${this.logPath}:\n${await this.logTail()}`);
+        throw new ControlPlaneError(
+          'TIMEOUT',
+          `${this.name} was not ready within ${this.spec.readyTimeoutMs} ms` +
+            `${lastError ? ` (last probe: ${lastError})` : ''}; last lines of ${this.logPath}:\n${await this.logTail()}`,
+        );
       }
       await sleep(200, undefined, { signal });
     }

@@ -70,7 +70,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   const versions = await controlPlaneVersions();
   let lastError: unknown;
   for (let attempt = 1; attempt <= 3; attempt++) {
-    const dir = options.dir ?? await mkdtemp(join(tmpdir(), 'capstan-cp-'));
+    const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'capstan-cp-')));
     try {
       return await LocalControlPlane.start(dir, assets, versions, options, log);
     } catch (err) {
@@ -117,8 +117,13 @@ class LocalControlPlane extends Cluster implements ControlPlane {
   private readonly exitHook = () => this.killNow();
 
   private constructor(parts: LocalControlPlaneParts) {
-    super({ admin: parts.admin, kubeconfigPath: parts.kubeconfigPath, caCertPath: parts.certs.caCert,
-      auditLogPath: parts.auditLogPath, dir: parts.dir });
+    super({
+      admin: parts.admin,
+      kubeconfigPath: parts.kubeconfigPath,
+      caCertPath: parts.certs.caCert,
+      auditLogPath: parts.auditLogPath,
+      dir: parts.dir,
+    });
     this.dir = parts.dir;
     this.ownsDir = parts.ownsDir;
     this.assets = parts.assets;
@@ -129,53 +134,92 @@ class LocalControlPlane extends Cluster implements ControlPlane {
     this.controllerManager = parts.controllerManager;
   }
 
-  static async start(dir: string, assets: ControlPlaneAssets, versions: ControlPlaneVersions,
-    options: ControlPlaneOptions, log: (line: string) => void): Promise<LocalControlPlane> {
+  static async start(
+    dir: string,
+    assets: ControlPlaneAssets,
+    versions: ControlPlaneVersions,
+    options: ControlPlaneOptions,
+    log: (line: string) => void,
+  ): Promise<LocalControlPlane> {
     const started = Date.now();
     const certDir = join(dir, 'pki');
     await mkdir(certDir, { recursive: true });
     const [certs, etcdPort, etcdPeerPort, apiPort, kcmPort] = await Promise.all([
-      createCertificates(certDir), freePort(), freePort(), freePort(), freePort(),
+      createCertificates(certDir),
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
     ]);
     const etcdUrl = `http://127.0.0.1:${etcdPort}`;
     const apiServerUrl = `https://127.0.0.1:${apiPort}`;
     const kubeconfigPath = join(dir, 'admin.kubeconfig');
     const auditLogPath = join(dir, 'audit.log');
     await writeFile(join(dir, 'audit-policy.yaml'), auditPolicy);
-    await writeKubeconfig(kubeconfigPath, apiServerUrl, certs.caCert,
-      { name: 'capstan-admin', clientCertPath: certs.adminCert, clientKeyPath: certs.adminKey });
+    await writeKubeconfig(kubeconfigPath, apiServerUrl, certs.caCert, {
+      name: 'capstan-admin',
+      clientCertPath: certs.adminCert,
+      clientKeyPath: certs.adminKey,
+    });
 
     const etcd = new SupervisedComponent({
-      name: 'etcd', command: assets.etcd, logPath: join(dir, 'etcd.log'), cleanupDir: dir, readyTimeoutMs: 30_000,
+      name: 'etcd',
+      command: assets.etcd,
+      logPath: join(dir, 'etcd.log'),
+      cleanupDir: dir,
+      readyTimeoutMs: 30_000,
       args: [
-        '--name=default', `--data-dir=${join(dir, 'etcd-data')}`,
-        `--listen-client-urls=${etcdUrl}`, `--advertise-client-urls=${etcdUrl}`,
+        '--name=default',
+        `--data-dir=${join(dir, 'etcd-data')}`,
+        `--listen-client-urls=${etcdUrl}`,
+        `--advertise-client-urls=${etcdUrl}`,
         `--listen-peer-urls=http://127.0.0.1:${etcdPeerPort}`,
         `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeerPort}`,
         `--initial-cluster=default=http://127.0.0.1:${etcdPeerPort}`,
-        '--unsafe-no-fsync=true', '--log-level=warn',
+        '--unsafe-no-fsync=true',
+        '--log-level=warn',
       ],
       ready: async (signal) => (await request(`${etcdUrl}/health`, { signal })).statusCode === 200,
     });
 
     const admin = await KubeClient.fromKubeconfig({ kubeconfigPath, timeoutMs: 10_000 });
-    const apiFlags = mergeFlags([
-      `--etcd-servers=${etcdUrl}`, '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1',
-      `--secure-port=${apiPort}`, `--cert-dir=${certDir}`,
-      `--tls-cert-file=${certs.servingCert}`, `--tls-private-key-file=${certs.servingKey}`, `--client-ca-file=${certs.caCert}`,
-      '--authorization-mode=Node,RBAC', '--service-cluster-ip-range=10.0.0.0/24', '--allow-privileged=true',
-      '--disable-admission-plugins=ServiceAccount', '--enable-admission-plugins=OwnerReferencesPermissionEnforcement',
-      '--endpoint-reconciler-type=none',
-      `--service-account-issuer=${apiServerUrl}/`, `--service-account-key-file=${certs.serviceAccountPublicKey}`,
-      `--service-account-signing-key-file=${certs.serviceAccountKey}`,
-      `--audit-policy-file=${join(dir, 'audit-policy.yaml')}`, `--audit-log-path=${auditLogPath}`,
-      '--audit-log-format=json', '--audit-log-maxbackup=0', '--audit-log-maxsize=0',
-      '--profiling=false',
-    ], options.apiServerFlags ?? []);
+    const apiFlags = mergeFlags(
+      [
+        `--etcd-servers=${etcdUrl}`,
+        '--bind-address=127.0.0.1',
+        '--advertise-address=127.0.0.1',
+        `--secure-port=${apiPort}`,
+        `--cert-dir=${certDir}`,
+        `--tls-cert-file=${certs.servingCert}`,
+        `--tls-private-key-file=${certs.servingKey}`,
+        `--client-ca-file=${certs.caCert}`,
+        '--authorization-mode=Node,RBAC',
+        '--service-cluster-ip-range=10.0.0.0/24',
+        '--allow-privileged=true',
+        '--disable-admission-plugins=ServiceAccount',
+        '--enable-admission-plugins=OwnerReferencesPermissionEnforcement',
+        '--endpoint-reconciler-type=none',
+        `--service-account-issuer=${apiServerUrl}/`,
+        `--service-account-key-file=${certs.serviceAccountPublicKey}`,
+        `--service-account-signing-key-file=${certs.serviceAccountKey}`,
+        `--audit-policy-file=${join(dir, 'audit-policy.yaml')}`,
+        `--audit-log-path=${auditLogPath}`,
+        '--audit-log-format=json',
+        '--audit-log-maxbackup=0',
+        '--audit-log-maxsize=0',
+        '--profiling=false',
+      ],
+      options.apiServerFlags ?? [],
+    );
     const probeAgent = new Agent({ connect: { rejectUnauthorized: false } });
     const apiServer = new SupervisedComponent({
-      name: 'kube-apiserver', command: assets.kubeApiserver, args: apiFlags, logPath: join(dir, 'kube-apiserver.log'),
-      cleanupDir: dir, readyTimeoutMs: 120_000, graceMs: 10_000,
+      name: 'kube-apiserver',
+      command: assets.kubeApiserver,
+      args: apiFlags,
+      logPath: join(dir, 'kube-apiserver.log'),
+      cleanupDir: dir,
+      readyTimeoutMs: 120_000,
+      graceMs: 10_000,
       ready: async (signal) => {
         const readyz = await request(`${apiServerUrl}/readyz`, { signal, dispatcher: probeAgent });
         await readyz.body.dump();
@@ -185,13 +229,24 @@ class LocalControlPlane extends Cluster implements ControlPlane {
       },
     });
 
-    const kcmFlags = mergeFlags([
-      `--kubeconfig=${kubeconfigPath}`, '--controllers=garbage-collector-controller,namespace-controller',
-      '--leader-elect=false', '--bind-address=127.0.0.1', `--secure-port=${kcmPort}`, `--cert-dir=${join(dir, 'kcm-pki')}`,
-    ], options.controllerManagerFlags ?? []);
+    const kcmFlags = mergeFlags(
+      [
+        `--kubeconfig=${kubeconfigPath}`,
+        '--controllers=garbage-collector-controller,namespace-controller',
+        '--leader-elect=false',
+        '--bind-address=127.0.0.1',
+        `--secure-port=${kcmPort}`,
+        `--cert-dir=${join(dir, 'kcm-pki')}`,
+      ],
+      options.controllerManagerFlags ?? [],
+    );
     const controllerManager = new SupervisedComponent({
-      name: 'kube-controller-manager', command: assets.kubeControllerManager, args: kcmFlags,
-      logPath: join(dir, 'kube-controller-manager.log'), cleanupDir: dir, readyTimeoutMs: 60_000,
+      name: 'kube-controller-manager',
+      command: assets.kubeControllerManager,
+      args: kcmFlags,
+      logPath: join(dir, 'kube-controller-manager.log'),
+      cleanupDir: dir,
+      readyTimeoutMs: 60_000,
       ready: async (signal) => {
         const healthz = await request(`https://127.0.0.1:${kcmPort}/healthz`, { signal, dispatcher: probeAgent });
         await healthz.body.dump();
@@ -199,8 +254,20 @@ class LocalControlPlane extends Cluster implements ControlPlane {
       },
     });
 
-    const cp = new LocalControlPlane({ dir, ownsDir: options.dir === undefined, assets, versions, etcdUrl, etcd,
-      apiServer, controllerManager, admin, kubeconfigPath, certs, auditLogPath });
+    const cp = new LocalControlPlane({
+      dir,
+      ownsDir: options.dir === undefined,
+      assets,
+      versions,
+      etcdUrl,
+      etcd,
+      apiServer,
+      controllerManager,
+      admin,
+      kubeconfigPath,
+      certs,
+      auditLogPath,
+    });
     process.on('exit', cp.exitHook);
     try {
       for (const component of [etcd, apiServer, controllerManager]) {
@@ -219,7 +286,8 @@ class LocalControlPlane extends Cluster implements ControlPlane {
     const { header } = (await range.body.json()) as { header: { revision: string } };
     const revision = Number(header.revision);
     const compaction = await request(`${this.etcdUrl}/v3/kv/compaction`, {
-      method: 'POST', body: JSON.stringify({ revision: String(revision), physical: true }),
+      method: 'POST',
+      body: JSON.stringify({ revision: String(revision), physical: true }),
     });
     const text = await compaction.body.text();
     if (compaction.statusCode !== 200) throw new ControlPlaneError('NOT_RUNNING', `etcd compaction to ${revision} failed: ${text}`);

@@ -1,12 +1,7 @@
 import { CapstanError } from '../core/index.ts';
 
 /** Codes of {@link ControlPlaneError}: what went wrong while building, starting or driving a control plane. */
-export type ControlPlaneErrorCode =
-  | 'ASSETS_MISSING'
-  | 'BUILD_FAILED'
-  | 'START_FAILED'
-  | 'NOT_RUNNING'
-  | 'TIMEOUT';
+export type ControlPlaneErrorCode = 'ASSETS_MISSING' | 'BUILD_FAILED' | 'START_FAILED' | 'NOT_RUNNING' | 'TIMEOUT';
 
 /** An error of the local control plane; the message says what to do. */
 export class ControlPlaneError extends CapstanError<ControlPlaneErrorCode> {}

@@ -178,7 +178,9 @@ class TcpFaultProxy implements FaultProxy {
     if (pair.dead) attempt.outcome = 'blackHoled';
     this.pairs.add(pair);
     let connected = false;
-    server.on('connect', () => { connected = true; });
+    server.on('connect', () => {
+      connected = true;
+    });
     server.on('error', () => {
       if (pair.dead) return; // nothing gets through a black hole, not even a failure
       if (!connected) {

@@ -1,4 +1,11 @@
-export { controlPlaneVersions, ensureAssets, assetsKey, type ControlPlaneAssets, type ControlPlaneVersions, type EnsureAssetsOptions } from './assets.ts';
+export {
+  controlPlaneVersions,
+  ensureAssets,
+  assetsKey,
+  type ControlPlaneAssets,
+  type ControlPlaneVersions,
+  type EnsureAssetsOptions,
+} from './assets.ts';
 export { Cluster, type AuditEvent, type ClusterDescriptor } from './cluster.ts';
 export { connectToCluster } from './connect.ts';
 export type { ControlPlaneComponent } from './component.ts';

@@ -2,9 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { stringify } from 'yaml';
 
 /** Who a kubeconfig authenticates as: a client certificate or a bearer token. */
-export type KubeconfigUser =
-  | { name: string; clientCertPath: string; clientKeyPath: string }
-  | { name: string; token: string };
+export type KubeconfigUser = { name: string; clientCertPath: string; clientKeyPath: string } | { name: string; token: string };
 
 /**
  * Write a self-contained kubeconfig (CA and client certificate inline, so it can be copied anywhere) with
@@ -12,9 +10,10 @@ export type KubeconfigUser =
  */
 export async function writeKubeconfig(path: string, server: string, caCertPath: string, user: KubeconfigUser): Promise<void> {
   const b64 = async (file: string) => (await readFile(file)).toString('base64');
-  const credentials = 'token' in user
-    ? { token: user.token }
-    : { 'client-certificate-data': await b64(user.clientCertPath), 'client-key-data': await b64(user.clientKeyPath) };
+  const credentials =
+    'token' in user
+      ? { token: user.token }
+      : { 'client-certificate-data': await b64(user.clientCertPath), 'client-key-data': await b64(user.clientKeyPath) };
   const config = {
     apiVersion: 'v1',
     kind: 'Config',

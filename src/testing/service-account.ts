@@ -51,7 +51,10 @@ const rbac = '/apis/rbac.authorization.k8s.io/v1';
  * TokenRequest API and write a kubeconfig for it, so that operators under test run without admin rights.
  */
 export async function createServiceAccountKubeconfig(
-  admin: KubeClient, caCertPath: string, dir: string, options: ServiceAccountOptions,
+  admin: KubeClient,
+  caCertPath: string,
+  dir: string,
+  options: ServiceAccountOptions,
 ): Promise<ServiceAccountCredentials> {
   const { namespace, name } = options;
   const subject = [{ kind: 'ServiceAccount', name, namespace }];
@@ -60,21 +63,29 @@ export async function createServiceAccountKubeconfig(
   if (options.rules) {
     await ensureObject(admin, `${rbac}/namespaces/${namespace}/roles`, { metadata: { name }, rules: options.rules });
     await ensureObject(admin, `${rbac}/namespaces/${namespace}/rolebindings`, {
-      metadata: { name }, subjects: subject, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+      metadata: { name },
+      subjects: subject,
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
     });
   }
   if (options.clusterRules) {
     const roleName = `${namespace}:${name}`;
     await ensureObject(admin, `${rbac}/clusterroles`, { metadata: { name: roleName }, rules: options.clusterRules });
     await ensureObject(admin, `${rbac}/clusterrolebindings`, {
-      metadata: { name: roleName }, subjects: subject, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: roleName },
+      metadata: { name: roleName },
+      subjects: subject,
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: roleName },
     });
   }
   for (const role of options.bind ?? []) {
     const roleRef = { apiGroup: 'rbac.authorization.k8s.io', kind: role.kind, name: role.name };
     const bindingName = `${name}-${role.name}`.slice(0, 253);
     if (role.kind === 'ClusterRole' && !role.namespace) {
-      await ensureObject(admin, `${rbac}/clusterrolebindings`, { metadata: { name: `${namespace}:${bindingName}` }, subjects: subject, roleRef });
+      await ensureObject(admin, `${rbac}/clusterrolebindings`, {
+        metadata: { name: `${namespace}:${bindingName}` },
+        subjects: subject,
+        roleRef,
+      });
     } else {
       const ns = role.namespace ?? namespace;
       await ensureObject(admin, `${rbac}/namespaces/${ns}/rolebindings`, { metadata: { name: bindingName }, subjects: subject, roleRef });
@@ -87,6 +98,9 @@ export async function createServiceAccountKubeconfig(
   });
   const username = `system:serviceaccount:${namespace}:${name}`;
   const kubeconfigPath = join(dir, `sa-${namespace}-${name}-${randomBytes(3).toString('hex')}.kubeconfig`);
-  await writeKubeconfig(kubeconfigPath, options.server ?? admin.server, caCertPath, { name: `${namespace}-${name}`, token: tokenRequest.status.token });
+  await writeKubeconfig(kubeconfigPath, options.server ?? admin.server, caCertPath, {
+    name: `${namespace}-${name}`,
+    token: tokenRequest.status.token,
+  });
   return { kubeconfigPath, token: tokenRequest.status.token, username };
 }

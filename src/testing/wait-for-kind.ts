@@ -44,7 +44,13 @@ interface Context {
  *    and update `<plural>/finalizers` can dry-run-create a ConfigMap with `blockOwnerDeletion` pointing at
  *    the kind (until then non-admins get 403; admins skip the check).
  */
-export async function waitForKind(ctx: Context, group: string, version: string, kind: string, options: WaitForKindOptions = {}): Promise<KindInfo> {
+export async function waitForKind(
+  ctx: Context,
+  group: string,
+  version: string,
+  kind: string,
+  options: WaitForKindOptions = {},
+): Promise<KindInfo> {
   const timeoutMs = options.timeoutMs ?? 150_000;
   const timeout = AbortSignal.timeout(timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
@@ -60,22 +66,33 @@ export async function waitForKind(ctx: Context, group: string, version: string, 
       return resource && { group, version, kind, plural: resource.name, namespaced: resource.namespaced };
     });
     // The two probes are independent (each waits for its own 30 s discovery reread): run them side by side.
-    const pending = new Set([`the garbage collector to cascade deletes from ${kind}`, `the API server's admission to accept blockOwnerDeletion to ${kind} from a ServiceAccount`]);
+    const pending = new Set([
+      `the garbage collector to cascade deletes from ${kind}`,
+      `the API server's admission to accept blockOwnerDeletion to ${kind} from a ServiceAccount`,
+    ]);
     const [gc, admission] = [...pending];
     stage = () => [...pending].join(' and ');
     const failed = new AbortController(); // one probe failing stops the other
     const probeSignal = AbortSignal.any([signal, failed.signal]);
-    await Promise.all([
-      probeGarbageCollector(ctx, info, options.probeFields ?? {}, probeSignal).then(() => pending.delete(gc!)),
-      probeOwnerAdmission(ctx, info, probeSignal).then(() => pending.delete(admission!)),
-    ].map((probe) => probe.catch((err: unknown) => {
-      failed.abort(err);
-      throw err;
-    })));
+    await Promise.all(
+      [
+        probeGarbageCollector(ctx, info, options.probeFields ?? {}, probeSignal).then(() => pending.delete(gc!)),
+        probeOwnerAdmission(ctx, info, probeSignal).then(() => pending.delete(admission!)),
+      ].map((probe) =>
+        probe.catch((err: unknown) => {
+          failed.abort(err);
+          throw err;
+        }),
+      ),
+    );
     return info;
   } catch (err) {
     if (timeout.aborted && !options.signal?.aborted) {
-      throw new ControlPlaneError('TIMEOUT', `waitForKind(${group}, ${version}, ${kind}): still waiting for ${stage()} after ${Math.round((Date.now() - started) / 1000)} s`, { cause: err });
+      throw new ControlPlaneError(
+        'TIMEOUT',
+        `waitForKind(${group}, ${version}, ${kind}): still waiting for ${stage()} after ${Math.round((Date.now() - started) / 1000)} s`,
+        { cause: err },
+      );
     }
     throw err;
   }
@@ -100,12 +117,14 @@ async function probeGarbageCollector(ctx: Context, info: KindInfo, fields: Recor
   const name = `capstan-probe-${randomBytes(4).toString('hex')}`;
   const ownerPath = `${groupVersionPath(info.group, info.version)}/${info.namespaced ? `namespaces/${probeNamespace}/` : ''}${info.plural}`;
   const owner = await ctx.admin.request<{ metadata: { uid: string } }>({
-    method: 'POST', path: ownerPath,
+    method: 'POST',
+    path: ownerPath,
     body: { apiVersion: info.group ? `${info.group}/${info.version}` : info.version, kind: info.kind, metadata: { name }, ...fields },
   });
   const dependentPath = `/api/v1/namespaces/${probeNamespace}/configmaps`;
   await ctx.admin.request({
-    method: 'POST', path: dependentPath,
+    method: 'POST',
+    path: dependentPath,
     body: { metadata: { name, ownerReferences: [ownerReference(info, name, owner.metadata.uid)] } },
   });
   await ctx.admin.request({ method: 'DELETE', path: `${ownerPath}/${name}`, body: { propagationPolicy: 'Background' } });
@@ -123,14 +142,19 @@ async function probeGarbageCollector(ctx: Context, info: KindInfo, fields: Recor
 function ownerReference(info: KindInfo, name: string, uid: string) {
   return {
     apiVersion: info.group ? `${info.group}/${info.version}` : info.version,
-    kind: info.kind, name, uid, controller: true, blockOwnerDeletion: true,
+    kind: info.kind,
+    name,
+    uid,
+    controller: true,
+    blockOwnerDeletion: true,
   };
 }
 
 async function probeOwnerAdmission(ctx: Context, info: KindInfo, signal: AbortSignal): Promise<void> {
   const name = `capstan-probe-${randomBytes(4).toString('hex')}`;
   const credentials = await createServiceAccountKubeconfig(ctx.admin, ctx.caCertPath, ctx.dir, {
-    namespace: probeNamespace, name,
+    namespace: probeNamespace,
+    name,
     rules: [
       { apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'delete'] },
       { apiGroups: [info.group], resources: [`${info.plural}/finalizers`], verbs: ['update'] },
@@ -142,7 +166,9 @@ async function probeOwnerAdmission(ctx: Context, info: KindInfo, signal: AbortSi
     await poll(signal, async () => {
       try {
         await client.request({
-          method: 'POST', path: `/api/v1/namespaces/${probeNamespace}/configmaps`, query: { dryRun: 'All' },
+          method: 'POST',
+          path: `/api/v1/namespaces/${probeNamespace}/configmaps`,
+          query: { dryRun: 'All' },
           body: { metadata: { name, ownerReferences: [ownerReference(info, name, randomUUID())] } },
         });
         return true;

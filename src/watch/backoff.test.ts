@@ -10,16 +10,18 @@ test('delays double from 0.8 s up to the 30 s cap', () => {
 });
 
 test('jitter only shortens a delay, by at most the jitter fraction', () => {
-  fc.assert(fc.property(fc.array(fc.double({ min: 0, max: 0.999_999, noNaN: true }), { minLength: 1, maxLength: 20 }), (randoms) => {
-    let i = 0;
-    const backoff = new ReconnectBackoff({ random: () => randoms[i++ % randoms.length]! });
-    for (let n = 0; n < randoms.length; n++) {
-      const delay = backoff.next(n);
-      const base = backoff.baseDelay(n);
-      assert.ok(delay <= base && delay >= base * 0.75, `delay ${delay} within [${base * 0.75}, ${base}]`);
-      assert.ok(delay <= 30_000);
-    }
-  }));
+  fc.assert(
+    fc.property(fc.array(fc.double({ min: 0, max: 0.999_999, noNaN: true }), { minLength: 1, maxLength: 20 }), (randoms) => {
+      let i = 0;
+      const backoff = new ReconnectBackoff({ random: () => randoms[i++ % randoms.length]! });
+      for (let n = 0; n < randoms.length; n++) {
+        const delay = backoff.next(n);
+        const base = backoff.baseDelay(n);
+        assert.ok(delay <= base && delay >= base * 0.75, `delay ${delay} within [${base * 0.75}, ${base}]`);
+        assert.ok(delay <= 30_000);
+      }
+    }),
+  );
 });
 
 test('two minutes without a failure start the delays over; less does not', () => {

@@ -42,7 +42,9 @@ export class ReconnectBackoff {
     this.jitter = options.jitter ?? 0.25;
     this.random = options.random ?? Math.random;
     if (!(this.initialMs > 0 && this.maxMs >= this.initialMs && this.jitter >= 0 && this.jitter < 1)) {
-      throw new RangeError(`ReconnectBackoff: need 0 < initialMs ≤ maxMs and 0 ≤ jitter < 1 (got ${this.initialMs}, ${this.maxMs}, ${this.jitter})`);
+      throw new RangeError(
+        `ReconnectBackoff: need 0 < initialMs ≤ maxMs and 0 ≤ jitter < 1 (got ${this.initialMs}, ${this.maxMs}, ${this.jitter})`,
+      );
     }
   }
 

@@ -17,6 +17,8 @@ export class WatchError extends CapstanError<'INACTIVITY_TIMEOUT'> {}
 
 /** The {@link WatchError} for a watch silent past its inactivity timeout. */
 export function inactivityTimeout(what: string, silentMs: number): WatchError {
-  return new WatchError('INACTIVITY_TIMEOUT',
-    `${what}: no event or bookmark for ${Math.round(silentMs)} ms; the connection is presumed dead and the watch is reopened`);
+  return new WatchError(
+    'INACTIVITY_TIMEOUT',
+    `${what}: no event or bookmark for ${Math.round(silentMs)} ms; the connection is presumed dead and the watch is reopened`,
+  );
 }

@@ -2,8 +2,17 @@ export { type BackoffOptions, ReconnectBackoff } from './backoff.ts';
 export { inactivityTimeout, WatchError } from './errors.ts';
 export type { ListWatchSource, WatchEvent } from './watch-event.ts';
 export {
-  classifyError, type Delay, initialStep, type NextAction, type RelistCause, step, veryShortWatchMs, type WatchInput, type WatchSignal,
-  type WatchState, type WatchStep,
+  classifyError,
+  type Delay,
+  initialStep,
+  type NextAction,
+  type RelistCause,
+  step,
+  veryShortWatchMs,
+  type WatchInput,
+  type WatchSignal,
+  type WatchState,
+  type WatchStep,
 } from './watch-machine.ts';
 export { type WatchMetrics, watchMetricsObserver, type WatchNote, type WatchObserver } from './watch-notes.ts';
 export { type WatchCounts, WatchStats } from './watch-stats.ts';

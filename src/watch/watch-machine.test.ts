@@ -5,8 +5,10 @@ import type { ConfigMap, ObjectList } from '../core/index.ts';
 import { initialStep, step, type WatchInput, type WatchState, type WatchStep } from './watch-machine.ts';
 
 const cm = (name: string, rv: string): ConfigMap => ({ metadata: { name, namespace: 'ns', resourceVersion: rv } });
-const page = (items: ConfigMap[], rv: string, continueToken?: string): ObjectList<ConfigMap> =>
-  ({ metadata: { resourceVersion: rv, continue: continueToken }, items });
+const page = (items: ConfigMap[], rv: string, continueToken?: string): ObjectList<ConfigMap> => ({
+  metadata: { resourceVersion: rv, continue: continueToken },
+  items,
+});
 const run = (state: WatchState, ...inputs: Array<WatchInput<ConfigMap>>): WatchStep<ConfigMap> => {
   let last: WatchStep<ConfigMap> | undefined;
   for (const input of inputs) {
@@ -15,8 +17,10 @@ const run = (state: WatchState, ...inputs: Array<WatchInput<ConfigMap>>): WatchS
   }
   return last!;
 };
-const event = (type: RawWatchEvent<ConfigMap>['type'], object: ConfigMap): WatchInput<ConfigMap> =>
-  ({ type: 'Event', event: { type, object } as RawWatchEvent<ConfigMap> });
+const event = (type: RawWatchEvent<ConfigMap>['type'], object: ConfigMap): WatchInput<ConfigMap> => ({
+  type: 'Event',
+  event: { type, object } as RawWatchEvent<ConfigMap>,
+});
 const listedAt = (rv: string): WatchState => ({ phase: 'InitListed', resourceVersion: rv });
 const watchingAt = (rv: string): WatchState => ({ phase: 'Watching', resourceVersion: rv });
 
@@ -29,11 +33,17 @@ test('the first step lists, at once', () => {
 
 test('a paginated list: init, initApply per object across pages, initDone, then a watch from the list version', () => {
   const one = step<ConfigMap>({ phase: 'Empty', cause: 'initial' }, { type: 'Listed', page: page([cm('a', '5')], '10', 'tok1') });
-  assert.deepEqual(one.events.map((e) => e.type), ['init', 'initApply']);
+  assert.deepEqual(
+    one.events.map((e) => e.type),
+    ['init', 'initApply'],
+  );
   assert.deepEqual(one.state, { phase: 'InitPage', cause: 'initial', continueToken: 'tok1' });
   assert.deepEqual(one.next, { kind: 'list', continueToken: 'tok1', delay: { backoff: false } });
   const two = step(one.state, { type: 'Listed', page: page([cm('b', '6'), cm('c', '7')], '10') });
-  assert.deepEqual(two.events.map((e) => e.type), ['initApply', 'initApply', 'initDone']);
+  assert.deepEqual(
+    two.events.map((e) => e.type),
+    ['initApply', 'initApply', 'initDone'],
+  );
   assert.deepEqual(two.state, listedAt('10'));
   assert.deepEqual(two.next, { kind: 'watch', resourceVersion: '10', delay: { backoff: false } });
   assert.deepEqual(two.signals, [{ type: 'relistDone', objects: 2, resourceVersion: '10' }]);
@@ -73,18 +83,28 @@ test('a broken connection or inactivity timeout resumes from the last resourceVe
 
 test('410 on opening the watch, or as an ERROR event (Expired or Gone), relists at once', () => {
   const viaOpen = step<ConfigMap>(listedAt('20'), { type: 'WatchFailed', error: new ApiError('GET', '/x', 410, { reason: 'Expired' }) });
-  const viaEvent = run(watchingAt('20'), { type: 'Event', event: { type: 'ERROR', object: { code: 410, reason: 'Expired', message: 'too old resource version' } } });
+  const viaEvent = run(watchingAt('20'), {
+    type: 'Event',
+    event: { type: 'ERROR', object: { code: 410, reason: 'Expired', message: 'too old resource version' } },
+  });
   const viaGoneReason = run(watchingAt('20'), { type: 'Event', event: { type: 'ERROR', object: { reason: 'Gone' } } });
   for (const result of [viaOpen, viaEvent, viaGoneReason]) {
     assert.deepEqual(result.state, { phase: 'Empty', cause: 'gone' });
     assert.deepEqual(result.next, { kind: 'list', continueToken: undefined, delay: { backoff: false } });
-    assert.deepEqual(result.signals.filter((s) => s.type !== 'error'), [{ type: 'gone', during: 'watch' }, { type: 'relistStarted', cause: 'gone' }]);
+    assert.deepEqual(
+      result.signals.filter((s) => s.type !== 'error'),
+      [
+        { type: 'gone', during: 'watch' },
+        { type: 'relistStarted', cause: 'gone' },
+      ],
+    );
   }
 });
 
 test('504 ResourceVersionTooLarge and 429 (watch cache initializing) retry the same watch with backoff; Retry-After is a floor', () => {
   const tooLarge = new ApiError('GET', '/x', 504, {
-    reason: 'Timeout', details: { causes: [{ type: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1 },
+    reason: 'Timeout',
+    details: { causes: [{ type: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1 },
   });
   const r1 = step<ConfigMap>(listedAt('20'), { type: 'WatchFailed', error: tooLarge });
   assert.deepEqual(r1.next, { kind: 'watch', resourceVersion: '20', delay: { backoff: true, atLeastMs: 1000 } });
@@ -106,7 +126,10 @@ test('a failed list page is retried with backoff from the same page; an expired 
   assert.deepEqual(expired.next, { kind: 'list', continueToken: undefined, delay: { backoff: true } });
   // The restarted list begins with init again, so the consumer drops the partial pages.
   const restarted = step(expired.state, { type: 'Listed', page: page([cm('a', '30')], '31') });
-  assert.deepEqual(restarted.events.map((e) => e.type), ['init', 'initApply', 'initDone']);
+  assert.deepEqual(
+    restarted.events.map((e) => e.type),
+    ['init', 'initApply', 'initDone'],
+  );
 });
 
 test('inputs that cannot happen in a state are refused loudly', () => {

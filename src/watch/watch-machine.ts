@@ -73,7 +73,9 @@ const afterBackoff = { backoff: true } as const;
 /** The first step: list everything. */
 export function initialStep<T>(): WatchStep<T> {
   return {
-    state: { phase: 'Empty', cause: 'initial' }, events: [], signals: [{ type: 'relistStarted', cause: 'initial' }],
+    state: { phase: 'Empty', cause: 'initial' },
+    events: [],
+    signals: [{ type: 'relistStarted', cause: 'initial' }],
     next: { kind: 'list', continueToken: undefined, delay: now },
   };
 }
@@ -102,8 +104,12 @@ export function step<T extends KubeObject>(state: WatchState, input: WatchInput<
       break;
     case 'InitListed':
       if (input.type === 'WatchOpened') {
-        return { state: { phase: 'Watching', resourceVersion: state.resourceVersion }, events: [], next: { kind: 'read' },
-          signals: [{ type: 'watchOpened', resourceVersion: state.resourceVersion }] };
+        return {
+          state: { phase: 'Watching', resourceVersion: state.resourceVersion },
+          events: [],
+          next: { kind: 'read' },
+          signals: [{ type: 'watchOpened', resourceVersion: state.resourceVersion }],
+        };
       }
       if (input.type === 'WatchFailed') return watchFailed(state.resourceVersion, input.error);
       break;
@@ -112,9 +118,12 @@ export function step<T extends KubeObject>(state: WatchState, input: WatchInput<
       if (input.type === 'WatchFailed') return watchFailed(state.resourceVersion, input.error);
       if (input.type === 'WatchEnded') {
         const short = input.eventsSeen === 0 && input.durationMs < veryShortWatchMs;
-        return { state: { phase: 'InitListed', resourceVersion: state.resourceVersion }, events: [],
+        return {
+          state: { phase: 'InitListed', resourceVersion: state.resourceVersion },
+          events: [],
           next: { kind: 'watch', resourceVersion: state.resourceVersion, delay: short ? afterBackoff : now },
-          signals: [{ type: 'watchEnded', short }] };
+          signals: [{ type: 'watchEnded', short }],
+        };
       }
       break;
   }
@@ -126,40 +135,69 @@ function listed<T>(state: Extract<WatchState, { phase: 'Empty' | 'InitPage' }>, 
   for (const object of page.items) events.push({ type: 'initApply', object });
   const continueToken = page.metadata.continue;
   if (continueToken) {
-    return { state: { phase: 'InitPage', cause: state.cause, continueToken }, events, signals: [],
-      next: { kind: 'list', continueToken, delay: now } };
+    return {
+      state: { phase: 'InitPage', cause: state.cause, continueToken },
+      events,
+      signals: [],
+      next: { kind: 'list', continueToken, delay: now },
+    };
   }
   const resourceVersion = page.metadata.resourceVersion ?? '';
   events.push({ type: 'initDone' });
-  return { state: { phase: 'InitListed', resourceVersion }, events,
+  return {
+    state: { phase: 'InitListed', resourceVersion },
+    events,
     next: { kind: 'watch', resourceVersion, delay: now },
-    signals: [{ type: 'relistDone', objects: page.items.length, resourceVersion }] };
+    signals: [{ type: 'relistDone', objects: page.items.length, resourceVersion }],
+  };
 }
 
 function listFailed<T>(state: Extract<WatchState, { phase: 'Empty' | 'InitPage' }>, error: unknown): WatchStep<T> {
   const { action, atLeastMs } = classifyError(error);
   if (action === 'gone' && state.phase === 'InitPage') {
     // The continue token expired (etcd compacted past the list's snapshot): start the list over.
-    return { state: { phase: 'Empty', cause: 'continueExpired' }, events: [],
+    return {
+      state: { phase: 'Empty', cause: 'continueExpired' },
+      events: [],
       next: { kind: 'list', continueToken: undefined, delay: afterBackoff },
-      signals: [{ type: 'gone', during: 'list' }, { type: 'error', during: 'list', error }, { type: 'relistStarted', cause: 'continueExpired' }] };
+      signals: [
+        { type: 'gone', during: 'list' },
+        { type: 'error', during: 'list', error },
+        { type: 'relistStarted', cause: 'continueExpired' },
+      ],
+    };
   }
   const continueToken = state.phase === 'InitPage' ? state.continueToken : undefined;
-  return { state, events: [], next: { kind: 'list', continueToken, delay: { backoff: true, atLeastMs } },
-    signals: [{ type: 'error', during: 'list', error }] };
+  return {
+    state,
+    events: [],
+    next: { kind: 'list', continueToken, delay: { backoff: true, atLeastMs } },
+    signals: [{ type: 'error', during: 'list', error }],
+  };
 }
 
 function watchFailed<T>(resourceVersion: string, error: unknown): WatchStep<T> {
   const { action, atLeastMs } = classifyError(error);
   if (action === 'gone') return gone('watch', error);
-  return { state: { phase: 'InitListed', resourceVersion }, events: [],
+  return {
+    state: { phase: 'InitListed', resourceVersion },
+    events: [],
     next: { kind: 'watch', resourceVersion, delay: { backoff: true, atLeastMs } },
-    signals: [{ type: 'error', during: 'watch', error }] };
+    signals: [{ type: 'error', during: 'watch', error }],
+  };
 }
 
 function gone<T>(during: 'list' | 'watch', error: unknown): WatchStep<T> {
-  return { state: { phase: 'Empty', cause: 'gone' }, events: [], next: { kind: 'list', continueToken: undefined, delay: now },
-    signals: [{ type: 'gone', during }, { type: 'error', during, error }, { type: 'relistStarted', cause: 'gone' }] };
+  return {
+    state: { phase: 'Empty', cause: 'gone' },
+    events: [],
+    next: { kind: 'list', continueToken: undefined, delay: now },
+    signals: [
+      { type: 'gone', during },
+      { type: 'error', during, error },
+      { type: 'relistStarted', cause: 'gone' },
+    ],
+  };
 }
 
 function watchEvent<T extends KubeObject>(state: Extract<WatchState, { phase: 'Watching' }>, event: RawWatchEvent<T>): WatchStep<T> {
@@ -167,15 +205,20 @@ function watchEvent<T extends KubeObject>(state: Extract<WatchState, { phase: 'W
     const error = new ApiError('WATCH', 'event', event.object.code ?? 500, event.object);
     const { action, atLeastMs } = classifyStatus(event.object);
     if (action === 'gone') return gone('watch', error);
-    return { state: { phase: 'InitListed', resourceVersion: state.resourceVersion }, events: [],
+    return {
+      state: { phase: 'InitListed', resourceVersion: state.resourceVersion },
+      events: [],
       next: { kind: 'watch', resourceVersion: state.resourceVersion, delay: { backoff: true, atLeastMs } },
-      signals: [{ type: 'error', during: 'watch', error }] };
+      signals: [{ type: 'error', during: 'watch', error }],
+    };
   }
   const resourceVersion = event.object.metadata.resourceVersion ?? state.resourceVersion;
   const next: WatchState = { phase: 'Watching', resourceVersion };
   if (event.type === 'BOOKMARK') {
     return { state: next, events: [], next: { kind: 'read' }, signals: [{ type: 'bookmark', resourceVersion }] };
   }
-  const events: WatchEvent<T>[] = [event.type === 'DELETED' ? { type: 'delete', object: event.object } : { type: 'apply', object: event.object }];
+  const events: WatchEvent<T>[] = [
+    event.type === 'DELETED' ? { type: 'delete', object: event.object } : { type: 'apply', object: event.object },
+  ];
   return { state: next, events, next: { kind: 'read' }, signals: [{ type: 'event', eventType: event.type }] };
 }

@@ -31,21 +31,39 @@ test('the metrics observer maps notes to the WatchMetrics calls, labelled with t
   const observe = watchMetricsObserver(metrics, 'cms');
   for (const note of notes) observe(note);
   assert.deepEqual(calls, [
-    'cms relist initial', 'cms event ADDED', 'cms activity epoch', 'cms bookmark', 'cms activity epoch',
-    'cms reconnect', 'cms 410', 'cms relist gone',
+    'cms relist initial',
+    'cms event ADDED',
+    'cms activity epoch',
+    'cms bookmark',
+    'cms activity epoch',
+    'cms reconnect',
+    'cms 410',
+    'cms relist gone',
   ]);
 });
 
 test('WatchStats counts what happened and prints a timeline', () => {
   const stats = new WatchStats();
   for (const note of notes) stats.observe(note);
-  assert.deepEqual(stats.counts, { events: 1, bookmarks: 1, relists: 1, gone: 1, reconnects: 1, inactivityTimeouts: 1, errors: 1, requests: 3 });
+  assert.deepEqual(stats.counts, {
+    events: 1,
+    bookmarks: 1,
+    relists: 1,
+    gone: 1,
+    reconnects: 1,
+    inactivityTimeouts: 1,
+    errors: 1,
+    requests: 3,
+  });
   assert.equal(stats.synced, true);
   assert.equal(stats.lastActivityAt, 5);
   assert.equal(stats.secondsSinceActivity(2_005), 2);
   assert.equal(new WatchStats().secondsSinceActivity(), undefined);
   assert.equal((stats.lastError as Error).message, 'silent');
-  assert.deepEqual(stats.notesOf('backoff').map((n) => n.delayMs), [800]);
+  assert.deepEqual(
+    stats.notesOf('backoff').map((n) => n.delayMs),
+    [800],
+  );
   const lines = stats.formatTimeline().split('\n');
   assert.equal(lines.length, notes.length);
   assert.match(lines[6]!, /^\s+150\.005 s {2}inactivityTimeout silentMs=150000$/);
@@ -55,6 +73,9 @@ test('WatchStats counts what happened and prints a timeline', () => {
 test('WatchStats keeps only the latest notes', () => {
   const stats = new WatchStats({ keepNotes: 3 });
   for (const note of notes) stats.observe(note);
-  assert.deepEqual(stats.timeline.map((n) => n.type), ['watchRequested', 'gone', 'relistStarted']);
+  assert.deepEqual(
+    stats.timeline.map((n) => n.type),
+    ['watchRequested', 'gone', 'relistStarted'],
+  );
   assert.equal(stats.counts.events, 1, 'counters are not limited');
 });

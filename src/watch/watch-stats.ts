@@ -37,7 +37,16 @@ export interface WatchCounts {
  * ```
  */
 export class WatchStats {
-  readonly counts: WatchCounts = { events: 0, bookmarks: 0, relists: 0, gone: 0, reconnects: 0, inactivityTimeouts: 0, errors: 0, requests: 0 };
+  readonly counts: WatchCounts = {
+    events: 0,
+    bookmarks: 0,
+    relists: 0,
+    gone: 0,
+    reconnects: 0,
+    inactivityTimeouts: 0,
+    errors: 0,
+    requests: 0,
+  };
   /** Monotonic ms of the last event or bookmark (or of the completed list), if any. */
   lastActivityAt: number | undefined;
   lastError: unknown;
@@ -56,16 +65,40 @@ export class WatchStats {
     if (this.notes.length > this.keep) this.notes.shift();
     const c = this.counts;
     switch (note.type) {
-      case 'event': c.events++; this.lastActivityAt = note.at; break;
-      case 'bookmark': c.bookmarks++; this.lastActivityAt = note.at; break;
-      case 'relistStarted': if (note.cause !== 'initial') c.relists++; break;
-      case 'relistDone': this.synced = true; this.lastActivityAt = note.at; break;
-      case 'gone': c.gone++; break;
-      case 'watchRequested': c.requests++; if (note.reconnect) c.reconnects++; break;
-      case 'listRequested': c.requests++; break;
-      case 'inactivityTimeout': c.inactivityTimeouts++; break;
-      case 'error': c.errors++; this.lastError = note.error; break;
-      default: break;
+      case 'event':
+        c.events++;
+        this.lastActivityAt = note.at;
+        break;
+      case 'bookmark':
+        c.bookmarks++;
+        this.lastActivityAt = note.at;
+        break;
+      case 'relistStarted':
+        if (note.cause !== 'initial') c.relists++;
+        break;
+      case 'relistDone':
+        this.synced = true;
+        this.lastActivityAt = note.at;
+        break;
+      case 'gone':
+        c.gone++;
+        break;
+      case 'watchRequested':
+        c.requests++;
+        if (note.reconnect) c.reconnects++;
+        break;
+      case 'listRequested':
+        c.requests++;
+        break;
+      case 'inactivityTimeout':
+        c.inactivityTimeouts++;
+        break;
+      case 'error':
+        c.errors++;
+        this.lastError = note.error;
+        break;
+      default:
+        break;
     }
   };
 
@@ -90,10 +123,14 @@ export class WatchStats {
   /** One line per note, times relative to `originMs` (the first note by default). */
   formatTimeline(originMs?: number): string {
     const origin = originMs ?? this.notes[0]?.at ?? 0;
-    return this.notes.map((note) => {
-      const { type, at, ...rest } = note;
-      const details = Object.entries(rest).map(([k, v]) => `${k}=${v instanceof Error ? v.message : JSON.stringify(v)}`).join(' ');
-      return `${((at - origin) / 1000).toFixed(3).padStart(9)} s  ${type}${details ? ` ${details}` : ''}`;
-    }).join('\n');
+    return this.notes
+      .map((note) => {
+        const { type, at, ...rest } = note;
+        const details = Object.entries(rest)
+          .map(([k, v]) => `${k}=${v instanceof Error ? v.message : JSON.stringify(v)}`)
+          .join(' ');
+        return `${((at - origin) / 1000).toFixed(3).padStart(9)} s  ${type}${details ? ` ${details}` : ''}`;
+      })
+      .join('\n');
   }
 }

@@ -16,7 +16,10 @@ class FakeStream implements AsyncIterable<RawWatchEvent<ConfigMap>> {
   aborted = false;
 
   constructor(signal: AbortSignal | undefined) {
-    signal?.addEventListener('abort', () => { this.aborted = true; this.push(new Error('aborted')); });
+    signal?.addEventListener('abort', () => {
+      this.aborted = true;
+      this.push(new Error('aborted'));
+    });
   }
 
   push(item: RawWatchEvent<ConfigMap> | Error | 'end'): void {
@@ -26,7 +29,10 @@ class FakeStream implements AsyncIterable<RawWatchEvent<ConfigMap>> {
 
   async *[Symbol.asyncIterator](): AsyncIterator<RawWatchEvent<ConfigMap>> {
     for (;;) {
-      while (this.queue.length === 0) await new Promise<void>((resolve) => { this.wake = resolve; });
+      while (this.queue.length === 0)
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+        });
       const item = this.queue.shift()!;
       if (item === 'end') return;
       if (item instanceof Error) throw item;
@@ -66,7 +72,10 @@ class FakeSource implements ListWatchSource<ConfigMap> {
 }
 
 const cm = (name: string, rv: string): ConfigMap => ({ metadata: { name, namespace: 'ns', resourceVersion: rv } });
-const page = (items: ConfigMap[], rv: string, continueToken?: string): ObjectList<ConfigMap> => ({ metadata: { resourceVersion: rv, continue: continueToken }, items });
+const page = (items: ConfigMap[], rv: string, continueToken?: string): ObjectList<ConfigMap> => ({
+  metadata: { resourceVersion: rv, continue: continueToken },
+  items,
+});
 const bookmark = (rv: string): RawWatchEvent<ConfigMap> => ({ type: 'BOOKMARK', object: { metadata: { resourceVersion: rv } } });
 
 function start(source: FakeSource, options: { inactivityTimeoutMs?: number } = {}) {
@@ -75,7 +84,8 @@ function start(source: FakeSource, options: { inactivityTimeoutMs?: number } = {
   const stats = new WatchStats();
   const events: Array<WatchEvent<ConfigMap>> = [];
   const done = (async () => {
-    for await (const event of watcher(source, { clock, signal: controller.signal, onNote: stats.observe, random: () => 0.5, ...options })) events.push(event);
+    for await (const event of watcher(source, { clock, signal: controller.signal, onNote: stats.observe, random: () => 0.5, ...options }))
+      events.push(event);
   })();
   const summary = () => events.map((e) => ('object' in e ? `${e.type}:${e.object.metadata.name}` : e.type));
   return { clock, controller, stats, events, done, summary };
@@ -86,7 +96,13 @@ test('lists page by page, then watches from the list version with bookmarks and 
   source.pages = [page([cm('a', '3')], '10', 'next'), page([cm('b', '4')], '10')];
   const run = start(source);
   await run.clock.settle();
-  assert.deepEqual(source.lists.map((l) => [l.limit, l.continueToken]), [[500, undefined], [500, 'next']]);
+  assert.deepEqual(
+    source.lists.map((l) => [l.limit, l.continueToken]),
+    [
+      [500, undefined],
+      [500, 'next'],
+    ],
+  );
   assert.equal(source.watches.length, 1);
   const watch = source.watches[0]!;
   assert.equal(watch.resourceVersion, '10');
@@ -166,7 +182,10 @@ test('410 Expired relists once and delivers the new list as init … initDone', 
   source.pages = [page([cm('a', '3'), cm('b', '4')], '10'), page([cm('b', '30')], '31')];
   const run = start(source);
   await run.clock.settle();
-  source.stream.push({ type: 'ERROR', object: { kind: 'Status', code: 410, reason: 'Expired', message: 'too old resource version: 10 (25)' } });
+  source.stream.push({
+    type: 'ERROR',
+    object: { kind: 'Status', code: 410, reason: 'Expired', message: 'too old resource version: 10 (25)' },
+  });
   await run.clock.settle();
   assert.equal(source.lists.length, 2, 'relisted at once, no backoff');
   assert.equal(source.watches.at(-1)!.resourceVersion, '31');
@@ -181,13 +200,23 @@ test('failures back off with growing delays and resume from the same version; er
   const source = new FakeSource();
   source.pages = [new ClientError('CONNECTION_FAILED', 'refused'), page([], '10')];
   const refused = () => new ClientError('CONNECTION_FAILED', 'refused');
-  source.watchFailures = [refused(), refused(), new ApiError('GET', '/x', 429, { reason: 'TooManyRequests', details: { retryAfterSeconds: 5 } })];
+  source.watchFailures = [
+    refused(),
+    refused(),
+    new ApiError('GET', '/x', 429, { reason: 'TooManyRequests', details: { retryAfterSeconds: 5 } }),
+  ];
   const run = start(source);
   await run.clock.advance(60_000);
   // random() = 0.5 and jitter 0.25 → each delay is 87.5 % of its base: 700, 1400, 2800, then max(5600, Retry-After 5000).
-  assert.deepEqual(run.stats.notesOf('backoff').map((n) => n.delayMs), [700, 1400, 2800, 5600]);
+  assert.deepEqual(
+    run.stats.notesOf('backoff').map((n) => n.delayMs),
+    [700, 1400, 2800, 5600],
+  );
   assert.equal(source.lists.length, 2);
-  assert.deepEqual(source.watches.map((w) => w.resourceVersion), ['10', '10', '10', '10']);
+  assert.deepEqual(
+    source.watches.map((w) => w.resourceVersion),
+    ['10', '10', '10', '10'],
+  );
   assert.equal(run.stats.counts.errors, 4);
   run.controller.abort();
   await run.done;

@@ -55,7 +55,10 @@ export interface WatcherOptions extends CollectionScope {
  * await client.close();
  * ```
  */
-export async function* watcher<T extends KubeObject>(source: ListWatchSource<T>, options: WatcherOptions = {}): AsyncGenerator<WatchEvent<T>, void, undefined> {
+export async function* watcher<T extends KubeObject>(
+  source: ListWatchSource<T>,
+  options: WatcherOptions = {},
+): AsyncGenerator<WatchEvent<T>, void, undefined> {
   const loop = new WatchLoop(source, options);
   let current = loop.start();
   while (!loop.stopped) {
@@ -63,9 +66,8 @@ export async function* watcher<T extends KubeObject>(source: ListWatchSource<T>,
     const next = current.next;
     if (next.kind === 'read') throw new TypeError('watcher: a read outside a watch session');
     if (!(await loop.wait(next.delay))) return;
-    const result: WatchStep<T> | undefined = next.kind === 'list'
-      ? await loop.listPage(next.continueToken)
-      : yield* loop.session(next.resourceVersion);
+    const result: WatchStep<T> | undefined =
+      next.kind === 'list' ? await loop.listPage(next.continueToken) : yield* loop.session(next.resourceVersion);
     if (!result) return;
     current = result;
   }
@@ -90,9 +92,8 @@ class WatchLoop<T extends KubeObject> {
     this.signal = options.signal;
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
-    this.backoff = options.backoff instanceof ReconnectBackoff
-      ? options.backoff
-      : new ReconnectBackoff({ random: this.random, ...options.backoff });
+    this.backoff =
+      options.backoff instanceof ReconnectBackoff ? options.backoff : new ReconnectBackoff({ random: this.random, ...options.backoff });
     this.inactivityMs = options.inactivityTimeoutMs ?? 150_000;
     this.what = `watch ${source.kind.plural}${options.namespace ? ` in ${options.namespace}` : ''}`;
   }
@@ -113,8 +114,14 @@ class WatchLoop<T extends KubeObject> {
     const delayMs = Math.max(this.backoff.next(this.clock.now()), delay.atLeastMs ?? 0);
     this.note({ type: 'backoff', delayMs });
     await new Promise<void>((resolve) => {
-      const onAbort = () => { timer.cancel(); resolve(); };
-      const timer = this.clock.setTimer(() => { this.signal?.removeEventListener('abort', onAbort); resolve(); }, delayMs);
+      const onAbort = () => {
+        timer.cancel();
+        resolve();
+      };
+      const timer = this.clock.setTimer(() => {
+        this.signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, delayMs);
       this.signal?.addEventListener('abort', onAbort, { once: true });
     });
     return !this.stopped;
@@ -127,8 +134,13 @@ class WatchLoop<T extends KubeObject> {
     let page: ObjectList<T>;
     try {
       page = await this.source.list({
-        namespace, labelSelector, fieldSelector, limit: this.options.pageSize ?? 500, continueToken,
-        signal: this.signal, timeoutMs: this.options.requestTimeoutMs,
+        namespace,
+        labelSelector,
+        fieldSelector,
+        limit: this.options.pageSize ?? 500,
+        continueToken,
+        signal: this.signal,
+        timeoutMs: this.options.requestTimeoutMs,
       });
     } catch (error) {
       return this.stopped ? undefined : this.advance({ type: 'ListFailed', error });
@@ -148,9 +160,14 @@ class WatchLoop<T extends KubeObject> {
     let iterator: AsyncIterator<RawWatchEvent<T>>;
     try {
       const stream = await this.source.watch({
-        namespace, labelSelector, fieldSelector, resourceVersion, allowWatchBookmarks: true,
+        namespace,
+        labelSelector,
+        fieldSelector,
+        resourceVersion,
+        allowWatchBookmarks: true,
         timeoutSeconds: range.min + Math.floor(this.random() * (range.max - range.min + 1)),
-        signal, timeoutMs: this.options.requestTimeoutMs,
+        signal,
+        timeoutMs: this.options.requestTimeoutMs,
       });
       iterator = stream[Symbol.asyncIterator]();
     } catch (error) {
@@ -177,7 +194,10 @@ class WatchLoop<T extends KubeObject> {
           result = await iterator.next();
         } catch (error) {
           if (this.stopped) return undefined;
-          return this.advance({ type: 'WatchFailed', error: silent ? inactivityTimeout(this.what, this.clock.now() - silentSince) : error });
+          return this.advance({
+            type: 'WatchFailed',
+            error: silent ? inactivityTimeout(this.what, this.clock.now() - silentSince) : error,
+          });
         } finally {
           timer?.cancel();
         }

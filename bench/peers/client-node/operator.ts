@@ -8,8 +8,18 @@
 // condition (merge patch of the status subresource); a Normal Created (or Updated) event when the
 // ConfigMap was written. Workers: --workers (4, as the other peers).
 import {
-  ApiException, CoreV1Api, type CoreV1Event, CustomObjectsApi, type KubernetesListObject, type KubernetesObject,
-  KubeConfig, makeInformer, PatchStrategy, setHeaderOptions, type V1ConfigMap, type V1Condition,
+  ApiException,
+  CoreV1Api,
+  type CoreV1Event,
+  CustomObjectsApi,
+  type KubernetesListObject,
+  type KubernetesObject,
+  KubeConfig,
+  makeInformer,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1ConfigMap,
+  type V1Condition,
 } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -33,10 +43,17 @@ kc.loadFromDefault();
 const core = kc.makeApiClient(CoreV1Api);
 const custom = kc.makeApiClient(CustomObjectsApi);
 
-const helloWorlds = makeInformer<HelloWorld>(kc, `/apis/${group}/${version}/${plural}`,
-  () => custom.listClusterCustomObject({ group, version, plural }) as Promise<KubernetesListObject<HelloWorld>>);
-const configMaps = makeInformer<V1ConfigMap>(kc, '/api/v1/configmaps',
-  () => core.listConfigMapForAllNamespaces({ labelSelector }), labelSelector);
+const helloWorlds = makeInformer<HelloWorld>(
+  kc,
+  `/apis/${group}/${version}/${plural}`,
+  () => custom.listClusterCustomObject({ group, version, plural }) as Promise<KubernetesListObject<HelloWorld>>,
+);
+const configMaps = makeInformer<V1ConfigMap>(
+  kc,
+  '/api/v1/configmaps',
+  () => core.listConfigMapForAllNamespaces({ labelSelector }),
+  labelSelector,
+);
 
 // --- a work queue: a key is never reconciled twice at once; a key changed while in flight runs again after.
 const pending: string[] = [];
@@ -85,11 +102,21 @@ async function recordEvent(hw: HelloWorld, type: 'Normal' | 'Warning', reason: s
   const event: CoreV1Event = {
     metadata: { name: `${hw.metadata!.name}.${randomBytes(8).toString('hex')}`, namespace: hw.metadata!.namespace! },
     involvedObject: {
-      apiVersion: `${group}/${version}`, kind: 'HelloWorld', name: hw.metadata!.name!, namespace: hw.metadata!.namespace!,
-      uid: hw.metadata!.uid!, resourceVersion: hw.metadata!.resourceVersion!,
+      apiVersion: `${group}/${version}`,
+      kind: 'HelloWorld',
+      name: hw.metadata!.name!,
+      namespace: hw.metadata!.namespace!,
+      uid: hw.metadata!.uid!,
+      resourceVersion: hw.metadata!.resourceVersion!,
     },
-    type, reason, message, count: 1, firstTimestamp: now, lastTimestamp: now,
-    source: { component: managedBy }, reportingComponent: managedBy,
+    type,
+    reason,
+    message,
+    count: 1,
+    firstTimestamp: now,
+    lastTimestamp: now,
+    source: { component: managedBy },
+    reportingComponent: managedBy,
   };
   await core.createNamespacedEvent({ namespace: hw.metadata!.namespace!, body: event });
 }
@@ -99,13 +126,24 @@ async function setReady(hw: HelloWorld, status: 'True' | 'False', reason: string
   const generation = hw.metadata!.generation!;
   if (hw.status?.observedGeneration === generation && ready?.status === status && ready.reason === reason) return;
   const condition: V1Condition = {
-    type: 'Ready', status, reason, message, observedGeneration: generation,
+    type: 'Ready',
+    status,
+    reason,
+    message,
+    observedGeneration: generation,
     lastTransitionTime: ready && ready.status === status ? ready.lastTransitionTime : new Date(),
   };
-  await custom.patchNamespacedCustomObjectStatus({
-    group, version, plural, namespace: hw.metadata!.namespace!, name: hw.metadata!.name!,
-    body: { status: { observedGeneration: generation, conditions: [condition] } },
-  }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+  await custom.patchNamespacedCustomObjectStatus(
+    {
+      group,
+      version,
+      plural,
+      namespace: hw.metadata!.namespace!,
+      name: hw.metadata!.name!,
+      body: { status: { observedGeneration: generation, conditions: [condition] } },
+    },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+  );
 }
 
 async function reconcile(key: string): Promise<void> {
@@ -121,10 +159,19 @@ async function reconcile(key: string): Promise<void> {
       namespace,
       body: {
         metadata: {
-          name, namespace, labels: { 'app.kubernetes.io/managed-by': managedBy },
-          ownerReferences: [{
-            apiVersion: `${group}/${version}`, kind: 'HelloWorld', name, uid: hw.metadata!.uid!, controller: true, blockOwnerDeletion: true,
-          }],
+          name,
+          namespace,
+          labels: { 'app.kubernetes.io/managed-by': managedBy },
+          ownerReferences: [
+            {
+              apiVersion: `${group}/${version}`,
+              kind: 'HelloWorld',
+              name,
+              uid: hw.metadata!.uid!,
+              controller: true,
+              blockOwnerDeletion: true,
+            },
+          ],
         },
         data: { message },
       },
@@ -146,12 +193,14 @@ process.stdout.write('synced\n');
 process.once('SIGTERM', () => {
   void Promise.all([helloWorlds.stop(), configMaps.stop()]).then(() => process.exit(0));
 });
-await Promise.all(Array.from({ length: workers }, async () => {
-  for (;;) {
-    if (pending.length === 0) await new Promise<void>((resolve) => idle.push(resolve));
-    await processNext();
-  }
-}));
+await Promise.all(
+  Array.from({ length: workers }, async () => {
+    for (;;) {
+      if (pending.length === 0) await new Promise<void>((resolve) => idle.push(resolve));
+      await processNext();
+    }
+  }),
+);
 
 async function processNext(): Promise<void> {
   const key = pending.shift();

@@ -59,9 +59,11 @@ export async function startOperator(t: TestContext): Promise<RunningOperator> {
   const account = await cluster.serviceAccountKubeconfig({ namespace: pkg.capstan.namespace, name: pkg.name });
 
   const port = await freePort();
-  const operator = spawn(process.execPath, [
-    'src/main.ts', '--leader-elect', `--leader-election-namespace=${pkg.capstan.namespace}`, `--health-port=${port}`,
-  ], { cwd: root, env: { ...process.env, KUBECONFIG: account.kubeconfigPath }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const operator = spawn(
+    process.execPath,
+    ['src/main.ts', '--leader-elect', `--leader-election-namespace=${pkg.capstan.namespace}`, `--health-port=${port}`],
+    { cwd: root, env: { ...process.env, KUBECONFIG: account.kubeconfigPath }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let logs = '';
   operator.stdout.on('data', (chunk: Buffer) => (logs += chunk.toString()));
   operator.stderr.on('data', (chunk: Buffer) => (logs += chunk.toString()));
@@ -84,12 +86,17 @@ export async function startOperator(t: TestContext): Promise<RunningOperator> {
       }
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
-    throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}; the operator's logs:\n${logs}`);
+    throw new Error(
+      `timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}; the operator's logs:\n${logs}`,
+    );
   };
   await eventually('the operator to be ready', async () => ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok ? true : undefined));
 
   return {
-    cluster, username: account.username, kubectl, eventually,
+    cluster,
+    username: account.username,
+    kubectl,
+    eventually,
     async createNamespace(prefix) {
       const name = `${prefix}-${Date.now().toString(36)}`;
       await kubectl('create', 'namespace', name);
@@ -97,7 +104,12 @@ export async function startOperator(t: TestContext): Promise<RunningOperator> {
     },
     async forbiddenRequests() {
       return (await cluster.auditEvents())
-        .filter((e) => e.user.username === account.username && e.responseStatus?.code === 403 && Date.parse(e.requestReceivedTimestamp) >= started - 1000)
+        .filter(
+          (e) =>
+            e.user.username === account.username &&
+            e.responseStatus?.code === 403 &&
+            Date.parse(e.requestReceivedTimestamp) >= started - 1000,
+        )
         .map((e) => `${e.verb} ${e.requestURI}`);
     },
   };

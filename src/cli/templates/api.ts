@@ -14,7 +14,12 @@ export interface ApiSpec {
 /** Paths of the files of one kind, relative to the project root. */
 export function apiPaths(kind: string): { api: string; controller: string; sample: string; test: string } {
   const file = kebabCase(kind);
-  return { api: `src/api/${file}.ts`, controller: `src/controllers/${file}.ts`, sample: `config/samples/${file}.yaml`, test: `test/${file}.test.ts` };
+  return {
+    api: `src/api/${file}.ts`,
+    controller: `src/controllers/${file}.ts`,
+    sample: `config/samples/${file}.yaml`,
+    test: `test/${file}.test.ts`,
+  };
 }
 
 /** The new files of one kind, by path. */

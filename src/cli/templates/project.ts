@@ -30,43 +30,51 @@ export function projectTemplates(project: Project, versions: TemplateVersions): 
 
 function packageJson(project: Project, versions: TemplateVersions): string {
   const { root: _root, name, ...settings } = project;
-  return `${JSON.stringify({
-    name,
-    version: '0.1.0',
-    private: true,
-    type: 'module',
-    engines: { node: '>=22.18.0' },
-    scripts: {
-      start: `node ${project.main}`,
-      generate: 'capstan generate',
-      typecheck: 'tsc --noEmit',
-      // One file at a time: every test file starts the operator, and its replicas would share one Lease.
-      test: "node --test --test-concurrency=1 'test/**/*.test.ts'",
+  return `${JSON.stringify(
+    {
+      name,
+      version: '0.1.0',
+      private: true,
+      type: 'module',
+      engines: { node: '>=22.18.0' },
+      scripts: {
+        start: `node ${project.main}`,
+        generate: 'capstan generate',
+        typecheck: 'tsc --noEmit',
+        // One file at a time: every test file starts the operator, and its replicas would share one Lease.
+        test: "node --test --test-concurrency=1 'test/**/*.test.ts'",
+      },
+      capstan: settings,
+      dependencies: { capstan: `^${versions.capstan}`, typebox: versions.typebox },
+      devDependencies: { '@types/node': versions.typesNode, typescript: versions.typescript },
     },
-    capstan: settings,
-    dependencies: { capstan: `^${versions.capstan}`, typebox: versions.typebox },
-    devDependencies: { '@types/node': versions.typesNode, typescript: versions.typescript },
-  }, null, 2)}\n`;
+    null,
+    2,
+  )}\n`;
 }
 
-const tsconfig = `${JSON.stringify({
-  compilerOptions: {
-    target: 'es2024',
-    lib: ['es2024'],
-    module: 'nodenext',
-    moduleResolution: 'nodenext',
-    types: ['node'],
-    strict: true,
-    noUncheckedIndexedAccess: true,
-    verbatimModuleSyntax: true,
-    erasableSyntaxOnly: true,
-    allowImportingTsExtensions: true,
-    rewriteRelativeImportExtensions: true,
-    skipLibCheck: true,
-    noEmit: true,
+const tsconfig = `${JSON.stringify(
+  {
+    compilerOptions: {
+      target: 'es2024',
+      lib: ['es2024'],
+      module: 'nodenext',
+      moduleResolution: 'nodenext',
+      types: ['node'],
+      strict: true,
+      noUncheckedIndexedAccess: true,
+      verbatimModuleSyntax: true,
+      erasableSyntaxOnly: true,
+      allowImportingTsExtensions: true,
+      rewriteRelativeImportExtensions: true,
+      skipLibCheck: true,
+      noEmit: true,
+    },
+    include: ['src', 'test'],
   },
-  include: ['src', 'test'],
-}, null, 2)}\n`;
+  null,
+  2,
+)}\n`;
 
 function dockerfile(project: Project): string {
   return `# The operator image. Node runs the TypeScript sources directly (types are stripped), so there is no

@@ -24,7 +24,8 @@ export const HelloWorld = customResource({
   description: 'HelloWorld publishes spec.name as data.message of a ConfigMap of the same name, in the same namespace.',
   spec: Type.Object({
     name: Type.String({
-      minLength: 1, maxLength: maxNameLength,
+      minLength: 1,
+      maxLength: maxNameLength,
       description: `The message the ConfigMap carries as data.message: 1 to ${maxNameLength} characters.`,
     }),
   }),

@@ -32,7 +32,8 @@ export const helloWorldController = controller(HelloWorld)
     try {
       // Only these fields are ours: a key a user adds to the ConfigMap survives every update.
       outcome = await ctx.ensureChild(ConfigMap, {
-        apiVersion: 'v1', kind: 'ConfigMap',
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
         metadata: { name: ctx.name, namespace: ctx.namespace, labels: { 'app.kubernetes.io/managed-by': managedBy } },
         data: { message: name },
       });
@@ -53,7 +54,11 @@ export const helloWorldController = controller(HelloWorld)
     if (outcome.operation === 'collision') {
       const message = `${configMap} exists and is not controlled by this HelloWorld (${controllerOf(outcome.controller)}); it is left as it is`;
       if (await ctx.applyStatus([{ type: 'Ready', status: 'False', reason: 'ConfigMapExists', message }])) ctx.log.warn({}, message);
-      ctx.recordEvent('Warning', 'ConfigMapExists', `${configMap} exists and is not ours (${controllerOf(outcome.controller)}); not overwriting it`);
+      ctx.recordEvent(
+        'Warning',
+        'ConfigMapExists',
+        `${configMap} exists and is not ours (${controllerOf(outcome.controller)}); not overwriting it`,
+      );
       return requeueAfter(collisionRetryMs);
     }
     if (outcome.operation === 'created') {
@@ -64,10 +69,14 @@ export const helloWorldController = controller(HelloWorld)
       ctx.recordEvent('Normal', 'Updated', `Updated ${outcome.changed.join(', ')} of ${configMap}`);
       ctx.log.info({ changed: outcome.changed }, `updated ${configMap}`);
     }
-    await ctx.applyStatus([{
-      type: 'Ready', status: 'True', reason: 'Reconciled',
-      message: `${configMap} carries spec.name (${[...name].length} characters) as data.message`,
-    }]);
+    await ctx.applyStatus([
+      {
+        type: 'Ready',
+        status: 'True',
+        reason: 'Reconciled',
+        message: `${configMap} carries spec.name (${[...name].length} characters) as data.message`,
+      },
+    ]);
     return done();
   });
 
