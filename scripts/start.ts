@@ -76,7 +76,7 @@ try {
   };
 
   say(`\n$ capstan install        # in examples/hello-world`);
-  await run(process.execPath, ['--conditions=capstan-source', cliMain, 'install', '--kubeconfig', target.cluster.kubeconfigPath], {
+  await run(process.execPath, [cliMain, 'install', '--kubeconfig', target.cluster.kubeconfigPath], {
     cwd: example,
     signal,
   }).then(
@@ -212,7 +212,7 @@ async function currentContext(workDir: string): Promise<Target> {
  * log lines made readable; `probePort` resolves with the port of /readyz once it logs it.
  */
 function startOperator(kubeconfigPath: string): { child: ChildProcess; probePort: Promise<number> } {
-  const child = spawn(process.execPath, ['--conditions=capstan-source', 'src/main.ts', '--health-port=0'], {
+  const child = spawn(process.execPath, ['src/main.ts', '--health-port=0'], {
     cwd: example,
     detached: true,
     stdio: ['ignore', 'pipe', 'inherit'],

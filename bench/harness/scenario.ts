@@ -103,17 +103,15 @@ export async function conformance(
   const running = await startPeer(peer, account.kubeconfigPath, log);
   try {
     const message = 'Hello from the conformance check';
-    const hw = await admin
-      .resource(HelloWorld)
-      .create(
-        {
-          apiVersion: 'apps.example.com/v1alpha1',
-          kind: 'HelloWorld',
-          metadata: { name: 'conformance', namespace },
-          spec: { name: message },
-        },
-        { namespace },
-      );
+    const hw = await admin.resource(HelloWorld).create(
+      {
+        apiVersion: 'apps.example.com/v1alpha1',
+        kind: 'HelloWorld',
+        metadata: { name: 'conformance', namespace },
+        spec: { name: message },
+      },
+      { namespace },
+    );
     const deadline = Date.now() + 60_000;
     let problem = 'not converged';
     while (Date.now() < deadline) {

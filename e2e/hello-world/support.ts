@@ -115,7 +115,6 @@ export async function startOperator(
   const child = spawn(
     process.execPath,
     [
-      '--conditions=capstan-source',
       ...(options.nodeArgs ?? []),
       'src/main.ts',
       '--health-port=0',
@@ -217,7 +216,6 @@ export async function exampleCopy(settings: Record<string, string> = {}): Promis
   const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { capstan: Record<string, string> };
   Object.assign(pkg.capstan, settings);
   await writeFile(join(root, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
-  const env = { ...process.env, NODE_OPTIONS: `${process.env['NODE_OPTIONS'] ?? ''} --conditions=capstan-source`.trim() };
-  const generated = await runCli(['generate'], { cwd: root, env, timeoutMs: 60_000 });
+  const generated = await runCli(['generate'], { cwd: root, timeoutMs: 60_000 });
   return { root, generated };
 }
