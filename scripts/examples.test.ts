@@ -50,3 +50,37 @@ test('every @example under src/ type-checks against the public exports', { timeo
   const tsc = spawnSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', join(outDir, 'tsconfig.json')], { encoding: 'utf8' });
   assert.equal(tsc.status, 0, `examples that do not type-check (files in ${outDir}):\n${tsc.stdout}${tsc.stderr}`);
 });
+
+/** The ```ts code blocks of a Markdown file. */
+export function markdownBlocks(markdown: string): string[] {
+  return [...markdown.matchAll(/^```ts\n([\s\S]*?)^```/gm)].map((m) => m[1]!);
+}
+
+test('every TypeScript block of README.md and the examples’ READMEs type-checks against the public exports', {
+  timeout: 120_000,
+}, async () => {
+  const outDir = join(root, '.capstan', 'readme-blocks');
+  await rm(outDir, { recursive: true, force: true });
+  await mkdir(outDir, { recursive: true });
+  const readmes = ['README.md', ...(await readdir(join(root, 'examples'))).map((e) => join('examples', e, 'README.md'))];
+  let count = 0;
+  for (const readme of readmes) {
+    const markdown = await readFile(join(root, readme), 'utf8').catch(() => '');
+    for (const block of markdownBlocks(markdown)) {
+      // A reader copies a block into a file of their own: it may import Capstan and typebox, nothing relative.
+      assert.doesNotMatch(block, /from '\.{1,2}\//, `a block of ${readme} imports a relative path; make it self-contained:\n${block}`);
+      await writeFile(join(outDir, `${readme.replace(/[/.]/g, '_')}_${count++}.ts`), `// from ${readme}\nexport {};\n${block}`);
+    }
+  }
+  assert.ok(count >= 2, `found the README blocks (${count})`);
+  await writeFile(
+    join(outDir, 'tsconfig.json'),
+    JSON.stringify({
+      extends: '../../tsconfig.json',
+      compilerOptions: { noEmit: true, paths: { capstan: ['../../src/index.ts'], 'capstan/*': ['../../src/*/index.ts'] } },
+      include: ['*.ts'],
+    }),
+  );
+  const tsc = spawnSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', join(outDir, 'tsconfig.json')], { encoding: 'utf8' });
+  assert.equal(tsc.status, 0, `README blocks that do not type-check (files in ${outDir}):\n${tsc.stdout}${tsc.stderr}`);
+});

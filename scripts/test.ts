@@ -5,7 +5,7 @@
 //   node scripts/test.ts integration   integration tests only (builds the binaries if needed)
 //   node scripts/test.ts integration e2e/control-plane/cli.test.ts   some files only
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureAssets, startControlPlane } from '../src/testing/index.ts';
@@ -56,6 +56,24 @@ if (phase === 'all' || phase === 'unit') {
   await timed('unit', () =>
     run(process.execPath, ['--test', '--test-concurrency=2', ...(phase === 'unit' && files.length ? files : unitFiles)]),
   );
+}
+if (phase === 'all') {
+  // What npm would publish, checked as a consumer sees it: publint on the packaging, attw on the types of every
+  // entry point under Node's ESM resolution (the package is ESM-only; no other problem is ignored).
+  await timed('package (npm pack, publint, attw)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'capstan-pack-'));
+    try {
+      const pkg = JSON.parse(await readFile('package.json', 'utf8')) as { name: string; version: string };
+      const tarball = join(dir, `${pkg.name}-${pkg.version}.tgz`);
+      return (
+        (await run('npm', ['pack', '--ignore-scripts', '--loglevel=warn', '--pack-destination', dir])) &&
+        (await run(bin('publint'), ['run', tarball, '--strict'])) &&
+        (await run(bin('attw'), [tarball, '--profile', 'esm-only', '--format', 'table-flipped']))
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 }
 if (phase === 'all' || phase === 'integration') {
   await timed('build (control-plane binaries)', async () => {

@@ -3,10 +3,15 @@
 // None of them prompts: every choice is a flag, so they behave the same in a terminal, a script or CI.
 import { Command } from 'commander';
 import { controlPlaneCommand } from './control-plane-command.ts';
+import { capstanPackage } from './node-version.ts';
 
 /** The whole `capstan` command tree; `main.ts` parses the process's arguments with it. */
 export function capstanProgram(): Command {
-  const program = new Command('capstan').description('Kubernetes operators in TypeScript');
+  const program = new Command('capstan')
+    .description('Kubernetes operators in TypeScript')
+    .version(capstanPackage().version, '-V, --version', 'print the version of capstan')
+    // `--version` after a command name is that command's own flag (`create api --version v1alpha1`).
+    .enablePositionalOptions();
   for (const command of [
     initCommand(),
     createCommand(),

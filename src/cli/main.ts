@@ -1,15 +1,12 @@
 #!/usr/bin/env node
-import { enableCompileCache } from 'node:module';
-import { capstanProgram } from './commands.ts';
-import { CliFailure, describeError } from './failure.ts';
+// The `capstan` command. Everything it imports statically loads on old Node versions too, so that a Node
+// outside the supported range gets a sentence saying which Node it needs (exit 1) instead of a SyntaxError
+// from a later import (`enableCompileCache`, for one, does not exist before Node 22.1).
+import { capstanPackage, satisfiesNodeRange, unsupportedNodeMessage } from './node-version.ts';
 
-// The commands load their implementation (the client, the schema compiler) on demand; caching its
-// compiled code makes every later start faster.
-enableCompileCache();
-
-try {
-  await capstanProgram().parseAsync(process.argv);
-} catch (err) {
-  process.stderr.write(`capstan: ${err instanceof CliFailure ? err.message : describeError(err)}\n`);
-  process.exitCode = 1;
+const { nodeRange } = capstanPackage();
+if (!satisfiesNodeRange(process.versions.node, nodeRange)) {
+  process.stderr.write(unsupportedNodeMessage(process.versions.node, nodeRange, process.execPath));
+  process.exit(1);
 }
+await import('./run.ts');

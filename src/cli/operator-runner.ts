@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { prettyFactory } from 'pino-pretty';
 import { CliFailure } from './failure.ts';
 import { connectTarget, describeTarget, type KubeTarget } from './kube-target.ts';
 import { findProject, type Project } from './project.ts';
@@ -29,7 +28,8 @@ export async function run(dir: string, opts: RunOptions, operatorArgs: string[])
   const say = (line: string) => process.stderr.write(`capstan: ${line}\n`);
   say(`running ${project.name} (${project.main}) against ${describeTarget(target)}`);
   const args = [...(opts.namespace ? [`--namespace=${opts.namespace}`] : []), ...operatorArgs];
-  const start = () => startOperator(project, target, args, opts.json === true);
+  const format = await logFormatter(opts.json === true, say);
+  const start = () => startOperator(project, target, args, format);
   const stopped = untilSignal();
   try {
     if (!opts.watch) {
@@ -134,7 +134,24 @@ interface OperatorProcess {
   stop(): Promise<number | string>;
 }
 
-function startOperator(project: Project, target: KubeTarget, args: string[], json: boolean): OperatorProcess {
+/**
+ * How the operator's JSON log lines are printed: made readable by pino-pretty, an optional peer dependency that
+ * `capstan init` lists among a project's development dependencies; as they are with `--json` or without it.
+ */
+async function logFormatter(json: boolean, say: (line: string) => void): Promise<(line: string) => string> {
+  const asIs = (line: string) => `${line}\n`;
+  if (json) return asIs;
+  try {
+    const { prettyFactory } = await import('pino-pretty');
+    return prettyFactory({ colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== 'ERR_MODULE_NOT_FOUND') throw err;
+    say('pino-pretty is not installed, so the log lines are printed as JSON (`npm install --save-dev pino-pretty` makes them readable)');
+    return asIs;
+  }
+}
+
+function startOperator(project: Project, target: KubeTarget, args: string[], format: (line: string) => string): OperatorProcess {
   // Its own process group: a Ctrl-C reaches only us, and we send the operator exactly one SIGTERM (a
   // second signal would make the manager skip its graceful shutdown).
   const child: ChildProcess = spawn(process.execPath, [project.main, ...args], {
@@ -145,10 +162,7 @@ function startOperator(project: Project, target: KubeTarget, args: string[], jso
   });
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
   const lines = createInterface({ input: child.stdout! });
-  const pretty = json
-    ? (line: string) => `${line}\n`
-    : prettyFactory({ colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
-  lines.on('line', (line) => process.stdout.write(pretty(line)));
+  lines.on('line', (line) => process.stdout.write(format(line)));
   let stopping = false;
   return {
     exited,

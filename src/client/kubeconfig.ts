@@ -247,12 +247,21 @@ function credentialsFor(text: string, contextName: string, user: KubeconfigUser 
     // OIDC and the cloud providers' plugins: client-node implements them, loaded only for such a user.
     let kubeConfig: Promise<{ applyToHTTPSOptions(opts: object): Promise<void> }> | undefined;
     return new DelegatedCredentials(`the "${provider.name}" auth provider of ${who}`, async () => {
-      kubeConfig ??= import('@kubernetes/client-node').then(({ KubeConfig }) => {
-        const config = new KubeConfig();
-        config.loadFromString(text);
-        config.setCurrentContext(contextName);
-        return config;
-      });
+      kubeConfig ??= import('@kubernetes/client-node').then(
+        ({ KubeConfig }) => {
+          const config = new KubeConfig();
+          config.loadFromString(text);
+          config.setCurrentContext(contextName);
+          return config;
+        },
+        (cause: unknown) => {
+          // An optional peer dependency: most users (in-cluster, exec plugins, tokens, certificates) never load it.
+          if ((cause as { code?: unknown }).code !== 'ERR_MODULE_NOT_FOUND') throw cause;
+          throw new Error('it needs the optional peer dependency @kubernetes/client-node: run `npm install @kubernetes/client-node`', {
+            cause,
+          });
+        },
+      );
       const opts: { headers?: Record<string, string> } = {};
       await (await kubeConfig).applyToHTTPSOptions(opts);
       return opts.headers ?? {};
