@@ -16,7 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs, promisify } from 'node:util';
 import { prettyFactory } from 'pino-pretty';
 import { parse } from 'yaml';
-import { probePortInLogLine } from '../src/manager/index.ts';
+import { probePortInLogLine } from '../src/internal/probe-log.ts';
 import { type Cluster, connectToCluster, ensureAssets, startControlPlane } from '../src/testing/index.ts';
 
 const usage = `Usage: npm start [-- --use-current-context]

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { type AuditEvent, type Cluster, ensureAssets } from '../../src/testing/index.ts';
 import { type CliResult, fixtureDir, repoRoot, runCli } from '../cli/run-cli.ts';
-import { probePortInLogLine } from '../../src/manager/index.ts';
+import { probePortInLogLine } from '../../src/internal/probe-log.ts';
 
 export const exampleRoot = new URL('../../examples/hello-world/', import.meta.url).pathname.replace(/\/$/, '');
 export const group = 'apps.example.com';

@@ -70,9 +70,10 @@ test('init writes a complete project named after its directory, depending on thi
     operator: 'src/operator.ts',
     main: 'src/main.ts',
   });
-  assert.deepEqual(pkg['dependencies'], { capstan: `^${ours.version}`, typebox: ours.dependencies['typebox'] });
+  assert.deepEqual(pkg['dependencies'], { capstan: `^${ours.version}`, typebox: ours.devDependencies['typebox'] });
   assert.deepEqual(pkg['devDependencies'], {
     '@types/node': ours.devDependencies['@types/node'],
+    'pino-pretty': ours.devDependencies['pino-pretty'],
     typescript: ours.devDependencies['typescript'],
   });
   assert.equal(pkg['engines']?.['node'], '>=22.18.0');

@@ -142,7 +142,9 @@ async function templateVersions(): Promise<TemplateVersions> {
   };
   return {
     capstan: pkg.version,
-    typebox: pkg.dependencies['typebox'] ?? 'latest',
+    // Peer dependencies of Capstan, at the versions its own tests run with (its devDependencies).
+    typebox: pkg.devDependencies?.['typebox'] ?? 'latest',
+    pinoPretty: pkg.devDependencies?.['pino-pretty'] ?? 'latest',
     typescript: pkg.devDependencies?.['typescript'] ?? 'latest',
     typesNode: pkg.devDependencies?.['@types/node'] ?? 'latest',
   };

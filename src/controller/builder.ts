@@ -6,7 +6,9 @@ import {
   type WriteDeclaration,
   type WriteVerb,
 } from '../core/index.ts';
+import type { ReconcileContext } from './context.ts';
 import type { Reconciler } from './controller.ts';
+import type { ReconcileResult } from './result.ts';
 
 /** An owned kind: its cache is scoped by `labelSelector` so the operator does not cache every object of the kind. */
 export interface OwnedKind {
@@ -31,9 +33,30 @@ export interface ControllerDefinition<T extends KubeObject> {
   readonly kind: Kind<T>;
   readonly owns: readonly OwnedKind[];
   readonly watches: readonly WatchedKind[];
-  readonly reconcile: Reconciler<T>;
+  /**
+   * The reconcile function. Declared as a method so that a definition of any kind is also an
+   * {@link AnyControllerDefinition} (method parameters are compared bivariantly), which lets one list hold
+   * controllers of different kinds without `any`.
+   */
+  reconcile(ctx: ReconcileContext<T>): Promise<ReconcileResult>;
   readonly maxConcurrentReconciles: number;
 }
+
+/**
+ * A controller definition of any kind: the element type of a list of controllers (an operator's
+ * `controllers`, what `capstan generate` reads). `Manager.add` runs each with its own kind's types.
+ *
+ * @example
+ * ```ts
+ * import { ConfigMap, Secret } from 'capstan/core';
+ * import { type AnyControllerDefinition, controller, done } from 'capstan/controller';
+ * export const controllers: AnyControllerDefinition[] = [
+ *   controller(ConfigMap).reconcile(async () => done()),
+ *   controller(Secret).reconcile(async () => done()),
+ * ];
+ * ```
+ */
+export type AnyControllerDefinition = ControllerDefinition<KubeObject>;
 
 /** The builder {@link controller} returns; each call returns a new builder, so a partial one can be reused. */
 export interface ControllerBuilder<T extends KubeObject> {

@@ -4,7 +4,7 @@ import { apiVersionOf, type Clock, type Kind, type KubeObject, objectKey, system
 import type { EventRecorder } from '../events/index.ts';
 import { withScopedSignal } from '../internal/scoped-signal.ts';
 import type { ControllerMetrics } from '../metrics/index.ts';
-import { type BackoffOptions, type QueueMetrics, type RateLimitOptions, type WorkOutcome, WorkQueue } from '../queue/index.ts';
+import { type KeyBackoffOptions, type QueueMetrics, type RateLimitOptions, type WorkOutcome, WorkQueue } from '../queue/index.ts';
 import { groupKindKey, OwnerGoneError, type ReconcileContext, reconcileContext } from './context.ts';
 import { controllerReferenceOf, groupOf } from './owner-reference.ts';
 import { type ReconcileResult, TemporaryError, TerminalError } from './result.ts';
@@ -34,7 +34,7 @@ export interface ControllerOptions<T extends KubeObject> {
   /** The field manager of every write; default `capstan-<name>`. */
   fieldManager?: string;
   maxConcurrentReconciles?: number;
-  backoff?: BackoffOptions;
+  backoff?: KeyBackoffOptions;
   rateLimit?: RateLimitOptions;
   /** How long a reconcile waits for the cache to show the previous reconcile's writes; default 5 s. */
   readYourWritesTimeoutMs?: number;

@@ -39,10 +39,10 @@ const identity = new Set(['name', 'namespace', 'ownerReferences', 'resourceVersi
  * identifying metadata. Comparing only these against the cached child is what lets a user add keys of
  * their own that the controller leaves alone.
  *
- * @example
+ * For example (private to the layer, so not an `@example` of the public API):
  * ```ts
  * import type { KubeObject } from 'capstan/core';
- * import { ownedFields } from 'capstan/controller';
+ * import { ownedFields } from './owned-fields.ts';
  * const desired: KubeObject & { data: Record<string, string> } = {
  *   apiVersion: 'v1', kind: 'ConfigMap',
  *   metadata: { name: 'hello', namespace: 'demo', labels: { 'app.kubernetes.io/managed-by': 'hello-world-operator' } },

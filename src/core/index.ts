@@ -2,6 +2,7 @@ export { CapstanError } from './errors.ts';
 export type { PolicyRule } from './rbac.ts';
 export { systemClock, type Clock, type Timer } from './clock.ts';
 export { ManualClock } from './manual-clock.ts';
+export { microTime } from './micro-time.ts';
 export { apiVersionOf, resourcePath, type ResourceDescriptor, type ResourcePathOptions } from './resource.ts';
 export {
   declareController,

@@ -1,1 +1,1 @@
-export { EventRecorder, microTime, type EventInput, type EventRecorderOptions, type EventSubject } from './recorder.ts';
+export { EventRecorder, type EventInput, type EventRecorderOptions, type EventSubject } from './recorder.ts';

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ApiError, type RequestOptions } from '../client/index.ts';
 import { ManualClock } from '../core/index.ts';
-import { EventRecorder, type EventInput, microTime } from './recorder.ts';
+import { microTime } from '../core/index.ts';
+import { EventRecorder, type EventInput } from './recorder.ts';
 
 function fakeClient(fail?: (o: RequestOptions) => Error | undefined) {
   const requests: RequestOptions[] = [];

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { KubeClient } from '../client/index.ts';
-import { type Clock, systemClock, type Timer } from '../core/index.ts';
+import { type Clock, microTime, systemClock, type Timer } from '../core/index.ts';
 
 /** The object an event is about (`regarding`), as an ObjectReference. */
 export interface EventSubject {
@@ -54,11 +54,6 @@ interface Series {
 }
 
 const eventsPath = (namespace: string) => `/apis/events.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/events`;
-
-/** `metav1.MicroTime`: RFC 3339 with exactly six fractional digits. */
-export function microTime(date: Date): string {
-  return date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
-}
 
 /**
  * Records `events.k8s.io/v1` Events. The first occurrence creates an Event; identical ones (same object,

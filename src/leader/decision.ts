@@ -1,5 +1,5 @@
 import type { Lease, LeaseSpec } from './lease.ts';
-import { microTime } from './lease.ts';
+import { microTime } from '../core/index.ts';
 
 /**
  * What this process last saw of the Lease, and when by its own monotonic clock. A Lease is judged
@@ -19,9 +19,9 @@ export interface LeaseObservation {
  * Fold a freshly read Lease into the previous observation: `observedAt` moves only when the holder,
  * renewTime or resourceVersion changed. `fallbackDurationMs` applies to a Lease without a duration.
  *
- * @example
+ * For example (private to the layer, so not an `@example` of the public API):
  * ```ts
- * import { observeLease } from 'capstan/leader';
+ * import { observeLease } from './decision.ts';
  * const lease = { metadata: { resourceVersion: '7' }, spec: { holderIdentity: 'a', leaseDurationSeconds: 15 } };
  * const first = observeLease(undefined, lease, 1_000, 15_000);
  * const again = observeLease(first, lease, 9_000, 15_000);
@@ -72,9 +72,9 @@ export interface DecisionInput {
  * transition count); take one that is free (no holder, as after a release) or expired by local time
  * (counting a transition); otherwise wait, saying for how long the current holder's lease still runs.
  *
- * @example
+ * For example (private to the layer, so not an `@example` of the public API):
  * ```ts
- * import { decide, observeLease } from 'capstan/leader';
+ * import { decide, observeLease } from './decision.ts';
  * const lease = { metadata: { resourceVersion: '7' }, spec: { holderIdentity: 'other', leaseDurationSeconds: 15 } };
  * const observation = observeLease(undefined, lease, 0, 15_000);
  * const decision = decide({ lease, observation, identity: 'me', now: 5_000, wallNow: new Date(), leaseDurationMs: 15_000 });
@@ -119,9 +119,9 @@ export function decide(input: DecisionInput): LeaseDecision {
  * The spec that gives a Lease up on graceful shutdown, as client-go writes it: no holder and a duration
  * of one second, so a standby takes over at its next retry instead of waiting out the lease.
  *
- * @example
+ * For example (private to the layer, so not an `@example` of the public API):
  * ```ts
- * import { releaseSpec } from 'capstan/leader';
+ * import { releaseSpec } from './decision.ts';
  * const spec = releaseSpec({ metadata: {}, spec: { holderIdentity: 'me', leaseTransitions: 3 } }, new Date());
  * console.log(spec.holderIdentity, spec.leaseDurationSeconds, spec.leaseTransitions); // '' 1 3
  * ```

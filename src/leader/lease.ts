@@ -38,20 +38,6 @@ export interface Lease {
 }
 
 /**
- * A time as `metav1.MicroTime` serialises it (RFC 3339 with six fractional digits). Written for humans
- * and other tools: Capstan never reads a Lease's times to judge expiry.
- *
- * @example
- * ```ts
- * import { microTime } from 'capstan/leader';
- * microTime(new Date('2030-01-01T00:00:00.123Z')); // '2030-01-01T00:00:00.123000Z'
- * ```
- */
-export function microTime(time: Date): string {
-  return time.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
-}
-
-/**
  * An identity for this process: the host name (the pod name in a cluster) and a random suffix, so that a
  * restarted process is a new candidate and never mistakes its predecessor's lease for its own.
  *

@@ -7,7 +7,7 @@ import { EventRecorder } from '../events/index.ts';
 import { withScopedSignal } from '../internal/scoped-signal.ts';
 import { defaultIdentity, LeaderElector } from '../leader/index.ts';
 import { cacheMetrics, controllerMetrics, leaderElectionMetrics, processMetrics, workqueueMetrics } from '../metrics/index.ts';
-import { probesServingMessage } from './probe-log.ts';
+import { probesServingMessage } from '../internal/probe-log.ts';
 import { ProbeServer } from './probe-server.ts';
 import { type ManagedSource, type SourceFactory, sourceKey, type SourceScope } from './sources.ts';
 import { cacheSourceFactory } from './cache-source.ts';
@@ -112,7 +112,7 @@ export class Manager {
 
   /** Add a controller; call before {@link start}. */
   add<T extends KubeObject>(definition: ControllerDefinition<T>): this {
-    this.definitions.push(definition as unknown as ControllerDefinition<KubeObject>);
+    this.definitions.push(definition);
     return this;
   }
 
@@ -249,7 +249,7 @@ export class Manager {
       r.controller = new Controller<KubeObject>({
         name,
         kind: r.definition.kind,
-        reconcile: r.definition.reconcile,
+        reconcile: (ctx) => r.definition.reconcile(ctx),
         client: this.client!,
         primary: r.primary,
         owned: r.owned,

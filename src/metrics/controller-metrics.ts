@@ -2,9 +2,9 @@ import { Counter, Gauge, Histogram, register, type Registry } from 'prom-client'
 import { registered } from './registered.ts';
 
 /** The `result` label of `controller_runtime_reconcile_total`, as controller-runtime spells it. */
-export type ReconcileResult = 'success' | 'error' | 'requeue' | 'requeue_after';
+export type ReconcileResultLabel = 'success' | 'error' | 'requeue' | 'requeue_after';
 
-const reconcileResults: readonly ReconcileResult[] = ['success', 'error', 'requeue', 'requeue_after'];
+const reconcileResults: readonly ReconcileResultLabel[] = ['success', 'error', 'requeue', 'requeue_after'];
 
 // controller-runtime's buckets for controller_runtime_reconcile_time_seconds, so dashboards' quantiles match.
 const reconcileTimeBuckets = [
@@ -15,7 +15,7 @@ const reconcileTimeBuckets = [
 /** What one controller reports; every method is labelled with the controller's name. */
 export interface ControllerMetrics {
   /** One reconcile ended with `result` after `seconds`. */
-  reconciled(result: ReconcileResult, seconds: number): void;
+  reconciled(result: ReconcileResultLabel, seconds: number): void;
   /** A reconcile failed (counted in `controller_runtime_reconcile_errors_total`, as well as `result="error"`). */
   reconcileError(): void;
   /** A reconcile failed with a terminal error: counted, not retried until the object changes. */

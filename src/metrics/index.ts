@@ -1,5 +1,5 @@
 export { cacheMetrics, type CacheObjectMetrics } from './cache-metrics.ts';
-export { controllerMetrics, type ControllerMetrics, type ReconcileResult } from './controller-metrics.ts';
+export { controllerMetrics, type ControllerMetrics, type ReconcileResultLabel } from './controller-metrics.ts';
 export { leaderElectionMetrics, type LeaderElectionMetrics } from './leader-election-metrics.ts';
 export { processMetrics } from './process-metrics.ts';
 export { workqueueMetrics, type InFlightWorkView, type WorkqueueMetrics } from './workqueue-metrics.ts';

@@ -1,5 +1,5 @@
 /** Per-key exponential backoff settings. */
-export interface BackoffOptions {
+export interface KeyBackoffOptions {
   /** The first retry's delay; default 5 ms. */
   baseMs?: number;
   /** The cap; default 1000 s (16⅔ minutes), as controller-runtime's default rate limiter. */
@@ -25,7 +25,7 @@ export class KeyBackoff<K> {
   readonly maxMs: number;
   private readonly failuresByKey = new Map<K, number>();
 
-  constructor(options: BackoffOptions = {}) {
+  constructor(options: KeyBackoffOptions = {}) {
     this.baseMs = options.baseMs ?? 5;
     this.maxMs = options.maxMs ?? 1_000_000;
   }

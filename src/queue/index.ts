@@ -1,4 +1,4 @@
-export { KeyBackoff, type BackoffOptions } from './backoff.ts';
+export { KeyBackoff, type KeyBackoffOptions } from './backoff.ts';
 export { QueueError, type QueueErrorCode } from './errors.ts';
 export { noQueueMetrics, type InFlightWork, type QueueMetrics } from './metrics.ts';
 export { TokenBucket, type RateLimitOptions } from './token-bucket.ts';

@@ -1,5 +1,5 @@
 import { type Clock, systemClock, type Timer } from '../core/index.ts';
-import { type BackoffOptions, KeyBackoff } from './backoff.ts';
+import { KeyBackoff, type KeyBackoffOptions } from './backoff.ts';
 import { QueueError } from './errors.ts';
 import { noQueueMetrics, type QueueMetrics } from './metrics.ts';
 import { ReadyList } from './ready-list.ts';
@@ -27,7 +27,7 @@ export interface WorkQueueOptions<K extends string> {
   /** Keys processed at once; default 1. */
   concurrency?: number;
   /** Per-key backoff of retries; default 5 ms doubling to 1000 s. */
-  backoff?: BackoffOptions;
+  backoff?: KeyBackoffOptions;
   /** The overall limit on retries (never on first adds); default 10/s with a burst of 100. */
   rateLimit?: RateLimitOptions;
   clock?: Clock;

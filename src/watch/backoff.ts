@@ -1,5 +1,5 @@
 /** Parameters of {@link ReconnectBackoff}. */
-export interface BackoffOptions {
+export interface ReconnectBackoffOptions {
   /** The first delay (0.8 s, as client-go's reflector). */
   initialMs?: number;
   /** No delay exceeds this (30 s). */
@@ -35,7 +35,7 @@ export class ReconnectBackoff {
   private failures = 0;
   private lastFailureAt = Number.NEGATIVE_INFINITY;
 
-  constructor(options: BackoffOptions = {}) {
+  constructor(options: ReconnectBackoffOptions = {}) {
     this.initialMs = options.initialMs ?? 800;
     this.maxMs = options.maxMs ?? 30_000;
     this.resetAfterMs = options.resetAfterMs ?? 120_000;

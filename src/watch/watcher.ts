@@ -1,6 +1,6 @@
 import type { CollectionScope, RawWatchEvent } from '../client/index.ts';
 import { type Clock, type KubeObject, type ObjectList, systemClock, type Timer } from '../core/index.ts';
-import { type BackoffOptions, ReconnectBackoff } from './backoff.ts';
+import { ReconnectBackoff, type ReconnectBackoffOptions } from './backoff.ts';
 import { inactivityTimeout } from './errors.ts';
 import type { ListWatchSource, WatchEvent } from './watch-event.ts';
 import { type Delay, initialStep, step, type WatchInput, type WatchState, type WatchStep } from './watch-machine.ts';
@@ -23,7 +23,7 @@ export interface WatcherOptions extends CollectionScope {
   /** The server ends each watch after a random time in this range, in seconds ([300, 600]). */
   watchTimeoutSeconds?: { min: number; max: number };
   /** The reconnect backoff (0.8 s doubling to 30 s, jittered, reset after 2 minutes of health). */
-  backoff?: ReconnectBackoff | BackoffOptions;
+  backoff?: ReconnectBackoff | ReconnectBackoffOptions;
   /** Receives a note for everything that happens (see `WatchStats`, `watchMetricsObserver`). */
   onNote?: WatchObserver;
   clock?: Clock;

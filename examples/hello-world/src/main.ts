@@ -2,7 +2,7 @@
 // In a cluster, config/manager/deployment.yaml passes --leader-elect and sets POD_NAMESPACE.
 // Flags: --namespace, --leader-elect, --leader-election-namespace, --health-port, --log-level,
 // --watch-inactivity-timeout (see managerFlagsHelp).
-import { Manager, ManagerFlagError, managerOptionsFromFlags } from 'capstan/manager';
+import { Manager, ManagerFlagError, managerOptionsFromFlags } from 'capstan';
 import { controllers } from './operator.ts';
 
 let manager: Manager;

@@ -47,8 +47,7 @@ export function operatorAdditions(api: ApiSpec): Array<{ marker: string; line: s
 function schemaModule(api: ApiSpec): string {
   return `// ${api.kind}: one typebox schema gives the CRD (\`capstan generate\`) and the object's TypeScript type.
 import Type from 'typebox';
-import type { ObjectOf } from 'capstan/core';
-import { Conditions, customResource } from 'capstan/crd';
+import { Conditions, customResource, type ObjectOf } from 'capstan';
 
 export const ${api.kind} = customResource({
   group: '${api.group}',
@@ -76,11 +75,11 @@ function controllerModule(api: ApiSpec): string {
   return `// Reconciles ${api.kind}s: called with the key of a ${api.kind} whenever it (or anything it owns) changes, and
 // again after a restart. Read the object, make the cluster match its spec, report in its status; running
 // it twice in a row must change nothing the second time.
-import { controller, done } from 'capstan/controller';
+import { controller, done } from 'capstan';
 import { ${api.kind} } from '../api/${kebabCase(api.kind)}.ts';
 
 export const ${variable} = controller(${api.kind})
-  // To create objects for each ${api.kind}, declare them here, e.g. .owns(ConfigMap) (from 'capstan/core'),
+  // To create objects for each ${api.kind}, declare them here, e.g. .owns(ConfigMap) (from 'capstan'),
   // then write them with ctx.ensureChild(ConfigMap, {...}); \`capstan generate\` grants the RBAC they need.
   .reconcile(async (ctx) => {
     const ${camelCase(api.kind)} = ctx.object;

@@ -6,6 +6,8 @@ import type { Project } from '../project.ts';
 export interface TemplateVersions {
   capstan: string;
   typebox: string;
+  /** For `capstan run`'s readable logs: a development dependency, so it stays out of the image. */
+  pinoPretty: string;
   typescript: string;
   typesNode: string;
 }
@@ -46,7 +48,7 @@ function packageJson(project: Project, versions: TemplateVersions): string {
       },
       capstan: settings,
       dependencies: { capstan: `^${versions.capstan}`, typebox: versions.typebox },
-      devDependencies: { '@types/node': versions.typesNode, typescript: versions.typescript },
+      devDependencies: { '@types/node': versions.typesNode, 'pino-pretty': versions.pinoPretty, typescript: versions.typescript },
     },
     null,
     2,
@@ -104,7 +106,7 @@ function mainModule(project: Project): string {
 // In a cluster, config/manager/deployment.yaml passes --leader-elect and sets POD_NAMESPACE.
 // Flags: --namespace, --leader-elect, --leader-election-namespace, --health-port, --log-level,
 // --watch-inactivity-timeout (see managerFlagsHelp).
-import { Manager, ManagerFlagError, managerOptionsFromFlags } from 'capstan/manager';
+import { Manager, ManagerFlagError, managerOptionsFromFlags } from 'capstan';
 import { controllers } from './operator.ts';
 
 let manager: Manager;
@@ -123,18 +125,15 @@ await manager.run();
 const operatorModule = `// Everything the operator is made of: its custom resources and its controllers. \`capstan generate\`
 // imports this module to write config/crd and config/rbac from these declarations, so importing it must
 // start nothing. \`capstan create api\` adds to the lists at the capstan:scaffold markers.
-import type { ControllerDefinition } from 'capstan/controller';
-import type { CustomResource } from 'capstan/crd';
+import type { AnyControllerDefinition, CustomResource } from 'capstan';
 // capstan:scaffold:imports
 
 export const customResources: CustomResource[] = [
   // capstan:scaffold:custom-resources
 ];
 
-// Controllers of different kinds share no element type narrower than ControllerDefinition<any>; the
-// manager runs each one with its own kind's types.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const controllers: ControllerDefinition<any>[] = [
+// Controllers of any kinds; the manager runs each one with its own kind's types.
+export const controllers: AnyControllerDefinition[] = [
   // capstan:scaffold:controllers
 ];
 `;

@@ -1,7 +1,6 @@
 // HelloWorld: one typebox schema gives the CRD (`capstan generate`) and the object's TypeScript type.
 import Type from 'typebox';
-import type { ObjectOf } from 'capstan/core';
-import { Conditions, customResource } from 'capstan/crd';
+import { Conditions, customResource, type ObjectOf } from 'capstan';
 
 /**
  * The longest `spec.name`, in characters (Unicode code points, which is what the API server counts).

@@ -5,11 +5,8 @@ export const probesServingMessage = 'serving /healthz, /readyz and /metrics';
  * The probe port announced in one JSON log line of a manager, or `undefined` for any other line: how a
  * parent process learns the port of an operator started with `--health-port=0`.
  *
- * @example
- * ```ts
- * import { probePortInLogLine } from 'capstan/manager';
- * probePortInLogLine('{"level":30,"port":40123,"msg":"serving /healthz, /readyz and /metrics"}'); // 40123
- * ```
+ * For example `probePortInLogLine('{"level":30,"port":40123,"msg":"serving /healthz, /readyz and /metrics"}')`
+ * is 40123. Private: the test kit (`capstan/testing`) and `npm start` use it.
  */
 export function probePortInLogLine(line: string): number | undefined {
   try {
