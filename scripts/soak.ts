@@ -63,10 +63,10 @@ let suite: { ok: boolean; seconds: number } | undefined;
 try {
   const operator = await rig.startOperator(['--log-level=info']);
   await rig.leading(operator);
-  const pid = operator.child.pid!;
+  const pid = operator.pid;
   let phase = 'ready';
   const sampler = (async () => {
-    while (operator.child.exitCode === null && operator.child.signalCode === null && phase !== 'done') {
+    while (operator.running && phase !== 'done') {
       samples.push({ atS: (Date.now() - started) / 1000, phase, rssMiB: (await rssBytes(pid)) / 2 ** 20, cpuS: await cpuSeconds(pid) });
       await sleep(10_000);
     }
@@ -137,11 +137,7 @@ try {
         : ''
     }`,
   );
-  check(
-    'the operator is alive and leading after the idle stretch',
-    operator.child.exitCode === null && operator.child.signalCode === null,
-    `pid ${pid}`,
-  );
+  check('the operator is alive and leading after the idle stretch', operator.running, `pid ${pid}`);
 
   // The cache against the server: a stale cache shows as a 409 or a missing or extra write in this round.
   phase = 'final round';

@@ -6,18 +6,23 @@
 //
 //   npm start                              a new local control plane, removed on exit
 //   npm start -- --use-current-context     the cluster of $KUBECONFIG's current context instead
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs, promisify } from 'node:util';
 import { prettyFactory } from 'pino-pretty';
 import { parse } from 'yaml';
-import { probePortInLogLine } from '../src/internal/probe-log.ts';
-import { type Cluster, connectToCluster, ensureAssets, startControlPlane } from '../src/testing/index.ts';
+import {
+  type Cluster,
+  connectToCluster,
+  ensureAssets,
+  eventually,
+  type RunningOperator,
+  startControlPlane,
+  startOperator,
+} from '../src/testing/index.ts';
 
 const usage = `Usage: npm start [-- --use-current-context]
 
@@ -59,7 +64,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 }
 const signal = stopping.signal;
 const cleanups: Array<() => Promise<unknown>> = [];
-let operator: ChildProcess | undefined;
+let operator: RunningOperator | undefined;
 
 try {
   const workDir = await mkdtemp(join(tmpdir(), 'capstan-start-'));
@@ -83,29 +88,29 @@ try {
     (out) => process.stdout.write(out.stdout),
     (err: Error & { stderr?: string }) => Promise.reject(new Error(`capstan install failed: ${err.stderr || err.message}`)),
   );
-  say(
-    'waiting until the garbage collector and admission know HelloWorld as an owner (waitForKind: up to a minute on a new cluster, which rereads discovery every 30 s)',
-  );
-  const waitStarted = Date.now();
-  await target.cluster.waitForKind('apps.example.com', 'v1alpha1', 'HelloWorld', { probeFields: { spec: { name: 'probe' } }, signal });
-  say(`HelloWorld is usable as an owner after ${((Date.now() - waitStarted) / 1000).toFixed(1)} s`);
+  // Says how long it took, and why when it has to wait (a cluster that got the CRD after its garbage collector started).
+  await target.cluster.waitForKind('apps.example.com', 'v1alpha1', 'HelloWorld', {
+    probeFields: { spec: { name: 'probe' } },
+    log: say,
+    signal,
+  });
   await step(['apply', '-f', 'config/manager/namespace.yaml', '-f', 'config/rbac']);
   // A day's token (the default is an hour): npm start may well be left running for an afternoon.
   const account = await target.cluster.serviceAccountKubeconfig({ ...operatorAccount, expirationSeconds: 86_400 });
 
   say(`\n$ node src/main.ts --health-port=0        # in examples/hello-world, as ${account.username}`);
-  const started = startOperator(account.kubeconfigPath);
-  operator = started.child;
-  cleanups.push(() => stopOperator(started.child));
-  const probePort = await untilStopped(started.probePort);
-  await waitFor('the operator to be ready', async () => (await fetch(`http://127.0.0.1:${probePort}/readyz`)).ok);
+  const running = await startExampleOperator(target.cluster, account);
+  operator = running;
+  cleanups.push(() => stopOperator(running));
   await step(['apply', '-f', 'config/samples/hello-world.yaml']);
   const namespace = target.namespace;
-  await waitFor(
+  await eventually(
     'the sample to be Ready',
     async () =>
       (await kubectl(['get', 'helloworld', 'hello-world', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'])) === 'True',
+    { signal },
   );
+  say(`the sample is Ready after ${process.uptime().toFixed(1)} s`);
   await step(['get', 'helloworlds']);
   await step(['get', 'configmap', 'hello-world', '-o', 'yaml']);
 
@@ -154,7 +159,10 @@ interface Target {
 }
 
 async function localControlPlane(): Promise<Target> {
-  const cp = await startControlPlane({ log: (line) => say(`[capstan] ${line}`), signal });
+  // With the example's CRD, installed before kube-controller-manager starts, so that its garbage collector (and
+  // admission) know HelloWorld from the start and waitForKind does not wait for their 30 s discovery rereads;
+  // `capstan install` below then applies the same file, as a user does, and changes nothing.
+  const cp = await startControlPlane({ crds: [join(example, 'config', 'crd')], log: (line) => say(`[capstan] ${line}`), signal });
   cleanups.push(async () => {
     say('stopping the control plane');
     await cp.stop();
@@ -208,63 +216,34 @@ async function currentContext(workDir: string): Promise<Target> {
 }
 
 /**
- * The operator in its own process group (Ctrl-C reaches only us, and it gets exactly one SIGTERM), its JSON
- * log lines made readable; `probePort` resolves with the port of /readyz once it logs it.
+ * The operator through the test kit's runner, in its own process group (Ctrl-C reaches only us, and it gets
+ * exactly one SIGTERM), without leader election, its JSON log lines made readable; resolves once it is ready.
+ * If it exits on its own later, everything stops.
  */
-function startOperator(kubeconfigPath: string): { child: ChildProcess; probePort: Promise<number> } {
-  const child = spawn(process.execPath, ['src/main.ts', '--health-port=0'], {
-    cwd: example,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, KUBECONFIG: kubeconfigPath },
-  });
+async function startExampleOperator(cluster: Cluster, account: { kubeconfigPath: string; username: string }): Promise<RunningOperator> {
   const pretty = prettyFactory({ colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
-  const probePort = new Promise<number>((resolve, reject) => {
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      process.stdout.write(pretty(line));
-      const port = probePortInLogLine(line);
-      if (port !== undefined) resolve(port);
-    });
-    child.once('exit', (code, sig) => {
-      reject(new Error(`the operator exited (${code ?? sig})`));
-      if (!signal.aborted) {
-        process.stderr.write(`npm start: the operator exited (${code ?? sig}); stopping\n`);
-        process.exitCode = 1;
-        stopping.abort(new Error('the operator exited'));
-      }
-    });
+  const running = await startOperator({
+    cluster,
+    projectDir: example,
+    credentials: account,
+    leaderElection: false,
+    ownProcessGroup: true,
+    // Its manager lets in-flight reconciles finish for up to 10 s; leave room for the control plane's stop.
+    graceMs: 8_000,
+    onLogLine: (line) => (line.startsWith('{') ? process.stdout.write(pretty(line)) : process.stderr.write(`${line}\n`)),
+    signal,
   });
-  probePort.catch(() => undefined);
-  return { child, probePort };
+  void running.exited.then((status) => {
+    if (running.stoppedOnPurpose || signal.aborted) return;
+    process.stderr.write(`npm start: the operator exited (${status}); stopping\n`);
+    process.exitCode = 1;
+    stopping.abort(new Error('the operator exited'));
+  });
+  return running;
 }
 
-async function stopOperator(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
+async function stopOperator(running: RunningOperator): Promise<void> {
+  if (!running.running) return;
   say('stopping the operator');
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  // Its manager lets in-flight reconciles finish for up to 10 s; leave room for the control plane's stop.
-  const timer = setTimeout(() => child.kill('SIGKILL'), 8_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-/** `promise`, or a rejection as soon as we are asked to stop. */
-function untilStopped<T>(promise: Promise<T>): Promise<T> {
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      if (signal.aborted) reject(signal.reason as Error);
-      signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
-    }),
-  ]);
-}
-
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await sleep(250, undefined, { signal });
-  }
+  await running.stop();
 }

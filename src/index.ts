@@ -4,6 +4,7 @@ export {
   CapstanError,
   type Condition,
   ConfigMap,
+  isCapstanError,
   defineKind,
   type Kind,
   type KubeObject,
@@ -15,7 +16,16 @@ export {
   Secret,
   ServiceAccount,
 } from './core/index.ts';
-export { ApiError, type StatusBody } from './client/index.ts';
+export {
+  ApiError,
+  type ApiErrorCode,
+  isAlreadyExists,
+  isConflict,
+  isNotFound,
+  isRefusal,
+  isRetryable,
+  type StatusBody,
+} from './client/index.ts';
 export { Conditions, type CustomResource, customResource, type SpecOf, type StatusOf } from './crd/index.ts';
 export {
   type AnyControllerDefinition,

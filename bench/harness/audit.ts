@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ApiError, type KubeClient } from '../../src/client/index.ts';
+import { isNotFound, type KubeClient } from '../../src/client/index.ts';
 import type { AuditEvent } from '../../src/testing/index.ts';
 
 const writeVerbs = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
@@ -34,7 +34,7 @@ export async function auditEventsSince(admin: KubeClient, path: string, offset: 
   try {
     await admin.request({ path: `/api/v1/namespaces/default/configmaps/${marker}` });
   } catch (err) {
-    if (!(err instanceof ApiError && err.code === 404)) throw err;
+    if (!isNotFound(err)) throw err;
   }
   for (let attempt = 0; attempt < 100; attempt++) {
     const lines = (await readFrom(path, offset)).split('\n');

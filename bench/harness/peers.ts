@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PolicyRule } from '../../src/core/index.ts';
-import { freePort } from '../../src/testing/ports.ts';
+import { type Cluster, startOperator } from '../../src/testing/index.ts';
 import { ensureGoPeer } from './go-peer.ts';
 
 export type PeerId = 'ceiling' | 'capstan' | 'controller-runtime' | 'client-node';
@@ -82,25 +82,17 @@ export interface RunningPeer {
   stop(): Promise<number | null>;
 }
 
-/** Start a peer with `kubeconfigPath` as its only credentials and wait until its caches have synced. */
-export async function startPeer(id: PeerId, kubeconfigPath: string, log: (line: string) => void): Promise<RunningPeer> {
-  const env = { ...process.env, KUBECONFIG: kubeconfigPath };
+/** Start a peer with `account`'s kubeconfig as its only credentials and wait until its caches have synced. */
+export async function startPeer(
+  id: PeerId,
+  cluster: Cluster,
+  account: { kubeconfigPath: string; username: string },
+  log: (line: string) => void,
+): Promise<RunningPeer> {
+  if (id === 'capstan') return startCapstan(cluster, account);
+  const env = { ...process.env, KUBECONFIG: account.kubeconfigPath };
   let child: ChildProcess;
-  let readyzPort: number | undefined;
   switch (id) {
-    case 'capstan':
-      readyzPort = await freePort();
-      child = spawn(
-        process.execPath,
-        [
-          ...shippedNodeFlags(),
-          ...(process.env.BENCH_CAPSTAN_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
-          'src/main.ts',
-          `--health-port=${readyzPort}`,
-        ],
-        { cwd: exampleRoot, env },
-      );
-      break;
     case 'controller-runtime':
       child = spawn((await ensureGoPeer(log)).controllerRuntime, [`--workers=${workers}`], { env });
       break;
@@ -140,17 +132,32 @@ export async function startPeer(id: PeerId, kubeconfigPath: string, log: (line: 
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null)
       throw new Error(`${id} exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${output}`);
-    if (readyzPort !== undefined) {
-      try {
-        if ((await fetch(`http://127.0.0.1:${readyzPort}/readyz`)).ok) return peer;
-      } catch {
-        // not listening yet
-      }
-    } else if (synced) {
-      return peer;
-    }
+    if (synced) return peer;
     await sleep(50);
   }
   await peer.stop();
   throw new Error(`${id} was not ready within 120 s:\n${output}`);
+}
+
+/**
+ * Capstan as it ships (the Dockerfile's node flags, Capstan from dist/), through the test kit's runner: ready
+ * once /readyz answers on the port it announces; no leader election, as the other peers have none.
+ */
+async function startCapstan(cluster: Cluster, account: { kubeconfigPath: string; username: string }): Promise<RunningPeer> {
+  const operator = await startOperator({
+    cluster,
+    projectDir: exampleRoot,
+    credentials: account,
+    leaderElection: false,
+    nodeArgs: [...shippedNodeFlags(), ...(process.env.BENCH_CAPSTAN_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])],
+    readyTimeoutMs: 120_000,
+    graceMs: 20_000,
+  });
+  const code = () => (typeof operator.exitStatus === 'number' ? operator.exitStatus : null);
+  return {
+    pid: operator.pid,
+    logs: () => operator.logs.join('\n').slice(-65_536),
+    // The run reports a non-zero exit itself; a rejection here would lose the measurements.
+    stop: () => operator.stop().then(code, code),
+  };
 }

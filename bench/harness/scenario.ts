@@ -1,6 +1,6 @@
 // One peer on one control plane: the conformance check, and measured runs (create N, churn, idle restart).
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ApiError, KubeClient } from '../../src/client/index.ts';
+import { isNotFound, KubeClient } from '../../src/client/index.ts';
 import { ConfigMap, Namespace } from '../../src/core/index.ts';
 import type { Cluster } from '../../src/testing/index.ts';
 import { auditEventsSince, auditOffset, countRequests, type RequestCounts } from './audit.ts';
@@ -70,14 +70,14 @@ export async function deleteNamespace(admin: KubeClient, name: string, log: (lin
   try {
     await admin.resource(Namespace).delete(name);
   } catch (err) {
-    if (err instanceof ApiError && err.code === 404) return;
+    if (isNotFound(err)) return;
     throw err;
   }
   while (Date.now() - started < timeoutMs) {
     try {
       await admin.resource(Namespace).get(name);
     } catch (err) {
-      if (err instanceof ApiError && err.code === 404) return;
+      if (isNotFound(err)) return;
       throw err;
     }
     await sleep(500);
@@ -100,7 +100,7 @@ export async function conformance(
   const admin = cluster.admin;
   await createNamespace(admin, namespace);
   const offset = await auditOffset(cluster.auditLogPath);
-  const running = await startPeer(peer, account.kubeconfigPath, log);
+  const running = await startPeer(peer, cluster, account, log);
   try {
     const message = 'Hello from the conformance check';
     const hw = await admin.resource(HelloWorld).create(
@@ -146,7 +146,7 @@ export async function conformance(
       try {
         cm = await admin.resource(ConfigMap).get('conformance', { namespace });
       } catch (err) {
-        if (err instanceof ApiError && err.code === 404) return 'no ConfigMap';
+        if (isNotFound(err)) return 'no ConfigMap';
         throw err;
       }
       if (cm.data?.['message'] !== message) return `ConfigMap data.message is ${JSON.stringify(cm.data?.['message'])}`;
@@ -196,7 +196,7 @@ export async function measuredRun(
     churnRequests: countRequests([], ''),
     restartRequests: countRequests([], ''),
   };
-  let running = await startPeer(peer, account.kubeconfigPath, log);
+  let running = await startPeer(peer, cluster, account, log);
   let churnStartedAt = Number.NaN;
   let restartedAt = Number.NaN;
   try {
@@ -233,7 +233,7 @@ export async function measuredRun(
     const code = await running.stop();
     if (code !== 0) log(`  ${peer} exited with ${code} on SIGTERM`);
     restartedAt = Date.now();
-    running = await startPeer(peer, account.kubeconfigPath, log);
+    running = await startPeer(peer, cluster, account, log);
     await sleep(settings.restartObserveMs);
   } catch (err) {
     result.error = (err as Error).message;

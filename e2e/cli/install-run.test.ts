@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ApiError } from '../../src/client/index.ts';
-import type { Cluster } from '../../src/testing/index.ts';
-import { eventually, sharedCluster } from '../support/cluster.ts';
+import { isNotFound } from '../../src/client/index.ts';
+import { type Cluster, eventually } from '../../src/testing/index.ts';
+import { sharedCluster } from '../support/cluster.ts';
 import { fixtureDir, layerUrl, runCli, type RunningProcess, startCli } from './run-cli.ts';
 
 let cluster: Cluster;
@@ -61,7 +61,7 @@ after(async () => {
 
 async function served(): Promise<boolean> {
   const list = await cluster.admin.request<{ resources: Array<{ name: string }> }>({ path: `/apis/${group}/v1` }).catch((err: unknown) => {
-    if (err instanceof ApiError && err.code === 404) return { resources: [] };
+    if (isNotFound(err)) return { resources: [] };
     throw err;
   });
   return list.resources.some((r) => r.name === 'sprockets');
@@ -93,9 +93,7 @@ test('install returns once the kind is served, again changes nothing, and uninst
   const uninstalled = await runCli(['uninstall'], { cwd: root, env });
   assert.equal(uninstalled.code, 0, uninstalled.stderr);
   assert.match(uninstalled.stdout, new RegExp(`^uninstalled ${crdName}$`, 'm'));
-  await assert.rejects(cluster.admin.request({ path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crdName}` }), {
-    code: 404,
-  });
+  await assert.rejects(cluster.admin.request({ path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crdName}` }), isNotFound);
   const notThere = await runCli(['uninstall'], { cwd: root, env });
   assert.equal(notThere.code, 0);
   assert.match(notThere.stdout, new RegExp(`^${crdName} is not installed$`, 'm'));
@@ -165,10 +163,14 @@ test('run --watch restarts the operator when a source changes, and reinstalls th
 
 /** The pids of the operators the run started so far, once there are `count` of them. */
 async function operatorsStarted(run: RunningProcess, count: number): Promise<number[]> {
-  return eventually(`${count} operator start(s) in the output`, 60_000, async () => {
-    const pids = [...run.stdout().matchAll(/INFO: fake operator started\n\s+process: (\d+)\n/g)].map((m) => Number(m[1]));
-    return pids.length >= count ? pids : undefined;
-  });
+  return eventually(
+    `${count} operator start(s) in the output`,
+    async () => {
+      const pids = [...run.stdout().matchAll(/INFO: fake operator started\n\s+process: (\d+)\n/g)].map((m) => Number(m[1]));
+      return pids.length >= count ? pids : undefined;
+    },
+    { timeoutMs: 60_000 },
+  );
 }
 
 function isAlive(pid: number): boolean {

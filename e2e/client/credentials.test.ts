@@ -10,8 +10,8 @@ import { Registry } from 'prom-client';
 import { parse, stringify } from 'yaml';
 import { ApiError, KubeClient, prometheusRequestMetrics } from '../../src/client/index.ts';
 import { ConfigMap, Namespace, Secret } from '../../src/core/index.ts';
-import type { Cluster } from '../../src/testing/index.ts';
-import { eventually, sharedCluster, uniqueName } from '../support/cluster.ts';
+import { type Cluster, eventually } from '../../src/testing/index.ts';
+import { sharedCluster, uniqueName } from '../support/cluster.ts';
 
 // Registered before sharedCluster() registers its own after(), so it runs while the admin client is open.
 after(async () => {
@@ -85,15 +85,19 @@ async function kubeconfig(name: string, user: Record<string, unknown>): Promise<
 
 async function expectUnauthorized(client: KubeClient, mentions: RegExp): Promise<ApiError> {
   const started = Date.now();
-  const err = await eventually(`a 401 after the Secret is deleted (bound ${invalidationBoundMs} ms)`, invalidationBoundMs, async () => {
-    try {
-      await client.resource(ConfigMap).list({ namespace: ns });
-      return undefined;
-    } catch (e) {
-      if (e instanceof ApiError && e.code === 401) return e;
-      throw e;
-    }
-  });
+  const err = await eventually(
+    `a 401 after the Secret is deleted (bound ${invalidationBoundMs} ms)`,
+    async () => {
+      try {
+        await client.resource(ConfigMap).list({ namespace: ns });
+        return undefined;
+      } catch (e) {
+        if (e instanceof ApiError && e.httpStatus === 401 && e.code === 'UNAUTHORIZED') return e;
+        throw e;
+      }
+    },
+    { timeoutMs: invalidationBoundMs },
+  );
   process.stdout.write(`# 401 seen ${Date.now() - started} ms after deleting the Secret\n`);
   assert.equal(err.reason, 'Unauthorized');
   assert.match(err.message, mentions);

@@ -3,10 +3,21 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Registry } from 'prom-client';
-import { ApiError, ClientError, KubeClient, prometheusRequestMetrics, UnknownResourceError } from '../../src/client/index.ts';
+import {
+  ApiError,
+  ClientError,
+  isAlreadyExists,
+  isConflict,
+  isNotFound,
+  isRefusal,
+  isRetryable,
+  KubeClient,
+  prometheusRequestMetrics,
+  UnknownResourceError,
+} from '../../src/client/index.ts';
 import { ConfigMap, defineKind, type KubeObject, Namespace } from '../../src/core/index.ts';
-import type { Cluster } from '../../src/testing/index.ts';
-import { eventually, sharedCluster, uniqueName } from '../support/cluster.ts';
+import { type Cluster, eventually } from '../../src/testing/index.ts';
+import { sharedCluster, uniqueName } from '../support/cluster.ts';
 
 // At top level, so that the shared cluster's own after() hook runs when this file ends.
 const cluster: Cluster = await sharedCluster();
@@ -23,8 +34,26 @@ after(async () => {
   await client?.close();
 });
 
-const isApiError = (code: number, reason: string) => (err: unknown) =>
-  err instanceof ApiError && err.code === code && err.reason === reason;
+/** An ApiError with that HTTP status and Status reason, classified by the predicates as documented. */
+const answered = (httpStatus: number, reason: string) => (err: unknown) => {
+  if (!(err instanceof ApiError && err.httpStatus === httpStatus && err.reason === reason)) return false;
+  const holding = { isNotFound, isConflict, isAlreadyExists, isRefusal, isRetryable };
+  const expected = {
+    NotFound: 'isNotFound',
+    Conflict: 'isConflict',
+    AlreadyExists: 'isAlreadyExists',
+    Invalid: 'isRefusal',
+    Forbidden: 'isRefusal',
+  }[reason];
+  assert.deepEqual(
+    Object.entries(holding)
+      .filter(([, holds]) => holds(err))
+      .map(([name]) => name),
+    expected ? [expected] : [],
+    `${httpStatus} ${reason}`,
+  );
+  return true;
+};
 
 test('create, get, update, merge patch, JSON patch and delete a ConfigMap, with conflicts detected', async () => {
   const configMaps = client.resource(ConfigMap);
@@ -36,9 +65,9 @@ test('create, get, update, merge patch, JSON patch and delete a ConfigMap, with 
   assert.notEqual(updated.metadata.resourceVersion, fetched.metadata.resourceVersion);
   await assert.rejects(
     configMaps.update({ ...fetched, data: { a: 'stale' } }),
-    (err: unknown) => isApiError(409, 'Conflict')(err) && /read it again and retry/.test((err as Error).message),
+    (err: unknown) => answered(409, 'Conflict')(err) && /read it again and retry/.test((err as Error).message),
   );
-  await assert.rejects(configMaps.create({ metadata: { name: 'crud', namespace: ns } }), isApiError(409, 'AlreadyExists'));
+  await assert.rejects(configMaps.create({ metadata: { name: 'crud', namespace: ns } }), answered(409, 'AlreadyExists'));
   const merged = await configMaps.mergePatch('crud', { data: { b: '3', a: null } }, { namespace: ns });
   assert.deepEqual(merged.data, { b: '3' });
   const patched = await configMaps.jsonPatch('crud', [{ op: 'add', path: '/data/c', value: '4' }], { namespace: ns });
@@ -52,12 +81,12 @@ test('create, get, update, merge patch, JSON patch and delete a ConfigMap, with 
       ],
       { namespace: ns },
     ),
-    (err: unknown) => err instanceof ApiError && err.code === 422,
+    answered(422, 'Invalid'),
   );
   await configMaps.delete('crud', { namespace: ns, preconditions: { uid: created.metadata.uid } });
   await assert.rejects(
     configMaps.get('crud', { namespace: ns }),
-    (err: unknown) => isApiError(404, 'NotFound')(err) && !(err instanceof UnknownResourceError),
+    (err: unknown) => answered(404, 'NotFound')(err) && !(err instanceof UnknownResourceError),
   );
 });
 
@@ -68,7 +97,7 @@ test('server-side apply owns fields per manager; taking them over needs an expli
   assert.ok(first.metadata.managedFields?.some((f) => f.manager === 'first' && f.operation === 'Apply'));
   await assert.rejects(
     configMaps.apply({ ...desired, data: { owner: 'second' } }, { fieldManager: 'second' }),
-    (err: unknown) => isApiError(409, 'Conflict')(err) && /force: true/.test((err as Error).message),
+    (err: unknown) => answered(409, 'Conflict')(err) && /force: true/.test((err as Error).message),
   );
   const forced = await configMaps.apply({ ...desired, data: { owner: 'second' } }, { fieldManager: 'second', force: true });
   assert.equal(forced.data?.['owner'], 'second');
@@ -81,8 +110,8 @@ test('dry run validates without persisting', async () => {
   const configMaps = client.resource(ConfigMap);
   const dry = await configMaps.create({ metadata: { name: 'dry', namespace: ns }, data: { x: '1' } }, { dryRun: true });
   assert.equal(dry.metadata.name, 'dry');
-  await assert.rejects(configMaps.get('dry', { namespace: ns }), isApiError(404, 'NotFound'));
-  await assert.rejects(configMaps.create({ metadata: { name: 'Not_Valid', namespace: ns } }, { dryRun: true }), isApiError(422, 'Invalid'));
+  await assert.rejects(configMaps.get('dry', { namespace: ns }), answered(404, 'NotFound'));
+  await assert.rejects(configMaps.create({ metadata: { name: 'Not_Valid', namespace: ns } }, { dryRun: true }), answered(422, 'Invalid'));
 });
 
 test('list pages through continue tokens; listAll gathers every page; selectors filter on the server', async () => {
@@ -172,7 +201,7 @@ test('a custom resource: create, status subresource, and an unknown kind as a ty
   try {
     const Gadget = defineKind<Gadget>({ group, version: 'v1', kind: 'Gadget', plural: 'gadgets', namespaced: true });
     const gadgets = client.resource(Gadget);
-    await eventually('the Gadget kind to be served', 30_000, async () => (await gadgets.list({ namespace: ns })).items);
+    await eventually('the Gadget kind to be served', async () => (await gadgets.list({ namespace: ns })).items, { timeoutMs: 30_000 });
     const created = await gadgets.create({ metadata: { name: 'g', namespace: ns }, spec: { size: 1 }, status: { phase: 'ignored' } });
     assert.equal(created.status, undefined, 'status is not written through the main resource');
     const withStatus = await gadgets.updateStatus({ ...created, spec: { size: 99 }, status: { phase: 'Ready' } });
@@ -183,7 +212,7 @@ test('a custom resource: create, status subresource, and an unknown kind as a ty
     const status = { metadata: { name: 'g', namespace: ns }, status: { phase: 'Applied' } };
     await assert.rejects(
       gadgets.apply(status, { fieldManager: 'status-writer', status: true }),
-      isApiError(409, 'Conflict'),
+      answered(409, 'Conflict'),
       'the earlier writes own status.phase',
     );
     const applied = await gadgets.apply(status, { fieldManager: 'status-writer', status: true, force: true });
@@ -196,7 +225,8 @@ test('a custom resource: create, status subresource, and an unknown kind as a ty
     client.resource(Unknown).list({ namespace: ns }),
     (err: unknown) =>
       err instanceof UnknownResourceError &&
-      err.code === 404 &&
+      err.httpStatus === 404 &&
+      isNotFound(err) &&
       /does not serve "widgets" in nowhere.capstan.test\/v1: install its CRD/.test(err.message),
   );
 });
@@ -218,7 +248,7 @@ test('403: a typed error that says which right is missing', async () => {
     await assert.rejects(
       nobody.resource(ConfigMap).list({ namespace: ns }),
       (err: unknown) =>
-        isApiError(403, 'Forbidden')(err) &&
+        answered(403, 'Forbidden')(err) &&
         /cannot list resource "configmaps"/.test((err as Error).message) &&
         /grant the missing verb/.test((err as Error).message),
     );

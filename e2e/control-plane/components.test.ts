@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { request } from 'undici';
-import { ApiError, ClientError, KubeClient } from '../../src/client/index.ts';
+import { ApiError, ClientError, isAlreadyExists, KubeClient } from '../../src/client/index.ts';
 import { type ControlPlane, startControlPlane } from '../../src/testing/index.ts';
 
 let cp: ControlPlane;
@@ -40,7 +40,8 @@ test('etcd paused and resumed: requests fail while it is paused and succeed afte
       // A write must reach etcd; with etcd stopped the API server cannot answer within the timeout.
       await assert.rejects(
         client.request({ method: 'POST', path: '/api/v1/namespaces/default/configmaps', body: { metadata: { name: 'while-paused' } } }),
-        (err: unknown) => (err instanceof ClientError && err.code === 'REQUEST_TIMEOUT') || (err instanceof ApiError && err.code >= 500),
+        (err: unknown) =>
+          (err instanceof ClientError && err.code === 'REQUEST_TIMEOUT') || (err instanceof ApiError && err.httpStatus >= 500),
       );
     } finally {
       cp.etcd.resume();
@@ -56,7 +57,7 @@ test('etcd paused and resumed: requests fail while it is paused and succeed afte
         break;
       } catch (err) {
         // The write that timed out may still land once etcd resumes.
-        if (err instanceof ApiError && err.reason === 'AlreadyExists') break;
+        if (isAlreadyExists(err)) break;
         if (Date.now() > deadline) throw err;
         await new Promise((resolve) => setTimeout(resolve, 500));
       }

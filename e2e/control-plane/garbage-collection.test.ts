@@ -1,7 +1,8 @@
 import { test } from 'node:test';
-import { ApiError } from '../../src/client/index.ts';
+import { isNotFound } from '../../src/client/index.ts';
 import { installTestCrd } from '../support/crds.ts';
-import { eventually, sharedCluster, uniqueName } from '../support/cluster.ts';
+import { eventually } from '../../src/testing/index.ts';
+import { sharedCluster, uniqueName } from '../support/cluster.ts';
 
 /** Resolves true once `path` is gone (404), undefined while it exists; other errors propagate. */
 async function gone(admin: { request(o: { path: string }): Promise<unknown> }, path: string): Promise<true | undefined> {
@@ -9,7 +10,7 @@ async function gone(admin: { request(o: { path: string }): Promise<unknown> }, p
     await admin.request({ path });
     return undefined;
   } catch (err) {
-    if (err instanceof ApiError && err.reason === 'NotFound') return true;
+    if (isNotFound(err)) return true;
     throw err;
   }
 }
@@ -42,10 +43,12 @@ test('ownerReferences cascade through the garbage collector and namespaces finis
     },
   });
   await admin.request({ method: 'DELETE', path: `/apis/${group}/v1/namespaces/${ns}/${plural}/owner` });
-  await eventually('the garbage collector to delete the dependent ConfigMap', 90_000, () =>
-    gone(admin, `/api/v1/namespaces/${ns}/configmaps/dependent`),
+  await eventually(
+    'the garbage collector to delete the dependent ConfigMap',
+    () => gone(admin, `/api/v1/namespaces/${ns}/configmaps/dependent`),
+    { timeoutMs: 90_000 },
   );
 
   await admin.request({ method: 'DELETE', path: `/api/v1/namespaces/${ns}` });
-  await eventually(`namespace ${ns} to finish deleting`, 90_000, () => gone(admin, `/api/v1/namespaces/${ns}`));
+  await eventually(`namespace ${ns} to finish deleting`, () => gone(admin, `/api/v1/namespaces/${ns}`), { timeoutMs: 90_000 });
 });

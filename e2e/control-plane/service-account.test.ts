@@ -19,7 +19,7 @@ test('a ServiceAccount without rights gets 403 where the admin succeeds, and suc
   try {
     await assert.rejects(
       nobody.request({ path }),
-      (err: unknown) => err instanceof ApiError && err.code === 403 && err.reason === 'Forbidden',
+      (err: unknown) => err instanceof ApiError && err.httpStatus === 403 && err.reason === 'Forbidden' && err.code === 'FORBIDDEN',
     );
   } finally {
     await nobody.close();
@@ -37,7 +37,7 @@ test('a ServiceAccount without rights gets 403 where the admin succeeds, and suc
     // The Role grants reads only, so a write is still refused.
     await assert.rejects(
       client.request({ method: 'POST', path, body: { metadata: { name: 'x' } } }),
-      (err: unknown) => err instanceof ApiError && err.code === 403,
+      (err: unknown) => err instanceof ApiError && err.httpStatus === 403,
     );
   } finally {
     await client.close();

@@ -7,20 +7,18 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ApiError } from '../../src/client/index.ts';
+import { isNotFound } from '../../src/client/index.ts';
 import type { KubeObject } from '../../src/core/index.ts';
 import { rulesFor } from '../../src/manifests/index.ts';
-import type { Cluster } from '../../src/testing/index.ts';
+import { type Cluster, eventually, metricValue, type RunningOperator, startOperator } from '../../src/testing/index.ts';
 import { fileFinalizer, installWidgets, widgetController, type WidgetKind } from '../fixtures/widget-operator.ts';
-import { eventually, sharedCluster, uniqueName } from '../support/cluster.ts';
-import { metricValue } from '../support/operator.ts';
-import { type OperatorProcess, startOperatorProcess } from '../support/operator-process.ts';
+import { sharedCluster, uniqueName } from '../support/cluster.ts';
 
 let cluster: Cluster;
 let Widget: WidgetKind;
 let dir: string;
-let env: Record<string, string>;
-let operator: OperatorProcess | undefined;
+let credentials: { kubeconfigPath: string; username: string };
+let operator: RunningOperator | undefined;
 const ns = uniqueName('fin');
 const widgets = () => `/apis/${Widget.group}/v1/namespaces/${ns}/widgets`;
 const fileOf = (name: string) => join(dir, `${ns}_${name}`);
@@ -28,20 +26,31 @@ const fileOf = (name: string) => join(dir, `${ns}_${name}`);
 before(async () => {
   cluster = await sharedCluster();
   dir = await mkdtemp(join(tmpdir(), 'capstan-finalizer-'));
-  Widget = await installWidgets(cluster, ns);
+  Widget = await installWidgets(cluster, ns, 'finalizer');
   const sa = await cluster.serviceAccountKubeconfig({
     namespace: ns,
     name: 'widget-operator',
     clusterRules: rulesFor([widgetController(Widget, { finalizerDir: dir }).declaration]),
   });
-  env = { KUBECONFIG: sa.kubeconfigPath, WIDGET_GROUP: Widget.group, FINALIZER_DIR: dir, LOG_LEVEL: 'debug' };
+  credentials = sa;
 });
 after(async () => {
-  operator?.child.kill('SIGKILL');
+  operator?.kill('SIGKILL');
   await rm(dir, { recursive: true, force: true });
   await cluster.admin.request({ method: 'DELETE', path: `/api/v1/namespaces/${ns}` }).catch(() => undefined);
 });
 
+const widgetMain = new URL('../fixtures/widget-operator-main.ts', import.meta.url).pathname;
+/** The test operator as its own process, under the ServiceAccount of the generated rules. */
+const startWidgetOperator = () =>
+  startOperator({
+    cluster,
+    main: widgetMain,
+    credentials,
+    leaderElection: false,
+    args: ['--log-level=debug'],
+    env: { WIDGET_GROUP: Widget.group, FINALIZER_DIR: dir },
+  });
 const create = (name: string) =>
   cluster.admin.request({
     method: 'POST',
@@ -50,33 +59,39 @@ const create = (name: string) =>
   });
 const get = (name: string) =>
   cluster.admin.request<KubeObject>({ path: `${widgets()}/${name}` }).catch((err: unknown) => {
-    if (err instanceof ApiError && err.reason === 'NotFound') return undefined;
+    if (isNotFound(err)) return undefined;
     throw err;
   });
 const withFile = (name: string) =>
-  eventually(`the file and finalizer of ${name}`, 20_000, async () =>
-    existsSync(fileOf(name)) && (await get(name))?.metadata.finalizers?.includes(fileFinalizer) ? true : undefined,
+  eventually(
+    `the file and finalizer of ${name}`,
+    async () => (existsSync(fileOf(name)) && (await get(name))?.metadata.finalizers?.includes(fileFinalizer) ? true : undefined),
+    { timeoutMs: 20_000 },
   );
 
 test('cleanup runs before the finalizer goes; a failing cleanup keeps it and backs off', { timeout: 120_000 }, async () => {
-  operator = await startOperatorProcess(env);
+  operator = await startWidgetOperator();
   await create('one');
   await withFile('one');
   await cluster.admin.request({ method: 'DELETE', path: `${widgets()}/one` });
   const timeline: string[] = [];
-  await eventually('Widget one gone', 20_000, async () => {
-    const object = await get('one');
-    const file = existsSync(fileOf('one'));
-    timeline.push(`object ${object ? 'present' : 'gone'}, file ${file ? 'present' : 'gone'}`);
-    assert.ok(object || !file, `the object went before its cleanup:\n${timeline.join('\n')}`);
-    return object ? undefined : true;
-  });
+  await eventually(
+    'Widget one gone',
+    async () => {
+      const object = await get('one');
+      const file = existsSync(fileOf('one'));
+      timeline.push(`object ${object ? 'present' : 'gone'}, file ${file ? 'present' : 'gone'}`);
+      assert.ok(object || !file, `the object went before its cleanup:\n${timeline.join('\n')}`);
+      return object ? undefined : true;
+    },
+    { timeoutMs: 20_000 },
+  );
   assert.equal(existsSync(fileOf('one')), false);
 
   await writeFile(join(dir, 'fail-cleanup'), '');
   await create('two');
   await withFile('two');
-  const retriesBefore = metricValue(await operator.metrics(), 'workqueue_retries_total{name="widget",controller="widget"}') ?? 0;
+  const retriesBefore = metricValue(await operator.metrics(), 'workqueue_retries_total', { name: 'widget', controller: 'widget' }) ?? 0;
   await cluster.admin.request({ method: 'DELETE', path: `${widgets()}/two` });
   await new Promise((resolve) => setTimeout(resolve, 3_000));
   const held = await get('two');
@@ -84,29 +99,31 @@ test('cleanup runs before the finalizer goes; a failing cleanup keeps it and bac
   assert.deepEqual(held.metadata.finalizers, [fileFinalizer], 'a failed cleanup keeps the finalizer');
   assert.ok(existsSync(fileOf('two')));
   const retries =
-    (metricValue(await operator.metrics(), 'workqueue_retries_total{name="widget",controller="widget"}') ?? 0) - retriesBefore;
+    (metricValue(await operator.metrics(), 'workqueue_retries_total', { name: 'widget', controller: 'widget' }) ?? 0) - retriesBefore;
   assert.ok(retries >= 3, `retried with backoff (${retries} retries in 3 s)`);
   assert.ok(retries < 20, `backoff, not a hot loop (${retries} retries in 3 s)`);
   await rm(join(dir, 'fail-cleanup'));
-  await eventually('Widget two gone once the cleanup succeeds', 30_000, async () => ((await get('two')) ? undefined : true));
+  await eventually('Widget two gone once the cleanup succeeds', async () => ((await get('two')) ? undefined : true), { timeoutMs: 30_000 });
   assert.equal(existsSync(fileOf('two')), false);
 });
 
 test('an object deleted while the operator was down is cleaned up after restart', { timeout: 120_000 }, async () => {
-  operator ??= await startOperatorProcess(env);
+  operator ??= await startWidgetOperator();
   await create('three');
   await withFile('three');
-  operator.child.kill('SIGTERM');
+  operator.kill('SIGTERM');
   assert.equal(await operator.exited, 0, 'a graceful shutdown');
   operator = undefined;
   await cluster.admin.request({ method: 'DELETE', path: `${widgets()}/three` });
   await new Promise((resolve) => setTimeout(resolve, 1_000));
   assert.ok((await get('three'))?.metadata.deletionTimestamp, 'held by the finalizer while nobody runs the cleanup');
   assert.ok(existsSync(fileOf('three')));
-  operator = await startOperatorProcess(env);
-  await eventually('Widget three cleaned up after the restart', 30_000, async () => ((await get('three')) ? undefined : true));
+  operator = await startWidgetOperator();
+  await eventually('Widget three cleaned up after the restart', async () => ((await get('three')) ? undefined : true), {
+    timeoutMs: 30_000,
+  });
   assert.equal(existsSync(fileOf('three')), false);
-  operator.child.kill('SIGTERM');
+  operator.kill('SIGTERM');
   await operator.exited;
   operator = undefined;
 });

@@ -3,26 +3,24 @@
 // shows no writes of the two identities overlapping in time.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { ApiError } from '../../src/client/index.ts';
+import { isNotFound } from '../../src/client/index.ts';
 import type { KubeObject } from '../../src/core/index.ts';
 import { leaseRules, rulesFor } from '../../src/manifests/index.ts';
-import type { AuditEvent, Cluster } from '../../src/testing/index.ts';
+import { type AuditEvent, type Cluster, eventually, type RunningOperator, startOperator } from '../../src/testing/index.ts';
 import { installWidgets, widgetController, type WidgetKind } from '../fixtures/widget-operator.ts';
-import { eventually, sharedCluster, uniqueName } from '../support/cluster.ts';
-import { metricValue } from '../support/operator.ts';
-import { type OperatorProcess, startOperatorProcess } from '../support/operator-process.ts';
+import { sharedCluster, uniqueName } from '../support/cluster.ts';
 
 const lease = { durationMs: 6_000, renewDeadlineMs: 4_000, retryPeriodMs: 1_000 };
 let cluster: Cluster;
 let Widget: WidgetKind;
 const ns = uniqueName('leader');
-const envs: Record<string, Record<string, string>> = {};
+const accounts: Record<string, { kubeconfigPath: string; username: string }> = {};
 const usernames: Record<string, string> = {};
-const running: OperatorProcess[] = [];
+const running: RunningOperator[] = [];
 
 before(async () => {
   cluster = await sharedCluster();
-  Widget = await installWidgets(cluster, ns);
+  Widget = await installWidgets(cluster, ns, 'leaderFailover');
   for (const name of ['replica-a', 'replica-b']) {
     const sa = await cluster.serviceAccountKubeconfig({
       namespace: ns,
@@ -31,20 +29,15 @@ before(async () => {
       clusterRules: rulesFor([widgetController(Widget).declaration]),
     });
     usernames[name] = sa.username;
-    envs[name] = {
-      KUBECONFIG: sa.kubeconfigPath,
-      WIDGET_GROUP: Widget.group,
-      LEASE: `${ns}/widget-operator`,
-      LEASE_TIMINGS: `${lease.durationMs},${lease.renewDeadlineMs},${lease.retryPeriodMs}`,
-    };
+    accounts[name] = sa;
   }
 });
 after(async () => {
-  for (const p of running) p.child.kill('SIGKILL');
+  for (const p of running) p.kill('SIGKILL');
   await cluster.admin.request({ method: 'DELETE', path: `/api/v1/namespaces/${ns}` }).catch(() => undefined);
 });
 
-const leading = async (p: OperatorProcess) => metricValue(await p.metrics(), 'leader_election_master_status{name="widget-operator"}') === 1;
+const leading = async (p: RunningOperator) => (await p.metricValue('leader_election_master_status', { name: 'widget-operator' })) === 1;
 const cmPath = (name: string) => `/api/v1/namespaces/${ns}/configmaps/${name}`;
 const createWidget = (name: string) =>
   cluster.admin.request({
@@ -56,21 +49,30 @@ const hasConfigMap = (name: string) =>
   cluster.admin.request<KubeObject>({ path: cmPath(name) }).then(
     () => true,
     (err: unknown) => {
-      if (err instanceof ApiError && err.reason === 'NotFound') return undefined;
+      if (isNotFound(err)) return undefined;
       throw err;
     },
   );
 
-async function start(name: string): Promise<OperatorProcess> {
-  const p = await startOperatorProcess(envs[name]!);
+const widgetMain = new URL('../fixtures/widget-operator-main.ts', import.meta.url).pathname;
+
+/** The test operator as its own process under the ServiceAccount `name`, a candidate for the Lease widget-operator. */
+async function start(name: string): Promise<RunningOperator> {
+  const p = await startOperator({
+    cluster,
+    main: widgetMain,
+    credentials: accounts[name]!,
+    leaderElection: { namespace: ns },
+    env: { WIDGET_GROUP: Widget.group, LEASE_TIMINGS: `${lease.durationMs},${lease.renewDeadlineMs},${lease.retryPeriodMs}` },
+  });
   running.push(p);
   return p;
 }
 
-async function handOver(how: 'SIGKILL' | 'SIGTERM', from: OperatorProcess, to: OperatorProcess, boundMs: number, formula: string) {
+async function handOver(how: 'SIGKILL' | 'SIGTERM', from: RunningOperator, to: RunningOperator, boundMs: number, formula: string) {
   process.stdout.write(`# ${how} bound: ${formula} = ${boundMs} ms\n`);
   const stoppedAt = Date.now();
-  from.child.kill(how);
+  from.kill(how);
   // The change is made once the old leader is gone, so that only the standby can reconcile it.
   const code = await from.exited;
   if (how === 'SIGTERM') assert.equal(code, 0, 'graceful exit');
@@ -94,10 +96,10 @@ test('one of two managers leads; the other takes over after SIGKILL and after SI
   timeout: 240_000,
 }, async () => {
   const a = await start('replica-a');
-  await eventually('replica-a to lead', 30_000, async () => ((await leading(a)) ? true : undefined));
+  await eventually('replica-a to lead', async () => ((await leading(a)) ? true : undefined), { timeoutMs: 30_000 });
   const b = await start('replica-b');
   await createWidget('first');
-  await eventually('the leader to reconcile', 20_000, () => hasConfigMap('first'));
+  await eventually('the leader to reconcile', () => hasConfigMap('first'), { timeoutMs: 20_000 });
   assert.equal(await leading(b), false, 'the standby does not lead');
   assert.equal((await fetch(`http://127.0.0.1:${b.probePort}/readyz`)).status, 200, 'the standby is Ready (caches synced)');
 
@@ -106,7 +108,7 @@ test('one of two managers leads; the other takes over after SIGKILL and after SI
 
   const a2 = await start('replica-a');
   await createWidget('second');
-  await eventually('the new leader to reconcile', 20_000, () => hasConfigMap('second'));
+  await eventually('the new leader to reconcile', () => hasConfigMap('second'), { timeoutMs: 20_000 });
   assert.equal(await leading(a2), false);
   const termBound = lease.retryPeriodMs * 1.2 + 5_000;
   await handOver('SIGTERM', b, a2, termBound, `retryPeriod ${lease.retryPeriodMs} × 1.2 + 5000`);
@@ -114,10 +116,14 @@ test('one of two managers leads; the other takes over after SIGKILL and after SI
   // No overlap: sorted by time, the writes of the two identities form blocks, and each block starts only
   // after the previous identity's last write completed. An audit event is written after its response, so
   // read until the last write (a2's) is in.
-  const blocks = await eventually('the audit log to show the writes of all three terms', 15_000, async () => {
-    const found = writeBlocks(await cluster.auditEvents());
-    return found.length >= 3 ? found : undefined;
-  });
+  const blocks = await eventually(
+    'the audit log to show the writes of all three terms',
+    async () => {
+      const found = writeBlocks(await cluster.auditEvents());
+      return found.length >= 3 ? found : undefined;
+    },
+    { timeoutMs: 15_000 },
+  );
   assert.deepEqual(
     blocks.map((b) => b.user),
     [usernames['replica-a'], usernames['replica-b'], usernames['replica-a']],

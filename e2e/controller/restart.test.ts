@@ -4,20 +4,20 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import type { KubeObject } from '../../src/core/index.ts';
-import type { AuditEvent, Cluster } from '../../src/testing/index.ts';
+import { type AuditEvent, type Cluster, eventually, metricValue } from '../../src/testing/index.ts';
 import { installWidgets, widgetController, type WidgetKind } from '../fixtures/widget-operator.ts';
-import { eventually, sharedCluster, uniqueName } from '../support/cluster.ts';
-import { metricValue, type RunningOperator, startOperator } from '../support/operator.ts';
+import { sharedCluster, uniqueName } from '../support/cluster.ts';
+import { type InProcessManager, startInProcessManager } from '../support/in-process-manager.ts';
 
 const count = 500;
 let cluster: Cluster;
 let Widget: WidgetKind;
-let operator: RunningOperator | undefined;
+let operator: InProcessManager | undefined;
 const ns = uniqueName('restart');
 
 before(async () => {
   cluster = await sharedCluster();
-  Widget = await installWidgets(cluster, ns);
+  Widget = await installWidgets(cluster, ns, 'restart');
 });
 after(async () => {
   await operator?.stop();
@@ -39,7 +39,7 @@ interface WidgetList {
 
 test(`restarting the operator on ${count} converged Widgets writes nothing`, { timeout: 600_000 }, async () => {
   const definition = widgetController(Widget);
-  operator = await startOperator(cluster, definition, { namespace: ns, name: 'widget-operator' });
+  operator = await startInProcessManager(cluster, definition, { namespace: ns, name: 'widget-operator' });
   const path = `/apis/${Widget.group}/v1/namespaces/${ns}/widgets`;
   await inParallel([...Array(count).keys()], 20, (i) =>
     cluster.admin.request({
@@ -48,36 +48,48 @@ test(`restarting the operator on ${count} converged Widgets writes nothing`, { t
       body: { apiVersion: `${Widget.group}/v1`, kind: 'Widget', metadata: { name: `w-${i}` }, spec: { message: `message ${i}` } },
     }),
   );
-  await eventually(`all ${count} Widgets Ready=True at their generation`, 300_000, async () => {
-    const list = await cluster.admin.request<WidgetList>({ path });
-    const converged = list.items.filter(
-      (w) =>
-        w.status?.observedGeneration === w.metadata.generation &&
-        w.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
-    );
-    return converged.length === count ? true : undefined;
-  });
+  await eventually(
+    `all ${count} Widgets Ready=True at their generation`,
+    async () => {
+      const list = await cluster.admin.request<WidgetList>({ path });
+      const converged = list.items.filter(
+        (w) =>
+          w.status?.observedGeneration === w.metadata.generation &&
+          w.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+      );
+      return converged.length === count ? true : undefined;
+    },
+    { timeoutMs: 300_000 },
+  );
   await operator.stop();
 
   const restartedAt = new Date();
-  operator = await startOperator(cluster, definition, { namespace: ns, name: 'widget-operator' });
+  operator = await startInProcessManager(cluster, definition, { namespace: ns, name: 'widget-operator' });
   const settled = Date.now();
-  await eventually(`${count} reconciles after the restart, and an empty queue`, 120_000, async () => {
-    const text = await operator!.metrics();
-    const reconciled = metricValue(text, 'controller_runtime_reconcile_total{controller="widget",result="success"}') ?? 0;
-    const depth = metricValue(text, 'workqueue_depth{name="widget",controller="widget"}');
-    return reconciled >= count && depth === 0 ? true : undefined;
-  });
+  await eventually(
+    `${count} reconciles after the restart, and an empty queue`,
+    async () => {
+      const text = await operator!.metrics();
+      const reconciled = metricValue(text, 'controller_runtime_reconcile_total', { controller: 'widget', result: 'success' }) ?? 0;
+      const depth = metricValue(text, 'workqueue_depth', { name: 'widget', controller: 'widget' });
+      return reconciled >= count && depth === 0 ? true : undefined;
+    },
+    { timeoutMs: 120_000 },
+  );
   const quietFor = 10_000 - (Date.now() - settled);
   if (quietFor > 0) await new Promise((resolve) => setTimeout(resolve, quietFor));
 
   const marker = `marker-${randomUUID()}`;
   await cluster.admin.request({ path: `/api/v1/namespaces/${ns}/configmaps/${marker}` }).catch(() => undefined);
-  const events = await eventually('the marker in the audit log', 10_000, async () => {
-    const all = await cluster.auditEvents();
-    const end = all.findIndex((e) => e.requestURI.includes(marker));
-    return end < 0 ? undefined : all.slice(0, end);
-  });
+  const events = await eventually(
+    'the marker in the audit log',
+    async () => {
+      const all = await cluster.auditEvents();
+      const end = all.findIndex((e) => e.requestURI.includes(marker));
+      return end < 0 ? undefined : all.slice(0, end);
+    },
+    { timeoutMs: 10_000 },
+  );
   const writes = events.filter(
     (e: AuditEvent) =>
       e.user.username === operator!.username &&

@@ -8,7 +8,8 @@ import Type from 'typebox';
 import Value from 'typebox/value';
 import { ApiError } from '../../src/client/index.ts';
 import { crdFor, type CustomResourceDefinition, type SpecOf } from '../../src/crd/index.ts';
-import { eventually, sharedCluster, uniqueName } from '../support/cluster.ts';
+import { eventually } from '../../src/testing/index.ts';
+import { sharedCluster, uniqueName } from '../support/cluster.ts';
 import { Gadget, Setting } from './gadget.ts';
 import { installCrd, kubectl } from './support.ts';
 
@@ -34,7 +35,8 @@ async function refusal(
     await write;
   } catch (err) {
     assert.ok(err instanceof ApiError, String(err));
-    assert.equal(err.code, 422, err.message);
+    assert.equal(err.httpStatus, 422, err.message);
+    assert.equal(err.code, 'INVALID');
     assert.equal(err.reason, 'Invalid');
     return { message: err.status.message ?? '', causes: err.status.details?.causes ?? [] };
   }
@@ -225,10 +227,14 @@ describe('a CRD with every supported feature', () => {
   });
 
   test('kubectl explain shows the fields and their descriptions', async () => {
-    const explained = await eventually('kubectl explain to know the kind', 60_000, async () => {
-      const out = await kubectl(cluster, ['explain', 'gadgets.spec', `--api-version=${Gadget.apiVersion}`]);
-      return out.includes('FIELDS') ? out : undefined;
-    });
+    const explained = await eventually(
+      'kubectl explain to know the kind',
+      async () => {
+        const out = await kubectl(cluster, ['explain', 'gadgets.spec', `--api-version=${Gadget.apiVersion}`]);
+        return out.includes('FIELDS') ? out : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
     for (const text of ['The gadget name, a DNS label.', 'How big the gadget is.', 'Speed or safety.', 'Passed through untouched.']) {
       assert.ok(explained.includes(text), `explain lacks ${JSON.stringify(text)}:\n${explained}`);
     }
@@ -251,6 +257,6 @@ test('Type.Object as typebox writes it needs the converter: the same spec unconv
       query: { fieldValidation: 'Strict', dryRun: 'All' },
       body: raw,
     }),
-    (err) => err instanceof ApiError && err.code === 400,
+    (err) => err instanceof ApiError && err.httpStatus === 400,
   );
 });

@@ -10,16 +10,21 @@ import { ApiError, KubeClient } from '../../src/client/index.ts';
 import { controller, done } from '../../src/controller/index.ts';
 import { ConfigMap, type Condition, type ObjectMeta, type ObjectOf } from '../../src/core/index.ts';
 import { Conditions, crdFor, crdYaml, customResource } from '../../src/crd/index.ts';
-import { eventually, sharedCluster, uniqueName } from '../support/cluster.ts';
+import { eventually } from '../../src/testing/index.ts';
+import { sharedCluster, uniqueName } from '../support/cluster.ts';
 import { kubectl, uniqueGroup } from './support.ts';
 
-/** DESIGN.md's HelloWorld, in a group of its own (the reference operator's tests own apps.example.com). */
+/**
+ * DESIGN.md's HelloWorld, in a group of its own (the reference operator's tests own apps.example.com). Its short
+ * name is its own too: the shared control plane serves apps.example.com's HelloWorld as `hw`, and kubectl refuses
+ * a short name that two kinds claim.
+ */
 function declareHelloWorld(group: string) {
   return customResource({
     group,
     version: 'v1alpha1',
     kind: 'HelloWorld',
-    shortNames: ['hw'],
+    shortNames: ['hwcrd'],
     description: 'HelloWorld publishes a message in a ConfigMap of the same name.',
     spec: Type.Object({ name: Type.String({ minLength: 1, maxLength: 253, description: 'The message to publish.' }) }),
     status: Type.Object({
@@ -49,10 +54,14 @@ describe('the HelloWorld CRD', () => {
   before(async () => {
     await cluster.admin.request({ method: 'POST', path: '/api/v1/namespaces', body: { metadata: { name: ns } } });
     await kubectl(cluster, ['apply', '--server-side', '--validate=strict', '-f', '-'], crdYaml(HelloWorld));
-    await eventually('helloworlds to be served', 30_000, async () => {
-      const list = await cluster.admin.request<{ resources: Array<{ name: string }> }>({ path: `/apis/${HelloWorld.apiVersion}` });
-      return list.resources.some((r) => r.name === 'helloworlds') ? true : undefined;
-    });
+    await eventually(
+      'helloworlds to be served',
+      async () => {
+        const list = await cluster.admin.request<{ resources: Array<{ name: string }> }>({ path: `/apis/${HelloWorld.apiVersion}` });
+        return list.resources.some((r) => r.name === 'helloworlds') ? true : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
   });
 
   after(async () => {
@@ -68,7 +77,7 @@ describe('the HelloWorld CRD', () => {
     assert.deepEqual(header?.split(/\s{2,}/), ['NAME', 'MESSAGE', 'READY', 'AGE']);
     assert.match(row ?? '', /^hello-world\s+Hello from the Operator!\s+\d+s$/);
     assert.match(
-      await kubectl(cluster, ['get', 'hw', 'hello-world', '-n', ns, '-o', 'jsonpath={.spec.name}']),
+      await kubectl(cluster, ['get', 'hwcrd', 'hello-world', '-n', ns, '-o', 'jsonpath={.spec.name}']),
       /^Hello from the Operator!$/,
     );
   });
@@ -81,7 +90,7 @@ describe('the HelloWorld CRD', () => {
           path: helloworlds,
           body: { apiVersion: HelloWorld.apiVersion, kind: 'HelloWorld', metadata: { name: uniqueName('bad') }, spec },
         }),
-        (err) => err instanceof ApiError && err.code === 422 && err.status.details?.causes?.[0]?.field === 'spec.name',
+        (err) => err instanceof ApiError && err.httpStatus === 422 && err.status.details?.causes?.[0]?.field === 'spec.name',
       );
     }
   });
@@ -164,7 +173,7 @@ describe('the HelloWorld CRD', () => {
           contentType: 'application/merge-patch+json',
           body: { status: { conditions: [condition] } },
         }),
-        (err) => err instanceof ApiError && err.code === 422 && (err.status.details?.causes ?? []).some((c) => c.field === field),
+        (err) => err instanceof ApiError && err.httpStatus === 422 && (err.status.details?.causes ?? []).some((c) => c.field === field),
         `${field} should be refused for ${JSON.stringify(condition).slice(0, 120)}`,
       );
     }

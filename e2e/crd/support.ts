@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ApiError } from '../../src/client/index.ts';
 import type { CustomResourceDefinition } from '../../src/crd/index.ts';
-import { ensureAssets, type Cluster } from '../../src/testing/index.ts';
-import { eventually, uniqueName } from '../support/cluster.ts';
+import { type Cluster, ensureAssets, eventually } from '../../src/testing/index.ts';
+import { uniqueName } from '../support/cluster.ts';
 
 const crdsPath = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
 
@@ -36,7 +36,7 @@ export function rawCrd(group: string, specSchema: unknown): unknown {
 }
 
 /** The API server's verdict on a CRD: accepted, or the HTTP status and message it refused it with. */
-export type Verdict = { accepted: true } | { accepted: false; code: number; message: string };
+export type Verdict = { accepted: true } | { accepted: false; httpStatus: number; message: string };
 
 /**
  * Ask the API server whether it would create `crd`, with strict field validation (unknown fields are
@@ -47,7 +47,7 @@ export async function serverVerdict(cluster: Cluster, crd: unknown): Promise<Ver
     await cluster.admin.request({ method: 'POST', path: crdsPath, query: { fieldValidation: 'Strict', dryRun: 'All' }, body: crd });
     return { accepted: true };
   } catch (err) {
-    if (err instanceof ApiError) return { accepted: false, code: err.code, message: err.status.message ?? err.message };
+    if (err instanceof ApiError) return { accepted: false, httpStatus: err.httpStatus, message: err.status.message ?? err.message };
     throw err;
   }
 }
@@ -62,10 +62,14 @@ export async function installCrd(cluster: Cluster, crd: CustomResourceDefinition
   await cluster.admin.request({ method: 'POST', path: crdsPath, query: { fieldValidation: 'Strict' }, body: crd });
   const { group, names } = crd.spec;
   for (const version of crd.spec.versions.filter((v) => v.served)) {
-    await eventually(`${names.plural}.${group}/${version.name} to be served`, 30_000, async () => {
-      const list = await cluster.admin.request<{ resources: Array<{ name: string }> }>({ path: `/apis/${group}/${version.name}` });
-      return list.resources.some((r) => r.name === names.plural) ? true : undefined;
-    });
+    await eventually(
+      `${names.plural}.${group}/${version.name} to be served`,
+      async () => {
+        const list = await cluster.admin.request<{ resources: Array<{ name: string }> }>({ path: `/apis/${group}/${version.name}` });
+        return list.resources.some((r) => r.name === names.plural) ? true : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
   }
   return async () => {
     await cluster.admin.request({ method: 'DELETE', path: `${crdsPath}/${crd.metadata.name}` });

@@ -34,7 +34,7 @@ test('finalizers on a real API server: guarded add, cleanup before removal, fail
     });
     await assert.rejects(
       addFinalizer({ client: admin, resource: ConfigMap, object: stale }, ours),
-      (err: unknown) => err instanceof FinalizerError && err.code === 'AddFinalizerFailed' && err.cause instanceof ApiError,
+      (err: unknown) => err instanceof FinalizerError && err.code === 'ADD_FINALIZER_FAILED' && err.cause instanceof ApiError,
     );
     assert.deepEqual((await get()).metadata.finalizers, [theirs], 'the stale add changed nothing');
 
@@ -52,7 +52,7 @@ test('finalizers on a real API server: guarded add, cleanup before removal, fail
           throw new Error('external system down');
         },
       }),
-      (err: unknown) => err instanceof FinalizerError && err.code === 'CleanupFailed',
+      (err: unknown) => err instanceof FinalizerError && err.code === 'CLEANUP_FAILED',
     );
     assert.deepEqual((await get()).metadata.finalizers, [theirs, ours], 'a failed cleanup keeps our finalizer');
 

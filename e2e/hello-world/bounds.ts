@@ -6,11 +6,10 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'yaml';
-import type { AuditEvent } from '../../src/testing/index.ts';
+import { type AuditEvent, eventually, type RunningOperator } from '../../src/testing/index.ts';
 import { maxNameLength } from '../../examples/hello-world/src/api/hello-world.ts';
-import { eventually } from '../support/cluster.ts';
 import { HelloWorld, readyCondition, type Scenario } from './scenario.ts';
-import { crdName, exampleRoot, kubectl, operatorUser, type OperatorProcess, runKubectl } from './support.ts';
+import { crdName, exampleRoot, kubectl, operatorUser, runKubectl } from './support.ts';
 
 const lastApplied = 'kubectl.kubernetes.io/last-applied-configuration';
 
@@ -35,8 +34,10 @@ export async function longestValue(s: Scenario): Promise<void> {
       await s.kubectl(ns, ['apply', '-f', '-'], { input: manifest('longest', { name }) }),
       new RegExp(`^helloworld\\.apps\\.example\\.com/longest ${verb}$`, 'm'),
     );
-    await eventually('the ConfigMap to carry the whole value', 30_000, async () =>
-      (await s.configMap(ns, 'longest'))?.data?.['message'] === name ? true : undefined,
+    await eventually(
+      'the ConfigMap to carry the whole value',
+      async () => ((await s.configMap(ns, 'longest'))?.data?.['message'] === name ? true : undefined),
+      { timeoutMs: 30_000 },
     );
     const { object, condition } = await s.ready(ns, 'longest', { status: 'True', reason: 'Reconciled' });
     assert.equal(object.spec.name, name);
@@ -99,7 +100,7 @@ export async function invalidResources(s: Scenario): Promise<void> {
  * 1 MiB fails the ConfigMap write, the HelloWorld says why with the API error's reason, the write is retried
  * with backoff, the value appears whole nowhere but in the HelloWorld, and other HelloWorlds carry on.
  */
-export async function unboundedCrd(s: Scenario, operator: OperatorProcess): Promise<void> {
+export async function unboundedCrd(s: Scenario, operator: RunningOperator): Promise<void> {
   const ns = await s.namespace('hw-unbounded');
   const crd = parse(await readFile(`${exampleRoot}/config/crd/${crdName}.yaml`, 'utf8')) as {
     spec: { versions: Array<{ schema: { openAPIV3Schema: { properties: { spec: { properties: { name: Record<string, unknown> } } } } } }> };
@@ -119,7 +120,9 @@ export async function unboundedCrd(s: Scenario, operator: OperatorProcess): Prom
         () => false,
       );
   try {
-    await eventually('the API server to serve the unbounded schema', 30_000, async () => ((await accepted(huge)) ? true : undefined));
+    await eventually('the API server to serve the unbounded schema', async () => ((await accepted(huge)) ? true : undefined), {
+      timeoutMs: 30_000,
+    });
     const startedAt = new Date();
     await s.cluster.admin
       .resource(HelloWorld)
@@ -180,6 +183,8 @@ export async function unboundedCrd(s: Scenario, operator: OperatorProcess): Prom
       .delete('too-long', { namespace: ns })
       .catch(() => undefined);
     await kubectl(s.adminKubeconfig, ['apply', '-f', `config/crd/${crdName}.yaml`]);
-    await eventually('the bound to be back', 30_000, async () => ((await accepted('x'.repeat(maxNameLength + 1))) ? undefined : true));
+    await eventually('the bound to be back', async () => ((await accepted('x'.repeat(maxNameLength + 1))) ? undefined : true), {
+      timeoutMs: 30_000,
+    });
   }
 }

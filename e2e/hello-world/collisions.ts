@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { ConfigMap } from '../../src/core/index.ts';
 import { collisionRetryMs, managedBy } from '../../examples/hello-world/src/controllers/hello-world.ts';
-import { eventually } from '../support/cluster.ts';
+import { eventually } from '../../src/testing/index.ts';
 import { HelloWorld, type Scenario } from './scenario.ts';
 
 const recoveryBoundMs = 30_000;
@@ -35,11 +35,11 @@ async function collision(s: Scenario, prefix: string, foreign: (ns: string) => P
   const goneAt = Date.now();
   const ours = await eventually(
     `the operator to take the name within ${recoveryBoundMs} ms of the foreign ConfigMap going`,
-    recoveryBoundMs,
     async () => {
       const cm = await s.configMap(ns, 'hello-world');
       return cm?.data?.['message'] === 'ours' ? cm : undefined;
     },
+    { timeoutMs: recoveryBoundMs },
   );
   process.stdout.write(
     `# ${prefix}: recovered ${Date.now() - goneAt} ms after the foreign ConfigMap was deleted (collisions are retried every ${collisionRetryMs} ms)\n`,

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { assertStoppedByCtrlC, npmStart } from './npm-start.ts';
 import type { Scenario } from './scenario.ts';
-import { forbiddenSince } from './support.ts';
+import { forbiddenSince } from '../../src/testing/index.ts';
+import { operatorUser } from './support.ts';
 
 interface Kubeconfig {
   'current-context': string;
@@ -47,7 +48,7 @@ export async function currentContext(s: Scenario): Promise<void> {
     assert.doesNotMatch(output, /Local control plane up/, 'no control plane of its own');
 
     assert.equal((await s.configMap(ns, 'hello-world'))?.data?.['message'], 'Hello from the Operator!');
-    assert.deepEqual(await forbiddenSince(s.cluster, since), []);
+    assert.deepEqual(await forbiddenSince(s.cluster, operatorUser, since), []);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'yaml';
 import { HelloWorld, type Scenario } from './scenario.ts';
-import { exampleCopy, forbiddenSince, kubectl, startOperator } from './support.ts';
+import { forbiddenSince, startOperator } from '../../src/testing/index.ts';
+import { exampleCopy, exampleOperator, kubectl, operatorUser } from './support.ts';
 
 export async function namespaceScoped(s: Scenario): Promise<void> {
   const watched = await s.namespace('hw-team-a');
@@ -27,7 +28,7 @@ export async function namespaceScoped(s: Scenario): Promise<void> {
     await kubectl(s.adminKubeconfig, ['delete', '-f', 'config/rbac/role_binding.yaml', '-f', 'config/rbac/role.yaml']);
     await kubectl(s.adminKubeconfig, ['apply', '-f', join(project, 'config/rbac')]);
     const since = new Date();
-    const operator = await startOperator(s.operatorKubeconfig, [`--namespace=${watched}`]);
+    const operator = await startOperator({ ...exampleOperator(s.cluster, s.operatorKubeconfig), args: [`--namespace=${watched}`] });
     try {
       for (const ns of [watched, elsewhere]) {
         await s.cluster.admin
@@ -42,7 +43,7 @@ export async function namespaceScoped(s: Scenario): Promise<void> {
       await sleep(3_000);
       assert.equal((await s.helloWorld(elsewhere, 'hello-world')).status, undefined, 'a HelloWorld outside the namespace is left alone');
       assert.equal(await s.configMap(elsewhere, 'hello-world'), undefined);
-      assert.deepEqual(await forbiddenSince(s.cluster, since), [], 'the Role is all it needs');
+      assert.deepEqual(await forbiddenSince(s.cluster, operatorUser, since), [], 'the Role is all it needs');
     } finally {
       await operator.stop();
     }

@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import { test } from 'node:test';
 import { KubeClient } from '../../src/client/index.ts';
 import { ConfigMap } from '../../src/core/index.ts';
-import { eventually } from '../support/cluster.ts';
+import { eventually } from '../../src/testing/index.ts';
 import { assertStoppedByCtrlC, npmStart } from './npm-start.ts';
 
 test('npm start runs the sample on a local control plane, prints its ConfigMap, and Ctrl-C stops everything within 15 s', {
@@ -23,8 +23,10 @@ test('npm start runs the sample on a local control plane, prints its ConfigMap, 
     await started.waitFor(/^Press Ctrl-C to stop\.$/m, 10_000);
     const client = await KubeClient.fromKubeconfig({ kubeconfigPath });
     try {
-      const configMap = await eventually("the sample's ConfigMap", 10_000, () =>
-        client.resource(ConfigMap).get('hello-world', { namespace: 'default' }),
+      const configMap = await eventually(
+        "the sample's ConfigMap",
+        () => client.resource(ConfigMap).get('hello-world', { namespace: 'default' }),
+        { timeoutMs: 10_000 },
       );
       assert.equal(configMap.data?.['message'], 'Hello from the Operator!');
     } finally {

@@ -13,17 +13,18 @@ import { currentContext } from './current-context.ts';
 import { namespaceScoped } from './namespace-mode.ts';
 import { restartWritesNothing } from './restart.ts';
 import { Scenario } from './scenario.ts';
-import { crdName, forbiddenSince, installExample, kubectl, type OperatorProcess, startOperator } from './support.ts';
+import { forbiddenSince, type RunningOperator, startOperator } from '../../src/testing/index.ts';
+import { crdName, exampleOperator, installExample, kubectl, operatorUser } from './support.ts';
 import { walkthrough } from './walkthrough.ts';
 
 let s: Scenario;
-let operator: OperatorProcess | undefined;
+let operator: RunningOperator | undefined;
 
 before(async () => {
   const cluster = await sharedCluster();
   const { kubeconfigPath, installedAt } = await installExample(cluster);
   s = new Scenario(cluster, kubeconfigPath, installedAt);
-  operator = await startOperator(kubeconfigPath);
+  operator = await startOperator(exampleOperator(cluster, kubeconfigPath));
 });
 
 after(async () => {
@@ -69,7 +70,7 @@ describe('one cluster-wide operator, scenarios side by side', { concurrency: tru
 });
 
 test('the operator was refused nothing (audit log, since waitForKind)', async () => {
-  assert.deepEqual(await forbiddenSince(s.cluster, s.installedAt), []);
+  assert.deepEqual(await forbiddenSince(s.cluster, operatorUser, s.installedAt), []);
 });
 
 test(
@@ -80,7 +81,7 @@ test(
 
 test('restarting the operator on 200 converged HelloWorlds writes nothing', { timeout: 400_000 }, async () => {
   operator = await restartWritesNothing(s, operator!);
-  assert.deepEqual(await forbiddenSince(s.cluster, s.installedAt), []);
+  assert.deepEqual(await forbiddenSince(s.cluster, operatorUser, s.installedAt), []);
   await operator.stop();
   operator = undefined;
 });

@@ -4,10 +4,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AuditEvent } from '../../src/testing/index.ts';
-import { eventually } from '../support/cluster.ts';
+import { type AuditEvent, eventually, forbiddenSince, metricValue, type RunningOperator, startOperator } from '../../src/testing/index.ts';
 import { HelloWorld, readyCondition, type Scenario } from './scenario.ts';
-import { forbiddenSince, metricValue, operatorUser, type OperatorProcess, startOperator } from './support.ts';
+import { exampleOperator, operatorUser } from './support.ts';
 
 export const restartCount = 200;
 
@@ -21,7 +20,7 @@ async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) =
 }
 
 /** Stops `running`, restarts it, checks, and returns the restarted operator (the caller stops it). */
-export async function restartWritesNothing(s: Scenario, running: OperatorProcess): Promise<OperatorProcess> {
+export async function restartWritesNothing(s: Scenario, running: RunningOperator): Promise<RunningOperator> {
   const ns = await s.namespace('hw-restart');
   const helloWorlds = s.cluster.admin.resource(HelloWorld);
   await inParallel([...Array(restartCount).keys()], 20, (i) =>
@@ -35,34 +34,46 @@ export async function restartWritesNothing(s: Scenario, running: OperatorProcess
       { namespace: ns },
     ),
   );
-  const total = await eventually('every HelloWorld in the cluster Ready=True at its generation', 180_000, async () => {
-    const all = (await helloWorlds.list()).items;
-    const converged = all.filter((o) => o.status?.observedGeneration === o.metadata.generation && readyCondition(o)?.status === 'True');
-    return all.length >= restartCount && converged.length === all.length ? all.length : undefined;
-  });
-  assert.deepEqual(await forbiddenSince(s.cluster, s.installedAt), []);
+  const total = await eventually(
+    'every HelloWorld in the cluster Ready=True at its generation',
+    async () => {
+      const all = (await helloWorlds.list()).items;
+      const converged = all.filter((o) => o.status?.observedGeneration === o.metadata.generation && readyCondition(o)?.status === 'True');
+      return all.length >= restartCount && converged.length === all.length ? all.length : undefined;
+    },
+    { timeoutMs: 180_000 },
+  );
+  assert.deepEqual(await forbiddenSince(s.cluster, operatorUser, s.installedAt), []);
   await running.stop();
 
   const restartedAt = new Date();
-  const restarted = await startOperator(s.operatorKubeconfig);
-  const success = 'controller_runtime_reconcile_total{controller="helloworld",result="success"}';
-  await eventually(`${total} reconciles after the restart and an empty queue`, 120_000, async () => {
-    const text = await restarted.metrics();
-    return (metricValue(text, success) ?? 0) >= total &&
-      metricValue(text, 'workqueue_depth{name="helloworld",controller="helloworld"}') === 0
-      ? true
-      : undefined;
-  });
+  const restarted = await startOperator(exampleOperator(s.cluster, s.operatorKubeconfig));
+  const success = ['controller_runtime_reconcile_total', { controller: 'helloworld', result: 'success' }] as const;
+  await eventually(
+    `${total} reconciles after the restart and an empty queue`,
+    async () => {
+      const text = await restarted.metrics();
+      return (metricValue(text, ...success) ?? 0) >= total &&
+        metricValue(text, 'workqueue_depth', { name: 'helloworld', controller: 'helloworld' }) === 0
+        ? true
+        : undefined;
+    },
+    { timeoutMs: 120_000 },
+  );
   // Events are sent in the background, in batches: give anything that would be sent time to be.
   await sleep(3_000);
 
   const marker = `marker-${randomUUID()}`;
   await s.configMap(ns, marker);
-  const events = await eventually('the marker in the audit log', 10_000, async () => {
-    const all = await s.cluster.auditEvents();
-    const end = all.findIndex((e) => e.requestURI.includes(marker));
-    return end < 0 ? undefined : all.slice(0, end);
-  });
+  const events = await eventually(
+    'the marker in the audit log',
+    async () => {
+      const all = await s.cluster.auditEvents();
+      const end = all.findIndex((e) => e.requestURI.includes(marker));
+      return end < 0 ? undefined : all.slice(0, end);
+    },
+    { timeoutMs: 10_000 },
+  );
   const ours = events.filter((e: AuditEvent) => e.user.username === operatorUser && new Date(e.requestReceivedTimestamp) >= restartedAt);
   const writes = ours.filter(
     (e) => e.stage === 'ResponseComplete' && ['create', 'update', 'patch', 'delete'].includes(e.verb) && e.objectRef?.resource !== 'leases',

@@ -1,11 +1,10 @@
 // What every HelloWorld scenario gets: the shared cluster with the example installed, the operator's
 // credentials, typed reads of HelloWorlds, ConfigMaps and Events, and namespaces of its own.
-import { ApiError } from '../../src/client/index.ts';
+import { isNotFound } from '../../src/client/index.ts';
 import { ConfigMap, type Condition } from '../../src/core/index.ts';
-import type { Cluster } from '../../src/testing/index.ts';
+import { type Cluster, createNamespace, eventually } from '../../src/testing/index.ts';
 import { HelloWorld } from '../../examples/hello-world/src/api/hello-world.ts';
-import { eventually, uniqueName } from '../support/cluster.ts';
-import { createNamespace, kubectl } from './support.ts';
+import { kubectl } from './support.ts';
 
 export { HelloWorld };
 
@@ -36,7 +35,7 @@ export class Scenario {
 
   /** A new namespace, deleted with the others when the file ends. */
   async namespace(prefix: string): Promise<string> {
-    const name = await createNamespace(this.cluster, uniqueName(prefix));
+    const name = await createNamespace(this.cluster, prefix);
     this.namespaces.push(name);
     return name;
   }
@@ -55,7 +54,7 @@ export class Scenario {
       .resource(ConfigMap)
       .get(name, { namespace })
       .catch((err: unknown) => {
-        if (err instanceof ApiError && err.code === 404) return undefined;
+        if (isNotFound(err)) return undefined;
         throw err;
       });
   }
@@ -69,8 +68,10 @@ export class Scenario {
 
   /** Wait until an event of `type`/`reason` about the HelloWorld `name` is recorded; resolves with it. */
   event(namespace: string, name: string, type: 'Normal' | 'Warning', reason: string, timeoutMs = 20_000): Promise<EventObject> {
-    return eventually(`a ${type} ${reason} event about HelloWorld ${name}`, timeoutMs, async () =>
-      (await this.events(namespace, name)).find((e) => e.type === type && e.reason === reason),
+    return eventually(
+      `a ${type} ${reason} event about HelloWorld ${name}`,
+      async () => (await this.events(namespace, name)).find((e) => e.type === type && e.reason === reason),
+      { timeoutMs: timeoutMs },
     );
   }
 
@@ -83,7 +84,6 @@ export class Scenario {
   ): Promise<{ object: HelloWorld; condition: Condition }> {
     return eventually(
       `HelloWorld ${namespace}/${name} to be Ready=${want.status}${want.reason ? ` (${want.reason})` : ''} at its generation`,
-      timeoutMs,
       async () => {
         const object = await this.helloWorld(namespace, name);
         const condition = readyCondition(object);
@@ -93,6 +93,7 @@ export class Scenario {
           ? { object, condition }
           : undefined;
       },
+      { timeoutMs: timeoutMs },
     );
   }
 }

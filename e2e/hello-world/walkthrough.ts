@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { ConfigMap } from '../../src/core/index.ts';
 import { managedBy } from '../../examples/hello-world/src/controllers/hello-world.ts';
-import { eventually } from '../support/cluster.ts';
+import { eventually } from '../../src/testing/index.ts';
 import type { Scenario } from './scenario.ts';
 
 export async function walkthrough(s: Scenario): Promise<void> {
@@ -17,10 +17,14 @@ export async function walkthrough(s: Scenario): Promise<void> {
   assert.match(await k('apply', '-f', 'config/samples/hello-world.yaml'), /^helloworld\.apps\.example\.com\/hello-world created$/m);
 
   // `kubectl get helloworlds` lists it with Ready True (and by its short name).
-  const table = await eventually('kubectl get helloworlds to show Ready True', 30_000, async () => {
-    const out = await k('get', 'helloworlds');
-    return /^hello-world\s+Hello from the Operator!\s+True\s+\d+s$/m.test(out) ? out : undefined;
-  });
+  const table = await eventually(
+    'kubectl get helloworlds to show Ready True',
+    async () => {
+      const out = await k('get', 'helloworlds');
+      return /^hello-world\s+Hello from the Operator!\s+True\s+\d+s$/m.test(out) ? out : undefined;
+    },
+    { timeoutMs: 30_000 },
+  );
   assert.deepEqual(table.split('\n')[0]?.split(/\s{2,}/), ['NAME', 'MESSAGE', 'READY', 'AGE']);
   assert.match(await k('get', 'hw'), /^hello-world\s+Hello from the Operator!\s+True\s/m);
 
@@ -45,8 +49,10 @@ export async function walkthrough(s: Scenario): Promise<void> {
 
   // `kubectl patch` of spec.name: the ConfigMap follows, the status describes generation 2, an Updated event.
   await k('patch', 'helloworld', 'hello-world', '--type=merge', '-p', JSON.stringify({ spec: { name: 'Hello again!' } }));
-  await eventually('the ConfigMap to carry the new message', 20_000, async () =>
-    (await s.configMap(ns, 'hello-world'))?.data?.['message'] === 'Hello again!' ? true : undefined,
+  await eventually(
+    'the ConfigMap to carry the new message',
+    async () => ((await s.configMap(ns, 'hello-world'))?.data?.['message'] === 'Hello again!' ? true : undefined),
+    { timeoutMs: 20_000 },
   );
   const { object: patched } = await s.ready(ns, 'hello-world', { status: 'True', reason: 'Reconciled' });
   assert.equal(patched.status?.observedGeneration, 2);
@@ -68,32 +74,46 @@ export async function walkthrough(s: Scenario): Promise<void> {
   } finally {
     await rm(editorDir, { recursive: true, force: true });
   }
-  const repaired = await eventually('the edited message to be repaired', 20_000, async () => {
-    const cm = await s.configMap(ns, 'hello-world');
-    return cm?.data?.['message'] === 'Hello again!' ? cm : undefined;
-  });
+  const repaired = await eventually(
+    'the edited message to be repaired',
+    async () => {
+      const cm = await s.configMap(ns, 'hello-world');
+      return cm?.data?.['message'] === 'Hello again!' ? cm : undefined;
+    },
+    { timeoutMs: 20_000 },
+  );
   assert.equal(repaired.data?.['extra'], 'mine', "the user's own key survives the repair");
 
   // `kubectl label ...-`: the managed-by label removed (the ConfigMap leaves the operator's label-scoped cache) is put back.
   await k('label', 'configmap', 'hello-world', 'app.kubernetes.io/managed-by-');
-  await eventually('the label to be put back', 20_000, async () => {
-    const cm = await s.configMap(ns, 'hello-world');
-    return cm?.metadata.labels?.['app.kubernetes.io/managed-by'] === managedBy && cm.metadata.uid === repaired.metadata.uid
-      ? true
-      : undefined;
-  });
+  await eventually(
+    'the label to be put back',
+    async () => {
+      const cm = await s.configMap(ns, 'hello-world');
+      return cm?.metadata.labels?.['app.kubernetes.io/managed-by'] === managedBy && cm.metadata.uid === repaired.metadata.uid
+        ? true
+        : undefined;
+    },
+    { timeoutMs: 20_000 },
+  );
 
   // `kubectl delete configmap`: a new one comes back.
   await k('delete', 'configmap', 'hello-world');
-  const recreated = await eventually('the deleted ConfigMap to be recreated', 20_000, async () => {
-    const cm = await s.configMap(ns, 'hello-world');
-    return cm && cm.metadata.uid !== repaired.metadata.uid ? cm : undefined;
-  });
+  const recreated = await eventually(
+    'the deleted ConfigMap to be recreated',
+    async () => {
+      const cm = await s.configMap(ns, 'hello-world');
+      return cm && cm.metadata.uid !== repaired.metadata.uid ? cm : undefined;
+    },
+    { timeoutMs: 20_000 },
+  );
   assert.equal(recreated.data?.['message'], 'Hello again!');
 
   // `kubectl delete helloworld hello-world`: the garbage collector removes the ConfigMap.
   assert.match(await k('delete', 'helloworld', 'hello-world'), /deleted/);
-  await eventually('the garbage collector to delete the ConfigMap', 60_000, async () =>
-    (await s.configMap(ns, 'hello-world')) === undefined ? true : undefined,
+  await eventually(
+    'the garbage collector to delete the ConfigMap',
+    async () => ((await s.configMap(ns, 'hello-world')) === undefined ? true : undefined),
+    { timeoutMs: 60_000 },
   );
 }

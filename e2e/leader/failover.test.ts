@@ -6,7 +6,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { after, test } from 'node:test';
 import type { Lease } from '../../src/leader/index.ts';
-import { eventually, sharedCluster, uniqueName } from '../support/cluster.ts';
+import { eventually } from '../../src/testing/index.ts';
+import { sharedCluster, uniqueName } from '../support/cluster.ts';
 import type { ElectorProcessConfig } from './elector-process.ts';
 
 const timings = { leaseDurationMs: 4_000, renewDeadlineMs: 3_000, retryPeriodMs: 500 };
@@ -47,7 +48,7 @@ class Candidate {
   }
 
   waitFor(event: string, timeoutMs: number): Promise<Line> {
-    return eventually(`${this.label}: ${event}`, timeoutMs, async () => this.first(event));
+    return eventually(`${this.label}: ${event}`, async () => this.first(event), { timeoutMs: timeoutMs });
   }
 
   exited(): Promise<number | null> {
@@ -90,9 +91,9 @@ test('one leader at a time; SIGKILL and SIGTERM failover within bounds derived f
     await a.waitFor('started-leading', 30_000);
     const b = start('B', saB.kubeconfigPath);
     await b.waitFor('ready', 30_000);
-    await eventually('B to see A as the holder', 10_000, async () =>
-      b.lines.find((l) => l.event === 'new-leader' && l.holder === a.identity),
-    );
+    await eventually('B to see A as the holder', async () => b.lines.find((l) => l.event === 'new-leader' && l.holder === a.identity), {
+      timeoutMs: 10_000,
+    });
     await new Promise((resolve) => setTimeout(resolve, timings.leaseDurationMs + timings.retryPeriodMs * 2));
     assert.equal(b.first('started-leading'), undefined, 'B never leads while A renews');
     assert.equal(await holder(), a.identity);
@@ -113,9 +114,9 @@ test('one leader at a time; SIGKILL and SIGTERM failover within bounds derived f
 
     // A restarts with a new identity and stands by; SIGTERM to B releases the Lease and A takes over at once.
     const a2 = start('A2', saA.kubeconfigPath);
-    await eventually('A2 to see B as the holder', 30_000, async () =>
-      a2.lines.find((l) => l.event === 'new-leader' && l.holder === b.identity),
-    );
+    await eventually('A2 to see B as the holder', async () => a2.lines.find((l) => l.event === 'new-leader' && l.holder === b.identity), {
+      timeoutMs: 30_000,
+    });
     assert.notEqual(a2.identity, a.identity, 'a restarted process is a new candidate');
     const termAt = Date.now();
     b.child.kill('SIGTERM');
@@ -133,24 +134,28 @@ test('one leader at a time; SIGKILL and SIGTERM failover within bounds derived f
 
     // The audit log: successful Lease writes come in one block per identity, never interleaved, and B's first
     // write came at least a lease duration after the last write of A that it could have seen.
-    const blocks = await eventually('the audit log to hold the last release', 10_000, async () => {
-      const writes = (await cluster.auditEvents()).filter(
-        (e) =>
-          e.stage === 'ResponseComplete' &&
-          e.objectRef?.resource === 'leases' &&
-          e.objectRef.namespace === namespace &&
-          ['create', 'update'].includes(e.verb) &&
-          (e.responseStatus?.code ?? 500) < 300,
-      );
-      const grouped: Array<{ user: string; first: number; last: number }> = [];
-      for (const w of writes) {
-        const at = Date.parse(w.requestReceivedTimestamp);
-        const block = grouped.at(-1);
-        if (block?.user === w.user.username) block.last = at;
-        else grouped.push({ user: w.user.username, first: at, last: at });
-      }
-      return grouped.length === 3 ? grouped : undefined;
-    });
+    const blocks = await eventually(
+      'the audit log to hold the last release',
+      async () => {
+        const writes = (await cluster.auditEvents()).filter(
+          (e) =>
+            e.stage === 'ResponseComplete' &&
+            e.objectRef?.resource === 'leases' &&
+            e.objectRef.namespace === namespace &&
+            ['create', 'update'].includes(e.verb) &&
+            (e.responseStatus?.code ?? 500) < 300,
+        );
+        const grouped: Array<{ user: string; first: number; last: number }> = [];
+        for (const w of writes) {
+          const at = Date.parse(w.requestReceivedTimestamp);
+          const block = grouped.at(-1);
+          if (block?.user === w.user.username) block.last = at;
+          else grouped.push({ user: w.user.username, first: at, last: at });
+        }
+        return grouped.length === 3 ? grouped : undefined;
+      },
+      { timeoutMs: 10_000 },
+    );
     assert.deepEqual(
       blocks.map((b) => b.user),
       [saA.username, saB.username, saA.username],

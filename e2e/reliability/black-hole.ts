@@ -4,7 +4,7 @@
 // path returns every HelloWorld must converge within the watch backoff cap plus 30 s.
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { OperatorProcess } from '../hello-world/support.ts';
+import type { RunningOperator } from '../../src/testing/index.ts';
 import { inBatches, logLines, long, type Rig, shipped, Timeline } from './rig.ts';
 
 /** HelloWorlds that change while the operator is cut off (the issue's 50, in both forms). */
@@ -128,13 +128,13 @@ export async function blackHoledConnection(rig: Rig): Promise<string> {
     );
   } finally {
     rig.proxy.pass();
-    if (operator.child.exitCode === null && operator.child.signalCode === null) operator.kill('SIGKILL');
+    if (operator.running) operator.kill('SIGKILL');
   }
   return ns;
 }
 
 /** When each watch first logged its inactivity timeout at or after `sinceMs`; waits until both did or `timeoutMs` passed. */
-async function waitForDetections(operator: OperatorProcess, sinceMs: number, timeoutMs: number): Promise<Map<string, number>> {
+async function waitForDetections(operator: RunningOperator, sinceMs: number, timeoutMs: number): Promise<Map<string, number>> {
   const found = new Map<string, number>();
   for (;;) {
     for (const line of logLines(operator)) {
@@ -149,7 +149,7 @@ async function waitForDetections(operator: OperatorProcess, sinceMs: number, tim
 const leadershipChange = /^(became the leader|stopped leading)/;
 
 /** The operator's leadership changes, watch failures and relists since `sinceMs`, onto the time line. */
-function markOperator(timeline: Timeline, operator: OperatorProcess, sinceMs: number): void {
+function markOperator(timeline: Timeline, operator: RunningOperator, sinceMs: number): void {
   for (const line of logLines(operator)) {
     if (line.time < sinceMs) continue;
     if (leadershipChange.test(line.msg)) timeline.mark(`operator: ${line.msg}`, line.time);

@@ -7,9 +7,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ApiError } from '../../src/client/index.ts';
+import { isAlreadyExists, isNotFound } from '../../src/client/index.ts';
 import { ReconnectBackoff } from '../../src/watch/index.ts';
-import type { OperatorProcess } from '../hello-world/support.ts';
+import type { RunningOperator } from '../../src/testing/index.ts';
 import {
   classifyAudit,
   failingKeys,
@@ -47,12 +47,12 @@ const marginMs = 10_000;
 const settleMs = 3_000;
 
 /** The operator's reconciles logged at or after `sinceMs` for keys of `namespace`. */
-function reconcilesIn(operator: OperatorProcess, namespace: string, sinceMs: number): Map<string, number> {
+function reconcilesIn(operator: RunningOperator, namespace: string, sinceMs: number): Map<string, number> {
   return new Map([...reconcilesPerKey(operator, sinceMs)].filter(([key]) => key.startsWith(`${namespace}/`)));
 }
 
 /** Leadership changes from the operator's log, onto the time line. */
-function markLeadership(timeline: Timeline, operator: OperatorProcess, sinceMs: number): void {
+function markLeadership(timeline: Timeline, operator: RunningOperator, sinceMs: number): void {
   for (const line of logLines(operator)) {
     if (line.time < sinceMs) continue;
     if (line.msg.startsWith('became the leader') || line.msg.startsWith('stopped leading'))
@@ -83,14 +83,14 @@ async function changeAfterRecovery(
             { namespace },
           )
           .catch((err: unknown) => {
-            if (!(err instanceof ApiError && err.code === 409)) throw err; // an earlier attempt got through
+            if (!isAlreadyExists(err)) throw err; // an earlier attempt got through
           }),
       ),
     ),
     inBatches(deleted, 1, (name) =>
       untilAccepted(`deleting ${name}`, timeoutMs, () =>
         client.delete(name, { namespace }).catch((err: unknown) => {
-          if (!(err instanceof ApiError && err.code === 404)) throw err;
+          if (!isNotFound(err)) throw err;
         }),
       ),
     ),
@@ -138,7 +138,7 @@ async function cleanUp(): Promise<void> {
   for (const component of [rig.cp.etcd, rig.cp.apiServer]) if (!component.running) await component.restart();
   rig.proxy.pass();
   for (const operator of rig.operators) {
-    if (operator.child.exitCode !== null || operator.child.signalCode !== null) continue;
+    if (!operator.running) continue;
     operator.kill('SIGKILL');
     await operator.exited;
   }
@@ -152,7 +152,7 @@ function printTimeline(timeline: Timeline, title: string): void {
 async function convergedOperator(
   prefix: string,
   timeline: Timeline,
-): Promise<{ namespace: string; names: string[]; operator: OperatorProcess }> {
+): Promise<{ namespace: string; names: string[]; operator: RunningOperator }> {
   const namespace = await rig.namespace(prefix);
   const names = await rig.createHelloWorlds(namespace, objects);
   const operator = await rig.startOperator();

@@ -6,11 +6,11 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import fc from 'fast-check';
-import { ApiError } from '../../src/client/index.ts';
+import { isNotFound } from '../../src/client/index.ts';
 import { type Condition, ConfigMap } from '../../src/core/index.ts';
 import { maxNameLength } from '../../examples/hello-world/src/api/hello-world.ts';
-import { eventually } from '../support/cluster.ts';
-import { kubectl, type OperatorProcess, runKubectl } from '../hello-world/support.ts';
+import { eventually, type RunningOperator } from '../../src/testing/index.ts';
+import { kubectl, runKubectl } from '../hello-world/support.ts';
 import { awkwardStrings } from './awkward-strings.ts';
 import { kubectlYaml } from './kubectl-yaml.ts';
 import { assertMatchesModel, helloWorldCommands, type HelloWorldModel, type Namespace } from './helloworld-model.ts';
@@ -50,7 +50,7 @@ const recreateRounds = long ? 20 : 5;
 const adminWrites = { propagationPolicy: 'Background' } as const;
 
 let rig: Rig;
-let operator: OperatorProcess;
+let operator: RunningOperator;
 
 before(async () => {
   rig = await Rig.start();
@@ -71,8 +71,10 @@ async function garbageCollectorFollowsHelloWorlds(): Promise<number> {
   await rig.converged([namespace], garbageCollectorDiscoveryMs);
   const deletedAt = Date.now();
   await rig.admin.resource(HelloWorld).delete(name!, { namespace, ...adminWrites });
-  await eventually("the garbage collector to delete the probe's ConfigMap", garbageCollectorDiscoveryMs, async () =>
-    (await configMap(namespace, name!)) ? undefined : true,
+  await eventually(
+    "the garbage collector to delete the probe's ConfigMap",
+    async () => ((await configMap(namespace, name!)) ? undefined : true),
+    { timeoutMs: garbageCollectorDiscoveryMs },
   );
   const took = Date.now() - deletedAt;
   await emptyAndDelete(namespace);
@@ -84,7 +86,7 @@ async function configMap(namespace: string, name: string): Promise<ConfigMap | u
     .resource(ConfigMap)
     .get(name, { namespace })
     .catch((err: unknown) => {
-      if (err instanceof ApiError && err.code === 404) return undefined;
+      if (isNotFound(err)) return undefined;
       throw err;
     });
 }
@@ -100,22 +102,31 @@ async function emptyAndDelete(namespace: string): Promise<void> {
     method: 'DELETE',
     path: `/apis/${HelloWorld.group}/${HelloWorld.version}/namespaces/${namespace}/helloworlds`,
   });
-  await eventually(`the HelloWorlds of ${namespace} and their ConfigMaps to be gone`, cascadeMs, async () => {
-    const left =
-      (await rig.admin.resource(HelloWorld).listAll({ namespace })).items.length +
-      (await rig.admin.resource(ConfigMap).listAll({ namespace, labelSelector: `app.kubernetes.io/managed-by=${managedBy}` })).items.length;
-    return left === 0 ? true : undefined;
-  });
+  await eventually(
+    `the HelloWorlds of ${namespace} and their ConfigMaps to be gone`,
+    async () => {
+      const left =
+        (await rig.admin.resource(HelloWorld).listAll({ namespace })).items.length +
+        (await rig.admin.resource(ConfigMap).listAll({ namespace, labelSelector: `app.kubernetes.io/managed-by=${managedBy}` })).items
+          .length;
+      return left === 0 ? true : undefined;
+    },
+    { timeoutMs: cascadeMs },
+  );
   // The operator's last Events (written in the background; a series update 500 ms after its last
   // occurrence) must be out too: wait until it has been quiet in the namespace for 2 s (margin for load).
   const quietMs = 2_000;
-  await eventually(`the operator to finish its writes in ${namespace}`, 30_000, async () => {
-    const done = rig.operators
-      .flatMap((op) => requestLog(op))
-      .filter((r) => r.path.includes(`/namespaces/${namespace}/`))
-      .map((r) => r.startedAt + r.durationMs);
-    return Date.now() - Math.max(0, ...done) >= quietMs ? true : undefined;
-  });
+  await eventually(
+    `the operator to finish its writes in ${namespace}`,
+    async () => {
+      const done = rig.operators
+        .flatMap((op) => requestLog(op))
+        .filter((r) => r.path.includes(`/namespaces/${namespace}/`))
+        .map((r) => r.startedAt + r.durationMs);
+      return Date.now() - Math.max(0, ...done) >= quietMs ? true : undefined;
+    },
+    { timeoutMs: 30_000 },
+  );
   await rig.admin.request({ method: 'DELETE', path: `/api/v1/namespaces/${namespace}` });
 }
 
@@ -320,10 +331,14 @@ test('a status forged by a user (Ready=False, a wrong observedGeneration, a bogu
   // (Its log line may reach us after the repaired status does.)
   const reconcilesAfterForge = () =>
     logLines(operator).filter((l) => l.msg === 'reconciled' && l['namespace'] === namespace && l['name'] === name && l.time >= forgedAt);
-  const reconciles = await eventually('the operator to log a reconcile of the key after the forge', 5_000, async () => {
-    const lines = reconcilesAfterForge();
-    return lines.length > 0 ? lines : undefined;
-  });
+  const reconciles = await eventually(
+    'the operator to log a reconcile of the key after the forge',
+    async () => {
+      const lines = reconcilesAfterForge();
+      return lines.length > 0 ? lines : undefined;
+    },
+    { timeoutMs: 5_000 },
+  );
   const statusWrites = (await rig.auditSince(forgedAt)).filter(
     (e) =>
       e.objectRef?.resource === 'helloworlds' &&

@@ -1,7 +1,7 @@
 // The operator's V8 heap, read through its inspector (node --inspect=127.0.0.1:0) over the Chrome DevTools
 // Protocol with Node's global WebSocket: a forced full GC, then the heap's used size, so that what is
 // compared is what the process still holds, not garbage it has not collected yet.
-import type { OperatorProcess } from '../hello-world/support.ts';
+import type { RunningOperator } from '../../src/testing/index.ts';
 
 /** The heap after a forced GC (`Runtime.getHeapUsage`). */
 export interface HeapUsage {
@@ -10,7 +10,7 @@ export interface HeapUsage {
 }
 
 /** The DevTools URL node printed on stderr ('Debugger listening on ws://…'), which lands in the operator's logs. */
-export function inspectorUrl(operator: Pick<OperatorProcess, 'logs'>): string {
+export function inspectorUrl(operator: Pick<RunningOperator, 'logs'>): string {
   for (const line of operator.logs) {
     const match = /Debugger listening on (ws:\/\/\S+)/.exec(line);
     if (match) return match[1]!;

@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { blackHoledConnection } from './black-hole.ts';
-import { deleteNamespace, Rig } from './rig.ts';
+import { deleteNamespace } from '../../src/testing/index.ts';
+import { Rig } from './rig.ts';
 import { secondWriter } from './second-writer.ts';
 import { slowNetwork } from './slow-network.ts';
 
@@ -25,19 +26,19 @@ after(async () => {
 test('black-holed API connection for the inactivity timeout + 30 s while 50 HelloWorlds change: silence detected within the timeout, converged within the backoff cap + 30 s', {
   timeout: 600_000,
 }, async () => {
-  await deleteNamespace(rig.admin, await blackHoledConnection(rig));
+  await deleteNamespace(rig.cp, await blackHoledConnection(rig));
 });
 
 test('a second writer fights over ConfigMaps and statuses: conflicts retried at debug, one error line per backoff step at most, end state correct', {
   timeout: 600_000,
 }, async () => {
-  await deleteNamespace(rig.admin, await secondWriter(rig));
+  await deleteNamespace(rig.cp, await secondWriter(rig));
 });
 
 test('250 ± 100 ms each way during a burst of creations by 10 clients: converges; heap after GC back within 20 % once the burst is deleted', {
   timeout: 900_000,
 }, async () => {
-  await deleteNamespace(rig.admin, await slowNetwork(rig));
+  await deleteNamespace(rig.cp, await slowNetwork(rig));
 });
 
 test('the operator was refused nothing in this file (audit log, since waitForKind)', async () => {

@@ -3,9 +3,8 @@
 // "no request storm"), the operator's requests in the audit log sorted by what they are for, a probe polled
 // through an outage, and an admin change retried until the control plane takes it.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AuditEvent } from '../../src/testing/index.ts';
+import type { AuditEvent, RunningOperator } from '../../src/testing/index.ts';
 import { ReconnectBackoff } from '../../src/watch/index.ts';
-import type { OperatorProcess } from '../hello-world/support.ts';
 import { type LoggedRequest, logLines, shipped } from './rig.ts';
 
 /** The collections the operator watches cluster-wide: each is one list+watch loop with its own reconnect backoff. */
@@ -71,7 +70,7 @@ export function outageRequestBound(windowMs: number, deadMs: number, failingKeys
 }
 
 /** Keys (`namespace/name`) whose reconcile failed in [fromMs, toMs], from the operator's log. */
-export function failingKeys(operator: Pick<OperatorProcess, 'logs'>, fromMs: number, toMs: number): Set<string> {
+export function failingKeys(operator: Pick<RunningOperator, 'logs'>, fromMs: number, toMs: number): Set<string> {
   return new Set(
     logLines(operator)
       .filter((l) => l.time >= fromMs && l.time <= toMs && l.msg.startsWith('reconcile failed'))
@@ -86,7 +85,7 @@ export function firstSuccess(requests: readonly LoggedRequest[], path: string, s
 
 /** The operator's `listing` log lines (one per list it starts, with the resource and the cause) at or after `sinceMs`. */
 export function listings(
-  operator: Pick<OperatorProcess, 'logs'>,
+  operator: Pick<RunningOperator, 'logs'>,
   sinceMs: number,
 ): Array<{ resource: string; cause: string; time: number }> {
   return logLines(operator)

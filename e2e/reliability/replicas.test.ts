@@ -15,8 +15,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseAllDocuments } from 'yaml';
 import { resourcePath } from '../../src/core/index.ts';
 import { type Lease, LeaseResource } from '../../src/leader/index.ts';
-import { type FaultProxy, type ServiceAccountCredentials, startFaultProxy } from '../../src/testing/index.ts';
-import { exampleRoot, operatorAccount, type OperatorProcess } from '../hello-world/support.ts';
+import { type FaultProxy, type RunningOperator, type ServiceAccountCredentials, startFaultProxy } from '../../src/testing/index.ts';
+import { exampleRoot, operatorAccount } from '../hello-world/support.ts';
 import { auditedKey, auditedWrites, describeAudited, describeLogged, loggedWrites } from './operator-writes.ts';
 import { type LogLine, logLines, long, operatorUser, requestLog, Rig, shipped, Timeline } from './rig.ts';
 import { type SpecChange, SpecChurn } from './spec-churn.ts';
@@ -53,8 +53,8 @@ let accountB: ServiceAccountCredentials;
 let ns7 = '';
 let names7: string[] = [];
 /** The replicas: A on rig.proxy under the generated account, B on proxyB under accountB, A2 A's successor. */
-let replicaB: OperatorProcess | undefined;
-let replicaA2: OperatorProcess | undefined;
+let replicaB: RunningOperator | undefined;
+let replicaA2: RunningOperator | undefined;
 /** When each `namespace/name` last had its spec changed (the time the write returned), across the file. */
 const changedAt = new Map<string, number>();
 const noteChange = (key: string, at = Date.now()) => changedAt.set(key, Math.max(changedAt.get(key) ?? 0, at));
@@ -89,7 +89,7 @@ test('7a. two replicas, separate ServiceAccounts: a SIGKILLed leader is replaced
   await rig.leading(replicaA);
   const identityA = leaderIdentity(replicaA);
   timeline.mark(`replica A (${operatorUser}) leads as ${identityA}`);
-  replicaB = await rig.startOperator([], { kubeconfigPath: accountB.kubeconfigPath });
+  replicaB = await rig.startOperator([], { kubeconfigPath: accountB.kubeconfigPath, username: accountB.username });
   timeline.mark(`replica B (${accountB.username}) ready`);
   await waitForLine(
     replicaB,
@@ -524,29 +524,29 @@ async function generatedRoles(): Promise<Array<{ kind: 'ClusterRole' | 'Role'; n
 }
 
 /** The operator's successful Lease writes (create, renew, acquire, release), in order. */
-function leaseRenewals(operator: OperatorProcess) {
+function leaseRenewals(operator: RunningOperator) {
   return requestLog(operator).filter(
     (r) => ((r.path === leasePath && r.method === 'PUT') || (r.path === leasesPath && r.method === 'POST')) && r.code.startsWith('2'),
   );
 }
 
-function firstLine(operator: OperatorProcess, match: (line: LogLine) => boolean): LogLine | undefined {
+function firstLine(operator: RunningOperator, match: (line: LogLine) => boolean): LogLine | undefined {
   return logLines(operator).find(match);
 }
 
-function leaderLine(operator: OperatorProcess): LogLine {
+function leaderLine(operator: RunningOperator): LogLine {
   const line = firstLine(operator, (l) => l.msg.startsWith('became the leader'));
   assert.ok(line, 'the operator logged that it leads');
   return line;
 }
 
-function leaderIdentity(operator: OperatorProcess): string {
+function leaderIdentity(operator: RunningOperator): string {
   return String(leaderLine(operator)['identity']);
 }
 
 /** Wait for a log line at or after `sinceMs`; mark it on the time line, or fail with the time line. */
 async function waitForLine(
-  operator: OperatorProcess,
+  operator: RunningOperator,
   match: (line: LogLine) => boolean,
   sinceMs: number,
   timeoutMs: number,

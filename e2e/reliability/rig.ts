@@ -2,21 +2,24 @@
 // example installed as its README says, a fault proxy that is the operator's only path to kube-apiserver,
 // the operator as its own process under the generated RBAC with leader election on as shipped and debug
 // logs (its request log and one line per reconcile), and the end-state check every scenario ends with.
-import assert from 'node:assert/strict';
-import { ApiError, type KubeClient } from '../../src/client/index.ts';
+import type { KubeClient } from '../../src/client/index.ts';
 import { type Condition, ConfigMap } from '../../src/core/index.ts';
 import {
   type AuditEvent,
   type ControlPlane,
   type ControlPlaneOptions,
+  createNamespace,
   type FaultProxy,
+  forbiddenSince,
+  type RunningOperator,
   startControlPlane,
   startFaultProxy,
+  startOperator,
 } from '../../src/testing/index.ts';
 import { HelloWorld } from '../../examples/hello-world/src/api/hello-world.ts';
 import { managedBy } from '../../examples/hello-world/src/controllers/hello-world.ts';
-import { uniqueName } from '../support/cluster.ts';
-import { forbiddenSince, installExample, operatorUser, type OperatorProcess, startOperator } from '../hello-world/support.ts';
+import { helloWorldCrds } from '../support/crds.ts';
+import { exampleOperator, installExample, operatorUser } from '../hello-world/support.ts';
 
 export { HelloWorld, managedBy, operatorUser };
 
@@ -70,7 +73,7 @@ export interface LogLine {
 }
 
 /** The operator's log lines that parse as JSON. */
-export function logLines(operator: Pick<OperatorProcess, 'logs'>): LogLine[] {
+export function logLines(operator: Pick<RunningOperator, 'logs'>): LogLine[] {
   const lines: LogLine[] = [];
   for (const text of operator.logs) {
     try {
@@ -92,14 +95,14 @@ export interface LoggedRequest {
   durationMs: number;
 }
 
-export function requestLog(operator: Pick<OperatorProcess, 'logs'>): LoggedRequest[] {
+export function requestLog(operator: Pick<RunningOperator, 'logs'>): LoggedRequest[] {
   return logLines(operator)
     .filter((l) => l.msg === 'request')
     .map((l) => l as unknown as LoggedRequest);
 }
 
 /** Reconciles per `namespace/name` (finished, successfully or not) logged at or after `sinceMs`. */
-export function reconcilesPerKey(operator: Pick<OperatorProcess, 'logs'>, sinceMs = 0): Map<string, number> {
+export function reconcilesPerKey(operator: Pick<RunningOperator, 'logs'>, sinceMs = 0): Map<string, number> {
   const counts = new Map<string, number>();
   for (const line of logLines(operator)) {
     if (line.time < sinceMs || (line.msg !== 'reconciled' && !line.msg.startsWith('reconcile failed'))) continue;
@@ -128,7 +131,7 @@ export class Rig {
   readonly token: string;
   /** After `waitForKind`, before any operator started: when the operator's 403s start to count. */
   readonly installedAt: Date;
-  readonly operators: OperatorProcess[] = [];
+  readonly operators: RunningOperator[] = [];
   private readonly options: RigOptions;
 
   private constructor(
@@ -146,7 +149,9 @@ export class Rig {
   }
 
   static async start(options: RigOptions = {}): Promise<Rig> {
-    const cp = await startControlPlane(options.controlPlane);
+    // With the HelloWorld CRD from the start: the garbage collector and admission know it at once (installExample
+    // applies it again, as a user does, and waitForKind does not wait for their 30 s discovery rereads).
+    const cp = await startControlPlane({ ...options.controlPlane, crds: [helloWorldCrds, ...(options.controlPlane?.crds ?? [])] });
     try {
       const proxy = await startFaultProxy({ target: cp.apiServerUrl });
       const install = await installExample(cp, {
@@ -170,19 +175,20 @@ export class Rig {
    */
   async startOperator(
     extraArgs: string[] = [],
-    options: { kubeconfigPath?: string; nodeArgs?: string[]; env?: NodeJS.ProcessEnv } = {},
-  ): Promise<OperatorProcess> {
-    const operator = await startOperator(
-      options.kubeconfigPath ?? this.operatorKubeconfig,
-      ['--log-level=debug', ...(this.options.operatorArgs ?? []), ...extraArgs],
-      { nodeArgs: options.nodeArgs, env: options.env },
-    );
+    options: { kubeconfigPath?: string; username?: string; nodeArgs?: string[]; env?: NodeJS.ProcessEnv } = {},
+  ): Promise<RunningOperator> {
+    const operator = await startOperator({
+      ...exampleOperator(this.cp, options.kubeconfigPath ?? this.operatorKubeconfig, options.username),
+      args: ['--log-level=debug', ...(this.options.operatorArgs ?? []), ...extraArgs],
+      nodeArgs: options.nodeArgs,
+      env: options.env,
+    });
     this.operators.push(operator);
     return operator;
   }
 
   /** Wait until the operator process leads (its controllers run). */
-  async leading(operator: OperatorProcess, timeoutMs = shipped.leaseDurationMs + 15_000): Promise<void> {
+  async leading(operator: RunningOperator, timeoutMs = shipped.leaseDurationMs + 15_000): Promise<void> {
     const started = Date.now();
     while (Date.now() - started < timeoutMs) {
       if (logLines(operator).some((l) => l.msg.startsWith('became the leader'))) return;
@@ -191,10 +197,8 @@ export class Rig {
     throw new Error(`the operator did not lead within ${timeoutMs} ms; its last log lines:\n${operator.logs.slice(-20).join('\n')}`);
   }
 
-  async namespace(prefix: string): Promise<string> {
-    const name = uniqueName(prefix);
-    await this.admin.request({ method: 'POST', path: '/api/v1/namespaces', body: { metadata: { name } } });
-    return name;
+  namespace(prefix: string): Promise<string> {
+    return createNamespace(this.cp, prefix);
   }
 
   /** Create HelloWorlds `${prefix}-0` … with `spec.name` from `specName`, `parallel` at a time. */
@@ -229,9 +233,7 @@ export class Rig {
     const problems: string[] = [];
     for (const namespace of namespaces) problems.push(...(await violationsIn(this.admin, namespace)));
     for (const [i, operator] of this.operators.entries()) {
-      const { exitCode, signalCode } = operator.child;
-      if ((exitCode !== null || signalCode !== null) && !operator.stoppedOnPurpose)
-        problems.push(`operator ${i} exited on its own (${exitCode ?? signalCode})`);
+      if (!operator.running && !operator.stoppedOnPurpose) problems.push(`operator ${i} exited on its own (${operator.exitStatus})`);
     }
     return problems;
   }
@@ -254,7 +256,7 @@ export class Rig {
 
   /** The operator's requests (every ServiceAccount in `users`) refused with 403 since the install. */
   forbidden(users: readonly string[] = [operatorUser]): Promise<string[]> {
-    return forbiddenSince(this.cp, this.installedAt, users);
+    return forbiddenSince(this.cp, users, this.installedAt);
   }
 
   /** The operator's completed requests in the audit log received at or after `sinceMs`. */
@@ -267,7 +269,7 @@ export class Rig {
   /** Stop every operator still running, then the proxy and the control plane. */
   async stop(): Promise<void> {
     for (const operator of this.operators) {
-      if (operator.child.exitCode === null && operator.child.signalCode === null) operator.kill('SIGKILL');
+      if (operator.running) operator.kill('SIGKILL');
     }
     await this.proxy.close();
     await this.cp.stop();
@@ -324,21 +326,4 @@ export async function inBatches<T>(items: readonly T[], parallel: number, fn: (i
     }
   };
   await Promise.all(Array.from({ length: Math.min(parallel, items.length) }, worker));
-}
-
-/** Delete a namespace and wait until it is gone (the namespace controller finishes), so nothing it held is left. */
-export async function deleteNamespace(admin: KubeClient, namespace: string, timeoutMs = 60_000): Promise<void> {
-  await admin.request({ method: 'DELETE', path: `/api/v1/namespaces/${namespace}` }).catch((err: unknown) => {
-    if (!(err instanceof ApiError && err.code === 404)) throw err;
-  });
-  const started = Date.now();
-  for (;;) {
-    const gone = await admin.request({ path: `/api/v1/namespaces/${namespace}` }).then(
-      () => false,
-      (err: unknown) => err instanceof ApiError && err.code === 404,
-    );
-    if (gone) return;
-    assert.ok(Date.now() - started < timeoutMs, `namespace ${namespace} still there after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
 }

@@ -9,7 +9,7 @@
 // may log at most one error line per backoff step.
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ApiError } from '../../src/client/index.ts';
+import { isConflict } from '../../src/client/index.ts';
 import { ConfigMap } from '../../src/core/index.ts';
 import { HelloWorld, type LogLine, logLines, long, requestLog, type Rig, Timeline } from './rig.ts';
 
@@ -99,7 +99,7 @@ export async function secondWriter(rig: Rig): Promise<string> {
     );
     await operator.stop();
   } finally {
-    if (operator.child.exitCode === null && operator.child.signalCode === null) operator.kill('SIGKILL');
+    if (operator.running) operator.kill('SIGKILL');
   }
   return ns;
 }
@@ -153,7 +153,7 @@ async function retryOnConflict(tally: FightTally, write: () => Promise<void>): P
       tally.lastWriteAt = Date.now();
       return;
     } catch (err) {
-      if (!(err instanceof ApiError && err.code === 409) || attempt >= 20) throw err;
+      if (!isConflict(err) || attempt >= 20) throw err;
       tally.conflicts++;
     }
   }

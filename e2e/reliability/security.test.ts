@@ -10,10 +10,11 @@ import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError, KubeClient } from '../../src/client/index.ts';
-import { eventually, uniqueName } from '../support/cluster.ts';
+import { eventually, type RunningOperator, startOperator } from '../../src/testing/index.ts';
+import { uniqueName } from '../support/cluster.ts';
 import { namespaceScoped } from '../hello-world/namespace-mode.ts';
 import { Scenario } from '../hello-world/scenario.ts';
-import { kubectl, operatorAccount, type OperatorProcess, runKubectl, startOperator } from '../hello-world/support.ts';
+import { exampleOperator, kubectl, operatorAccount, runKubectl } from '../hello-world/support.ts';
 import { credentialWords, kubeconfigSecrets, LeakDetector, leakWindow, type Secret } from './leaks.ts';
 import { grantedRoles, parseCanIList, type RightsRow, rowKey, rowsOfRules } from './rbac-rights.ts';
 import { HelloWorld, logLines, operatorUser, Rig, shipped, Timeline } from './rig.ts';
@@ -96,25 +97,29 @@ function assertSameRights(where: string, actual: readonly RightsRow[], expected:
 /** Wait until the API server's authorizer gives `user` (a ServiceAccount) these rights cluster-wide. */
 async function rightsInEffect(user: string, rights: Array<{ verb: string; group: string; resource: string }>): Promise<void> {
   const namespace = user.split(':')[2]!;
-  await eventually(`${user} to have ${rights.map((r) => `${r.verb} ${r.resource}`).join(', ')}`, rbacPropagationMs, async () => {
-    for (const attributes of rights) {
-      const review = await rig.admin.request<{ status: { allowed: boolean } }>({
-        method: 'POST',
-        path: '/apis/authorization.k8s.io/v1/subjectaccessreviews',
-        body: {
-          apiVersion: 'authorization.k8s.io/v1',
-          kind: 'SubjectAccessReview',
-          spec: {
-            user,
-            groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`, 'system:authenticated'],
-            resourceAttributes: attributes,
+  await eventually(
+    `${user} to have ${rights.map((r) => `${r.verb} ${r.resource}`).join(', ')}`,
+    async () => {
+      for (const attributes of rights) {
+        const review = await rig.admin.request<{ status: { allowed: boolean } }>({
+          method: 'POST',
+          path: '/apis/authorization.k8s.io/v1/subjectaccessreviews',
+          body: {
+            apiVersion: 'authorization.k8s.io/v1',
+            kind: 'SubjectAccessReview',
+            spec: {
+              user,
+              groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`, 'system:authenticated'],
+              resourceAttributes: attributes,
+            },
           },
-        },
-      });
-      if (!review.status.allowed) return undefined;
-    }
-    return true;
-  });
+        });
+        if (!review.status.allowed) return undefined;
+      }
+      return true;
+    },
+    { timeoutMs: rbacPropagationMs },
+  );
 }
 
 const operatorRuns = [
@@ -225,7 +230,7 @@ test('namespace-scoped mode never lists, watches or gets outside its namespace (
 /** The ServiceAccounts of the log test, whose 403s count too (a revoked token gets 401, never 403). */
 const revokable: string[] = [];
 /** The operator of the probe test and its objects, which the log test goes on with. */
-let probed: { operator: OperatorProcess; namespace: string; names: string[] } | undefined;
+let probed: { operator: RunningOperator; namespace: string; names: string[] } | undefined;
 
 test('/metrics, /healthz and /readyz expose no object data', { timeout: 120_000 }, async () => {
   const timeline = new Timeline();
@@ -341,9 +346,15 @@ test('the operator never logs its token or kubeconfig contents: debug and defaul
   for (const run of runs) await rightsInEffect(run.account.username, operatorRuns);
   const scope = (run: (typeof runs)[number]) => [`--namespace=${run.namespace}`, `--leader-election-namespace=${run.leaseNamespace}`];
   const [debugRun, defaultRun] = runs as [(typeof runs)[number], (typeof runs)[number]];
-  const verbose = await rig.startOperator(scope(debugRun), { kubeconfigPath: debugRun.account.kubeconfigPath });
+  const verbose = await rig.startOperator(scope(debugRun), {
+    kubeconfigPath: debugRun.account.kubeconfigPath,
+    username: debugRun.account.username,
+  });
   // Not through the rig, which adds --log-level=debug: no --log-level at all.
-  const quiet = await startOperator(defaultRun.account.kubeconfigPath, scope(defaultRun));
+  const quiet = await startOperator({
+    ...exampleOperator(rig.cp, defaultRun.account.kubeconfigPath, defaultRun.account.username),
+    args: scope(defaultRun),
+  });
   try {
     await Promise.all([rig.leading(verbose), rig.leading(quiet)]);
     timeline.mark('the debug-level and default-level operators lead');
@@ -363,11 +374,14 @@ test('the operator never logs its token or kubeconfig contents: debug and defaul
     for (const run of runs) {
       const client = await KubeClient.fromKubeconfig({ kubeconfigPath: run.account.kubeconfigPath, timeoutMs: 5_000 });
       try {
-        await eventually(`the API server to refuse the ${run.level}-level operator's token`, revokedWithin, async () =>
-          client.request({ path: '/api' }).then(
-            () => undefined,
-            (err: unknown) => (err instanceof ApiError && err.code === 401) || undefined,
-          ),
+        await eventually(
+          `the API server to refuse the ${run.level}-level operator's token`,
+          async () =>
+            client.request({ path: '/api' }).then(
+              () => undefined,
+              (err: unknown) => (err instanceof ApiError && err.httpStatus === 401) || undefined,
+            ),
+          { timeoutMs: revokedWithin },
         );
       } finally {
         await client.close();
@@ -383,11 +397,9 @@ test('the operator never logs its token or kubeconfig contents: debug and defaul
       ] as const) {
         const logged = () =>
           logLines(operator).some((l) => l.time >= since && l.msg.startsWith(what) && / 401 Unauthorized/.test(JSON.stringify(l)));
-        await eventually(
-          `"${what}" with a 401 in the ${run.level}-level operator's log`,
-          failuresLoggedWithin,
-          async () => logged() || undefined,
-        ).catch((err: Error) => {
+        await eventually(`"${what}" with a 401 in the ${run.level}-level operator's log`, async () => logged() || undefined, {
+          timeoutMs: failuresLoggedWithin,
+        }).catch((err: Error) => {
           throw new Error(timeline.explain(`${err.message}\nits last lines:\n${operator.logs.slice(-10).join('\n')}`));
         });
         const seen = timeline.mark(`the ${run.level}-level operator logged "${what}" with a 401`);
@@ -407,10 +419,10 @@ test('the operator never logs its token or kubeconfig contents: debug and defaul
       logLines(verbose).some((l) => l.msg === 'request' && l['code'] === '401'),
       'the debug request log shows the 401s',
     );
-    assert.deepEqual([verbose.child.exitCode, quiet.child.exitCode], [null, null], 'a revoked token does not end the process');
+    assert.deepEqual([verbose.exitStatus, quiet.exitStatus], [undefined, undefined], 'a revoked token does not end the process');
   } finally {
     for (const operator of [verbose, quiet]) {
-      if (operator.child.exitCode !== null || operator.child.signalCode !== null) continue;
+      if (!operator.running) continue;
       operator.kill('SIGTERM');
       const timer = setTimeout(() => operator.kill('SIGKILL'), shipped.shutdownGraceMs + 10_000);
       await operator.exited.finally(() => clearTimeout(timer));
@@ -445,7 +457,7 @@ test('the operator never logs its token or kubeconfig contents: debug and defaul
     detector.find(`err: "…${rig.token.slice(300, 300 + leakWindow)}…"`).length > 0,
     'the detector finds a 16-character piece of the token',
   );
-  const logs: Array<[string, OperatorProcess]> = [
+  const logs: Array<[string, RunningOperator]> = [
     ["debug level, the rig's token", debugOperator],
     ['debug level, revoked', verbose],
     ['default level, revoked', quiet],

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeClient } from '../../src/client/index.ts';
-import type { OperatorProcess } from '../hello-world/support.ts';
+import type { RunningOperator } from '../../src/testing/index.ts';
 import { Inspector, inspectorUrl } from './inspector.ts';
 import { HelloWorld, inBatches, long, type Rig, Timeline } from './rig.ts';
 
@@ -130,13 +130,13 @@ export async function slowNetwork(rig: Rig): Promise<string> {
     rig.proxy.delay({});
     await inspector.close();
     await Promise.all(clients.map((c) => c.close()));
-    if (operator.child.exitCode === null && operator.child.signalCode === null) operator.kill('SIGKILL');
+    if (operator.running) operator.kill('SIGKILL');
   }
   return ns;
 }
 
 /** `capstan_cache_objects` from the operator's /metrics: objects per cache. */
-async function cacheSizes(operator: OperatorProcess): Promise<Map<string, number>> {
+async function cacheSizes(operator: RunningOperator): Promise<Map<string, number>> {
   const sizes = new Map<string, number>();
   for (const line of (await operator.metrics()).split('\n')) {
     const match = /^capstan_cache_objects\{cache="((?:[^"\\]|\\.)*)"\} (\S+)$/.exec(line);
@@ -148,7 +148,7 @@ async function cacheSizes(operator: OperatorProcess): Promise<Map<string, number
 
 /** Wait until every cache holds as many objects as in `target`; resolves with when. */
 async function cachesBackTo(
-  operator: OperatorProcess,
+  operator: RunningOperator,
   target: Map<string, number>,
   timeoutMs: number,
   timeline: Timeline,

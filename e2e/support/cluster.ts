@@ -1,51 +1,26 @@
-// How an e2e test file gets a cluster: the control plane `npm test` shares between files (described by
-// $CAPSTAN_TEST_CLUSTER), or, when a file runs on its own, a control plane of its own.
-import { readFile } from 'node:fs/promises';
+// How an e2e test file gets a cluster: the kit's testCluster, once per file: the control plane `npm test`
+// shares between files (described by $CAPSTAN_TEST_CLUSTER), else one `capstan control-plane up` runs, else,
+// when a file runs on its own, a control plane of its own with the CRDs the suites share.
 import { after } from 'node:test';
-import { type Cluster, type ClusterDescriptor, connectToCluster, startControlPlane } from '../../src/testing/index.ts';
+import { type Cluster, testCluster } from '../../src/testing/index.ts';
+import { sharedCrds } from './crds.ts';
 
 let shared: Promise<Cluster> | undefined;
-let cleanup: (() => Promise<void>) | undefined;
+const cleanups: Array<() => Promise<void>> = [];
 
 // Registered when this module is first imported, i.e. at the top level of the test file: it runs once,
 // after every test of the file (an after() registered inside a test or hook would run after that one).
 after(async () => {
-  await cleanup?.();
+  for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 
 /** The shared cluster; tests on it must break nothing and isolate themselves by namespace. */
 export function sharedCluster(): Promise<Cluster> {
-  shared ??= (async () => {
-    const descriptorPath = process.env['CAPSTAN_TEST_CLUSTER'];
-    if (descriptorPath) {
-      const cluster = await connectToCluster(JSON.parse(await readFile(descriptorPath, 'utf8')) as ClusterDescriptor);
-      cleanup = () => cluster.admin.close();
-      return cluster;
-    }
-    const cp = await startControlPlane();
-    cleanup = () => cp.stop();
-    return cp;
-  })();
+  shared ??= testCluster({ after: (cleanup) => cleanups.push(cleanup) }, { crds: sharedCrds() }); // as scripts/test.ts starts the shared one
   return shared;
 }
 
 /** A namespace name unique to this test. */
 export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
-}
-
-/** Poll `check` until it returns a value other than undefined; the failure names what was awaited and for how long. */
-export async function eventually<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
-  const started = Date.now();
-  let last: unknown;
-  while (Date.now() - started < timeoutMs) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
 }

@@ -1,31 +1,51 @@
-import type { Cluster } from '../../src/testing/index.ts';
+import type { CustomResourceDefinition } from '../../src/crd/index.ts';
+import type { Cluster, ControlPlaneOptions } from '../../src/testing/index.ts';
+import { widgetCrd, widgetGroups, widgetKind } from '../fixtures/widget-operator.ts';
+
+/** The HelloWorld CRD of the reference operator, as its project has it. */
+export const helloWorldCrds = new URL('../../examples/hello-world/config/crd', import.meta.url).pathname;
+
+/**
+ * The CRDs the control plane the suites share starts with (scripts/test.ts, or a file run on its own): the
+ * kinds whose suites run operators, so that none of them waits for the garbage collector's and admission's
+ * 30 s discovery rereads. A test about a kind installed later (wait-for-kind, garbage-collection, crd/*)
+ * installs its own, in a group of its own.
+ */
+export function sharedCrds(): NonNullable<ControlPlaneOptions['crds']> {
+  return [helloWorldCrds, ...Object.values(widgetGroups).map((group) => widgetCrd(widgetKind(group)))];
+}
 
 /** Install a minimal namespaced CRD `<plural>.<group>` (version v1) whose spec takes anything. */
 export async function installTestCrd(cluster: Cluster, group: string, kind: string): Promise<{ plural: string }> {
-  const plural = `${kind.toLowerCase()}s`;
   await cluster.admin.request({
     method: 'POST',
     path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
-    body: {
-      apiVersion: 'apiextensions.k8s.io/v1',
-      kind: 'CustomResourceDefinition',
-      metadata: { name: `${plural}.${group}` },
-      spec: {
-        group,
-        scope: 'Namespaced',
-        names: { kind, plural, singular: kind.toLowerCase(), listKind: `${kind}List` },
-        versions: [
-          {
-            name: 'v1',
-            served: true,
-            storage: true,
-            schema: {
-              openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } },
-            },
-          },
-        ],
-      },
-    },
+    body: testCrd(group, kind),
   });
-  return { plural };
+  return { plural: `${kind.toLowerCase()}s` };
+}
+
+/** That CRD (for `startControlPlane({ crds })`). */
+export function testCrd(group: string, kind: string): CustomResourceDefinition {
+  const plural = `${kind.toLowerCase()}s`;
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${plural}.${group}` },
+    spec: {
+      group,
+      scope: 'Namespaced',
+      names: { kind, plural, singular: kind.toLowerCase(), listKind: `${kind}List` },
+      versions: [
+        {
+          name: 'v1',
+          served: true,
+          storage: true,
+          schema: {
+            openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } },
+          },
+        },
+      ],
+    },
+  };
 }

@@ -1,4 +1,4 @@
-import type { KubeObject } from '../core/index.ts';
+import { type KubeObject, UsageError } from '../core/index.ts';
 import {
   type ListWatchSource,
   watcher,
@@ -107,7 +107,7 @@ export class Informer<T extends KubeObject> {
    * are retried with backoff and reported in `stats` (and through `onNote`).
    */
   async run(signal: AbortSignal): Promise<void> {
-    if (this.running) throw new TypeError(`informer ${this.name} is already running`);
+    if (this.running) throw new UsageError('INVALID_STATE', `informer ${this.name} is already running`);
     this.running = true;
     const toMetrics = this.options.watchMetrics ? watchMetricsObserver(this.options.watchMetrics, this.name) : undefined;
     const onNote: WatchObserver = (note) => {

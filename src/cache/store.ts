@@ -1,4 +1,4 @@
-import { type KubeObject, type LabelSelector, matchesLabelSelector, objectKey } from '../core/index.ts';
+import { type KubeObject, type LabelSelector, matchesLabelSelector, objectKey, UsageError } from '../core/index.ts';
 import type { WatchEvent } from '../watch/index.ts';
 
 /** Index functions by index name: each returns the index values an object is filed under (none, one or many). */
@@ -58,7 +58,8 @@ export class MemoryStore<T extends KubeObject> implements Store<T> {
   private pendingLatest: string | undefined;
 
   constructor(indexers: Indexers<T> = {}) {
-    if (namespaceIndex in indexers) throw new TypeError(`the index name "${namespaceIndex}" is built in; pick another`);
+    if (namespaceIndex in indexers)
+      throw new UsageError('INVALID_ARGUMENT', `the index name "${namespaceIndex}" is built in; pick another`);
     this.indexers = { ...indexers, [namespaceIndex]: (object) => [object.metadata.namespace ?? ''] };
     this.rebuildIndices();
   }
@@ -83,7 +84,7 @@ export class MemoryStore<T extends KubeObject> implements Store<T> {
 
   byIndex(index: string, value: string): T[] {
     const byValue = this.indices.get(index);
-    if (!byValue) throw new TypeError(`no index "${index}" (indexes: ${[...this.indices.keys()].join(', ')})`);
+    if (!byValue) throw new UsageError('INVALID_ARGUMENT', `no index "${index}" (indexes: ${[...this.indices.keys()].join(', ')})`);
     return [...(byValue.get(value) ?? [])].map((key) => this.objects.get(key)!);
   }
 

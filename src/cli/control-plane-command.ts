@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
 import { mkdir, open, readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import type { ControlPlane } from '../testing/index.ts';
 import { CliFailure } from './failure.ts';
-import { isAlive, readRunState, removeRunState, runDir, writeRunState } from './run-state.ts';
+import { isAlive, readRunState, removeRunState, runDir, runningControlPlane, writeRunState } from '../testing/run-state.ts';
 
 /** `capstan control-plane up|env|down|run`: a local control plane for development and `kubectl`. */
 export function controlPlaneCommand(): Command {
@@ -18,7 +18,8 @@ export function controlPlaneCommand(): Command {
     .command('up')
     .description('start a control plane in the background and record it under ~/.cache/capstan/run')
     .option('--timeout <seconds>', 'how long to wait for it (the first build takes 10–25 minutes)', '3600')
-    .action(async (opts: { timeout: string }) => up(Number(opts.timeout) * 1000));
+    .option('--crds <paths...>', crdsHelp)
+    .action(async (opts: { timeout: string; crds?: string[] }) => up(Number(opts.timeout) * 1000, opts.crds ?? []));
 
   command
     .command('env')
@@ -30,25 +31,42 @@ export function controlPlaneCommand(): Command {
 
   command.command('down').description('stop the control plane that `up` started').action(down);
 
-  command.command('run').description('start a control plane in the foreground until Ctrl-C').action(runForeground);
+  command
+    .command('run')
+    .description('start a control plane in the foreground until Ctrl-C')
+    .option('--crds <paths...>', crdsHelp)
+    .action(async (opts: { crds?: string[] }) => runForeground(opts.crds ?? []));
 
-  command.command('serve', { hidden: true }).description('the detached host process of `up`').action(serve);
+  command
+    .command('serve', { hidden: true })
+    .description('the detached host process of `up`')
+    .option('--crds <paths...>')
+    .action(async (opts: { crds?: string[] }) => serve(opts.crds ?? []));
 
   return command;
 }
 
+const crdsHelp =
+  'CRD files or folders (config/crd) to install before kube-controller-manager starts, so that their kinds are ' +
+  'usable as owners at once (a CRD installed later waits up to 30 s for the discovery rereads of the garbage collector and admission)';
+
 async function requireRunning() {
-  const state = await readRunState();
-  if (!state || !isAlive(state.hostPid)) {
+  const state = await runningControlPlane();
+  if (!state) {
     throw new CliFailure('no control plane is running: start one with `capstan control-plane up`');
   }
   return state;
 }
 
-async function up(timeoutMs: number): Promise<void> {
+async function up(timeoutMs: number, crdPaths: string[]): Promise<void> {
+  // Absolute, for the host process; read now, so that a mistyped path fails here rather than in the background.
+  const crds = crdPaths.map((path) => resolve(path));
+  if (crds.length > 0) await (await import('../testing/crds.ts')).loadCrds(crds);
   const existing = await readRunState();
   if (existing && isAlive(existing.hostPid)) {
     process.stdout.write(`a control plane is already running (pid ${existing.hostPid})\nexport KUBECONFIG=${existing.kubeconfigPath}\n`);
+    if (crds.length > 0)
+      process.stderr.write('--crds applies to a new control plane only: install them on this one with `capstan install`\n');
     return;
   }
   await removeRunState();
@@ -56,7 +74,7 @@ async function up(timeoutMs: number): Promise<void> {
   const logPath = join(runDir(), 'control-plane.log');
   const log = await open(logPath, 'w');
   const main = fileURLToPath(new URL(`./main${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
-  const host = spawn(process.execPath, [main, 'control-plane', 'serve'], {
+  const host = spawn(process.execPath, [main, 'control-plane', 'serve', ...(crds.length > 0 ? ['--crds', ...crds] : [])], {
     detached: true,
     stdio: ['ignore', log.fd, log.fd],
     env: process.env,
@@ -85,9 +103,9 @@ async function up(timeoutMs: number): Promise<void> {
   }
 }
 
-async function serve(): Promise<void> {
+async function serve(crds: string[]): Promise<void> {
   const { startControlPlane } = await import('../testing/index.ts');
-  const cp = await startControlPlane({ log: (line) => process.stdout.write(`[capstan] ${line}\n`) });
+  const cp = await startControlPlane({ crds, log: (line) => process.stdout.write(`[capstan] ${line}\n`) });
   const ports = [cp.apiServerUrl, cp.etcdUrl].map((u) => Number(new URL(u).port));
   await writeRunState({
     hostPid: process.pid,
@@ -99,6 +117,7 @@ async function serve(): Promise<void> {
     logPath: join(runDir(), 'control-plane.log'),
     components: Object.fromEntries([cp.etcd, cp.apiServer, cp.controllerManager].map((c) => [c.name, { pid: c.pid }])),
     ports,
+    cluster: cp.describe(),
   });
   await untilSignal();
   await cp.stop();
@@ -124,9 +143,9 @@ async function down(): Promise<void> {
   process.stdout.write('control plane stopped\n');
 }
 
-async function runForeground(): Promise<void> {
+async function runForeground(crds: string[]): Promise<void> {
   const { startControlPlane } = await import('../testing/index.ts');
-  const cp: ControlPlane = await startControlPlane();
+  const cp: ControlPlane = await startControlPlane({ crds });
   process.stdout.write(
     [
       '',

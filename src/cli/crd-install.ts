@@ -6,7 +6,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseAllDocuments } from 'yaml';
-import { ApiError, type KubeClient } from '../client/index.ts';
+import { isApiError, isNotFound, type KubeClient } from '../client/index.ts';
 import { defineKind, type KubeObject } from '../core/index.ts';
 import type { CustomResourceDefinition } from '../crd/index.ts';
 import { CliFailure } from './failure.ts';
@@ -82,7 +82,8 @@ async function firstUnserved(client: KubeClient, crd: CustomResourceDefinition):
     const list = await client
       .request<{ resources: Array<{ name: string }> }>({ path: `/apis/${crd.spec.group}/${version.name}` })
       .catch((err: unknown) => {
-        if (err instanceof ApiError && (err.code === 404 || err.code === 503)) return { resources: [] };
+        // Not served yet: the group/version is unknown (404) or its discovery is still starting (503).
+        if (isNotFound(err) || (isApiError(err) && err.code === 'SERVICE_UNAVAILABLE')) return { resources: [] };
         throw err;
       });
     if (!list.resources.some((r) => r.name === crd.spec.names.plural)) return version.name;
@@ -103,7 +104,7 @@ export async function uninstallCrds(
       await resource.delete(crd.metadata.name);
       deleted.push(crd.metadata.name);
     } catch (err) {
-      if (!(err instanceof ApiError && err.code === 404)) throw err;
+      if (!isNotFound(err)) throw err;
       options.log(`${crd.metadata.name} is not installed`);
     }
   }
@@ -113,7 +114,7 @@ export async function uninstallCrds(
       const gone = await resource.get(name).then(
         () => false,
         (err: unknown) => {
-          if (err instanceof ApiError && err.code === 404) return true;
+          if (isNotFound(err)) return true;
           throw err;
         },
       );

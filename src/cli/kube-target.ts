@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeClient } from '../client/index.ts';
+import { isCapstanError } from '../core/index.ts';
 import { CliFailure } from './failure.ts';
 
 /** A connected cluster and how it was chosen. */
@@ -31,7 +32,7 @@ export async function connectTarget(kubeconfigPath?: string): Promise<KubeTarget
       `no kubeconfig: ${origin} ${path} does not exist; point KUBECONFIG (or --kubeconfig) at the cluster's kubeconfig, e.g. eval "$(capstan control-plane env)"`,
     );
   }
-  const { ApiError, ClientError, KubeClient } = await import('../client/index.ts');
+  const { KubeClient } = await import('../client/index.ts');
   let client: KubeClient;
   try {
     client = await KubeClient.fromKubeconfig({
@@ -40,7 +41,7 @@ export async function connectTarget(kubeconfigPath?: string): Promise<KubeTarget
       userAgent: 'capstan-cli',
     });
   } catch (err) {
-    if (err instanceof ClientError) throw new CliFailure(err.message);
+    if (isCapstanError(err)) throw new CliFailure(err.message, { cause: err });
     throw err;
   }
   const context = client.kubeconfigPath === 'in-cluster' ? 'in-cluster' : await currentContext(client.kubeconfigPath);
@@ -49,13 +50,13 @@ export async function connectTarget(kubeconfigPath?: string): Promise<KubeTarget
     await client.request({ path: '/version', timeoutMs: 10_000 });
   } catch (err) {
     await client.close();
-    if (err instanceof ClientError && (err.code === 'CONNECTION_FAILED' || err.code === 'REQUEST_TIMEOUT')) {
+    if (isCapstanError(err) && (err.code === 'CONNECTION_FAILED' || err.code === 'REQUEST_TIMEOUT')) {
       throw new CliFailure(
         `cannot reach the cluster of context "${context}" at ${client.server} (kubeconfig ${target.kubeconfigPath}): ${causeOf(err)}; is it running?`,
       );
     }
-    if (err instanceof ApiError || err instanceof ClientError) {
-      throw new CliFailure(`the cluster of context "${context}" at ${client.server} refused us: ${err.message}`);
+    if (isCapstanError(err)) {
+      throw new CliFailure(`the cluster of context "${context}" at ${client.server} refused us: ${err.message}`, { cause: err });
     }
     throw err;
   }

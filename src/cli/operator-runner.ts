@@ -2,12 +2,12 @@
 // context, its JSON log lines made readable. With --watch, a change under src/ stops it gracefully,
 // regenerates config/ (in a fresh process: an ES module graph cannot be re-imported in place), reinstalls
 // the CRDs if they changed, and starts it again.
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { type FSWatcher, watch } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { OperatorProcess } from '../internal/operator-process.ts';
 import { CliFailure } from './failure.ts';
 import { connectTarget, describeTarget, type KubeTarget } from './kube-target.ts';
 import { findProject, type Project } from './project.ts';
@@ -29,7 +29,7 @@ export async function run(dir: string, opts: RunOptions, operatorArgs: string[])
   say(`running ${project.name} (${project.main}) against ${describeTarget(target)}`);
   const args = [...(opts.namespace ? [`--namespace=${opts.namespace}`] : []), ...operatorArgs];
   const format = await logFormatter(opts.json === true, say);
-  const start = () => startOperator(project, target, args, format);
+  const start = () => startLocalOperator(project, target, args, format);
   const stopped = untilSignal();
   try {
     if (!opts.watch) {
@@ -40,8 +40,8 @@ export async function run(dir: string, opts: RunOptions, operatorArgs: string[])
         return;
       }
       say('stopping the operator');
-      const code = await operator.stop();
-      if (code !== 0) throw new CliFailure(`the operator exited with ${code} on SIGTERM`);
+      const { status } = await operator.stop(stopGraceMs);
+      if (status !== 0) throw new CliFailure(`the operator exited with ${status} on SIGTERM`);
       return;
     }
     await watchAndRun(project, target, start, stopped, say);
@@ -69,8 +69,8 @@ async function watchAndRun(
   const restart = async (files: string[]) => {
     say(`${files.join(', ')} changed: restarting the operator`);
     if (operator?.running) {
-      const code = await operator.stop();
-      if (code !== 0) say(`the operator exited with ${code} on SIGTERM`);
+      const { status } = await operator.stop(stopGraceMs);
+      if (status !== 0) say(`the operator exited with ${status} on SIGTERM`);
     }
     operator = undefined;
     const generated = await promisify(execFile)(process.execPath, [cliEntry, 'generate'], { cwd: project.root }).then(
@@ -97,7 +97,7 @@ async function watchAndRun(
   };
   const watchExit = (current: OperatorProcess) => {
     void current.exited.then((code) => {
-      if (operator === current && !current.stopping)
+      if (operator === current && !current.stoppedOnPurpose)
         say(`the operator exited with ${code}; waiting for a change under src/ to start it again`);
     });
   };
@@ -121,18 +121,12 @@ async function watchAndRun(
     clearTimeout(timer);
     await cycle;
     say('stopping the operator');
-    await operator?.stop();
+    await operator?.stop(stopGraceMs);
   }
 }
 
-interface OperatorProcess {
-  /** Its exit code, or the signal that ended it. */
-  readonly exited: Promise<number | string>;
-  readonly stopping: boolean;
-  readonly running: boolean;
-  /** One SIGTERM, then SIGKILL if it has not exited after 30 s; resolves like {@link exited}. */
-  stop(): Promise<number | string>;
-}
+/** How long the operator may take to stop after its SIGTERM before it is killed, as a Pod's default grace period. */
+const stopGraceMs = 30_000;
 
 /**
  * How the operator's JSON log lines are printed: made readable by pino-pretty, an optional peer dependency that
@@ -151,39 +145,18 @@ async function logFormatter(json: boolean, say: (line: string) => void): Promise
   }
 }
 
-function startOperator(project: Project, target: KubeTarget, args: string[], format: (line: string) => string): OperatorProcess {
+function startLocalOperator(project: Project, target: KubeTarget, args: string[], format: (line: string) => string): OperatorProcess {
   // Its own process group: a Ctrl-C reaches only us, and we send the operator exactly one SIGTERM (a
-  // second signal would make the manager skip its graceful shutdown).
-  const child: ChildProcess = spawn(process.execPath, [project.main, ...args], {
+  // second signal would make the manager skip its graceful shutdown). Its stderr (a crash's stack trace) as it is.
+  return OperatorProcess.spawn({
+    main: project.main,
     cwd: project.root,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'inherit'],
+    args,
     env: target.kubeconfigPath === 'in-cluster' ? process.env : { ...process.env, KUBECONFIG: target.kubeconfigPath },
+    ownProcessGroup: true,
+    stderr: 'inherit',
+    onLine: (line) => process.stdout.write(format(line)),
   });
-  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
-  const lines = createInterface({ input: child.stdout! });
-  lines.on('line', (line) => process.stdout.write(format(line)));
-  let stopping = false;
-  return {
-    exited,
-    get stopping() {
-      return stopping;
-    },
-    get running() {
-      return child.exitCode === null && child.signalCode === null;
-    },
-    async stop() {
-      stopping = true;
-      if (!this.running) return exited;
-      child.kill('SIGTERM');
-      const kill = setTimeout(() => child.kill('SIGKILL'), 30_000);
-      try {
-        return await exited;
-      } finally {
-        clearTimeout(kill);
-      }
-    },
-  };
 }
 
 /** Resolves on the first SIGINT, SIGTERM or SIGHUP. */

@@ -53,7 +53,6 @@ test('init writes a complete project named after its directory, depending on thi
     'src/main.ts',
     'src/operator.ts',
     'test/operator.test.ts',
-    'test/run-operator.ts',
     'tsconfig.json',
   ]);
   const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as Record<string, Record<string, string>>;
@@ -140,6 +139,20 @@ test('create api writes the schema, controller, sample and test, and adds the ki
     metadata: { name: 'widget' },
     spec: { message: 'Hello from the Widget operator!' },
   });
+
+  // The tests are tests only: the runner, the cluster and the helpers come from capstan/testing (STYLE 16).
+  for (const file of ['test/operator.test.ts', 'test/widget.test.ts', 'test/hello-world.test.ts']) {
+    const text = await readFile(join(root, file), 'utf8');
+    const imported = [...text.matchAll(/^import .* from '([^']+)';$/gm)].map((m) => m[1]);
+    assert.deepEqual(
+      imported.filter(
+        (from) => !['node:assert/strict', 'node:test', 'capstan/testing'].includes(from!) && !from!.startsWith('../src/api/'),
+      ),
+      [],
+      `${file} imports only node:test, node:assert, capstan/testing and its own kinds`,
+    );
+    assert.match(text, /^import \{ [^}]*\bstartOperator\b[^}]* \} from 'capstan\/testing';$/m, file);
+  }
 });
 
 test('create api refuses a kind that exists, and an operator module without its markers, writing nothing', async () => {

@@ -19,20 +19,109 @@ export interface StatusBody {
 }
 
 /**
- * A request the API server answered with an error status. `code` is the HTTP status, `reason` the Status
- * body's machine-readable reason (`NotFound`, `Conflict`, `AlreadyExists`, `Forbidden`, …); branch on
- * those, never on `message`.
+ * The `code` of an {@link ApiError}: the Status reason in SCREAMING_SNAKE_CASE, one for each Kubernetes
+ * `metav1.StatusReason` (`NotFound` → `NOT_FOUND`, `AlreadyExists` → `ALREADY_EXISTS`, `Invalid` → `INVALID`,
+ * `StorageReadError` → `STORAGE_READ_ERROR`, …). A reason Kubernetes does not define, or none, gives the code of
+ * the HTTP status's usual reason (a 404 is `NOT_FOUND`, a 503 `SERVICE_UNAVAILABLE`), as client-go's `IsNotFound`
+ * and friends do; `API_ERROR` when neither is known (a 502 from a proxy, a 412).
  *
  * @example
  * ```ts
- * import { ApiError } from 'capstan/client';
- * function isNotFound(err: unknown): boolean {
- *   return err instanceof ApiError && err.reason === 'NotFound';
- * }
+ * import type { ApiErrorCode } from 'capstan/client';
+ * const staleView = (code: ApiErrorCode): boolean => code === 'CONFLICT' || code === 'NOT_FOUND';
  * ```
  */
-export class ApiError extends Error {
-  readonly code: number;
+export type ApiErrorCode =
+  | 'BAD_REQUEST'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'METHOD_NOT_ALLOWED'
+  | 'NOT_ACCEPTABLE'
+  | 'ALREADY_EXISTS'
+  | 'CONFLICT'
+  | 'GONE'
+  | 'EXPIRED'
+  | 'REQUEST_ENTITY_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'INVALID'
+  | 'TOO_MANY_REQUESTS'
+  | 'INTERNAL_ERROR'
+  | 'SERVER_TIMEOUT'
+  | 'STORAGE_READ_ERROR'
+  | 'SERVICE_UNAVAILABLE'
+  | 'TIMEOUT'
+  | 'API_ERROR';
+
+/** Every `metav1.StatusReason` the API server sends, and its code. */
+const codeOfReason: Readonly<Record<string, ApiErrorCode>> = {
+  BadRequest: 'BAD_REQUEST',
+  Unauthorized: 'UNAUTHORIZED',
+  Forbidden: 'FORBIDDEN',
+  NotFound: 'NOT_FOUND',
+  MethodNotAllowed: 'METHOD_NOT_ALLOWED',
+  NotAcceptable: 'NOT_ACCEPTABLE',
+  AlreadyExists: 'ALREADY_EXISTS',
+  Conflict: 'CONFLICT',
+  Gone: 'GONE',
+  Expired: 'EXPIRED',
+  RequestEntityTooLarge: 'REQUEST_ENTITY_TOO_LARGE',
+  UnsupportedMediaType: 'UNSUPPORTED_MEDIA_TYPE',
+  Invalid: 'INVALID',
+  TooManyRequests: 'TOO_MANY_REQUESTS',
+  InternalError: 'INTERNAL_ERROR',
+  ServerTimeout: 'SERVER_TIMEOUT',
+  StorageReadError: 'STORAGE_READ_ERROR',
+  ServiceUnavailable: 'SERVICE_UNAVAILABLE',
+  Timeout: 'TIMEOUT',
+};
+
+/** The reason the API server gives each HTTP status when it has no more specific one (client-go's `reasonForCode`). */
+const reasonOfStatus: Readonly<Record<number, string>> = {
+  400: 'BadRequest',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'NotFound',
+  405: 'MethodNotAllowed',
+  406: 'NotAcceptable',
+  409: 'Conflict',
+  410: 'Gone',
+  413: 'RequestEntityTooLarge',
+  415: 'UnsupportedMediaType',
+  422: 'Invalid',
+  429: 'TooManyRequests',
+  500: 'InternalError',
+  503: 'ServiceUnavailable',
+  504: 'Timeout',
+};
+
+/** One PascalCase word, as every StatusReason is: usable as a condition or event reason as it is. */
+const reasonShape = /^[A-Z][A-Za-z0-9]{0,127}$/;
+
+/**
+ * A request the API server answered with an error status. Branch on `code` (or, better, on the predicates
+ * {@link isNotFound}, {@link isConflict}, {@link isAlreadyExists}, {@link isExpired}, {@link isRetryable},
+ * {@link isRefusal}), never on `message`:
+ * - `httpStatus`: the HTTP status (404, 409, 422, …);
+ * - `reason`: the Status body's reason (`NotFound`, `Conflict`, `AlreadyExists`, `Invalid`, `Forbidden`, …), or
+ *   the usual reason of the HTTP status when the body has none that is one PascalCase word (`Unknown` when the
+ *   status has no usual reason), so it can always serve as a condition or event reason; the body as sent stays
+ *   in `status.reason`;
+ * - `code`: the reason as an {@link ApiErrorCode} (`NOT_FOUND`, …; `API_ERROR` for a reason Kubernetes does not define);
+ * - `status`: the whole Status body (`details.causes` lists the invalid fields of a 422).
+ *
+ * @example
+ * ```ts
+ * import { type ApiError, isApiError } from 'capstan/client';
+ * function invalidFields(err: unknown): string[] {
+ *   if (!isApiError(err) || err.code !== 'INVALID') return [];
+ *   return (err.status.details?.causes ?? []).flatMap((cause) => (cause.field ? [cause.field] : []));
+ * }
+ * const describe = (err: ApiError) => `${err.httpStatus} ${err.reason}`;
+ * ```
+ */
+export class ApiError extends CapstanError<ApiErrorCode> {
+  readonly httpStatus: number;
   readonly reason: string;
   readonly status: StatusBody;
   readonly method: string;
@@ -40,14 +129,15 @@ export class ApiError extends Error {
   /** What the caller can do about it, as given in the message. */
   readonly hint: string | undefined;
 
-  /** `hint` replaces the default advice for the status (see {@link adviceFor}). */
-  constructor(method: string, path: string, code: number, status: StatusBody, hint?: string) {
-    const reason = status.reason ?? reasonForCode(code);
-    const advice = hint ?? adviceFor(code, reason);
-    super(`${method} ${path}: ${code} ${reason}${status.message ? `: ${status.message}` : ''}${advice ? ` (${advice})` : ''}`);
-    this.name = new.target.name;
+  /** `hint` replaces the default advice for the status (renew the credentials, grant the verb, read again, …). */
+  constructor(method: string, path: string, httpStatus: number, status: StatusBody, hint?: string) {
+    const reason =
+      status.reason !== undefined && reasonShape.test(status.reason) ? status.reason : (reasonOfStatus[httpStatus] ?? 'Unknown');
+    const code = codeOfReason[reason] ?? codeOfReason[reasonOfStatus[httpStatus] ?? ''] ?? 'API_ERROR';
+    const advice = hint ?? adviceFor(httpStatus, code);
+    super(code, `${method} ${path}: ${httpStatus} ${reason}${status.message ? `: ${status.message}` : ''}${advice ? ` (${advice})` : ''}`);
     this.hint = advice;
-    this.code = code;
+    this.httpStatus = httpStatus;
     this.reason = reason;
     this.status = status;
     this.method = method;
@@ -61,9 +151,9 @@ export class ApiError extends Error {
  *
  * @example
  * ```ts
- * import { ApiError, hasStatusCause } from 'capstan/client';
+ * import { hasStatusCause, isApiError } from 'capstan/client';
  * function isTooLargeResourceVersion(err: unknown): boolean {
- *   return err instanceof ApiError && err.code === 504 && hasStatusCause(err.status, 'ResourceVersionTooLarge');
+ *   return isApiError(err) && err.code === 'TIMEOUT' && hasStatusCause(err.status, 'ResourceVersionTooLarge');
  * }
  * ```
  */
@@ -72,62 +162,40 @@ export function hasStatusCause(status: StatusBody, type: string): boolean {
 }
 
 /** The default advice for an error status: what a caller should do next. */
-export function adviceFor(code: number, reason: string): string | undefined {
-  switch (reason) {
-    case 'Unauthorized':
+function adviceFor(httpStatus: number, code: ApiErrorCode): string | undefined {
+  switch (code) {
+    case 'UNAUTHORIZED':
       return 'the credentials were rejected: renew the token or certificate';
-    case 'Forbidden':
+    case 'FORBIDDEN':
       return 'grant the missing verb on this resource to the user through a Role or ClusterRole';
-    case 'Conflict':
+    case 'CONFLICT':
       return 'the object changed since it was read: read it again and retry';
-    case 'AlreadyExists':
+    case 'ALREADY_EXISTS':
       return 'an object of that name exists: update it, or pick another name';
-    case 'Invalid':
+    case 'INVALID':
       return 'fix the fields listed in status.details.causes';
-    case 'Expired':
-    case 'Gone':
+    case 'EXPIRED':
+    case 'GONE':
       return 'the resourceVersion is too old: list again';
-    case 'TooManyRequests':
+    case 'TOO_MANY_REQUESTS':
       return 'the server is overloaded or still starting: retry after a backoff';
     default:
-      return code >= 500 ? 'a server-side problem: retry after a backoff' : undefined;
+      return httpStatus >= 500 ? 'a server-side problem: retry after a backoff' : undefined;
   }
 }
 
-function reasonForCode(code: number): string {
-  switch (code) {
-    case 400:
-      return 'BadRequest';
-    case 401:
-      return 'Unauthorized';
-    case 403:
-      return 'Forbidden';
-    case 404:
-      return 'NotFound';
-    case 405:
-      return 'MethodNotAllowed';
-    case 409:
-      return 'Conflict';
-    case 410:
-      return 'Gone';
-    case 415:
-      return 'UnsupportedMediaType';
-    case 422:
-      return 'Invalid';
-    case 429:
-      return 'TooManyRequests';
-    case 500:
-      return 'InternalError';
-    case 503:
-      return 'ServiceUnavailable';
-    case 504:
-      return 'Timeout';
-    default:
-      return 'Unknown';
-  }
-}
-
-/** Errors of the client layer that are not API answers: bad kubeconfig, timeouts, unreachable server. */
+/**
+ * Errors of the client layer that are not API answers: bad kubeconfig, timeouts, unreachable server. The
+ * `REQUEST_TIMEOUT` and `CONNECTION_FAILED` ones are worth retrying after a backoff ({@link isRetryable}).
+ *
+ * @example
+ * ```ts
+ * import { isCapstanError } from 'capstan/core';
+ * function badKubeconfig(err: unknown): boolean {
+ *   return isCapstanError(err) && err.code === 'KUBECONFIG_INVALID';
+ * }
+ * ```
+ */
 export class ClientError extends CapstanError<ClientErrorCode> {}
 
 /**
@@ -150,7 +218,8 @@ export type ClientErrorCode =
 /**
  * A 404 for a whole resource type rather than for one object: the server does not serve this
  * group/version/plural (a CRD not installed, a typo in the descriptor, an API version removed).
- * It is still an {@link ApiError} with `code` 404 and `reason` `NotFound`.
+ * It is still an {@link ApiError} with `httpStatus` 404 and `code` `NOT_FOUND`, so {@link isNotFound} holds for it;
+ * `instanceof UnknownResourceError` (or a `resource` field) tells the two apart.
  *
  * @example
  * ```ts

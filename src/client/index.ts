@@ -1,6 +1,6 @@
 export {
-  adviceFor,
   ApiError,
+  type ApiErrorCode,
   ClientError,
   type ClientErrorCode,
   hasStatusCause,
@@ -8,6 +8,7 @@ export {
   UnknownResourceError,
 } from './api-error.ts';
 export { type CredentialMaterial, type Credentials, DelegatedCredentials, StaticCredentials, TokenFileCredentials } from './credentials.ts';
+export { isAlreadyExists, isApiError, isConflict, isExpired, isNotFound, isRefusal, isRetryable } from './error-predicates.ts';
 export { type ExecConfig, ExecCredentials } from './exec-credentials.ts';
 export { KubeClient, type KubeClientOptions, type RequestOptions, type RequestRecord, type StreamResponse } from './kube-client.ts';
 export { type ConnectionConfig, defaultKubeconfigPath, loadInCluster, loadKubeconfig } from './kubeconfig.ts';

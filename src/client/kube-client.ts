@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Kind, KubeObject, PartialObjectMetadata } from '../core/index.ts';
+import { isCapstanError, type Kind, type KubeObject, type PartialObjectMetadata } from '../core/index.ts';
 import { withScopedSignal } from '../internal/scoped-signal.ts';
 import { ApiError, ClientError, type StatusBody } from './api-error.ts';
 import type { CredentialMaterial, Credentials } from './credentials.ts';
@@ -261,7 +261,7 @@ export class KubeClient {
         { cause },
       );
     }
-    if (cause instanceof ApiError || cause instanceof ClientError) return cause;
+    if (isCapstanError(cause)) return cause;
     return new ClientError('CONNECTION_FAILED', `${method} ${options.path}: cannot reach ${this.server}: ${(cause as Error).message}`, {
       cause,
     });

@@ -9,6 +9,7 @@ import {
   resourcePath,
 } from '../core/index.ts';
 import { ApiError, ClientError, UnknownResourceError } from './api-error.ts';
+import { isConflict, isNotFound } from './error-predicates.ts';
 import type { KubeClient } from './kube-client.ts';
 import { parseWatchStream, type WatchStream } from './watch-stream.ts';
 
@@ -197,11 +198,11 @@ export class ResourceClient<T extends KubeObject> {
         { force: options.force },
       );
     } catch (err) {
-      if (!(err instanceof ApiError && err.code === 409)) throw err;
+      if (!isConflict(err)) throw err;
       throw new ApiError(
         err.method,
         err.path,
-        err.code,
+        err.httpStatus,
         err.status,
         'other field managers own these fields: leave them out of the applied object, or pass force: true to take them over',
       );
@@ -289,7 +290,7 @@ export class ResourceClient<T extends KubeObject> {
     try {
       return await send();
     } catch (err) {
-      if (err instanceof ApiError && err.code === 404 && !err.status.details?.name) {
+      if (isNotFound(err) && !err.status.details?.name) {
         throw new UnknownResourceError(method, path, err.status, this.kind);
       }
       throw err;

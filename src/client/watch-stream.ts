@@ -1,3 +1,4 @@
+import { isCapstanError } from '../core/index.ts';
 import { ClientError, type StatusBody } from './api-error.ts';
 
 /**
@@ -29,7 +30,7 @@ export async function* parseWatchStream<T>(body: AsyncIterable<Uint8Array>, what
       }
     }
   } catch (cause) {
-    if (cause instanceof ClientError || (cause as Error).name === 'AbortError') throw cause;
+    if (isCapstanError(cause) || (cause as Error).name === 'AbortError') throw cause;
     throw new ClientError('CONNECTION_FAILED', `${what}: the stream broke: ${(cause as Error).message}`, { cause });
   }
   const rest = (buffered + decoder.decode()).trim();

@@ -57,7 +57,7 @@ test('a 404 on a child read live is not retried as a create (only a cached view 
   });
   await assert.rejects(
     ensureChild({ resource, cache: { get: () => undefined }, owner, desired, fieldManager: 'test' }),
-    (err: unknown) => err instanceof ApiError && err.code === 404,
+    (err: unknown) => err instanceof ApiError && err.httpStatus === 404 && err.code === 'NOT_FOUND',
   );
   assert.deepEqual(calls, ['create', 'get', 'patch']);
 });

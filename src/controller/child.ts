@@ -1,4 +1,4 @@
-import { ApiError, type ResourceClient } from '../client/index.ts';
+import { isAlreadyExists, isNotFound, type ResourceClient } from '../client/index.ts';
 import { type KubeObject, objectKey, type OwnerReference } from '../core/index.ts';
 import { differingFields, ownedFields } from './owned-fields.ts';
 import { controllerReferenceOf, groupOf, isControlledBy, ownerReferenceTo } from './owner-reference.ts';
@@ -86,12 +86,14 @@ export async function ensureChild<T extends KubeObject>(options: EnsureChildOpti
       } catch (err) {
         // The cached child is gone from the server: the cache is behind (its watch may be down for a while,
         // and retrying from the same view would only repeat the 404). Create it, once.
-        if (fromCache && err instanceof ApiError && err.code === 404) return create(true);
+        if (fromCache && isNotFound(err)) return create(true);
         throw err;
       }
     }
     if (isLeftoverOf(current, owner)) {
-      await resource.delete(name, { namespace, signal, preconditions: { uid: current.metadata.uid } }).catch(ignore('NotFound'));
+      await resource.delete(name, { namespace, signal, preconditions: { uid: current.metadata.uid } }).catch((err: unknown) => {
+        if (!isNotFound(err)) throw err;
+      });
       return create(false);
     }
     return { operation: 'collision', object: current, controller: controllerReferenceOf(current) };
@@ -102,7 +104,7 @@ export async function ensureChild<T extends KubeObject>(options: EnsureChildOpti
       const object = written(await resource.create(desired, { namespace, fieldManager, signal }));
       return { operation: 'created', object, changed: [] };
     } catch (err) {
-      if (!(mayExist && err instanceof ApiError && err.reason === 'AlreadyExists')) throw err;
+      if (!(mayExist && isAlreadyExists(err))) throw err;
       return reconcileExisting(await resource.get(name, { namespace, signal }), false);
     }
   };
@@ -122,7 +124,7 @@ export function getIfExists<T extends KubeObject>(
   options: { namespace: string | undefined; signal: AbortSignal | undefined },
 ): Promise<T | undefined> {
   return resource.get(name, options).catch((err: unknown) => {
-    if (err instanceof ApiError && err.code === 404) return undefined;
+    if (isNotFound(err)) return undefined;
     throw err;
   });
 }
@@ -137,10 +139,4 @@ function isLeftoverOf(child: KubeObject, owner: KubeObject): boolean {
     ref.name === owner.metadata.name &&
     ref.uid !== owner.metadata.uid
   );
-}
-
-function ignore(reason: string) {
-  return (err: unknown) => {
-    if (!(err instanceof ApiError && err.reason === reason)) throw err;
-  };
 }

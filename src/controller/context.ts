@@ -1,5 +1,5 @@
 import type { KubeClient } from '../client/index.ts';
-import { type Condition, type Kind, type KubeObject, objectKey } from '../core/index.ts';
+import { CapstanError, type Condition, type Kind, type KubeObject, objectKey, UsageError } from '../core/index.ts';
 import { mergeConditions, statusApplyRequest, type ConditionInput } from '../conditions/index.ts';
 import type { EventRecorder } from '../events/index.ts';
 import { finalize, type FinalizeHandlers } from '../finalizer/index.ts';
@@ -67,10 +67,13 @@ export interface ContextParts<T extends KubeObject> {
  * is gone from the server: the cache still held an owner that was deleted (its watch has not caught up,
  * after a relist or a reconnect). Recreating the child would only feed the garbage collector, again and
  * again until the cache catches up, so the runner ends the reconcile quietly; the owner's deletion will
- * arrive as a change of its own.
+ * arrive as a change of its own. Its code is `OWNER_GONE`: a reconciler that catches what `ensureChild`
+ * throws should let it through.
  */
-export class OwnerGoneError extends Error {
-  override readonly name = 'OwnerGoneError';
+export class OwnerGoneError extends CapstanError<'OWNER_GONE'> {
+  constructor(message: string) {
+    super('OWNER_GONE', message);
+  }
 }
 
 export function groupKindKey(kind: { group: string; kind: string }): string {
@@ -83,7 +86,10 @@ export function reconcileContext<T extends KubeObject>(parts: ContextParts<T>): 
   const name = slash < 0 ? parts.key : parts.key.slice(slash + 1);
   const requireObject = (what: string): T => {
     if (!parts.object)
-      throw new TypeError(`${what}: ${parts.kind.kind} ${parts.key} is not in the cache (it was deleted); check ctx.object first`);
+      throw new UsageError(
+        'INVALID_STATE',
+        `${what}: ${parts.kind.kind} ${parts.key} is not in the cache (it was deleted); check ctx.object first`,
+      );
     return parts.object;
   };
   return {
@@ -99,7 +105,8 @@ export function reconcileContext<T extends KubeObject>(parts: ContextParts<T>): 
     async ensureChild<C extends KubeObject>(kind: Kind<C>, desired: C): Promise<ChildOutcome<C>> {
       const owner = requireObject('ensureChild');
       const cache = parts.owned.get(groupKindKey(kind)) as ObjectSource<C> | undefined;
-      if (!cache) throw new TypeError(`ensureChild(${kind.kind}): the controller does not declare .owns(${kind.kind})`);
+      if (!cache)
+        throw new UsageError('INVALID_ARGUMENT', `ensureChild(${kind.kind}): the controller does not declare .owns(${kind.kind})`);
       const childKey = objectKey(desired);
       if (cache.get(childKey) === undefined && parts.childWasDeleted?.(cache, childKey)) {
         // Repairing a deleted child: first make sure that the owner still exists (one live read, only here).

@@ -1,11 +1,16 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { randomUUID } from 'node:crypto';
+import { cp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { ApiError, type KubeClient } from '../client/index.ts';
 import { defineKind, type KubeObject, ManualClock, objectKey } from '../core/index.ts';
 import type { EventRecorder } from '../events/index.ts';
 import { Controller } from './controller.ts';
+import type * as result from './result.ts';
 import { done, requeueAfter, TemporaryError, TerminalError } from './result.ts';
-import type { ObjectChange, ObjectSource } from './source.ts';
+import type { Logger, ObjectChange, ObjectSource } from './source.ts';
 
 /** An in-memory ObjectSource: the unit under test is the runner's policy, not a cache. */
 class MemorySource<T extends KubeObject> implements ObjectSource<T> {
@@ -289,4 +294,88 @@ test('a child whose cache has not caught up with our own write within the read-y
   await clock.advance(6_000); // past the 5 s read-your-writes wait
   assert.deepEqual(calls, ['patch', 'get'], 'read live after the wait; no patch from the stale view (it would only be refused with a 409)');
   await controller.stop();
+});
+
+/** result.ts of a second copy of the package, as a project resolving its own capstan has: other classes. */
+async function secondCopyOfResult(): Promise<typeof result> {
+  const root = new URL('../..', import.meta.url).pathname;
+  const copy = join(root, '.capstan', `second-copy-${randomUUID()}`);
+  after(() => rm(copy, { recursive: true, force: true }));
+  await cp(join(root, 'src', 'core'), join(copy, 'src', 'core'), { recursive: true, filter: (f) => !f.endsWith('.test.ts') });
+  await cp(join(root, 'src', 'controller', 'result.ts'), join(copy, 'src', 'controller', 'result.ts'));
+  return (await import(pathToFileURL(join(copy, 'src', 'controller', 'result.ts')).href)) as typeof result;
+}
+
+test('the errors of a second copy of Capstan keep their meaning: a terminal one is not retried, a temporary delay is honoured', async () => {
+  const foreign = await secondCopyOfResult();
+  assert.ok(!(new foreign.TerminalError('x') instanceof TerminalError), 'another class');
+  let runs = 0;
+  const terminal = setup(async () => {
+    runs++;
+    throw new foreign.TerminalError('spec.size is out of range', { reason: 'InvalidSpec' });
+  });
+  terminal.primary.put(widget(1, '10'));
+  terminal.controller.start();
+  await terminal.clock.advance(60_000);
+  assert.equal(runs, 1, 'not retried');
+  assert.deepEqual(
+    terminal.events.map((e) => `${e.type}/${e.reason}`),
+    ['Warning/InvalidSpec'],
+  );
+  assert.equal(terminal.counts.terminal, 1);
+  await terminal.controller.stop();
+
+  const times: number[] = [];
+  const temporary = setup(async () => {
+    times.push(temporary.clock.now());
+    if (times.length === 1) throw new foreign.TemporaryError('later', { delayMs: 7_000 });
+    return done();
+  });
+  temporary.primary.put(widget(1, '1'));
+  temporary.controller.start();
+  await temporary.clock.advance(20_000);
+  assert.deepEqual(
+    times.slice(1).map((t, i) => t - times[i]!),
+    [7_000],
+  );
+  await temporary.controller.stop();
+});
+
+test('a conflict is retried quietly (debug); other failures are logged as errors', async () => {
+  const clock = new ManualClock();
+  const primary = new MemorySource<Widget>();
+  const lines: string[] = [];
+  const logger: Logger = {
+    debug: (fields, message) => lines.push(`debug ${message} ${(fields as { err?: string }).err ?? ''}`),
+    info: () => undefined,
+    warn: () => undefined,
+    error: (fields, message) => lines.push(`error ${message} ${(fields as { err?: string }).err ?? ''}`),
+    child: () => logger,
+  };
+  const failures = [
+    new ApiError('PUT', '/cm', 409, { reason: 'Conflict' }),
+    new ApiError('PUT', '/cm', 403, { reason: 'Forbidden' }),
+    new ApiError('POST', '/cm', 409, { reason: 'AlreadyExists' }),
+  ];
+  const controller = new Controller<Widget>({
+    name: 'widget',
+    kind: Widget,
+    client: {} as KubeClient,
+    primary,
+    clock,
+    logger,
+    reconcile: async () => {
+      const failure = failures.shift();
+      if (failure) throw failure;
+      return done();
+    },
+  });
+  primary.put(widget(1, '1'));
+  controller.start();
+  await clock.advance(60_000);
+  await controller.stop();
+  assert.deepEqual(
+    lines.filter((l) => l.includes('retrying with backoff')).map((l) => l.split(' ')[0]),
+    ['debug', 'error', 'error'],
+  );
 });

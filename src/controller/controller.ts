@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { KubeClient } from '../client/index.ts';
-import { apiVersionOf, type Clock, type Kind, type KubeObject, objectKey, systemClock } from '../core/index.ts';
+import { isConflict, type KubeClient } from '../client/index.ts';
+import { apiVersionOf, type Clock, isCapstanError, type Kind, type KubeObject, objectKey, systemClock, UsageError } from '../core/index.ts';
 import type { EventRecorder } from '../events/index.ts';
 import { withScopedSignal } from '../internal/scoped-signal.ts';
 import type { ControllerMetrics } from '../metrics/index.ts';
 import { type KeyBackoffOptions, type QueueMetrics, type RateLimitOptions, type WorkOutcome, WorkQueue } from '../queue/index.ts';
-import { groupKindKey, OwnerGoneError, type ReconcileContext, reconcileContext } from './context.ts';
+import { groupKindKey, type ReconcileContext, reconcileContext } from './context.ts';
 import { controllerReferenceOf, groupOf } from './owner-reference.ts';
-import { type ReconcileResult, TemporaryError, TerminalError } from './result.ts';
+import { isTemporaryError, isTerminalError, type ReconcileResult } from './result.ts';
 import { type Logger, type ObjectChange, type ObjectSource, silentLogger } from './source.ts';
 import { describeMissing, WriteTracker } from './write-tracker.ts';
 
@@ -99,7 +99,7 @@ export class Controller<T extends KubeObject> {
 
   /** Subscribe to the caches, queue every object they hold, and start the workers. Call once the caches are synced. */
   start(): void {
-    if (this.started) throw new Error(`controller ${this.name} was already started`);
+    if (this.started) throw new UsageError('INVALID_STATE', `controller ${this.name} was already started`);
     this.started = true;
     const { primary, owned = [], mapped = [], kind } = this.options;
     this.unsubscribe.push(
@@ -230,7 +230,8 @@ export class Controller<T extends KubeObject> {
       const seconds = (performance.now() - started) / 1000;
       metrics?.reconciled('error', seconds);
       metrics?.reconcileError();
-      if (err instanceof TerminalError) {
+      // By brand and code, not instanceof: a reconciler may throw the errors of another copy of Capstan.
+      if (isTerminalError(err)) {
         metrics?.terminalReconcileError();
         this.queue.forget(key);
         this.terminal.set(key, object && versionOf(object));
@@ -238,17 +239,17 @@ export class Controller<T extends KubeObject> {
         if (object) ctx.recordEvent('Warning', err.reason, err.message);
         return { kind: 'done' };
       }
-      if (err instanceof OwnerGoneError) {
+      if (isCapstanError(err) && err.code === 'OWNER_GONE') {
         log.debug({ err: err.message }, 'the object is gone; its deletion will arrive from the cache');
         this.queue.forget(key);
         return { kind: 'done' };
       }
-      const conflict = typeof err === 'object' && err !== null && 'code' in err && err.code === 409;
-      log[conflict ? 'debug' : 'error'](
+      // A conflict is optimistic concurrency at work (the cache was behind); the retry reads the newer object.
+      log[isConflict(err) ? 'debug' : 'error'](
         { err: (err as Error).message, retries: this.queue.retries(key) },
         'reconcile failed; retrying with backoff',
       );
-      if (err instanceof TemporaryError && err.delayMs !== undefined) return { kind: 'requeueAfter', delayMs: err.delayMs };
+      if (isTemporaryError(err) && err.delayMs !== undefined) return { kind: 'requeueAfter', delayMs: err.delayMs };
       return { kind: 'retry' };
     } finally {
       metrics?.workerFinished();

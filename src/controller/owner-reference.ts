@@ -1,4 +1,4 @@
-import type { KubeObject, OwnerReference, ResourceDescriptor } from '../core/index.ts';
+import { type KubeObject, type OwnerReference, type ResourceDescriptor, UsageError } from '../core/index.ts';
 
 /**
  * The controller ownerReference to put on a child of `owner`: the child is garbage-collected with its
@@ -16,7 +16,8 @@ export function ownerReferenceTo(owner: KubeObject): OwnerReference {
   const { name, uid } = owner.metadata;
   const { apiVersion, kind } = owner;
   if (!name || !uid || !apiVersion || !kind) {
-    throw new TypeError(
+    throw new UsageError(
+      'INVALID_ARGUMENT',
       `ownerReferenceTo: the owner needs apiVersion, kind, metadata.name and metadata.uid (read it from the API or the cache), got ${JSON.stringify({ apiVersion, kind, ...owner.metadata })}`,
     );
   }

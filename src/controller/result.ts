@@ -1,4 +1,4 @@
-import { CapstanError } from '../core/index.ts';
+import { CapstanError, isCapstanError, UsageError } from '../core/index.ts';
 
 /** How a reconcile ended: converged, or asking to be run again after a delay. */
 export type ReconcileResult = { readonly kind: 'done' } | { readonly kind: 'requeueAfter'; readonly delayMs: number };
@@ -28,7 +28,7 @@ export function done(): ReconcileResult {
  */
 export function requeueAfter(delayMs: number): ReconcileResult {
   if (!Number.isFinite(delayMs) || delayMs < 0)
-    throw new RangeError(`requeueAfter(${delayMs}): the delay must be a finite number of milliseconds ≥ 0`);
+    throw new UsageError('INVALID_ARGUMENT', `requeueAfter(${delayMs}): the delay must be a finite number of milliseconds ≥ 0`);
   return { kind: 'requeueAfter', delayMs };
 }
 
@@ -54,7 +54,7 @@ export class TemporaryError extends CapstanError<'TEMPORARY'> {
 /**
  * A failure that retrying cannot fix (an invalid spec, a refused write): it is recorded, counted in
  * `controller_runtime_terminal_reconcile_errors_total`, reported as a Warning event on the object, and
- * not retried until the object's spec changes.
+ * not retried until the object's spec changes. {@link TerminalError.wrap} makes one of a caught error.
  *
  * @example
  * ```ts
@@ -70,4 +70,41 @@ export class TerminalError extends CapstanError<'TERMINAL'> {
     super('TERMINAL', message, options);
     this.reason = options.reason ?? 'ReconcileFailed';
   }
+
+  /**
+   * A terminal error for `err`, a failure caught in a reconcile that retrying cannot fix: `reason` (PascalCase,
+   * e.g. `ConfigMapRefused`) names the step that failed in the Warning event, `cause` is `err`, and the message
+   * names both (`ConfigMapRefused: PUT /api/v1/…: 422 Invalid: …`).
+   *
+   * @example
+   * ```ts
+   * import { isRefusal } from 'capstan/client';
+   * import { controller, done, TerminalError } from 'capstan/controller';
+   * import { ConfigMap } from 'capstan/core';
+   * controller(ConfigMap).reconcile(async (ctx) => {
+   *   try {
+   *     await ctx.client.resource(ConfigMap).delete('legacy-settings', { namespace: ctx.namespace });
+   *   } catch (err) {
+   *     throw isRefusal(err) ? TerminalError.wrap(err, 'CleanupRefused') : err;
+   *   }
+   *   return done();
+   * });
+   * ```
+   */
+  static wrap(err: unknown, reason: string): TerminalError {
+    const what = err instanceof Error ? err.message : String(err);
+    return new TerminalError(`${reason}: ${what}`, { reason, cause: err });
+  }
+}
+
+/** A {@link TerminalError}, from this copy of Capstan or another (by brand and fields, not `instanceof`). */
+export function isTerminalError(err: unknown): err is TerminalError {
+  return isCapstanError(err) && err.code === 'TERMINAL' && typeof (err as { reason?: unknown }).reason === 'string';
+}
+
+/** A {@link TemporaryError}, from this copy of Capstan or another; its `delayMs`, if any, is a number. */
+export function isTemporaryError(err: unknown): err is TemporaryError {
+  if (!isCapstanError(err) || err.code !== 'TEMPORARY') return false;
+  const delayMs = (err as { delayMs?: unknown }).delayMs;
+  return delayMs === undefined || typeof delayMs === 'number';
 }

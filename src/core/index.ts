@@ -1,4 +1,4 @@
-export { CapstanError } from './errors.ts';
+export { CapstanError, isCapstanError, UsageError } from './errors.ts';
 export type { PolicyRule } from './rbac.ts';
 export { systemClock, type Clock, type Timer } from './clock.ts';
 export { ManualClock } from './manual-clock.ts';

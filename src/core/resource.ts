@@ -1,3 +1,4 @@
+import { UsageError } from './errors.ts';
 /**
  * What Capstan needs to know about a kind to reach it over the API: its group, version, kind, the plural
  * resource name used in URLs and RBAC rules, and whether it lives in a namespace. Plain data, so that
@@ -59,7 +60,10 @@ export function resourcePath(resource: ResourceDescriptor, options: ResourcePath
   if (options.name !== undefined) path += `/${encodeURIComponent(options.name)}`;
   if (options.subresource !== undefined) {
     if (options.name === undefined)
-      throw new TypeError(`resourcePath: subresource "${options.subresource}" of ${resource.plural} needs an object name`);
+      throw new UsageError(
+        'INVALID_ARGUMENT',
+        `resourcePath: subresource "${options.subresource}" of ${resource.plural} needs an object name`,
+      );
     path += `/${options.subresource}`;
   }
   return path;

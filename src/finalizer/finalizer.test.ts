@@ -105,7 +105,7 @@ test('a failing cleanup keeps the finalizer and says so', async () => {
         throw new Error('disk full');
       },
     }),
-    (err: unknown) => err instanceof FinalizerError && err.code === 'CleanupFailed' && /disk full/.test(err.message),
+    (err: unknown) => err instanceof FinalizerError && err.code === 'CLEANUP_FAILED' && /disk full/.test(err.message),
   );
   assert.equal(client.requests.length, 0, 'no patch: the finalizer stays');
 });
@@ -124,6 +124,6 @@ test('nothing to do for a deleted object whose finalizer is already gone; names 
   assert.equal(client.requests.length, 0);
   await assert.rejects(
     finalize({ client, resource: ConfigMap, object: { metadata: {} } }, 'cleanup', { apply: async () => 1, cleanup: async () => 2 }),
-    (err: unknown) => err instanceof FinalizerError && err.code === 'InvalidFinalizerName',
+    (err: unknown) => err instanceof FinalizerError && err.code === 'INVALID_FINALIZER_NAME',
   );
 });

@@ -1,13 +1,23 @@
-import { ApiError, type KubeClient } from '../client/index.ts';
+import { isNotFound, type KubeClient } from '../client/index.ts';
 import { CapstanError, type ResourceDescriptor, resourcePath } from '../core/index.ts';
 
 /** The step of {@link finalize} that failed; the object keeps its finalizer in every case. */
-export type FinalizerErrorCode = 'InvalidFinalizerName' | 'AddFinalizerFailed' | 'RemoveFinalizerFailed' | 'CleanupFailed';
+export type FinalizerErrorCode = 'INVALID_FINALIZER_NAME' | 'ADD_FINALIZER_FAILED' | 'REMOVE_FINALIZER_FAILED' | 'CLEANUP_FAILED';
 
 /**
- * A step of finalizer handling failed. `cause` holds the original error; an `AddFinalizerFailed` or
- * `RemoveFinalizerFailed` whose cause is a 409/422 means someone else changed the object first: retry with
- * the fresh object. A `CleanupFailed` keeps the finalizer, so the object stays until cleanup succeeds.
+ * A step of finalizer handling failed. `cause` holds the original error; an `ADD_FINALIZER_FAILED` or
+ * `REMOVE_FINALIZER_FAILED` whose cause is a conflict (`isConflict`) or a failed patch test (a 422) means
+ * someone else changed the object first: retry with the fresh object. A `CLEANUP_FAILED` keeps the
+ * finalizer, so the object stays until cleanup succeeds.
+ *
+ * @example
+ * ```ts
+ * import { isConflict } from 'capstan/client';
+ * import { FinalizerError } from 'capstan/finalizer';
+ * function changedMeanwhile(err: unknown): boolean {
+ *   return err instanceof FinalizerError && err.code === 'ADD_FINALIZER_FAILED' && isConflict(err.cause);
+ * }
+ * ```
  */
 export class FinalizerError extends CapstanError<FinalizerErrorCode> {}
 
@@ -73,7 +83,7 @@ export async function addFinalizer(target: FinalizerTarget, finalizer: string): 
     return await jsonPatch(target, patch);
   } catch (cause) {
     throw new FinalizerError(
-      'AddFinalizerFailed',
+      'ADD_FINALIZER_FAILED',
       `adding finalizer ${finalizer} to ${objectPath(target)} failed: ${(cause as Error).message}`,
       { cause },
     );
@@ -91,9 +101,9 @@ export async function removeFinalizer(target: FinalizerTarget, finalizer: string
     ]);
   } catch (cause) {
     // Removing the last finalizer of a deleted object deletes it; a 404 means that already happened.
-    if (cause instanceof ApiError && cause.reason === 'NotFound') return undefined;
+    if (isNotFound(cause)) return undefined;
     throw new FinalizerError(
-      'RemoveFinalizerFailed',
+      'REMOVE_FINALIZER_FAILED',
       `removing finalizer ${finalizer} from ${objectPath(target)} failed: ${(cause as Error).message}`,
       { cause },
     );
@@ -108,7 +118,7 @@ export async function removeFinalizer(target: FinalizerTarget, finalizer: string
  * - object being deleted, finalizer present → `cleanup`, and only when it succeeds remove the finalizer;
  * - object being deleted, finalizer gone → nothing to do (`undefined`).
  *
- * A failing `cleanup` throws `FinalizerError('CleanupFailed')` and leaves the finalizer in place, so the
+ * A failing `cleanup` throws a `FinalizerError` with code `CLEANUP_FAILED` and leaves the finalizer in place, so the
  * controller backs off and tries again; the object cannot disappear before its cleanup has run.
  *
  * @example
@@ -126,7 +136,7 @@ export async function removeFinalizer(target: FinalizerTarget, finalizer: string
  */
 export async function finalize<T>(target: FinalizerTarget, finalizer: string, handlers: FinalizeHandlers<T>): Promise<T | undefined> {
   if (!finalizerName.test(finalizer)) {
-    throw new FinalizerError('InvalidFinalizerName', `finalizer "${finalizer}" must be domain-qualified, like example.com/cleanup`);
+    throw new FinalizerError('INVALID_FINALIZER_NAME', `finalizer "${finalizer}" must be domain-qualified, like example.com/cleanup`);
   }
   const present = target.object.metadata.finalizers?.includes(finalizer) ?? false;
   if (target.object.metadata.deletionTimestamp) {
@@ -136,7 +146,7 @@ export async function finalize<T>(target: FinalizerTarget, finalizer: string, ha
       result = await handlers.cleanup();
     } catch (cause) {
       throw new FinalizerError(
-        'CleanupFailed',
+        'CLEANUP_FAILED',
         `cleanup for ${objectPath(target)} failed; finalizer ${finalizer} stays: ${(cause as Error).message}`,
         { cause },
       );

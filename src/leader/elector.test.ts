@@ -257,7 +257,7 @@ test('errors other than contention are reported; waitForLeadership resolves once
   const leading = elector.waitForLeadership();
   await clock.advance(2_000);
   assert.equal(errors.length, 2);
-  assert.ok(errors[0] instanceof ApiError && errors[0].code === 403);
+  assert.ok(errors[0] instanceof ApiError && errors[0].httpStatus === 403 && errors[0].code === 'FORBIDDEN');
   api.mode = 'ok';
   await clock.advance(2_000);
   assert.equal((await leading).identity, elector.identity);

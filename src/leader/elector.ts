@@ -1,4 +1,4 @@
-import { ApiError } from '../client/index.ts';
+import { isAlreadyExists, isConflict, isNotFound } from '../client/index.ts';
 import { resourcePath, type Timer } from '../core/index.ts';
 import { decide, type LeaseObservation, observeLease, releaseSpec } from './decision.ts';
 import { LeaderElectionError } from './errors.ts';
@@ -191,7 +191,7 @@ export class LeaderElector {
             await this.write('PUT', spec.spec, signal, timeoutMs());
             return true;
           } catch (err) {
-            if (!(err instanceof ApiError && err.reason === 'Conflict')) throw err;
+            if (!isConflict(err)) throw err;
           }
         }
       }
@@ -201,7 +201,7 @@ export class LeaderElector {
       await this.write(decision.action === 'create' ? 'POST' : 'PUT', decision.spec, signal, timeoutMs());
       return true;
     } catch (err) {
-      const contention = err instanceof ApiError && (err.reason === 'Conflict' || err.reason === 'AlreadyExists');
+      const contention = isConflict(err) || isAlreadyExists(err);
       if (!signal.aborted && !contention) this.emit({ type: 'error', error: err });
       return false;
     }
@@ -222,7 +222,7 @@ export class LeaderElector {
       this.remember(lease);
       return lease;
     } catch (err) {
-      if (err instanceof ApiError && err.reason === 'NotFound') {
+      if (isNotFound(err)) {
         this.lease = undefined;
         return undefined;
       }
@@ -257,7 +257,7 @@ export class LeaderElector {
         await this.write('PUT', releaseSpec(this.lease, this.config.clock.wallNow()), signal, this.config.requestTimeoutMs);
         return;
       } catch (err) {
-        if (!(err instanceof ApiError && err.reason === 'Conflict')) {
+        if (!isConflict(err)) {
           this.emit({ type: 'error', error: err });
           return;
         }

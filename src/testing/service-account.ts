@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { ApiError, type KubeClient } from '../client/index.ts';
+import { isAlreadyExists, isNotFound, type KubeClient } from '../client/index.ts';
 import type { PolicyRule } from '../core/index.ts';
 import { writeKubeconfig } from './kubeconfig-file.ts';
 
@@ -32,7 +32,7 @@ export async function ensureObject(client: KubeClient, path: string, body: objec
   try {
     await client.request({ method: 'POST', path, body });
   } catch (err) {
-    if (!(err instanceof ApiError && err.reason === 'AlreadyExists')) throw err;
+    if (!isAlreadyExists(err)) throw err;
   }
 }
 
@@ -40,7 +40,7 @@ export async function deleteIfPresent(client: KubeClient, path: string): Promise
   try {
     await client.request({ method: 'DELETE', path });
   } catch (err) {
-    if (!(err instanceof ApiError && err.reason === 'NotFound')) throw err;
+    if (!isNotFound(err)) throw err;
   }
 }
 

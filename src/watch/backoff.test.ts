@@ -42,6 +42,6 @@ test('maxAttemptsWithin counts attempts that the shortest delays allow', () => {
 });
 
 test('nonsense parameters are refused', () => {
-  assert.throws(() => new ReconnectBackoff({ initialMs: 0 }), RangeError);
-  assert.throws(() => new ReconnectBackoff({ jitter: 1 }), RangeError);
+  assert.throws(() => new ReconnectBackoff({ initialMs: 0 }), { name: 'UsageError', code: 'INVALID_ARGUMENT' });
+  assert.throws(() => new ReconnectBackoff({ jitter: 1 }), { name: 'UsageError', code: 'INVALID_ARGUMENT' });
 });

@@ -1,3 +1,5 @@
+import { UsageError } from '../core/index.ts';
+
 /** Parameters of {@link ReconnectBackoff}. */
 export interface ReconnectBackoffOptions {
   /** The first delay (0.8 s, as client-go's reflector). */
@@ -42,7 +44,8 @@ export class ReconnectBackoff {
     this.jitter = options.jitter ?? 0.25;
     this.random = options.random ?? Math.random;
     if (!(this.initialMs > 0 && this.maxMs >= this.initialMs && this.jitter >= 0 && this.jitter < 1)) {
-      throw new RangeError(
+      throw new UsageError(
+        'INVALID_ARGUMENT',
         `ReconnectBackoff: need 0 < initialMs ≤ maxMs and 0 ≤ jitter < 1 (got ${this.initialMs}, ${this.maxMs}, ${this.jitter})`,
       );
     }

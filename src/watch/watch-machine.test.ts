@@ -134,5 +134,8 @@ test('a failed list page is retried with backoff from the same page; an expired 
 
 test('inputs that cannot happen in a state are refused loudly', () => {
   assert.throws(() => step<ConfigMap>({ phase: 'Empty', cause: 'initial' }, event('ADDED', cm('a', '1'))), /cannot happen in phase Empty/);
-  assert.throws(() => step<ConfigMap>(watchingAt('1'), { type: 'Listed', page: page([], '1') }), TypeError);
+  assert.throws(() => step<ConfigMap>(watchingAt('1'), { type: 'Listed', page: page([], '1') }), {
+    name: 'UsageError',
+    code: 'INVALID_STATE',
+  });
 });

@@ -1,8 +1,8 @@
 // The list+watch protocol as a pure state machine (kube-rs watcher.rs `State`): `step(state, input)`
 // returns the next state, the events for the consumer, what the I/O loop must do next, and signals for
 // metrics. No sockets, no timers: the loop in watcher.ts does the I/O and measures time.
-import { ApiError, type RawWatchEvent, type StatusBody } from '../client/index.ts';
-import type { KubeObject, ObjectList } from '../core/index.ts';
+import { ApiError, isApiError, isExpired, type RawWatchEvent } from '../client/index.ts';
+import { type KubeObject, type ObjectList, UsageError } from '../core/index.ts';
 import type { WatchEvent } from './watch-event.ts';
 
 /** Why a full list is (re)started. */
@@ -80,17 +80,15 @@ export function initialStep<T>(): WatchStep<T> {
   };
 }
 
-/** How an error is handled: `gone` relists from scratch; `retry` tries the same request again after a backoff. */
+/**
+ * How an error is handled: `gone` (the resourceVersion expired: `isExpired`) relists from scratch; anything
+ * else is `retry`, the same request again after a backoff, at least the server's `retryAfterSeconds`. That
+ * includes what `isRetryable` does not: a watcher never stops, and a 403 ends when the missing RBAC rule is granted.
+ */
 export function classifyError(error: unknown): { action: 'gone' | 'retry'; atLeastMs?: number } {
-  const status: StatusBody | undefined = error instanceof ApiError ? { ...error.status, code: error.code } : undefined;
-  return classifyStatus(status);
-}
-
-function classifyStatus(status: StatusBody | undefined): { action: 'gone' | 'retry'; atLeastMs?: number } {
-  if (!status) return { action: 'retry' };
-  if (status.code === 410 || status.reason === 'Expired' || status.reason === 'Gone') return { action: 'gone' };
+  if (isExpired(error)) return { action: 'gone' };
   // 504 ResourceVersionTooLarge, 429 while the watch cache initializes, 5xx: the same request will work later.
-  const retryAfter = status.details?.retryAfterSeconds;
+  const retryAfter = isApiError(error) ? error.status.details?.retryAfterSeconds : undefined;
   return retryAfter ? { action: 'retry', atLeastMs: retryAfter * 1000 } : { action: 'retry' };
 }
 
@@ -127,7 +125,7 @@ export function step<T extends KubeObject>(state: WatchState, input: WatchInput<
       }
       break;
   }
-  throw new TypeError(`watch state machine: input ${input.type} cannot happen in phase ${state.phase}`);
+  throw new UsageError('INVALID_STATE', `watch state machine: input ${input.type} cannot happen in phase ${state.phase}`);
 }
 
 function listed<T>(state: Extract<WatchState, { phase: 'Empty' | 'InitPage' }>, page: ObjectList<T>): WatchStep<T> {
@@ -203,7 +201,7 @@ function gone<T>(during: 'list' | 'watch', error: unknown): WatchStep<T> {
 function watchEvent<T extends KubeObject>(state: Extract<WatchState, { phase: 'Watching' }>, event: RawWatchEvent<T>): WatchStep<T> {
   if (event.type === 'ERROR') {
     const error = new ApiError('WATCH', 'event', event.object.code ?? 500, event.object);
-    const { action, atLeastMs } = classifyStatus(event.object);
+    const { action, atLeastMs } = classifyError(error);
     if (action === 'gone') return gone('watch', error);
     return {
       state: { phase: 'InitListed', resourceVersion: state.resourceVersion },

@@ -1,5 +1,5 @@
 import type { CollectionScope, RawWatchEvent } from '../client/index.ts';
-import { type Clock, type KubeObject, type ObjectList, systemClock, type Timer } from '../core/index.ts';
+import { type Clock, type KubeObject, type ObjectList, systemClock, type Timer, UsageError } from '../core/index.ts';
 import { ReconnectBackoff, type ReconnectBackoffOptions } from './backoff.ts';
 import { inactivityTimeout } from './errors.ts';
 import type { ListWatchSource, WatchEvent } from './watch-event.ts';
@@ -64,7 +64,7 @@ export async function* watcher<T extends KubeObject>(
   while (!loop.stopped) {
     for (const event of current.events) yield event;
     const next = current.next;
-    if (next.kind === 'read') throw new TypeError('watcher: a read outside a watch session');
+    if (next.kind === 'read') throw new UsageError('INVALID_STATE', 'watcher: a read outside a watch session');
     if (!(await loop.wait(next.delay))) return;
     const result: WatchStep<T> | undefined =
       next.kind === 'list' ? await loop.listPage(next.continueToken) : yield* loop.session(next.resourceVersion);

@@ -107,19 +107,24 @@ function kindTest(api: ApiSpec): string {
   const name = kebabCase(api.kind);
   return `import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { createNamespace, eventually, kubectl, startOperator, testCluster } from 'capstan/testing';
 import { ${api.kind} } from '../src/api/${name}.ts';
-import { startOperator } from './run-operator.ts';
 
 test('the sample ${api.kind} becomes Ready under the generated RBAC', { timeout: 300_000 }, async (t) => {
-  const operator = await startOperator(t);
-  const namespace = await operator.createNamespace('${name}');
-  await operator.kubectl('apply', '--namespace', namespace, '-f', 'config/samples/${name}.yaml');
+  const cluster = await testCluster(t);
+  const operator = await startOperator({ cluster, applyConfig: true, t });
+  const namespace = await createNamespace(cluster, '${name}', t);
+  await kubectl(cluster, ['apply', '--namespace', namespace, '-f', 'config/samples/${name}.yaml']);
 
-  const ready = await operator.eventually('the sample ${api.kind} to be Ready=True', async () => {
-    const object = await operator.cluster.admin.resource(${api.kind}).get('${name}', { namespace });
-    const condition = object.status?.conditions?.find((c) => c.type === 'Ready');
-    return condition?.status === 'True' && object.status?.observedGeneration === object.metadata.generation ? object : undefined;
-  });
+  const ready = await eventually(
+    'the sample ${api.kind} to be Ready=True',
+    async () => {
+      const object = await cluster.admin.resource(${api.kind}).get('${name}', { namespace });
+      const condition = object.status?.conditions?.find((c) => c.type === 'Ready');
+      return condition?.status === 'True' && object.status?.observedGeneration === object.metadata.generation ? object : undefined;
+    },
+    { describe: operator.describe },
+  );
   assert.equal(ready.status?.conditions?.find((c) => c.type === 'Ready')?.reason, 'Reconciled');
   assert.deepEqual(await operator.forbiddenRequests(), []);
 });

@@ -2,9 +2,7 @@
 // after a restart. It reads the HelloWorld from the cache, makes the ConfigMap of the same name carry
 // spec.name as data.message, and reports in the status; running it twice in a row changes nothing the
 // second time, so a restart on a converged cluster writes nothing.
-import { ApiError } from 'capstan/client';
-import { controller, done, requeueAfter, TemporaryError } from 'capstan/controller';
-import { ConfigMap, type OwnerReference } from 'capstan/core';
+import { type ApiError, ConfigMap, controller, done, isRefusal, type OwnerReference, requeueAfter, TemporaryError } from 'capstan';
 import { HelloWorld } from '../api/hello-world.ts';
 
 /** The `app.kubernetes.io/managed-by` label of every ConfigMap the operator writes; its ConfigMap cache holds only those. */
@@ -38,17 +36,20 @@ export const helloWorldController = controller(HelloWorld)
         data: { message: name },
       });
     } catch (err) {
-      // Only a refusal of this ConfigMap is reported in the status. A 409 or 404 means our view was stale
-      // (changed or deleted meanwhile) and the retry reads the newer one; a 408, 429 or 5xx, or no answer at
-      // all, is the API server's trouble, not the object's. Either way the retry comes with backoff.
-      if (!(err instanceof ApiError) || !isRefusal(err.code)) throw err;
-      const reason = conditionReason(err.reason);
+      // Only a refusal of this ConfigMap (invalid, forbidden, too large, …) is reported in the status, with
+      // the API server's reason (`Invalid`, `Forbidden`). A 409 or 404 means our view was stale (changed or
+      // deleted meanwhile) and the retry reads the newer one; a 429 or 5xx, or no answer at all, is the API
+      // server's trouble, not the object's. Either way the retry comes with backoff: a refusal may end without
+      // the HelloWorld changing (an RBAC rule granted, a quota raised).
+      if (!isRefusal(err)) throw err;
       const why = describeRefusal(err, name);
-      if (await ctx.applyStatus([{ type: 'Ready', status: 'False', reason, message: `could not write ${configMap}: ${why}` }])) {
-        ctx.log.warn({ code: err.code, reason: err.reason }, `could not write ${configMap}; retrying with backoff`);
+      if (
+        await ctx.applyStatus([{ type: 'Ready', status: 'False', reason: err.reason, message: `could not write ${configMap}: ${why}` }])
+      ) {
+        ctx.log.warn({ httpStatus: err.httpStatus, reason: err.reason }, `could not write ${configMap}; retrying with backoff`);
       }
-      ctx.recordEvent('Warning', reason, truncate(`Could not write ${configMap}: ${why}`, 1000));
-      throw new TemporaryError(`could not write ${configMap}: ${err.code} ${err.reason}`, { cause: err });
+      ctx.recordEvent('Warning', err.reason, truncate(`Could not write ${configMap}: ${why}`, 1000));
+      throw new TemporaryError(`could not write ${configMap}: ${err.httpStatus} ${err.reason}`, { cause: err });
     }
 
     if (outcome.operation === 'collision') {
@@ -84,22 +85,13 @@ function controllerOf(ref: OwnerReference | undefined): string {
   return ref ? `its controller is ${ref.kind} ${ref.name}` : 'it has no controller';
 }
 
-function isRefusal(code: number): boolean {
-  return code >= 400 && code < 500 && ![404, 408, 409, 429].includes(code);
-}
-
-/** The API error's reason as a condition reason (`Invalid`, `Forbidden`, …), or a generic one if it has none usable. */
-function conditionReason(reason: string): string {
-  return /^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$/.test(reason) && reason.length <= 1024 ? reason : 'ConfigMapWriteFailed';
-}
-
 /**
  * What the API server said, for the status and the event: its message, unless that quotes spec.name, which
  * may be long enough to overflow a condition message or an event note; then only the code and reason.
  */
 function describeRefusal(err: ApiError, name: string): string {
   const message = err.status.message;
-  if (!message || message.includes(name)) return `${err.code} ${err.reason}`;
+  if (!message || message.includes(name)) return `${err.httpStatus} ${err.reason}`;
   return truncate(message, 512);
 }
 

@@ -1,34 +1,30 @@
-// Running a controller definition under a Manager inside the test process, with a ServiceAccount bound to
-// exactly the RBAC generated from its declaration (never admin).
+// A controller definition run under a Manager inside the test process (not as an operator process: for
+// that, the kit's startOperator), with a ServiceAccount bound to exactly the RBAC generated from its
+// declaration (never admin).
 import { Registry } from 'prom-client';
 import { KubeClient } from '../../src/client/index.ts';
 import type { ControllerDefinition, Logger } from '../../src/controller/index.ts';
 import type { KubeObject } from '../../src/core/index.ts';
 import { Manager } from '../../src/manager/index.ts';
 import { rulesFor } from '../../src/manifests/index.ts';
-import type { Cluster } from '../../src/testing/index.ts';
+import { type Cluster, readMetrics } from '../../src/testing/index.ts';
 
-export interface RunningOperator {
+export interface InProcessManager {
   manager: Manager;
   client: KubeClient;
   registry: Registry;
   username: string;
   kubeconfigPath: string;
+  /** The text of its /metrics page. */
   metrics(): Promise<string>;
   stop(): Promise<void>;
 }
 
-/** The value of one Prometheus series (exact labels, in the exposition's order), or undefined. */
-export function metricValue(text: string, series: string): number | undefined {
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
-}
-
-export async function startOperator<T extends KubeObject>(
+export async function startInProcessManager<T extends KubeObject>(
   cluster: Cluster,
   definition: ControllerDefinition<T>,
   options: { namespace: string; name: string },
-): Promise<RunningOperator> {
+): Promise<InProcessManager> {
   const sa = await cluster.serviceAccountKubeconfig({
     namespace: options.namespace,
     name: options.name,
@@ -39,13 +35,15 @@ export async function startOperator<T extends KubeObject>(
   const manager = new Manager({ client, registry, probes: { host: '127.0.0.1', port: 0 }, shutdownGraceMs: 5_000, logger: quietLogger });
   manager.add(definition);
   await manager.start();
+  const port = manager.probePort;
+  if (port === undefined) throw new Error('the manager serves no probes');
   return {
     manager,
     client,
     registry,
     username: sa.username,
     kubeconfigPath: sa.kubeconfigPath,
-    metrics: async () => (await fetch(`http://127.0.0.1:${manager.probePort}/metrics`)).text(),
+    metrics: () => readMetrics(port),
     stop: async () => {
       await manager.stop();
       await client.close();
