@@ -27,18 +27,17 @@ export function examplesIn(source: string): string[] {
   return examples;
 }
 
-test('every @example under src/ type-checks against the public exports', { timeout: 120_000 }, async () => {
-  const outDir = join(root, '.capstan', 'examples');
+/**
+ * Write each snippet as a module of its own in `.capstan/<dir>` (prefixed with where it comes from) and run tsc on
+ * them, with `capstan` and `capstan/*` mapped to the sources. Returns tsc's answer.
+ */
+async function typecheckSnippets(dir: string, snippets: ReadonlyArray<{ from: string; code: string }>) {
+  const outDir = join(root, '.capstan', dir);
   await rm(outDir, { recursive: true, force: true });
   await mkdir(outDir, { recursive: true });
-  let count = 0;
-  for (const file of await sourceFiles(join(root, 'src'))) {
-    for (const example of examplesIn(await readFile(file, 'utf8'))) {
-      const name = `${relative(join(root, 'src'), file).replace(/[/.]/g, '_')}_${count++}.ts`;
-      await writeFile(join(outDir, name), `// from ${relative(root, file)}\nexport {};\n${example}`);
-    }
+  for (const [i, snippet] of snippets.entries()) {
+    await writeFile(join(outDir, `${snippet.from.replace(/[/.]/g, '_')}_${i}.ts`), `// from ${snippet.from}\nexport {};\n${snippet.code}`);
   }
-  assert.ok(count > 0, 'found @example blocks');
   await writeFile(
     join(outDir, 'tsconfig.json'),
     JSON.stringify({
@@ -48,7 +47,17 @@ test('every @example under src/ type-checks against the public exports', { timeo
     }),
   );
   const tsc = spawnSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', join(outDir, 'tsconfig.json')], { encoding: 'utf8' });
-  assert.equal(tsc.status, 0, `examples that do not type-check (files in ${outDir}):\n${tsc.stdout}${tsc.stderr}`);
+  return { ok: tsc.status === 0, output: `(files in ${outDir}):\n${tsc.stdout}${tsc.stderr}` };
+}
+
+test('every @example under src/ type-checks against the public exports', { timeout: 120_000 }, async () => {
+  const snippets: Array<{ from: string; code: string }> = [];
+  for (const file of await sourceFiles(join(root, 'src'))) {
+    for (const code of examplesIn(await readFile(file, 'utf8'))) snippets.push({ from: relative(root, file), code });
+  }
+  assert.ok(snippets.length > 0, 'found @example blocks');
+  const tsc = await typecheckSnippets('examples', snippets);
+  assert.ok(tsc.ok, `examples that do not type-check ${tsc.output}`);
 });
 
 /** The ```ts code blocks of a Markdown file. */
@@ -59,28 +68,17 @@ export function markdownBlocks(markdown: string): string[] {
 test('every TypeScript block of README.md and the examples’ READMEs type-checks against the public exports', {
   timeout: 120_000,
 }, async () => {
-  const outDir = join(root, '.capstan', 'readme-blocks');
-  await rm(outDir, { recursive: true, force: true });
-  await mkdir(outDir, { recursive: true });
   const readmes = ['README.md', ...(await readdir(join(root, 'examples'))).map((e) => join('examples', e, 'README.md'))];
-  let count = 0;
+  const snippets: Array<{ from: string; code: string }> = [];
   for (const readme of readmes) {
     const markdown = await readFile(join(root, readme), 'utf8').catch(() => '');
-    for (const block of markdownBlocks(markdown)) {
+    for (const code of markdownBlocks(markdown)) {
       // A reader copies a block into a file of their own: it may import Capstan and typebox, nothing relative.
-      assert.doesNotMatch(block, /from '\.{1,2}\//, `a block of ${readme} imports a relative path; make it self-contained:\n${block}`);
-      await writeFile(join(outDir, `${readme.replace(/[/.]/g, '_')}_${count++}.ts`), `// from ${readme}\nexport {};\n${block}`);
+      assert.doesNotMatch(code, /from '\.{1,2}\//, `a block of ${readme} imports a relative path; make it self-contained:\n${code}`);
+      snippets.push({ from: readme, code });
     }
   }
-  assert.ok(count >= 2, `found the README blocks (${count})`);
-  await writeFile(
-    join(outDir, 'tsconfig.json'),
-    JSON.stringify({
-      extends: '../../tsconfig.json',
-      compilerOptions: { noEmit: true, paths: { capstan: ['../../src/index.ts'], 'capstan/*': ['../../src/*/index.ts'] } },
-      include: ['*.ts'],
-    }),
-  );
-  const tsc = spawnSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', join(outDir, 'tsconfig.json')], { encoding: 'utf8' });
-  assert.equal(tsc.status, 0, `README blocks that do not type-check (files in ${outDir}):\n${tsc.stdout}${tsc.stderr}`);
+  assert.ok(snippets.length >= 2, `found the README blocks (${snippets.length})`);
+  const tsc = await typecheckSnippets('readme-blocks', snippets);
+  assert.ok(tsc.ok, `README blocks that do not type-check ${tsc.output}`);
 });

@@ -58,13 +58,14 @@ interface CrdConditions {
 const crdsPath = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
 
 /**
- * Apply each CRD by server-side apply (field manager `capstan`, as `capstan install` does, so that a later
- * install of the same file changes nothing), then wait until discovery lists every served version of each.
+ * Apply each CRD by server-side apply (field manager `capstan`, so that installing the same file again changes
+ * nothing), then wait until discovery lists every served version of each; `log` hears one line per CRD served.
+ * `capstan install` and `startControlPlane({ crds })` both install this way.
  */
 export async function installCrds(
   admin: KubeClient,
   crds: readonly CustomResourceDefinition[],
-  options: { signal?: AbortSignal; timeoutMs?: number } = {},
+  options: { signal?: AbortSignal; timeoutMs?: number; log?: (line: string) => void } = {},
 ): Promise<void> {
   for (const crd of crds) {
     await admin
@@ -82,7 +83,8 @@ export async function installCrds(
         throw err;
       });
   }
-  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const deadline = Date.now() + timeoutMs;
   for (const crd of crds) {
     for (let attempt = 0; ; attempt++) {
       if (await served(admin, crd, options.signal)) break;
@@ -91,9 +93,14 @@ export async function installCrds(
       if (refused)
         throw new ControlPlaneError('INVALID_CRD', `CRD ${crd.metadata.name}: the API server refused its names: ${refused.message}`);
       if (Date.now() > deadline)
-        throw new ControlPlaneError('TIMEOUT', `CRD ${crd.metadata.name} was applied but discovery does not list it`);
+        throw new ControlPlaneError(
+          'TIMEOUT',
+          `CRD ${crd.metadata.name} was applied but discovery does not list it after ${timeoutMs / 1000} s`,
+        );
       await sleep(Math.min(250, 25 * 2 ** attempt), undefined, { signal: options.signal });
     }
+    const versions = crd.spec.versions.filter((v) => v.served).map((v) => `${crd.spec.group}/${v.name}`);
+    options.log?.(`installed ${crd.metadata.name}: served as ${versions.join(', ')} ${crd.spec.names.kind}`);
   }
 }
 
