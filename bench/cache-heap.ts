@@ -42,5 +42,5 @@ await sync(source); // warm-up
 const before = await settledHeap();
 const informer = await sync(source);
 const after = await settledHeap();
-process.stdout.write(`${JSON.stringify({ count: informer.store.size, bytesPerObject: (after - before) / informer.store.size })}\n`);
+process.stdout.write(`${JSON.stringify({ count: informer.size, bytesPerObject: (after - before) / informer.size })}\n`);
 await client.close();

@@ -60,10 +60,10 @@ test('a cache of 1,000 ConfigMaps lists in pages of 500 and matches the server a
     }),
   );
   await cache.informer.waitForSync({ timeoutMs: 60_000 });
-  assert.equal(cache.informer.store.size, total);
+  assert.equal(cache.informer.size, total);
   assert.equal(cache.informer.stats.notesOf('listRequested').length, 2, 'two pages of 500');
   assert.ok(
-    cache.informer.store.list().every((cm) => cm.metadata.managedFields === undefined),
+    cache.informer.list().every((cm) => cm.metadata.managedFields === undefined),
     'managedFields stripped by default',
   );
   await settlesTo(cache, () => serverList(nsA), 'after the initial list');
@@ -83,14 +83,14 @@ test('a cache of 1,000 ConfigMaps lists in pages of 500 and matches the server a
   process.stdout.write(`# churn of 700 writes took ${Date.now() - churnStarted} ms\n`);
   const server = await settlesTo(cache, () => serverList(nsA), 'after churn');
   assert.equal(server.items.length, total);
-  assert.equal(cache.informer.store.get(`${nsA}/cm-5`)?.data?.['updated'], 'yes');
-  assert.equal(cache.informer.store.get(`${nsA}/cm-305`), undefined);
+  assert.equal(cache.informer.get(`${nsA}/cm-5`)?.data?.['updated'], 'yes');
+  assert.equal(cache.informer.get(`${nsA}/cm-305`), undefined);
   for (const color of colors) {
     const expected = server.items
       .filter((cm) => cm.metadata.labels?.['color'] === color)
       .map(objectKey)
       .sort();
-    assert.deepEqual(cache.informer.store.byIndex('color', color).map(objectKey).sort(), expected, `index color=${color}`);
+    assert.deepEqual(cache.informer.byIndex('color', color).map(objectKey).sort(), expected, `index color=${color}`);
   }
   assert.equal(cache.informer.stats.counts.relists, 0);
   assert.equal(cache.informer.stats.counts.errors, 0, cache.informer.stats.formatTimeline());
@@ -104,7 +104,7 @@ test('scoping: a namespace cache sees only its namespace; a label-selector cache
   const byName = runInformer(running, new Informer(client.resource(ConfigMap), { namespace: nsB, fieldSelector: 'metadata.name=cm-7' }));
   await Promise.all([onlyB, red, byName].map((r) => r.informer.waitForSync({ timeoutMs: 60_000 })));
   assert.deepEqual(
-    onlyB.informer.store
+    onlyB.informer
       .list()
       .map((cm) => cm.metadata.namespace)
       .filter((ns) => ns !== nsB),
@@ -113,17 +113,17 @@ test('scoping: a namespace cache sees only its namespace; a label-selector cache
   await settlesTo(onlyB, () => serverList(nsB), 'namespace scope');
   await settlesTo(red, () => serverList(undefined, `suite=${suite},color=red`), 'label scope, both namespaces');
   assert.ok(
-    red.informer.store.list().some((cm) => cm.metadata.namespace === nsB),
+    red.informer.list().some((cm) => cm.metadata.namespace === nsB),
     'cluster-wide: sees namespace B too',
   );
-  assert.deepEqual(byName.informer.store.keys(), [`${nsB}/cm-7`]);
+  assert.deepEqual(byName.informer.keys(), [`${nsB}/cm-7`]);
 
   // cm-0 of B is red; recolour it: it must leave the red cache. cm-1 (green) turns red: it must enter.
   await configMaps().mergePatch('cm-0', { metadata: { labels: { color: 'blue' } } }, { namespace: nsB });
   await configMaps().mergePatch('cm-1', { metadata: { labels: { color: 'red' } } }, { namespace: nsB });
   await settlesTo(red, () => serverList(undefined, `suite=${suite},color=red`), 'after relabelling');
-  assert.equal(red.informer.store.get(`${nsB}/cm-0`), undefined);
-  assert.ok(red.informer.store.get(`${nsB}/cm-1`));
+  assert.equal(red.informer.get(`${nsB}/cm-0`), undefined);
+  assert.ok(red.informer.get(`${nsB}/cm-1`));
   await configMaps().delete('cm-7', { namespace: nsB });
   await settlesTo(byName, () => configMaps().listAll({ namespace: nsB, fieldSelector: 'metadata.name=cm-7' }), 'field scope after delete');
 });
@@ -136,7 +136,7 @@ test('metadata-only mode: the server sends PartialObjectMetadata, checked by con
     server.items.every((cm) => cm.data?.['i'] !== undefined),
     'the full objects do have data',
   );
-  const cached = metadata.informer.store.list();
+  const cached = metadata.informer.list();
   assert.equal(cached.length, server.items.length);
   for (const object of cached) {
     assert.equal(object.kind, 'PartialObjectMetadata');
@@ -147,7 +147,7 @@ test('metadata-only mode: the server sends PartialObjectMetadata, checked by con
   // Watch events are partial too.
   await configMaps().create({ metadata: { name: 'late', namespace: nsA }, data: { secret: 'not for the metadata cache' } });
   await settlesTo(metadata, () => serverList(nsA), 'after a create');
-  const late = metadata.informer.store.get(`${nsA}/late`)!;
+  const late = metadata.informer.get(`${nsA}/late`)!;
   assert.equal(late.kind, 'PartialObjectMetadata');
   assert.ok(!JSON.stringify(late).includes('not for the metadata cache'));
 });

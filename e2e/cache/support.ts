@@ -63,7 +63,7 @@ export async function settlesTo<T extends KubeObject, L extends ObjectList<KubeO
   for (;;) {
     const server = await list();
     const expected = versions(server.items);
-    const actual = versions(running.informer.store.list());
+    const actual = versions(running.informer.list());
     const last = difference(actual, expected);
     if (expected.size === actual.size && [...expected].every(([k, rv]) => actual.get(k) === rv)) {
       const label = typeof what === 'function' ? what().split(';')[0] : what;

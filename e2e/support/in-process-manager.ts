@@ -3,8 +3,8 @@
 // declaration (never admin).
 import { Registry } from 'prom-client';
 import { KubeClient } from '../../src/client/index.ts';
-import type { ControllerDefinition, Logger } from '../../src/controller/index.ts';
-import type { KubeObject } from '../../src/core/index.ts';
+import type { AnyControllerDefinition, ControllerDefinition } from '../../src/controller/index.ts';
+import type { KubeObject, Logger } from '../../src/core/index.ts';
 import { Manager } from '../../src/manager/index.ts';
 import { rulesFor } from '../../src/manifests/index.ts';
 import { type Cluster, readMetrics } from '../../src/testing/index.ts';
@@ -22,18 +22,19 @@ export interface InProcessManager {
 
 export async function startInProcessManager<T extends KubeObject>(
   cluster: Cluster,
-  definition: ControllerDefinition<T>,
+  definitions: ControllerDefinition<T> | readonly AnyControllerDefinition[],
   options: { namespace: string; name: string },
 ): Promise<InProcessManager> {
+  const all: readonly AnyControllerDefinition[] = 'declaration' in definitions ? [definitions] : definitions;
   const sa = await cluster.serviceAccountKubeconfig({
     namespace: options.namespace,
     name: options.name,
-    clusterRules: rulesFor([definition.declaration]),
+    clusterRules: rulesFor(all.map((d) => d.declaration)),
   });
   const client = await KubeClient.fromKubeconfig({ kubeconfigPath: sa.kubeconfigPath });
   const registry = new Registry();
   const manager = new Manager({ client, registry, probes: { host: '127.0.0.1', port: 0 }, shutdownGraceMs: 5_000, logger: quietLogger });
-  manager.add(definition);
+  for (const definition of all) manager.add(definition);
   await manager.start();
   const port = manager.probePort;
   if (port === undefined) throw new Error('the manager serves no probes');

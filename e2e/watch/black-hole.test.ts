@@ -107,7 +107,7 @@ test('a black-holed watch is noticed within its inactivity timeout, reconnects w
   process.stdout.write(
     `# converged ${(performance.now() - passAt).toFixed(0)} ms after the path came back (bound ${convergeBoundMs} ms)\n`,
   );
-  assert.equal(cache.informer.store.get(`${ns}/cm-10`), undefined, 'an object deleted during the black hole is gone');
-  assert.equal(cache.informer.store.get(`${ns}/cm-1`)?.data?.['v'], 'during');
+  assert.equal(cache.informer.get(`${ns}/cm-10`), undefined, 'an object deleted during the black hole is gone');
+  assert.equal(cache.informer.get(`${ns}/cm-1`)?.data?.['v'], 'during');
   assert.equal(stats.counts.relists, 0, `resumed from its resourceVersion, no relist; ${timeline()}`);
 });

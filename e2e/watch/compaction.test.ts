@@ -76,7 +76,7 @@ test('without bookmarks a quiet watch restarts at each inactivity timeout; after
   ]);
   const { revision } = await cp.compactEtcd();
   for (const c of caches) {
-    const seen = Math.max(...c.informer.store.list().map((o) => Number(o.metadata.resourceVersion)));
+    const seen = Math.max(...c.informer.list().map((o) => Number(o.metadata.resourceVersion)));
     assert.ok(seen < revision, `${c.informer.name} had seen up to ${seen}, compacted to ${revision}`);
   }
   proxy.pass();
@@ -95,8 +95,7 @@ test('without bookmarks a quiet watch restarts at each inactivity timeout; after
     assert.equal(gone.length, 1, `${c.informer.name}: exactly one 410-triggered relist; ${timelines()}`);
     assert.equal(c.informer.stats.counts.relists, 1, `${c.informer.name}: no other relist`);
   }
-  for (let i = 10; i < 15; i++)
-    assert.equal(configMaps.informer.store.get(`${ns}/cm-${i}`), undefined, `cm-${i}, deleted while away, is gone`);
-  for (let i = 0; i < 3; i++) assert.equal(secrets.informer.store.get(`${ns}/s-${i}`), undefined, `s-${i}, deleted while away, is gone`);
-  assert.equal(configMaps.informer.store.get(`${ns}/cm-0`)?.data?.['v'], 'while-away');
+  for (let i = 10; i < 15; i++) assert.equal(configMaps.informer.get(`${ns}/cm-${i}`), undefined, `cm-${i}, deleted while away, is gone`);
+  for (let i = 0; i < 3; i++) assert.equal(secrets.informer.get(`${ns}/s-${i}`), undefined, `s-${i}, deleted while away, is gone`);
+  assert.equal(configMaps.informer.get(`${ns}/cm-0`)?.data?.['v'], 'while-away');
 });

@@ -58,11 +58,11 @@ test('waitForSync resolves once the list is stored; objects are stored without m
   const running = informer.run(controller.signal);
   await informer.waitForSync({ timeoutMs: 5_000 });
   assert.equal(informer.synced, true);
-  assert.equal(informer.store.get('ns/a')?.data?.['name'], 'a');
-  assert.equal(informer.store.get('ns/a')?.metadata.managedFields, undefined);
+  assert.equal(informer.get('ns/a')?.data?.['name'], 'a');
+  assert.equal(informer.get('ns/a')?.metadata.managedFields, undefined);
   await assert.rejects(informer.run(controller.signal), /already running/);
   await new Promise((resolve) => setImmediate(resolve));
-  assert.equal(informer.store.size, 3);
+  assert.equal(informer.size, 3);
   assert.deepEqual(changes, ['added a', 'added b', 'added c']);
   assert.equal(counts.at(-1), 3);
   assert.deepEqual(watchCalls, ['cms relist initial', 'cms ADDED']);

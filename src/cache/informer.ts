@@ -1,4 +1,4 @@
-import { type KubeObject, UsageError } from '../core/index.ts';
+import { type KubeObject, type LabelSelector, UsageError } from '../core/index.ts';
 import {
   type ListWatchSource,
   watcher,
@@ -10,7 +10,8 @@ import {
   WatchStats,
 } from '../watch/index.ts';
 import { CacheError } from './errors.ts';
-import { type Indexers, MemoryStore, type Store, type StoreChange } from './store.ts';
+import type { ObjectCache } from './object-cache.ts';
+import { type Indexers, MemoryStore, type StoreChange } from './store.ts';
 import { stripManagedFields, type Transform } from './transforms.ts';
 
 /** Where cache metrics go (the manager wires it to Prometheus). */
@@ -33,8 +34,8 @@ export interface InformerOptions<T> extends Omit<WatcherOptions, 'signal'> {
 }
 
 /**
- * A cache of one collection kept current by a {@link watcher}: a {@link Store} to read from, change
- * notifications, `waitForSync`, and the watch's counters in `stats`. Scope it with `namespace`,
+ * A cache of one collection kept current by a {@link watcher}: an {@link ObjectCache} (read it, be told of changes),
+ * with `run`, `waitForSync`, and the watch's counters in `stats`. Scope it with `namespace`,
  * `labelSelector` and `fieldSelector` (applied by the server). For a metadata-only cache, give it
  * `client.metadata(kind)` as the source: the server then sends `PartialObjectMetadata`, never spec or data.
  *
@@ -51,13 +52,13 @@ export interface InformerOptions<T> extends Omit<WatcherOptions, 'signal'> {
  * const controller = new AbortController();
  * const running = informer.run(controller.signal);
  * await informer.waitForSync({ timeoutMs: 30_000 });
- * console.log(informer.store.byIndex('byMessage', 'hello').length);
+ * console.log(informer.byIndex('byMessage', 'hello').length);
  * controller.abort();
  * await running;
  * await client.close();
  * ```
  */
-export class Informer<T extends KubeObject> {
+export class Informer<T extends KubeObject> implements ObjectCache<T> {
   readonly name: string;
   readonly stats = new WatchStats();
   private readonly memory: MemoryStore<T>;
@@ -82,9 +83,34 @@ export class Informer<T extends KubeObject> {
     this.name = options.name ?? `${source.kind.plural}${scope ? ` (${scope})` : ''}`;
   }
 
-  /** The cached objects. */
-  get store(): Store<T> {
-    return this.memory;
+  get(key: string): T | undefined {
+    return this.memory.get(key);
+  }
+
+  list(filter?: { namespace?: string; labelSelector?: LabelSelector }): T[] {
+    return this.memory.list(filter);
+  }
+
+  keys(): string[] {
+    return this.memory.keys();
+  }
+
+  byIndex(index: string, value: string): T[] {
+    return this.memory.byIndex(index, value);
+  }
+
+  get size(): number {
+    return this.memory.size;
+  }
+
+  /** Add an index (see {@link MemoryStore.addIndexer}). */
+  addIndexer(name: string, indexer: (object: T) => readonly string[]): void {
+    this.memory.addIndexer(name, indexer);
+  }
+
+  /** The names of the indexes, `namespace` included. */
+  get indexNames(): string[] {
+    return this.memory.indexNames;
   }
 
   /** The newest resourceVersion the cache has applied (see {@link MemoryStore.latestResourceVersion}). */

@@ -1,5 +1,6 @@
 import { type KubeObject, type LabelSelector, matchesLabelSelector, objectKey, UsageError } from '../core/index.ts';
 import type { WatchEvent } from '../watch/index.ts';
+import type { ObjectCache } from './object-cache.ts';
 
 /** Index functions by index name: each returns the index values an object is filed under (none, one or many). */
 export type Indexers<T> = Record<string, (object: T) => readonly string[]>;
@@ -48,16 +49,20 @@ export const namespaceIndex = 'namespace';
  * console.log(store.byIndex('byApp', 'web').length); // 1
  * ```
  */
-export class MemoryStore<T extends KubeObject> implements Store<T> {
+export class MemoryStore<T extends KubeObject> implements ObjectCache<T> {
+  readonly name: string;
+  private listed = false;
   private objects = new Map<string, T>();
   private pending: Map<string, T> | undefined;
-  private readonly indexers: Indexers<T>;
+  private indexers: Indexers<T>;
   private indices = new Map<string, Map<string, Set<string>>>();
   private readonly listeners = new Set<(change: StoreChange<T>) => void>();
   private latest: string | undefined;
   private pendingLatest: string | undefined;
 
-  constructor(indexers: Indexers<T> = {}) {
+  /** `name` names it in messages (default `memory`). */
+  constructor(indexers: Indexers<T> = {}, options: { name?: string } = {}) {
+    this.name = options.name ?? 'memory';
     if (namespaceIndex in indexers)
       throw new UsageError('INVALID_ARGUMENT', `the index name "${namespaceIndex}" is built in; pick another`);
     this.indexers = { ...indexers, [namespaceIndex]: (object) => [object.metadata.namespace ?? ''] };
@@ -66,6 +71,11 @@ export class MemoryStore<T extends KubeObject> implements Store<T> {
 
   get size(): number {
     return this.objects.size;
+  }
+
+  /** True once a complete list is in: the first `initDone` applied. */
+  get synced(): boolean {
+    return this.listed;
   }
 
   get(key: string): T | undefined {
@@ -86,6 +96,24 @@ export class MemoryStore<T extends KubeObject> implements Store<T> {
     const byValue = this.indices.get(index);
     if (!byValue) throw new UsageError('INVALID_ARGUMENT', `no index "${index}" (indexes: ${[...this.indices.keys()].join(', ')})`);
     return [...(byValue.get(value) ?? [])].map((key) => this.objects.get(key)!);
+  }
+
+  /**
+   * Add an index (before or after objects are in: they are filed at once). Adding the same function under
+   * the same name again does nothing; another function under a name in use is refused.
+   */
+  addIndexer(name: string, indexer: (object: T) => readonly string[]): void {
+    const existing = this.indexers[name];
+    if (existing === indexer) return;
+    if (existing)
+      throw new UsageError('INVALID_ARGUMENT', `the index "${name}" of ${this.name} exists with another function; pick another name`);
+    this.indexers = { ...this.indexers, [name]: indexer };
+    this.rebuildIndices();
+  }
+
+  /** The names of the indexes, `namespace` included. */
+  get indexNames(): string[] {
+    return Object.keys(this.indexers);
   }
 
   /** Call `listener` for every change from now on; returns the function that unsubscribes. */
@@ -115,18 +143,20 @@ export class MemoryStore<T extends KubeObject> implements Store<T> {
         (this.pending ??= new Map()).set(objectKey(event.object), event.object);
         this.pendingLatest = newerVersion(this.pendingLatest, event.object.metadata.resourceVersion);
         break;
+      // The latest version moves before the change is told, so a listener sees the store as a whole.
       case 'initDone':
+        this.latest = newerVersion(this.latest, this.pendingLatest);
+        this.listed = true;
         this.swap(this.pending ?? new Map<string, T>());
         this.pending = undefined;
-        this.latest = newerVersion(this.latest, this.pendingLatest);
         break;
       case 'apply':
-        this.put(event.object);
         this.latest = newerVersion(this.latest, event.object.metadata.resourceVersion);
+        this.put(event.object);
         break;
       case 'delete':
-        this.remove(objectKey(event.object), event.object);
         this.latest = newerVersion(this.latest, event.object.metadata.resourceVersion);
+        this.remove(objectKey(event.object), event.object);
         break;
     }
   }

@@ -1,5 +1,6 @@
 import {
   type ControllerDeclaration,
+  DeclarationError,
   declareController,
   type Kind,
   type KubeObject,
@@ -24,6 +25,22 @@ export interface WatchedKind {
   map: (object: KubeObject) => readonly string[];
 }
 
+/** A further kind a reconcile reads with `ctx.get`/`ctx.list`: cached in this scope, or got live (`live: true`). */
+export interface ReadKind {
+  kind: Kind;
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  live?: boolean;
+}
+
+/** A field index on the caches of `kind`: `ctx.list(kind, { index: { name, value } })` finds what `fn` files under `value`. */
+export interface IndexedKind {
+  kind: Kind;
+  name: string;
+  fn: (object: KubeObject) => readonly string[];
+}
+
 /**
  * Everything needed to run a controller, as data plus the reconcile function: `declaration` alone is enough
  * to generate RBAC (`capstan generate` imports the module and reads it; nothing starts).
@@ -33,6 +50,8 @@ export interface ControllerDefinition<T extends KubeObject> {
   readonly kind: Kind<T>;
   readonly owns: readonly OwnedKind[];
   readonly watches: readonly WatchedKind[];
+  readonly reads: readonly ReadKind[];
+  readonly indexes: readonly IndexedKind[];
   /**
    * The reconcile function. Declared as a method so that a definition of any kind is also an
    * {@link AnyControllerDefinition} (method parameters are compared bivariantly), which lets one list hold
@@ -66,6 +85,20 @@ export interface ControllerBuilder<T extends KubeObject> {
   owns(kind: Kind, options?: { labelSelector?: string; writes?: readonly WriteVerb[] }): ControllerBuilder<T>;
   /** Reconcile the keys `map` returns when an object of `kind` changes (read only). */
   watches(kind: Kind, map: (object: KubeObject) => readonly string[], options?: { labelSelector?: string }): ControllerBuilder<T>;
+  /**
+   * Let a reconcile read `kind` (`ctx.get`, `ctx.list`) from a cache the manager shares, scoped to a namespace
+   * and/or label and field selectors; or, with `live: true`, get single objects from the server on each read,
+   * for kinds one should not cache cluster-wide (Secrets). The generated RBAC grants get, list and watch (live:
+   * get only). A read of an undeclared kind, or outside the declared scope, is refused with an error naming the
+   * call to add.
+   */
+  reads(kind: Kind, options?: { namespace?: string; labelSelector?: string; fieldSelector?: string; live?: boolean }): ControllerBuilder<T>;
+  /**
+   * A field index on `kind`'s caches (`kind` must be read, owned, watched or the controller's own):
+   * `ctx.list(kind, { index: { name, value } })` returns the objects `fn` files under `value`, e.g. every
+   * WebApp whose spec names a Secret (controller-runtime's `IndexField`).
+   */
+  index<K extends KubeObject>(kind: Kind<K>, name: string, fn: (object: K) => readonly string[]): ControllerBuilder<T>;
   /** What the controller writes besides owned objects; default status and events. */
   writes(writes: Partial<WriteDeclaration>): ControllerBuilder<T>;
   /** Keys reconciled at once; default 1. */
@@ -78,6 +111,8 @@ interface BuilderState<T extends KubeObject> {
   name?: string;
   owns: OwnedKind[];
   watches: WatchedKind[];
+  reads: ReadKind[];
+  indexes: IndexedKind[];
   writes: Partial<WriteDeclaration>;
   workers: number;
 }
@@ -88,23 +123,53 @@ function builder<T extends KubeObject>(state: BuilderState<T>): ControllerBuilde
     named: (name) => next({ name }),
     owns: (kind, options = {}) => next({ owns: [...state.owns, { kind, ...options }] }),
     watches: (kind, map, options = {}) => next({ watches: [...state.watches, { kind, map, ...options }] }),
+    reads: (kind, options = {}) => next({ reads: [...state.reads, { kind, ...options }] }),
+    index: (kind, name, fn) => next({ indexes: [...state.indexes, { kind, name, fn: fn as IndexedKind['fn'] }] }),
     writes: (writes) => next({ writes: { ...state.writes, ...writes } }),
     maxConcurrentReconciles: (workers) => next({ workers }),
-    reconcile: (reconcile) =>
-      Object.freeze({
+    reconcile: (reconcile) => {
+      const name = state.name ?? state.kind.kind.toLowerCase();
+      const declared = [
+        state.kind,
+        ...state.owns.map((o) => o.kind),
+        ...state.watches.map((w) => w.kind),
+        ...state.reads.map((r) => r.kind),
+      ];
+      for (const index of state.indexes) {
+        if (!declared.some((k) => k.group === index.kind.group && k.kind === index.kind.kind)) {
+          throw new DeclarationError(
+            'INVALID_DECLARATION',
+            `controller "${name}": .index(${index.kind.kind}, '${index.name}') on a kind it does not read: add .reads(${index.kind.kind}) (or .owns/.watches)`,
+          );
+        }
+        if (index.name === 'namespace') {
+          throw new DeclarationError('INVALID_DECLARATION', `controller "${name}": the index name "namespace" is built in; pick another`);
+        }
+      }
+      return Object.freeze({
         declaration: declareController({
-          name: state.name ?? state.kind.kind.toLowerCase(),
+          name,
           for: state.kind,
           owns: state.owns.map((o) => ({ resource: o.kind, labelSelector: o.labelSelector, writes: o.writes })),
           watches: state.watches.map((w) => ({ resource: w.kind, labelSelector: w.labelSelector })),
+          reads: state.reads.map((r) => ({
+            resource: r.kind,
+            namespace: r.namespace,
+            labelSelector: r.labelSelector,
+            fieldSelector: r.fieldSelector,
+            live: r.live,
+          })),
           writes: state.writes,
         }),
         kind: state.kind,
         owns: Object.freeze([...state.owns]),
         watches: Object.freeze([...state.watches]),
+        reads: Object.freeze([...state.reads]),
+        indexes: Object.freeze([...state.indexes]),
         reconcile,
         maxConcurrentReconciles: state.workers,
-      }),
+      });
+    },
   };
 }
 
@@ -133,5 +198,5 @@ function builder<T extends KubeObject>(state: BuilderState<T>): ControllerBuilde
  * ```
  */
 export function controller<T extends KubeObject>(kind: Kind<T>): ControllerBuilder<T> {
-  return builder({ kind, owns: [], watches: [], writes: {}, workers: 1 });
+  return builder({ kind, owns: [], watches: [], reads: [], indexes: [], writes: {}, workers: 1 });
 }

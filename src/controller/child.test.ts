@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ApiError, type ResourceClient } from '../client/index.ts';
 import type { KubeObject } from '../core/index.ts';
-import { ensureChild } from './child.ts';
+import { ensureChild, getIfExists } from './child.ts';
 
 const owner: KubeObject = { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'ns', uid: 'u1' } };
 const ownerRef = { apiVersion: 'example.com/v1', kind: 'Widget', name: 'w', uid: 'u1', controller: true, blockOwnerDeletion: true };
@@ -80,7 +80,8 @@ test('a child whose cache is behind our own write is read live: no write when th
       throw new ApiError('PATCH', '/api/v1/namespaces/ns/configmaps/w', 409, { reason: 'Conflict' });
     },
   });
-  const outcome = await ensureChild({ resource, cache: { get: () => stale }, owner, desired, fieldManager: 'test', readLive: true });
+  const view = async () => ({ object: await resource.get('w', { namespace: 'ns' }), from: 'live' as const });
+  const outcome = await ensureChild({ resource, cache: { get: () => stale }, owner, desired, fieldManager: 'test', view });
   assert.equal(outcome.operation, 'unchanged');
   assert.equal(outcome.object.metadata.resourceVersion, '7');
   assert.deepEqual(calls, ['get']);
@@ -94,7 +95,8 @@ test('a child read live that the server does not have is created', async () => {
     },
     create: async (object) => ({ ...object, metadata: { ...object.metadata, resourceVersion: '9' } }),
   });
-  const outcome = await ensureChild({ resource, cache: { get: () => desired }, owner, desired, fieldManager: 'test', readLive: true });
+  const view = async () => ({ object: await getIfExists(resource, 'w', { namespace: 'ns', signal: undefined }), from: 'live' as const });
+  const outcome = await ensureChild({ resource, cache: { get: () => desired }, owner, desired, fieldManager: 'test', view });
   assert.equal(outcome.operation, 'created');
   assert.deepEqual(calls, ['get', 'create']);
 });

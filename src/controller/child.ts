@@ -1,5 +1,6 @@
 import { isAlreadyExists, isNotFound, type ResourceClient } from '../client/index.ts';
 import { type KubeObject, objectKey, type OwnerReference } from '../core/index.ts';
+import type { View } from './freshness.ts';
 import { differingFields, ownedFields } from './owned-fields.ts';
 import { controllerReferenceOf, groupOf, isControlledBy, ownerReferenceTo } from './owner-reference.ts';
 
@@ -20,18 +21,19 @@ export interface EnsureChildOptions<T extends KubeObject> {
   resource: ResourceClient<T>;
   /** The cache of children (usually scoped by the managed-by label). */
   cache: ObjectReader<T>;
+  /**
+   * The current view of the child, where the caller knows better than `cache` (the controller asks its
+   * freshness module: live when the cache is behind for the child). Asked again with `stale: true` when the
+   * server refused a write made from a cached view as stale (a 404), or refused a create because the child
+   * exists after all; it must then read live. Default: `cache`, and a live read when stale.
+   */
+  view?: (options: { stale: boolean }) => Promise<View<T>>;
   /** The object that owns the child; its controller reference is added to `desired`. */
   owner: KubeObject;
   /** The child as the controller wants it: identity plus only the fields the controller owns. */
   desired: T;
   fieldManager: string;
   signal?: AbortSignal;
-  /**
-   * Read the child from the server instead of the cache: the cache is known to be behind for it (it has not
-   * seen our own last write, its watch may be down for a while). A write from that stale view would only be
-   * refused with a 409, again on every retry until the watch is back.
-   */
-  readLive?: boolean;
   /** Told of every object this call wrote, so the next reconcile can wait for the cache to see it. */
   onWrite?: (written: T) => void;
 }
@@ -70,6 +72,15 @@ export async function ensureChild<T extends KubeObject>(options: EnsureChildOpti
     options.onWrite?.(object);
     return object;
   };
+  const read =
+    options.view ??
+    (async ({ stale }: { stale: boolean }): Promise<View<T>> =>
+      stale
+        ? { object: await getIfExists(resource, name, { namespace, signal }), from: 'live' }
+        : { object: options.cache.get(objectKey(desired)), from: 'cache' });
+  // From a fresh (live) view, a child found absent is created without expecting an AlreadyExists.
+  const fromView = (view: View<T>): Promise<ChildOutcome<T>> =>
+    view.object ? reconcileExisting(view.object, view.from === 'cache') : create(view.from === 'cache');
 
   const reconcileExisting = async (current: T, fromCache: boolean): Promise<ChildOutcome<T>> => {
     if (isControlledBy(current, owner)) {
@@ -84,8 +95,9 @@ export async function ensureChild<T extends KubeObject>(options: EnsureChildOpti
         const object = written(await resource.mergePatch(name, patch, { namespace, fieldManager, signal }));
         return { operation: 'updated', object, changed };
       } catch (err) {
-        // The cached child is gone from the server: the cache is behind (its watch may be down for a while,
-        // and retrying from the same view would only repeat the 404). Create it, once.
+        // The cached child is gone from the server (the 404 is the server's own, live answer): the cache is
+        // behind, its watch may be down for a while, and retrying from the same view would only repeat the 404.
+        // Create it, once.
         if (fromCache && isNotFound(err)) return create(true);
         throw err;
       }
@@ -105,16 +117,12 @@ export async function ensureChild<T extends KubeObject>(options: EnsureChildOpti
       return { operation: 'created', object, changed: [] };
     } catch (err) {
       if (!(mayExist && isAlreadyExists(err))) throw err;
-      return reconcileExisting(await resource.get(name, { namespace, signal }), false);
+      // It exists after all (the cache has not seen it, or does not select it): look again, live.
+      return fromView(await read({ stale: true }));
     }
   };
 
-  if (options.readLive) {
-    const live = await getIfExists(resource, name, { namespace, signal });
-    return live ? reconcileExisting(live, false) : create(true);
-  }
-  const cached = options.cache.get(objectKey(desired));
-  return cached ? reconcileExisting(cached, true) : create(true);
+  return fromView(await read({ stale: false }));
 }
 
 /** A live read that answers `undefined` for an object the server does not have (404). */

@@ -1,11 +1,13 @@
+import type { ObjectCache } from '../cache/index.ts';
 import type { KubeClient } from '../client/index.ts';
-import { CapstanError, type Condition, type Kind, type KubeObject, objectKey, UsageError } from '../core/index.ts';
+import { CapstanError, type Condition, type Kind, type KubeObject, type Logger, objectKey, UsageError } from '../core/index.ts';
 import { mergeConditions, statusApplyRequest, type ConditionInput } from '../conditions/index.ts';
 import type { EventRecorder } from '../events/index.ts';
 import { finalize, type FinalizeHandlers } from '../finalizer/index.ts';
 import { type ChildOutcome, ensureChild, getIfExists } from './child.ts';
 import { differingFields } from './owned-fields.ts';
-import type { Logger, ObjectSource } from './source.ts';
+import type { ReconcileView } from './freshness.ts';
+import type { CachedGetOptions, CachedListOptions, Reads } from './reads.ts';
 
 /** What a reconcile knows and can do; built fresh for every reconcile of one key. */
 export interface ReconcileContext<T extends KubeObject> {
@@ -21,6 +23,18 @@ export interface ReconcileContext<T extends KubeObject> {
   readonly signal: AbortSignal;
   readonly log: Logger;
   readonly client: KubeClient;
+  /**
+   * The object `name` of `kind` from the manager's shared cache (or live, for a kind declared
+   * `.reads(Kind, { live: true })`); `undefined` when it does not exist. The namespace defaults to this object's.
+   * The kind must be declared (`.reads`, `.owns`, `.watches`, or the controller's own); a read outside the
+   * declared scope is refused with an error naming the declaration to add, never answered from a partial cache.
+   */
+  get<K extends KubeObject>(kind: Kind<K>, name: string, options?: CachedGetOptions): Promise<K | undefined>;
+  /**
+   * The objects of `kind` from the manager's shared cache: in one namespace or all, by label selector, or by a
+   * field index declared with `.index(kind, name, fn)`. The same declaration rules as {@link get}.
+   */
+  list<K extends KubeObject>(kind: Kind<K>, options?: CachedListOptions): Promise<K[]>;
   /**
    * Create or update a child owned by this object (see `ensureChild`): writes only owned fields, only when
    * they differ from the cache, never adopts a child that is not ours.
@@ -51,15 +65,15 @@ export interface ContextParts<T extends KubeObject> {
   log: Logger;
   client: KubeClient;
   kind: Kind<T>;
-  primary: ObjectSource<T>;
-  owned: ReadonlyMap<string, ObjectSource<KubeObject>>;
+  primary: ObjectCache<T>;
+  owned: ReadonlyMap<string, ObjectCache<KubeObject>>;
   fieldManager: string;
   events: EventRecorder | undefined;
-  onWrite: (source: ObjectSource<KubeObject>, key: string, resourceVersion: string | undefined) => void;
-  /** True when the owned cache of that kind saw this child deleted (and not recreated since). */
-  childWasDeleted?: (source: ObjectSource<KubeObject>, key: string) => boolean;
-  /** True when that cache has not caught up with this controller's own last write of the child (the wait for it timed out). */
-  childIsBehind?: (source: ObjectSource<KubeObject>, key: string) => boolean;
+  /** This reconcile's view of the caches: the current view of an object, from the cache or live. */
+  view: ReconcileView;
+  /** The declared reads. */
+  reads: Reads;
+  onWrite: (cache: ObjectCache<KubeObject>, key: string, resourceVersion: string | undefined) => void;
 }
 
 /**
@@ -102,18 +116,28 @@ export function reconcileContext<T extends KubeObject>(parts: ContextParts<T>): 
     log: parts.log,
     client: parts.client,
 
+    get: (kind, objectName, options = {}) =>
+      parts.reads.get(kind, objectName, { ...options, defaultNamespace: namespace, signal: parts.signal }),
+    list: (kind, options) => parts.reads.list(kind, options),
+
     async ensureChild<C extends KubeObject>(kind: Kind<C>, desired: C): Promise<ChildOutcome<C>> {
       const owner = requireObject('ensureChild');
-      const cache = parts.owned.get(groupKindKey(kind)) as ObjectSource<C> | undefined;
+      const cache = parts.owned.get(groupKindKey(kind)) as ObjectCache<C> | undefined;
       if (!cache)
         throw new UsageError('INVALID_ARGUMENT', `ensureChild(${kind.kind}): the controller does not declare .owns(${kind.kind})`);
+      const resource = parts.client.resource(kind);
       const childKey = objectKey(desired);
-      if (cache.get(childKey) === undefined && parts.childWasDeleted?.(cache, childKey)) {
-        // Repairing a deleted child: first make sure that the owner still exists (one live read, only here).
-        const live = await getIfExists(parts.client.resource(parts.kind), owner.metadata.name!, {
-          namespace: owner.metadata.namespace,
-          signal: parts.signal,
-        });
+      const readChild = () =>
+        getIfExists(resource, desired.metadata.name!, { namespace: desired.metadata.namespace, signal: parts.signal });
+      const child = await parts.view.current(cache, childKey, readChild);
+      if (child.object === undefined) {
+        // About to create it: the owner must still exist. Read live only where the cache may be behind for it
+        // (a child of it was seen deleted: after a relist the cache can still hold a deleted owner).
+        const ownerResource = parts.client.resource(parts.kind);
+        const current = await parts.view.current(parts.primary, parts.key, () =>
+          getIfExists(ownerResource, owner.metadata.name!, { namespace: owner.metadata.namespace, signal: parts.signal }),
+        );
+        const live = current.object;
         if (!live || live.metadata.uid !== owner.metadata.uid || live.metadata.deletionTimestamp) {
           throw new OwnerGoneError(
             `${parts.kind.kind} ${parts.key} (uid ${owner.metadata.uid}) is gone from the server; not recreating ${kind.kind} ${childKey}`,
@@ -121,14 +145,15 @@ export function reconcileContext<T extends KubeObject>(parts: ContextParts<T>): 
         }
       }
       return ensureChild({
-        resource: parts.client.resource(kind),
+        resource,
         cache,
         owner,
         desired,
         fieldManager: parts.fieldManager,
         signal: parts.signal,
-        readLive: parts.childIsBehind?.(cache as ObjectSource<KubeObject>, childKey) ?? false,
-        onWrite: (written) => parts.onWrite(cache as ObjectSource<KubeObject>, objectKey(written), written.metadata.resourceVersion),
+        view: async ({ stale }) => (stale ? parts.view.current(cache, childKey, readChild, { stale }) : child),
+        onWrite: (written) =>
+          parts.onWrite(cache as unknown as ObjectCache<KubeObject>, objectKey(written), written.metadata.resourceVersion),
       });
     },
 

@@ -5,48 +5,26 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { ApiError, type KubeClient } from '../client/index.ts';
-import { defineKind, type KubeObject, ManualClock, objectKey } from '../core/index.ts';
+import { MemoryStore } from '../cache/index.ts';
+import { defineKind, type KubeObject, type Logger, ManualClock } from '../core/index.ts';
 import type { EventRecorder } from '../events/index.ts';
 import { Controller } from './controller.ts';
 import type * as result from './result.ts';
 import { done, requeueAfter, TemporaryError, TerminalError } from './result.ts';
-import type { Logger, ObjectChange, ObjectSource } from './source.ts';
 
-/** An in-memory ObjectSource: the unit under test is the runner's policy, not a cache. */
-class MemorySource<T extends KubeObject> implements ObjectSource<T> {
-  readonly objects = new Map<string, T>();
-  private readonly listeners = new Set<(change: ObjectChange<T>) => void>();
-  readonly synced = true;
-  get(key: string) {
-    return this.objects.get(key);
+/** The real store, written by hand as an informer writes it from its watch: what the controller subscribes to. */
+class MemorySource<T extends KubeObject> extends MemoryStore<T> {
+  constructor() {
+    super();
+    this.applyEvent({ type: 'init' });
+    this.applyEvent({ type: 'initDone' });
   }
-  list() {
-    return [...this.objects.values()];
+  upsert(object: T) {
+    this.applyEvent({ type: 'apply', object });
   }
-  resourceVersionOf(key: string) {
-    return this.objects.get(key)?.metadata.resourceVersion;
-  }
-  /** The highest resourceVersion put so far, as an informer's latest applied version. */
-  latestResourceVersion() {
-    return this.latest;
-  }
-  private latest: string | undefined;
-  subscribe(listener: (change: ObjectChange<T>) => void) {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-  put(object: T) {
-    const old = this.objects.get(objectKey(object));
-    this.objects.set(objectKey(object), object);
-    const rv = object.metadata.resourceVersion;
-    if (rv !== undefined && (this.latest === undefined || Number(rv) > Number(this.latest))) this.latest = rv;
-    for (const l of this.listeners) l({ type: 'apply', object, old });
-  }
-  remove(key: string) {
-    const object = this.objects.get(key);
-    if (!object) return;
-    this.objects.delete(key);
-    for (const l of this.listeners) l({ type: 'delete', object });
+  removeKey(key: string) {
+    const object = this.get(key);
+    if (object) this.applyEvent({ type: 'delete', object });
   }
 }
 
@@ -87,7 +65,7 @@ function setup(reconcile: (key: string) => Promise<ReturnType<typeof done>>) {
     kind: Widget,
     client: {} as KubeClient,
     primary,
-    owned: [{ kind: ConfigMap, source: children }],
+    owned: [{ kind: ConfigMap, cache: children }],
     events: recorder,
     clock,
     metrics,
@@ -108,10 +86,10 @@ test('a change of an owned object reconciles its controller, matched on group an
     kind: 'ConfigMap',
     metadata: { name, namespace: 'ns', ownerReferences: [{ apiVersion, kind, name: 'owner', uid: 'x', controller: true }] },
   });
-  children.put(owned('a', 'example.com/v1beta1', 'Widget'));
-  children.put(owned('b', 'other.com/v1', 'Widget'));
-  children.put(owned('c', 'example.com/v1', 'Gadget'));
-  children.put({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'd', namespace: 'ns' } });
+  children.upsert(owned('a', 'example.com/v1beta1', 'Widget'));
+  children.upsert(owned('b', 'other.com/v1', 'Widget'));
+  children.upsert(owned('c', 'example.com/v1', 'Gadget'));
+  children.upsert({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'd', namespace: 'ns' } });
   await clock.advance(10);
   assert.deepEqual(keys, ['ns/owner']);
   await controller.stop();
@@ -123,7 +101,7 @@ test('a terminal error is counted once, reported as a Warning, and retried only 
     runs++;
     throw new TerminalError('spec.size is out of range', { reason: 'InvalidSpec' });
   });
-  primary.put(widget(1, '10'));
+  primary.upsert(widget(1, '10'));
   controller.start();
   await clock.advance(10);
   assert.equal(runs, 1);
@@ -132,10 +110,10 @@ test('a terminal error is counted once, reported as a Warning, and retried only 
     ['Warning/InvalidSpec'],
   );
   assert.deepEqual(counts, { terminal: 1, errors: 1, results: ['error'] });
-  primary.put(widget(1, '11')); // a status or metadata change: same generation
+  primary.upsert(widget(1, '11')); // a status or metadata change: same generation
   await clock.advance(60_000);
   assert.equal(runs, 1, 'not retried: neither by backoff nor by a change that keeps the generation');
-  primary.put(widget(2, '12'));
+  primary.upsert(widget(2, '12'));
   await clock.advance(10);
   assert.equal(runs, 2, 'retried once the spec changed');
   await controller.stop();
@@ -149,7 +127,7 @@ test('a temporary error backs off and retries; requeueAfter runs again after its
     if (times.length === 4) throw new TemporaryError('later', { delayMs: 1_000 });
     return times.length === 5 ? requeueAfter(30_000) : done();
   });
-  primary.put(widget(1, '1'));
+  primary.upsert(widget(1, '1'));
   controller.start();
   await clock.advance(100_000);
   assert.equal(times.length, 6);
@@ -186,7 +164,7 @@ test('a deleted child is recreated only once a live read shows its owner still e
     kind: Widget,
     client,
     primary,
-    owned: [{ kind: ConfigMap, source: children }],
+    owned: [{ kind: ConfigMap, cache: children }],
     clock,
     reconcile: async (ctx) => {
       const outcome = await ctx.ensureChild(ConfigMap, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'w', namespace: 'ns' } });
@@ -195,7 +173,7 @@ test('a deleted child is recreated only once a live read shows its owner still e
     },
   });
   const ownedBy = { apiVersion: 'example.com/v1', kind: 'Widget', name: 'w', uid: 'u1', controller: true };
-  primary.put(widget(1, '10'));
+  primary.upsert(widget(1, '10'));
   controller.start();
   await clock.advance(10);
   assert.deepEqual(
@@ -205,23 +183,23 @@ test('a deleted child is recreated only once a live read shows its owner still e
   );
 
   // The child appears, then is deleted by hand while the owner exists: repaired after one live read.
-  children.put({
+  children.upsert({
     apiVersion: 'v1',
     kind: 'ConfigMap',
     metadata: { name: 'w', namespace: 'ns', resourceVersion: '101', ownerReferences: [ownedBy] },
   });
-  children.remove('ns/w');
+  children.removeKey('ns/w');
   await clock.advance(6_000);
   assert.deepEqual({ creates, ownerReads, outcomes }, { creates: ['w', 'w'], ownerReads: ['Widget w'], outcomes: ['created', 'created'] });
 
   // The owner is deleted on the server, the cache has not seen it, the garbage collector deletes the child.
-  children.put({
+  children.upsert({
     apiVersion: 'v1',
     kind: 'ConfigMap',
     metadata: { name: 'w', namespace: 'ns', resourceVersion: '102', ownerReferences: [ownedBy] },
   });
   ownerOnServer = undefined;
-  children.remove('ns/w');
+  children.removeKey('ns/w');
   await clock.advance(6_000);
   assert.deepEqual(
     { creates, ownerReads, outcomes },
@@ -233,7 +211,7 @@ test('a deleted child is recreated only once a live read shows its owner still e
 
   // An owner of the same name but another uid (deleted and recreated) does not count as the cached one.
   ownerOnServer = { ...widget(1, '200'), metadata: { ...widget(1, '200').metadata, uid: 'u2' } };
-  primary.put(widget(2, '11'));
+  primary.upsert(widget(2, '11'));
   await clock.advance(10);
   assert.equal(creates.length, 2);
   await controller.stop();
@@ -271,7 +249,7 @@ test('a child whose cache has not caught up with our own write within the read-y
     kind: Widget,
     client,
     primary,
-    owned: [{ kind: ConfigMap, source: children }],
+    owned: [{ kind: ConfigMap, cache: children }],
     clock,
     reconcile: async (ctx) => {
       await ctx.ensureChild(ConfigMap, {
@@ -283,14 +261,14 @@ test('a child whose cache has not caught up with our own write within the read-y
       return done();
     },
   });
-  children.put(onServer('size 1', '20'));
-  primary.put({ ...widget(2, '21'), spec: { size: 2 } });
+  children.upsert(onServer('size 1', '20'));
+  primary.upsert({ ...widget(2, '21'), spec: { size: 2 } });
   controller.start();
   await clock.advance(10);
   assert.deepEqual(calls, ['patch'], 'the first change is written from the cache');
   // The ConfigMap watch is down: the cache never sees the patch (still at 20). The owner changes again, in a
   // way that needs no new write (a label, say): the cached view is stale, the server already has the message.
-  primary.put({ ...widget(2, '31'), spec: { size: 2 } });
+  primary.upsert({ ...widget(2, '31'), spec: { size: 2 } });
   await clock.advance(6_000); // past the 5 s read-your-writes wait
   assert.deepEqual(calls, ['patch', 'get'], 'read live after the wait; no patch from the stale view (it would only be refused with a 409)');
   await controller.stop();
@@ -314,7 +292,7 @@ test('the errors of a second copy of Capstan keep their meaning: a terminal one 
     runs++;
     throw new foreign.TerminalError('spec.size is out of range', { reason: 'InvalidSpec' });
   });
-  terminal.primary.put(widget(1, '10'));
+  terminal.primary.upsert(widget(1, '10'));
   terminal.controller.start();
   await terminal.clock.advance(60_000);
   assert.equal(runs, 1, 'not retried');
@@ -331,7 +309,7 @@ test('the errors of a second copy of Capstan keep their meaning: a terminal one 
     if (times.length === 1) throw new foreign.TemporaryError('later', { delayMs: 7_000 });
     return done();
   });
-  temporary.primary.put(widget(1, '1'));
+  temporary.primary.upsert(widget(1, '1'));
   temporary.controller.start();
   await temporary.clock.advance(20_000);
   assert.deepEqual(
@@ -370,7 +348,7 @@ test('a conflict is retried quietly (debug); other failures are logged as errors
       return done();
     },
   });
-  primary.put(widget(1, '1'));
+  primary.upsert(widget(1, '1'));
   controller.start();
   await clock.advance(60_000);
   await controller.stop();

@@ -1,6 +1,18 @@
 import { randomUUID } from 'node:crypto';
+import type { ObjectCache, StoreChange } from '../cache/index.ts';
 import { isConflict, type KubeClient } from '../client/index.ts';
-import { apiVersionOf, type Clock, isCapstanError, type Kind, type KubeObject, objectKey, systemClock, UsageError } from '../core/index.ts';
+import {
+  apiVersionOf,
+  type Clock,
+  isCapstanError,
+  type Kind,
+  type KubeObject,
+  type Logger,
+  objectKey,
+  silentLogger,
+  systemClock,
+  UsageError,
+} from '../core/index.ts';
 import type { EventRecorder } from '../events/index.ts';
 import { withScopedSignal } from '../internal/scoped-signal.ts';
 import type { ControllerMetrics } from '../metrics/index.ts';
@@ -8,15 +20,15 @@ import { type KeyBackoffOptions, type QueueMetrics, type RateLimitOptions, type 
 import { groupKindKey, type ReconcileContext, reconcileContext } from './context.ts';
 import { controllerReferenceOf, groupOf } from './owner-reference.ts';
 import { isTemporaryError, isTerminalError, type ReconcileResult } from './result.ts';
-import { type Logger, type ObjectChange, type ObjectSource, silentLogger } from './source.ts';
-import { describeMissing, WriteTracker } from './write-tracker.ts';
+import { Freshness } from './freshness.ts';
+import { type ReadSource, Reads } from './reads.ts';
 
 /** The function a controller runs for one key: read the object from `ctx`, converge, return a result. */
 export type Reconciler<T extends KubeObject> = (ctx: ReconcileContext<T>) => Promise<ReconcileResult>;
 
-/** A further source whose changes map to keys of the primary kind. */
-export interface MappedSource {
-  source: ObjectSource<KubeObject>;
+/** A further cache whose changes map to keys of the primary kind. */
+export interface MappedCache {
+  cache: ObjectCache<KubeObject>;
   map: (object: KubeObject) => readonly string[];
 }
 
@@ -26,11 +38,16 @@ export interface ControllerOptions<T extends KubeObject> {
   kind: Kind<T>;
   reconcile: Reconciler<T>;
   client: KubeClient;
-  primary: ObjectSource<T>;
+  primary: ObjectCache<T>;
   /** Caches of owned kinds: a change of an object controlled by a `kind` object reconciles its owner. */
-  owned?: ReadonlyArray<{ kind: Kind; source: ObjectSource<KubeObject> }>;
-  mapped?: readonly MappedSource[];
+  owned?: ReadonlyArray<{ kind: Kind; cache: ObjectCache<KubeObject> }>;
+  mapped?: readonly MappedCache[];
   events?: EventRecorder;
+  /**
+   * What `ctx.get` and `ctx.list` may read, each cache with its scope (the manager passes the primary, owned,
+   * watched and read caches). Without it, a reconcile reads nothing but its own object.
+   */
+  reads?: readonly ReadSource[];
   /** The field manager of every write; default `capstan-<name>`. */
   fieldManager?: string;
   maxConcurrentReconciles?: number;
@@ -65,13 +82,12 @@ export class Controller<T extends KubeObject> {
   readonly name: string;
   private readonly options: ControllerOptions<T>;
   private readonly queue: WorkQueue<string>;
-  private readonly writes: WriteTracker;
+  private readonly freshness: Freshness;
   private readonly terminal = new Map<string, number | string | undefined>();
   private readonly unsubscribe: Array<() => void> = [];
   private readonly log: Logger;
-  private readonly ownedSources: Map<string, ObjectSource<KubeObject>>;
-  /** Children the owned caches saw deleted and not recreated since, per cache (bounded, oldest dropped). */
-  private readonly deletedChildren: Map<ObjectSource<KubeObject>, Set<string>>;
+  private readonly ownedCaches: Map<string, ObjectCache<KubeObject>>;
+  private readonly reads: Reads;
   private started = false;
 
   constructor(options: ControllerOptions<T>) {
@@ -79,9 +95,9 @@ export class Controller<T extends KubeObject> {
     this.name = options.name;
     const clock = options.clock ?? systemClock;
     this.log = (options.logger ?? silentLogger).child({ controller: options.name });
-    this.writes = new WriteTracker(clock);
-    this.ownedSources = new Map((options.owned ?? []).map((o) => [groupKindKey(o.kind), o.source]));
-    this.deletedChildren = new Map((options.owned ?? []).map((o) => [o.source, new Set<string>()]));
+    this.freshness = new Freshness(clock);
+    this.ownedCaches = new Map((options.owned ?? []).map((o) => [groupKindKey(o.kind), o.cache]));
+    this.reads = new Reads(options.name, options.reads ?? [], (kind) => options.client.resource(kind));
     this.queue = new WorkQueue<string>({
       concurrency: options.maxConcurrentReconciles ?? 1,
       backoff: options.backoff,
@@ -104,30 +120,27 @@ export class Controller<T extends KubeObject> {
     const { primary, owned = [], mapped = [], kind } = this.options;
     this.unsubscribe.push(
       primary.subscribe((change) => {
-        if (change.type === 'apply' && this.writes.isEcho(primary, objectKey(change.object), change.object.metadata.resourceVersion))
-          return;
-        this.onPrimary(change);
+        if (this.freshness.observe(primary, change)) this.onPrimary(change);
       }),
     );
-    for (const { source } of owned) {
+    const primaryCache = primary as unknown as ObjectCache<KubeObject>;
+    for (const { cache } of owned) {
       this.unsubscribe.push(
-        source.subscribe((change) => {
-          // The echo of our own write of a child (it is as we wrote it); its owner needs no reconcile for it.
-          if (change.type === 'apply' && this.writes.isEcho(source, objectKey(change.object), change.object.metadata.resourceVersion))
-            return;
-          this.noteChild(source, change);
+        cache.subscribe((change) => {
           const key = this.ownerKey(change.object);
+          // The echo of our own write of a child (it is as we wrote it): its owner needs no reconcile for it.
+          if (!this.freshness.observe(cache, change, key === undefined ? undefined : { cache: primaryCache, key })) return;
           if (key !== undefined) this.enqueue(key);
-          if (change.type === 'apply' && change.old) {
-            const oldKey = this.ownerKey(change.old);
-            if (oldKey !== undefined && oldKey !== key) this.enqueue(oldKey);
+          if (change.type === 'updated') {
+            const previousKey = this.ownerKey(change.previous);
+            if (previousKey !== undefined && previousKey !== key) this.enqueue(previousKey);
           }
         }),
       );
     }
-    for (const { source, map } of mapped) {
+    for (const { cache, map } of mapped) {
       this.unsubscribe.push(
-        source.subscribe((change) => {
+        cache.subscribe((change) => {
           for (const key of map(change.object)) this.enqueue(key);
         }),
       );
@@ -150,9 +163,9 @@ export class Controller<T extends KubeObject> {
     this.queue.add(key);
   }
 
-  private onPrimary(change: ObjectChange<T>): void {
+  private onPrimary(change: StoreChange<T>): void {
     const key = objectKey(change.object);
-    if (change.type === 'delete') {
+    if (change.type === 'deleted') {
       this.terminal.delete(key);
       this.enqueue(key);
       return;
@@ -163,17 +176,6 @@ export class Controller<T extends KubeObject> {
       this.terminal.delete(key);
     }
     this.enqueue(key);
-  }
-
-  private noteChild(source: ObjectSource<KubeObject>, change: ObjectChange<KubeObject>): void {
-    const deleted = this.deletedChildren.get(source);
-    if (!deleted) return;
-    const key = objectKey(change.object);
-    deleted.delete(key);
-    if (change.type !== 'delete') return;
-    deleted.add(key);
-    // A child whose owner is gone stays here; the oldest go first, so the set stays small.
-    if (deleted.size > 10_000) deleted.delete(deleted.values().next().value!);
   }
 
   private ownerKey(object: KubeObject): string | undefined {
@@ -192,9 +194,9 @@ export class Controller<T extends KubeObject> {
     const reconcileID = randomUUID();
     const [namespace, name] = key.includes('/') ? key.split('/', 2) : [undefined, key];
     const log = this.log.child({ namespace, name, reconcileID });
-    const stale = await this.writes.settle(key, this.options.readYourWritesTimeoutMs ?? 5_000, signal);
-    if (stale.length > 0)
-      log.debug({ stale: describeMissing(stale) }, 'the cache has not caught up with our last writes; reconciling anyway');
+    const view = await this.freshness.settle(key, this.options.readYourWritesTimeoutMs ?? 5_000, signal);
+    if (view.behind.length > 0)
+      log.debug({ stale: view.describeBehind() }, 'the cache has not caught up with our last writes; reading those live');
     const cached = this.options.primary.get(key);
     const object = cached && { apiVersion: apiVersionOf(kind), kind: kind.kind, ...cached };
     const ctx = reconcileContext({
@@ -206,12 +208,12 @@ export class Controller<T extends KubeObject> {
       client: this.options.client,
       kind,
       primary: this.options.primary,
-      owned: this.ownedSources,
+      owned: this.ownedCaches,
       fieldManager: this.options.fieldManager ?? `capstan-${this.name}`,
       events: this.options.events,
-      onWrite: (source, writtenKey, resourceVersion) => this.writes.record(key, source, writtenKey, resourceVersion),
-      childWasDeleted: (source, childKey) => this.deletedChildren.get(source)?.has(childKey) ?? false,
-      childIsBehind: (source, childKey) => stale.some((w) => w.source === (source as unknown as typeof w.source) && w.key === childKey),
+      view,
+      reads: this.reads,
+      onWrite: (cache, writtenKey, resourceVersion) => this.freshness.recordWrite(key, cache, writtenKey, resourceVersion),
     });
     const started = performance.now();
     metrics?.workerStarted();

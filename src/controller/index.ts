@@ -3,12 +3,15 @@ export {
   controller,
   type ControllerBuilder,
   type ControllerDefinition,
+  type IndexedKind,
   type OwnedKind,
+  type ReadKind,
   type WatchedKind,
 } from './builder.ts';
 export { type ChildOutcome, ensureChild, type EnsureChildOptions, type ObjectReader } from './child.ts';
 export type { ReconcileContext } from './context.ts';
-export { Controller, type ControllerOptions, type MappedSource, type Reconciler } from './controller.ts';
+export { Controller, type ControllerOptions, type MappedCache, type Reconciler } from './controller.ts';
 export { controllerReferenceOf, isControlledBy, isControlledByKind, ownerReferenceTo } from './owner-reference.ts';
 export { done, type ReconcileResult, requeueAfter, TemporaryError, TerminalError } from './result.ts';
-export { type Logger, type ObjectChange, type ObjectSource, silentLogger } from './source.ts';
+export type { View } from './freshness.ts';
+export { type CachedGetOptions, type CachedListOptions, ReadError, type ReadScope, type ReadSource } from './reads.ts';

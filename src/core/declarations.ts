@@ -22,6 +22,19 @@ export interface WatchDeclaration {
   readonly labelSelector?: string;
 }
 
+/**
+ * A further kind a reconcile reads (`ctx.get`, `ctx.list`), cached by the manager in this scope, or (`live`) got
+ * by name from the server on each read, for kinds one should not cache cluster-wide (Secrets). RBAC follows:
+ * get, list and watch for a cached read; get only for a live one.
+ */
+export interface ReadDeclaration {
+  readonly resource: ResourceDescriptor;
+  readonly namespace?: string;
+  readonly labelSelector?: string;
+  readonly fieldSelector?: string;
+  readonly live?: boolean;
+}
+
 /** What a controller writes besides owned objects. */
 export interface WriteDeclaration {
   /** Status of the primary kind, through its `status` subresource. */
@@ -43,6 +56,7 @@ export interface ControllerDeclaration {
   readonly for: ResourceDescriptor;
   readonly owns: readonly OwnsDeclaration[];
   readonly watches: readonly WatchDeclaration[];
+  readonly reads: readonly ReadDeclaration[];
   readonly writes: WriteDeclaration;
 }
 
@@ -52,6 +66,7 @@ export interface ControllerDeclarationInput {
   for: ResourceDescriptor;
   owns?: ReadonlyArray<ResourceDescriptor | (Omit<OwnsDeclaration, 'writes'> & { writes?: readonly WriteVerb[] })>;
   watches?: ReadonlyArray<ResourceDescriptor | WatchDeclaration>;
+  reads?: ReadonlyArray<ResourceDescriptor | ReadDeclaration>;
   writes?: Partial<WriteDeclaration>;
 }
 
@@ -101,6 +116,22 @@ export function declareController(input: ControllerDeclarationInput): Controller
     checkResource(input.name, `watches[${i}]`, declared.resource);
     return Object.freeze({ ...declared });
   });
+  const reads = (input.reads ?? []).map((entry, i): ReadDeclaration => {
+    const declared = isDescriptor(entry) ? { resource: entry } : entry;
+    checkResource(input.name, `reads[${i}]`, declared.resource);
+    return Object.freeze({ ...declared });
+  });
+  const readScopes = new Set<string>();
+  for (const r of reads) {
+    const scope = JSON.stringify([groupKind(r.resource), r.namespace, r.labelSelector, r.fieldSelector, r.live === true]);
+    if (readScopes.has(scope)) {
+      throw new DeclarationError(
+        'INVALID_DECLARATION',
+        `controller "${input.name}": ${groupKind(r.resource)} is read twice in the same scope; declare it once`,
+      );
+    }
+    readScopes.add(scope);
+  }
   rejectDuplicates(
     input.name,
     'owns',
@@ -116,6 +147,7 @@ export function declareController(input: ControllerDeclarationInput): Controller
     for: input.for,
     owns: Object.freeze(owns),
     watches: Object.freeze(watches),
+    reads: Object.freeze(reads),
     writes: Object.freeze({ status: true, events: true, finalizers: false, ...input.writes }),
   });
 }

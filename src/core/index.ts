@@ -2,6 +2,7 @@ export { CapstanError, isCapstanError, UsageError } from './errors.ts';
 export type { PolicyRule } from './rbac.ts';
 export { systemClock, type Clock, type Timer } from './clock.ts';
 export { ManualClock } from './manual-clock.ts';
+export { type Logger, silentLogger } from './logger.ts';
 export { microTime } from './micro-time.ts';
 export { apiVersionOf, resourcePath, type ResourceDescriptor, type ResourcePathOptions } from './resource.ts';
 export {
@@ -10,6 +11,7 @@ export {
   type ControllerDeclaration,
   type ControllerDeclarationInput,
   type OwnsDeclaration,
+  type ReadDeclaration,
   type WatchDeclaration,
   type WriteDeclaration,
   type WriteVerb,
@@ -32,6 +34,7 @@ export {
   type LabelSelectorInput,
   type LabelSelectorRequirement,
   matchesLabelSelector,
+  parseLabelSelector,
 } from './label-selector.ts';
 export { type JsonPatchOperation, jsonPointerSegment } from './json-patch.ts';
 export type { Condition, ConditionStatus } from './condition.ts';

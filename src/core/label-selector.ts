@@ -98,3 +98,52 @@ export function matchesLabelSelector(labels: Record<string, string> | undefined,
   }
   return true;
 }
+
+/**
+ * A selector in its API string form (`app=web,tier in (api,web),!legacy`, as `kubectl -l` takes it) as a
+ * structured one: `k=v` and `k==v` go to `matchLabels`, `k!=v` becomes `NotIn [v]`, `k in (…)`, `k notin (…)`,
+ * `k` (Exists) and `!k` (DoesNotExist) to `matchExpressions`. A structured selector is returned as it is.
+ *
+ * @example
+ * ```ts
+ * import { parseLabelSelector } from 'capstan/core';
+ * parseLabelSelector('app=web,tier in (api,web),!legacy');
+ * // { matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['api', 'web'] }, { key: 'legacy', operator: 'DoesNotExist' }] }
+ * ```
+ */
+export function parseLabelSelector(selector: LabelSelectorInput): LabelSelector {
+  if (typeof selector !== 'string') return selector;
+  const matchLabels: Record<string, string> = {};
+  const matchExpressions: LabelSelectorRequirement[] = [];
+  // Commas separate requirements, except inside the parentheses of a set.
+  for (const raw of selector.split(/,(?![^(]*\))/)) {
+    const part = raw.trim();
+    if (!part) continue;
+    const set = /^([^\s!=(),]+)\s+(in|notin)\s*\(([^)]*)\)$/.exec(part);
+    const equality = /^([^\s!=(),]+)\s*(==|=|!=)\s*([^\s!=(),]*)$/.exec(part);
+    const existence = /^(!?)\s*([^\s!=(),]+)$/.exec(part);
+    if (set) {
+      const values = set[3]!
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean);
+      if (values.length === 0)
+        throw new LabelSelectorError('INVALID_LABEL_SELECTOR', `label selector "${selector}": "${part}" has no values`);
+      matchExpressions.push({ key: set[1]!, operator: set[2] === 'in' ? 'In' : 'NotIn', values });
+    } else if (equality) {
+      if (equality[2] === '!=') matchExpressions.push({ key: equality[1]!, operator: 'NotIn', values: [equality[3]!] });
+      else matchLabels[equality[1]!] = equality[3]!;
+    } else if (existence) {
+      matchExpressions.push({ key: existence[2]!, operator: existence[1] ? 'DoesNotExist' : 'Exists' });
+    } else {
+      throw new LabelSelectorError(
+        'INVALID_LABEL_SELECTOR',
+        `label selector "${selector}": cannot read "${part}" (expected k=v, k!=v, k in (a,b), k notin (a,b), k or !k)`,
+      );
+    }
+  }
+  return {
+    ...(Object.keys(matchLabels).length > 0 ? { matchLabels } : {}),
+    ...(matchExpressions.length > 0 ? { matchExpressions } : {}),
+  };
+}

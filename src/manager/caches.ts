@@ -1,26 +1,27 @@
-import type { ObjectSource } from '../controller/index.ts';
+import type { ObjectCache } from '../cache/index.ts';
 import type { Kind, KubeObject } from '../core/index.ts';
 
-/** Where a cache looks: a namespace (all when absent) and a label selector. */
-export interface SourceScope {
-  namespace?: string;
+/** Where a cache looks: a namespace (all when absent) and label and field selectors. */
+export interface CacheScope {
+  namespace?: string | undefined;
   labelSelector?: string;
+  fieldSelector?: string;
 }
 
-/** A cache the manager runs and shares between controllers. */
-export interface ManagedSource<T extends KubeObject> extends ObjectSource<T> {
-  /** What the cache holds, for logs and `/readyz`. */
-  readonly description: string;
+/** A cache the manager runs and shares between controllers: an {@link ObjectCache} it can run and wait for. */
+export interface ManagedCache<T extends KubeObject> extends ObjectCache<T> {
   /** Keep the cache in step with the API server until `signal` aborts; never returns early on errors. */
   run(signal: AbortSignal): Promise<void>;
   /** Resolves once the first complete list is in. */
-  waitForSync(signal: AbortSignal): Promise<void>;
+  waitForSync(options: { signal?: AbortSignal }): Promise<void>;
+  /** Add a field index; the same function again under the same name is a no-op, another one an error. */
+  addIndexer(name: string, indexer: (object: T) => readonly string[]): void;
 }
 
-/** Makes the caches; the manager asks once per kind and scope. */
-export type SourceFactory = <T extends KubeObject>(kind: Kind<T>, scope: SourceScope) => ManagedSource<T>;
+/** Makes the caches; the manager asks once per kind and scope. An `Informer` per call is the default. */
+export type CacheFactory = <T extends KubeObject>(kind: Kind<T>, scope: CacheScope) => ManagedCache<T>;
 
-/** The key under which a source is shared. */
-export function sourceKey(kind: Kind, scope: SourceScope): string {
-  return [kind.group, kind.version, kind.kind, scope.namespace ?? '', scope.labelSelector ?? ''].join('|');
+/** The key under which a cache is shared. */
+export function cacheKey(kind: Kind, scope: CacheScope): string {
+  return [kind.group, kind.version, kind.kind, scope.namespace ?? '', scope.labelSelector ?? '', scope.fieldSelector ?? ''].join('|');
 }

@@ -1,4 +1,4 @@
 export { type Check, ProbeServer, type ProbeServerOptions } from './probe-server.ts';
 export { type LeaderElectionOptions, Manager, type ManagerOptions } from './manager.ts';
-export type { ManagedSource, SourceFactory, SourceScope } from './sources.ts';
+export type { CacheFactory, CacheScope, ManagedCache } from './caches.ts';
 export { ManagerFlagError, type ManagerFlagsInput, managerFlagsHelp, managerOptionsFromFlags } from './flags.ts';

@@ -6,7 +6,7 @@ import type { KubeClient } from '../client/index.ts';
 import { type ConfigMap, ConfigMap as ConfigMapKind, type ObjectList } from '../core/index.ts';
 import { cacheMetrics } from '../metrics/index.ts';
 import type { ListWatchSource, RawWatchEvent } from '../watch/index.ts';
-import { cacheSourceFactory } from './cache-source.ts';
+import { informerFactory } from './informer-factory.ts';
 
 const cm = (name: string, rv: string): ConfigMap => ({ metadata: { namespace: 'ns', name, resourceVersion: rv } });
 
@@ -51,11 +51,11 @@ test("the manager's caches report their size as capstan_cache_objects, up and do
       { type: 'DELETED', object: cm('b', '13') },
     ],
   );
-  const factory = cacheSourceFactory(client, pino({ level: 'silent' }), { metrics: cacheMetrics(registry) });
+  const factory = informerFactory(client, pino({ level: 'silent' }), { metrics: cacheMetrics(registry) });
   const source = factory(ConfigMapKind, { namespace: 'ns' });
   const stop = new AbortController();
   const running = source.run(stop.signal);
-  await source.waitForSync(stop.signal);
+  await source.waitForSync({ signal: stop.signal });
   assert.equal(await gauge(registry), 2);
   const settle = () => new Promise((resolve) => setTimeout(resolve, 10));
   await settle();

@@ -1,16 +1,17 @@
 import { pino } from 'pino';
 import { register, type Registry } from 'prom-client';
 import { KubeClient, type RequestOptions } from '../client/index.ts';
-import { Controller, type ControllerDefinition, type Logger } from '../controller/index.ts';
-import type { Kind, KubeObject } from '../core/index.ts';
+import { Controller, type ControllerDefinition } from '../controller/index.ts';
+import type { Kind, KubeObject, Logger } from '../core/index.ts';
 import { EventRecorder } from '../events/index.ts';
 import { withScopedSignal } from '../internal/scoped-signal.ts';
 import { defaultIdentity, LeaderElector } from '../leader/index.ts';
 import { cacheMetrics, controllerMetrics, leaderElectionMetrics, processMetrics, workqueueMetrics } from '../metrics/index.ts';
 import { probesServingMessage } from '../internal/probe-log.ts';
 import { ProbeServer } from './probe-server.ts';
-import { type ManagedSource, type SourceFactory, sourceKey, type SourceScope } from './sources.ts';
-import { cacheSourceFactory } from './cache-source.ts';
+import { type CacheFactory, cacheKey, type CacheScope, type ManagedCache } from './caches.ts';
+import { informerFactory } from './informer-factory.ts';
+import { type Wiring, wire } from './wiring.ts';
 
 /** Leader election of the manager's replicas through a `coordination.k8s.io/v1` Lease. */
 export interface LeaderElectionOptions {
@@ -49,17 +50,14 @@ export interface ManagerOptions {
   registry?: Registry;
   /** How long in-flight reconciles may finish on shutdown; default 10 s. */
   shutdownGraceMs?: number;
-  /** How caches are made; default: the `cache` layer over the client. */
-  sources?: SourceFactory;
+  /** How caches are made; default: an `Informer` (the `cache` layer) over the client. */
+  caches?: CacheFactory;
 }
 
 /** One controller definition while the manager runs it. */
-interface Running {
+interface Running extends Wiring {
   // The definition's own object type is erased here; each definition is only ever used with its own caches.
   definition: ControllerDefinition<KubeObject>;
-  primary: ManagedSource<KubeObject>;
-  owned: Array<{ kind: Kind; source: ManagedSource<KubeObject> }>;
-  mapped: Array<{ source: ManagedSource<KubeObject>; map: (object: KubeObject) => readonly string[] }>;
   /** The term's event recorder, while the controller runs: its writes end with the term, as the reconciles' do. */
   events: EventRecorder | undefined;
   controller: Controller<KubeObject> | undefined;
@@ -88,7 +86,7 @@ interface Running {
 export class Manager {
   private readonly options: ManagerOptions;
   private readonly definitions: Array<ControllerDefinition<KubeObject>> = [];
-  private readonly sources = new Map<string, ManagedSource<KubeObject>>();
+  private readonly caches = new Map<string, ManagedCache<KubeObject>>();
   private readonly running: Running[] = [];
   private readonly log: Logger;
   private readonly registry: Registry;
@@ -97,7 +95,7 @@ export class Manager {
   private elector: LeaderElector | undefined;
   private electorDone: Promise<void> | undefined;
   private probes: ProbeServer | undefined;
-  private sourcesDone: Promise<unknown> | undefined;
+  private cachesDone: Promise<unknown> | undefined;
   private leading = false;
   private termGeneration = 0;
   /** The leader-election identity, also `reportingInstance` of events: host name plus a random suffix. */
@@ -118,7 +116,7 @@ export class Manager {
 
   /** True once every cache has its first complete list. */
   get ready(): boolean {
-    return this.sources.size > 0 && [...this.sources.values()].every((s) => s.synced);
+    return this.caches.size > 0 && [...this.caches.values()].every((s) => s.synced);
   }
 
   /** The port the probe server listens on, once started. */
@@ -142,31 +140,22 @@ export class Manager {
       }));
     processMetrics(this.registry);
     const factory =
-      this.options.sources ??
-      cacheSourceFactory(this.client, this.log, {
+      this.options.caches ??
+      informerFactory(this.client, this.log, {
         inactivityTimeoutMs: this.options.watchInactivityTimeoutMs,
         metrics: cacheMetrics(this.registry),
       });
-    const scope = (labelSelector?: string): SourceScope => ({ namespace: this.options.namespace, labelSelector });
-    const share = (kind: Kind, s: SourceScope) => {
-      const key = sourceKey(kind, s);
-      let source = this.sources.get(key);
+    const share = (kind: Kind, s: CacheScope) => {
+      const key = cacheKey(kind, s);
+      let source = this.caches.get(key);
       if (!source) {
         source = factory(kind, s);
-        this.sources.set(key, source);
+        this.caches.set(key, source);
       }
       return source;
     };
     for (const definition of this.definitions) {
-      const kind = definition.kind;
-      this.running.push({
-        definition,
-        primary: share(kind, scope()),
-        owned: definition.owns.map((o) => ({ kind: o.kind, source: share(o.kind, scope(o.labelSelector)) })),
-        mapped: definition.watches.map((w) => ({ source: share(w.kind, scope(w.labelSelector)), map: w.map })),
-        events: undefined,
-        controller: undefined,
-      });
+      this.running.push({ definition, ...wire(definition, share, this.options.namespace), events: undefined, controller: undefined });
     }
     if (this.options.probes) {
       this.probes = await ProbeServer.start({
@@ -174,15 +163,15 @@ export class Manager {
         port: this.options.probes.port,
         healthChecks: { ping: () => undefined },
         readyChecks: Object.fromEntries(
-          [...this.sources.values()].map((s) => [`cache ${s.description}`, () => (s.synced ? undefined : 'not synced yet')]),
+          [...this.caches.values()].map((s) => [`cache ${s.name}`, () => (s.synced ? undefined : 'not synced yet')]),
         ),
         metrics: async () => ({ contentType: this.registry.contentType, body: await this.registry.metrics() }),
       });
       this.log.info({ port: this.probes.port }, probesServingMessage);
     }
-    this.sourcesDone = Promise.all([...this.sources.values()].map((s) => s.run(signal)));
-    await Promise.all([...this.sources.values()].map((s) => s.waitForSync(signal)));
-    this.log.info({ caches: [...this.sources.values()].map((s) => s.description) }, 'caches synced');
+    this.cachesDone = Promise.all([...this.caches.values()].map((s) => s.run(signal)));
+    await Promise.all([...this.caches.values()].map((s) => s.waitForSync({ signal })));
+    this.log.info({ caches: [...this.caches.values()].map((s) => s.name) }, 'caches synced');
 
     const election = this.options.leaderElection;
     if (election) {
@@ -216,7 +205,7 @@ export class Manager {
     await this.stopControllers(grace);
     this.stopping.abort(new Error('the manager is stopping'));
     await this.electorDone?.catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'leader election ended with an error'));
-    await this.sourcesDone?.catch(() => undefined);
+    await this.cachesDone?.catch(() => undefined);
     await this.probes?.close();
     if (!this.options.client) await this.client?.close();
     this.log.info({}, 'manager stopped');
@@ -254,6 +243,7 @@ export class Manager {
         primary: r.primary,
         owned: r.owned,
         mapped: r.mapped,
+        reads: r.reads,
         events: r.events,
         maxConcurrentReconciles: r.definition.maxConcurrentReconciles,
         signal: termSignal,

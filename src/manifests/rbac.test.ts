@@ -69,3 +69,21 @@ test('cluster-wide: ClusterRole and binding; namespaced: a Role in the watched n
   );
   assert.deepEqual(scoped[2]!['subjects'], [{ kind: 'ServiceAccount', name: 'op', namespace: 'op-system' }]);
 });
+
+test('a cached read grants get, list and watch; a live read grants get only', () => {
+  const Secret = { group: '', version: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true };
+  const Service = { group: '', version: 'v1', kind: 'Service', plural: 'services', namespaced: true };
+  const rules = rulesFor([
+    declareController({
+      name: 'webapp',
+      for: HelloWorld,
+      reads: [{ resource: Secret, live: true }, Service],
+      writes: { status: false, events: false },
+    }),
+  ]);
+  assert.deepEqual(rules, [
+    { apiGroups: ['apps.example.com'], resources: ['helloworlds'], verbs: ['get', 'list', 'watch'] },
+    { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
+    { apiGroups: [''], resources: ['services'], verbs: ['get', 'list', 'watch'] },
+  ]);
+});

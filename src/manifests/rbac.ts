@@ -33,6 +33,7 @@ const verbOrder = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'
  * - each owned kind: get/list/watch and the declared writes (`delete` included by default: the same
  *   admission plugin requires it to set an ownerReference);
  * - each watched kind: get/list/watch;
+ * - each read kind: get/list/watch when cached, get only when read live;
  * - `events.k8s.io` events: create/patch (patch folds repeated events into a series).
  *
  * @example
@@ -59,6 +60,7 @@ export function rulesFor(declarations: readonly ControllerDeclaration[]): Policy
     if (d.owns.length > 0) grant({ group: d.for.group, resource: `${d.for.plural}/finalizers` }, ['update']);
     for (const owned of d.owns) grant({ group: owned.resource.group, resource: owned.resource.plural }, [...read, ...owned.writes]);
     for (const watched of d.watches) grant({ group: watched.resource.group, resource: watched.resource.plural }, read);
+    for (const r of d.reads) grant({ group: r.resource.group, resource: r.resource.plural }, r.live ? ['get'] : read);
     if (d.writes.events) grant({ group: 'events.k8s.io', resource: 'events' }, ['create', 'patch']);
   }
   return [...verbs.values()].map((entry) => ({
