@@ -9,6 +9,8 @@ import {
 } from '../core/index.ts';
 import type { ReconcileContext } from './context.ts';
 import type { Reconciler } from './controller.ts';
+import type { Predicate } from './predicates.ts';
+import type { CacheReads } from './reads.ts';
 import type { ReconcileResult } from './result.ts';
 
 /** An owned kind: its cache is scoped by `labelSelector` so the operator does not cache every object of the kind. */
@@ -16,13 +18,18 @@ export interface OwnedKind {
   kind: Kind;
   labelSelector?: string;
   writes?: readonly WriteVerb[];
+  /** Only changes every predicate passes reconcile the owner. */
+  predicates?: readonly Predicate[];
 }
 
 /** A watched kind whose objects map to keys of the primary kind. */
 export interface WatchedKind {
   kind: Kind;
   labelSelector?: string;
-  map: (object: KubeObject) => readonly string[];
+  /** The keys (`namespace/name`) of the primary objects to reconcile for a changed object; it may read the caches. */
+  map: (object: KubeObject, reads: CacheReads) => readonly string[] | Promise<readonly string[]>;
+  /** Only changes every predicate passes are mapped. */
+  predicates?: readonly Predicate[];
 }
 
 /** A further kind a reconcile reads with `ctx.get`/`ctx.list`: cached in this scope, or got live (`live: true`). */
@@ -52,6 +59,8 @@ export interface ControllerDefinition<T extends KubeObject> {
   readonly watches: readonly WatchedKind[];
   readonly reads: readonly ReadKind[];
   readonly indexes: readonly IndexedKind[];
+  /** Only changes of the primary object that every predicate passes enqueue it. */
+  readonly predicates: readonly Predicate[];
   /**
    * The reconcile function. Declared as a method so that a definition of any kind is also an
    * {@link AnyControllerDefinition} (method parameters are compared bivariantly), which lets one list hold
@@ -81,10 +90,26 @@ export type AnyControllerDefinition = ControllerDefinition<KubeObject>;
 export interface ControllerBuilder<T extends KubeObject> {
   /** The controller's name (its metrics and log label); default the kind in lower case. */
   named(name: string): ControllerBuilder<T>;
-  /** Reconcile the owner when an object of `kind` it controls changes. */
-  owns(kind: Kind, options?: { labelSelector?: string; writes?: readonly WriteVerb[] }): ControllerBuilder<T>;
-  /** Reconcile the keys `map` returns when an object of `kind` changes (read only). */
-  watches(kind: Kind, map: (object: KubeObject) => readonly string[], options?: { labelSelector?: string }): ControllerBuilder<T>;
+  /** Reconcile the owner when an object of `kind` it controls changes (and passes the predicates). */
+  owns<K extends KubeObject>(
+    kind: Kind<K>,
+    options?: { labelSelector?: string; writes?: readonly WriteVerb[]; predicates?: ReadonlyArray<Predicate<K>> },
+  ): ControllerBuilder<T>;
+  /**
+   * Reconcile the keys `map` returns when an object of `kind` changes (read only; controller-runtime's
+   * `EnqueueRequestsFromMapFunc`, JOSDK's secondary-to-primary mapper). `map` gets the changed object and the
+   * controller's declared reads, e.g. "every WebApp whose spec references this Secret" through an index.
+   */
+  watches<K extends KubeObject>(
+    kind: Kind<K>,
+    map: (object: K, reads: CacheReads) => readonly string[] | Promise<readonly string[]>,
+    options?: { labelSelector?: string; predicates?: ReadonlyArray<Predicate<K>> },
+  ): ControllerBuilder<T>;
+  /**
+   * Only changes of the controller's own objects that every predicate passes enqueue them, e.g.
+   * `generationChanged`: a status-only update triggers no reconcile. Additions and deletions pass the built-in ones.
+   */
+  predicates(...predicates: ReadonlyArray<Predicate<T>>): ControllerBuilder<T>;
   /**
    * Let a reconcile read `kind` (`ctx.get`, `ctx.list`) from a cache the manager shares, scoped to a namespace
    * and/or label and field selectors; or, with `live: true`, get single objects from the server on each read,
@@ -113,6 +138,7 @@ interface BuilderState<T extends KubeObject> {
   watches: WatchedKind[];
   reads: ReadKind[];
   indexes: IndexedKind[];
+  predicates: Predicate[];
   writes: Partial<WriteDeclaration>;
   workers: number;
 }
@@ -121,8 +147,15 @@ function builder<T extends KubeObject>(state: BuilderState<T>): ControllerBuilde
   const next = (change: Partial<BuilderState<T>>) => builder({ ...state, ...change });
   return {
     named: (name) => next({ name }),
-    owns: (kind, options = {}) => next({ owns: [...state.owns, { kind, ...options }] }),
-    watches: (kind, map, options = {}) => next({ watches: [...state.watches, { kind, map, ...options }] }),
+    owns: (kind, options = {}) => next({ owns: [...state.owns, { kind, ...(options as Omit<OwnedKind, 'kind'>) }] }),
+    watches: (kind, map, options = {}) =>
+      next({
+        watches: [
+          ...state.watches,
+          { kind, map: map as WatchedKind['map'], ...(options as Pick<WatchedKind, 'labelSelector' | 'predicates'>) },
+        ],
+      }),
+    predicates: (...predicates) => next({ predicates: [...state.predicates, ...(predicates as Predicate[])] }),
     reads: (kind, options = {}) => next({ reads: [...state.reads, { kind, ...options }] }),
     index: (kind, name, fn) => next({ indexes: [...state.indexes, { kind, name, fn: fn as IndexedKind['fn'] }] }),
     writes: (writes) => next({ writes: { ...state.writes, ...writes } }),
@@ -166,6 +199,7 @@ function builder<T extends KubeObject>(state: BuilderState<T>): ControllerBuilde
         watches: Object.freeze([...state.watches]),
         reads: Object.freeze([...state.reads]),
         indexes: Object.freeze([...state.indexes]),
+        predicates: Object.freeze([...state.predicates]),
         reconcile,
         maxConcurrentReconciles: state.workers,
       });
@@ -198,5 +232,5 @@ function builder<T extends KubeObject>(state: BuilderState<T>): ControllerBuilde
  * ```
  */
 export function controller<T extends KubeObject>(kind: Kind<T>): ControllerBuilder<T> {
-  return builder({ kind, owns: [], watches: [], reads: [], indexes: [], writes: {}, workers: 1 });
+  return builder({ kind, owns: [], watches: [], reads: [], indexes: [], predicates: [], writes: {}, workers: 1 });
 }

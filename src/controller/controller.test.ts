@@ -8,7 +8,8 @@ import { ApiError, type KubeClient } from '../client/index.ts';
 import { MemoryStore } from '../cache/index.ts';
 import { defineKind, type KubeObject, type Logger, ManualClock } from '../core/index.ts';
 import type { EventRecorder } from '../events/index.ts';
-import { Controller } from './controller.ts';
+import { Controller, type ControllerOptions } from './controller.ts';
+import { generationChanged } from './predicates.ts';
 import type * as result from './result.ts';
 import { done, requeueAfter, TemporaryError, TerminalError } from './result.ts';
 
@@ -40,7 +41,7 @@ const widget = (generation: number, rv: string): Widget => ({
   spec: { size: 1 },
 });
 
-function setup(reconcile: (key: string) => Promise<ReturnType<typeof done>>) {
+function setup(reconcile: (key: string) => Promise<ReturnType<typeof done>>, more: Partial<ControllerOptions<Widget>> = {}) {
   const clock = new ManualClock();
   const primary = new MemorySource<Widget>();
   const children = new MemorySource<KubeObject>();
@@ -70,6 +71,7 @@ function setup(reconcile: (key: string) => Promise<ReturnType<typeof done>>) {
     clock,
     metrics,
     reconcile: (ctx) => reconcile(ctx.key),
+    ...more,
   });
   return { clock, primary, children, events, controller, counts };
 }
@@ -356,4 +358,67 @@ test('a conflict is retried quietly (debug); other failures are logged as errors
     lines.filter((l) => l.includes('retrying with backoff')).map((l) => l.split(' ')[0]),
     ['debug', 'error', 'error'],
   );
+});
+
+test('with generationChanged, a status-only update of the primary triggers no reconcile; a spec change and a deletion do', async () => {
+  const keys: string[] = [];
+  const { clock, primary, controller } = setup(
+    async (key) => {
+      keys.push(key);
+      return done();
+    },
+    { predicates: [generationChanged] },
+  );
+  controller.start();
+  primary.upsert(widget(1, '10'));
+  await clock.advance(10);
+  primary.upsert({ ...widget(1, '11'), status: { ready: true } } as Widget);
+  await clock.advance(10);
+  assert.equal(keys.length, 1, 'the status-only update reconciled nothing');
+  primary.upsert(widget(2, '12'));
+  await clock.advance(10);
+  primary.removeKey('ns/w');
+  await clock.advance(10);
+  assert.deepEqual(keys, ['ns/w', 'ns/w', 'ns/w']);
+  await controller.stop();
+});
+
+test('a watched cache maps a change to primaries through the reads (async), and only changes its predicates pass', async () => {
+  const keys: string[] = [];
+  const clock = new ManualClock();
+  const primary = new MemorySource<Widget>();
+  const secrets = new MemorySource<KubeObject>();
+  const controller = new Controller<Widget>({
+    name: 'widget',
+    kind: Widget,
+    client: {} as KubeClient,
+    primary,
+    clock,
+    reads: [{ kind: Widget, scope: {}, declaredBy: 'controller(Widget)', cache: primary as unknown as MemoryStore<KubeObject> }],
+    mapped: [
+      {
+        cache: secrets,
+        // Every Widget of the Secret's namespace, read from the primary cache.
+        map: async (secret, reads) =>
+          (await reads.list(Widget, { namespace: secret.metadata.namespace })).map((w) => `${w.metadata.namespace}/${w.metadata.name}`),
+        predicates: [(change) => change.object.metadata.labels?.['watched'] === 'yes'],
+      },
+    ],
+    reconcile: async (ctx) => {
+      keys.push(ctx.key);
+      return done();
+    },
+  });
+  primary.upsert(widget(1, '10'));
+  controller.start();
+  await clock.advance(10);
+  keys.length = 0;
+  secrets.upsert({ metadata: { name: 's', namespace: 'other', labels: { watched: 'yes' } } });
+  secrets.upsert({ metadata: { name: 's', namespace: 'ns', labels: { watched: 'no' } } });
+  await clock.advance(10);
+  assert.deepEqual(keys, [], 'no Widget in namespace other; a change the predicate refuses maps nothing');
+  secrets.upsert({ metadata: { name: 't', namespace: 'ns', labels: { watched: 'yes' } } });
+  for (let i = 0; i < 5 && keys.length === 0; i++) await clock.advance(10);
+  assert.deepEqual(keys, ['ns/w']);
+  await controller.stop();
 });

@@ -21,15 +21,18 @@ import { groupKindKey, type ReconcileContext, reconcileContext } from './context
 import { controllerReferenceOf, groupOf } from './owner-reference.ts';
 import { isTemporaryError, isTerminalError, type ReconcileResult } from './result.ts';
 import { Freshness } from './freshness.ts';
-import { type ReadSource, Reads } from './reads.ts';
+import type { Predicate } from './predicates.ts';
+import { type CacheReads, type ReadSource, Reads } from './reads.ts';
 
 /** The function a controller runs for one key: read the object from `ctx`, converge, return a result. */
 export type Reconciler<T extends KubeObject> = (ctx: ReconcileContext<T>) => Promise<ReconcileResult>;
 
-/** A further cache whose changes map to keys of the primary kind. */
+/** A further cache whose changes map to keys of the primary kind (`map` may read the caches, and be async). */
 export interface MappedCache {
   cache: ObjectCache<KubeObject>;
-  map: (object: KubeObject) => readonly string[];
+  map: (object: KubeObject, reads: CacheReads) => readonly string[] | Promise<readonly string[]>;
+  /** Only changes every predicate passes are mapped. */
+  predicates?: readonly Predicate[];
 }
 
 /** Everything a running controller is made of; the manager (or a user, by hand) assembles it. */
@@ -40,7 +43,9 @@ export interface ControllerOptions<T extends KubeObject> {
   client: KubeClient;
   primary: ObjectCache<T>;
   /** Caches of owned kinds: a change of an object controlled by a `kind` object reconciles its owner. */
-  owned?: ReadonlyArray<{ kind: Kind; cache: ObjectCache<KubeObject> }>;
+  owned?: ReadonlyArray<{ kind: Kind; cache: ObjectCache<KubeObject>; predicates?: readonly Predicate[] }>;
+  /** Only changes of the primary object that every predicate passes enqueue it (e.g. `generationChanged`). */
+  predicates?: ReadonlyArray<Predicate<T>>;
   mapped?: readonly MappedCache[];
   events?: EventRecorder;
   /**
@@ -120,16 +125,17 @@ export class Controller<T extends KubeObject> {
     const { primary, owned = [], mapped = [], kind } = this.options;
     this.unsubscribe.push(
       primary.subscribe((change) => {
-        if (this.freshness.observe(primary, change)) this.onPrimary(change);
+        if (this.freshness.observe(primary, change) && passes(this.options.predicates, change)) this.onPrimary(change);
       }),
     );
     const primaryCache = primary as unknown as ObjectCache<KubeObject>;
-    for (const { cache } of owned) {
+    for (const { cache, predicates } of owned) {
       this.unsubscribe.push(
         cache.subscribe((change) => {
           const key = this.ownerKey(change.object);
           // The echo of our own write of a child (it is as we wrote it): its owner needs no reconcile for it.
           if (!this.freshness.observe(cache, change, key === undefined ? undefined : { cache: primaryCache, key })) return;
+          if (!passes(predicates, change)) return;
           if (key !== undefined) this.enqueue(key);
           if (change.type === 'updated') {
             const previousKey = this.ownerKey(change.previous);
@@ -138,10 +144,23 @@ export class Controller<T extends KubeObject> {
         }),
       );
     }
-    for (const { cache, map } of mapped) {
+    for (const { cache, map, predicates } of mapped) {
       this.unsubscribe.push(
         cache.subscribe((change) => {
-          for (const key of map(change.object)) this.enqueue(key);
+          if (!passes(predicates, change)) return;
+          const reads = this.reads.for(change.object.metadata.namespace);
+          void Promise.resolve()
+            .then(() => map(change.object, reads))
+            .then(
+              (keys) => {
+                for (const key of keys) this.enqueue(key);
+              },
+              (err: unknown) =>
+                this.log.error(
+                  { err: (err as Error).message, cache: cache.name },
+                  'a watch map function failed; the change enqueued nothing',
+                ),
+            );
         }),
       );
     }
@@ -257,6 +276,11 @@ export class Controller<T extends KubeObject> {
       metrics?.workerFinished();
     }
   }
+}
+
+/** Whether every predicate passes `change` (no predicates: it passes). */
+function passes<T extends KubeObject>(predicates: ReadonlyArray<Predicate<T>> | undefined, change: StoreChange<T>): boolean {
+  return predicates === undefined || predicates.every((p) => p(change));
 }
 
 /** What "the object changed" means for a terminal error: its generation, or its resourceVersion if it has none. */

@@ -14,4 +14,5 @@ export { Controller, type ControllerOptions, type MappedCache, type Reconciler }
 export { controllerReferenceOf, isControlledBy, isControlledByKind, ownerReferenceTo } from './owner-reference.ts';
 export { done, type ReconcileResult, requeueAfter, TemporaryError, TerminalError } from './result.ts';
 export type { View } from './freshness.ts';
-export { type CachedGetOptions, type CachedListOptions, ReadError, type ReadScope, type ReadSource } from './reads.ts';
+export { and, annotationsChanged, generationChanged, labelsChanged, not, or, type Predicate } from './predicates.ts';
+export { type CacheReads, type CachedGetOptions, type CachedListOptions, ReadError, type ReadScope, type ReadSource } from './reads.ts';

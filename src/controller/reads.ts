@@ -62,6 +62,12 @@ export interface CachedListOptions {
  */
 export class ReadError extends CapstanError<'UNDECLARED_READ' | 'OUTSIDE_CACHE_SCOPE' | 'UNDECLARED_INDEX' | 'LIVE_READ_ONLY_GET'> {}
 
+/** What a `.watches` map function may read: the controller's declared reads, by default in the changed object's namespace. */
+export interface CacheReads {
+  get<T extends KubeObject>(kind: Kind<T>, name: string, options?: CachedGetOptions): Promise<T | undefined>;
+  list<T extends KubeObject>(kind: Kind<T>, options?: CachedListOptions): Promise<T[]>;
+}
+
 /** The reads of one controller, over its declared sources. */
 export class Reads {
   private readonly controller: string;
@@ -73,6 +79,14 @@ export class Reads {
     this.controller = controller;
     this.sources = sources;
     this.live = live;
+  }
+
+  /** These reads, with `namespace` as the default namespace of `get`. */
+  for(namespace: string | undefined): CacheReads {
+    return {
+      get: (kind, name, options = {}) => this.get(kind, name, { ...options, defaultNamespace: namespace }),
+      list: (kind, options) => this.list(kind, options),
+    };
   }
 
   /** The object `name` of `kind`; `undefined` when it does not exist (within the declared scope). */

@@ -244,6 +244,7 @@ export class Manager {
         owned: r.owned,
         mapped: r.mapped,
         reads: r.reads,
+        predicates: r.definition.predicates,
         events: r.events,
         maxConcurrentReconciles: r.definition.maxConcurrentReconciles,
         signal: termSignal,

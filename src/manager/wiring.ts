@@ -2,15 +2,15 @@
 // controllers read it; its field indexes added to the caches of their kind; and the read sources its reconciles
 // may use, each with the scope of its cache and the builder call that declared it (for the messages of refused
 // reads).
-import type { ControllerDefinition, ReadSource } from '../controller/index.ts';
+import type { ControllerDefinition, Predicate, ReadSource, WatchedKind } from '../controller/index.ts';
 import type { Kind, KubeObject } from '../core/index.ts';
 import type { CacheScope, ManagedCache } from './caches.ts';
 
 /** The caches and read sources of one controller definition. */
 export interface Wiring {
   primary: ManagedCache<KubeObject>;
-  owned: Array<{ kind: Kind; cache: ManagedCache<KubeObject> }>;
-  mapped: Array<{ cache: ManagedCache<KubeObject>; map: (object: KubeObject) => readonly string[] }>;
+  owned: Array<{ kind: Kind; cache: ManagedCache<KubeObject>; predicates?: readonly Predicate[] | undefined }>;
+  mapped: Array<{ cache: ManagedCache<KubeObject>; map: WatchedKind['map']; predicates?: readonly Predicate[] | undefined }>;
   reads: ReadSource[];
 }
 
@@ -41,10 +41,12 @@ export function wire(definition: ControllerDefinition<KubeObject>, share: ShareC
   const owned = definition.owns.map((o) => ({
     kind: o.kind,
     cache: cached(o.kind, scoped(o.labelSelector), `.owns(${o.kind.kind}${selector(o.labelSelector)})`),
+    predicates: o.predicates,
   }));
   const mapped = definition.watches.map((w) => ({
     cache: cached(w.kind, scoped(w.labelSelector), `.watches(${w.kind.kind}${selector(w.labelSelector)})`),
     map: w.map,
+    predicates: w.predicates,
   }));
   for (const r of definition.reads) {
     const scope = { ...scoped(r.labelSelector, r.fieldSelector), ...(r.namespace === undefined ? {} : { namespace: r.namespace }) };
