@@ -394,7 +394,7 @@ test('a watched cache maps a change to primaries through the reads (async), and 
     client: {} as KubeClient,
     primary,
     clock,
-    reads: [{ kind: Widget, scope: {}, declaredBy: 'controller(Widget)', cache: primary as unknown as MemoryStore<KubeObject> }],
+    reads: [{ kind: Widget, scope: {}, declaredBy: 'controller(Widget)', cache: primary }],
     mapped: [
       {
         cache: secrets,
