@@ -9,6 +9,7 @@ import {
 } from '../core/index.ts';
 import type { ReconcileContext } from './context.ts';
 import type { Reconciler } from './controller.ts';
+import type { KeyBackoffOptions, RateLimitOptions } from '../queue/index.ts';
 import type { Predicate } from './predicates.ts';
 import type { CacheReads } from './reads.ts';
 import type { ReconcileResult } from './result.ts';
@@ -48,6 +49,14 @@ export interface IndexedKind {
   fn: (object: KubeObject) => readonly string[];
 }
 
+/** A controller's work-queue settings: per-key backoff of retries and the overall retry rate limit. */
+export interface QueueSettings {
+  /** Per-key exponential backoff of retries; default 5 ms doubling to 1000 s, as controller-runtime. */
+  backoff?: KeyBackoffOptions;
+  /** The overall limit on retries (never on first adds); default 10/s with a burst of 100. */
+  rateLimit?: RateLimitOptions;
+}
+
 /**
  * Everything needed to run a controller, as data plus the reconcile function: `declaration` alone is enough
  * to generate RBAC (`capstan generate` imports the module and reads it; nothing starts).
@@ -61,6 +70,12 @@ export interface ControllerDefinition<T extends KubeObject> {
   readonly indexes: readonly IndexedKind[];
   /** Only changes of the primary object that every predicate passes enqueue it. */
   readonly predicates: readonly Predicate[];
+  /** The work queue's retry settings. */
+  readonly queue: QueueSettings;
+  readonly reconcileTimeoutMs?: number | undefined;
+  readonly resync?: { everyMs: number; jitter?: number } | undefined;
+  /** Sources of keys from outside the cluster: each key it yields is reconciled (kube-rs `reconcile_on`). */
+  readonly wakeUps: ReadonlyArray<AsyncIterable<string>>;
   /**
    * The reconcile function. Declared as a method so that a definition of any kind is also an
    * {@link AnyControllerDefinition} (method parameters are compared bivariantly), which lets one list hold
@@ -126,8 +141,23 @@ export interface ControllerBuilder<T extends KubeObject> {
   index<K extends KubeObject>(kind: Kind<K>, name: string, fn: (object: K) => readonly string[]): ControllerBuilder<T>;
   /** What the controller writes besides owned objects; default status and events. */
   writes(writes: Partial<WriteDeclaration>): ControllerBuilder<T>;
-  /** Keys reconciled at once; default 1. */
+  /** Keys reconciled at once; default 1. A key is never reconciled twice at once whatever the number. */
   maxConcurrentReconciles(workers: number): ControllerBuilder<T>;
+  /** Retry settings of the controller's work queue: per-key backoff (base, cap) and the overall retry rate limit. */
+  queue(settings: QueueSettings): ControllerBuilder<T>;
+  /**
+   * A reconcile running longer than `ms` has its signal aborted and counts as an error, retried with backoff (a
+   * reconcile must pass its signal on: one that ignores it holds its worker until it returns).
+   */
+  reconcileTimeout(ms: number): ControllerBuilder<T>;
+  /** Queue every object again every `ms` (shortened at random by up to `jitter`, default 0.1), at low priority. */
+  resyncEvery(ms: number, options?: { jitter?: number }): ControllerBuilder<T>;
+  /**
+   * Reconcile every key (`namespace/name`) `source` yields, e.g. on a signal from outside the cluster (kube-rs
+   * `reconcile_on`). The manager reads it while it runs; keys yielded while this replica does not lead are dropped
+   * (the next leader reconciles every object on start).
+   */
+  reconcileOn(source: AsyncIterable<string>): ControllerBuilder<T>;
   reconcile(reconcile: Reconciler<T>): ControllerDefinition<T>;
 }
 
@@ -141,6 +171,10 @@ interface BuilderState<T extends KubeObject> {
   predicates: Predicate[];
   writes: Partial<WriteDeclaration>;
   workers: number;
+  queue: QueueSettings;
+  reconcileTimeoutMs?: number;
+  resync?: { everyMs: number; jitter?: number };
+  wakeUps: Array<AsyncIterable<string>>;
 }
 
 function builder<T extends KubeObject>(state: BuilderState<T>): ControllerBuilder<T> {
@@ -160,6 +194,16 @@ function builder<T extends KubeObject>(state: BuilderState<T>): ControllerBuilde
     index: (kind, name, fn) => next({ indexes: [...state.indexes, { kind, name, fn: fn as IndexedKind['fn'] }] }),
     writes: (writes) => next({ writes: { ...state.writes, ...writes } }),
     maxConcurrentReconciles: (workers) => next({ workers }),
+    queue: (settings) => next({ queue: { ...state.queue, ...settings } }),
+    reconcileTimeout: (ms) => {
+      if (!(ms > 0)) throw new DeclarationError('INVALID_DECLARATION', `reconcileTimeout(${ms}): give a positive number of milliseconds`);
+      return next({ reconcileTimeoutMs: ms });
+    },
+    resyncEvery: (ms, options = {}) => {
+      if (!(ms > 0)) throw new DeclarationError('INVALID_DECLARATION', `resyncEvery(${ms}): give a positive number of milliseconds`);
+      return next({ resync: { everyMs: ms, ...options } });
+    },
+    reconcileOn: (source) => next({ wakeUps: [...state.wakeUps, source] }),
     reconcile: (reconcile) => {
       const name = state.name ?? state.kind.kind.toLowerCase();
       const declared = [
@@ -200,6 +244,10 @@ function builder<T extends KubeObject>(state: BuilderState<T>): ControllerBuilde
         reads: Object.freeze([...state.reads]),
         indexes: Object.freeze([...state.indexes]),
         predicates: Object.freeze([...state.predicates]),
+        queue: Object.freeze({ ...state.queue }),
+        reconcileTimeoutMs: state.reconcileTimeoutMs,
+        resync: state.resync,
+        wakeUps: Object.freeze([...state.wakeUps]),
         reconcile,
         maxConcurrentReconciles: state.workers,
       });
@@ -232,5 +280,5 @@ function builder<T extends KubeObject>(state: BuilderState<T>): ControllerBuilde
  * ```
  */
 export function controller<T extends KubeObject>(kind: Kind<T>): ControllerBuilder<T> {
-  return builder({ kind, owns: [], watches: [], reads: [], indexes: [], predicates: [], writes: {}, workers: 1 });
+  return builder({ kind, owns: [], watches: [], reads: [], indexes: [], predicates: [], writes: {}, workers: 1, queue: {}, wakeUps: [] });
 }

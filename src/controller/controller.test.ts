@@ -422,3 +422,48 @@ test('a watched cache maps a change to primaries through the reads (async), and 
   assert.deepEqual(keys, ['ns/w']);
   await controller.stop();
 });
+
+test('a reconcile past its timeout has its signal aborted and counts as an error, retried with backoff', async () => {
+  const seen: AbortSignal[] = [];
+  const { clock, primary, controller, counts } = setup(async () => done(), {
+    reconcileTimeoutMs: 50,
+    // Honours its signal: returns as soon as it aborts (a success, had the timeout not passed).
+    reconcile: async (ctx) => {
+      seen.push(ctx.signal);
+      await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+      return done();
+    },
+  });
+  primary.upsert(widget(1, '10'));
+  controller.start();
+  await clock.advance(1);
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  assert.equal(seen[0]?.aborted, true, 'the signal aborted at the timeout');
+  assert.equal((seen[0]?.reason as Error | undefined)?.name, 'TimeoutError');
+  assert.deepEqual(counts.results, ['error']);
+  assert.equal(counts.errors, 1);
+  await clock.advance(1_000);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.ok(seen.length >= 2, 'retried with backoff');
+  await controller.stop({ graceMs: 0 });
+});
+
+test('resync queues every object again on the clock, jittered; a change meanwhile is served before the resync backlog', async () => {
+  const keys: string[] = [];
+  const { clock, primary, controller } = setup(
+    async (key) => {
+      keys.push(key);
+      return done();
+    },
+    { resync: { everyMs: 60_000, jitter: 0 } },
+  );
+  primary.upsert(widget(1, '10'));
+  controller.start();
+  await clock.advance(10);
+  assert.deepEqual(keys, ['ns/w']);
+  await clock.advance(59_000);
+  assert.equal(keys.length, 1);
+  await clock.advance(1_000);
+  assert.deepEqual(keys, ['ns/w', 'ns/w']);
+  await controller.stop();
+});

@@ -3,6 +3,7 @@ import type { ObjectCache, StoreChange } from '../cache/index.ts';
 import { isConflict, type KubeClient } from '../client/index.ts';
 import {
   apiVersionOf,
+  CapstanError,
   type Clock,
   isCapstanError,
   type Kind,
@@ -11,12 +12,20 @@ import {
   objectKey,
   silentLogger,
   systemClock,
+  type Timer,
   UsageError,
 } from '../core/index.ts';
 import type { EventRecorder } from '../events/index.ts';
-import { withScopedSignal } from '../internal/scoped-signal.ts';
+import { scopedSignal } from '../internal/scoped-signal.ts';
 import type { ControllerMetrics } from '../metrics/index.ts';
-import { type KeyBackoffOptions, type QueueMetrics, type RateLimitOptions, type WorkOutcome, WorkQueue } from '../queue/index.ts';
+import {
+  type KeyBackoffOptions,
+  type Priority,
+  type QueueMetrics,
+  type RateLimitOptions,
+  type WorkOutcome,
+  WorkQueue,
+} from '../queue/index.ts';
 import { groupKindKey, type ReconcileContext, reconcileContext } from './context.ts';
 import { controllerReferenceOf, groupOf } from './owner-reference.ts';
 import { isTemporaryError, isTerminalError, type ReconcileResult } from './result.ts';
@@ -58,6 +67,16 @@ export interface ControllerOptions<T extends KubeObject> {
   maxConcurrentReconciles?: number;
   backoff?: KeyBackoffOptions;
   rateLimit?: RateLimitOptions;
+  /**
+   * A reconcile running longer has its signal aborted and counts as an error (retried with backoff); default none.
+   * A reconcile that ignores its signal still holds its worker until it returns.
+   */
+  reconcileTimeoutMs?: number;
+  /**
+   * Every this long (shortened at random by up to `jitter` of it, default 0.1), every object of the primary cache
+   * is queued again at low priority, as controller-runtime's `SyncPeriod`; default never.
+   */
+  resync?: { everyMs: number; jitter?: number };
   /** How long a reconcile waits for the cache to show the previous reconcile's writes; default 5 s. */
   readYourWritesTimeoutMs?: number;
   /** Aborts every reconcile when it ends, e.g. the leadership term: writes stop before another leader may start. */
@@ -94,11 +113,14 @@ export class Controller<T extends KubeObject> {
   private readonly ownedCaches: Map<string, ObjectCache<KubeObject>>;
   private readonly reads: Reads;
   private started = false;
+  private readonly clock: Clock;
+  private resyncTimer: Timer | undefined;
 
   constructor(options: ControllerOptions<T>) {
     this.options = options;
     this.name = options.name;
     const clock = options.clock ?? systemClock;
+    this.clock = clock;
     this.log = (options.logger ?? silentLogger).child({ controller: options.name });
     this.freshness = new Freshness(clock);
     this.ownedCaches = new Map((options.owned ?? []).map((o) => [groupKindKey(o.kind), o.cache]));
@@ -164,22 +186,35 @@ export class Controller<T extends KubeObject> {
         }),
       );
     }
-    for (const object of primary.list()) this.queue.add(objectKey(object));
+    // The startup list only needs a look at each object: low priority, so that a change meanwhile goes first.
+    for (const object of primary.list()) this.queue.add(objectKey(object), { priority: 'low' });
     this.queue.start((key, work) => this.reconcileKey(key, work.signal));
+    this.scheduleResync();
     this.log.info({ kind: kind.kind, workers: this.options.maxConcurrentReconciles ?? 1 }, 'controller started');
   }
 
   /** Stop taking changes; let running reconciles finish within `graceMs`, then abort them. */
   async stop(options: { graceMs?: number } = {}): Promise<void> {
     for (const stop of this.unsubscribe.splice(0)) stop();
+    this.resyncTimer?.cancel();
     const report = await this.queue.shutdown({ graceMs: options.graceMs ?? 10_000 });
     if (report.aborted.length > 0) this.log.warn({ keys: report.aborted }, 'reconciles aborted at the end of the shutdown grace period');
     this.log.info({}, 'controller stopped');
   }
 
-  /** Queue a key by hand (e.g. from a timer of your own). */
-  enqueue(key: string): void {
-    this.queue.add(key);
+  /** Queue a key (`namespace/name`) by hand, e.g. on a signal from outside the cluster. */
+  enqueue(key: string, options: { priority?: Priority } = {}): void {
+    this.queue.add(key, options);
+  }
+
+  private scheduleResync(): void {
+    const resync = this.options.resync;
+    if (!resync) return;
+    const delay = resync.everyMs * (1 - (resync.jitter ?? 0.1) * Math.random());
+    this.resyncTimer = this.clock.setTimer(() => {
+      for (const object of this.options.primary.list()) this.queue.add(objectKey(object), { priority: 'low' });
+      this.scheduleResync();
+    }, delay);
   }
 
   private onPrimary(change: StoreChange<T>): void {
@@ -205,10 +240,15 @@ export class Controller<T extends KubeObject> {
   }
 
   private async reconcileKey(key: string, workSignal: AbortSignal): Promise<WorkOutcome> {
-    return withScopedSignal([workSignal, this.options.signal], undefined, (signal) => this.reconcileWith(key, signal));
+    const scoped = scopedSignal([workSignal, this.options.signal], this.options.reconcileTimeoutMs);
+    try {
+      return await this.reconcileWith(key, scoped.signal, () => scoped.timedOut);
+    } finally {
+      scoped.dispose();
+    }
   }
 
-  private async reconcileWith(key: string, signal: AbortSignal): Promise<WorkOutcome> {
+  private async reconcileWith(key: string, signal: AbortSignal, timedOut: () => boolean): Promise<WorkOutcome> {
     const { metrics, kind } = this.options;
     const reconcileID = randomUUID();
     const [namespace, name] = key.includes('/') ? key.split('/', 2) : [undefined, key];
@@ -238,6 +278,7 @@ export class Controller<T extends KubeObject> {
     metrics?.workerStarted();
     try {
       const result = await this.options.reconcile(ctx);
+      if (timedOut()) throw new ReconcileTimeoutError(this.options.reconcileTimeoutMs!);
       const seconds = (performance.now() - started) / 1000;
       this.queue.forget(key);
       log.debug({ result: result.kind, durationMs: Math.round(seconds * 1000) }, 'reconciled');
@@ -247,7 +288,12 @@ export class Controller<T extends KubeObject> {
       }
       metrics?.reconciled('success', seconds);
       return { kind: 'done' };
-    } catch (err) {
+    } catch (thrown) {
+      // Past its timeout, whatever the reconcile did after its signal aborted is an error, retried with backoff.
+      const err =
+        timedOut() && !(thrown instanceof ReconcileTimeoutError)
+          ? new ReconcileTimeoutError(this.options.reconcileTimeoutMs!, thrown)
+          : thrown;
       const seconds = (performance.now() - started) / 1000;
       metrics?.reconciled('error', seconds);
       metrics?.reconcileError();
@@ -275,6 +321,17 @@ export class Controller<T extends KubeObject> {
     } finally {
       metrics?.workerFinished();
     }
+  }
+}
+
+/** A reconcile that ran past the controller's reconcile timeout: its signal was aborted, and it is retried with backoff. */
+export class ReconcileTimeoutError extends CapstanError<'RECONCILE_TIMEOUT'> {
+  constructor(timeoutMs: number, cause?: unknown) {
+    super(
+      'RECONCILE_TIMEOUT',
+      `the reconcile ran past its timeout of ${timeoutMs} ms (its signal was aborted)`,
+      cause === undefined ? undefined : { cause },
+    );
   }
 }
 

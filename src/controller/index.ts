@@ -3,6 +3,7 @@ export {
   controller,
   type ControllerBuilder,
   type ControllerDefinition,
+  type QueueSettings,
   type IndexedKind,
   type OwnedKind,
   type ReadKind,
@@ -10,7 +11,7 @@ export {
 } from './builder.ts';
 export { type ChildOutcome, ensureChild, type EnsureChildOptions, type ObjectReader } from './child.ts';
 export type { ReconcileContext } from './context.ts';
-export { Controller, type ControllerOptions, type MappedCache, type Reconciler } from './controller.ts';
+export { Controller, type ControllerOptions, type MappedCache, type Reconciler, ReconcileTimeoutError } from './controller.ts';
 export { controllerReferenceOf, isControlledBy, isControlledByKind, ownerReferenceTo } from './owner-reference.ts';
 export { done, type ReconcileResult, requeueAfter, TemporaryError, TerminalError } from './result.ts';
 export type { View } from './freshness.ts';

@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { register, type Registry } from 'prom-client';
 import { KubeClient, type RequestOptions } from '../client/index.ts';
 import { Controller, type ControllerDefinition } from '../controller/index.ts';
-import type { Kind, KubeObject, Logger } from '../core/index.ts';
+import { type Kind, type KubeObject, type Logger, UsageError } from '../core/index.ts';
 import { EventRecorder } from '../events/index.ts';
 import { withScopedSignal } from '../internal/scoped-signal.ts';
 import { defaultIdentity, LeaderElector } from '../leader/index.ts';
@@ -114,6 +114,23 @@ export class Manager {
     return this;
   }
 
+  /**
+   * Queue `key` (`namespace/name`) for the controller named `controller` (its `.named()`, default the kind in
+   * lower case), e.g. on a signal from outside the cluster. Returns false when it is not running here (before
+   * start, or on a replica that does not lead: the leader reconciles every object when it starts).
+   */
+  enqueue(controller: string, key: string): boolean {
+    if (!this.definitions.some((d) => d.declaration.name === controller)) {
+      throw new UsageError(
+        'INVALID_ARGUMENT',
+        `enqueue: no controller named "${controller}" (${this.definitions.map((d) => d.declaration.name).join(', ')})`,
+      );
+    }
+    const running = this.running.find((r) => r.definition.declaration.name === controller)?.controller;
+    running?.enqueue(key);
+    return running !== undefined;
+  }
+
   /** True once every cache has its first complete list. */
   get ready(): boolean {
     return this.caches.size > 0 && [...this.caches.values()].every((s) => s.synced);
@@ -169,7 +186,10 @@ export class Manager {
       });
       this.log.info({ port: this.probes.port }, probesServingMessage);
     }
-    this.cachesDone = Promise.all([...this.caches.values()].map((s) => s.run(signal)));
+    this.cachesDone = Promise.all([
+      ...[...this.caches.values()].map((s) => s.run(signal)),
+      ...this.running.flatMap((r) => r.definition.wakeUps.map((source) => this.readWakeUps(r, source, signal))),
+    ]);
     await Promise.all([...this.caches.values()].map((s) => s.waitForSync({ signal })));
     this.log.info({ caches: [...this.caches.values()].map((s) => s.name) }, 'caches synced');
 
@@ -228,6 +248,28 @@ export class Manager {
     }
   }
 
+  /** Enqueue every key `source` yields while the manager runs (dropped while the controller does not run here). */
+  private async readWakeUps(r: Running, source: AsyncIterable<string>, signal: AbortSignal): Promise<void> {
+    const iterator = source[Symbol.asyncIterator]();
+    const stopped = new Promise<IteratorResult<string>>((resolve) =>
+      signal.addEventListener('abort', () => resolve({ done: true, value: undefined }), { once: true }),
+    );
+    try {
+      for (;;) {
+        const next = await Promise.race([iterator.next(), stopped]);
+        if (next.done) return;
+        r.controller?.enqueue(next.value);
+      }
+    } catch (err) {
+      this.log.error(
+        { controller: r.definition.declaration.name, err: (err as Error).message },
+        'a reconcileOn source failed; it is read no more',
+      );
+    } finally {
+      void iterator.return?.()?.catch(() => undefined);
+    }
+  }
+
   private startControllers(termSignal: AbortSignal): void {
     if (this.leading) return;
     this.leading = true;
@@ -247,6 +289,9 @@ export class Manager {
         predicates: r.definition.predicates,
         events: r.events,
         maxConcurrentReconciles: r.definition.maxConcurrentReconciles,
+        ...r.definition.queue,
+        reconcileTimeoutMs: r.definition.reconcileTimeoutMs,
+        resync: r.definition.resync,
         signal: termSignal,
         metrics: controllerMetrics(name, { maxConcurrentReconciles: r.definition.maxConcurrentReconciles, registry: this.registry }),
         queueMetrics: workqueueMetrics(name, this.registry),

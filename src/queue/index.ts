@@ -4,6 +4,7 @@ export { noQueueMetrics, type InFlightWork, type QueueMetrics } from './metrics.
 export { TokenBucket, type RateLimitOptions } from './token-bucket.ts';
 export {
   WorkQueue,
+  type Priority,
   type ShutdownReport,
   type WorkContext,
   type WorkOutcome,

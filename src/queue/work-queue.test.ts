@@ -322,3 +322,21 @@ test('invalid options are refused with a message saying what is expected', () =>
     (e: unknown) => e instanceof QueueError && e.code === 'QUEUE_INVALID_OPTIONS' && /positive integer/.test(e.message),
   );
 });
+
+test('normal keys are served before low ones (a startup backlog); a low key added again as normal is promoted', async () => {
+  const clock = new ManualClock();
+  const queue = new WorkQueue<string>({ clock });
+  const order: string[] = [];
+  for (const key of ['b1', 'b2', 'b3', 'b4']) queue.add(key, { priority: 'low' });
+  queue.add('fresh');
+  queue.add('b3');
+  queue.add('b2', { priority: 'low' });
+  assert.equal(queue.depth, 5);
+  queue.start(async (key) => {
+    order.push(key);
+  });
+  for (let i = 0; i < 20 && order.length < 5; i++) await clock.advance(1);
+  assert.deepEqual(order, ['fresh', 'b3', 'b1', 'b2', 'b4']);
+  assert.equal(queue.depth, 0);
+  await queue.shutdown();
+});

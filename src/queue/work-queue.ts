@@ -36,6 +36,13 @@ export interface WorkQueueOptions<K extends string> {
   onWorkerError?: (key: K, error: unknown) => void;
 }
 
+/**
+ * How soon an added key is served: `normal` keys (changes as they happen, retries) always before `low` ones
+ * (a startup list, a periodic resync), so that a fresh change is not stuck behind a backlog of thousands of
+ * keys that only need a look. A low key added again as normal is promoted.
+ */
+export type Priority = 'normal' | 'low';
+
 /** What shutdown left unfinished. */
 export interface ShutdownReport<K extends string> {
   /** Keys whose work was still running when the grace period ended; their signals were aborted. */
@@ -73,9 +80,14 @@ export class WorkQueue<K extends string = string> {
   private readonly backoff: KeyBackoff<K>;
   private readonly bucket: TokenBucket;
   private readonly onWorkerError: (key: K, error: unknown) => void;
-  private readonly ready = new ReadyList<K>();
-  /** Keys that must run (again): waiting in `ready`, or added while being processed. */
-  private readonly dirty = new Map<K, number>();
+  private readonly ready = { normal: new ReadyList<K>(), low: new ReadyList<K>() };
+  /** Ready keys, either list; a key promoted from low to normal leaves a stale copy in `low`, skipped when reached. */
+  private readyCount = 0;
+  /**
+   * Keys that must run (again): waiting in a ready list (`queued` names which), or added while being processed.
+   * `since` is when it was added, for the queue-time metric.
+   */
+  private readonly dirty = new Map<K, { since: number; priority: Priority; queued: Priority | undefined }>();
   private readonly processing = new Map<K, InFlight>();
   private readonly delayed = new Map<K, { readyAt: number; timer: Timer }>();
   private worker: Worker<K> | undefined;
@@ -102,7 +114,7 @@ export class WorkQueue<K extends string = string> {
 
   /** Keys ready and waiting for a worker. */
   get depth(): number {
-    return this.ready.length;
+    return this.readyCount;
   }
 
   /** Keys being processed now. */
@@ -120,12 +132,27 @@ export class WorkQueue<K extends string = string> {
     return this.stopping !== undefined;
   }
 
-  /** Make `key` ready now. Returns false only after shutdown, when keys are no longer accepted. */
-  add(key: K): boolean {
+  /**
+   * Make `key` ready now, at `priority` (default `normal`). Returns false only after shutdown, when keys are no
+   * longer accepted.
+   */
+  add(key: K, options: { priority?: Priority } = {}): boolean {
     if (this.stopping) return false;
-    if (this.dirty.has(key)) return true;
+    const priority = options.priority ?? 'normal';
+    const existing = this.dirty.get(key);
+    if (existing) {
+      if (priority === 'normal' && existing.priority === 'low') {
+        existing.priority = 'normal';
+        if (existing.queued === 'low') {
+          existing.queued = 'normal';
+          this.ready.normal.push(key);
+          this.pump();
+        }
+      }
+      return true;
+    }
     this.metrics.added();
-    this.dirty.set(key, this.clock.now());
+    this.dirty.set(key, { since: this.clock.now(), priority, queued: undefined });
     if (!this.processing.has(key)) this.pushReady(key);
     this.pump();
     return true;
@@ -186,7 +213,9 @@ export class WorkQueue<K extends string = string> {
     for (const { timer } of this.delayed.values()) timer.cancel();
     this.delayed.clear();
     this.dirty.clear();
-    this.ready.clear();
+    this.ready.normal.clear();
+    this.ready.low.clear();
+    this.readyCount = 0;
     this.metrics.depthChanged(0);
     if (this.processing.size === 0) return { aborted: [] };
     let graceTimer: Timer | undefined;
@@ -204,19 +233,33 @@ export class WorkQueue<K extends string = string> {
   }
 
   private pushReady(key: K): void {
-    this.ready.push(key);
-    this.metrics.depthChanged(this.ready.length);
+    const entry = this.dirty.get(key)!;
+    entry.queued = entry.priority;
+    this.ready[entry.priority].push(key);
+    this.readyCount++;
+    this.metrics.depthChanged(this.readyCount);
+  }
+
+  /** The next ready key, normal ones first; stale copies (promoted keys' old places) are skipped. */
+  private nextReady(): K | undefined {
+    for (const priority of ['normal', 'low'] as const) {
+      for (let key = this.ready[priority].shift(); key !== undefined; key = this.ready[priority].shift()) {
+        if (this.dirty.get(key)?.queued === priority) return key;
+      }
+    }
+    return undefined;
   }
 
   private pump(): void {
     const worker = this.worker;
     if (!worker || this.stopping) return;
     while (this.processing.size < this.concurrency) {
-      const key = this.ready.shift();
+      const key = this.nextReady();
       if (key === undefined) return;
-      this.metrics.depthChanged(this.ready.length);
+      this.readyCount--;
+      this.metrics.depthChanged(this.readyCount);
       const now = this.clock.now();
-      this.metrics.queued((now - (this.dirty.get(key) ?? now)) / 1000);
+      this.metrics.queued((now - (this.dirty.get(key)?.since ?? now)) / 1000);
       this.dirty.delete(key);
       const inFlight: InFlight = { startedAt: now, abort: new AbortController() };
       this.processing.set(key, inFlight);
