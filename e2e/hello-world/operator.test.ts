@@ -86,8 +86,10 @@ test('restarting the operator on 200 converged HelloWorlds writes nothing', { ti
   operator = undefined;
 });
 
-test('namespace-scoped: a Role in one namespace, --namespace, nothing else touched and nothing refused', { timeout: 180_000 }, () =>
-  namespaceScoped(s),
+test(
+  'namespace-scoped: a Role in each of two namespaces, --namespace=a,b, nothing read elsewhere (audit log), nothing refused',
+  { timeout: 180_000 },
+  () => namespaceScoped(s),
 );
 
 test(

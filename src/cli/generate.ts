@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { kubeYaml } from '../internal/kube-yaml.ts';
 import type { ControllerDeclaration } from '../core/index.ts';
 import { crdsFor, type CustomResource, isCustomResource } from '../crd/index.ts';
-import { deploymentManifest, type Manifest, rbacManifests } from '../manifests/index.ts';
+import { deploymentManifest, type Manifest, rbacManifests, watchedNamespaces } from '../manifests/index.ts';
 import { CliFailure, describeError } from './failure.ts';
 import type { Project } from './project.ts';
 
@@ -91,9 +91,18 @@ export function projectFiles(project: Project, declarations: OperatorDeclaration
     labels,
     ...(project.watchNamespace ? { watchNamespace: project.watchNamespace } : {}),
   });
-  const rbacFiles = ['service_account', 'role', 'role_binding', 'leader_election_role', 'leader_election_role_binding'];
-  rbacFiles.forEach((file, i) => files.set(`config/rbac/${file}.yaml`, yaml([rbac[i]!])));
+  // One file per part; with several watched namespaces, role.yaml and role_binding.yaml hold one of each per namespace.
+  const leaseName = `${project.name}-leader-election`;
+  const rbacFiles: Array<[string, (m: Manifest) => boolean]> = [
+    ['service_account', (m) => m.kind === 'ServiceAccount'],
+    ['role', (m) => (m.kind === 'Role' || m.kind === 'ClusterRole') && m.metadata.name === project.name],
+    ['role_binding', (m) => (m.kind === 'RoleBinding' || m.kind === 'ClusterRoleBinding') && m.metadata.name === project.name],
+    ['leader_election_role', (m) => m.kind === 'Role' && m.metadata.name === leaseName],
+    ['leader_election_role_binding', (m) => m.kind === 'RoleBinding' && m.metadata.name === leaseName],
+  ];
+  for (const [file, belongs] of rbacFiles) files.set(`config/rbac/${file}.yaml`, yaml(rbac.filter(belongs)));
 
+  const watched = watchedNamespaces(project.watchNamespace);
   const namespace: Manifest = {
     apiVersion: 'v1',
     kind: 'Namespace',
@@ -111,7 +120,7 @@ export function projectFiles(project: Project, declarations: OperatorDeclaration
         namespace: project.namespace,
         image: project.image,
         labels,
-        args: ['--leader-elect', ...(project.watchNamespace ? [`--namespace=${project.watchNamespace}`] : [])],
+        args: ['--leader-elect', ...(watched ? [`--namespace=${watched.join(',')}`] : [])],
       }),
     ]),
   );

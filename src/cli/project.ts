@@ -12,7 +12,7 @@ export interface ProjectSettings {
   domain: string;
   /** Where the operator runs: its ServiceAccount, Deployment and leader-election Lease live here. */
   namespace: string;
-  /** Reconcile only this namespace (a Role instead of a ClusterRole); absent: the whole cluster. */
+  /** Reconcile only this namespace, or these (`a,b`): a Role in each instead of a ClusterRole; absent: the whole cluster. */
   watchNamespace?: string;
   /** The image the Deployment runs. */
   image: string;

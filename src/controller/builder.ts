@@ -27,6 +27,9 @@ export interface OwnedKind {
 export interface WatchedKind {
   kind: Kind;
   labelSelector?: string;
+  fieldSelector?: string;
+  /** Cache only `apiVersion`, `kind` and `metadata` of each object (the map function gets nothing else). */
+  metadataOnly?: boolean;
   /** The keys (`namespace/name`) of the primary objects to reconcile for a changed object; it may read the caches. */
   map: (object: KubeObject, reads: CacheReads) => readonly string[] | Promise<readonly string[]>;
   /** Only changes every predicate passes are mapped. */
@@ -39,6 +42,8 @@ export interface ReadKind {
   namespace?: string;
   labelSelector?: string;
   fieldSelector?: string;
+  /** Cache only `apiVersion`, `kind` and `metadata` of each object (reads return nothing else). */
+  metadataOnly?: boolean;
   live?: boolean;
 }
 
@@ -118,7 +123,7 @@ export interface ControllerBuilder<T extends KubeObject> {
   watches<K extends KubeObject>(
     kind: Kind<K>,
     map: (object: K, reads: CacheReads) => readonly string[] | Promise<readonly string[]>,
-    options?: { labelSelector?: string; predicates?: ReadonlyArray<Predicate<K>> },
+    options?: { labelSelector?: string; fieldSelector?: string; metadataOnly?: boolean; predicates?: ReadonlyArray<Predicate<K>> },
   ): ControllerBuilder<T>;
   /**
    * Only changes of the controller's own objects that every predicate passes enqueue them, e.g.
@@ -132,7 +137,10 @@ export interface ControllerBuilder<T extends KubeObject> {
    * get only). A read of an undeclared kind, or outside the declared scope, is refused with an error naming the
    * call to add.
    */
-  reads(kind: Kind, options?: { namespace?: string; labelSelector?: string; fieldSelector?: string; live?: boolean }): ControllerBuilder<T>;
+  reads(
+    kind: Kind,
+    options?: { namespace?: string; labelSelector?: string; fieldSelector?: string; metadataOnly?: boolean; live?: boolean },
+  ): ControllerBuilder<T>;
   /**
    * A field index on `kind`'s caches (`kind` must be read, owned, watched or the controller's own):
    * `ctx.list(kind, { index: { name, value } })` returns the objects `fn` files under `value`, e.g. every
@@ -186,7 +194,11 @@ function builder<T extends KubeObject>(state: BuilderState<T>): ControllerBuilde
       next({
         watches: [
           ...state.watches,
-          { kind, map: map as WatchedKind['map'], ...(options as Pick<WatchedKind, 'labelSelector' | 'predicates'>) },
+          {
+            kind,
+            map: map as WatchedKind['map'],
+            ...(options as Pick<WatchedKind, 'labelSelector' | 'fieldSelector' | 'metadataOnly' | 'predicates'>),
+          },
         ],
       }),
     predicates: (...predicates) => next({ predicates: [...state.predicates, ...(predicates as Predicate[])] }),

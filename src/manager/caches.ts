@@ -6,6 +6,8 @@ export interface CacheScope {
   namespace?: string | undefined;
   labelSelector?: string;
   fieldSelector?: string;
+  /** Cache only `apiVersion`, `kind` and `metadata` (`PartialObjectMetadata`): far less memory for big kinds. */
+  metadataOnly?: boolean;
 }
 
 /** A cache the manager runs and shares between controllers: an {@link ObjectCache} it can run and wait for. */
@@ -23,5 +25,13 @@ export type CacheFactory = <T extends KubeObject>(kind: Kind<T>, scope: CacheSco
 
 /** The key under which a cache is shared. */
 export function cacheKey(kind: Kind, scope: CacheScope): string {
-  return [kind.group, kind.version, kind.kind, scope.namespace ?? '', scope.labelSelector ?? '', scope.fieldSelector ?? ''].join('|');
+  return [
+    kind.group,
+    kind.version,
+    kind.kind,
+    scope.namespace ?? '',
+    scope.labelSelector ?? '',
+    scope.fieldSelector ?? '',
+    scope.metadataOnly ? 'metadata' : '',
+  ].join('|');
 }

@@ -43,3 +43,9 @@ test('bad flags are refused with the flag named and what to pass', () => {
   refused(['--watch-inactivity-timeout=10ms'], /at least 1s/);
   refused(['--colour=red'], /Unknown option '--colour'[\s\S]*--leader-elect/);
 });
+
+test('--namespace takes a comma-separated set of namespaces; a name that is no DNS label is refused', () => {
+  assert.deepEqual(read(['--namespace=team-a,team-b, team-a']).namespace, ['team-a', 'team-b']);
+  assert.equal(read(['--namespace=team-a']).namespace, 'team-a');
+  assert.throws(() => read(['--namespace=team-a,Team_B']), { code: 'INVALID_FLAG', message: /"Team_B" is not a namespace name/ });
+});

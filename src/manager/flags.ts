@@ -18,7 +18,7 @@ export interface ManagerFlagsInput {
 const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
 /** The flags every Capstan operator takes, for its `--help`. */
-export const managerFlagsHelp = `  --namespace <ns>                 watch and reconcile only this namespace (a Role there suffices)
+export const managerFlagsHelp = `  --namespace <ns>[,<ns>...]       watch and reconcile only this namespace, or these (a Role in each suffices)
   --leader-elect                   several replicas, one active at a time, through a Lease
   --leader-election-namespace <ns> where the Lease lives (default: $POD_NAMESPACE)
   --health-port <port>             /healthz, /readyz and /metrics (default 8081; 0 picks a free port)
@@ -80,13 +80,28 @@ export function managerOptionsFromFlags(input: ManagerFlagsInput): ManagerOption
     throw new ManagerFlagError('INVALID_FLAG', `--watch-inactivity-timeout=${timeout}: give a duration of at least 1s, such as 150s or 2m`);
   }
   return {
-    ...(values.namespace ? { namespace: values.namespace } : {}),
+    ...namespaceOption(values.namespace),
     leaderElection: values['leader-elect'] && leaseNamespace ? { namespace: leaseNamespace, name: input.leaseName } : false,
     // In a Pod the kubelet probes from outside; locally, listen on loopback only.
     probes: { host: podNamespace ? '0.0.0.0' : '127.0.0.1', port },
     logLevel,
     ...(watchInactivityTimeoutMs === undefined ? {} : { watchInactivityTimeoutMs }),
   };
+}
+
+/** `--namespace=a` or `--namespace=a,b`: one namespace, or a set of them. */
+function namespaceOption(flag: string | undefined): Pick<ManagerOptions, 'namespace'> {
+  if (!flag) return {};
+  const namespaces = [...new Set(flag.split(',').map((n) => n.trim()))];
+  for (const name of namespaces) {
+    if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(name)) {
+      throw new ManagerFlagError(
+        'INVALID_FLAG',
+        `--namespace=${flag}: "${name}" is not a namespace name (a DNS label); give one or a comma-separated list`,
+      );
+    }
+  }
+  return { namespace: namespaces.length === 1 ? namespaces[0]! : namespaces };
 }
 
 function isLogLevel(level: string | undefined): level is (typeof logLevels)[number] {

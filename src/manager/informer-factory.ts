@@ -1,5 +1,5 @@
 import { type CacheMetrics, Informer } from '../cache/index.ts';
-import type { KubeClient } from '../client/index.ts';
+import type { KubeClient, ResourceClient } from '../client/index.ts';
 import type { Kind, KubeObject, Logger } from '../core/index.ts';
 import type { WatchNote } from '../watch/index.ts';
 import type { CacheFactory, CacheScope, ManagedCache } from './caches.ts';
@@ -16,7 +16,7 @@ export function informerFactory(
   options: { inactivityTimeoutMs?: number | undefined; metrics?: CacheMetrics | undefined } = {},
 ): CacheFactory {
   return <T extends KubeObject>(kind: Kind<T>, scope: CacheScope): ManagedCache<T> =>
-    new Informer<T>(client.resource(kind), {
+    new Informer<T>(scope.metadataOnly ? (client.metadata(kind) as unknown as ResourceClient<T>) : client.resource(kind), {
       ...(options.inactivityTimeoutMs === undefined ? {} : { inactivityTimeoutMs: options.inactivityTimeoutMs }),
       namespace: scope.namespace,
       labelSelector: scope.labelSelector,

@@ -28,8 +28,11 @@ export interface ManagerOptions {
   /** A client to use; otherwise one is made from `kubeconfigPath`, `$KUBECONFIG`, `~/.kube/config` or the in-cluster account. */
   client?: KubeClient;
   kubeconfigPath?: string;
-  /** Namespace-scoped mode: watch and reconcile only this namespace (a Role suffices). */
-  namespace?: string;
+  /**
+   * Namespace-scoped mode: watch and reconcile only this namespace, or these (one cache per namespace and kind,
+   * nothing read elsewhere; a Role in each suffices).
+   */
+  namespace?: string | readonly string[];
   /** Off (`false`, the default) or where the Lease lives. */
   leaderElection?: false | LeaderElectionOptions;
   /** `/healthz`, `/readyz` and `/metrics`; off when `false` (the default). */
@@ -162,6 +165,8 @@ export class Manager {
         inactivityTimeoutMs: this.options.watchInactivityTimeoutMs,
         metrics: cacheMetrics(this.registry),
       });
+    const namespace = this.options.namespace;
+    const namespaces = namespace === undefined ? undefined : typeof namespace === 'string' ? [namespace] : [...namespace];
     const share = (kind: Kind, s: CacheScope) => {
       const key = cacheKey(kind, s);
       let source = this.caches.get(key);
@@ -172,7 +177,7 @@ export class Manager {
       return source;
     };
     for (const definition of this.definitions) {
-      this.running.push({ definition, ...wire(definition, share, this.options.namespace), events: undefined, controller: undefined });
+      this.running.push({ definition, ...wire(definition, share, namespaces), events: undefined, controller: undefined });
     }
     if (this.options.probes) {
       this.probes = await ProbeServer.start({

@@ -1,16 +1,17 @@
 // How one controller definition's declarations become shared caches: one cache per kind and scope, however many
-// controllers read it; its field indexes added to the caches of their kind; and the read sources its reconciles
-// may use, each with the scope of its cache and the builder call that declared it (for the messages of refused
-// reads).
+// controllers read it (and, for an operator that serves a set of namespaces, one per namespace, read as one); its
+// field indexes added to the caches of their kind; and the read sources its reconciles may use, each with the
+// scope of its cache and the builder call that declared it (for the messages of refused reads).
+import { NamespacesCache, type ObjectCache } from '../cache/index.ts';
 import type { ControllerDefinition, Predicate, ReadSource, WatchedKind } from '../controller/index.ts';
 import type { Kind, KubeObject } from '../core/index.ts';
 import type { CacheScope, ManagedCache } from './caches.ts';
 
 /** The caches and read sources of one controller definition. */
 export interface Wiring {
-  primary: ManagedCache<KubeObject>;
-  owned: Array<{ kind: Kind; cache: ManagedCache<KubeObject>; predicates?: readonly Predicate[] | undefined }>;
-  mapped: Array<{ cache: ManagedCache<KubeObject>; map: WatchedKind['map']; predicates?: readonly Predicate[] | undefined }>;
+  primary: ObjectCache<KubeObject>;
+  owned: Array<{ kind: Kind; cache: ObjectCache<KubeObject>; predicates?: readonly Predicate[] | undefined }>;
+  mapped: Array<{ cache: ObjectCache<KubeObject>; map: WatchedKind['map']; predicates?: readonly Predicate[] | undefined }>;
   reads: ReadSource[];
 }
 
@@ -18,46 +19,77 @@ export interface Wiring {
 export type ShareCache = (kind: Kind, scope: CacheScope) => ManagedCache<KubeObject>;
 
 /**
- * Wire `definition` to shared caches. `namespace` is the manager's (namespace-scoped mode), the default scope of
- * every cache; a read declared with a namespace of its own keeps it.
+ * Wire `definition` to shared caches. `namespaces` are the manager's (every namespace when undefined): every
+ * cache is made once per namespace there, and nowhere else; a read declared with a namespace of its own keeps it.
  */
-export function wire(definition: ControllerDefinition<KubeObject>, share: ShareCache, namespace: string | undefined): Wiring {
+export function wire(definition: ControllerDefinition<KubeObject>, share: ShareCache, namespaces: readonly string[] | undefined): Wiring {
   const reads: ReadSource[] = [];
-  const source = (kind: Kind, scope: CacheScope, declaredBy: string, cache: ManagedCache<KubeObject> | undefined) => {
+  const indexed = (kind: Kind, cache: ManagedCache<KubeObject>) => {
     const indexes = definition.indexes.filter((i) => i.kind.group === kind.group && i.kind.kind === kind.kind);
-    for (const index of indexes) cache?.addIndexer(index.name, index.fn);
-    reads.push({ kind, scope, declaredBy, cache, indexes: indexes.map((i) => i.name) });
-    return cache;
+    for (const index of indexes) cache.addIndexer(index.name, index.fn);
+    return indexes.map((i) => i.name);
   };
-  const cached = (kind: Kind, scope: CacheScope, declaredBy: string) => source(kind, scope, declaredBy, share(kind, scope))!;
-  const scoped = (labelSelector?: string, fieldSelector?: string): CacheScope => ({
-    namespace,
-    ...(labelSelector === undefined ? {} : { labelSelector }),
-    ...(fieldSelector === undefined ? {} : { fieldSelector }),
-  });
+  /** The cache(s) of `kind` in `scope`, in each of the manager's namespaces (or `scope.namespace` when it names one). */
+  const cached = (
+    kind: Kind,
+    scope: Omit<CacheScope, 'namespace'> & { namespace?: string },
+    declaredBy: string,
+  ): ObjectCache<KubeObject> => {
+    const where = scope.namespace !== undefined || !kind.namespaced ? [scope.namespace] : (namespaces ?? [undefined]);
+    const parts = where.map((namespace) => {
+      const partScope: CacheScope = { ...scope, namespace };
+      const cache = share(kind, partScope);
+      reads.push({ kind, scope: partScope, declaredBy, cache, indexes: indexed(kind, cache) });
+      return [namespace, cache] as const;
+    });
+    if (parts.length === 1) return parts[0]![1];
+    return new NamespacesCache(new Map(parts.map(([namespace, cache]) => [namespace!, cache])));
+  };
   const selector = (labelSelector?: string) => (labelSelector ? `, { labelSelector: '${labelSelector}' }` : '');
+  const labelled = (labelSelector?: string) => (labelSelector === undefined ? {} : { labelSelector });
 
-  const primary = cached(definition.kind, scoped(), `controller(${definition.kind.kind})`);
+  const primary = cached(definition.kind, {}, `controller(${definition.kind.kind})`);
   const owned = definition.owns.map((o) => ({
     kind: o.kind,
-    cache: cached(o.kind, scoped(o.labelSelector), `.owns(${o.kind.kind}${selector(o.labelSelector)})`),
+    cache: cached(o.kind, labelled(o.labelSelector), `.owns(${o.kind.kind}${selector(o.labelSelector)})`),
     predicates: o.predicates,
   }));
   const mapped = definition.watches.map((w) => ({
-    cache: cached(w.kind, scoped(w.labelSelector), `.watches(${w.kind.kind}${selector(w.labelSelector)})`),
+    cache: cached(w.kind, { ...labelled(w.labelSelector), ...scopeFlags(w) }, `.watches(${w.kind.kind}${selector(w.labelSelector)})`),
     map: w.map,
     predicates: w.predicates,
   }));
   for (const r of definition.reads) {
-    const scope = { ...scoped(r.labelSelector, r.fieldSelector), ...(r.namespace === undefined ? {} : { namespace: r.namespace }) };
     const options = [
       r.namespace && `namespace: '${r.namespace}'`,
       r.labelSelector && `labelSelector: '${r.labelSelector}'`,
       r.fieldSelector && `fieldSelector: '${r.fieldSelector}'`,
+      r.metadataOnly && 'metadataOnly: true',
       r.live && 'live: true',
     ].filter(Boolean);
     const declaredBy = `.reads(${r.kind.kind}${options.length ? `, { ${options.join(', ')} }` : ''})`;
-    source(r.kind, scope, declaredBy, r.live ? undefined : share(r.kind, scope));
+    const scope = {
+      ...labelled(r.labelSelector),
+      ...scopeFlags(r),
+      ...(r.namespace === undefined ? {} : { namespace: r.namespace }),
+    };
+    if (r.live) {
+      const where = r.namespace !== undefined || !r.kind.namespaced ? [r.namespace] : (namespaces ?? [undefined]);
+      for (const namespace of where) reads.push({ kind: r.kind, scope: { ...scope, namespace }, declaredBy });
+    } else {
+      cached(r.kind, scope, declaredBy);
+    }
   }
   return { primary, owned, mapped, reads };
+}
+
+/** The field selector and metadata-only flag of a declaration, as a cache scope. */
+function scopeFlags(declared: {
+  fieldSelector?: string | undefined;
+  metadataOnly?: boolean | undefined;
+}): Pick<CacheScope, 'fieldSelector' | 'metadataOnly'> {
+  return {
+    ...(declared.fieldSelector === undefined ? {} : { fieldSelector: declared.fieldSelector }),
+    ...(declared.metadataOnly ? { metadataOnly: true } : {}),
+  };
 }

@@ -87,3 +87,19 @@ test('a cached read grants get, list and watch; a live read grants get only', ()
     { apiGroups: [''], resources: ['services'], verbs: ['get', 'list', 'watch'] },
   ]);
 });
+
+test('a set of watched namespaces: a Role and a RoleBinding in each, no ClusterRole', () => {
+  const manifests = rbacManifests([helloWorld], { name: 'op', namespace: 'op-system', watchNamespace: 'team-a, team-b,team-a' });
+  assert.deepEqual(
+    manifests.map((m) => `${m.kind}/${m.metadata.namespace ?? ''}/${m.metadata.name}`),
+    [
+      'ServiceAccount/op-system/op',
+      'Role/team-a/op',
+      'Role/team-b/op',
+      'RoleBinding/team-a/op',
+      'RoleBinding/team-b/op',
+      'Role/op-system/op-leader-election',
+      'RoleBinding/op-system/op-leader-election',
+    ],
+  );
+});

@@ -6,8 +6,11 @@ export interface RbacOptions {
   name: string;
   /** The operator's own namespace: its ServiceAccount and leader-election Lease live here. */
   namespace: string;
-  /** Reconcile only this namespace: a Role and RoleBinding there instead of a ClusterRole. */
-  watchNamespace?: string;
+  /**
+   * Reconcile only this namespace, or these (a list, or one string with commas as `--namespace` takes it): a Role
+   * and RoleBinding in each instead of a ClusterRole.
+   */
+  watchNamespace?: string | readonly string[];
   /** Labels put on every generated object. */
   labels?: Record<string, string>;
 }
@@ -91,14 +94,23 @@ export function rbacManifests(declarations: readonly ControllerDeclaration[], op
   const subjects = [{ kind: 'ServiceAccount', name: options.name, namespace: options.namespace }];
   const rbac = 'rbac.authorization.k8s.io/v1';
   const roleRef = (kind: string, name: string) => ({ apiGroup: 'rbac.authorization.k8s.io', kind, name });
-  const scoped = options.watchNamespace !== undefined;
-  const roleKind = scoped ? 'Role' : 'ClusterRole';
-  const roleMeta = scoped ? { name: options.name, namespace: options.watchNamespace, ...labels } : { name: options.name, ...labels };
+  const watched = watchedNamespaces(options.watchNamespace);
+  const roleKind = watched ? 'Role' : 'ClusterRole';
+  const roleMetas = watched
+    ? watched.map((namespace) => ({ name: options.name, namespace, ...labels }))
+    : [{ name: options.name, ...labels }];
+  const rules = rulesFor(declarations);
   const leaseName = `${options.name}-leader-election`;
   return [
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: options.name, namespace: options.namespace, ...labels } },
-    { apiVersion: rbac, kind: roleKind, metadata: roleMeta, rules: rulesFor(declarations) },
-    { apiVersion: rbac, kind: `${roleKind}Binding`, metadata: roleMeta, roleRef: roleRef(roleKind, options.name), subjects },
+    ...roleMetas.map((metadata) => ({ apiVersion: rbac, kind: roleKind, metadata, rules })),
+    ...roleMetas.map((metadata) => ({
+      apiVersion: rbac,
+      kind: `${roleKind}Binding`,
+      metadata,
+      roleRef: roleRef(roleKind, options.name),
+      subjects,
+    })),
     { apiVersion: rbac, kind: 'Role', metadata: { name: leaseName, namespace: options.namespace, ...labels }, rules: leaseRules },
     {
       apiVersion: rbac,
@@ -108,4 +120,12 @@ export function rbacManifests(declarations: readonly ControllerDeclaration[], op
       subjects,
     },
   ];
+}
+
+/** The namespaces of `watchNamespace`, in order, without repeats; `undefined` for the whole cluster. */
+export function watchedNamespaces(watchNamespace: string | readonly string[] | undefined): string[] | undefined {
+  if (watchNamespace === undefined) return undefined;
+  const list = typeof watchNamespace === 'string' ? watchNamespace.split(',') : [...watchNamespace];
+  const names = [...new Set(list.map((n) => n.trim()).filter(Boolean))];
+  return names.length > 0 ? names : undefined;
 }
