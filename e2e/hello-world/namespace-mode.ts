@@ -11,7 +11,7 @@ import { HelloWorld, type Scenario } from './scenario.ts';
 import { forbiddenSince, startOperator } from '../../src/testing/index.ts';
 import { exampleCopy, exampleOperator, kubectl, operatorUser } from './support.ts';
 
-export async function namespaceScoped(s: Scenario): Promise<void> {
+export async function namespaceScoped(s: Scenario): Promise<{ watched: string[]; elsewhere: string }> {
   const watched = [await s.namespace('hw-team-a'), await s.namespace('hw-team-c')];
   const elsewhere = await s.namespace('hw-team-b');
   // The user's way: "watchNamespace" in package.json (one namespace, or several with commas), then `capstan generate`.
@@ -66,6 +66,7 @@ export async function namespaceScoped(s: Scenario): Promise<void> {
     } finally {
       await operator.stop();
     }
+    return { watched, elsewhere };
   } finally {
     await kubectl(s.adminKubeconfig, [
       'delete',

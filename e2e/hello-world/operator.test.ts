@@ -86,11 +86,11 @@ test('restarting the operator on 200 converged HelloWorlds writes nothing', { ti
   operator = undefined;
 });
 
-test(
-  'namespace-scoped: a Role in each of two namespaces, --namespace=a,b, nothing read elsewhere (audit log), nothing refused',
-  { timeout: 180_000 },
-  () => namespaceScoped(s),
-);
+test('namespace-scoped: a Role in each of two namespaces, --namespace=a,b, nothing read elsewhere (audit log), nothing refused', {
+  timeout: 180_000,
+}, async () => {
+  await namespaceScoped(s);
+});
 
 test(
   'npm start -- --use-current-context: says which context it changes, runs the sample, stops on Ctrl-C within 15 s',
