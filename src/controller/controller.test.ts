@@ -76,6 +76,16 @@ function setup(reconcile: (key: string) => Promise<ReturnType<typeof done>>, mor
   return { clock, primary, children, events, controller, counts };
 }
 
+/** A controller whose reconciles only record their keys. */
+function recording(more: Partial<ControllerOptions<Widget>>) {
+  const keys: string[] = [];
+  const parts = setup(async (key) => {
+    keys.push(key);
+    return done();
+  }, more);
+  return { keys, ...parts };
+}
+
 test('a change of an owned object reconciles its controller, matched on group and kind but not version', async () => {
   const keys: string[] = [];
   const { clock, children, controller } = setup(async (key) => {
@@ -361,14 +371,7 @@ test('a conflict is retried quietly (debug); other failures are logged as errors
 });
 
 test('with generationChanged, a status-only update of the primary triggers no reconcile; a spec change and a deletion do', async () => {
-  const keys: string[] = [];
-  const { clock, primary, controller } = setup(
-    async (key) => {
-      keys.push(key);
-      return done();
-    },
-    { predicates: [generationChanged] },
-  );
+  const { keys, clock, primary, controller } = recording({ predicates: [generationChanged] });
   controller.start();
   primary.upsert(widget(1, '10'));
   await clock.advance(10);
@@ -449,14 +452,7 @@ test('a reconcile past its timeout has its signal aborted and counts as an error
 });
 
 test('resync queues every object again on the clock, jittered; a change meanwhile is served before the resync backlog', async () => {
-  const keys: string[] = [];
-  const { clock, primary, controller } = setup(
-    async (key) => {
-      keys.push(key);
-      return done();
-    },
-    { resync: { everyMs: 60_000, jitter: 0 } },
-  );
+  const { keys, clock, primary, controller } = recording({ resync: { everyMs: 60_000, jitter: 0 } });
   primary.upsert(widget(1, '10'));
   controller.start();
   await clock.advance(10);
