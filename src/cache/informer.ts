@@ -108,11 +108,6 @@ export class Informer<T extends KubeObject> implements ObjectCache<T> {
     this.memory.addIndexer(name, indexer);
   }
 
-  /** The names of the indexes, `namespace` included. */
-  get indexNames(): string[] {
-    return this.memory.indexNames;
-  }
-
   /** The newest resourceVersion the cache has applied (see {@link MemoryStore.latestResourceVersion}). */
   get latestResourceVersion(): string | undefined {
     return this.memory.latestResourceVersion;

@@ -111,11 +111,6 @@ export class MemoryStore<T extends KubeObject> implements ObjectCache<T> {
     this.rebuildIndices();
   }
 
-  /** The names of the indexes, `namespace` included. */
-  get indexNames(): string[] {
-    return Object.keys(this.indexers);
-  }
-
   /** Call `listener` for every change from now on; returns the function that unsubscribes. */
   subscribe(listener: (change: StoreChange<T>) => void): () => void {
     this.listeners.add(listener);
