@@ -83,7 +83,7 @@ export class Freshness {
     change: StoreChange<T>,
     owner?: { cache: ObjectCache<KubeObject>; key: string },
   ): boolean {
-    if (owner !== undefined) this.noteChild(ownerId(owner.cache, owner.key), `${ownerId(cache, '')}${objectKey(change.object)}`, change);
+    if (owner !== undefined) this.noteChild(owner, cache, change);
     if (change.type === 'deleted') return true;
     const echoes = this.echoes.get(cache);
     const version = change.object.metadata.resourceVersion;
@@ -145,8 +145,12 @@ export class Freshness {
     return (this.deletedChildren.get(ownerId(cache, key))?.size ?? 0) > 0;
   }
 
-  private noteChild(owner: string, child: string, change: StoreChange<KubeObject>): void {
+  private noteChild(ownerRef: { cache: AnyCache; key: string }, cache: AnyCache, change: StoreChange<KubeObject>): void {
+    const owner = ownerId(ownerRef.cache, ownerRef.key);
     const children = this.deletedChildren.get(owner);
+    // Most changes of children are of owners none of whose children was deleted: nothing to note.
+    if (change.type !== 'deleted' && children === undefined) return;
+    const child = ownerId(cache, objectKey(change.object));
     if (change.type !== 'deleted') {
       children?.delete(child);
       if (children?.size === 0) this.deletedChildren.delete(owner);

@@ -205,7 +205,15 @@ function covers(scope: ReadScope, namespace: string | undefined, wanted: LabelSe
   if (!scope.labelSelector) return true;
   if (!wanted) return false;
   const asked = new Set(requirements(wanted));
-  return requirements(parseLabelSelector(scope.labelSelector)).every((r) => asked.has(r));
+  return scopeRequirements(scope, scope.labelSelector).every((r) => asked.has(r));
+}
+
+/** A scope's label requirements, parsed once per scope (reads run in every reconcile; scopes never change). */
+const parsedScopes = new WeakMap<ReadScope, string[]>();
+function scopeRequirements(scope: ReadScope, labelSelector: string): string[] {
+  let parsed = parsedScopes.get(scope);
+  if (!parsed) parsedScopes.set(scope, (parsed = requirements(parseLabelSelector(labelSelector))));
+  return parsed;
 }
 
 /** A selector's requirements, each in one normal string form. */

@@ -24,6 +24,9 @@ export type ShareCache = (kind: Kind, scope: CacheScope) => ManagedCache<KubeObj
  */
 export function wire(definition: ControllerDefinition<KubeObject>, share: ShareCache, namespaces: readonly string[] | undefined): Wiring {
   const reads: ReadSource[] = [];
+  /** Where caches (or live reads) of `kind` go: the declared namespace, else each of the manager's, else everywhere. */
+  const where = (kind: Kind, namespace: string | undefined) =>
+    namespace !== undefined || !kind.namespaced ? [namespace] : (namespaces ?? [undefined]);
   const indexed = (kind: Kind, cache: ManagedCache<KubeObject>) => {
     const indexes = definition.indexes.filter((i) => i.kind.group === kind.group && i.kind.kind === kind.kind);
     for (const index of indexes) cache.addIndexer(index.name, index.fn);
@@ -35,8 +38,7 @@ export function wire(definition: ControllerDefinition<KubeObject>, share: ShareC
     scope: Omit<CacheScope, 'namespace'> & { namespace?: string },
     declaredBy: string,
   ): ObjectCache<KubeObject> => {
-    const where = scope.namespace !== undefined || !kind.namespaced ? [scope.namespace] : (namespaces ?? [undefined]);
-    const parts = where.map((namespace) => {
+    const parts = where(kind, scope.namespace).map((namespace) => {
       const partScope: CacheScope = { ...scope, namespace };
       const cache = share(kind, partScope);
       reads.push({ kind, scope: partScope, declaredBy, cache, indexes: indexed(kind, cache) });
@@ -74,8 +76,7 @@ export function wire(definition: ControllerDefinition<KubeObject>, share: ShareC
       ...(r.namespace === undefined ? {} : { namespace: r.namespace }),
     };
     if (r.live) {
-      const where = r.namespace !== undefined || !r.kind.namespaced ? [r.namespace] : (namespaces ?? [undefined]);
-      for (const namespace of where) reads.push({ kind: r.kind, scope: { ...scope, namespace }, declaredBy });
+      for (const namespace of where(r.kind, r.namespace)) reads.push({ kind: r.kind, scope: { ...scope, namespace }, declaredBy });
     } else {
       cached(r.kind, scope, declaredBy);
     }
