@@ -6,7 +6,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Registry } from 'prom-client';
 import { Informer, keepEverything, stripManagedFields } from '../src/cache/index.ts';
 import { KubeClient, prometheusRequestMetrics } from '../src/client/index.ts';
-import { ConfigMap, type KubeObject } from '../src/core/index.ts';
+import type { KubeObject } from '../src/core/index.ts';
+import { ConfigMap } from '../src/kinds/core/v1.ts';
 import type { ListWatchSource } from '../src/watch/index.ts';
 
 const [kubeconfigPath, mode, namespaceArg, labelSelector] = process.argv.slice(2);

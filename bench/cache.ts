@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { Registry } from 'prom-client';
 import { Informer } from '../src/cache/index.ts';
 import { KubeClient, prometheusRequestMetrics } from '../src/client/index.ts';
-import { ConfigMap, Namespace } from '../src/core/index.ts';
+import { ConfigMap, Namespace } from '../src/kinds/core/v1.ts';
 import { startControlPlane } from '../src/testing/index.ts';
 import type { ListWatchSource } from '../src/watch/index.ts';
 

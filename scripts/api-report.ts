@@ -22,6 +22,9 @@ async function entries(): Promise<ExportEntry[]> {
   const result: ExportEntry[] = [];
   for (const [subpath, target] of Object.entries(pkg.exports)) {
     if (typeof target !== 'object' || target === null || !('types' in target)) continue;
+    // The generated built-in kinds (thousands of names, `Event` in both core/v1 and events/v1) are pinned by
+    // e2e/kinds/generated.test.ts instead; what other entries re-export of them is still reported there.
+    if (subpath.startsWith('./kinds/')) continue;
     result.push({ specifier: subpath === '.' ? pkg.name : `${pkg.name}/${subpath.slice(2)}`, types: join(root, String(target.types)) });
   }
   return result;

@@ -27,6 +27,8 @@ test('a lower layer importing a higher one is an error, through relative paths t
     ['src/queue/queue.ts', "import { controller } from 'capstan/controller';"],
     ['src/controller/runner.ts', "import { Manager } from '../manager/index.ts';"],
     ['src/crd/schema.ts', "export { x } from '../testing/index.ts';"],
+    ['src/kinds/apps/v1.ts', "import type { KubeClient } from '../../client/index.ts';"],
+    ['src/queue/queue.ts', "import type { Pod } from '../kinds/core/v1.ts';"],
   ];
   for (const [file, source] of forbidden) {
     const messages = await restrictedImports(file, source);
@@ -44,6 +46,10 @@ test('imports the table allows are accepted', async () => {
     ['src/cache/store.ts', "import { watch } from '../watch/index.ts';"],
     ['src/testing/x.ts', "import { Manager } from '../manager/index.ts';"],
     ['src/cache/store.ts', "import { LRU } from 'lru-cache';"],
+    ['src/kinds/apps/v1.ts', "import { defineKind } from '../../core/index.ts';"],
+    ['src/kinds/apps/v1.ts', "import type { PodTemplateSpec } from '../core/v1.ts';"],
+    ['src/leader/lease.ts', "import { Lease } from '../kinds/coordination/v1.ts';"],
+    ['src/manifests/deployment.ts', "import type { Deployment } from 'capstan/kinds/apps/v1';"],
   ];
   for (const [file, source] of allowed) {
     assert.deepEqual(await restrictedImports(file, source), [], `${file}: ${source} is allowed`);

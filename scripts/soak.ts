@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cpuSeconds, peakRssBytes, rssBytes } from '../bench/harness/proc.ts';
 import { inBatches, managedBy, operatorUser, Rig } from '../e2e/reliability/rig.ts';
-import { ConfigMap } from '../src/core/index.ts';
+import { ConfigMap } from '../src/kinds/core/v1.ts';
 
 const { values: flags } = parseArgs({
   options: {

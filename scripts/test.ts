@@ -9,7 +9,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureAssets, startControlPlane } from '../src/testing/index.ts';
-import { sharedCrds } from '../e2e/support/crds.ts';
+import { sharedControlPlaneOptions } from '../e2e/support/shared-control-plane.ts';
 
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 24) {
@@ -83,8 +83,8 @@ if (phase === 'all' || phase === 'integration') {
   });
   await timed('integration', async () => {
     // With the CRDs of the suites that run operators, so that the garbage collector and admission know them
-    // from the start and no suite waits for their 30 s discovery rereads.
-    const cp = await startControlPlane({ crds: sharedCrds() });
+    // from the start and no suite waits for their 30 s discovery rereads, and the workload controllers.
+    const cp = await startControlPlane(sharedControlPlaneOptions());
     const dir = await mkdtemp(join(tmpdir(), 'capstan-test-'));
     const descriptor = join(dir, 'cluster.json');
     await writeFile(descriptor, JSON.stringify(cp.describe()));

@@ -3,19 +3,19 @@
 export {
   CapstanError,
   type Condition,
-  ConfigMap,
   isCapstanError,
   defineKind,
   type Kind,
   type KubeObject,
-  Namespace,
   type ObjectMeta,
   type ObjectOf,
   type OwnerReference,
   objectKey,
-  Secret,
-  ServiceAccount,
 } from './core/index.ts';
+// The built-in kinds an operator most often owns or reads; every other one is in `capstan/kinds/<group>/<version>`.
+export { ConfigMap, Namespace, Pod, Secret, Service, ServiceAccount } from './kinds/core/v1.ts';
+export { Deployment } from './kinds/apps/v1.ts';
+export { Job } from './kinds/batch/v1.ts';
 export {
   ApiError,
   type ApiErrorCode,
@@ -29,9 +29,11 @@ export {
 export { Conditions, type CustomResource, customResource, type SpecOf, type StatusOf } from './crd/index.ts';
 export {
   type AnyControllerDefinition,
+  type ApplyOutcome,
   controller,
   type ControllerBuilder,
   type ControllerDefinition,
+  type DeleteChildOutcome,
   done,
   type ReconcileContext,
   type ReconcileResult,

@@ -1,7 +1,7 @@
 // One peer on one control plane: the conformance check, and measured runs (create N, churn, idle restart).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isNotFound, KubeClient } from '../../src/client/index.ts';
-import { ConfigMap, Namespace } from '../../src/core/index.ts';
+import { ConfigMap, Namespace } from '../../src/kinds/core/v1.ts';
 import type { Cluster } from '../../src/testing/index.ts';
 import { auditEventsSince, auditOffset, countRequests, type RequestCounts } from './audit.ts';
 import { HelloWorld, isReady } from './kinds.ts';

@@ -4,7 +4,8 @@
 // Ready=True at its current generation with that spec.name; the time of that sighting, against the time
 // the loader sent the change, is the latency.
 import { KubeClient } from '../../src/client/index.ts';
-import { ConfigMap, type KubeObject, type Kind } from '../../src/core/index.ts';
+import type { KubeObject, Kind } from '../../src/core/index.ts';
+import { ConfigMap } from '../../src/kinds/core/v1.ts';
 import { HelloWorld, isReady } from './kinds.ts';
 
 interface Expectation {

@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import { Registry } from 'prom-client';
 import { parse, stringify } from 'yaml';
 import { ApiError, KubeClient, prometheusRequestMetrics } from '../../src/client/index.ts';
-import { ConfigMap, Namespace, Secret } from '../../src/core/index.ts';
+import { ConfigMap, Namespace, Secret } from '../../src/kinds/core/v1.ts';
 import { type Cluster, eventually } from '../../src/testing/index.ts';
 import { sharedCluster, uniqueName } from '../support/cluster.ts';
 

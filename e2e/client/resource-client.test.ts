@@ -15,7 +15,8 @@ import {
   prometheusRequestMetrics,
   UnknownResourceError,
 } from '../../src/client/index.ts';
-import { ConfigMap, defineKind, type KubeObject, Namespace } from '../../src/core/index.ts';
+import { defineKind, type KubeObject } from '../../src/core/index.ts';
+import { ConfigMap, Namespace } from '../../src/kinds/core/v1.ts';
 import { type Cluster, eventually } from '../../src/testing/index.ts';
 import { sharedCluster, uniqueName } from '../support/cluster.ts';
 

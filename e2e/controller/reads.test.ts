@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { controller, done, type ReconcileContext, ReadError } from '../../src/controller/index.ts';
-import { ConfigMap, type KubeObject, Secret } from '../../src/core/index.ts';
+import type { KubeObject } from '../../src/core/index.ts';
+import { ConfigMap, Secret } from '../../src/kinds/core/v1.ts';
 import { type Cluster, eventually, forbiddenSince } from '../../src/testing/index.ts';
 import { installWidgets, type WidgetKind } from '../fixtures/widget-operator.ts';
 import { sharedCluster, uniqueName } from '../support/cluster.ts';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { controller, done } from '../../src/controller/index.ts';
-import { ConfigMap } from '../../src/core/index.ts';
+import { ConfigMap } from '../../src/kinds/core/v1.ts';
 import { type Cluster, eventually, forbiddenSince, metricValue } from '../../src/testing/index.ts';
 import { sharedCluster, uniqueName } from '../support/cluster.ts';
 import { type InProcessManager, startInProcessManager } from '../support/in-process-manager.ts';

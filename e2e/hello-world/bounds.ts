@@ -148,14 +148,14 @@ export async function unboundedCrd(s: Scenario, operator: RunningOperator): Prom
     await s.ready(ns, 'neighbour', { status: 'True', reason: 'Reconciled' }, 10_000);
     assert.equal((await s.configMap(ns, 'neighbour'))?.data?.['message'], 'fine');
 
-    // Backoff: the refused creates come further and further apart.
+    // Backoff: the refused applies come further and further apart.
     await sleep(8_000);
     const attempts = (await s.cluster.auditEvents())
       .filter(
         (e: AuditEvent) =>
           e.user.username === operatorUser &&
           e.stage === 'ResponseComplete' &&
-          e.verb === 'create' &&
+          e.verb === 'patch' && // server-side apply creates the ConfigMap
           e.objectRef?.resource === 'configmaps' &&
           e.objectRef.namespace === ns &&
           e.responseStatus?.code === 422 &&

@@ -2,7 +2,7 @@
 // overwritten or adopted: Ready=False ConfigMapExists and a Warning event, and once it is gone the operator
 // takes the name within 30 s (the collision is polled: nothing announces that a foreign object went away).
 import assert from 'node:assert/strict';
-import { ConfigMap } from '../../src/core/index.ts';
+import { ConfigMap } from '../../src/kinds/core/v1.ts';
 import { collisionRetryMs, managedBy } from '../../examples/hello-world/src/controllers/hello-world.ts';
 import { eventually } from '../../src/testing/index.ts';
 import { HelloWorld, type Scenario } from './scenario.ts';

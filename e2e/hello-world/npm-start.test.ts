@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { test } from 'node:test';
 import { KubeClient } from '../../src/client/index.ts';
-import { ConfigMap } from '../../src/core/index.ts';
+import { ConfigMap } from '../../src/kinds/core/v1.ts';
 import { eventually } from '../../src/testing/index.ts';
 import { assertStoppedByCtrlC, npmStart } from './npm-start.ts';
 

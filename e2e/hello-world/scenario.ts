@@ -1,7 +1,8 @@
 // What every HelloWorld scenario gets: the shared cluster with the example installed, the operator's
 // credentials, typed reads of HelloWorlds, ConfigMaps and Events, and namespaces of its own.
 import { isNotFound } from '../../src/client/index.ts';
-import { ConfigMap, type Condition } from '../../src/core/index.ts';
+import type { Condition } from '../../src/core/index.ts';
+import { ConfigMap } from '../../src/kinds/core/v1.ts';
 import { type Cluster, createNamespace, eventually } from '../../src/testing/index.ts';
 import { HelloWorld } from '../../examples/hello-world/src/api/hello-world.ts';
 import { kubectl } from './support.ts';

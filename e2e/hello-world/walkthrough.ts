@@ -5,7 +5,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import type { ConfigMap } from '../../src/core/index.ts';
+import type { ConfigMap } from '../../src/kinds/core/v1.ts';
 import { managedBy } from '../../examples/hello-world/src/controllers/hello-world.ts';
 import { eventually } from '../../src/testing/index.ts';
 import type { Scenario } from './scenario.ts';

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { KubeClient } from '../../src/client/index.ts';
-import { ConfigMap } from '../../src/core/index.ts';
+import { ConfigMap } from '../../src/kinds/core/v1.ts';
 import { HelloWorld, managedBy } from './rig.ts';
 
 /** What should exist: every HelloWorld by name, with its spec.name. */

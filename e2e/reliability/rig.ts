@@ -3,7 +3,8 @@
 // the operator as its own process under the generated RBAC with leader election on as shipped and debug
 // logs (its request log and one line per reconcile), and the end-state check every scenario ends with.
 import type { KubeClient } from '../../src/client/index.ts';
-import { type Condition, ConfigMap } from '../../src/core/index.ts';
+import type { Condition } from '../../src/core/index.ts';
+import { ConfigMap } from '../../src/kinds/core/v1.ts';
 import {
   type AuditEvent,
   type ControlPlane,

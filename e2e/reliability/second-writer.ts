@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isConflict } from '../../src/client/index.ts';
-import { ConfigMap } from '../../src/core/index.ts';
+import { ConfigMap } from '../../src/kinds/core/v1.ts';
 import { HelloWorld, type LogLine, logLines, long, requestLog, type Rig, Timeline } from './rig.ts';
 
 /** HelloWorlds fought over. */

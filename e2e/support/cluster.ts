@@ -1,9 +1,9 @@
 // How an e2e test file gets a cluster: the kit's testCluster, once per file: the control plane `npm test`
 // shares between files (described by $CAPSTAN_TEST_CLUSTER), else one `capstan control-plane up` runs, else,
-// when a file runs on its own, a control plane of its own with the CRDs the suites share.
+// when a file runs on its own, a control plane of its own with the CRDs and controllers the suites share.
 import { after } from 'node:test';
 import { type Cluster, testCluster } from '../../src/testing/index.ts';
-import { sharedCrds } from './crds.ts';
+import { sharedControlPlaneOptions } from './shared-control-plane.ts';
 
 let shared: Promise<Cluster> | undefined;
 const cleanups: Array<() => Promise<void>> = [];
@@ -16,7 +16,7 @@ after(async () => {
 
 /** The shared cluster; tests on it must break nothing and isolate themselves by namespace. */
 export function sharedCluster(): Promise<Cluster> {
-  shared ??= testCluster({ after: (cleanup) => cleanups.push(cleanup) }, { crds: sharedCrds() }); // as scripts/test.ts starts the shared one
+  shared ??= testCluster({ after: (cleanup) => cleanups.push(cleanup) }, sharedControlPlaneOptions()); // as scripts/test.ts starts the shared one
   return shared;
 }
 

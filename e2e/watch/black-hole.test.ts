@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Registry } from 'prom-client';
 import { Informer } from '../../src/cache/index.ts';
 import { KubeClient, prometheusRequestMetrics } from '../../src/client/index.ts';
-import { ConfigMap, Namespace } from '../../src/core/index.ts';
+import { ConfigMap, Namespace } from '../../src/kinds/core/v1.ts';
 import { type Cluster, type FaultProxy, startFaultProxy } from '../../src/testing/index.ts';
 import { ReconnectBackoff } from '../../src/watch/index.ts';
 import { inBatches, runInformer, type RunningInformer, settlesTo } from '../cache/support.ts';

@@ -14,7 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Registry } from 'prom-client';
 import { Informer } from '../../src/cache/index.ts';
 import { KubeClient, prometheusRequestMetrics } from '../../src/client/index.ts';
-import { ConfigMap, Namespace } from '../../src/core/index.ts';
+import { ConfigMap, Namespace } from '../../src/kinds/core/v1.ts';
 import type { AuditEvent, Cluster } from '../../src/testing/index.ts';
 import { runInformer, type RunningInformer, settlesTo } from '../cache/support.ts';
 import { sharedCluster, uniqueName } from '../support/cluster.ts';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type ConfigMap, ConfigMap as ConfigMapKind, type ObjectList } from '../core/index.ts';
+import type { ObjectList } from '../core/index.ts';
+import { type ConfigMap, ConfigMap as ConfigMapKind } from '../kinds/core/v1.ts';
 import type { ListWatchSource, RawWatchEvent } from '../watch/index.ts';
 import { CacheError } from './errors.ts';
 import { Informer } from './informer.ts';

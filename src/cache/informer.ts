@@ -41,7 +41,7 @@ export interface InformerOptions<T> extends Omit<WatcherOptions, 'signal'> {
  *
  * @example
  * ```ts
- * import { ConfigMap } from 'capstan/core';
+ * import { ConfigMap } from 'capstan';
  * import { KubeClient } from 'capstan/client';
  * import { Informer } from 'capstan/cache';
  * const client = await KubeClient.fromKubeconfig();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ConfigMap } from '../core/index.ts';
+import type { ConfigMap } from '../kinds/core/v1.ts';
 import { NamespacesCache } from './namespaces-cache.ts';
 import { MemoryStore, type StoreChange } from './store.ts';
 

@@ -10,7 +10,7 @@ import type { StoreChange } from './store.ts';
  * @example
  * ```ts
  * import { MemoryStore, NamespacesCache } from 'capstan/cache';
- * import type { ConfigMap } from 'capstan/core';
+ * import type { ConfigMap } from 'capstan';
  * const cache = new NamespacesCache<ConfigMap>(new Map([['a', new MemoryStore<ConfigMap>()], ['b', new MemoryStore<ConfigMap>()]]));
  * console.log(cache.name, cache.list().length); // 'namespaces a, b' 0
  * ```

@@ -10,7 +10,7 @@ import type { Store, StoreChange } from './store.ts';
  * @example
  * ```ts
  * import type { ObjectCache } from 'capstan/cache';
- * import type { ConfigMap } from 'capstan/core';
+ * import type { ConfigMap } from 'capstan';
  * function logChanges(cache: ObjectCache<ConfigMap>): () => void {
  *   return cache.subscribe((change) => console.log(cache.name, change.type, change.object.metadata.name));
  * }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { type ConfigMap, objectKey } from '../core/index.ts';
+import { objectKey } from '../core/index.ts';
+import type { ConfigMap } from '../kinds/core/v1.ts';
 import type { WatchEvent } from '../watch/index.ts';
 import { MemoryStore, reflect, type StoreChange } from './store.ts';
 import { composeTransforms, stripManagedFields } from './transforms.ts';

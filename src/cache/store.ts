@@ -15,7 +15,7 @@ export type StoreChange<T> = { type: 'added'; object: T } | { type: 'updated'; o
  * @example
  * ```ts
  * import type { Store } from 'capstan/cache';
- * import type { ConfigMap } from 'capstan/core';
+ * import type { ConfigMap } from 'capstan';
  * function messageOf(store: Store<ConfigMap>, key: string): string | undefined {
  *   return store.get(key)?.data?.['message'];
  * }
@@ -43,7 +43,7 @@ export const namespaceIndex = 'namespace';
  * @example
  * ```ts
  * import { MemoryStore } from 'capstan/cache';
- * import type { ConfigMap } from 'capstan/core';
+ * import type { ConfigMap } from 'capstan';
  * const store = new MemoryStore<ConfigMap>({ byApp: (cm) => (cm.metadata.labels?.['app'] ? [cm.metadata.labels['app']] : []) });
  * store.applyEvent({ type: 'apply', object: { metadata: { namespace: 'a', name: 'x', labels: { app: 'web' } } } });
  * console.log(store.byIndex('byApp', 'web').length); // 1
@@ -234,7 +234,7 @@ function newerVersion(current: string | undefined, next: string | undefined): st
  *
  * @example
  * ```ts
- * import { ConfigMap } from 'capstan/core';
+ * import { ConfigMap } from 'capstan';
  * import { KubeClient } from 'capstan/client';
  * import { watcher } from 'capstan/watch';
  * import { MemoryStore, reflect } from 'capstan/cache';

@@ -21,12 +21,41 @@ export function stripManagedFields<T extends KubeObject>(object: T): T {
 }
 
 /**
+ * Keep of `metadata.managedFields` only what a controller applying children needs: each server-side apply entry
+ * of the main resource whole (the fields its manager applies, so that an apply that would change nothing is
+ * never sent), and of each update entry only who wrote at which version (so that a child first written by
+ * update is known to need moving to apply). Everything else of managedFields is dropped. The manager's
+ * caches use it.
+ *
+ * @example
+ * ```ts
+ * import { slimManagedFields } from 'capstan/cache';
+ * const slim = slimManagedFields({ metadata: { name: 'a', managedFields: [
+ *   { manager: 'op', operation: 'Apply', apiVersion: 'v1', fieldsType: 'FieldsV1', fieldsV1: { 'f:data': {} } },
+ *   { manager: 'kubectl', operation: 'Update', apiVersion: 'v1', fieldsType: 'FieldsV1', fieldsV1: { 'f:data': {} } },
+ * ] } });
+ * console.log(slim.metadata.managedFields?.[1]); // { manager: 'kubectl', operation: 'Update', apiVersion: 'v1' }
+ * ```
+ */
+export function slimManagedFields<T extends KubeObject>(object: T): T {
+  const entries = object.metadata.managedFields;
+  if (!entries) return object;
+  const kept = entries.flatMap((entry) => {
+    if (entry.subresource) return [];
+    if (entry.operation === 'Apply') return [entry];
+    return [{ manager: entry.manager, operation: entry.operation, apiVersion: entry.apiVersion }];
+  });
+  const { managedFields: _dropped, ...metadata } = object.metadata;
+  return { ...object, metadata: kept.length > 0 ? { ...metadata, managedFields: kept } : metadata };
+}
+
+/**
  * Keep objects exactly as the server sent them (to turn the default transform off).
  *
  * @example
  * ```ts
  * import { keepEverything, type Transform } from 'capstan/cache';
- * import type { ConfigMap } from 'capstan/core';
+ * import type { ConfigMap } from 'capstan';
  * const transform: Transform<ConfigMap> = keepEverything;
  * ```
  */
@@ -40,7 +69,7 @@ export function keepEverything<T>(object: T): T {
  * @example
  * ```ts
  * import { composeTransforms, stripManagedFields } from 'capstan/cache';
- * import type { ConfigMap } from 'capstan/core';
+ * import type { ConfigMap } from 'capstan';
  * const dropAnnotations = (cm: ConfigMap): ConfigMap => ({ ...cm, metadata: { ...cm.metadata, annotations: undefined } });
  * const transform = composeTransforms<ConfigMap>(stripManagedFields, dropAnnotations);
  * ```

@@ -4,7 +4,8 @@ import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import type { ControlPlane } from '../testing/index.ts';
+import type { BuiltInController, ControlPlane } from '../testing/index.ts';
+import { builtInControllers } from '../testing/built-in-controllers.ts';
 import { CliFailure } from './failure.ts';
 import { isAlive, readRunState, removeRunState, runDir, runningControlPlane, writeRunState } from '../testing/run-state.ts';
 
@@ -19,7 +20,10 @@ export function controlPlaneCommand(): Command {
     .description('start a control plane in the background and record it under ~/.cache/capstan/run')
     .option('--timeout <seconds>', 'how long to wait for it (the first build takes 10–25 minutes)', '3600')
     .option('--crds <paths...>', crdsHelp)
-    .action(async (opts: { timeout: string; crds?: string[] }) => up(Number(opts.timeout) * 1000, opts.crds ?? []));
+    .option('--controllers <names>', controllersHelp, parseControllers)
+    .action(async (opts: { timeout: string; crds?: string[]; controllers?: BuiltInController[] }) =>
+      up(Number(opts.timeout) * 1000, opts.crds ?? [], opts.controllers ?? []),
+    );
 
   command
     .command('env')
@@ -35,13 +39,15 @@ export function controlPlaneCommand(): Command {
     .command('run')
     .description('start a control plane in the foreground until Ctrl-C')
     .option('--crds <paths...>', crdsHelp)
-    .action(async (opts: { crds?: string[] }) => runForeground(opts.crds ?? []));
+    .option('--controllers <names>', controllersHelp, parseControllers)
+    .action(async (opts: { crds?: string[]; controllers?: BuiltInController[] }) => runForeground(opts.crds ?? [], opts.controllers ?? []));
 
   command
     .command('serve', { hidden: true })
     .description('the detached host process of `up`')
     .option('--crds <paths...>')
-    .action(async (opts: { crds?: string[] }) => serve(opts.crds ?? []));
+    .option('--controllers <names>', controllersHelp, parseControllers)
+    .action(async (opts: { crds?: string[]; controllers?: BuiltInController[] }) => serve(opts.crds ?? [], opts.controllers ?? []));
 
   return command;
 }
@@ -49,6 +55,23 @@ export function controlPlaneCommand(): Command {
 const crdsHelp =
   'CRD files or folders (config/crd) to install before kube-controller-manager starts, so that their kinds are ' +
   'usable as owners at once (a CRD installed later waits up to 30 s for the discovery rereads of the garbage collector and admission)';
+
+const controllersHelp =
+  'kube-controller-manager controllers to run besides the garbage collector and the namespace controller, comma-separated ' +
+  `(${builtInControllers.join(', ')}); there is no kubelet, so Pods stay Pending unless a test runs startFakeKubelet`;
+
+/** `--controllers=deployment,replicaset`: known names only, so that a typo fails here and not in the background. */
+function parseControllers(value: string): BuiltInController[] {
+  const names = value
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+  const unknown = names.filter((name) => !(builtInControllers as readonly string[]).includes(name));
+  if (unknown.length > 0) {
+    throw new CliFailure(`--controllers: unknown controller ${unknown.join(', ')}; choose from ${builtInControllers.join(', ')}`);
+  }
+  return names as BuiltInController[];
+}
 
 async function requireRunning() {
   const state = await runningControlPlane();
@@ -58,7 +81,7 @@ async function requireRunning() {
   return state;
 }
 
-async function up(timeoutMs: number, crdPaths: string[]): Promise<void> {
+async function up(timeoutMs: number, crdPaths: string[], controllers: BuiltInController[]): Promise<void> {
   // Absolute, for the host process; read now, so that a mistyped path fails here rather than in the background.
   const crds = crdPaths.map((path) => resolve(path));
   if (crds.length > 0) await (await import('../testing/crds.ts')).loadCrds(crds);
@@ -67,6 +90,8 @@ async function up(timeoutMs: number, crdPaths: string[]): Promise<void> {
     process.stdout.write(`a control plane is already running (pid ${existing.hostPid})\nexport KUBECONFIG=${existing.kubeconfigPath}\n`);
     if (crds.length > 0)
       process.stderr.write('--crds applies to a new control plane only: install them on this one with `capstan install`\n');
+    if (controllers.length > 0)
+      process.stderr.write('--controllers applies to a new control plane only: `capstan control-plane down` this one first\n');
     return;
   }
   await removeRunState();
@@ -74,11 +99,21 @@ async function up(timeoutMs: number, crdPaths: string[]): Promise<void> {
   const logPath = join(runDir(), 'control-plane.log');
   const log = await open(logPath, 'w');
   const main = fileURLToPath(new URL(`./main${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
-  const host = spawn(process.execPath, [main, 'control-plane', 'serve', ...(crds.length > 0 ? ['--crds', ...crds] : [])], {
-    detached: true,
-    stdio: ['ignore', log.fd, log.fd],
-    env: process.env,
-  });
+  const host = spawn(
+    process.execPath,
+    [
+      main,
+      'control-plane',
+      'serve',
+      ...(crds.length > 0 ? ['--crds', ...crds] : []),
+      ...(controllers.length > 0 ? [`--controllers=${controllers.join(',')}`] : []),
+    ],
+    {
+      detached: true,
+      stdio: ['ignore', log.fd, log.fd],
+      env: process.env,
+    },
+  );
   host.unref();
   await log.close();
   process.stderr.write(`starting the control plane (pid ${host.pid}); progress in ${logPath}\n`);
@@ -103,9 +138,9 @@ async function up(timeoutMs: number, crdPaths: string[]): Promise<void> {
   }
 }
 
-async function serve(crds: string[]): Promise<void> {
+async function serve(crds: string[], controllers: BuiltInController[]): Promise<void> {
   const { startControlPlane } = await import('../testing/index.ts');
-  const cp = await startControlPlane({ crds, log: (line) => process.stdout.write(`[capstan] ${line}\n`) });
+  const cp = await startControlPlane({ crds, controllers, log: (line) => process.stdout.write(`[capstan] ${line}\n`) });
   const ports = [cp.apiServerUrl, cp.etcdUrl].map((u) => Number(new URL(u).port));
   await writeRunState({
     hostPid: process.pid,
@@ -143,9 +178,9 @@ async function down(): Promise<void> {
   process.stdout.write('control plane stopped\n');
 }
 
-async function runForeground(crds: string[]): Promise<void> {
+async function runForeground(crds: string[], controllers: BuiltInController[]): Promise<void> {
   const { startControlPlane } = await import('../testing/index.ts');
-  const cp: ControlPlane = await startControlPlane({ crds });
+  const cp: ControlPlane = await startControlPlane({ crds, controllers });
   process.stdout.write(
     [
       '',

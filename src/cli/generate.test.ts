@@ -28,7 +28,7 @@ export const HelloWorld = customResource({
 
 /** The reference operator's declarations: for HelloWorld, owns ConfigMaps, writes status and events. */
 const helloWorldOperator = `import Type from 'typebox';
-import { ConfigMap } from '${layerUrl('core')}';
+import { ConfigMap } from '${new URL('../kinds/core/v1.ts', import.meta.url).href}';
 import { controller, done } from '${layerUrl('controller')}';
 import { Conditions, customResource } from '${layerUrl('crd')}';
 ${helloWorldSchema}

@@ -42,7 +42,7 @@ export function isApiError(err: unknown): err is ApiError {
  * @example
  * ```ts
  * import { isNotFound, KubeClient } from 'capstan/client';
- * import { ConfigMap } from 'capstan/core';
+ * import { ConfigMap } from 'capstan';
  * const client = await KubeClient.fromKubeconfig();
  * const configMap = await client
  *   .resource(ConfigMap)
@@ -88,7 +88,7 @@ export function isConflict(err: unknown): err is ApiError & { readonly code: 'CO
  * @example
  * ```ts
  * import { isAlreadyExists, KubeClient } from 'capstan/client';
- * import { Namespace } from 'capstan/core';
+ * import { Namespace } from 'capstan';
  * const client = await KubeClient.fromKubeconfig();
  * await client
  *   .resource(Namespace)

@@ -74,7 +74,7 @@ export interface RequestRecord {
  *
  * @example
  * ```ts
- * import { ConfigMap } from 'capstan/core';
+ * import { ConfigMap } from 'capstan';
  * import { KubeClient } from 'capstan/client';
  * const client = await KubeClient.fromKubeconfig();
  * const cm = await client.resource(ConfigMap).get('kube-root-ca.crt', { namespace: 'default' });

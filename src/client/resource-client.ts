@@ -91,7 +91,7 @@ const partialObjectMetadataList = 'application/json;as=PartialObjectMetadataList
  *
  * @example
  * ```ts
- * import { ConfigMap } from 'capstan/core';
+ * import { ConfigMap } from 'capstan';
  * import { KubeClient } from 'capstan/client';
  * const client = await KubeClient.fromKubeconfig();
  * const configMaps = client.resource(ConfigMap);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ConfigMap, defineKind, type KubeObject, Secret } from '../core/index.ts';
+import { defineKind, type KubeObject } from '../core/index.ts';
+import { ConfigMap, Secret } from '../kinds/core/v1.ts';
 import { controller } from './builder.ts';
 import { done } from './result.ts';
 

@@ -4,6 +4,7 @@ import {
   declareController,
   type Kind,
   type KubeObject,
+  type PolicyRule,
   type WriteDeclaration,
   type WriteVerb,
 } from '../core/index.ts';
@@ -96,7 +97,7 @@ export interface ControllerDefinition<T extends KubeObject> {
  *
  * @example
  * ```ts
- * import { ConfigMap, Secret } from 'capstan/core';
+ * import { ConfigMap, Secret } from 'capstan';
  * import { type AnyControllerDefinition, controller, done } from 'capstan/controller';
  * export const controllers: AnyControllerDefinition[] = [
  *   controller(ConfigMap).reconcile(async () => done()),
@@ -149,6 +150,20 @@ export interface ControllerBuilder<T extends KubeObject> {
   index<K extends KubeObject>(kind: Kind<K>, name: string, fn: (object: K) => readonly string[]): ControllerBuilder<T>;
   /** What the controller writes besides owned objects; default status and events. */
   writes(writes: Partial<WriteDeclaration>): ControllerBuilder<T>;
+  /**
+   * Further RBAC rules for anything else the operator does (kubebuilder's `+kubebuilder:rbac` markers): `capstan
+   * generate` writes them next to the rules derived from `.owns`, `.watches`, `.reads` and `.writes`. No wildcards.
+   *
+   * @example
+   * ```ts
+   * import { ConfigMap, controller, done } from 'capstan';
+   * // A controller that also reads its Pods' logs.
+   * export const configMaps = controller(ConfigMap)
+   *   .rbac([{ apiGroups: [''], resources: ['pods/log'], verbs: ['get'] }])
+   *   .reconcile(async () => done());
+   * ```
+   */
+  rbac(rules: readonly PolicyRule[]): ControllerBuilder<T>;
   /** Keys reconciled at once; default 1. A key is never reconciled twice at once whatever the number. */
   maxConcurrentReconciles(workers: number): ControllerBuilder<T>;
   /** Retry settings of the controller's work queue: per-key backoff (base, cap) and the overall retry rate limit. */
@@ -178,6 +193,7 @@ interface BuilderState<T extends KubeObject> {
   indexes: IndexedKind[];
   predicates: Predicate[];
   writes: Partial<WriteDeclaration>;
+  rules: readonly PolicyRule[];
   workers: number;
   queue: QueueSettings;
   reconcileTimeoutMs?: number;
@@ -205,6 +221,7 @@ function builder<T extends KubeObject>(state: BuilderState<T>): ControllerBuilde
     reads: (kind, options = {}) => next({ reads: [...state.reads, { kind, ...options }] }),
     index: (kind, name, fn) => next({ indexes: [...state.indexes, { kind, name, fn: fn as IndexedKind['fn'] }] }),
     writes: (writes) => next({ writes: { ...state.writes, ...writes } }),
+    rbac: (rules) => next({ rules: [...state.rules, ...rules] }),
     maxConcurrentReconciles: (workers) => next({ workers }),
     queue: (settings) => next({ queue: { ...state.queue, ...settings } }),
     reconcileTimeout: (ms) => {
@@ -249,6 +266,7 @@ function builder<T extends KubeObject>(state: BuilderState<T>): ControllerBuilde
             live: r.live,
           })),
           writes: state.writes,
+          rules: state.rules,
         }),
         kind: state.kind,
         owns: Object.freeze([...state.owns]),
@@ -274,7 +292,8 @@ function builder<T extends KubeObject>(state: BuilderState<T>): ControllerBuilde
  *
  * @example
  * ```ts
- * import { ConfigMap, defineKind, type KubeObject } from 'capstan/core';
+ * import { defineKind, type KubeObject } from 'capstan/core';
+ * import { ConfigMap } from 'capstan';
  * import { controller, done } from 'capstan/controller';
  * interface HelloWorld extends KubeObject { spec: { name: string } }
  * const HelloWorld = defineKind<HelloWorld>({ group: 'apps.example.com', version: 'v1alpha1', kind: 'HelloWorld', plural: 'helloworlds', namespaced: true });
@@ -292,5 +311,17 @@ function builder<T extends KubeObject>(state: BuilderState<T>): ControllerBuilde
  * ```
  */
 export function controller<T extends KubeObject>(kind: Kind<T>): ControllerBuilder<T> {
-  return builder({ kind, owns: [], watches: [], reads: [], indexes: [], predicates: [], writes: {}, workers: 1, queue: {}, wakeUps: [] });
+  return builder({
+    kind,
+    owns: [],
+    watches: [],
+    reads: [],
+    indexes: [],
+    predicates: [],
+    writes: {},
+    rules: [],
+    workers: 1,
+    queue: {},
+    wakeUps: [],
+  });
 }

@@ -52,7 +52,8 @@ export interface EnsureChildOptions<T extends KubeObject> {
  * @example
  * ```ts
  * import { KubeClient } from 'capstan/client';
- * import { ConfigMap, type KubeObject } from 'capstan/core';
+ * import { type KubeObject } from 'capstan/core';
+ * import { ConfigMap } from 'capstan';
  * import { ensureChild } from 'capstan/controller';
  * const client = await KubeClient.fromKubeconfig();
  * const owner: KubeObject = { apiVersion: 'apps.example.com/v1alpha1', kind: 'HelloWorld', metadata: { name: 'hello', namespace: 'demo', uid: '…' } };
@@ -138,7 +139,7 @@ export function getIfExists<T extends KubeObject>(
 }
 
 /** A child whose controller is an earlier object of the owner's kind and name (deleted, then recreated). */
-function isLeftoverOf(child: KubeObject, owner: KubeObject): boolean {
+export function isLeftoverOf(child: KubeObject, owner: KubeObject): boolean {
   const ref = controllerReferenceOf(child);
   return (
     ref !== undefined &&

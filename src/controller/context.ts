@@ -1,10 +1,21 @@
 import type { ObjectCache } from '../cache/index.ts';
-import type { KubeClient } from '../client/index.ts';
-import { CapstanError, type Condition, type Kind, type KubeObject, type Logger, objectKey, UsageError } from '../core/index.ts';
+import { isConflict, isNotFound, type KubeClient } from '../client/index.ts';
+import {
+  CapstanError,
+  type Condition,
+  type Kind,
+  type KubeObject,
+  type Logger,
+  objectKey,
+  type OwnerReference,
+  UsageError,
+} from '../core/index.ts';
 import { mergeConditions, statusApplyRequest, type ConditionInput } from '../conditions/index.ts';
 import type { EventRecorder } from '../events/index.ts';
 import { finalize, type FinalizeHandlers } from '../finalizer/index.ts';
-import { type ChildOutcome, ensureChild, getIfExists } from './child.ts';
+import { type ApplyOutcome, applyChild, type OnImmutable } from './apply.ts';
+import { type ChildOutcome, ensureChild, type EnsureChildOptions, getIfExists } from './child.ts';
+import { controllerReferenceOf, isControlledBy } from './owner-reference.ts';
 import { differingFields } from './owned-fields.ts';
 import type { ReconcileView } from './freshness.ts';
 import type { CachedGetOptions, CachedListOptions, Reads } from './reads.ts';
@@ -38,8 +49,21 @@ export interface ReconcileContext<T extends KubeObject> {
   /**
    * Create or update a child owned by this object (see `ensureChild`): writes only owned fields, only when
    * they differ from the cache, never adopts a child that is not ours.
+   * @deprecated Use {@link ReconcileContext.apply}: a field dropped from `desired` is then removed from the child.
    */
   ensureChild<C extends KubeObject>(kind: Kind<C>, desired: C): Promise<ChildOutcome<C>>;
+  /**
+   * Create or update a child owned by this object by server-side apply (see `applyChild`): `desired` is all the
+   * controller wants of it, so a field it applied before and no longer sets is removed; fields other writers own
+   * are left alone; nothing is sent when the cached child already matches; a child that is not ours is never
+   * adopted (`collision`). The namespace defaults to this object's. Declare the kind with `.owns(kind)`.
+   */
+  apply<C extends KubeObject>(kind: Kind<C>, desired: C, options?: ChildApplyOptions): Promise<ApplyOutcome<C>>;
+  /**
+   * Delete the child `name` of `kind` when it is controlled by this object (by uid precondition); `absent` when there
+   * is none, `collision` (nothing deleted) when it is not ours. The namespace defaults to this object's.
+   */
+  deleteChild<C extends KubeObject>(kind: Kind<C>, name: string, options?: { namespace?: string }): Promise<DeleteChildOutcome<C>>;
   /**
    * Write `status.observedGeneration` (the object's generation) and the given conditions by server-side
    * apply to the status subresource, with the controller's field manager, and only when they differ from the
@@ -55,6 +79,19 @@ export interface ReconcileContext<T extends KubeObject> {
    */
   finalize<R>(finalizer: string, handlers: FinalizeHandlers<R>): Promise<R | undefined>;
 }
+
+/** Options of {@link ReconcileContext.apply}. */
+export interface ChildApplyOptions {
+  /** When the change needs an immutable field changed: throw (default) or delete the child to be created again. */
+  onImmutable?: OnImmutable;
+}
+
+/** What {@link ReconcileContext.deleteChild} did. */
+export type DeleteChildOutcome<T extends KubeObject> =
+  | { readonly operation: 'deleted'; readonly object: T }
+  | { readonly operation: 'absent' }
+  /** It exists and is not controlled by this object: nothing was deleted. */
+  | { readonly operation: 'collision'; readonly object: T; readonly controller: OwnerReference | undefined };
 
 /** What the controller hands the context builder. */
 export interface ContextParts<T extends KubeObject> {
@@ -106,6 +143,45 @@ export function reconcileContext<T extends KubeObject>(parts: ContextParts<T>): 
       );
     return parts.object;
   };
+  const ownedCache = <C extends KubeObject>(what: string, kind: Kind<C>): ObjectCache<C> => {
+    const cache = parts.owned.get(groupKindKey(kind)) as ObjectCache<C> | undefined;
+    if (!cache) throw new UsageError('INVALID_ARGUMENT', `${what}(${kind.kind}): the controller does not declare .owns(${kind.kind})`);
+    return cache;
+  };
+  /** What a write of a child needs: its cache, its client and its current view; refused when the owner is gone. */
+  const childWrite = async <C extends KubeObject>(what: string, kind: Kind<C>, desired: C): Promise<EnsureChildOptions<C>> => {
+    const owner = requireObject(what);
+    const cache = ownedCache(what, kind);
+    const resource = parts.client.resource(kind);
+    const childKey = objectKey(desired);
+    const readChild = () => getIfExists(resource, desired.metadata.name!, { namespace: desired.metadata.namespace, signal: parts.signal });
+    const child = await parts.view.current(cache, childKey, readChild);
+    if (child.object === undefined) {
+      // About to create it: the owner must still exist. Read live only where the cache may be behind for it
+      // (a child of it was seen deleted: after a relist the cache can still hold a deleted owner).
+      const ownerResource = parts.client.resource(parts.kind);
+      const current = await parts.view.current(parts.primary, parts.key, () =>
+        getIfExists(ownerResource, owner.metadata.name!, { namespace: owner.metadata.namespace, signal: parts.signal }),
+      );
+      const live = current.object;
+      if (!live || live.metadata.uid !== owner.metadata.uid || live.metadata.deletionTimestamp) {
+        throw new OwnerGoneError(
+          `${parts.kind.kind} ${parts.key} (uid ${owner.metadata.uid}) is gone from the server; not recreating ${kind.kind} ${childKey}`,
+        );
+      }
+    }
+    return {
+      resource,
+      cache,
+      owner,
+      desired,
+      fieldManager: parts.fieldManager,
+      signal: parts.signal,
+      view: async ({ stale }) => (stale ? parts.view.current(cache, childKey, readChild, { stale }) : child),
+      onWrite: (written) =>
+        parts.onWrite(cache, objectKey(written), written.metadata.resourceVersion),
+    };
+  };
   return {
     key: parts.key,
     namespace,
@@ -121,40 +197,45 @@ export function reconcileContext<T extends KubeObject>(parts: ContextParts<T>): 
     list: (kind, options) => parts.reads.list(kind, options),
 
     async ensureChild<C extends KubeObject>(kind: Kind<C>, desired: C): Promise<ChildOutcome<C>> {
-      const owner = requireObject('ensureChild');
-      const cache = parts.owned.get(groupKindKey(kind)) as ObjectCache<C> | undefined;
-      if (!cache)
-        throw new UsageError('INVALID_ARGUMENT', `ensureChild(${kind.kind}): the controller does not declare .owns(${kind.kind})`);
+      return ensureChild(await childWrite('ensureChild', kind, desired));
+    },
+
+    async apply<C extends KubeObject>(kind: Kind<C>, desired: C, options: ChildApplyOptions = {}): Promise<ApplyOutcome<C>> {
+      const withNamespace =
+        kind.namespaced && desired.metadata.namespace === undefined && namespace !== undefined
+          ? { ...desired, metadata: { ...desired.metadata, namespace } }
+          : desired;
+      return applyChild({ ...(await childWrite('apply', kind, withNamespace)), ...options });
+    },
+
+    async deleteChild<C extends KubeObject>(
+      kind: Kind<C>,
+      childName: string,
+      options: { namespace?: string } = {},
+    ): Promise<DeleteChildOutcome<C>> {
+      const owner = requireObject('deleteChild');
+      const cache = ownedCache('deleteChild', kind);
+      const childNamespace = kind.namespaced ? (options.namespace ?? namespace) : undefined;
+      const childKey = childNamespace ? `${childNamespace}/${childName}` : childName;
       const resource = parts.client.resource(kind);
-      const childKey = objectKey(desired);
-      const readChild = () =>
-        getIfExists(resource, desired.metadata.name!, { namespace: desired.metadata.namespace, signal: parts.signal });
-      const child = await parts.view.current(cache, childKey, readChild);
-      if (child.object === undefined) {
-        // About to create it: the owner must still exist. Read live only where the cache may be behind for it
-        // (a child of it was seen deleted: after a relist the cache can still hold a deleted owner).
-        const ownerResource = parts.client.resource(parts.kind);
-        const current = await parts.view.current(parts.primary, parts.key, () =>
-          getIfExists(ownerResource, owner.metadata.name!, { namespace: owner.metadata.namespace, signal: parts.signal }),
-        );
-        const live = current.object;
-        if (!live || live.metadata.uid !== owner.metadata.uid || live.metadata.deletionTimestamp) {
-          throw new OwnerGoneError(
-            `${parts.kind.kind} ${parts.key} (uid ${owner.metadata.uid}) is gone from the server; not recreating ${kind.kind} ${childKey}`,
-          );
-        }
+      const { object } = await parts.view.current(cache, childKey, () =>
+        getIfExists(resource, childName, { namespace: childNamespace, signal: parts.signal }),
+      );
+      if (!object) return { operation: 'absent' };
+      if (!isControlledBy(object, owner)) return { operation: 'collision', object, controller: controllerReferenceOf(object) };
+      try {
+        await resource.delete(childName, {
+          namespace: childNamespace,
+          signal: parts.signal,
+          preconditions: { uid: object.metadata.uid },
+        });
+      } catch (err) {
+        // Gone already, or replaced by another object of that name (the uid precondition failed): not ours to delete.
+        if (isNotFound(err) || isConflict(err)) return { operation: 'absent' };
+        throw err;
       }
-      return ensureChild({
-        resource,
-        cache,
-        owner,
-        desired,
-        fieldManager: parts.fieldManager,
-        signal: parts.signal,
-        view: async ({ stale }) => (stale ? parts.view.current(cache, childKey, readChild, { stale }) : child),
-        onWrite: (written) =>
-          parts.onWrite(cache as unknown as ObjectCache<KubeObject>, objectKey(written), written.metadata.resourceVersion),
-      });
+      parts.onWrite(cache, childKey, undefined);
+      return { operation: 'deleted', object };
     },
 
     async applyStatus(conditions, extra = {}): Promise<boolean> {

@@ -9,8 +9,10 @@ export {
   type ReadKind,
   type WatchedKind,
 } from './builder.ts';
+export { type ApplyChildOptions, applyChild, type ApplyOutcome, isImmutableFieldError, type OnImmutable } from './apply.ts';
 export { type ChildOutcome, ensureChild, type EnsureChildOptions, type ObjectReader } from './child.ts';
-export type { ReconcileContext } from './context.ts';
+export { type ApplyDiff, applyDiff, type FieldsV1, upgradedManagedFields } from './field-set.ts';
+export type { ChildApplyOptions, DeleteChildOutcome, ReconcileContext } from './context.ts';
 export { Controller, type ControllerOptions, type MappedCache, type Reconciler, ReconcileTimeoutError } from './controller.ts';
 export { controllerReferenceOf, isControlledBy, isControlledByKind, ownerReferenceTo } from './owner-reference.ts';
 export { done, type ReconcileResult, requeueAfter, TemporaryError, TerminalError } from './result.ts';

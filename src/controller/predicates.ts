@@ -14,7 +14,7 @@ export type Predicate<T extends KubeObject = KubeObject> = (change: StoreChange<
  *
  * @example
  * ```ts
- * import { ConfigMap } from 'capstan/core';
+ * import { ConfigMap } from 'capstan';
  * import { controller, done, generationChanged } from 'capstan/controller';
  * export const specOnly = controller(ConfigMap).predicates(generationChanged).reconcile(async () => done());
  * ```
@@ -29,7 +29,7 @@ export const generationChanged: Predicate = (change) =>
  *
  * @example
  * ```ts
- * import { ConfigMap } from 'capstan/core';
+ * import { ConfigMap } from 'capstan';
  * import { controller, done, labelsChanged } from 'capstan/controller';
  * export const relabelled = controller(ConfigMap).predicates(labelsChanged).reconcile(async () => done());
  * ```

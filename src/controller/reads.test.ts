@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MemoryStore } from '../cache/index.ts';
 import { ApiError, type ResourceClient } from '../client/index.ts';
-import { ConfigMap, type KubeObject, Secret } from '../core/index.ts';
+import type { KubeObject } from '../core/index.ts';
+import { ConfigMap, Secret } from '../kinds/core/v1.ts';
 import { type ReadSource, Reads } from './reads.ts';
 
 const cm = (namespace: string, name: string, labels: Record<string, string> = {}, data: Record<string, string> = {}): ConfigMap => ({

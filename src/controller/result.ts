@@ -80,7 +80,7 @@ export class TerminalError extends CapstanError<'TERMINAL'> {
    * ```ts
    * import { isRefusal } from 'capstan/client';
    * import { controller, done, TerminalError } from 'capstan/controller';
-   * import { ConfigMap } from 'capstan/core';
+   * import { ConfigMap } from 'capstan';
    * controller(ConfigMap).reconcile(async (ctx) => {
    *   try {
    *     await ctx.client.resource(ConfigMap).delete('legacy-settings', { namespace: ctx.namespace });

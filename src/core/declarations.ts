@@ -1,4 +1,5 @@
 import { CapstanError } from './errors.ts';
+import type { PolicyRule } from './rbac.ts';
 import type { ResourceDescriptor } from './resource.ts';
 
 /** A write a controller makes to objects of a kind it owns. */
@@ -58,6 +59,11 @@ export interface ControllerDeclaration {
   readonly watches: readonly WatchDeclaration[];
   readonly reads: readonly ReadDeclaration[];
   readonly writes: WriteDeclaration;
+  /**
+   * Further RBAC rules for what the controller does beyond its declared kinds (a Pod it execs into, a
+   * TokenReview it creates, a ConfigMap it reads by name): granted as given, next to the derived ones.
+   */
+  readonly rules: readonly PolicyRule[];
 }
 
 /** The input of {@link declareController}: everything but `name` and `for` has a default. */
@@ -68,6 +74,7 @@ export interface ControllerDeclarationInput {
   watches?: ReadonlyArray<ResourceDescriptor | WatchDeclaration>;
   reads?: ReadonlyArray<ResourceDescriptor | ReadDeclaration>;
   writes?: Partial<WriteDeclaration>;
+  rules?: readonly PolicyRule[];
 }
 
 /** A controller declaration that cannot be right; the message names the field to fix. */
@@ -149,6 +156,36 @@ export function declareController(input: ControllerDeclarationInput): Controller
     watches: Object.freeze(watches),
     reads: Object.freeze(reads),
     writes: Object.freeze({ status: true, events: true, finalizers: false, ...input.writes }),
+    rules: Object.freeze((input.rules ?? []).map((rule, i) => checkRule(input.name, i, rule))),
+  });
+}
+
+/** A further rule as given, checked: every list non-empty, no wildcard (least privilege: name what is needed). */
+function checkRule(controller: string, index: number, rule: PolicyRule): PolicyRule {
+  const where = `controller "${controller}": rbac rule ${index}`;
+  for (const field of ['apiGroups', 'resources', 'verbs'] as const) {
+    const values = rule[field];
+    if (!Array.isArray(values) || values.length === 0) {
+      throw new DeclarationError(
+        'INVALID_DECLARATION',
+        `${where}: ${field} is empty; list what the rule grants (use [''] for the core group)`,
+      );
+    }
+    if (values.includes('*')) {
+      throw new DeclarationError(
+        'INVALID_DECLARATION',
+        `${where}: ${field} has the wildcard '*'; list the ${field} the operator needs (least privilege)`,
+      );
+    }
+  }
+  if (rule.resourceNames?.length === 0) {
+    throw new DeclarationError('INVALID_DECLARATION', `${where}: resourceNames is empty; leave it out to grant every name`);
+  }
+  return Object.freeze({
+    apiGroups: [...rule.apiGroups],
+    resources: [...rule.resources],
+    verbs: [...rule.verbs],
+    ...(rule.resourceNames ? { resourceNames: [...rule.resourceNames] } : {}),
   });
 }
 

@@ -26,7 +26,7 @@ export {
   type OwnerReference,
   type PartialObjectMetadata,
 } from './kube-object.ts';
-export { ConfigMap, defineKind, type Kind, Namespace, type ObjectOf, Secret, ServiceAccount } from './kinds.ts';
+export { defineKind, type Kind, type ObjectOf } from './kinds.ts';
 export {
   formatLabelSelector,
   type LabelSelector,

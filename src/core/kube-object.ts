@@ -46,6 +46,8 @@ export interface ObjectMeta {
   ownerReferences?: OwnerReference[];
   finalizers?: string[];
   managedFields?: ManagedFieldsEntry[];
+  /** @deprecated Never set by the API server since Kubernetes 1.20; kept so the type covers `metav1.ObjectMeta`. */
+  selfLink?: string;
 }
 
 /**
@@ -69,6 +71,8 @@ export interface ListMeta {
   resourceVersion?: string;
   continue?: string;
   remainingItemCount?: number;
+  /** @deprecated Never set by the API server since Kubernetes 1.20; kept so the type covers `metav1.ListMeta`. */
+  selfLink?: string;
 }
 
 /**

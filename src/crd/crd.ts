@@ -2,6 +2,7 @@
 // versions of one CRD, but only when their schemas are identical: different schemas would need a
 // conversion webhook to translate stored objects between versions, which Capstan does not run.
 import { kubeYaml } from '../internal/kube-yaml.ts';
+import type * as apiextensionsv1 from '../kinds/apiextensions/v1.ts';
 import type { CustomResource } from './declaration.ts';
 import { CrdError } from './errors.ts';
 import type { CrdNames } from './names.ts';
@@ -17,7 +18,7 @@ import { sameJson, type StructuralSchema } from './structural-schema.ts';
  * const stored = (versions: CrdVersion[]): string | undefined => versions.find((v) => v.storage)?.name;
  * ```
  */
-export interface CrdVersion {
+export interface CrdVersion extends apiextensionsv1.CustomResourceDefinitionVersion {
   name: string;
   served: boolean;
   storage: boolean;
@@ -29,7 +30,9 @@ export interface CrdVersion {
 }
 
 /**
- * An `apiextensions.k8s.io/v1` CustomResourceDefinition, ready to send to the API server.
+ * An `apiextensions.k8s.io/v1` CustomResourceDefinition, ready to send to the API server: the generated
+ * `CustomResourceDefinition` of `capstan/kinds/apiextensions/v1` narrowed to what Capstan writes (so it is
+ * assignable to it, and the compiler checks that it stays so).
  *
  * @example
  * ```ts
@@ -39,7 +42,7 @@ export interface CrdVersion {
  * }
  * ```
  */
-export interface CustomResourceDefinition {
+export interface CustomResourceDefinition extends apiextensionsv1.CustomResourceDefinition {
   apiVersion: 'apiextensions.k8s.io/v1';
   kind: 'CustomResourceDefinition';
   metadata: { name: string };

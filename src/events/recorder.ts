@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { KubeClient } from '../client/index.ts';
-import { type Clock, microTime, systemClock, type Timer } from '../core/index.ts';
+import { type Clock, microTime, resourcePath, systemClock, type Timer } from '../core/index.ts';
+import { Event } from '../kinds/events/v1.ts';
 
-/** The object an event is about (`regarding`), as an ObjectReference. */
+/** The object an event is about (`regarding`): an `ObjectReference` (`capstan/kinds/core/v1`) with the fields an Event needs. */
 export interface EventSubject {
   apiVersion: string;
   kind: string;
@@ -53,7 +54,7 @@ interface Series {
   input: EventInput;
 }
 
-const eventsPath = (namespace: string) => `/apis/events.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/events`;
+const eventsPath = (namespace: string) => resourcePath(Event, { namespace });
 
 /**
  * Records `events.k8s.io/v1` Events. The first occurrence creates an Event; identical ones (same object,
@@ -137,24 +138,21 @@ export class EventRecorder {
 
   private async create(input: EventInput, namespace: string, wall: Date): Promise<string | undefined> {
     const name = `${input.regarding.name}.${randomBytes(8).toString('hex')}`.slice(-253).replace(/^[.-]+/, '');
+    const event: Event = {
+      apiVersion: 'events.k8s.io/v1',
+      kind: 'Event',
+      metadata: { name, namespace },
+      eventTime: microTime(wall),
+      reportingController: this.options.controller,
+      reportingInstance: this.options.instance,
+      action: input.action,
+      reason: input.reason,
+      type: input.type,
+      note: truncate(input.note, 1024),
+      regarding: input.regarding,
+    };
     try {
-      await this.options.client.request({
-        method: 'POST',
-        path: eventsPath(namespace),
-        body: {
-          apiVersion: 'events.k8s.io/v1',
-          kind: 'Event',
-          metadata: { name, namespace },
-          eventTime: microTime(wall),
-          reportingController: this.options.controller,
-          reportingInstance: this.options.instance,
-          action: input.action,
-          reason: input.reason,
-          type: input.type,
-          note: truncate(input.note, 1024),
-          regarding: input.regarding,
-        },
-      });
+      await this.options.client.request({ method: 'POST', path: eventsPath(namespace), body: event });
       return name;
     } catch (err) {
       this.options.onError?.(err, input);
@@ -172,7 +170,7 @@ export class EventRecorder {
         method: 'PATCH',
         path: `${eventsPath(entry.namespace)}/${encodeURIComponent(name)}`,
         contentType: 'application/merge-patch+json',
-        body: { series: { count, lastObservedTime: microTime(entry.lastSeenWall) } },
+        body: { series: { count, lastObservedTime: microTime(entry.lastSeenWall) } } satisfies Pick<Event, 'series'>,
       });
       entry.flushed = Math.max(entry.flushed, count);
     } catch (err) {

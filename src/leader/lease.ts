@@ -1,9 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { ResourceDescriptor } from '../core/index.ts';
+import type { Kind } from '../core/index.ts';
+import { Lease } from '../kinds/coordination/v1.ts';
+
+export type { Lease, LeaseSpec } from '../kinds/coordination/v1.ts';
 
 /**
- * `coordination.k8s.io/v1` Lease, as the elector reads and writes it.
+ * The `coordination.k8s.io/v1` Lease kind the elector reads and writes: the generated `Lease` of
+ * `capstan/kinds/coordination/v1`, under the name this layer has always given it.
  *
  * @example
  * ```ts
@@ -12,30 +16,7 @@ import type { ResourceDescriptor } from '../core/index.ts';
  * resourcePath(LeaseResource, { namespace: 'ops', name: 'lock' }); // '/apis/coordination.k8s.io/v1/namespaces/ops/leases/lock'
  * ```
  */
-export const LeaseResource: ResourceDescriptor = {
-  group: 'coordination.k8s.io',
-  version: 'v1',
-  kind: 'Lease',
-  plural: 'leases',
-  namespaced: true,
-};
-
-/** `spec` of a Lease (`coordination.k8s.io/v1` LeaseSpec); times are MicroTime strings. */
-export interface LeaseSpec {
-  holderIdentity?: string;
-  leaseDurationSeconds?: number;
-  acquireTime?: string;
-  renewTime?: string;
-  leaseTransitions?: number;
-}
-
-/** A Lease object; other fields of the object (labels, managedFields, …) are kept as read. */
-export interface Lease {
-  apiVersion?: string;
-  kind?: string;
-  metadata: { name?: string; namespace?: string; resourceVersion?: string; [field: string]: unknown };
-  spec?: LeaseSpec;
-}
+export const LeaseResource: Kind<Lease> = Lease;
 
 /**
  * An identity for this process: the host name (the pod name in a cluster) and a random suffix, so that a

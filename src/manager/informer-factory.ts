@@ -1,4 +1,4 @@
-import { type CacheMetrics, Informer } from '../cache/index.ts';
+import { type CacheMetrics, Informer, slimManagedFields } from '../cache/index.ts';
 import type { KubeClient, ResourceClient } from '../client/index.ts';
 import type { Kind, KubeObject, Logger } from '../core/index.ts';
 import type { WatchNote } from '../watch/index.ts';
@@ -6,7 +6,7 @@ import type { CacheFactory, CacheScope, ManagedCache } from './caches.ts';
 
 /**
  * Caches built on the `cache` layer's {@link Informer}: list+watch with relists, reconnect backoff and the
- * inactivity timeout, `managedFields` stripped. Watch trouble is logged (once per failure, at warn) and
+ * inactivity timeout, `managedFields` slimmed to what applying children needs ({@link slimManagedFields}). Watch trouble is logged (once per failure, at warn) and
  * never stops the cache. `metrics` hears each cache's size after every change (the manager's
  * `capstan_cache_objects`). The informer is the cache the controllers read: nothing translates between them.
  */
@@ -19,6 +19,7 @@ export function informerFactory(
     new Informer<T>(scope.metadataOnly ? (client.metadata(kind) as unknown as ResourceClient<T>) : client.resource(kind), {
       ...(options.inactivityTimeoutMs === undefined ? {} : { inactivityTimeoutMs: options.inactivityTimeoutMs }),
       namespace: scope.namespace,
+      transform: slimManagedFields,
       labelSelector: scope.labelSelector,
       fieldSelector: scope.fieldSelector,
       onNote: (note) => logNote(log, kind, note),

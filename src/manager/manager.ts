@@ -76,7 +76,8 @@ interface Running extends Wiring {
  *
  * @example
  * ```ts
- * import { ConfigMap, defineKind, type KubeObject } from 'capstan/core';
+ * import { defineKind, type KubeObject } from 'capstan/core';
+ * import { ConfigMap } from 'capstan';
  * import { controller, done } from 'capstan/controller';
  * import { Manager } from 'capstan/manager';
  * interface HelloWorld extends KubeObject { spec: { name: string } }

@@ -1,4 +1,4 @@
-import type { Manifest } from './rbac.ts';
+import type { Deployment } from '../kinds/apps/v1.ts';
 
 /** Options of {@link deploymentManifest}. */
 export interface DeploymentOptions {
@@ -22,16 +22,17 @@ export const operatorUser = 65532;
  * The manager Deployment, compliant with Pod Security `restricted` (non-root, no privilege escalation, all
  * capabilities dropped, seccomp `RuntimeDefault`) plus a read-only root filesystem with an emptyDir at
  * `/tmp`, resource requests and limits, and probes on the manager's health endpoints. Two replicas by
- * default: leader election makes one active and keeps the other warm.
+ * default: leader election makes one active and keeps the other warm. Typed as the generated `apps/v1` Deployment
+ * (`capstan/kinds/apps/v1`), so a change of the manifest is checked against the API's own schema.
  *
  * @example
  * ```ts
  * import { deploymentManifest } from 'capstan/manifests';
  * const deployment = deploymentManifest({ name: 'hello-world-operator', namespace: 'hello-world-system', image: 'hello-world-operator:0.1.0' });
- * console.log(deployment.kind); // 'Deployment'
+ * console.log(deployment.kind, deployment.spec?.replicas); // 'Deployment' 2
  * ```
  */
-export function deploymentManifest(options: DeploymentOptions): Manifest {
+export function deploymentManifest(options: DeploymentOptions): Deployment {
   const healthPort = options.healthPort ?? 8081;
   const selector = { 'app.kubernetes.io/name': options.name, 'app.kubernetes.io/component': 'operator' };
   // Fresh copies at each place: a shared object would be written as a YAML anchor and alias.

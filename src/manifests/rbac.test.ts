@@ -103,3 +103,35 @@ test('a set of watched namespaces: a Role and a RoleBinding in each, no ClusterR
     ],
   );
 });
+
+test('further rules declared with .rbac merge with the derived ones, named ones stay apart', () => {
+  const rules = rulesFor([
+    declareController({
+      name: 'x',
+      for: HelloWorld,
+      writes: { status: false, events: false },
+      rules: [
+        { apiGroups: [''], resources: ['pods', 'pods/log'], verbs: ['get', 'list'] },
+        { apiGroups: ['apps.example.com'], resources: ['helloworlds'], verbs: ['update'] },
+        { apiGroups: [''], resources: ['configmaps'], verbs: ['get'], resourceNames: ['settings'] },
+      ],
+    }),
+  ]);
+  assert.deepEqual(rules, [
+    { apiGroups: ['apps.example.com'], resources: ['helloworlds'], verbs: ['get', 'list', 'watch', 'update'] },
+    { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] },
+    { apiGroups: [''], resources: ['pods/log'], verbs: ['get', 'list'] },
+    { apiGroups: [''], resources: ['configmaps'], verbs: ['get'], resourceNames: ['settings'] },
+  ]);
+});
+
+test('a further rule with a wildcard or an empty list is refused, saying what to list', () => {
+  assert.throws(
+    () => declareController({ name: 'x', for: HelloWorld, rules: [{ apiGroups: [''], resources: ['*'], verbs: ['get'] }] }),
+    /resources has the wildcard '\*'/,
+  );
+  assert.throws(
+    () => declareController({ name: 'x', for: HelloWorld, rules: [{ apiGroups: [], resources: ['pods'], verbs: ['get'] }] }),
+    /apiGroups is empty/,
+  );
+});

@@ -37,7 +37,9 @@ const verbOrder = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'
  *   admission plugin requires it to set an ownerReference);
  * - each watched kind: get/list/watch;
  * - each read kind: get/list/watch when cached, get only when read live;
- * - `events.k8s.io` events: create/patch (patch folds repeated events into a series).
+ * - `events.k8s.io` events: create/patch (patch folds repeated events into a series);
+ * - each further rule declared with `.rbac([...])`: merged into the rules above where it names whole
+ *   resources, kept apart where it names `resourceNames`.
  *
  * @example
  * ```ts
@@ -57,6 +59,7 @@ export function rulesFor(declarations: readonly ControllerDeclaration[]): Policy
     for (const verb of granted) entry.verbs.add(verb);
     verbs.set(key, entry);
   };
+  const named: PolicyRule[] = [];
   for (const d of declarations) {
     grant({ group: d.for.group, resource: d.for.plural }, d.writes.finalizers ? [...read, 'patch'] : read);
     if (d.writes.status) grant({ group: d.for.group, resource: `${d.for.plural}/status` }, ['get', 'update', 'patch']);
@@ -65,12 +68,30 @@ export function rulesFor(declarations: readonly ControllerDeclaration[]): Policy
     for (const watched of d.watches) grant({ group: watched.resource.group, resource: watched.resource.plural }, read);
     for (const r of d.reads) grant({ group: r.resource.group, resource: r.resource.plural }, r.live ? ['get'] : read);
     if (d.writes.events) grant({ group: 'events.k8s.io', resource: 'events' }, ['create', 'patch']);
+    for (const rule of d.rules) {
+      if (rule.resourceNames) named.push(rule);
+      else for (const group of rule.apiGroups) for (const resource of rule.resources) grant({ group, resource }, rule.verbs);
+    }
   }
-  return [...verbs.values()].map((entry) => ({
-    apiGroups: [entry.group],
-    resources: [entry.resource],
-    verbs: verbOrder.filter((v) => entry.verbs.has(v)),
-  }));
+  const byVerbOrder = (granted: Iterable<string>) => {
+    const set = new Set(granted);
+    return [...verbOrder.filter((v) => set.has(v)), ...[...set].filter((v) => !verbOrder.includes(v)).sort()];
+  };
+  return [
+    ...[...verbs.values()].map((entry) => ({ apiGroups: [entry.group], resources: [entry.resource], verbs: byVerbOrder(entry.verbs) })),
+    ...uniqueRules(named.map((rule) => ({ ...rule, verbs: byVerbOrder(rule.verbs) }))),
+  ];
+}
+
+/** The rules without repeats (two controllers declaring the same named rule). */
+function uniqueRules(rules: readonly PolicyRule[]): PolicyRule[] {
+  const seen = new Set<string>();
+  return rules.filter((rule) => {
+    const key = JSON.stringify(rule);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** The leader-election Lease rights, in the operator's own namespace only. */

@@ -6,6 +6,7 @@ import { Agent, request } from 'undici';
 import { KubeClient } from '../client/index.ts';
 import type { CustomResourceDefinition } from '../crd/index.ts';
 import { type ControlPlaneAssets, type ControlPlaneVersions, controlPlaneVersions, ensureAssets } from './assets.ts';
+import { type BuiltInController, controllersFlag } from './built-in-controllers.ts';
 import { createCertificates, type ControlPlaneCertificates } from './certificates.ts';
 import { Cluster } from './cluster.ts';
 import { type ControlPlaneComponent, SupervisedComponent } from './component.ts';
@@ -18,8 +19,23 @@ import { freePort } from './ports.ts';
 export interface ControlPlaneOptions {
   /** Extra kube-apiserver flags; a flag given here replaces Capstan's value for it (e.g. `--watch-cache=false`). */
   apiServerFlags?: string[];
-  /** Extra kube-controller-manager flags. */
+  /** Extra kube-controller-manager flags; a `--controllers` given here replaces the one `controllers` makes. */
   controllerManagerFlags?: string[];
+  /**
+   * kube-controller-manager controllers to run besides the garbage collector and the namespace controller,
+   * so that a test sees what the real ones do with built-in kinds: `['deployment', 'replicaset']` makes
+   * ReplicaSets and Pods of a Deployment and reports its rollout, `endpointslice` fills the EndpointSlices of
+   * a Service. There is no scheduler and no kubelet: Pods stay Pending unless {@link startFakeKubelet}
+   * binds them to a fake Node and reports them Running and Ready.
+   *
+   * @example
+   * ```ts
+   * import { startControlPlane } from 'capstan/testing';
+   * const cp = await startControlPlane({ controllers: ['deployment', 'replicaset', 'endpointslice'] });
+   * await cp.stop();
+   * ```
+   */
+  controllers?: readonly BuiltInController[];
   /**
    * CRDs to install before kube-controller-manager starts: objects, or paths to YAML files or folders of them
    * (a project's `config/crd`). Served before `startControlPlane` returns, and known from the start to the
@@ -58,8 +74,9 @@ rules:
 
 /**
  * Start a real control plane on random loopback ports with fresh certificates: etcd, kube-apiserver (RBAC,
- * audit log, `OwnerReferencesPermissionEnforcement`) and kube-controller-manager running only the
- * garbage-collector and namespace controllers, so ownerReferences cascade and namespaces finish deleting.
+ * audit log, `OwnerReferencesPermissionEnforcement`) and kube-controller-manager running the garbage-collector
+ * and namespace controllers, so ownerReferences cascade and namespaces finish deleting, plus the `controllers`
+ * asked for (Deployments, ReplicaSets, EndpointSlices, …; Pods need {@link startFakeKubelet} to run).
  * Binaries are built on first use (see {@link ensureAssets}). No component outlives this process.
  *
  * Give it the CRDs your operator owns objects through (`crds`): installed before kube-controller-manager
@@ -81,6 +98,7 @@ rules:
 export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
   const log = options.log ?? ((line: string) => process.stderr.write(`[capstan] ${line}\n`));
   const crds = await loadCrds(options.crds ?? []); // a mistyped path fails before anything is built or started
+  controllersFlag(options.controllers ?? []); // and so does an unknown controller
   const assets = await ensureAssets({ log, signal: options.signal });
   const versions = await controlPlaneVersions();
   let lastError: unknown;
@@ -248,7 +266,7 @@ class LocalControlPlane extends Cluster implements ControlPlane {
     const kcmFlags = mergeFlags(
       [
         `--kubeconfig=${kubeconfigPath}`,
-        '--controllers=garbage-collector-controller,namespace-controller',
+        controllersFlag(options.controllers ?? []),
         '--leader-elect=false',
         '--bind-address=127.0.0.1',
         `--secure-port=${kcmPort}`,

@@ -6,6 +6,7 @@ export {
   type ControlPlaneVersions,
   type EnsureAssetsOptions,
 } from './assets.ts';
+export { type BuiltInController, builtInControllers } from './built-in-controllers.ts';
 export { Cluster, type AuditEvent, type ClusterDescriptor } from './cluster.ts';
 export { connectToCluster } from './connect.ts';
 export type { ControlPlaneComponent } from './component.ts';
@@ -15,6 +16,7 @@ export type { ServiceAccountCredentials, ServiceAccountOptions } from './service
 export type { KindInfo, WaitForKindOptions } from './wait-for-kind.ts';
 export { type ConnectionAttempt, type FaultMode, type FaultProxy, type FaultProxyOptions, startFaultProxy } from './fault-proxy.ts';
 export { eventually, type EventuallyOptions } from './eventually.ts';
+export { type FakeKubelet, type FakeKubeletOptions, startFakeKubelet } from './fake-kubelet.ts';
 export { forbiddenSince } from './forbidden.ts';
 export { kubectl, type KubectlOptions } from './kubectl.ts';
 export { metricValue, readMetrics } from './metrics.ts';

@@ -14,7 +14,9 @@ import { cleanUpAfter, type TestScope } from './cleanup.ts';
  *    `~/.cache/capstan/run`, or `$CAPSTAN_RUN_DIR`), so that `npm test` reuses it instead of starting one;
  * 3. a new local control plane, started with `options` ({@link startControlPlane}; the first one ever builds
  *    the binaries). The options apply to that one only: the CRDs in `crds` are served from the start, so
- *    `waitForKind` on them returns at once; on a shared cluster, the test installs what it needs.
+ *    `waitForKind` on them returns at once; on a shared cluster, the test installs what it needs. So do the
+ *    `controllers`: a shared cluster runs the ones it was started with (`npm test`'s own runs `deployment`,
+ *    `replicaset` and `endpointslice`; `capstan control-plane up --controllers=…` the ones given).
  *
  * When `t` ends (after the kit's other clean-ups of `t`), a connection is closed and a new control plane stopped; a shared cluster stays up, so a
  * test isolates itself by namespace ({@link createNamespace}) and leaves nothing cluster-wide it did not

@@ -12,7 +12,7 @@ import type { ObjectList, ResourceDescriptor } from '../core/index.ts';
  * @example
  * ```ts
  * import type { WatchEvent } from 'capstan/watch';
- * import type { ConfigMap } from 'capstan/core';
+ * import type { ConfigMap } from 'capstan';
  * function describe(event: WatchEvent<ConfigMap>): string {
  *   return event.type === 'apply' || event.type === 'delete' || event.type === 'initApply'
  *     ? `${event.type} ${event.object.metadata.name}` : event.type;
@@ -31,7 +31,7 @@ export type WatchEvent<T> =
  *
  * @example
  * ```ts
- * import { ConfigMap } from 'capstan/core';
+ * import { ConfigMap } from 'capstan';
  * import { KubeClient } from 'capstan/client';
  * import type { ListWatchSource } from 'capstan/watch';
  * const client = await KubeClient.fromKubeconfig();

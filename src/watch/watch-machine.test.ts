@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ApiError, ClientError, type RawWatchEvent } from '../client/index.ts';
-import type { ConfigMap, ObjectList } from '../core/index.ts';
+import type { ObjectList } from '../core/index.ts';
+import type { ConfigMap } from '../kinds/core/v1.ts';
 import { initialStep, step, type WatchInput, type WatchState, type WatchStep } from './watch-machine.ts';
 
 const cm = (name: string, rv: string): ConfigMap => ({ metadata: { name, namespace: 'ns', resourceVersion: rv } });

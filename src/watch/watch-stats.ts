@@ -23,7 +23,7 @@ export interface WatchCounts {
  *
  * @example
  * ```ts
- * import { ConfigMap } from 'capstan/core';
+ * import { ConfigMap } from 'capstan';
  * import { KubeClient } from 'capstan/client';
  * import { watcher, WatchStats } from 'capstan/watch';
  * const client = await KubeClient.fromKubeconfig();

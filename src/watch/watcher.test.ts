@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ApiError, ClientError, type ListOptions, type RawWatchEvent, type WatchRequestOptions } from '../client/index.ts';
-import { type ConfigMap, ConfigMap as ConfigMapKind, ManualClock, type ObjectList } from '../core/index.ts';
+import { ManualClock, type ObjectList } from '../core/index.ts';
+import { type ConfigMap, ConfigMap as ConfigMapKind } from '../kinds/core/v1.ts';
 import type { ListWatchSource, WatchEvent } from './watch-event.ts';
 import { WatchStats } from './watch-stats.ts';
 import { watcher } from './watcher.ts';

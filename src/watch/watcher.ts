@@ -44,7 +44,7 @@ export interface WatcherOptions extends CollectionScope {
  *
  * @example
  * ```ts
- * import { ConfigMap } from 'capstan/core';
+ * import { ConfigMap } from 'capstan';
  * import { KubeClient } from 'capstan/client';
  * import { watcher } from 'capstan/watch';
  * const client = await KubeClient.fromKubeconfig();

@@ -80,7 +80,7 @@ import { ${api.kind} } from '../api/${kebabCase(api.kind)}.ts';
 
 export const ${variable} = controller(${api.kind})
   // To create objects for each ${api.kind}, declare them here, e.g. .owns(ConfigMap) (from 'capstan'),
-  // then write them with ctx.ensureChild(ConfigMap, {...}); \`capstan generate\` grants the RBAC they need.
+  // then write them with ctx.apply(ConfigMap, {...}) (server-side apply); \`capstan generate\` grants the RBAC they need.
   .reconcile(async (ctx) => {
     const ${camelCase(api.kind)} = ctx.object;
     // Deleted: whatever it owns goes with it through garbage collection.

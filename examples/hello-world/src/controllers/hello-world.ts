@@ -28,8 +28,9 @@ export const helloWorldController = controller(HelloWorld)
 
     let outcome;
     try {
-      // Only these fields are ours: a key a user adds to the ConfigMap survives every update.
-      outcome = await ctx.ensureChild(ConfigMap, {
+      // Server-side apply: these fields are all the operator wants of the ConfigMap. A key a user adds is theirs
+      // and survives; nothing is sent while the ConfigMap already carries exactly these.
+      outcome = await ctx.apply(ConfigMap, {
         apiVersion: 'v1',
         kind: 'ConfigMap',
         metadata: { name: ctx.name, namespace: ctx.namespace, labels: { 'app.kubernetes.io/managed-by': managedBy } },
