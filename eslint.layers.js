@@ -62,7 +62,8 @@ export const exampleRules = {
       {
         patterns: [
           {
-            regex: '^(?:\\.\\./)+(?:src|dist)(?:/|$)',
+            // Three levels up or more leaves the example's own folder (examples/<name>/test/ → the repository).
+            regex: '^(?:\\.\\./){3,}(?:src|dist)(?:/|$)',
             message: 'examples import Capstan by its package name (capstan, capstan/testing, ...), never from src/.',
           },
         ],

@@ -26,6 +26,7 @@ export {
   isRetryable,
   type StatusBody,
 } from './client/index.ts';
+export type { ConditionInput } from './conditions/index.ts';
 export { Conditions, type CustomResource, customResource, type SpecOf, type StatusOf } from './crd/index.ts';
 export {
   type AnyControllerDefinition,

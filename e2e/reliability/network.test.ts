@@ -29,7 +29,7 @@ test('black-holed API connection for the inactivity timeout + 30 s while 50 Hell
   await deleteNamespace(rig.cp, await blackHoledConnection(rig));
 });
 
-test('a second writer fights over ConfigMaps and statuses: conflicts retried at debug, one error line per backoff step at most, end state correct', {
+test('a second writer fights over ConfigMaps and statuses: the operator takes its fields back by apply (no 409), one error line per backoff step at most, end state correct', {
   timeout: 600_000,
 }, async () => {
   await deleteNamespace(rig.cp, await secondWriter(rig));

@@ -1,5 +1,6 @@
 // What a ServiceAccount may do, as `kubectl auth can-i --list` prints it and as the example's config/rbac
 // grants it, both in one row form so the two can be compared as sets.
+import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -98,4 +99,38 @@ export async function grantedRoles(rbacDir = join(exampleRoot, 'config', 'rbac')
     }
   }
   return roles;
+}
+
+/** `kubectl auth can-i --list` of a row that is a resource: `resource.group[/subresource]`. */
+export function resourceRow(resource: string, verbs: string[]): RightsRow {
+  return { resource, nonResourceUrl: '', resourceNames: '', verbs: [...verbs].sort() };
+}
+
+export function urlRow(url: string): RightsRow {
+  return { resource: '', nonResourceUrl: url, resourceNames: '', verbs: ['get'] };
+}
+
+/**
+ * What every authenticated user may do whatever a project grants (system:basic-user, system:discovery,
+ * system:public-info-viewer), and every ServiceAccount (system:service-account-issuer-discovery).
+ */
+export const builtIn: RightsRow[] = [
+  resourceRow('selfsubjectreviews.authentication.k8s.io', ['create']),
+  resourceRow('selfsubjectaccessreviews.authorization.k8s.io', ['create']),
+  resourceRow('selfsubjectrulesreviews.authorization.k8s.io', ['create']),
+  ...['/api', '/api/*', '/apis', '/apis/*', '/healthz', '/livez', '/readyz', '/version', '/version/', '/openapi', '/openapi/*'].map(urlRow),
+  ...['/.well-known/openid-configuration', '/.well-known/openid-configuration/', '/openid/v1/jwks', '/openid/v1/jwks/'].map(urlRow),
+];
+
+/** The same rights, as sets of rows; the failure names every extra and every missing row. */
+export function assertSameRights(where: string, actual: readonly RightsRow[], expected: readonly RightsRow[]): void {
+  const have = new Set(actual.map(rowKey));
+  const want = new Set(expected.map(rowKey));
+  const extra = [...have].filter((k) => !want.has(k)).sort();
+  const missing = [...want].filter((k) => !have.has(k)).sort();
+  assert.deepEqual(
+    { extra, missing },
+    { extra: [], missing: [] },
+    `${where}: extra rows are rights nobody granted on purpose, missing rows rights the operator lacks`,
+  );
 }

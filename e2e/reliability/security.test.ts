@@ -16,7 +16,7 @@ import { namespaceScoped } from '../hello-world/namespace-mode.ts';
 import { Scenario } from '../hello-world/scenario.ts';
 import { exampleOperator, kubectl, operatorAccount, runKubectl } from '../hello-world/support.ts';
 import { credentialWords, kubeconfigSecrets, LeakDetector, leakWindow, type Secret } from './leaks.ts';
-import { grantedRoles, parseCanIList, type RightsRow, rowKey, rowsOfRules } from './rbac-rights.ts';
+import { assertSameRights, builtIn, grantedRoles, parseCanIList, resourceRow, type RightsRow, rowKey, rowsOfRules } from './rbac-rights.ts';
 import { HelloWorld, logLines, operatorUser, Rig, shipped, Timeline } from './rig.ts';
 
 /**
@@ -50,15 +50,6 @@ after(async () => {
   await rig?.stop();
 });
 
-/** `kubectl auth can-i --list` of a row that is a resource: `resource.group[/subresource]`. */
-function resourceRow(resource: string, verbs: string[]): RightsRow {
-  return { resource, nonResourceUrl: '', resourceNames: '', verbs: [...verbs].sort() };
-}
-
-function urlRow(url: string): RightsRow {
-  return { resource: '', nonResourceUrl: url, resourceNames: '', verbs: ['get'] };
-}
-
 /** What config/rbac grants, as data: the ClusterRole (every namespace), and the Lease Role (its namespace). */
 const grantedEverywhere: RightsRow[] = [
   resourceRow('helloworlds.apps.example.com', ['get', 'list', 'watch']),
@@ -68,31 +59,6 @@ const grantedEverywhere: RightsRow[] = [
   resourceRow('events.events.k8s.io', ['create', 'patch']),
 ];
 const grantedForLeases: RightsRow[] = [resourceRow('leases.coordination.k8s.io', ['get', 'create', 'update'])];
-
-/**
- * What every authenticated user may do whatever a project grants (system:basic-user, system:discovery,
- * system:public-info-viewer), and every ServiceAccount (system:service-account-issuer-discovery).
- */
-const builtIn: RightsRow[] = [
-  resourceRow('selfsubjectreviews.authentication.k8s.io', ['create']),
-  resourceRow('selfsubjectaccessreviews.authorization.k8s.io', ['create']),
-  resourceRow('selfsubjectrulesreviews.authorization.k8s.io', ['create']),
-  ...['/api', '/api/*', '/apis', '/apis/*', '/healthz', '/livez', '/readyz', '/version', '/version/', '/openapi', '/openapi/*'].map(urlRow),
-  ...['/.well-known/openid-configuration', '/.well-known/openid-configuration/', '/openid/v1/jwks', '/openid/v1/jwks/'].map(urlRow),
-];
-
-/** The same rights, as sets of rows; the failure names every extra and every missing row. */
-function assertSameRights(where: string, actual: readonly RightsRow[], expected: readonly RightsRow[]): void {
-  const have = new Set(actual.map(rowKey));
-  const want = new Set(expected.map(rowKey));
-  const extra = [...have].filter((k) => !want.has(k)).sort();
-  const missing = [...want].filter((k) => !have.has(k)).sort();
-  assert.deepEqual(
-    { extra, missing },
-    { extra: [], missing: [] },
-    `${where}: extra rows are rights nobody granted on purpose, missing rows rights the operator lacks`,
-  );
-}
 
 /** Wait until the API server's authorizer gives `user` (a ServiceAccount) these rights cluster-wide. */
 async function rightsInEffect(user: string, rights: Array<{ verb: string; group: string; resource: string }>): Promise<void> {

@@ -2,7 +2,7 @@
 // shares between files (described by $CAPSTAN_TEST_CLUSTER), else one `capstan control-plane up` runs, else,
 // when a file runs on its own, a control plane of its own with the CRDs and controllers the suites share.
 import { after } from 'node:test';
-import { type Cluster, testCluster } from '../../src/testing/index.ts';
+import { type Cluster, type TestScope, testCluster } from '../../src/testing/index.ts';
 import { sharedControlPlaneOptions } from './shared-control-plane.ts';
 
 let shared: Promise<Cluster> | undefined;
@@ -11,12 +11,15 @@ const cleanups: Array<() => Promise<void>> = [];
 // Registered when this module is first imported, i.e. at the top level of the test file: it runs once,
 // after every test of the file (an after() registered inside a test or hook would run after that one).
 after(async () => {
-  for (const cleanup of cleanups.splice(0)) await cleanup();
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
+
+/** The test file as a {@link TestScope}: what is registered here is undone after the file's tests, latest first. */
+export const fileScope: TestScope = { after: (cleanup) => cleanups.push(cleanup) };
 
 /** The shared cluster; tests on it must break nothing and isolate themselves by namespace. */
 export function sharedCluster(): Promise<Cluster> {
-  shared ??= testCluster({ after: (cleanup) => cleanups.push(cleanup) }, sharedControlPlaneOptions()); // as scripts/test.ts starts the shared one
+  shared ??= testCluster(fileScope, sharedControlPlaneOptions()); // as scripts/test.ts starts the shared one
   return shared;
 }
 

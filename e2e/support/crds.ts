@@ -5,6 +5,9 @@ import { widgetCrd, widgetGroups, widgetKind } from '../fixtures/widget-operator
 /** The HelloWorld CRD of the reference operator, as its project has it. */
 export const helloWorldCrds = new URL('../../examples/hello-world/config/crd', import.meta.url).pathname;
 
+/** The WebApp CRD of the second example. */
+export const webAppCrds = new URL('../../examples/web-app/config/crd', import.meta.url).pathname;
+
 /**
  * The CRDs the control plane the suites share starts with (scripts/test.ts, or a file run on its own): the
  * kinds whose suites run operators, so that none of them waits for the garbage collector's and admission's
@@ -12,7 +15,7 @@ export const helloWorldCrds = new URL('../../examples/hello-world/config/crd', i
  * installs its own, in a group of its own.
  */
 export function sharedCrds(): NonNullable<ControlPlaneOptions['crds']> {
-  return [helloWorldCrds, ...Object.values(widgetGroups).map((group) => widgetCrd(widgetKind(group)))];
+  return [helloWorldCrds, webAppCrds, ...Object.values(widgetGroups).map((group) => widgetCrd(widgetKind(group)))];
 }
 
 /** Install a minimal namespaced CRD `<plural>.<group>` (version v1) whose spec takes anything. */

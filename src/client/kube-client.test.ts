@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ClientError } from './api-error.ts';
-import { KubeClient } from './kube-client.ts';
+import { KubeClient, yamlSafeJson } from './kube-client.ts';
 
 let dir: string;
 let silent: Server;
@@ -147,4 +147,16 @@ test('the client speaks HTTP/1.1 even to a server that offers HTTP/2 (one dead c
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
   assert.deepEqual(versions, ['1.1', '1.1']);
+});
+
+test('an apply body reads back the same through a YAML parser, whatever the characters', async () => {
+  const { parse } = await import('yaml');
+  const awkward = {
+    text: 'next\u0085line, \u2028 \u2029 line separators, \u0007 bell, \u007f delete, \ufeff bom, 😀 emoji, \u202e rtl, "quotes" \\ slash',
+    tab: 'a\tb\r\nc',
+  };
+  const body = yamlSafeJson(awkward);
+  assert.match(body, /^[\x20-\x7e]*$/);
+  assert.deepEqual(parse(body), awkward);
+  assert.deepEqual(JSON.parse(yamlSafeJson({ plain: 'ascii only' })), { plain: 'ascii only' });
 });

@@ -197,7 +197,12 @@ export class KubeClient {
     const method = options.method ?? 'GET';
     const url = new URL(this.server + options.path);
     for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    const body =
+      options.body === undefined
+        ? undefined
+        : options.contentType === 'application/apply-patch+yaml'
+          ? yamlSafeJson(options.body)
+          : JSON.stringify(options.body);
     const attempt = async (material: CredentialMaterial): Promise<ResponseData> => {
       const headers: Record<string, string> = {
         accept: options.accept ?? 'application/json',
@@ -323,4 +328,17 @@ function parseStatus(text: string, headers: IncomingHttpHeaders): StatusBody {
     }
   }
   return { message: text.trim().slice(0, 500) };
+}
+
+/**
+ * JSON that a YAML parser reads back as the same value: every character outside printable ASCII escaped. A
+ * server-side apply body is parsed as YAML, which folds line breaks it knows (NEL, LINE SEPARATOR, …) inside a
+ * double-quoted string into spaces and refuses control characters, where JSON keeps both as they are. Escapes
+ * are YAML's (`\uXXXX`, and `\UXXXXXXXX` for code points above U+FFFF, where JSON would write a surrogate pair).
+ */
+export function yamlSafeJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[^\x20-\x7e]/gu, (char) => {
+    const code = char.codePointAt(0)!;
+    return code > 0xffff ? `\\U${code.toString(16).padStart(8, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
 }

@@ -178,8 +178,7 @@ export function reconcileContext<T extends KubeObject>(parts: ContextParts<T>): 
       fieldManager: parts.fieldManager,
       signal: parts.signal,
       view: async ({ stale }) => (stale ? parts.view.current(cache, childKey, readChild, { stale }) : child),
-      onWrite: (written) =>
-        parts.onWrite(cache, objectKey(written), written.metadata.resourceVersion),
+      onWrite: (written) => parts.onWrite(cache, objectKey(written), written.metadata.resourceVersion),
     };
   };
   return {

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConfigMap } from 'capstan';
 import { createNamespace, eventually, kubectl, startOperator, testCluster } from 'capstan/testing';
-// eslint-disable-next-line no-restricted-imports -- the project's own schema; the rule means Capstan's src/.
 import { HelloWorld } from '../src/api/hello-world.ts';
 
 test('the sample HelloWorld gets its ConfigMap and becomes Ready under the generated RBAC', { timeout: 300_000 }, async (t) => {
