@@ -5,11 +5,12 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { isNotFound } from '../../src/client/index.ts';
-import { applyChild, applyDiff, ensureChild } from '../../src/controller/index.ts';
+import { applyChild, applyDiff, controller, done, ensureChild } from '../../src/controller/index.ts';
 import { defineKind, type KubeObject } from '../../src/core/index.ts';
-import { ConfigMap } from '../../src/kinds/core/v1.ts';
-import { type Cluster, eventually } from '../../src/testing/index.ts';
-import { controller, done } from '../../src/controller/index.ts';
+import { ConfigMap, Secret } from '../../src/kinds/core/v1.ts';
+import { rulesFor } from '../../src/manifests/index.ts';
+import { type Cluster, eventually, forbiddenSince, kubectl } from '../../src/testing/index.ts';
+import { assertSameRights, builtIn, parseCanIList, rowsOfRules } from '../reliability/rbac-rights.ts';
 import { startInProcessManager } from '../support/in-process-manager.ts';
 import { sharedCluster, uniqueName } from '../support/cluster.ts';
 
@@ -184,18 +185,25 @@ test('a child of that name that is not ours is never adopted', async () => {
 test('a controller applying children converges, then writes nothing, also after a restart (audit log)', { timeout: 90_000 }, async () => {
   const space = uniqueName('apply-ctl');
   await cluster.admin.request({ method: 'POST', path: '/api/v1/namespaces', body: { metadata: { name: space } } });
+  await cluster.admin.resource(Secret).create({ metadata: { name: 'apply-settings', namespace: space }, stringData: { tier: 'web' } });
   const sources = controller(ConfigMap)
     .named('apply-sources')
     .owns(ConfigMap, { labelSelector: 'role=child' })
     .owns(Deployment, { labelSelector: 'role=child' })
     .writes({ status: false, events: false })
+    // A further rule: one Secret, read by name with the client (nothing in the builder declares it).
+    .rbac([{ apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: ['apply-settings'] }])
     .reconcile(async (ctx) => {
       const source = ctx.object;
       if (!source || source.metadata.labels?.['role'] !== 'source') return done();
+      const settings = await ctx.client.resource(Secret).get('apply-settings', { namespace: ctx.namespace });
       await ctx.apply(ConfigMap, {
         apiVersion: 'v1',
         kind: 'ConfigMap',
-        metadata: { name: `${ctx.name}-child`, labels: { role: 'child' } },
+        metadata: {
+          name: `${ctx.name}-child`,
+          labels: { role: 'child', tier: Buffer.from(settings.data?.['tier'] ?? '', 'base64').toString() },
+        },
         data: { ...source.data },
       });
       const d = deployment(`${ctx.name}-app`);
@@ -232,6 +240,10 @@ test('a controller applying children converges, then writes nothing, also after 
       );
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     assert.ok((await writesOf(started)).length >= 4, 'the audit log shows the children written');
+    assert.deepEqual(await forbiddenSince(cluster, operator.username, started), [], 'the .rbac rule covers the Secret read');
+    const rights = parseCanIList(await kubectl(cluster, ['auth', 'can-i', '--list', `--as=${operator.username}`, `--namespace=${space}`]));
+    assertSameRights('kubectl auth can-i --list', rights, [...rowsOfRules(rulesFor([sources.declaration])), ...builtIn]);
+    assert.ok(rights.some((row) => row.resource === 'secrets' && row.resourceNames === 'apply-settings'));
     const settled = new Date();
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     assert.deepEqual(

@@ -285,13 +285,15 @@ test('kubectl auth can-i --list is exactly the generated rules plus the built-in
   assertSameRights(`kubectl auth can-i --list --as=${operatorUser} in ${namespace}`, rows, [...everywhere, ...builtIn]);
 });
 
-test('delete: the garbage collector removes the Deployments', { timeout: 120_000 }, async () => {
+test('delete: the garbage collector removes the Deployments and the Service', { timeout: 120_000 }, async () => {
+  await run(['patch', 'webapp', 'legacy', '--type=merge', '-p', '{"spec":{"expose":true}}']);
+  await eventually('Service legacy', () => service('legacy'), { describe });
   await run(['delete', 'webapp', 'web-app', 'legacy']);
   await eventually(
-    'Deployments web-app and legacy to be garbage-collected',
+    'Deployments web-app and legacy and Service legacy to be garbage-collected',
     async () => {
       const left = await cluster.admin.resource(Deployment).list({ namespace });
-      return left.items.length === 0 ? true : undefined;
+      return left.items.length === 0 && (await service('legacy')) === undefined ? true : undefined;
     },
     { timeoutMs: 60_000, describe },
   );

@@ -24,7 +24,7 @@ export interface LabelSelector {
   matchExpressions?: LabelSelectorRequirement[];
 }
 
-/** A selector given as its API string form, as a structured selector, or as plain `key: value` pairs. */
+/** A selector given as its API string form (`app=web,!legacy`) or as a structured selector (`{ matchLabels: { app: 'web' } }`). */
 export type LabelSelectorInput = string | LabelSelector;
 
 /** A selector that cannot be expressed; the message names the requirement to fix. */
