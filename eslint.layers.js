@@ -18,6 +18,7 @@ export const layerImports = {
   metrics: ['core', 'client'],
   controller: ['core', 'kinds', 'client', 'cache', 'queue', 'events', 'conditions', 'finalizer', 'metrics'],
   manager: ['core', 'kinds', 'client', 'watch', 'cache', 'queue', 'finalizer', 'events', 'conditions', 'leader', 'metrics', 'controller'],
+  webhook: ['core', 'kinds'],
   crd: ['core', 'kinds'],
   manifests: ['core', 'kinds', 'crd'],
   testing: null,

@@ -1,0 +1,76 @@
+import { apiVersionOf, type KubeObject } from '../core/index.ts';
+import type { MutatingWebhookConfiguration, ValidatingWebhook, ValidatingWebhookConfiguration } from '../kinds/admissionregistration/v1.ts';
+import { type AdmissionHandler, type WebhookDefinition, webhookPath } from './admission.ts';
+
+/** Where the API server reaches the webhook server: a `url` (a local control plane) or a Service (in a cluster). */
+export type WebhookClientConfig =
+  | { readonly url: string; readonly caBundle: string }
+  | { readonly service: { readonly name: string; readonly namespace: string; readonly port?: number }; readonly caBundle?: string };
+
+/**
+ * The ValidatingWebhookConfiguration and MutatingWebhookConfiguration (named `name`) that register `definitions`
+ * with the API server: one webhook per handler, for the kind's resource and version, with the handler's options.
+ * `caBundle` is the base64 PEM of the CA that signed the serving certificate. A `url` must be HTTPS; a `url` on
+ * 127.0.0.1 serves only a control plane on the same machine.
+ *
+ * @example
+ * ```ts
+ * import { ConfigMap } from 'capstan';
+ * import { deny, webhook, webhookConfigurations } from 'capstan/webhook';
+ * const definitions = [webhook(ConfigMap).validate(({ object }) => (object.data?.['password'] ? deny('no passwords') : undefined))];
+ * const { validating } = webhookConfigurations(definitions, { name: 'my-operator', clientConfig: { service: { name: 'my-operator-webhooks', namespace: 'ops' } } });
+ * console.log(validating?.webhooks?.[0]?.name); // 'validate.configmaps.core'
+ * ```
+ */
+export function webhookConfigurations(
+  definitions: readonly WebhookDefinition[],
+  options: { name: string; clientConfig: WebhookClientConfig },
+): { validating: ValidatingWebhookConfiguration | undefined; mutating: MutatingWebhookConfiguration | undefined } {
+  const entry = (definition: WebhookDefinition, handler: AdmissionHandler<KubeObject>): ValidatingWebhook => {
+    const { kind } = definition;
+    const path = webhookPath(handler.type, kind);
+    const clientConfig =
+      'url' in options.clientConfig
+        ? { url: `${options.clientConfig.url.replace(/\/$/, '')}${path}`, caBundle: options.clientConfig.caBundle }
+        : {
+            service: { ...options.clientConfig.service, port: options.clientConfig.service.port ?? 443, path },
+            ...(options.clientConfig.caBundle ? { caBundle: options.clientConfig.caBundle } : {}),
+          };
+    return {
+      name: `${handler.type === 'validating' ? 'validate' : 'mutate'}.${kind.plural}.${kind.group || 'core'}`,
+      admissionReviewVersions: ['v1'],
+      clientConfig,
+      rules: [
+        {
+          apiGroups: [kind.group],
+          apiVersions: [kind.version],
+          resources: [kind.plural],
+          operations: [...handler.options.operations],
+          scope: kind.namespaced ? 'Namespaced' : 'Cluster',
+        },
+      ],
+      failurePolicy: handler.options.failurePolicy,
+      sideEffects: handler.options.sideEffects,
+      timeoutSeconds: handler.options.timeoutSeconds,
+      matchPolicy: 'Equivalent',
+      ...(handler.options.matchConditions ? { matchConditions: handler.options.matchConditions.map((c) => ({ ...c })) } : {}),
+    };
+  };
+  const validating = definitions.flatMap((d) => (d.validating ? [entry(d, d.validating)] : []));
+  const mutating = definitions.flatMap((d) => (d.mutating ? [entry(d, d.mutating)] : []));
+  const meta = { name: options.name };
+  const apiVersion = apiVersionOf({ group: 'admissionregistration.k8s.io', version: 'v1' });
+  return {
+    validating:
+      validating.length > 0 ? { apiVersion, kind: 'ValidatingWebhookConfiguration', metadata: meta, webhooks: validating } : undefined,
+    mutating:
+      mutating.length > 0
+        ? {
+            apiVersion,
+            kind: 'MutatingWebhookConfiguration',
+            metadata: meta,
+            webhooks: mutating.map((w) => ({ ...w, reinvocationPolicy: 'Never' as const })),
+          }
+        : undefined,
+  };
+}
