@@ -7,6 +7,8 @@
 // delete → garbage collection; zero writes on an idle restart (audit log); zero 403s; `kubectl auth can-i --list`
 // equals the generated rules.
 import assert from 'node:assert/strict';
+import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -26,6 +28,10 @@ import {
 } from '../../src/testing/index.ts';
 import { WebApp } from '../../examples/web-app/src/api/web-app.ts';
 import { secretHashAnnotation } from '../../examples/web-app/src/controllers/web-app.ts';
+import { createCertificates } from '../../src/testing/certificates.ts';
+import { freePort } from '../../src/testing/ports.ts';
+import { webhookConfigurations } from '../../src/webhook/index.ts';
+import { webhooks } from '../../examples/web-app/src/operator.ts';
 import { assertSameRights, builtIn, grantedRoles, parseCanIList, rowsOfRules } from '../reliability/rbac-rights.ts';
 import { fileScope, sharedCluster } from '../support/cluster.ts';
 
@@ -39,6 +45,9 @@ let namespace: string;
 let operator: RunningOperator | undefined;
 let kubelet: FakeKubelet;
 const installedAt = new Date();
+/** The operator's webhook flags: a certificate for 127.0.0.1 made for the test, a free port. */
+let webhookArgs: string[];
+let caBundle: string;
 
 const run = (args: string[], input?: string) =>
   kubectl(cluster, ['--namespace', namespace, ...args], { cwd: projectDir, ...(input ? { input } : {}) });
@@ -53,6 +62,7 @@ const service = (name: string) =>
       if (isNotFound(err)) return undefined;
       throw err;
     });
+const validatingConfigs = '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations';
 const describe = () => `${operator?.describe() ?? 'no operator'}\n${kubelet?.describe() ?? ''}`;
 
 function manifest(name: string, spec: Record<string, unknown>): string {
@@ -82,6 +92,14 @@ before(async () => {
   cluster = await sharedCluster();
   namespace = await createNamespace(cluster, 'web-app', fileScope);
   kubelet = await startFakeKubelet(cluster, { namespace, t: fileScope });
+  const dir = await mkdtemp(join(tmpdir(), 'capstan-web-app-'));
+  fileScope.after(() => rm(dir, { recursive: true, force: true }));
+  const certs = await createCertificates(dir);
+  await mkdir(join(dir, 'serving-certs'));
+  await copyFile(certs.servingCert, join(dir, 'serving-certs', 'tls.crt'));
+  await copyFile(certs.servingKey, join(dir, 'serving-certs', 'tls.key'));
+  caBundle = (await readFile(certs.caCert)).toString('base64');
+  webhookArgs = [`--webhook-cert-dir=${join(dir, 'serving-certs')}`, `--webhook-port=${await freePort()}`];
   fileScope.after(async () => {
     await operator?.stop();
   });
@@ -135,7 +153,17 @@ test('a Deployment written by merge patch before the operator (an earlier Capsta
 });
 
 test('create: a Deployment with the Secret key by reference and a hash of its value, and a Service', { timeout: 120_000 }, async () => {
-  operator = await startOperator({ cluster, projectDir, applyConfig: true });
+  operator = await startOperator({ cluster, projectDir, applyConfig: true, args: webhookArgs });
+  // The webhooks, registered by url as `capstan run` would: the operator serves them on 127.0.0.1.
+  const port = webhookArgs[1]!.split('=')[1]!;
+  const { validating } = webhookConfigurations(webhooks, {
+    name: `web-app-${namespace}`,
+    clientConfig: { url: `https://127.0.0.1:${port}`, caBundle },
+  });
+  await cluster.admin.request({ method: 'POST', path: validatingConfigs, body: validating });
+  fileScope.after(async () => {
+    await cluster.admin.request({ method: 'DELETE', path: `${validatingConfigs}/web-app-${namespace}` }).catch(() => undefined);
+  });
   await run(
     ['apply', '-f', '-'],
     manifest('web-app', { image: 'nginx:1.27', replicas: 2, port: 8080, expose: true, secretRef: { name: 'web-creds', key: 'api-token' } }),
@@ -154,6 +182,52 @@ test('create: a Deployment with the Secret key by reference and a hash of its va
     [[8080, 'http']],
   );
   assert.match(await run(['get', 'webapps']), /web-app\s+nginx:1\.27\s+2/);
+});
+
+test('the validating webhook refuses a second WebApp exposing the same port, with its message; the reconcile guards the race', {
+  timeout: 120_000,
+}, async () => {
+  const rival = manifest('rival', { image: 'nginx:1.27', replicas: 1, port: 8080, expose: true });
+  const refused = await eventually(
+    'the webhook to refuse the rival',
+    async () => {
+      const attempt = await kubectl(cluster, ['--namespace', namespace, 'apply', '-f', '-'], { cwd: projectDir, input: rival }).then(
+        () => undefined,
+        (err: Error) => err.message,
+      );
+      return attempt?.includes('denied the request') ? attempt : undefined;
+    },
+    { describe },
+  );
+  assert.match(refused, new RegExp(`spec\\.port 8080 is exposed in namespace ${namespace} by WebApp web-app already`));
+  await run(['apply', '-f', '-'], manifest('rival', { image: 'nginx:1.27', replicas: 1, port: 8080, expose: false }));
+  // Two creates at once can both pass the webhook; without it, as in that race, the younger WebApp is not exposed.
+  await cluster.admin.request({ method: 'DELETE', path: `${validatingConfigs}/web-app-${namespace}` });
+  const { validating } = webhookConfigurations(webhooks, {
+    name: `web-app-${namespace}`,
+    clientConfig: { url: `https://127.0.0.1:${webhookArgs[1]!.split('=')[1]!}`, caBundle },
+  });
+  await eventually(
+    'the rival to be let through while the webhook is away',
+    async () =>
+      await kubectl(cluster, ['--namespace', namespace, 'patch', 'webapp', 'rival', '--type=merge', '-p', '{"spec":{"expose":true}}']).then(
+        () => true,
+        () => undefined,
+      ),
+  );
+  const conflicted = await eventually(
+    'the rival to report Exposed=False (PortConflict)',
+    async () => {
+      const object = await webApp('rival');
+      const exposed = object.status?.conditions?.find((c) => c.type === 'Exposed');
+      return exposed?.reason === 'PortConflict' && object.status?.observedGeneration === object.metadata.generation ? exposed : undefined;
+    },
+    { describe },
+  );
+  assert.match(conflicted.message, /exposed by the older WebApp web-app/);
+  assert.equal(await service('rival'), undefined);
+  await run(['patch', 'webapp', 'rival', '--type=merge', '-p', '{"spec":{"expose":false}}']);
+  await cluster.admin.request({ method: 'POST', path: validatingConfigs, body: validating });
 });
 
 test('Pods made Ready (fake kubelet) → readyReplicas, the Pods by name and Available in the status; scale to 3', {
@@ -250,7 +324,7 @@ test('an idle restart writes nothing (audit log); the operator was refused nothi
   await sleep(2_000); // the last status write and events settle
   await operator!.stop();
   const restarted = new Date();
-  operator = await startOperator({ cluster, projectDir });
+  operator = await startOperator({ cluster, projectDir, args: webhookArgs });
   await sleep(5_000);
   const writes = (await cluster.auditEvents()).filter(
     (e) =>
@@ -288,9 +362,9 @@ test('kubectl auth can-i --list is exactly the generated rules plus the built-in
 test('delete: the garbage collector removes the Deployments and the Service', { timeout: 120_000 }, async () => {
   await run(['patch', 'webapp', 'legacy', '--type=merge', '-p', '{"spec":{"expose":true}}']);
   await eventually('Service legacy', () => service('legacy'), { describe });
-  await run(['delete', 'webapp', 'web-app', 'legacy']);
+  await run(['delete', 'webapp', 'web-app', 'legacy', 'rival']);
   await eventually(
-    'Deployments web-app and legacy and Service legacy to be garbage-collected',
+    'Deployments web-app, legacy and rival and Service legacy to be garbage-collected',
     async () => {
       const left = await cluster.admin.resource(Deployment).list({ namespace });
       return left.items.length === 0 && (await service('legacy')) === undefined ? true : undefined;

@@ -4,19 +4,34 @@ import { ManagerFlagError, managerOptionsFromFlags } from './flags.ts';
 
 const read = (args: string[], env: Record<string, string> = {}) => managerOptionsFromFlags({ leaseName: 'op', args, env });
 
-test('defaults: cluster-wide, no leader election, probes on loopback 8081, info logs', () => {
-  assert.deepEqual(read([]), { leaderElection: false, probes: { host: '127.0.0.1', port: 8081 }, logLevel: 'info' });
+test('defaults: cluster-wide, no leader election, probes on loopback 8081, webhooks (if any) on loopback 9443, info logs', () => {
+  assert.deepEqual(read([]), {
+    leaderElection: false,
+    probes: { host: '127.0.0.1', port: 8081 },
+    webhooks: { certDir: '/tmp/k8s-webhook-server/serving-certs', port: 9443, host: '127.0.0.1' },
+    logLevel: 'info',
+  });
 });
 
 test('every flag, and POD_NAMESPACE for the Lease and the probe host', () => {
   assert.deepEqual(
-    read(['--namespace=team-a', '--leader-elect', '--health-port=0', '--log-level=debug', '--watch-inactivity-timeout=2m'], {
-      POD_NAMESPACE: 'op-system',
-    }),
+    read(
+      [
+        '--namespace=team-a',
+        '--leader-elect',
+        '--health-port=0',
+        '--log-level=debug',
+        '--watch-inactivity-timeout=2m',
+        '--webhook-port=10250',
+        '--webhook-cert-dir=/certs',
+      ],
+      { POD_NAMESPACE: 'op-system' },
+    ),
     {
       namespace: 'team-a',
       leaderElection: { namespace: 'op-system', name: 'op' },
       probes: { host: '0.0.0.0', port: 0 },
+      webhooks: { certDir: '/certs', port: 10250, host: '0.0.0.0' },
       logLevel: 'debug',
       watchInactivityTimeoutMs: 120_000,
     },
@@ -38,6 +53,7 @@ test('bad flags are refused with the flag named and what to pass', () => {
   refused(['--leader-elect'], /--leader-elect needs the namespace of the Lease: set POD_NAMESPACE or pass --leader-election-namespace/);
   refused(['--health-port=http'], /--health-port=http is not a port number/);
   refused(['--health-port=70000'], /--health-port=70000 is not a port number/);
+  refused(['--webhook-port=x'], /--webhook-port=x is not a port number/);
   refused(['--log-level=verbose'], /--log-level=verbose: use one of trace, debug, info/);
   refused(['--watch-inactivity-timeout=soon'], /--watch-inactivity-timeout=soon: give a duration/);
   refused(['--watch-inactivity-timeout=10ms'], /at least 1s/);

@@ -23,12 +23,14 @@ export const managerFlagsHelp = `  --namespace <ns>[,<ns>...]       watch and re
   --leader-election-namespace <ns> where the Lease lives (default: $POD_NAMESPACE)
   --health-port <port>             /healthz, /readyz and /metrics (default 8081; 0 picks a free port)
   --log-level <level>              ${logLevels.join(', ')} (default info; debug logs every request and reconcile)
-  --watch-inactivity-timeout <d>   reopen a watch silent this long, e.g. 150s or 2m (default 150s)`;
+  --watch-inactivity-timeout <d>   reopen a watch silent this long, e.g. 150s or 2m (default 150s)
+  --webhook-port <port>            where admission webhooks are served, if any (default 9443; 0 picks a free port)
+  --webhook-cert-dir <dir>         their certificate: tls.crt and tls.key (default /tmp/k8s-webhook-server/serving-certs)`;
 
 /**
  * The standard command line of an operator's entry point, as {@link ManagerOptions}: `--namespace`,
- * `--leader-elect`, `--leader-election-namespace` (or `$POD_NAMESPACE`), `--health-port`, `--log-level` and
- * `--watch-inactivity-timeout`. In a Pod (`$POD_NAMESPACE` set) the probes listen on every interface,
+ * `--leader-elect`, `--leader-election-namespace` (or `$POD_NAMESPACE`), `--health-port`, `--log-level`,
+ * `--watch-inactivity-timeout`, `--webhook-port` and `--webhook-cert-dir`. In a Pod (`$POD_NAMESPACE` set) the probes listen on every interface,
  * elsewhere on loopback only. Throws {@link ManagerFlagError} naming the flag for anything it cannot use.
  *
  * @example
@@ -52,6 +54,8 @@ export function managerOptionsFromFlags(input: ManagerFlagsInput): ManagerOption
         'health-port': { type: 'string', default: '8081' },
         'log-level': { type: 'string', default: 'info' },
         'watch-inactivity-timeout': { type: 'string' },
+        'webhook-port': { type: 'string', default: '9443' },
+        'webhook-cert-dir': { type: 'string', default: '/tmp/k8s-webhook-server/serving-certs' },
       },
     }));
   } catch (err) {
@@ -65,13 +69,15 @@ export function managerOptionsFromFlags(input: ManagerFlagsInput): ManagerOption
       '--leader-elect needs the namespace of the Lease: set POD_NAMESPACE or pass --leader-election-namespace',
     );
   }
-  const port = Number(values['health-port']);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new ManagerFlagError(
-      'INVALID_FLAG',
-      `--health-port=${values['health-port']} is not a port number (0 to 65535; 0 picks a free one)`,
-    );
-  }
+  const portOf = (flag: 'health-port' | 'webhook-port') => {
+    const value = Number(values[flag]);
+    if (!Number.isInteger(value) || value < 0 || value > 65535) {
+      throw new ManagerFlagError('INVALID_FLAG', `--${flag}=${values[flag]} is not a port number (0 to 65535; 0 picks a free one)`);
+    }
+    return value;
+  };
+  const port = portOf('health-port');
+  const webhookPort = portOf('webhook-port');
   const logLevel = values['log-level'];
   if (!isLogLevel(logLevel)) throw new ManagerFlagError('INVALID_FLAG', `--log-level=${logLevel}: use one of ${logLevels.join(', ')}`);
   const timeout = values['watch-inactivity-timeout'];
@@ -84,6 +90,8 @@ export function managerOptionsFromFlags(input: ManagerFlagsInput): ManagerOption
     leaderElection: values['leader-elect'] && leaseNamespace ? { namespace: leaseNamespace, name: input.leaseName } : false,
     // In a Pod the kubelet probes from outside; locally, listen on loopback only.
     probes: { host: podNamespace ? '0.0.0.0' : '127.0.0.1', port },
+    // Served only when the operator adds webhooks; in a Pod the API server calls from outside.
+    webhooks: { certDir: values['webhook-cert-dir'], port: webhookPort, host: podNamespace ? '0.0.0.0' : '127.0.0.1' },
     logLevel,
     ...(watchInactivityTimeoutMs === undefined ? {} : { watchInactivityTimeoutMs }),
   };

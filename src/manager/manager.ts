@@ -1,3 +1,5 @@
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
 import { pino } from 'pino';
 import { register, type Registry } from 'prom-client';
 import { KubeClient, type RequestOptions } from '../client/index.ts';
@@ -11,7 +13,10 @@ import { probesServingMessage } from '../internal/probe-log.ts';
 import { ProbeServer } from './probe-server.ts';
 import { type CacheFactory, cacheKey, type CacheScope, type ManagedCache } from './caches.ts';
 import { informerFactory } from './informer-factory.ts';
-import { type Wiring, wire } from './wiring.ts';
+import { type Wiring, wire, wireReads } from './wiring.ts';
+import { Reads } from '../controller/reads.ts';
+import type { ReadSource } from '../controller/index.ts';
+import { serveWebhooks, type WebhookDefinition, type WebhookServer } from '../webhook/index.ts';
 
 /** Leader election of the manager's replicas through a `coordination.k8s.io/v1` Lease. */
 export interface LeaderElectionOptions {
@@ -55,6 +60,12 @@ export interface ManagerOptions {
   shutdownGraceMs?: number;
   /** How caches are made; default: an `Informer` (the `cache` layer) over the client. */
   caches?: CacheFactory;
+  /**
+   * Where the admission webhooks added with {@link Manager.add} are served, on every replica (not only the leader):
+   * HTTPS on `port` (default 9443) with the certificate in `certDir` (`tls.crt`, `tls.key`). Needed only when
+   * webhooks are added.
+   */
+  webhooks?: { certDir: string; port?: number; host?: string };
 }
 
 /** One controller definition while the manager runs it. */
@@ -90,6 +101,8 @@ interface Running extends Wiring {
 export class Manager {
   private readonly options: ManagerOptions;
   private readonly definitions: Array<ControllerDefinition<KubeObject>> = [];
+  private readonly webhookDefinitions: WebhookDefinition[] = [];
+  private webhookServer: WebhookServer | undefined;
   private readonly caches = new Map<string, ManagedCache<KubeObject>>();
   private readonly running: Running[] = [];
   private readonly log: Logger;
@@ -112,10 +125,16 @@ export class Manager {
     this.registry = options.registry ?? register;
   }
 
-  /** Add a controller; call before {@link start}. */
-  add<T extends KubeObject>(definition: ControllerDefinition<T>): this {
-    this.definitions.push(definition);
+  /** Add a controller, or the admission webhooks of a kind (`webhook(Kind)` of `capstan/webhook`); call before {@link start}. */
+  add<T extends KubeObject>(definition: ControllerDefinition<T> | WebhookDefinition<T>): this {
+    if ('validating' in definition) this.webhookDefinitions.push(definition);
+    else this.definitions.push(definition);
     return this;
+  }
+
+  /** The port the webhook server listens on, once started (when webhooks were added). */
+  get webhookPort(): number | undefined {
+    return this.webhookServer?.port;
   }
 
   /**
@@ -180,14 +199,36 @@ export class Manager {
     for (const definition of this.definitions) {
       this.running.push({ definition, ...wire(definition, share, namespaces), events: undefined, controller: undefined });
     }
+    const webhookOptions = this.options.webhooks;
+    if (this.webhookDefinitions.length > 0 && !webhookOptions) {
+      throw new UsageError(
+        'INVALID_STATE',
+        `webhooks of ${this.webhookDefinitions.map((d) => d.kind.kind).join(', ')} were added, but ManagerOptions.webhooks ` +
+          '(certDir, port; the flags --webhook-cert-dir and --webhook-port) says nowhere to serve them',
+      );
+    }
+    // No certificate (a local run without one): the webhooks are not served, and the replica is ready without them.
+    const serveAdmission =
+      webhookOptions !== undefined && this.webhookDefinitions.length > 0 && (await hasCertificate(webhookOptions.certDir));
+    if (webhookOptions && this.webhookDefinitions.length > 0 && !serveAdmission) {
+      this.log.warn(
+        { certDir: webhookOptions.certDir },
+        'no tls.crt and tls.key in the webhook certificate folder: admission webhooks are not served (pass --webhook-cert-dir)',
+      );
+    }
+    const webhookReads = new Map<WebhookDefinition, ReadSource[]>(
+      this.webhookDefinitions.map((d) => [d, wireReads(d.readKinds, d.indexedKinds, share, namespaces)]),
+    );
     if (this.options.probes) {
       this.probes = await ProbeServer.start({
         host: this.options.probes.host,
         port: this.options.probes.port,
         healthChecks: { ping: () => undefined },
-        readyChecks: Object.fromEntries(
-          [...this.caches.values()].map((s) => [`cache ${s.name}`, () => (s.synced ? undefined : 'not synced yet')]),
-        ),
+        readyChecks: Object.fromEntries<() => string | undefined>([
+          ...[...this.caches.values()].map((s) => [`cache ${s.name}`, () => (s.synced ? undefined : 'not synced yet')] as const),
+          // A replica takes admission requests once its webhook server listens with its certificate.
+          ...(serveAdmission ? [['webhook server', () => (this.webhookServer ? undefined : 'not serving yet')] as const] : []),
+        ]),
         metrics: async () => ({ contentType: this.registry.contentType, body: await this.registry.metrics() }),
       });
       this.log.info({ port: this.probes.port }, probesServingMessage);
@@ -198,6 +239,16 @@ export class Manager {
     ]);
     await Promise.all([...this.caches.values()].map((s) => s.waitForSync({ signal })));
     this.log.info({ caches: [...this.caches.values()].map((s) => s.name) }, 'caches synced');
+    if (webhookOptions && serveAdmission) {
+      const client = this.client;
+      this.webhookServer = await serveWebhooks(this.webhookDefinitions, {
+        certDir: webhookOptions.certDir,
+        port: webhookOptions.port ?? 9443,
+        ...(webhookOptions.host === undefined ? {} : { host: webhookOptions.host }),
+        log: this.log.child({ component: 'webhook' }),
+        reads: (d) => new Reads(`webhook(${d.kind.kind})`, webhookReads.get(d) ?? [], (kind) => client.resource(kind)),
+      });
+    }
 
     const election = this.options.leaderElection;
     if (election) {
@@ -229,6 +280,7 @@ export class Manager {
   async stop(): Promise<void> {
     const grace = this.options.shutdownGraceMs ?? 10_000;
     await this.stopControllers(grace);
+    await this.webhookServer?.close();
     this.stopping.abort(new Error('the manager is stopping'));
     await this.electorDone?.catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'leader election ended with an error'));
     await this.cachesDone?.catch(() => undefined);
@@ -350,4 +402,13 @@ export class Manager {
       },
     });
   }
+}
+
+async function hasCertificate(certDir: string): Promise<boolean> {
+  const present = (file: string) =>
+    access(join(certDir, file)).then(
+      () => true,
+      () => false,
+    );
+  return (await present('tls.crt')) && (await present('tls.key'));
 }

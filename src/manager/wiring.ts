@@ -3,7 +3,7 @@
 // field indexes added to the caches of their kind; and the read sources its reconciles may use, each with the
 // scope of its cache and the builder call that declared it (for the messages of refused reads).
 import { NamespacesCache, type ObjectCache } from '../cache/index.ts';
-import type { ControllerDefinition, Predicate, ReadSource, WatchedKind } from '../controller/index.ts';
+import type { ControllerDefinition, IndexedKind, Predicate, ReadKind, ReadSource, WatchedKind } from '../controller/index.ts';
 import type { Kind, KubeObject } from '../core/index.ts';
 import type { CacheScope, ManagedCache } from './caches.ts';
 
@@ -23,14 +23,45 @@ export type ShareCache = (kind: Kind, scope: CacheScope) => ManagedCache<KubeObj
  * cache is made once per namespace there, and nowhere else; a read declared with a namespace of its own keeps it.
  */
 export function wire(definition: ControllerDefinition<KubeObject>, share: ShareCache, namespaces: readonly string[] | undefined): Wiring {
+  const { cached, read, reads } = wiringOf(definition.indexes, share, namespaces);
+  const selector = (labelSelector?: string) => (labelSelector ? `, { labelSelector: '${labelSelector}' }` : '');
+  const primary = cached(definition.kind, {}, `controller(${definition.kind.kind})`);
+  const owned = definition.owns.map((o) => ({
+    kind: o.kind,
+    cache: cached(o.kind, labelled(o.labelSelector), `.owns(${o.kind.kind}${selector(o.labelSelector)})`),
+    predicates: o.predicates,
+  }));
+  const mapped = definition.watches.map((w) => ({
+    cache: cached(w.kind, { ...labelled(w.labelSelector), ...scopeFlags(w) }, `.watches(${w.kind.kind}${selector(w.labelSelector)})`),
+    map: w.map,
+    predicates: w.predicates,
+  }));
+  for (const r of definition.reads) read(r);
+  return { primary, owned, mapped, reads };
+}
+
+/** The read sources of declared reads alone (a webhook's), on the same shared caches as the controllers'. */
+export function wireReads(
+  declared: readonly ReadKind[],
+  indexes: readonly IndexedKind[],
+  share: ShareCache,
+  namespaces: readonly string[] | undefined,
+): ReadSource[] {
+  const { read, reads } = wiringOf(indexes, share, namespaces);
+  for (const r of declared) read(r);
+  return reads;
+}
+
+/** Shared caches for declarations, with `indexes` added to the caches of their kind, and the read sources they give. */
+function wiringOf(indexes: readonly IndexedKind[], share: ShareCache, namespaces: readonly string[] | undefined) {
   const reads: ReadSource[] = [];
   /** Where caches (or live reads) of `kind` go: the declared namespace, else each of the manager's, else everywhere. */
   const where = (kind: Kind, namespace: string | undefined) =>
     namespace !== undefined || !kind.namespaced ? [namespace] : (namespaces ?? [undefined]);
   const indexed = (kind: Kind, cache: ManagedCache<KubeObject>) => {
-    const indexes = definition.indexes.filter((i) => i.kind.group === kind.group && i.kind.kind === kind.kind);
-    for (const index of indexes) cache.addIndexer(index.name, index.fn);
-    return indexes.map((i) => i.name);
+    const own = indexes.filter((i) => i.kind.group === kind.group && i.kind.kind === kind.kind);
+    for (const index of own) cache.addIndexer(index.name, index.fn);
+    return own.map((i) => i.name);
   };
   /** The cache(s) of `kind` in `scope`, in each of the manager's namespaces (or `scope.namespace` when it names one). */
   const cached = (
@@ -47,21 +78,7 @@ export function wire(definition: ControllerDefinition<KubeObject>, share: ShareC
     if (parts.length === 1) return parts[0]![1];
     return new NamespacesCache(new Map(parts.map(([namespace, cache]) => [namespace!, cache])));
   };
-  const selector = (labelSelector?: string) => (labelSelector ? `, { labelSelector: '${labelSelector}' }` : '');
-  const labelled = (labelSelector?: string) => (labelSelector === undefined ? {} : { labelSelector });
-
-  const primary = cached(definition.kind, {}, `controller(${definition.kind.kind})`);
-  const owned = definition.owns.map((o) => ({
-    kind: o.kind,
-    cache: cached(o.kind, labelled(o.labelSelector), `.owns(${o.kind.kind}${selector(o.labelSelector)})`),
-    predicates: o.predicates,
-  }));
-  const mapped = definition.watches.map((w) => ({
-    cache: cached(w.kind, { ...labelled(w.labelSelector), ...scopeFlags(w) }, `.watches(${w.kind.kind}${selector(w.labelSelector)})`),
-    map: w.map,
-    predicates: w.predicates,
-  }));
-  for (const r of definition.reads) {
+  const read = (r: ReadKind) => {
     const options = [
       r.namespace && `namespace: '${r.namespace}'`,
       r.labelSelector && `labelSelector: '${r.labelSelector}'`,
@@ -80,8 +97,12 @@ export function wire(definition: ControllerDefinition<KubeObject>, share: ShareC
     } else {
       cached(r.kind, scope, declaredBy);
     }
-  }
-  return { primary, owned, mapped, reads };
+  };
+  return { cached, read, reads };
+}
+
+function labelled(labelSelector?: string): { labelSelector?: string } {
+  return labelSelector === undefined ? {} : { labelSelector };
 }
 
 /** The field selector and metadata-only flag of a declaration, as a cache scope. */

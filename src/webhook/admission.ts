@@ -1,3 +1,5 @@
+import type { CacheReads, IndexedKind, ReadKind } from '../controller/index.ts';
+import { Reads } from '../controller/reads.ts';
 import { CapstanError, type Kind, type KubeObject, type Logger, silentLogger } from '../core/index.ts';
 import { jsonPatchBetween } from './json-patch-diff.ts';
 
@@ -59,6 +61,11 @@ export interface AdmissionRequest<T extends KubeObject> {
   /** Aborted when the request's time is up (the webhook's `timeoutSeconds`) or the server stops. */
   readonly signal: AbortSignal;
   readonly log: Logger;
+  /**
+   * The webhook's declared reads (`.reads(kind)` on its builder), from the manager's shared caches, by default in
+   * the request's namespace: e.g. the other objects of the kind, to check that a value is unique.
+   */
+  readonly reads: CacheReads;
 }
 
 /** A refusal: `message` reaches the user verbatim (kubectl prints it), with the HTTP `code` (default 403) and `reason`. */
@@ -116,6 +123,10 @@ export interface WebhookDefinition<T extends KubeObject = KubeObject> {
   readonly kind: Kind<T>;
   readonly validating: AdmissionHandler<T> | undefined;
   readonly mutating: AdmissionHandler<T> | undefined;
+  /** What the handlers read from the manager's caches (the same declarations as a controller's `.reads`). */
+  readonly readKinds: readonly ReadKind[];
+  /** The field indexes they declared. */
+  readonly indexedKinds: readonly IndexedKind[];
 }
 
 /** A webhook declaration that cannot be right; the message names what to fix. */
@@ -133,6 +144,13 @@ export interface WebhookBuilder<T extends KubeObject> extends WebhookDefinition<
    * Capstan sends the JSON Patch from the request's object to it. Runs before every validating webhook.
    */
   mutate(handler: (request: AdmissionRequest<T>) => T | Promise<T>, options?: WebhookOptions): WebhookBuilder<T>;
+  /**
+   * Let the handlers read `kind` (`request.reads.get`, `.list`) from a cache the manager shares with its controllers
+   * (the same scopes as a controller's `.reads`; `live: true` gets single objects from the server).
+   */
+  reads(kind: Kind, options?: Omit<ReadKind, 'kind'>): WebhookBuilder<T>;
+  /** A field index on `kind`'s caches (`kind` must be read), e.g. the WebApps by exposed port. */
+  index<K extends KubeObject>(kind: Kind<K>, name: string, fn: (object: K) => readonly string[]): WebhookBuilder<T>;
 }
 
 function settled(type: 'validating' | 'mutating', options: WebhookOptions): AdmissionHandler<KubeObject>['options'] {
@@ -166,16 +184,37 @@ function settled(type: 'validating' | 'mutating', options: WebhookOptions): Admi
  * ```
  */
 export function webhook<T extends KubeObject>(kind: Kind<T>): WebhookBuilder<T> {
-  const build = (validating: AdmissionHandler<T> | undefined, mutating: AdmissionHandler<T> | undefined): WebhookBuilder<T> => ({
+  interface State {
+    validating: AdmissionHandler<T> | undefined;
+    mutating: AdmissionHandler<T> | undefined;
+    readKinds: readonly ReadKind[];
+    indexedKinds: readonly IndexedKind[];
+  }
+  const build = (state: State): WebhookBuilder<T> => ({
     kind,
-    validating,
-    mutating,
+    ...state,
     validate: (handler, options = {}) =>
-      build({ type: 'validating', options: settled('validating', options), handle: async (request) => handler(request) }, mutating),
+      build({
+        ...state,
+        validating: { type: 'validating', options: settled('validating', options), handle: async (request) => handler(request) },
+      }),
     mutate: (handler, options = {}) =>
-      build(validating, { type: 'mutating', options: settled('mutating', options), handle: async (request) => handler(request) }),
+      build({
+        ...state,
+        mutating: { type: 'mutating', options: settled('mutating', options), handle: async (request) => handler(request) },
+      }),
+    reads: (read, options = {}) => build({ ...state, readKinds: [...state.readKinds, { kind: read, ...options }] }),
+    index: (indexed, name, fn) => {
+      if (!state.readKinds.some((r) => r.kind.group === indexed.group && r.kind.kind === indexed.kind)) {
+        throw new WebhookError(
+          'INVALID_WEBHOOK',
+          `webhook(${kind.kind}): .index(${indexed.kind}, '${name}') on a kind it does not read: add .reads(${indexed.kind}) first`,
+        );
+      }
+      return build({ ...state, indexedKinds: [...state.indexedKinds, { kind: indexed, name, fn: fn as IndexedKind['fn'] }] });
+    },
   });
-  return build(undefined, undefined);
+  return build({ validating: undefined, mutating: undefined, readKinds: [], indexedKinds: [] });
 }
 
 function isDenial(value: unknown): value is Denial {
@@ -189,7 +228,7 @@ function isDenial(value: unknown): value is Denial {
 export async function review<T extends KubeObject>(
   handler: AdmissionHandler<T>,
   body: AdmissionReview,
-  options: { signal: AbortSignal; log?: Logger },
+  options: { signal: AbortSignal; log?: Logger; reads?: Reads },
 ): Promise<AdmissionReview> {
   const request = body.request;
   if (!request) throw new WebhookError('INVALID_WEBHOOK', 'the AdmissionReview has no request');
@@ -211,6 +250,12 @@ export async function review<T extends KubeObject>(
       dryRun: request.dryRun === true,
       signal: options.signal,
       log: options.log ?? silentLogger,
+      reads: (
+        options.reads ??
+        new Reads('webhook', [], () => {
+          throw new WebhookError('INVALID_WEBHOOK', 'this webhook declares no reads');
+        })
+      ).for(request.namespace),
     });
   } catch (err) {
     return answer({

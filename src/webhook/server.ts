@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { type KubeObject, type Logger, silentLogger } from '../core/index.ts';
+import type { Reads } from '../controller/reads.ts';
 import { type AdmissionHandler, type AdmissionReview, review, type WebhookDefinition, WebhookError, webhookPath } from './admission.ts';
 
 /** Options of {@link serveWebhooks}. */
@@ -18,6 +19,8 @@ export interface WebhookServerOptions {
   certCheckMs?: number;
   /** Closes the server. */
   signal?: AbortSignal;
+  /** The reads of each definition's handlers (the manager gives its shared caches); default none. */
+  reads?: (definition: WebhookDefinition) => Reads;
 }
 
 /** A running webhook server. */
@@ -52,15 +55,16 @@ const maxBodyBytes = 8 * 1024 * 1024;
  */
 export async function serveWebhooks(definitions: readonly WebhookDefinition[], options: WebhookServerOptions): Promise<WebhookServer> {
   const log = options.log ?? silentLogger;
-  const handlers = new Map<string, AdmissionHandler<KubeObject>>();
+  const handlers = new Map<string, { handler: AdmissionHandler<KubeObject>; reads: Reads | undefined }>();
   for (const definition of definitions) {
+    const reads = options.reads?.(definition);
     for (const handler of [definition.validating, definition.mutating]) {
       if (!handler) continue;
       const path = webhookPath(handler.type, definition.kind);
       if (handlers.has(path)) {
         throw new WebhookError('INVALID_WEBHOOK', `two ${handler.type} webhooks for ${definition.kind.kind}: declare one per kind`);
       }
-      handlers.set(path, handler);
+      handlers.set(path, { handler, reads });
     }
   }
   const answered = new Map<string, number>();
@@ -68,11 +72,11 @@ export async function serveWebhooks(definitions: readonly WebhookDefinition[], o
   const keyFile = join(options.certDir, 'tls.key');
   const readPair = async () => ({ cert: await readFile(certFile), key: await readFile(keyFile) });
   const stamp = async () => `${(await stat(certFile)).mtimeMs}:${(await stat(keyFile)).mtimeMs}`;
-  let served = await stamp();
+  let certStamp = await stamp();
   const server: Server = createServer({ ...(await readPair()), minVersion: 'TLSv1.2' }, (req, res) => {
     const path = (req.url ?? '').split('?')[0]!;
-    const handler = handlers.get(path);
-    if (req.method !== 'POST' || !handler) {
+    const served = handlers.get(path);
+    if (req.method !== 'POST' || !served) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end(`no webhook at ${req.method} ${path}\n`);
       return;
     }
@@ -92,9 +96,9 @@ export async function serveWebhooks(definitions: readonly WebhookDefinition[], o
           res.writeHead(400, { 'content-type': 'text/plain' }).end(`not an AdmissionReview: ${(err as Error).message}\n`);
           return;
         }
-        const signal = AbortSignal.timeout(handler.options.timeoutSeconds * 1000);
+        const signal = AbortSignal.timeout(served.handler.options.timeoutSeconds * 1000);
         try {
-          const answer = await review(handler, body, { signal, log });
+          const answer = await review(served.handler, body, { signal, log, ...(served.reads ? { reads: served.reads } : {}) });
           answered.set(path, (answered.get(path) ?? 0) + 1);
           res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
         } catch (err) {
@@ -119,9 +123,9 @@ export async function serveWebhooks(definitions: readonly WebhookDefinition[], o
     void (async () => {
       try {
         const now = await stamp();
-        if (now === served) return;
+        if (now === certStamp) return;
         server.setSecureContext({ ...(await readPair()), minVersion: 'TLSv1.2' });
-        served = now;
+        certStamp = now;
         log.info({ certDir: options.certDir }, 'serving the renewed webhook certificate');
       } catch (err) {
         log.warn(

@@ -1,9 +1,9 @@
 // The operator's entry point: `npm start`, `capstan run` and the container image all start this file.
 // In a cluster, config/manager/deployment.yaml passes --leader-elect and sets POD_NAMESPACE.
 // Flags: --namespace, --leader-elect, --leader-election-namespace, --health-port, --log-level,
-// --watch-inactivity-timeout (see managerFlagsHelp).
+// --watch-inactivity-timeout, --webhook-port, --webhook-cert-dir (see managerFlagsHelp).
 import { Manager, ManagerFlagError, managerOptionsFromFlags } from 'capstan';
-import { controllers } from './operator.ts';
+import { controllers, webhooks } from './operator.ts';
 
 let manager: Manager;
 try {
@@ -14,4 +14,5 @@ try {
   process.exit(2);
 }
 for (const definition of controllers) manager.add(definition);
+for (const definition of webhooks) manager.add(definition);
 await manager.run();

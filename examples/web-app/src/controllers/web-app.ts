@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { type ConditionInput, controller, Deployment, done, Pod, requeueAfter, Secret, Service } from 'capstan';
 import { WebApp } from '../api/web-app.ts';
+import { exposedPort, exposedPortIndex } from '../webhooks/web-app.ts';
 
 /** The `app.kubernetes.io/managed-by` label of everything the operator creates; its caches of children hold only those. */
 export const managedBy = 'web-app-operator';
@@ -23,6 +24,7 @@ export const webAppController = controller(WebApp)
   // A Secret change rolls the WebApps that use it. Only Secrets' metadata is cached (no values in memory); the
   // value is read live, by name, when a WebApp needs it.
   .index(WebApp, 'secret', (webApp) => (webApp.spec.secretRef ? [webApp.spec.secretRef.name] : []))
+  .index(WebApp, exposedPortIndex, exposedPort)
   .watches(
     Secret,
     async (secret, reads) =>
@@ -91,7 +93,15 @@ export const webAppController = controller(WebApp)
       ctx.recordEvent('Normal', 'Updated', `Updated Deployment ${ctx.name}: ${what}`.slice(0, 1000));
     }
 
-    if (expose) {
+    // Exposed, unless an older WebApp of the namespace exposes the same port (two creates at once can both pass
+    // the webhook): then the older one keeps it, and this one says why it has no Service.
+    let exposed: ConditionInput = { type: 'Exposed', status: 'False', reason: 'NotRequested', message: 'spec.expose is false' };
+    const rivals = expose
+      ? (await ctx.list(WebApp, { namespace: ctx.namespace, index: { name: exposedPortIndex, value: String(port) } })).filter(
+          (other) => other.metadata.name !== ctx.name && isOlder(other, webApp),
+        )
+      : [];
+    if (expose && rivals.length === 0) {
       const service = await ctx.apply(Service, {
         apiVersion: 'v1',
         kind: 'Service',
@@ -99,20 +109,35 @@ export const webAppController = controller(WebApp)
         spec: { selector: labels, ports: [{ name: 'http', port, targetPort: 'http', protocol: 'TCP' }] },
       });
       if (service.operation === 'created') ctx.recordEvent('Normal', 'Created', `Created Service ${ctx.name}`);
-    } else if ((await ctx.deleteChild(Service, ctx.name)).operation === 'deleted') {
-      ctx.recordEvent('Normal', 'Deleted', `Deleted Service ${ctx.name}: spec.expose is false`);
+      exposed = { type: 'Exposed', status: 'True', reason: 'ServiceReady', message: `Service ${ctx.name} exposes port ${port}` };
+    } else {
+      if (rivals.length > 0) {
+        const message = `port ${port} is exposed by the older WebApp ${rivals[0]!.metadata.name} already`;
+        exposed = { type: 'Exposed', status: 'False', reason: 'PortConflict', message };
+        ctx.recordEvent('Warning', 'PortConflict', `Not exposing WebApp ${ctx.name}: ${message}`);
+      }
+      if ((await ctx.deleteChild(Service, ctx.name)).operation === 'deleted') {
+        ctx.recordEvent('Normal', 'Deleted', `Deleted Service ${ctx.name}: ${exposed.message}`);
+      }
     }
 
     // The status: what the Deployment controller reports, and the Pods from the cache, by index.
     const observed = deployment.operation === 'deleted' ? undefined : deployment.object;
     const pods = await ctx.list(Pod, { namespace: ctx.namespace, labelSelector: managed, index: { name: 'webApp', value: ctx.key } });
     const readyReplicas = observed?.status?.readyReplicas ?? 0;
-    await ctx.applyStatus([mirrored(observed, 'Available'), mirrored(observed, 'Progressing')], {
+    await ctx.applyStatus([mirrored(observed, 'Available'), mirrored(observed, 'Progressing'), exposed], {
       readyReplicas,
       pods: pods.map((pod) => pod.metadata.name!).sort(),
     });
-    return done();
+    // In a port conflict, look again later: nothing announces that the older WebApp stopped exposing the port.
+    return rivals.length > 0 ? requeueAfter(30_000) : done();
   });
+
+/** Whether `a` was created before `b` (by creation time, then name: the same order on every replica). */
+function isOlder(a: WebApp, b: WebApp): boolean {
+  const [ta, tb] = [a.metadata.creationTimestamp ?? '', b.metadata.creationTimestamp ?? ''];
+  return ta !== tb ? ta < tb : a.metadata.name! < b.metadata.name!;
+}
 
 /** The key of the WebApp an object of it belongs to, from its instance label. */
 function webAppKeyOf(metadata: { namespace?: string; labels?: Record<string, string> }): string[] {
