@@ -7,7 +7,7 @@
 // delete → garbage collection; zero writes on an idle restart (audit log); zero 403s; `kubectl auth can-i --list`
 // equals the generated rules.
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
@@ -28,9 +28,8 @@ import {
 } from '../../src/testing/index.ts';
 import { WebApp } from '../../examples/web-app/src/api/web-app.ts';
 import { secretHashAnnotation } from '../../examples/web-app/src/controllers/web-app.ts';
-import { createCertificates } from '../../src/testing/certificates.ts';
 import { freePort } from '../../src/testing/ports.ts';
-import { webhookConfigurations } from '../../src/webhook/index.ts';
+import { createCertificateAuthority, issueServingCertificate, webhookConfigurations } from '../../src/webhook/index.ts';
 import { webhooks } from '../../examples/web-app/src/operator.ts';
 import { assertSameRights, builtIn, grantedRoles, parseCanIList, rowsOfRules } from '../reliability/rbac-rights.ts';
 import { fileScope, sharedCluster } from '../support/cluster.ts';
@@ -94,11 +93,12 @@ before(async () => {
   kubelet = await startFakeKubelet(cluster, { namespace, t: fileScope });
   const dir = await mkdtemp(join(tmpdir(), 'capstan-web-app-'));
   fileScope.after(() => rm(dir, { recursive: true, force: true }));
-  const certs = await createCertificates(dir);
+  const ca = createCertificateAuthority({ commonName: 'web-app-test-webhook-ca' });
+  const serving = issueServingCertificate(ca, { commonName: '127.0.0.1', hosts: ['127.0.0.1'] });
   await mkdir(join(dir, 'serving-certs'));
-  await copyFile(certs.servingCert, join(dir, 'serving-certs', 'tls.crt'));
-  await copyFile(certs.servingKey, join(dir, 'serving-certs', 'tls.key'));
-  caBundle = (await readFile(certs.caCert)).toString('base64');
+  await writeFile(join(dir, 'serving-certs', 'tls.crt'), serving.cert);
+  await writeFile(join(dir, 'serving-certs', 'tls.key'), serving.key);
+  caBundle = Buffer.from(ca.cert).toString('base64');
   webhookArgs = [`--webhook-cert-dir=${join(dir, 'serving-certs')}`, `--webhook-port=${await freePort()}`];
   fileScope.after(async () => {
     await operator?.stop();

@@ -1,16 +1,23 @@
 // Admission webhooks on the real kube-apiserver: served by `serveWebhooks` over HTTPS on 127.0.0.1 with a
-// certificate from a folder (as cert-manager would mount it), registered by `url` with `webhookConfigurations`.
+// certificate from a folder (as cert-manager would mount it; here made by capstan/webhook's own CA), registered by `url` with `webhookConfigurations`.
 // kubectl apply of a bad object is refused with the handler's message verbatim; a defaulting handler fills a
 // field; warnings reach kubectl; a server-side dry run reaches the handler as one.
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { defineKind, type KubeObject } from '../../src/core/index.ts';
 import { type Cluster, eventually } from '../../src/testing/index.ts';
-import { createCertificates } from '../../src/testing/certificates.ts';
-import { deny, serveWebhooks, webhook, webhookConfigurations, type WebhookServer } from '../../src/webhook/index.ts';
+import {
+  createCertificateAuthority,
+  deny,
+  issueServingCertificate,
+  serveWebhooks,
+  webhook,
+  webhookConfigurations,
+  type WebhookServer,
+} from '../../src/webhook/index.ts';
 import { runKubectl } from '../hello-world/support.ts';
 import { sharedCluster, uniqueName } from '../support/cluster.ts';
 import { installTestCrd } from '../support/crds.ts';
@@ -54,13 +61,15 @@ before(async () => {
   );
   await cluster.admin.request({ method: 'POST', path: '/api/v1/namespaces', body: { metadata: { name: ns } } });
   dir = await mkdtemp(join(tmpdir(), 'capstan-webhook-'));
-  const certs = await createCertificates(dir); // its serving certificate is for 127.0.0.1
+  // A CA and a serving certificate for 127.0.0.1, made in-process by capstan/webhook.
+  const ca = createCertificateAuthority({ commonName: 'capstan-test-webhook-ca' });
+  const serving = issueServingCertificate(ca, { commonName: '127.0.0.1', hosts: ['127.0.0.1'] });
   const certDir = join(dir, 'serving-certs');
   await mkdir(certDir);
-  await copyFile(certs.servingCert, join(certDir, 'tls.crt'));
-  await copyFile(certs.servingKey, join(certDir, 'tls.key'));
+  await writeFile(join(certDir, 'tls.crt'), serving.cert);
+  await writeFile(join(certDir, 'tls.key'), serving.key);
   server = await serveWebhooks([gizmos], { certDir, host: '127.0.0.1', port: 0 });
-  const caBundle = (await readFile(certs.caCert)).toString('base64');
+  const caBundle = Buffer.from(ca.cert).toString('base64');
   const { validating, mutating } = webhookConfigurations([gizmos], {
     name: configName,
     clientConfig: { url: `https://127.0.0.1:${server.port}`, caBundle },

@@ -18,3 +18,4 @@ export {
 export { type WebhookClientConfig, webhookConfigurations } from './configuration.ts';
 export { jsonPatchBetween } from './json-patch-diff.ts';
 export { serveWebhooks, type WebhookServer, type WebhookServerOptions } from './server.ts';
+export { type CertificateOptions, type CertificatePair, createCertificateAuthority, issueServingCertificate } from './certificates.ts';
