@@ -181,3 +181,82 @@ function isAlive(pid: number): boolean {
     return false;
   }
 }
+
+test('run serves the operator’s webhooks on 127.0.0.1, registered by url for its namespace only, and removes them when it stops', {
+  timeout: 120_000,
+}, async () => {
+  const hookedGroup = `hook${Date.now().toString(36)}.test.io`;
+  const project = join(root, '..', 'hooked-operator');
+  await mkdir(join(project, 'src'), { recursive: true });
+  await writeFile(
+    join(project, 'package.json'),
+    JSON.stringify({
+      name: 'hooked-operator',
+      type: 'module',
+      capstan: { domain: 'test.io', namespace: 'hooked-system', image: 'hooked:0.1.0' },
+    }),
+  );
+  await writeFile(
+    join(project, 'src', 'operator.ts'),
+    `import Type from 'typebox';
+import { customResource } from '${layerUrl('crd')}';
+import { deny, webhook } from '${layerUrl('webhook')}';
+export const Sprocket = customResource({
+  group: '${hookedGroup}', version: 'v1', kind: 'Sprocket',
+  spec: Type.Object({ label: Type.Optional(Type.String()) }),
+});
+export const customResources = [Sprocket];
+export const controllers = [];
+export const webhooks = [webhook(Sprocket).validate(({ object }) => (object.spec.label === 'bad' ? deny('label "bad" is not allowed here') : undefined))];
+`,
+  );
+  await writeFile(
+    join(project, 'src', 'main.ts'),
+    `import { Manager, managerOptionsFromFlags } from '${layerUrl('manager')}';
+import { webhooks } from './operator.ts';
+const manager = new Manager(managerOptionsFromFlags({ leaseName: 'hooked-operator' }));
+for (const definition of webhooks) manager.add(definition);
+await manager.run();
+`,
+  );
+  for (const command of [['generate'], ['install']]) {
+    const result = await runCli(command, { cwd: project, env });
+    assert.equal(result.code, 0, result.stderr);
+  }
+  const ns = `hooked-${Date.now().toString(36)}`;
+  await cluster.admin.request({ method: 'POST', path: '/api/v1/namespaces', body: { metadata: { name: ns } } });
+  const registration = '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/hooked-operator-local';
+  const create = (namespace: string, name: string) =>
+    cluster.admin.request({
+      method: 'POST',
+      path: `/apis/${hookedGroup}/v1/namespaces/${namespace}/sprockets`,
+      body: { apiVersion: `${hookedGroup}/v1`, kind: 'Sprocket', metadata: { name }, spec: { label: 'bad' } },
+    });
+  const run = startCli(['run', '--namespace', ns, '--json'], { cwd: project, env });
+  try {
+    await run.waitFor(
+      'stderr',
+      /webhooks of Sprocket registered as hooked-operator-local, served at https:\/\/127\.0\.0\.1:\d+ until the run ends/,
+    );
+    const refusal = await eventually(
+      'the webhook to refuse a bad Sprocket in the run’s namespace',
+      () =>
+        create(ns, 'refused').then(
+          () => undefined,
+          (err: Error) => (/denied the request/.test(err.message) ? err.message : undefined),
+        ),
+      { timeoutMs: 30_000 },
+    );
+    assert.match(refusal, /label "bad" is not allowed here/);
+    await create('default', `elsewhere-${Date.now().toString(36)}`); // another namespace: not the run's webhook's business
+    assert.equal(await run.stop('SIGINT'), 0, run.stderr());
+    await assert.rejects(cluster.admin.request({ path: registration }), (err: unknown) => isNotFound(err));
+  } finally {
+    await run.stop('SIGKILL');
+    await cluster.admin.request({ method: 'DELETE', path: registration }).catch(() => undefined);
+    await cluster.admin.request({ method: 'DELETE', path: `/api/v1/namespaces/${ns}` }).catch(() => undefined);
+    await cluster.admin
+      .request({ method: 'DELETE', path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/sprockets.${hookedGroup}` })
+      .catch(() => undefined);
+  }
+});

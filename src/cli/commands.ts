@@ -107,7 +107,10 @@ export function runCommand(): Command {
     .argument('[operatorArgs...]', 'more arguments for the operator, after --')
     .addHelpText(
       'after',
-      '\nStop it with Ctrl-C: the operator gets one SIGTERM and shuts down gracefully.\n\nExample:\n  capstan run --watch -- --health-port=0',
+      '\nStop it with Ctrl-C: the operator gets one SIGTERM and shuts down gracefully.\n\n' +
+        'Admission webhooks (the `webhooks` export of src/operator.ts) are served on 127.0.0.1 with a certificate made for the\n' +
+        'run and registered by url (for --namespace only, when given) until it ends; only with an API server on this machine.\n\n' +
+        'Example:\n  capstan run --watch -- --health-port=0',
     )
     .action(async (operatorArgs: string[], opts: { watch?: boolean; kubeconfig?: string; namespace?: string; json?: boolean }) =>
       (await import('./operator-runner.ts')).run(process.cwd(), opts, operatorArgs),

@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { OperatorProcess } from '../internal/operator-process.ts';
 import { CliFailure } from './failure.ts';
 import { connectTarget, describeTarget, type KubeTarget } from './kube-target.ts';
+import { loadWebhooks, registerLocalWebhooks } from './local-webhooks.ts';
 import { findProject, type Project } from './project.ts';
 
 /** The flags of `capstan run`. */
@@ -27,10 +28,17 @@ export async function run(dir: string, opts: RunOptions, operatorArgs: string[])
   const target = await connectTarget(opts.kubeconfig);
   const say = (line: string) => process.stderr.write(`capstan: ${line}\n`);
   say(`running ${project.name} (${project.main}) against ${describeTarget(target)}`);
-  const args = [...(opts.namespace ? [`--namespace=${opts.namespace}`] : []), ...operatorArgs];
   const format = await logFormatter(opts.json === true, say);
-  const start = () => startLocalOperator(project, target, args, format);
   const stopped = untilSignal();
+  // Admission webhooks, if the operator has any: served on 127.0.0.1 and registered by url for this run.
+  const webhooks = await loadWebhooks(project).catch((err: unknown) => {
+    say(`${(err as Error).message}; running without registering webhooks`);
+    return [];
+  });
+  const namespaces = opts.namespace?.split(',').map((n) => n.trim());
+  const local = webhooks.length > 0 ? await registerLocalWebhooks(project, target, webhooks, namespaces, say) : undefined;
+  const args = [...(opts.namespace ? [`--namespace=${opts.namespace}`] : []), ...(local?.args ?? []), ...operatorArgs];
+  const start = () => startLocalOperator(project, target, args, format);
   try {
     if (!opts.watch) {
       const operator = start();
@@ -46,6 +54,7 @@ export async function run(dir: string, opts: RunOptions, operatorArgs: string[])
     }
     await watchAndRun(project, target, start, stopped, say);
   } finally {
+    await local?.remove();
     await target.client.close();
   }
 }

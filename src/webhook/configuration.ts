@@ -24,7 +24,12 @@ export type WebhookClientConfig =
  */
 export function webhookConfigurations(
   definitions: readonly WebhookDefinition[],
-  options: { name: string; clientConfig: WebhookClientConfig },
+  options: {
+    name: string;
+    clientConfig: WebhookClientConfig;
+    /** Only objects in these namespaces (an operator serving a set of namespaces); default every namespace. */
+    namespaces?: readonly string[];
+  },
 ): { validating: ValidatingWebhookConfiguration | undefined; mutating: MutatingWebhookConfiguration | undefined } {
   const entry = (definition: WebhookDefinition, handler: AdmissionHandler<KubeObject>): ValidatingWebhook => {
     const { kind } = definition;
@@ -53,6 +58,13 @@ export function webhookConfigurations(
       sideEffects: handler.options.sideEffects,
       timeoutSeconds: handler.options.timeoutSeconds,
       matchPolicy: 'Equivalent',
+      ...(options.namespaces && kind.namespaced
+        ? {
+            namespaceSelector: {
+              matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In' as const, values: [...options.namespaces] }],
+            },
+          }
+        : {}),
       ...(handler.options.matchConditions ? { matchConditions: handler.options.matchConditions.map((c) => ({ ...c })) } : {}),
     };
   };

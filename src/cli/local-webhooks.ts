@@ -1,0 +1,122 @@
+// `capstan run` with admission webhooks: the operator on this machine serves them on 127.0.0.1 with a certificate
+// made for the session, and they are registered with the API server by `url` until the run ends. Only a control
+// plane on this machine can call a loopback url, so they are registered only when the API server is local.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { isNotFound } from '../client/index.ts';
+import { createCertificateAuthority, issueServingCertificate, type WebhookDefinition, webhookConfigurations } from '../webhook/index.ts';
+import { CliFailure, describeError } from './failure.ts';
+import type { KubeTarget } from './kube-target.ts';
+import type { Project } from './project.ts';
+
+/** The webhooks registered for one run: the operator's flags, and how to take the registrations back. */
+export interface LocalWebhooks {
+  readonly args: readonly string[];
+  remove(): Promise<void>;
+}
+
+const admission = '/apis/admissionregistration.k8s.io/v1';
+
+/** The `webhooks` export of the project's operator module: an array of `webhook(Kind)…` definitions, or none. */
+export async function loadWebhooks(project: Project): Promise<WebhookDefinition[]> {
+  let module: Record<string, unknown>;
+  try {
+    module = (await import(pathToFileURL(join(project.root, project.operator)).href)) as Record<string, unknown>;
+  } catch (err) {
+    throw new CliFailure(`importing ${project.operator} failed: ${describeError(err)}`);
+  }
+  const { webhooks } = module;
+  if (webhooks === undefined) return [];
+  if (!Array.isArray(webhooks) || !webhooks.every(isWebhookDefinition)) {
+    throw new CliFailure(`${project.operator} exports \`webhooks\`, but not as an array of webhook(Kind)… definitions`);
+  }
+  return webhooks;
+}
+
+function isWebhookDefinition(value: unknown): value is WebhookDefinition {
+  const v = value as Partial<WebhookDefinition> | null;
+  return typeof v === 'object' && v !== null && typeof v.kind === 'object' && 'validating' in v && 'mutating' in v;
+}
+
+/** True for an API server on this machine (a loopback address or `localhost`). */
+export function isLocalServer(server: string): boolean {
+  const host = new URL(server).hostname.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Register `webhooks` for a local run: a CA and a serving certificate for 127.0.0.1 in a temporary folder, a free
+ * port, and Validating/MutatingWebhookConfigurations named `<project>-local` with `url`s on 127.0.0.1 (for the
+ * run's namespaces only, when it has some). `undefined`, after saying why, when the API server is not local.
+ */
+export async function registerLocalWebhooks(
+  project: Project,
+  target: KubeTarget,
+  webhooks: readonly WebhookDefinition[],
+  namespaces: readonly string[] | undefined,
+  say: (line: string) => void,
+): Promise<LocalWebhooks | undefined> {
+  const kinds = webhooks.map((w) => w.kind.kind).join(', ');
+  if (!isLocalServer(target.server)) {
+    say(
+      `the webhooks of ${kinds} are not registered: the API server at ${target.server} cannot call this machine's 127.0.0.1 ` +
+        '(deploy the operator, or run it against a local control plane: `capstan control-plane up`)',
+    );
+    return undefined;
+  }
+  const dir = await mkdtemp(join(tmpdir(), `capstan-webhooks-${project.name}-`));
+  const ca = createCertificateAuthority({ commonName: `${project.name}-local-webhook-ca`, validityDays: 7 });
+  const serving = issueServingCertificate(ca, { commonName: '127.0.0.1', hosts: ['127.0.0.1'], validityDays: 7 });
+  await writeFile(join(dir, 'tls.crt'), serving.cert);
+  await writeFile(join(dir, 'tls.key'), serving.key, { mode: 0o600 });
+  const port = await freePort();
+  const name = `${project.name}-local`;
+  const { validating, mutating } = webhookConfigurations(webhooks, {
+    name,
+    clientConfig: { url: `https://127.0.0.1:${port}`, caBundle: Buffer.from(ca.cert).toString('base64') },
+    ...(namespaces ? { namespaces } : {}),
+  });
+  const registered: string[] = [];
+  const remove = async () => {
+    for (const path of registered.splice(0)) {
+      await target.client.request({ method: 'DELETE', path }).catch((err: unknown) => {
+        if (!isNotFound(err)) say(`could not remove ${path}: ${describeError(err)}`);
+      });
+    }
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    for (const [resource, body] of [
+      ['validatingwebhookconfigurations', validating],
+      ['mutatingwebhookconfigurations', mutating],
+    ] as const) {
+      if (!body) continue;
+      const path = `${admission}/${resource}/${name}`;
+      // A registration left by a run that was killed is replaced.
+      await target.client.request({ method: 'DELETE', path }).catch((err: unknown) => {
+        if (!isNotFound(err)) throw err;
+      });
+      await target.client.request({ method: 'POST', path: `${admission}/${resource}`, body });
+      registered.push(path);
+    }
+  } catch (err) {
+    await remove();
+    throw new CliFailure(`registering the webhooks of ${kinds} failed: ${describeError(err)}`);
+  }
+  say(`webhooks of ${kinds} registered as ${name}, served at https://127.0.0.1:${port} until the run ends`);
+  return { args: [`--webhook-cert-dir=${dir}`, `--webhook-port=${port}`], remove };
+}
