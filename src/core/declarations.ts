@@ -66,6 +66,16 @@ export interface ControllerDeclaration {
   readonly rules: readonly PolicyRule[];
 }
 
+/**
+ * What an admission webhook reads, as plain data for the generated RBAC: the handlers of `for`'s webhooks read
+ * `reads` from the manager's caches (get, list and watch; get only for a live read).
+ */
+export interface WebhookDeclaration {
+  readonly name: string;
+  readonly for: ResourceDescriptor;
+  readonly reads: readonly ReadDeclaration[];
+}
+
 /** The input of {@link declareController}: everything but `name` and `for` has a default. */
 export interface ControllerDeclarationInput {
   name: string;

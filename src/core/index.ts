@@ -12,6 +12,7 @@ export {
   type ControllerDeclarationInput,
   type OwnsDeclaration,
   type ReadDeclaration,
+  type WebhookDeclaration,
   type WatchDeclaration,
   type WriteDeclaration,
   type WriteVerb,

@@ -135,3 +135,13 @@ test('a further rule with a wildcard or an empty list is refused, saying what to
     /apiGroups is empty/,
   );
 });
+
+test("an admission webhook's reads are granted as a controller's", () => {
+  const Secret = { group: '', version: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true };
+  const Gadget = { group: 'g.test', version: 'v1', kind: 'Gadget', plural: 'gadgets', namespaced: true };
+  const rules = rulesFor([], [{ name: 'webhook-gadget', for: Gadget, reads: [{ resource: Gadget }, { resource: Secret, live: true }] }]);
+  assert.deepEqual(rules, [
+    { apiGroups: ['g.test'], resources: ['gadgets'], verbs: ['get', 'list', 'watch'] },
+    { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
+  ]);
+});

@@ -1,4 +1,4 @@
-import type { ControllerDeclaration, PolicyRule, ResourceDescriptor } from '../core/index.ts';
+import type { ControllerDeclaration, PolicyRule, ResourceDescriptor, WebhookDeclaration } from '../core/index.ts';
 
 /** Where the operator runs and what it may reach. */
 export interface RbacOptions {
@@ -13,6 +13,8 @@ export interface RbacOptions {
   watchNamespace?: string | readonly string[];
   /** Labels put on every generated object. */
   labels?: Record<string, string>;
+  /** The operator's admission webhooks: their reads are granted too. */
+  webhooks?: readonly WebhookDeclaration[];
 }
 
 /** A Kubernetes object as plain data, ready to serialise. */
@@ -39,7 +41,8 @@ const verbOrder = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'
  * - each read kind: get/list/watch when cached, get only when read live;
  * - `events.k8s.io` events: create/patch (patch folds repeated events into a series);
  * - each further rule declared with `.rbac([...])`: merged into the rules above where it names whole
- *   resources, kept apart where it names `resourceNames`.
+ *   resources, kept apart where it names `resourceNames`;
+ * - each read of an admission webhook (`webhooks`): as a controller's read.
  *
  * @example
  * ```ts
@@ -51,7 +54,7 @@ const verbOrder = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'
  * console.log(rules.length); // 5
  * ```
  */
-export function rulesFor(declarations: readonly ControllerDeclaration[]): PolicyRule[] {
+export function rulesFor(declarations: readonly ControllerDeclaration[], webhooks: readonly WebhookDeclaration[] = []): PolicyRule[] {
   const verbs = new Map<string, { group: string; resource: string; verbs: Set<string> }>();
   const grant = (resource: Pick<ResourceDescriptor, 'group'> & { resource: string }, granted: readonly string[]) => {
     const key = `${resource.group}\u0000${resource.resource}`;
@@ -73,6 +76,8 @@ export function rulesFor(declarations: readonly ControllerDeclaration[]): Policy
       else for (const group of rule.apiGroups) for (const resource of rule.resources) grant({ group, resource }, rule.verbs);
     }
   }
+  for (const w of webhooks)
+    for (const r of w.reads) grant({ group: r.resource.group, resource: r.resource.plural }, r.live ? ['get'] : read);
   const byVerbOrder = (granted: Iterable<string>) => {
     const set = new Set(granted);
     return [...verbOrder.filter((v) => set.has(v)), ...[...set].filter((v) => !verbOrder.includes(v)).sort()];
@@ -120,7 +125,7 @@ export function rbacManifests(declarations: readonly ControllerDeclaration[], op
   const roleMetas = watched
     ? watched.map((namespace) => ({ name: options.name, namespace, ...labels }))
     : [{ name: options.name, ...labels }];
-  const rules = rulesFor(declarations);
+  const rules = rulesFor(declarations, options.webhooks);
   const leaseName = `${options.name}-leader-election`;
   return [
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: options.name, namespace: options.namespace, ...labels } },

@@ -110,6 +110,12 @@ test('declarations: defaults, bounds, Kubebuilder-style paths', () => {
   assert.throws(() => webhook(Gizmo).validate(() => undefined, { timeoutSeconds: 31 }), /timeoutSeconds 31/);
   assert.throws(() => webhook(Gizmo).mutate(({ object }) => object, { operations: [] }), /operations is empty/);
   assert.equal(webhookPath('validating', Gizmo), '/validate-toys-example-com-v1-gizmo');
+  const reading = webhook(Gizmo)
+    .reads(Gizmo, { labelSelector: 'team=toys' })
+    .index(Gizmo, 'color', (g) => [g.spec.color ?? ''])
+    .validate(() => undefined);
+  assert.deepEqual(reading.declaration, { name: 'webhook-gizmo', for: Gizmo, reads: [{ resource: Gizmo, labelSelector: 'team=toys' }] });
+  assert.throws(() => webhook(Gizmo).index(Gizmo, 'color', () => []), /\.index\(Gizmo, 'color'\) on a kind it does not read/);
   assert.equal(
     webhookPath('mutating', { group: '', version: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true }),
     '/mutate-core-v1-configmap',

@@ -1,6 +1,6 @@
 import type { CacheReads, IndexedKind, ReadKind } from '../controller/index.ts';
 import { Reads } from '../controller/reads.ts';
-import { CapstanError, type Kind, type KubeObject, type Logger, silentLogger } from '../core/index.ts';
+import { CapstanError, type Kind, type KubeObject, type Logger, silentLogger, type WebhookDeclaration } from '../core/index.ts';
 import { jsonPatchBetween } from './json-patch-diff.ts';
 
 /** The operation an admission request is for. */
@@ -127,6 +127,8 @@ export interface WebhookDefinition<T extends KubeObject = KubeObject> {
   readonly readKinds: readonly ReadKind[];
   /** The field indexes they declared. */
   readonly indexedKinds: readonly IndexedKind[];
+  /** The reads as plain data, for the generated RBAC (`capstan generate` grants them). */
+  readonly declaration: WebhookDeclaration;
 }
 
 /** A webhook declaration that cannot be right; the message names what to fix. */
@@ -193,6 +195,17 @@ export function webhook<T extends KubeObject>(kind: Kind<T>): WebhookBuilder<T> 
   const build = (state: State): WebhookBuilder<T> => ({
     kind,
     ...state,
+    declaration: Object.freeze({
+      name: `webhook-${kind.kind.toLowerCase()}`,
+      for: kind,
+      reads: state.readKinds.map((r) => ({
+        resource: r.kind,
+        ...(r.namespace === undefined ? {} : { namespace: r.namespace }),
+        ...(r.labelSelector === undefined ? {} : { labelSelector: r.labelSelector }),
+        ...(r.fieldSelector === undefined ? {} : { fieldSelector: r.fieldSelector }),
+        ...(r.live ? { live: true } : {}),
+      })),
+    }),
     validate: (handler, options = {}) =>
       build({
         ...state,
