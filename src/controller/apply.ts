@@ -49,7 +49,9 @@ export function isImmutableFieldError(err: unknown): err is ApiError {
  * a value another controller sets) are left alone.
  *
  * - Nothing is sent when the child, as the cache holds it, already carries exactly the applied fields and values
- *   of this manager (judged from its `managedFields`), so an idle restart writes nothing.
+ *   of this manager (judged from its `managedFields`), so an idle restart writes nothing. The cache must keep the
+ *   apply entries of `managedFields` (the manager's caches do: `slimManagedFields`); from a cache that strips them,
+ *   every call sends the apply, which the server then finds unchanged.
  * - A child of that name without our controller reference is never adopted: the outcome is a `collision`. A
  *   child left by an earlier owner of the same kind and name (another uid) is deleted and replaced.
  * - A child whose fields this manager wrote by update (a JSON merge patch, as `ensureChild` does, or a create) is

@@ -151,3 +151,17 @@ test('fields written by update are folded into the apply entry (csaupgrade)', ()
   ]);
   assert.equal(upgradedManagedFields({ ...object, metadata: { name: 'c', managedFields: [other] } }, manager, 'v1', new Date()), undefined);
 });
+
+test('map keys that are also Object.prototype names are fields like any other', () => {
+  const cm = (data: Record<string, string>, fieldsV1: Record<string, unknown>): KubeObject =>
+    ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'c', managedFields: [{ manager, operation: 'Apply', apiVersion: 'v1', fieldsType: 'FieldsV1', fieldsV1 }] },
+      data,
+    }) as KubeObject;
+  const fields = { 'f:data': { '.': {}, 'f:toString': {}, 'f:constructor': {} } };
+  const desired = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { toString: 'a', constructor: 'b' } } as KubeObject;
+  assert.deepEqual(applyDiff(desired, cm({ toString: 'a', constructor: 'b' }, fields), manager), { noop: true, changed: [], removed: [] });
+  assert.deepEqual(applyDiff(desired, cm({}, {}), manager).noop, false);
+});

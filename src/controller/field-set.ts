@@ -43,7 +43,7 @@ function deepEqual(a: unknown, b: unknown): boolean {
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => deepEqual(v, b[i]));
   if (isPlainObject(a) && isPlainObject(b)) {
     const keys = Object.keys(a);
-    return keys.length === Object.keys(b).length && keys.every((k) => deepEqual(a[k], b[k]));
+    return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && deepEqual(a[k], b[k]));
   }
   return false;
 }
@@ -94,11 +94,13 @@ function walk(desired: unknown, current: unknown, hints: readonly FieldsV1[], pa
       if (path === 'metadata' && strippedMetadata.has(key)) continue;
       const child = walk(
         desired[key],
-        isPlainObject(current) ? current[key] : undefined,
+        isPlainObject(current) && Object.hasOwn(current, key) ? current[key] : undefined,
         hints.flatMap((h) => (h[`f:${key}`] ? [h[`f:${key}`]!] : [])),
         path ? `${path}.${key}` : key,
       );
       if (child === unknownShape) return unknownShape;
+      // Metadata that only names the object (name, namespace) is not recorded at all.
+      if (path === '' && key === 'metadata' && Object.keys(child.set).length === 0) continue;
       set[`f:${key}`] = child.set;
       changed.push(...child.changed);
     }

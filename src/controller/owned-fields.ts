@@ -11,7 +11,7 @@ function deepEqual(a: unknown, b: unknown): boolean {
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => deepEqual(v, b[i]));
   if (isPlainObject(a) && isPlainObject(b)) {
     const keys = Object.keys(a);
-    return keys.length === Object.keys(b).length && keys.every((k) => deepEqual(a[k], b[k]));
+    return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && deepEqual(a[k], b[k]));
   }
   return false;
 }
@@ -20,7 +20,7 @@ function deepEqual(a: unknown, b: unknown): boolean {
 export function differingFields(desired: Record<string, unknown>, current: Record<string, unknown> | undefined, prefix = ''): string[] {
   const differing: string[] = [];
   for (const [key, want] of Object.entries(desired)) {
-    const have = current?.[key];
+    const have = current && Object.hasOwn(current, key) ? current[key] : undefined;
     const path = prefix ? `${prefix}.${key}` : key;
     if (isPlainObject(want)) {
       differing.push(...differingFields(want, isPlainObject(have) ? have : undefined, path));

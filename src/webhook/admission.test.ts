@@ -61,10 +61,13 @@ test('jsonPatchBetween: applied to the first document it gives the second (prope
     fc.property(json, json, (before, after) => {
       assert.deepEqual(applyPatch(before, jsonPatchBetween(before, after)), after);
     }),
-    { numRuns: 500 },
+    { numRuns: 2000 },
   );
   assert.deepEqual(jsonPatchBetween({ a: { 'b/c': 1 } }, { a: { 'b/c': 2 } }), [{ op: 'replace', path: '/a/b~1c', value: 2 }]);
   assert.deepEqual(jsonPatchBetween({ a: 1 }, { a: 1 }), []);
+  // Keys that are also Object.prototype's (found by the property above): fields like any other.
+  assert.deepEqual(jsonPatchBetween({ valueOf: [] }, {}), [{ op: 'remove', path: '/valueOf' }]);
+  assert.deepEqual(jsonPatchBetween({}, { toString: 1 }), [{ op: 'add', path: '/toString', value: 1 }]);
 });
 
 test('a validating handler: allowed, allowed with warnings, or denied with its message verbatim', async () => {

@@ -4,12 +4,17 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** Whether `object` has `key` as an own field with a value (`valueOf` of a plain object is not one of its fields). */
+function has(object: Record<string, unknown>, key: string): boolean {
+  return Object.hasOwn(object, key) && object[key] !== undefined;
+}
+
 function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => deepEqual(v, b[i]));
   if (isPlainObject(a) && isPlainObject(b)) {
-    const keys = Object.keys(a).filter((k) => a[k] !== undefined);
-    return keys.length === Object.keys(b).filter((k) => b[k] !== undefined).length && keys.every((k) => deepEqual(a[k], b[k]));
+    const keys = Object.keys(a).filter((k) => has(a, k));
+    return keys.length === Object.keys(b).filter((k) => has(b, k)).length && keys.every((k) => has(b, k) && deepEqual(a[k], b[k]));
   }
   return false;
 }
@@ -30,13 +35,13 @@ export function jsonPatchBetween(before: unknown, after: unknown, path = ''): Js
   if (deepEqual(before, after)) return [];
   if (!isPlainObject(before) || !isPlainObject(after)) return [{ op: 'replace', path, value: after }];
   const operations: JsonPatchOperation[] = [];
-  for (const [key, value] of Object.entries(before)) {
-    if (value !== undefined && after[key] === undefined) operations.push({ op: 'remove', path: `${path}/${jsonPointerSegment(key)}` });
+  for (const key of Object.keys(before)) {
+    if (has(before, key) && !has(after, key)) operations.push({ op: 'remove', path: `${path}/${jsonPointerSegment(key)}` });
   }
   for (const [key, value] of Object.entries(after)) {
     if (value === undefined) continue;
     const at = `${path}/${jsonPointerSegment(key)}`;
-    if (before[key] === undefined) operations.push({ op: 'add', path: at, value });
+    if (!has(before, key)) operations.push({ op: 'add', path: at, value });
     else operations.push(...jsonPatchBetween(before[key], value, at));
   }
   return operations;
