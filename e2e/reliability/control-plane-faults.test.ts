@@ -318,7 +318,10 @@ test(`kube-apiserver killed and restarted after ${apiServerDownMs / 1000} s: rec
     const strayWrites = writes.filter((w) => !keysChanged.has(w.key));
     // Besides: a live read of a deleted HelloWorld, which the controller makes before recreating its deleted
     // ConfigMap while its cache may still hold it (the garbage collector deletes the ConfigMap).
-    const ownerChecks = new Set(changes.deleted.map((n) => `get /apis/apps.example.com/v1alpha1/namespaces/${namespace}/helloworlds/${n}`));
+    // A live read of a created HelloWorld too: checked before its ConfigMap is created by apply.
+    const ownerChecks = new Set(
+      [...changes.deleted, ...changes.created].map((n) => `get /apis/apps.example.com/v1alpha1/namespaces/${namespace}/helloworlds/${n}`),
+    );
     // And a live read of a changed key's ConfigMap: a reconcile whose ConfigMap cache has not seen the
     // operator's own last write of it within the read-your-writes wait (the ConfigMap watch may be up to the
     // backoff cap behind the HelloWorld watch) reads that ConfigMap live instead of writing from a stale view.

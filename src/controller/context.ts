@@ -149,7 +149,12 @@ export function reconcileContext<T extends KubeObject>(parts: ContextParts<T>): 
     return cache;
   };
   /** What a write of a child needs: its cache, its client and its current view; refused when the owner is gone. */
-  const childWrite = async <C extends KubeObject>(what: string, kind: Kind<C>, desired: C): Promise<EnsureChildOptions<C>> => {
+  const childWrite = async <C extends KubeObject>(
+    what: string,
+    kind: Kind<C>,
+    desired: C,
+    options: { liveOwnerCheck?: boolean } = {},
+  ): Promise<EnsureChildOptions<C>> => {
     const owner = requireObject(what);
     const cache = ownedCache(what, kind);
     const resource = parts.client.resource(kind);
@@ -157,11 +162,16 @@ export function reconcileContext<T extends KubeObject>(parts: ContextParts<T>): 
     const readChild = () => getIfExists(resource, desired.metadata.name!, { namespace: desired.metadata.namespace, signal: parts.signal });
     const child = await parts.view.current(cache, childKey, readChild);
     if (child.object === undefined) {
-      // About to create it: the owner must still exist. Read live only where the cache may be behind for it
-      // (a child of it was seen deleted: after a relist the cache can still hold a deleted owner).
+      // About to create it: the owner must still exist. Read live where the cache may be behind for it (a child of it
+      // was seen deleted: after a relist the cache can still hold a deleted owner), or always (`liveOwnerCheck`, for an
+      // apply, which creates the child with no further check: a child made for an owner deleted meanwhile lives on
+      // until the garbage collector finds it).
       const ownerResource = parts.client.resource(parts.kind);
-      const current = await parts.view.current(parts.primary, parts.key, () =>
-        getIfExists(ownerResource, owner.metadata.name!, { namespace: owner.metadata.namespace, signal: parts.signal }),
+      const current = await parts.view.current(
+        parts.primary,
+        parts.key,
+        () => getIfExists(ownerResource, owner.metadata.name!, { namespace: owner.metadata.namespace, signal: parts.signal }),
+        options.liveOwnerCheck ? { stale: true } : {},
       );
       const live = current.object;
       if (!live || live.metadata.uid !== owner.metadata.uid || live.metadata.deletionTimestamp) {
@@ -204,7 +214,7 @@ export function reconcileContext<T extends KubeObject>(parts: ContextParts<T>): 
         kind.namespaced && desired.metadata.namespace === undefined && namespace !== undefined
           ? { ...desired, metadata: { ...desired.metadata, namespace } }
           : desired;
-      return applyChild({ ...(await childWrite('apply', kind, withNamespace)), ...options });
+      return applyChild({ ...(await childWrite('apply', kind, withNamespace, { liveOwnerCheck: true })), ...options });
     },
 
     async deleteChild<C extends KubeObject>(
