@@ -6,18 +6,14 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { isNotFound } from '../../src/client/index.ts';
 import { applyChild, applyDiff, controller, done, ensureChild } from '../../src/controller/index.ts';
-import { defineKind, type KubeObject } from '../../src/core/index.ts';
-import { ConfigMap, Secret } from '../../src/kinds/core/v1.ts';
+import type { KubeObject } from '../../src/core/index.ts';
+import { Deployment } from '../../src/kinds/apps/v1.ts';
+import { ConfigMap, type Container, Secret } from '../../src/kinds/core/v1.ts';
 import { rulesFor } from '../../src/manifests/index.ts';
 import { type Cluster, eventually, forbiddenSince, kubectl } from '../../src/testing/index.ts';
 import { assertSameRights, builtIn, parseCanIList, rowsOfRules } from '../reliability/rbac-rights.ts';
 import { startInProcessManager } from '../support/in-process-manager.ts';
 import { sharedCluster, uniqueName } from '../support/cluster.ts';
-
-interface Deployment extends KubeObject {
-  spec: Record<string, unknown> & { replicas?: number; selector: { matchLabels: Record<string, string> } };
-}
-const Deployment = defineKind<Deployment>({ group: 'apps', version: 'v1', kind: 'Deployment', plural: 'deployments', namespaced: true });
 
 let cluster: Cluster;
 let owner: KubeObject;
@@ -35,7 +31,7 @@ after(async () => {
   await cluster?.admin.request({ method: 'DELETE', path: `/api/v1/namespaces/${ns}` }).catch(() => undefined);
 });
 
-function deployment(name: string, container: Record<string, unknown> = {}, spec: Record<string, unknown> = {}): Deployment {
+function deployment(name: string, container: Partial<Container> = {}): Deployment {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -62,7 +58,6 @@ function deployment(name: string, container: Record<string, unknown> = {}, spec:
           ],
           tolerations: [{ key: 'k', operator: 'Exists' }],
           volumes: [{ name: 'tmp', emptyDir: {} }],
-          ...spec,
         },
       },
     },
@@ -108,15 +103,15 @@ test('a field dropped from the desired child is removed; a field of another writ
   await apply(deployment('prune'));
   await deployments().mergePatch('prune', { metadata: { labels: { team: 'theirs' } } }, { namespace: ns, fieldManager: 'kubectl-edit' });
   const slimmer = deployment('prune');
-  const template = slimmer.spec['template'] as { spec: { containers: Array<Record<string, unknown>> } };
-  template.spec.containers[0] = { ...template.spec.containers[0], args: undefined, env: [{ name: 'MODE', value: 'demo' }] };
+  const podSpec = slimmer.spec!.template.spec!;
+  const { args: _args, ...withoutArgs } = podSpec.containers[0]!;
+  podSpec.containers[0] = { ...withoutArgs, env: [{ name: 'MODE', value: 'demo' }] };
   delete slimmer.metadata.annotations;
   const outcome = await apply(slimmer);
   assert.equal(outcome.operation, 'updated');
   assert.ok(outcome.operation === 'updated' && outcome.removed.some((p) => p.includes('TOKEN')), JSON.stringify(outcome));
   const after = (await live('prune'))!;
-  const container = (after.spec['template'] as { spec: { containers: Array<{ args?: string[]; env?: Array<{ name: string }> }> } }).spec
-    .containers[0]!;
+  const container = after.spec!.template.spec!.containers[0]!;
   assert.equal(container.args, undefined);
   assert.deepEqual(
     container.env?.map((e) => e.name),
@@ -165,8 +160,8 @@ test('a child first written by merge patch (ensureChild) is migrated to the appl
 test('an immutable field: a clear error, or with onImmutable recreate, the child deleted', async () => {
   await apply(deployment('fixed'));
   const changed = deployment('fixed');
-  changed.spec.selector = { matchLabels: { app: 'fixed', tier: 'web' } };
-  (changed.spec['template'] as { metadata: { labels: Record<string, string> } }).metadata.labels['tier'] = 'web';
+  changed.spec!.selector = { matchLabels: { app: 'fixed', tier: 'web' } };
+  changed.spec!.template.metadata!.labels!['tier'] = 'web';
   await assert.rejects(apply(changed), (err: Error) => /immutable/.test(err.message) && /onImmutable: 'recreate'/.test(err.message));
   const outcome = await apply(changed, { onImmutable: 'recreate' });
   assert.equal(outcome.operation, 'deleted');

@@ -46,7 +46,8 @@ let kubelet: FakeKubelet;
 const installedAt = new Date();
 /** The operator's webhook flags: a certificate for 127.0.0.1 made for the test, a free port. */
 let webhookArgs: string[];
-let caBundle: string;
+/** The validating webhook's registration by url, as `capstan run` makes it: the operator serves it on 127.0.0.1. */
+let registration: object;
 
 const run = (args: string[], input?: string) =>
   kubectl(cluster, ['--namespace', namespace, ...args], { cwd: projectDir, ...(input ? { input } : {}) });
@@ -98,8 +99,12 @@ before(async () => {
   await mkdir(join(dir, 'serving-certs'));
   await writeFile(join(dir, 'serving-certs', 'tls.crt'), serving.cert);
   await writeFile(join(dir, 'serving-certs', 'tls.key'), serving.key);
-  caBundle = Buffer.from(ca.cert).toString('base64');
-  webhookArgs = [`--webhook-cert-dir=${join(dir, 'serving-certs')}`, `--webhook-port=${await freePort()}`];
+  const port = await freePort();
+  webhookArgs = [`--webhook-cert-dir=${join(dir, 'serving-certs')}`, `--webhook-port=${port}`];
+  registration = webhookConfigurations(webhooks, {
+    name: `web-app-${namespace}`,
+    clientConfig: { url: `https://127.0.0.1:${port}`, caBundle: Buffer.from(ca.cert).toString('base64') },
+  }).validating!;
   fileScope.after(async () => {
     await operator?.stop();
   });
@@ -154,13 +159,7 @@ test('a Deployment written by merge patch before the operator (an earlier Capsta
 
 test('create: a Deployment with the Secret key by reference and a hash of its value, and a Service', { timeout: 120_000 }, async () => {
   operator = await startOperator({ cluster, projectDir, applyConfig: true, args: webhookArgs });
-  // The webhooks, registered by url as `capstan run` would: the operator serves them on 127.0.0.1.
-  const port = webhookArgs[1]!.split('=')[1]!;
-  const { validating } = webhookConfigurations(webhooks, {
-    name: `web-app-${namespace}`,
-    clientConfig: { url: `https://127.0.0.1:${port}`, caBundle },
-  });
-  await cluster.admin.request({ method: 'POST', path: validatingConfigs, body: validating });
+  await cluster.admin.request({ method: 'POST', path: validatingConfigs, body: registration });
   fileScope.after(async () => {
     await cluster.admin.request({ method: 'DELETE', path: `${validatingConfigs}/web-app-${namespace}` }).catch(() => undefined);
   });
@@ -203,10 +202,6 @@ test('the validating webhook refuses a second WebApp exposing the same port, wit
   await run(['apply', '-f', '-'], manifest('rival', { image: 'nginx:1.27', replicas: 1, port: 8080, expose: false }));
   // Two creates at once can both pass the webhook; without it, as in that race, the younger WebApp is not exposed.
   await cluster.admin.request({ method: 'DELETE', path: `${validatingConfigs}/web-app-${namespace}` });
-  const { validating } = webhookConfigurations(webhooks, {
-    name: `web-app-${namespace}`,
-    clientConfig: { url: `https://127.0.0.1:${webhookArgs[1]!.split('=')[1]!}`, caBundle },
-  });
   await eventually(
     'the rival to be let through while the webhook is away',
     async () =>
@@ -227,7 +222,7 @@ test('the validating webhook refuses a second WebApp exposing the same port, wit
   assert.match(conflicted.message, /exposed by the older WebApp web-app/);
   assert.equal(await service('rival'), undefined);
   await run(['patch', 'webapp', 'rival', '--type=merge', '-p', '{"spec":{"expose":false}}']);
-  await cluster.admin.request({ method: 'POST', path: validatingConfigs, body: validating });
+  await cluster.admin.request({ method: 'POST', path: validatingConfigs, body: registration });
 });
 
 test('Pods made Ready (fake kubelet) → readyReplicas, the Pods by name and Available in the status; scale to 3', {

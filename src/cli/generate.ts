@@ -5,12 +5,12 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { kubeYaml } from '../internal/kube-yaml.ts';
 import type { ControllerDeclaration, WebhookDeclaration } from '../core/index.ts';
+import { importOperator, webhooksOf } from './operator-module.ts';
 import { crdsFor, type CustomResource, isCustomResource } from '../crd/index.ts';
 import { deploymentManifest, type Manifest, rbacManifests, watchedNamespaces } from '../manifests/index.ts';
-import { CliFailure, describeError } from './failure.ts';
+import { CliFailure } from './failure.ts';
 import type { Project } from './project.ts';
 
 /** What the operator module declares. */
@@ -33,22 +33,7 @@ export function generatedHeader(project: Pick<Project, 'operator'>): string {
  * Needs Node's type stripping (Node ≥ 22.18) because the module is TypeScript.
  */
 export async function loadOperator(project: Project): Promise<OperatorDeclarations> {
-  const path = join(project.root, project.operator);
-  if (!existsSync(path))
-    throw new CliFailure(
-      `${path} does not exist: it is the module \`capstan generate\` reads the declarations from ("capstan.operator" in package.json)`,
-    );
-  if (path.endsWith('.ts') && !process.features.typescript) {
-    throw new CliFailure(
-      `importing ${project.operator} needs Node ≥ 22.18 (TypeScript type stripping); this is Node ${process.versions.node}`,
-    );
-  }
-  let module: Record<string, unknown>;
-  try {
-    module = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
-  } catch (err) {
-    throw new CliFailure(`importing ${project.operator} failed: ${describeError(err)}`);
-  }
+  const module = await importOperator(project);
   const { customResources, controllers } = module;
   if (!Array.isArray(customResources) || !customResources.every(isCustomResource)) {
     throw new CliFailure(
@@ -60,20 +45,12 @@ export async function loadOperator(project: Project): Promise<OperatorDeclaratio
       `${project.operator} must export \`controllers\`, an array of controller(...).reconcile(...) definitions (\`export const controllers = [widgetController];\`)`,
     );
   }
-  const { webhooks } = module;
-  if (webhooks !== undefined && (!Array.isArray(webhooks) || !webhooks.every(isWebhookDefinition))) {
-    throw new CliFailure(`${project.operator} exports \`webhooks\`, but not as an array of webhook(Kind)… definitions`);
-  }
+  const webhooks = webhooksOf(module, project);
   return {
     customResources,
     controllers: controllers.map((c) => c.declaration),
-    ...(webhooks ? { webhooks: webhooks.map((w) => w.declaration) } : {}),
+    ...(webhooks.length > 0 ? { webhooks: webhooks.map((w) => w.declaration) } : {}),
   };
-}
-
-function isWebhookDefinition(value: unknown): value is { declaration: WebhookDeclaration } {
-  const declaration = (value as { declaration?: Partial<WebhookDeclaration> } | null)?.declaration;
-  return typeof declaration === 'object' && typeof declaration.name === 'string' && Array.isArray(declaration.reads);
 }
 
 function isControllerDefinition(value: unknown): value is { declaration: ControllerDeclaration } {

@@ -2,15 +2,15 @@
 // made for the session, and they are registered with the API server by `url` until the run ends. Only a control
 // plane on this machine can call a loopback url, so they are registered only when the API server is local.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { isNotFound } from '../client/index.ts';
 import { createCertificateAuthority, issueServingCertificate, type WebhookDefinition, webhookConfigurations } from '../webhook/index.ts';
 import { CliFailure, describeError } from './failure.ts';
+import { importOperator, webhooksOf } from './operator-module.ts';
 import type { KubeTarget } from './kube-target.ts';
 import type { Project } from './project.ts';
+import { freePort } from '../testing/ports.ts';
 
 /** The webhooks registered for one run: the operator's flags, and how to take the registrations back. */
 export interface LocalWebhooks {
@@ -22,40 +22,13 @@ const admission = '/apis/admissionregistration.k8s.io/v1';
 
 /** The `webhooks` export of the project's operator module: an array of `webhook(Kind)…` definitions, or none. */
 export async function loadWebhooks(project: Project): Promise<WebhookDefinition[]> {
-  let module: Record<string, unknown>;
-  try {
-    module = (await import(pathToFileURL(join(project.root, project.operator)).href)) as Record<string, unknown>;
-  } catch (err) {
-    throw new CliFailure(`importing ${project.operator} failed: ${describeError(err)}`);
-  }
-  const { webhooks } = module;
-  if (webhooks === undefined) return [];
-  if (!Array.isArray(webhooks) || !webhooks.every(isWebhookDefinition)) {
-    throw new CliFailure(`${project.operator} exports \`webhooks\`, but not as an array of webhook(Kind)… definitions`);
-  }
-  return webhooks;
-}
-
-function isWebhookDefinition(value: unknown): value is WebhookDefinition {
-  const v = value as Partial<WebhookDefinition> | null;
-  return typeof v === 'object' && v !== null && typeof v.kind === 'object' && 'validating' in v && 'mutating' in v;
+  return webhooksOf(await importOperator(project), project);
 }
 
 /** True for an API server on this machine (a loopback address or `localhost`). */
 export function isLocalServer(server: string): boolean {
   const host = new URL(server).hostname.replace(/^\[|\]$/g, '');
   return host === 'localhost' || host === '::1' || /^127\./.test(host);
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**

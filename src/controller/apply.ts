@@ -1,8 +1,7 @@
-import { ApiError, isConflict, isNotFound, type ResourceClient } from '../client/index.ts';
+import { ApiError, isConflict, isNotFound } from '../client/index.ts';
 import { apiVersionOf, type KubeObject, type OwnerReference } from '../core/index.ts';
-import { type EnsureChildOptions, getIfExists, isLeftoverOf } from './child.ts';
+import { childAccess, deleteIfSame, type EnsureChildOptions, isLeftoverOf } from './child.ts';
 import { applyDiff, upgradedManagedFields, writtenByUpdate } from './field-set.ts';
-import type { View } from './freshness.ts';
 import { controllerReferenceOf, isControlledBy, ownerReferenceTo } from './owner-reference.ts';
 
 /** What {@link applyChild} did. */
@@ -82,18 +81,7 @@ export async function applyChild<T extends KubeObject>(options: ApplyChildOption
     kind: options.desired.kind ?? resource.kind.kind,
     metadata: { ...options.desired.metadata, ownerReferences: [ownerReferenceTo(owner)] },
   };
-  const name = desired.metadata.name!;
-  const namespace = desired.metadata.namespace;
-  const written = (object: T) => {
-    options.onWrite?.(object);
-    return object;
-  };
-  const read =
-    options.view ??
-    (async ({ stale }: { stale: boolean }): Promise<View<T>> =>
-      stale
-        ? { object: await getIfExists(resource, name, { namespace, signal }), from: 'live' }
-        : { object: options.cache.get(`${namespace ? `${namespace}/` : ''}${name}`), from: 'cache' });
+  const { name, namespace, written, read } = childAccess(options, desired);
 
   const send = async (current: T | undefined, migrated: boolean): Promise<ApplyOutcome<T>> => {
     const diff = current ? applyDiff(desired, current, fieldManager) : undefined;
@@ -165,11 +153,4 @@ export async function applyChild<T extends KubeObject>(options: ApplyChildOption
 /** A JSON patch whose `test` failed: the API server answers 422 with this message. */
 function isTestFailed(err: unknown): boolean {
   return err instanceof ApiError && err.httpStatus === 422 && /test(ing)? (operation )?fail/i.test(err.status.message ?? '');
-}
-
-async function deleteIfSame<T extends KubeObject>(resource: ResourceClient<T>, object: T, signal: AbortSignal | undefined) {
-  const { name, namespace, uid } = object.metadata;
-  await resource.delete(name!, { namespace, signal, preconditions: { uid } }).catch((err: unknown) => {
-    if (!isNotFound(err) && !isConflict(err)) throw err;
-  });
 }

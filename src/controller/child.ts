@@ -1,4 +1,4 @@
-import { isAlreadyExists, isNotFound, type ResourceClient } from '../client/index.ts';
+import { isAlreadyExists, isConflict, isNotFound, type ResourceClient } from '../client/index.ts';
 import { type KubeObject, objectKey, type OwnerReference } from '../core/index.ts';
 import type { View } from './freshness.ts';
 import { differingFields, ownedFields } from './owned-fields.ts';
@@ -67,18 +67,7 @@ export interface EnsureChildOptions<T extends KubeObject> {
 export async function ensureChild<T extends KubeObject>(options: EnsureChildOptions<T>): Promise<ChildOutcome<T>> {
   const { resource, owner, signal, fieldManager } = options;
   const desired: T = { ...options.desired, metadata: { ...options.desired.metadata, ownerReferences: [ownerReferenceTo(owner)] } };
-  const name = desired.metadata.name!;
-  const namespace = desired.metadata.namespace;
-  const written = (object: T) => {
-    options.onWrite?.(object);
-    return object;
-  };
-  const read =
-    options.view ??
-    (async ({ stale }: { stale: boolean }): Promise<View<T>> =>
-      stale
-        ? { object: await getIfExists(resource, name, { namespace, signal }), from: 'live' }
-        : { object: options.cache.get(objectKey(desired)), from: 'cache' });
+  const { name, namespace, written, read } = childAccess(options, desired);
   // From a fresh (live) view, a child found absent is created without expecting an AlreadyExists.
   const fromView = (view: View<T>): Promise<ChildOutcome<T>> =>
     view.object ? reconcileExisting(view.object, view.from === 'cache') : create(view.from === 'cache');
@@ -124,6 +113,49 @@ export async function ensureChild<T extends KubeObject>(options: EnsureChildOpti
   };
 
   return fromView(await read({ stale: false }));
+}
+
+/**
+ * What a write of `desired` (the child with its owner reference) needs of its options: its name and namespace, a
+ * `written` that reports each write to `onWrite`, and `read`, the caller's view, else the cache and, when the view
+ * proved stale, a live read.
+ */
+export function childAccess<T extends KubeObject>(
+  options: Pick<EnsureChildOptions<T>, 'resource' | 'cache' | 'view' | 'signal' | 'onWrite'>,
+  desired: T,
+) {
+  const name = desired.metadata.name!;
+  const namespace = desired.metadata.namespace;
+  const written = (object: T): T => {
+    options.onWrite?.(object);
+    return object;
+  };
+  const read =
+    options.view ??
+    (async ({ stale }: { stale: boolean }): Promise<View<T>> =>
+      stale
+        ? { object: await getIfExists(options.resource, name, { namespace, signal: options.signal }), from: 'live' }
+        : { object: options.cache.get(objectKey(desired)), from: 'cache' });
+  return { name, namespace, written, read };
+}
+
+/**
+ * Delete `object` if it is still that object (uid precondition): false when it is gone already, or replaced by
+ * another object of that name (404 or 409).
+ */
+export async function deleteIfSame<T extends KubeObject>(
+  resource: ResourceClient<T>,
+  object: T,
+  signal: AbortSignal | undefined,
+): Promise<boolean> {
+  const { name, namespace, uid } = object.metadata;
+  try {
+    await resource.delete(name!, { namespace, signal, preconditions: { uid } });
+    return true;
+  } catch (err) {
+    if (isNotFound(err) || isConflict(err)) return false;
+    throw err;
+  }
 }
 
 /** A live read that answers `undefined` for an object the server does not have (404). */

@@ -1,5 +1,5 @@
 import type { ObjectCache } from '../cache/index.ts';
-import { isConflict, isNotFound, type KubeClient } from '../client/index.ts';
+import type { KubeClient } from '../client/index.ts';
 import {
   CapstanError,
   type Condition,
@@ -14,7 +14,7 @@ import { mergeConditions, statusApplyRequest, type ConditionInput } from '../con
 import type { EventRecorder } from '../events/index.ts';
 import { finalize, type FinalizeHandlers } from '../finalizer/index.ts';
 import { type ApplyOutcome, applyChild, type OnImmutable } from './apply.ts';
-import { type ChildOutcome, ensureChild, type EnsureChildOptions, getIfExists } from './child.ts';
+import { type ChildOutcome, deleteIfSame, ensureChild, type EnsureChildOptions, getIfExists } from './child.ts';
 import { controllerReferenceOf, isControlledBy } from './owner-reference.ts';
 import { differingFields } from './owned-fields.ts';
 import type { ReconcileView } from './freshness.ts';
@@ -232,17 +232,8 @@ export function reconcileContext<T extends KubeObject>(parts: ContextParts<T>): 
       );
       if (!object) return { operation: 'absent' };
       if (!isControlledBy(object, owner)) return { operation: 'collision', object, controller: controllerReferenceOf(object) };
-      try {
-        await resource.delete(childName, {
-          namespace: childNamespace,
-          signal: parts.signal,
-          preconditions: { uid: object.metadata.uid },
-        });
-      } catch (err) {
-        // Gone already, or replaced by another object of that name (the uid precondition failed): not ours to delete.
-        if (isNotFound(err) || isConflict(err)) return { operation: 'absent' };
-        throw err;
-      }
+      // Gone already, or replaced by another object of that name (the uid precondition failed): not ours to delete.
+      if (!(await deleteIfSame(resource, object, parts.signal))) return { operation: 'absent' };
       parts.onWrite(cache, childKey, undefined);
       return { operation: 'deleted', object };
     },

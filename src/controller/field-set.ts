@@ -3,6 +3,7 @@
 // conservative: wherever the shape of a list is not known from the object's own managedFields, the apply is
 // sent and the server decides.
 import type { KubeObject, ManagedFieldsEntry } from '../core/index.ts';
+import { deepEqual, isPlainObject } from '../internal/json.ts';
 
 /** A managedFields `fieldsV1` tree: `f:<field>`, `k:<key as JSON>`, `v:<value as JSON>`, `i:<index>`, and `.` (the node itself). */
 export interface FieldsV1 {
@@ -33,20 +34,6 @@ const strippedMetadata = new Set([
 
 const unknownShape = Symbol('unknown shape');
 type Walked = { set: FieldsV1; changed: string[] } | typeof unknownShape;
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => deepEqual(v, b[i]));
-  if (isPlainObject(a) && isPlainObject(b)) {
-    const keys = Object.keys(a);
-    return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && deepEqual(a[k], b[k]));
-  }
-  return false;
-}
 
 function childPaths(hints: readonly FieldsV1[]): string[] {
   return [...new Set(hints.flatMap((h) => Object.keys(h).filter((k) => k !== '.')))];

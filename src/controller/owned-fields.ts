@@ -1,20 +1,7 @@
 import type { KubeObject } from '../core/index.ts';
+import { deepEqual, isPlainObject } from '../internal/json.ts';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => deepEqual(v, b[i]));
-  if (isPlainObject(a) && isPlainObject(b)) {
-    const keys = Object.keys(a);
-    return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && deepEqual(a[k], b[k]));
-  }
-  return false;
-}
 
 /** Paths (dotted, for messages) where `current` does not carry what `desired` sets. Maps are compared key by key, so keys only `current` has (a user's extra data key, another label) never count; arrays and scalars are compared whole. */
 export function differingFields(desired: Record<string, unknown>, current: Record<string, unknown> | undefined, prefix = ''): string[] {

@@ -230,6 +230,11 @@ export function webhook<T extends KubeObject>(kind: Kind<T>): WebhookBuilder<T> 
   return build({ validating: undefined, mutating: undefined, readKinds: [], indexedKinds: [] });
 }
 
+/** The reads of a handler served without any (outside a manager): every read is refused, naming `.reads` to add. */
+const noReads = new Reads('webhook', [], () => {
+  throw new WebhookError('INVALID_WEBHOOK', 'this webhook declares no reads');
+});
+
 function isDenial(value: unknown): value is Denial {
   return typeof value === 'object' && value !== null && (value as { denied?: unknown }).denied === true;
 }
@@ -263,12 +268,7 @@ export async function review<T extends KubeObject>(
       dryRun: request.dryRun === true,
       signal: options.signal,
       log: options.log ?? silentLogger,
-      reads: (
-        options.reads ??
-        new Reads('webhook', [], () => {
-          throw new WebhookError('INVALID_WEBHOOK', 'this webhook declares no reads');
-        })
-      ).for(request.namespace),
+      reads: (options.reads ?? noReads).for(request.namespace),
     });
   } catch (err) {
     return answer({

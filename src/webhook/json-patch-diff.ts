@@ -1,8 +1,5 @@
 import { type JsonPatchOperation, jsonPointerSegment } from '../core/index.ts';
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+import { isPlainObject } from '../internal/json.ts';
 
 /** Whether `object` has `key` as an own field with a value (`valueOf` of a plain object is not one of its fields). */
 function has(object: Record<string, unknown>, key: string): boolean {
