@@ -12,6 +12,7 @@ import {
   createNamespace,
   type FaultProxy,
   forbiddenSince,
+  metricValue,
   type RunningOperator,
   startControlPlane,
   startFaultProxy,
@@ -236,6 +237,13 @@ export class Rig {
     for (const [i, operator] of this.operators.entries()) {
       if (!operator.running && !operator.stoppedOnPurpose) problems.push(`operator ${i} exited on its own (${operator.exitStatus})`);
     }
+    // Read after the state: an end state holds only once no reconcile is still at work, or queued, that could write
+    // after it was read (a reconcile whose owner was deleted between its live read and its create makes an orphan).
+    for (const [i, operator] of this.operators.entries()) {
+      if (!operator.running) continue;
+      const busy = await busyness(operator).catch((err: unknown) => `its /metrics could not be read: ${(err as Error).message}`);
+      if (busy) problems.push(`operator ${i} is not idle: ${busy}`);
+    }
     return problems;
   }
 
@@ -310,6 +318,14 @@ async function violationsIn(admin: KubeClient, namespace: string): Promise<strin
       problems.push(`${namespace}/${cm.metadata.name}: an orphaned ConfigMap (controller ${owner?.uid ?? 'none'})`);
   }
   return problems;
+}
+
+/** What an operator is still doing (reconciles in flight, keys queued), or `undefined` when it is idle. */
+async function busyness(operator: RunningOperator): Promise<string | undefined> {
+  const text = await operator.metrics();
+  const active = metricValue(text, 'controller_runtime_active_workers') ?? 0;
+  const queued = metricValue(text, 'workqueue_depth') ?? 0;
+  return active > 0 || queued > 0 ? `${active} reconcile(s) in flight, ${queued} key(s) queued` : undefined;
 }
 
 function preview(value: string | undefined): string {

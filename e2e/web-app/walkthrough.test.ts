@@ -187,6 +187,10 @@ test('the validating webhook refuses a second WebApp exposing the same port, wit
   timeout: 120_000,
 }, async () => {
   const rival = manifest('rival', { image: 'nginx:1.27', replicas: 1, port: 8080, expose: true });
+  // The controller orders WebApps by creationTimestamp (whole seconds), then by name: a rival created in the same
+  // second as web-app would be the older one ('rival' < 'web-app'). It is created in a later second, so web-app is.
+  const webAppCreated = Date.parse((await webApp('web-app')).metadata.creationTimestamp!);
+  await sleep(Math.max(0, webAppCreated + 1_100 - Date.now()));
   const refused = await eventually(
     'the webhook to refuse the rival',
     async () => {
