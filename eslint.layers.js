@@ -32,7 +32,7 @@ export const layerImports = {
     'controller',
     'webhook',
   ],
-  webhook: ['core', 'kinds', 'controller'],
+  webhook: ['core', 'kinds', 'client', 'controller'],
   crd: ['core', 'kinds'],
   manifests: ['core', 'kinds', 'crd'],
   testing: null,

@@ -59,6 +59,20 @@ after(async () => {
   await rm(join(root, '..'), { recursive: true, force: true });
 });
 
+/** A project `<name>` beside the fixture's, with this operator module and main; returns its folder. */
+async function writeProject(name: string, operator: string, main: string): Promise<string> {
+  const project = join(root, '..', name);
+  await mkdir(join(project, 'src'), { recursive: true });
+  const short = name.replace(/-operator$/, '');
+  await writeFile(
+    join(project, 'package.json'),
+    JSON.stringify({ name, type: 'module', capstan: { domain: 'test.io', namespace: `${short}-system`, image: `${short}:0.1.0` } }),
+  );
+  await writeFile(join(project, 'src', 'operator.ts'), operator);
+  await writeFile(join(project, 'src', 'main.ts'), main);
+  return project;
+}
+
 async function served(): Promise<boolean> {
   const list = await cluster.admin.request<{ resources: Array<{ name: string }> }>({ path: `/apis/${group}/v1` }).catch((err: unknown) => {
     if (isNotFound(err)) return { resources: [] };
@@ -186,18 +200,8 @@ test('run serves the operator’s webhooks on 127.0.0.1, registered by url for i
   timeout: 120_000,
 }, async () => {
   const hookedGroup = `hook${Date.now().toString(36)}.test.io`;
-  const project = join(root, '..', 'hooked-operator');
-  await mkdir(join(project, 'src'), { recursive: true });
-  await writeFile(
-    join(project, 'package.json'),
-    JSON.stringify({
-      name: 'hooked-operator',
-      type: 'module',
-      capstan: { domain: 'test.io', namespace: 'hooked-system', image: 'hooked:0.1.0' },
-    }),
-  );
-  await writeFile(
-    join(project, 'src', 'operator.ts'),
+  const project = await writeProject(
+    'hooked-operator',
     `import Type from 'typebox';
 import { customResource } from '${layerUrl('crd')}';
 import { deny, webhook } from '${layerUrl('webhook')}';
@@ -209,9 +213,6 @@ export const customResources = [Sprocket];
 export const controllers = [];
 export const webhooks = [webhook(Sprocket).validate(({ object }) => (object.spec.label === 'bad' ? deny('label "bad" is not allowed here') : undefined))];
 `,
-  );
-  await writeFile(
-    join(project, 'src', 'main.ts'),
     `import { Manager, managerOptionsFromFlags } from '${layerUrl('manager')}';
 import { webhooks } from './operator.ts';
 const manager = new Manager(managerOptionsFromFlags({ leaseName: 'hooked-operator' }));
@@ -258,5 +259,75 @@ await manager.run();
     await cluster.admin
       .request({ method: 'DELETE', path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/sprockets.${hookedGroup}` })
       .catch(() => undefined);
+  }
+});
+
+test('run serves the operator’s conversions: the CRD’s conversion points at the run, each version reads, and is put back when it stops', {
+  timeout: 120_000,
+}, async () => {
+  const convertedGroup = `conv${Date.now().toString(36)}.test.io`;
+  const converted = `sprockets.${convertedGroup}`;
+  const crdPath = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${converted}`;
+  // v1 (stored, the hub) calls it `label`; v2 calls it `tag`.
+  const project = await writeProject(
+    'converted-operator',
+    `import Type from 'typebox';
+import { customResource } from '${layerUrl('crd')}';
+import { conversion } from '${layerUrl('webhook')}';
+export const SprocketV1 = customResource({ group: '${convertedGroup}', version: 'v1', kind: 'Sprocket', spec: Type.Object({ label: Type.String() }) });
+export const SprocketV2 = customResource({ group: '${convertedGroup}', version: 'v2', kind: 'Sprocket', storage: false, spec: Type.Object({ tag: Type.String() }) });
+export const customResources = [SprocketV1, SprocketV2];
+export const controllers = [];
+export const conversions = [
+  conversion(SprocketV1).spoke(SprocketV2, { toHub: (o) => ({ spec: { label: o.spec.tag } }), fromHub: (o) => ({ spec: { tag: o.spec.label } }) }),
+];
+`,
+    `import { Manager, managerOptionsFromFlags } from '${layerUrl('manager')}';
+import { conversions } from './operator.ts';
+const manager = new Manager(managerOptionsFromFlags({ leaseName: 'converted-operator' }));
+for (const definition of conversions) manager.add(definition);
+await manager.run();
+`,
+  );
+  const ns = `converted-${Date.now().toString(36)}`;
+  for (const command of [['generate'], ['install']]) {
+    const result = await runCli(command, { cwd: project, env });
+    assert.equal(result.code, 0, result.stderr);
+  }
+  const installed = await cluster.admin.request<{ spec: { conversion: unknown } }>({ path: crdPath });
+  await cluster.admin.request({ method: 'POST', path: '/api/v1/namespaces', body: { metadata: { name: ns } } });
+  const run = startCli(['run', '--json'], { cwd: project, env });
+  try {
+    await run.waitFor(
+      'stderr',
+      /webhooks of Sprocket conversion registered as converted-operator-local, served at https:\/\/127\.0\.0\.1:\d+/,
+    );
+    const during = await cluster.admin.request<{ spec: { conversion: { webhook: { clientConfig: { url: string } } } } }>({ path: crdPath });
+    assert.match(during.spec.conversion.webhook.clientConfig.url, /^https:\/\/127\.0\.0\.1:\d+\/convert$/);
+    await cluster.admin.request({
+      method: 'POST',
+      path: `/apis/${convertedGroup}/v1/namespaces/${ns}/sprockets`,
+      body: { apiVersion: `${convertedGroup}/v1`, kind: 'Sprocket', metadata: { name: 'first' }, spec: { label: 'blue' } },
+    });
+    const asV2 = await eventually(
+      'the v1 Sprocket to read in v2 through the run’s conversion',
+      () =>
+        cluster.admin
+          .request<{ apiVersion: string; spec: Record<string, string> }>({
+            path: `/apis/${convertedGroup}/v2/namespaces/${ns}/sprockets/first`,
+          })
+          .catch(() => undefined),
+      { timeoutMs: 30_000 },
+    );
+    assert.deepEqual([asV2.apiVersion, asV2.spec], [`${convertedGroup}/v2`, { tag: 'blue' }]);
+    assert.equal(await run.stop('SIGINT'), 0, run.stderr());
+    const afterRun = await cluster.admin.request<{ spec: { conversion: unknown } }>({ path: crdPath });
+    assert.deepEqual(afterRun.spec.conversion, installed.spec.conversion, 'the conversion the CRD had before the run is put back');
+  } finally {
+    await run.stop('SIGKILL');
+    // The CRD first (its objects go with it, read in the stored version): a conversion to nowhere must not hold
+    // up the namespace's deletion.
+    await cluster.admin.request({ method: 'DELETE', path: crdPath }).catch(() => undefined);
+    await cluster.admin.request({ method: 'DELETE', path: `/api/v1/namespaces/${ns}` }).catch(() => undefined);
   }
 });

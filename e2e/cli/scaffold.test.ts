@@ -1,8 +1,11 @@
 // The walkthrough a new user follows, with Capstan installed from an `npm pack` tarball of this repository
-// (a real copy, so a broken `exports` map or `files` list fails here): init, create api, generate (twice:
-// nothing changes), type-check, and the generated project's own test on the shared cluster — the sample
-// Widget Ready=True with the operator running under the generated RBAC, no 403 in the audit log — then
-// `capstan run` with the real manager, and `capstan uninstall`.
+// (a real copy, so a broken `exports` map or `files` list fails here): init, create api, create webhook
+// (defaulting and validating), generate (twice: nothing changes), type-check, and the generated project's own
+// tests on the shared cluster — the sample Widget Ready=True with the operator running under the generated RBAC,
+// no 403 in the audit log, the webhooks' tests passing — then `capstan run` with the real manager, `capstan
+// uninstall`, and last `create webhook --conversion`, whose new version and conversion type-check and whose test
+// passes (its CRD is never installed here: a conversion webhook nobody serves would block the shared cluster's
+// garbage collector and namespace deletion).
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { lstat, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -68,12 +71,19 @@ test('init, create api, generate, npm test: the sample Widget is Ready under the
   await sh('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball]);
   const installed = await lstat(join(project, 'node_modules', 'capstan'));
   assert.ok(installed.isDirectory() && !installed.isSymbolicLink(), 'capstan is a copy of the tarball, not a link to the repository');
+  // After npm install: create webhook imports the kind's module, which imports capstan.
+  const hooked = await sh('npx', ['capstan', 'create', 'webhook', '--kind', 'Widget', '--defaulting', '--validating']);
+  assert.match(hooked, /^Created src\/webhooks\/widget\.ts, test\/widget-webhooks\.test\.ts; added it to src\/operator\.ts\. Next:$/m);
 
   const generated = await sh('npx', ['capstan', 'generate']);
   assert.match(generated, /^wrote config\/crd\/widgets\.tools\.test\.io\.yaml$/m);
-  assert.match(generated, /^1 custom resource\(s\), 1 controller\(s\); 3 file\(s\) written/m);
+  assert.match(generated, /^wrote config\/webhook\/manifests\.yaml$/m);
+  // The CRD, role and kustomization of the kind, the Deployment's webhook port and certificate flags,
+  // config/webhook's three files, and the RBAC of the manager's webhook certificates (a role and a binding file).
+  assert.match(generated, /^wrote config\/rbac\/webhook_certificates_role\.yaml$/m);
+  assert.match(generated, /^1 custom resource\(s\), 1 controller\(s\); 9 file\(s\) written/m);
   const snapshot = await configFiles();
-  assert.match(await sh('npx', ['capstan', 'generate']), /0 file\(s\) written, 9 unchanged, 0 removed/);
+  assert.match(await sh('npx', ['capstan', 'generate']), /0 file\(s\) written, 14 unchanged, 0 removed/);
   assert.deepEqual(await configFiles(), snapshot, 'a second generate changes nothing');
 
   await t.test('the project type-checks against the packed declarations', async () => {
@@ -83,21 +93,31 @@ test('init, create api, generate, npm test: the sample Widget is Ready under the
   await t.test('kubectl kustomize builds the whole operator from config/', async () => {
     const built = await sh((await ensureAssets()).kubectl, ['kustomize', 'config']);
     const kinds = [...built.matchAll(/^kind: (\w+)$/gm)].map((m) => m[1]).sort();
+    // Roles: the controller's (cluster-wide), the leader election's, and the webhook certificates' (both).
     assert.deepEqual(kinds, [
       'ClusterRole',
+      'ClusterRole',
+      'ClusterRoleBinding',
       'ClusterRoleBinding',
       'CustomResourceDefinition',
       'Deployment',
+      'MutatingWebhookConfiguration',
       'Namespace',
       'Role',
+      'Role',
       'RoleBinding',
+      'RoleBinding',
+      'Service',
       'ServiceAccount',
+      'ValidatingWebhookConfiguration',
     ]);
   });
 
   const started = Date.now();
   const tested = await sh('npm', ['test']);
-  assert.match(tested, /^ℹ pass 2$/m, tested);
+  // The operator's test, the Widget's, and the two of its webhooks.
+  assert.match(tested, /^ℹ pass 4$/m, tested);
+  assert.match(tested, /^✔ a Widget with a blank message is refused with a message that says what to do/m, tested);
   assert.match(tested, /^ℹ fail 0$/m, tested);
 
   // From outside too: the operator did its work as the ServiceAccount, and was refused nothing.
@@ -138,6 +158,18 @@ test('init, create api, generate, npm test: the sample Widget is Ready under the
 
   await t.test('capstan uninstall removes the CRD', async () => {
     assert.match(await sh('npx', ['capstan', 'uninstall']), /^uninstalled widgets\.tools\.test\.io$/m);
+  });
+
+  await t.test('create webhook --conversion: the new version and its conversion type-check, and their test passes', async () => {
+    await sh('npx', ['capstan', 'create', 'webhook', '--kind', 'Widget', '--conversion', '--version', 'v1']);
+    await sh('npm', ['run', '--silent', 'typecheck']);
+    const conversionTest = await sh(process.execPath, ['--test', 'test/widget-conversion.test.ts']);
+    assert.match(conversionTest, /^ℹ pass 2$/m, conversionTest);
+    assert.match(conversionTest, /^ℹ fail 0$/m, conversionTest);
+    const generatedAgain = await sh('npx', ['capstan', 'generate']);
+    assert.match(generatedAgain, /^2 custom resource\(s\), 1 controller\(s\)/m);
+    const crd = await readFile(join(project, 'config', 'crd', 'widgets.tools.test.io.yaml'), 'utf8');
+    assert.match(crd, /conversion:\n\s+strategy: Webhook\n[^]*path: \/convert/);
   });
 });
 

@@ -1,19 +1,12 @@
 // examples/hello-world/config/ is what the code says: `capstan generate` on a copy of the example writes
 // exactly the committed files, and the RBAC it grants is exactly the rule list of the CLI issue. No cluster.
 import assert from 'node:assert/strict';
-import { readdir, readFile, rm } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
+import { assertSameConfig } from '../support/generated-config.ts';
 import { exampleCopy, exampleRoot } from './support.ts';
-
-async function files(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
-  return entries
-    .filter((e) => e.isFile())
-    .map((e) => relative(dir, join(e.parentPath, e.name)))
-    .sort();
-}
 
 test('the committed config/ is exactly what `capstan generate` writes from the code', { timeout: 120_000 }, async () => {
   const { root, generated } = await exampleCopy();
@@ -24,11 +17,7 @@ test('the committed config/ is exactly what `capstan generate` writes from the c
       /1 custom resource\(s\), 1 controller\(s\); 0 file\(s\) written, \d+ unchanged, 0 removed/,
       `run \`capstan generate\` in examples/hello-world and commit the result:\n${generated.stdout}`,
     );
-    const committed = await files(join(exampleRoot, 'config'));
-    assert.deepEqual(await files(join(root, 'config')), committed);
-    for (const file of committed) {
-      assert.equal(await readFile(join(root, 'config', file), 'utf8'), await readFile(join(exampleRoot, 'config', file), 'utf8'), file);
-    }
+    await assertSameConfig(root, exampleRoot);
   } finally {
     await rm(join(root, '..'), { recursive: true, force: true });
   }

@@ -19,6 +19,7 @@ export function capstanProgram(): Command {
     installCommand(),
     uninstallCommand(),
     runCommand(),
+    migrateStorageCommand(),
     controlPlaneCommand(),
   ]) {
     program.addCommand(command);
@@ -66,13 +67,30 @@ export function createCommand(): Command {
     .action(async (opts: { group: string; version: string; kind: string }) =>
       (await import('./scaffold.ts')).createApi(process.cwd(), opts),
     );
+  create
+    .command('webhook')
+    .description(
+      'add webhooks for a kind of the project: admission handlers in src/webhooks/<kind>.ts and their test, or a new version and its conversion',
+    )
+    .requiredOption('--kind <Kind>', 'the kind, as `create api` made it (src/api/<kind>.ts)')
+    .option('--defaulting', 'a mutating handler that fills fields left out')
+    .option('--validating', 'a validating handler that refuses bad objects with a message for the user')
+    .option('--conversion', 'a new version of the kind (--version), served beside the existing one, and the conversion between them')
+    .option('--version <version>', 'with --conversion: the version to add (e.g. v1)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  capstan create webhook --kind HelloWorld --defaulting --validating\n  capstan create webhook --kind HelloWorld --conversion --version v1',
+    )
+    .action(async (opts: { kind: string; defaulting?: boolean; validating?: boolean; conversion?: boolean; version?: string }) =>
+      (await import('./scaffold.ts')).createWebhook(process.cwd(), opts),
+    );
   return create;
 }
 
 export function generateCommand(): Command {
   return new Command('generate')
     .description(
-      'import the operator module (src/operator.ts) and write config/crd, config/rbac, config/manager and config/kustomization.yaml from its declarations',
+      'import the operator module (src/operator.ts) and write config/crd, config/rbac, config/manager, config/webhook (when it exports webhooks) and config/kustomization.yaml from its declarations',
     )
     .addHelpText('after', '\nFiles whose content would not change are left alone: running it twice changes nothing.')
     .action(async () => (await import('./scaffold.ts')).generate(process.cwd()));
@@ -114,5 +132,29 @@ export function runCommand(): Command {
     )
     .action(async (operatorArgs: string[], opts: { watch?: boolean; kubeconfig?: string; namespace?: string; json?: boolean }) =>
       (await import('./operator-runner.ts')).run(process.cwd(), opts, operatorArgs),
+    );
+}
+
+export function migrateStorageCommand(): Command {
+  return new Command('migrate-storage')
+    .description(
+      "rewrite every stored object of a CRD in its storage version, then drop the older versions from the CRD's status.storedVersions",
+    )
+    .argument('<crd>', 'the CRD, by name: <plural>.<group> (e.g. helloworlds.apps.example.com)')
+    .option('--kubeconfig <path>', kubeconfigHelp)
+    .option('--context <name>', "the kubeconfig context to use (default: the file's current context)")
+    .option('--dry-run', 'send every rewrite as a server-side dry run (rights and admission are checked) and change nothing')
+    .option('--page-size <n>', 'objects per list request', '500')
+    .addHelpText(
+      'after',
+      '\nRun it after changing which version of a CRD stores (spec.versions[].storage), once the API servers use the new one,\n' +
+        'and before removing an old version from spec.versions: the API server refuses to remove a version that\n' +
+        'status.storedVersions still lists. Each object is written back unchanged; the API server stores it again,\n' +
+        'encoded in the storage version. An object changed meanwhile is read again and retried; one deleted meanwhile is\n' +
+        'skipped. storedVersions is trimmed only when every object was rewritten; otherwise the command exits with 1.\n\n' +
+        'Example:\n  capstan migrate-storage helloworlds.apps.example.com --dry-run\n  capstan migrate-storage helloworlds.apps.example.com',
+    )
+    .action(async (crd: string, opts: { kubeconfig?: string; context?: string; dryRun?: boolean; pageSize: string }) =>
+      (await import('./migrate-storage.ts')).migrateStorage(crd, opts),
     );
 }

@@ -5,12 +5,13 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { parse } from 'yaml';
-import { fixtureDir, layerUrl } from '../../e2e/cli/run-cli.ts';
+import { parse, parseAllDocuments } from 'yaml';
+import { fixtureDir, layerUrl, runCli } from '../../e2e/cli/run-cli.ts';
 import { crdYaml } from '../crd/index.ts';
 import { generatedHeader, projectFiles } from './generate.ts';
 import { defaultSettings, type Project } from './project.ts';
 import { generate } from './scaffold.ts';
+import { webhook } from '../webhook/index.ts';
 
 let dir: string;
 
@@ -184,5 +185,157 @@ export const controllers = [];
   await assert.rejects(
     generate(missing, () => undefined),
     /src\/nowhere\.ts does not exist: it is the module `capstan generate` reads/,
+  );
+});
+
+/** The HelloWorld operator with a validating and a mutating webhook, or with none (`hooks: false`). */
+const hookedOperator = (hooks: boolean) => `${helloWorldOperator}
+import { deny, webhook } from '${layerUrl('webhook')}';
+export const webhooks = ${
+  hooks
+    ? `[webhook(HelloWorld)
+  .mutate(({ object }) => object)
+  .validate(({ object }) => (object.spec.name === 'bad' ? deny('bad') : undefined))]`
+    : '[]'
+};
+`;
+
+test('webhooks give config/webhook: configurations calling the Service, the Service to the Pods, the port on the Deployment', async () => {
+  const root = await project('hooked-operator', hookedOperator(true));
+  await generate(root, () => undefined);
+  const [validating, mutating] = parseAllDocuments(await readFile(join(root, 'config/webhook/manifests.yaml'), 'utf8')).map(
+    (d) =>
+      d.toJS() as { kind: string; metadata: { name: string }; webhooks: Array<{ name: string; clientConfig: Record<string, unknown> }> },
+  );
+  const service = (path: string) => ({ service: { name: 'hooked-operator-webhook-service', namespace: 'hooked-system', port: 443, path } });
+  assert.equal(validating!.kind, 'ValidatingWebhookConfiguration');
+  assert.equal(validating!.metadata.name, 'hooked-operator', 'named after the operator: its manager keeps their caBundle by that name');
+  assert.deepEqual(
+    validating!.webhooks.map((w) => [w.name, w.clientConfig]),
+    [['validate.helloworlds.apps.example.com', service('/validate-apps-example-com-v1alpha1-helloworld')]],
+  );
+  assert.equal(mutating!.kind, 'MutatingWebhookConfiguration');
+  assert.deepEqual(
+    mutating!.webhooks.map((w) => w.clientConfig),
+    [service('/mutate-apps-example-com-v1alpha1-helloworld')],
+    'no caBundle: the manager fills it',
+  );
+  assert.match(
+    await readFile(join(root, 'config/webhook/kustomization.yaml'), 'utf8'),
+    /^# The webhooks of manifests\.yaml \(and the conversion webhooks of config\/crd\) have no caBundle on purpose/m,
+  );
+
+  const svc = (await yamlOf(root, 'config/webhook/service.yaml')) as {
+    metadata: { name: string; namespace: string };
+    spec: { selector: Record<string, string>; ports: unknown[] };
+  };
+  assert.deepEqual([svc.metadata.name, svc.metadata.namespace], ['hooked-operator-webhook-service', 'hooked-system']);
+  assert.deepEqual(svc.spec.ports, [{ name: 'webhook-server', port: 443, targetPort: 9443, protocol: 'TCP' }]);
+  const deployment = (await yamlOf(root, 'config/manager/deployment.yaml')) as {
+    spec: {
+      template: {
+        metadata: { labels: Record<string, string> };
+        spec: { containers: Array<{ args: string[]; ports: Array<{ name: string; containerPort: number }> }> };
+      };
+    };
+  };
+  const pod = deployment.spec.template;
+  for (const [label, value] of Object.entries(svc.spec.selector))
+    assert.equal(pod.metadata.labels[label], value, `the Service selects the Pods by ${label}`);
+  const manager = pod.spec.containers[0]!;
+  assert.deepEqual(
+    manager.ports.find((p) => p.name === 'webhook-server'),
+    { name: 'webhook-server', containerPort: 9443, protocol: 'TCP' },
+  );
+  assert.ok(manager.args.includes('--webhook-cert-secret=hooked-operator-webhook-certs'), manager.args.join(' '));
+  assert.ok(manager.args.includes('--webhook-service=hooked-operator-webhook-service'), manager.args.join(' '));
+  assert.deepEqual(((await yamlOf(root, 'config/kustomization.yaml'))['resources'] as string[]).at(-1), 'webhook');
+  // The manager's own certificates: its Secret by name in its namespace, the caBundle of its configuration by name.
+  const [role, clusterRole] = parseAllDocuments(await readFile(join(root, 'config/rbac/webhook_certificates_role.yaml'), 'utf8')).map(
+    (d) => d.toJS() as { kind: string; metadata: { namespace?: string }; rules: Array<Record<string, string[]>> },
+  );
+  assert.equal(role?.kind, 'Role');
+  assert.deepEqual(role?.rules[0], {
+    apiGroups: [''],
+    resources: ['secrets'],
+    resourceNames: ['hooked-operator-webhook-certs'],
+    verbs: ['get', 'update'],
+  });
+  assert.equal(clusterRole?.kind, 'ClusterRole');
+  assert.deepEqual(
+    clusterRole?.rules.map((r) => [r['resources']?.[0], r['resourceNames']?.join(','), r['verbs']?.join(',')]),
+    [
+      ['validatingwebhookconfigurations', 'hooked-operator', 'get,update'],
+      ['mutatingwebhookconfigurations', 'hooked-operator', 'get,update'],
+    ],
+  );
+
+  // The webhooks go: so do config/webhook, its entry in the kustomization, and the Deployment's webhook port.
+  // (A process of its own: this one has the first version of the module in its import cache.)
+  await writeFile(join(root, 'src', 'operator.ts'), hookedOperator(false));
+  const { stdout: output, stderr } = await runCli(['generate'], { cwd: root });
+  for (const file of ['kustomization', 'manifests', 'service'])
+    assert.match(output, new RegExp(`^removed config/webhook/${file}\\.yaml$`, 'm'), stderr);
+  for (const file of ['webhook_certificates_role', 'webhook_certificates_role_binding'])
+    assert.match(output, new RegExp(`^removed config/rbac/${file}\\.yaml$`, 'm'), stderr);
+  assert.ok(!((await yamlOf(root, 'config/kustomization.yaml'))['resources'] as string[]).includes('webhook'));
+  assert.doesNotMatch(await readFile(join(root, 'config/manager/deployment.yaml'), 'utf8'), /webhook/);
+});
+
+test('a namespace-scoped operator’s webhooks see only objects of its namespaces', () => {
+  const settings: Project = { root: dir, name: 'scoped', ...defaultSettings('scoped', 'example.com'), watchNamespace: 'team-a,team-b' };
+  const Kind = { group: 'example.com', version: 'v1', kind: 'Gadget', plural: 'gadgets', namespaced: true };
+  const definition = webhook(Kind).validate(() => undefined);
+  const files = projectFiles(settings, { customResources: [], controllers: [], webhookDefinitions: [definition] });
+  const configuration = parse(files.get('config/webhook/manifests.yaml')!) as { webhooks: Array<{ namespaceSelector: unknown }> };
+  assert.deepEqual(configuration.webhooks[0]!.namespaceSelector, {
+    matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['team-a', 'team-b'] }],
+  });
+});
+
+test('a conversion gives its CRD spec.conversion to the webhook Service at /convert, served like the webhooks', async () => {
+  const root = await project(
+    'converted-operator',
+    `import Type from 'typebox';
+import { customResource } from '${layerUrl('crd')}';
+import { conversion } from '${layerUrl('webhook')}';
+const status = Type.Object({ ready: Type.Optional(Type.Boolean()) });
+export const GearV1 = customResource({ group: 'example.com', version: 'v1', kind: 'Gear', spec: Type.Object({ teeth: Type.Integer() }), status });
+export const GearV2 = customResource({ group: 'example.com', version: 'v2', kind: 'Gear', storage: false, spec: Type.Object({ cogs: Type.Integer() }), status });
+export const customResources = [GearV1, GearV2];
+export const controllers = [];
+export const conversions = [conversion(GearV1).spoke(GearV2, { toHub: (o) => ({ spec: { teeth: o.spec.cogs } }), fromHub: (o) => ({ spec: { cogs: o.spec.teeth } }) })];
+`,
+  );
+  await generate(root, () => undefined);
+  const crd = (await yamlOf(root, 'config/crd/gears.example.com.yaml')) as { spec: { conversion: unknown } };
+  assert.deepEqual(crd.spec.conversion, {
+    strategy: 'Webhook',
+    webhook: {
+      conversionReviewVersions: ['v1'],
+      clientConfig: { service: { namespace: 'converted-system', name: 'converted-operator-webhook-service', path: '/convert', port: 443 } },
+    },
+  });
+  assert.deepEqual(
+    (await yamlOf(root, 'config/webhook/kustomization.yaml'))['resources'],
+    ['service.yaml'],
+    'no admission webhooks: no configurations',
+  );
+  await assert.rejects(stat(join(root, 'config/webhook/manifests.yaml')), { code: 'ENOENT' });
+  const deployment = await readFile(join(root, 'config/manager/deployment.yaml'), 'utf8');
+  assert.match(deployment, /- --webhook-service=converted-operator-webhook-service$/m);
+  assert.match(deployment, /name: webhook-server\n\s+containerPort: 9443$/m);
+  const clusterRole = parseAllDocuments(await readFile(join(root, 'config/rbac/webhook_certificates_role.yaml'), 'utf8'))
+    .map((d) => d.toJS() as { kind: string; rules: Array<Record<string, string[]>> })
+    .find((m) => m.kind === 'ClusterRole');
+  assert.deepEqual(
+    clusterRole?.rules.find((r) => r['resources']?.[0] === 'customresourcedefinitions'),
+    {
+      apiGroups: ['apiextensions.k8s.io'],
+      resources: ['customresourcedefinitions'],
+      resourceNames: ['gears.example.com'],
+      verbs: ['get', 'update'],
+    },
+    "the converted CRD's caBundle is kept by name",
   );
 });

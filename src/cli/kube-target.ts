@@ -18,10 +18,11 @@ export interface KubeTarget {
 }
 
 /**
- * Connect to the cluster of `kubeconfigPath` (default: `$KUBECONFIG`, then `~/.kube/config`) and check that
- * it answers. Fails with a {@link CliFailure} naming the file, context and server when it does not.
+ * Connect to the cluster of `kubeconfigPath` (default: `$KUBECONFIG`, then `~/.kube/config`), in its current
+ * context or `context`, and check that it answers. Fails with a {@link CliFailure} naming the file, context and
+ * server when it does not.
  */
-export async function connectTarget(kubeconfigPath?: string): Promise<KubeTarget> {
+export async function connectTarget(kubeconfigPath?: string, context?: string): Promise<KubeTarget> {
   // The file the client would read (its defaultKubeconfigPath), checked before loading the client, so
   // that this mistake is reported at once.
   const path = kubeconfigPath ?? process.env['KUBECONFIG']?.split(':').find(Boolean) ?? join(homedir(), '.kube', 'config');
@@ -37,6 +38,7 @@ export async function connectTarget(kubeconfigPath?: string): Promise<KubeTarget
   try {
     client = await KubeClient.fromKubeconfig({
       ...(kubeconfigPath !== undefined ? { kubeconfigPath } : {}),
+      ...(context !== undefined ? { context } : {}),
       timeoutMs: 10_000,
       userAgent: 'capstan-cli',
     });
@@ -44,19 +46,19 @@ export async function connectTarget(kubeconfigPath?: string): Promise<KubeTarget
     if (isCapstanError(err)) throw new CliFailure(err.message, { cause: err });
     throw err;
   }
-  const context = client.kubeconfigPath === 'in-cluster' ? 'in-cluster' : await currentContext(client.kubeconfigPath);
-  const target = { client, kubeconfigPath: client.kubeconfigPath, context, server: client.server };
+  const contextName = client.kubeconfigPath === 'in-cluster' ? 'in-cluster' : (context ?? (await currentContext(client.kubeconfigPath)));
+  const target = { client, kubeconfigPath: client.kubeconfigPath, context: contextName, server: client.server };
   try {
     await client.request({ path: '/version', timeoutMs: 10_000 });
   } catch (err) {
     await client.close();
     if (isCapstanError(err) && (err.code === 'CONNECTION_FAILED' || err.code === 'REQUEST_TIMEOUT')) {
       throw new CliFailure(
-        `cannot reach the cluster of context "${context}" at ${client.server} (kubeconfig ${target.kubeconfigPath}): ${causeOf(err)}; is it running?`,
+        `cannot reach the cluster of context "${contextName}" at ${client.server} (kubeconfig ${target.kubeconfigPath}): ${causeOf(err)}; is it running?`,
       );
     }
     if (isCapstanError(err)) {
-      throw new CliFailure(`the cluster of context "${context}" at ${client.server} refused us: ${err.message}`, { cause: err });
+      throw new CliFailure(`the cluster of context "${contextName}" at ${client.server} refused us: ${err.message}`, { cause: err });
     }
     throw err;
   }

@@ -1,9 +1,9 @@
 // The project's operator module (`capstan.operator` in package.json, src/operator.ts by default), as the CLI reads
-// it: `capstan generate` for its declarations, `capstan run` for its webhooks.
+// it: `capstan generate` for its declarations, `capstan run` for its webhooks and conversions.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { WebhookDefinition } from '../webhook/index.ts';
+import { type ConversionDefinition, isConversionDefinition, type WebhookDefinition } from '../webhook/index.ts';
 import { CliFailure, describeError } from './failure.ts';
 import type { Project } from './project.ts';
 
@@ -37,6 +37,18 @@ export function webhooksOf(module: Record<string, unknown>, project: Project): W
     throw new CliFailure(`${project.operator} exports \`webhooks\`, but not as an array of webhook(Kind)… definitions`);
   }
   return webhooks;
+}
+
+/** The module's `conversions` export (`conversion(Hub).spoke(…)`), checked; none when it has none. */
+export function conversionsOf(module: Record<string, unknown>, project: Project): ConversionDefinition[] {
+  const { conversions } = module;
+  if (conversions === undefined) return [];
+  if (!Array.isArray(conversions) || !conversions.every(isConversionDefinition)) {
+    throw new CliFailure(
+      `${project.operator} exports \`conversions\`, but not as an array of conversion(Hub).spoke(…) definitions (\`export const conversions = [widgetConversion];\`)`,
+    );
+  }
+  return conversions;
 }
 
 function isWebhookDefinition(value: unknown): value is WebhookDefinition {

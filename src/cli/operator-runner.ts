@@ -30,13 +30,14 @@ export async function run(dir: string, opts: RunOptions, operatorArgs: string[])
   say(`running ${project.name} (${project.main}) against ${describeTarget(target)}`);
   const format = await logFormatter(opts.json === true, say);
   const stopped = untilSignal();
-  // Admission webhooks, if the operator has any: served on 127.0.0.1 and registered by url for this run.
+  // Admission webhooks and conversions, if the operator has any: served on 127.0.0.1 and registered by url for this run.
   const webhooks = await loadWebhooks(project).catch((err: unknown) => {
     say(`${(err as Error).message}; running without registering webhooks`);
-    return [];
+    return { admission: [], conversions: [] };
   });
   const namespaces = opts.namespace?.split(',').map((n) => n.trim());
-  const local = webhooks.length > 0 ? await registerLocalWebhooks(project, target, webhooks, namespaces, say) : undefined;
+  const serves = webhooks.admission.length + webhooks.conversions.length > 0;
+  const local = serves ? await registerLocalWebhooks(project, target, webhooks, namespaces, say) : undefined;
   const args = [...(opts.namespace ? [`--namespace=${opts.namespace}`] : []), ...(local?.args ?? []), ...operatorArgs];
   const start = () => startLocalOperator(project, target, args, format);
   try {

@@ -5,10 +5,10 @@ import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parse } from 'yaml';
-import { fixtureDir } from '../../e2e/cli/run-cli.ts';
+import { fixtureDir, layerUrl } from '../../e2e/cli/run-cli.ts';
 import { CliFailure } from './failure.ts';
 import { defaultNamespace, kebabCase } from './project.ts';
-import { createApi, init } from './scaffold.ts';
+import { createApi, createWebhook, type CreateWebhookOptions, init } from './scaffold.ts';
 
 let dir: string;
 const quiet = () => undefined;
@@ -181,4 +181,101 @@ test('names derived from kinds and project names', () => {
   assert.equal(kebabCase('DNSRecord2'), 'dns-record2');
   assert.equal(defaultNamespace('hello-world-operator'), 'hello-world-system');
   assert.equal(defaultNamespace('widgets'), 'widgets-system');
+});
+
+/** A project with the kind Widget (v1beta1) whose schema module imports the Capstan sources, as create webhook imports it. */
+async function projectWithWidget(name: string): Promise<string> {
+  const root = await newProject(name);
+  await createApi(root, { group: 'tools', version: 'v1beta1', kind: 'Widget' }, quiet);
+  const schema = join(root, 'src/api/widget.ts');
+  await writeFile(schema, (await readFile(schema, 'utf8')).replace("from 'capstan';", `from '${layerUrl('crd')}';`));
+  return root;
+}
+
+test('create webhook writes the handlers and their test, and adds them to the webhooks of the operator module', async () => {
+  const root = await projectWithWidget('hooks');
+  let said = '';
+  await createWebhook(root, { kind: 'Widget', defaulting: true, validating: true }, (text) => (said += text));
+  assert.match(said, /^Created src\/webhooks\/widget\.ts, test\/widget-webhooks\.test\.ts; added it to src\/operator\.ts\. Next:$/m);
+  assert.doesNotMatch(said, /serve them/, 'the scaffolded main.ts adds the webhooks to the manager already');
+  const operator = await readFile(join(root, 'src/operator.ts'), 'utf8');
+  assert.ok(operator.includes("import { widgetWebhooks } from './webhooks/widget.ts';\n// capstan:scaffold:imports"), operator);
+  assert.ok(operator.includes('  widgetWebhooks,\n  // capstan:scaffold:webhooks'), operator);
+  const handlers = await readFile(join(root, 'src/webhooks/widget.ts'), 'utf8');
+  assert.match(handlers, /^export const widgetWebhooks = webhook\(Widget\)\n[^]*\.mutate\([^]*\.validate\(/m);
+  const test = await readFile(join(root, 'test/widget-webhooks.test.ts'), 'utf8');
+  assert.match(test, /kind: \{ group: 'tools\.test\.io', version: 'v1beta1', kind: 'Widget' \}/);
+
+  // Only one of them: the other is not written.
+  await createApi(root, { group: 'tools', version: 'v1', kind: 'Gadget' }, quiet);
+  const gadget = join(root, 'src/api/gadget.ts');
+  await writeFile(gadget, (await readFile(gadget, 'utf8')).replace("from 'capstan';", `from '${layerUrl('crd')}';`));
+  await createWebhook(root, { kind: 'Gadget', validating: true }, quiet);
+  const gadgetHandlers = await readFile(join(root, 'src/webhooks/gadget.ts'), 'utf8');
+  assert.doesNotMatch(gadgetHandlers, /\.mutate\(/);
+  assert.match(gadgetHandlers, /^import \{ deny, webhook \} from 'capstan\/webhook';$/m);
+  assert.doesNotMatch(await readFile(join(root, 'test/gadget-webhooks.test.ts'), 'utf8'), /mutating/);
+});
+
+test('create webhook --conversion writes the new version, its conversion and their test, and lists both', async () => {
+  const root = await projectWithWidget('converted');
+  await createWebhook(root, { kind: 'Widget', conversion: true, version: 'v1' }, quiet);
+  const operator = await readFile(join(root, 'src/operator.ts'), 'utf8');
+  for (const lines of [
+    ["import { WidgetV1 } from './api/widget-v1.ts';", "import { widgetConversion } from './webhooks/widget-conversion.ts';"],
+    ['  Widget,', '  WidgetV1,', '  // capstan:scaffold:custom-resources'],
+    ['  widgetConversion,', '  // capstan:scaffold:conversions'],
+  ]) {
+    assert.ok(operator.includes(lines.join('\n')), `${lines.join(' / ')} in\n${operator}`);
+  }
+  const version = await readFile(join(root, 'src/api/widget-v1.ts'), 'utf8');
+  assert.match(version, /version: 'v1',\n[^]*storage: false,/);
+  assert.match(await readFile(join(root, 'src/webhooks/widget-conversion.ts'), 'utf8'), /conversion\(Widget\)\.spoke\(WidgetV1, \{/);
+  assert.match(await readFile(join(root, 'test/widget-conversion.test.ts'), 'utf8'), /apiVersion: 'tools\.test\.io\/v1beta1'/);
+});
+
+test('create webhook refuses what it cannot do, saying what to pass, and writes nothing', async () => {
+  const root = await projectWithWidget('refusals');
+  const listed = await files(root);
+  const refusals: Array<[CreateWebhookOptions, RegExp]> = [
+    [{ kind: 'Widget' }, /^say which webhooks to create: --defaulting, --validating and\/or --conversion/],
+    [{ kind: 'Nothing', validating: true }, /^src\/api\/nothing\.ts does not exist: .*create it first \(capstan create api/],
+    [{ kind: 'Widget', conversion: true }, /^--conversion adds a version of Widget: name it with --version/],
+    [{ kind: 'Widget', conversion: true, version: 'v1beta1' }, /^--version v1beta1 is Widget's version already/],
+    [{ kind: 'Widget', validating: true, version: 'v1' }, /^--version is the version --conversion adds/],
+  ];
+  for (const [opts, message] of refusals) {
+    await assert.rejects(createWebhook(root, opts, quiet), (err: unknown) => err instanceof CliFailure && message.test(err.message));
+  }
+  assert.deepEqual(await files(root), listed);
+  await createWebhook(root, { kind: 'Widget', validating: true }, quiet);
+  await assert.rejects(
+    createWebhook(root, { kind: 'Widget', validating: true }, quiet),
+    /Widget's webhooks exist already \(src\/webhooks\/widget\.ts, test\/widget-webhooks\.test\.ts\)/,
+  );
+});
+
+test('an operator module from before create webhook gets its webhooks list, and is told how to serve it', async () => {
+  const root = await projectWithWidget('older');
+  const operatorPath = join(root, 'src/operator.ts');
+  const current = await readFile(operatorPath, 'utf8');
+  const older = current
+    .slice(0, current.indexOf('\n// Admission webhooks'))
+    .replace("import type { ConversionDefinition, WebhookDefinition } from 'capstan/webhook';\n", '');
+  await writeFile(operatorPath, `${older}\n`);
+  await writeFile(join(root, 'src/main.ts'), "import { controllers } from './operator.ts';\n");
+  let said = '';
+  await createWebhook(root, { kind: 'Widget', defaulting: true }, (text) => (said += text));
+  const operator = await readFile(operatorPath, 'utf8');
+  assert.ok(
+    operator.includes(
+      "import type { WebhookDefinition } from 'capstan/webhook';\nimport { widgetWebhooks } from './webhooks/widget.ts';\n// capstan:scaffold:imports",
+    ),
+    operator,
+  );
+  assert.match(
+    operator,
+    /export const webhooks: WebhookDefinition\[\] = \[\n {2}widgetWebhooks,\n {2}\/\/ capstan:scaffold:webhooks\n\];\n$/,
+  );
+  assert.match(said, /^ {2}in src\/main\.ts, serve them: import \{ webhooks \} from '\.\/operator\.ts', and$/m);
 });

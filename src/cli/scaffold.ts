@@ -1,12 +1,22 @@
-// What `capstan init`, `capstan create api` and `capstan generate` do (their flags are in commands.ts).
+// What `capstan init`, `capstan create api`, `capstan create webhook` and `capstan generate` do (their flags are in
+// commands.ts).
 // The schema compiler and the manifest builders load only once the cheap checks have passed.
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { CliFailure } from './failure.ts';
 import { defaultSettings, findProject, isDnsLabel, isDomain, type Project } from './project.ts';
 import { apiPaths, apiTemplates, operatorAdditions } from './templates/api.ts';
 import { projectTemplates, type TemplateVersions } from './templates/project.ts';
+import {
+  type ConversionSpec,
+  conversionAdditions,
+  conversionPaths,
+  conversionTemplates,
+  webhookAdditions,
+  webhookTemplates,
+} from './templates/webhook.ts';
 
 /** Where the commands report what they did; tests pass their own. */
 export type Say = (text: string) => void;
@@ -97,6 +107,147 @@ export async function createApi(dir: string, opts: { group: string; version: str
   );
 }
 
+/** The flags of `capstan create webhook`. */
+export interface CreateWebhookOptions {
+  kind: string;
+  validating?: boolean;
+  defaulting?: boolean;
+  conversion?: boolean;
+  /** With `conversion`: the version to add. */
+  version?: string;
+}
+
+/**
+ * `capstan create webhook`: admission handlers for a kind of the project (`--defaulting`, `--validating`) and their
+ * test, and/or (`--conversion --version <new>`) a new version of the kind with its conversion to and from the
+ * existing one, each added to the operator module's lists.
+ */
+export async function createWebhook(dir: string, opts: CreateWebhookOptions, say: Say = print): Promise<void> {
+  const project = await findProject(dir);
+  if (!opts.validating && !opts.defaulting && !opts.conversion) {
+    throw new CliFailure('say which webhooks to create: --defaulting, --validating and/or --conversion (with --version <the new version>)');
+  }
+  if (opts.version !== undefined && !opts.conversion)
+    throw new CliFailure('--version is the version --conversion adds: pass --conversion too, or leave --version out');
+  if (opts.conversion && opts.version === undefined)
+    throw new CliFailure(`--conversion adds a version of ${opts.kind}: name it with --version (e.g. --version v1)`);
+  const apiPath = apiPaths(opts.kind).api;
+  if (!existsSync(join(project.root, apiPath))) {
+    throw new CliFailure(
+      `${apiPath} does not exist: the webhooks are for a kind of this project; create it first (capstan create api --group <group> --version <version> --kind ${opts.kind})`,
+    );
+  }
+  const declared = await kindDeclaration(project.root, apiPath, opts.kind);
+
+  const files = new Map<string, string>();
+  const additions: Array<{ marker: string; line: string }> = [];
+  const admission = Boolean(opts.validating || opts.defaulting);
+  if (admission) {
+    const spec = { ...declared, kind: opts.kind, validating: Boolean(opts.validating), defaulting: Boolean(opts.defaulting) };
+    for (const [path, text] of webhookTemplates(spec)) files.set(path, text);
+    additions.push(...webhookAdditions(opts.kind));
+  }
+  let conversion: ConversionSpec | undefined;
+  if (opts.conversion) {
+    conversion = { kind: opts.kind, group: declared.group, hubVersion: declared.version, version: opts.version! };
+    await checkNewVersion(conversion);
+    for (const [path, text] of conversionTemplates(conversion)) files.set(path, text);
+    additions.push(...conversionAdditions(conversion));
+  }
+  const existing = [...files.keys()].filter((path) => existsSync(join(project.root, path)));
+  if (existing.length > 0)
+    throw new CliFailure(`${opts.kind}'s webhooks exist already (${existing.join(', ')}): edit those files, or remove them first`);
+
+  const operatorPath = join(project.root, project.operator);
+  const source = await readFile(operatorPath, 'utf8').catch(() => {
+    throw new CliFailure(`${operatorPath} does not exist ("capstan.operator" in package.json names it)`);
+  });
+  const lists = withMissingLists(source, { webhooks: admission, conversions: conversion !== undefined });
+  const operatorSource = withAdditions(lists, additions, project.operator);
+  await writeAll(project.root, files);
+  await writeFile(operatorPath, operatorSource);
+
+  const created = [...files.keys()].join(', ');
+  const mainSource = await readFile(join(project.root, project.main), 'utf8').catch(() => '');
+  const unserved = [...(admission ? ['webhooks'] : []), ...(conversion ? ['conversions'] : [])].filter(
+    (list) => !mainSource.includes(list),
+  );
+  say(
+    [
+      `Created ${created}; added ${admission && conversion ? 'them' : 'it'} to ${project.operator}. Next:`,
+      ...(unserved.length > 0
+        ? [
+            `  in ${project.main}, serve them: import { ${unserved.join(', ')} } from './operator.ts', and`,
+            `  for (const definition of [${unserved.map((l) => `...${l}`).join(', ')}]) manager.add(definition);`,
+          ]
+        : []),
+      '  npm test                                 # the new tests call them directly',
+      '  npx capstan generate                     # config/webhook: their registration and Service',
+      '  npx capstan run                          # serves them and registers them with a local API server',
+      '',
+    ].join('\n'),
+  );
+  if (conversion) {
+    const paths = conversionPaths(opts.kind, conversion.version);
+    say(`${paths.api}: ${conversion.version} is served beside ${conversion.hubVersion}, which stays the storage version.\n`);
+  }
+}
+
+/** The group and version of the kind `src/api/<kind>.ts` exports under the kind's name (what the templates import). */
+async function kindDeclaration(root: string, apiPath: string, kind: string): Promise<{ group: string; version: string }> {
+  let module: Record<string, unknown>;
+  try {
+    module = (await import(pathToFileURL(join(root, apiPath)).href)) as Record<string, unknown>;
+  } catch (err) {
+    const notInstalled = (err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' ? ' (run npm install first)' : '';
+    throw new CliFailure(`importing ${apiPath} failed${notInstalled}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const declared = module[kind] as { group?: unknown; version?: unknown } | undefined;
+  if (typeof declared?.group !== 'string' || typeof declared.version !== 'string') {
+    throw new CliFailure(`${apiPath} does not export ${kind}, a customResource(...) declaration: the webhooks import it from there`);
+  }
+  return { group: declared.group, version: declared.version };
+}
+
+/** The crd layer's checks of a version name, and not the existing one. */
+async function checkNewVersion(spec: ConversionSpec): Promise<void> {
+  if (spec.version === spec.hubVersion)
+    throw new CliFailure(`--version ${spec.version} is ${spec.kind}'s version already: name the version to add (e.g. v1)`);
+  const { default: Type } = await import('typebox');
+  const { CrdError, customResource } = await import('../crd/index.ts');
+  try {
+    customResource({ group: spec.group, version: spec.version, kind: spec.kind, spec: Type.Object({}) });
+  } catch (err) {
+    if (err instanceof CrdError) throw new CliFailure(`--${err.path} ${err.message.slice(err.path.length + 2)}`);
+    throw err;
+  }
+}
+
+/**
+ * The operator module with a `webhooks` (and/or `conversions`) list and its marker appended when it has neither
+ * (a project made before `create webhook` existed). A list without its marker is left for withAdditions to refuse.
+ */
+export function withMissingLists(source: string, lists: { webhooks: boolean; conversions: boolean }): string {
+  const missing = (name: string) => !source.includes(`capstan:scaffold:${name}`) && !new RegExp(`export const ${name}\\b`).test(source);
+  let result = source;
+  const types: string[] = [];
+  if (lists.webhooks && missing('webhooks')) {
+    types.push('WebhookDefinition');
+    result = `${result.trimEnd()}\n\n// Admission webhooks (defaulting, validating), served by every replica (main.ts adds them to the manager).\nexport const webhooks: WebhookDefinition[] = [\n  // capstan:scaffold:webhooks\n];\n`;
+  }
+  if (lists.conversions && missing('conversions')) {
+    types.push('ConversionDefinition');
+    result = `${result.trimEnd()}\n\n// Conversions between the versions of a kind, served by every replica; their CRDs call them.\nexport const conversions: ConversionDefinition[] = [\n  // capstan:scaffold:conversions\n];\n`;
+  }
+  if (types.length > 0)
+    result = withAdditions(
+      result,
+      [{ marker: 'capstan:scaffold:imports', line: `import type { ${types.join(', ')} } from 'capstan/webhook';` }],
+      'the operator module',
+    );
+  return result;
+}
+
 /** Insert each line before its marker comment, with the marker's indentation; refuse when a marker is gone. */
 export function withAdditions(source: string, additions: ReadonlyArray<{ marker: string; line: string }>, file: string): string {
   const lines = source.split('\n');
@@ -104,7 +255,7 @@ export function withAdditions(source: string, additions: ReadonlyArray<{ marker:
     const at = lines.findIndex((l) => l.trim() === `// ${marker}`);
     if (at < 0) {
       throw new CliFailure(
-        `${file} has no \`// ${marker}\` line, so ${JSON.stringify(line)} cannot be added; put the marker back on a line of its own where such lines belong, and run create api again`,
+        `${file} has no \`// ${marker}\` line, so ${JSON.stringify(line)} cannot be added; put the marker back on a line of its own where such lines belong, and run the command again`,
       );
     }
     lines.splice(at, 0, `${/^\s*/.exec(lines[at]!)![0]}${line}`);

@@ -76,8 +76,62 @@ describe('crdFor', () => {
       'VERSION_SCHEMAS_DIFFER',
       'widgets.example.com v2',
       'conversion webhook',
+      'conversion(Hub).spoke(Spoke, { toHub, fromHub }) of capstan/webhook',
       'same schema',
     );
+  });
+
+  test('versions with different schemas and a conversion webhook: spec.conversion is written', () => {
+    const v2 = customResource({
+      group: 'example.com',
+      version: 'v2',
+      kind: 'Widget',
+      shortNames: ['wd'],
+      categories: ['all'],
+      spec: Type.Object({ replicas: Type.Integer() }),
+      status,
+    });
+    const clientConfig = { service: { namespace: 'ops', name: 'widget-webhooks', path: '/convert', port: 443 }, caBundle: 'Q0E=' };
+    const crd = crdFor([widget('v1', { storage: false }), v2], { conversion: { clientConfig } });
+    assert.deepEqual(crd.spec.conversion, { strategy: 'Webhook', webhook: { conversionReviewVersions: ['v1'], clientConfig } });
+    assert.deepEqual(
+      crd.spec.versions.map((v) => Object.keys(v.schema.openAPIV3Schema.properties?.['spec']?.properties ?? {})),
+      [['size'], ['replicas']],
+    );
+    const byUrl = crdFor(widget('v1'), { conversion: { clientConfig: { url: 'https://127.0.0.1:9443/convert' } } });
+    assert.deepEqual(byUrl.spec.conversion?.webhook.clientConfig, { url: 'https://127.0.0.1:9443/convert' });
+  });
+
+  test('crdsFor and crdYaml take the conversion webhook of each CRD by name', () => {
+    const gadget = customResource({ group: 'example.com', version: 'v1', kind: 'Gadget', spec });
+    const v2 = customResource({
+      group: 'example.com',
+      version: 'v2',
+      kind: 'Widget',
+      shortNames: ['wd'],
+      categories: ['all'],
+      spec: Type.Object({ replicas: Type.Integer() }),
+      status,
+      storage: false,
+    });
+    const options = {
+      conversion: (name: string) =>
+        name === 'widgets.example.com' ? { clientConfig: { url: 'https://hooks.example.com/convert' } } : undefined,
+    };
+    const crds = crdsFor([widget('v1'), v2, gadget], options);
+    assert.deepEqual(
+      crds.map((c) => [c.metadata.name, c.spec.conversion?.strategy]),
+      [
+        ['widgets.example.com', 'Webhook'],
+        ['gadgets.example.com', undefined],
+      ],
+    );
+    assert.match(
+      crdYaml([widget('v1'), v2], options),
+      /\n {2}conversion:\n {4}strategy: Webhook\n {4}webhook:\n {6}conversionReviewVersions:\n {8}- v1\n {6}clientConfig:\n {8}url: https:\/\/hooks\.example\.com\/convert\n/,
+    );
+    // A function that gives no webhook for a CRD: its versions must agree, as without the option.
+    assertRefused(() => crdsFor([widget('v1'), v2], { conversion: () => undefined }), 'VERSION_SCHEMAS_DIFFER', 'widgets.example.com v2');
   });
 
   test('versions must agree on names and scope, and exactly one is stored', () => {

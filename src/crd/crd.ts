@@ -1,6 +1,7 @@
 // Declarations → CustomResourceDefinition objects and YAML. Several declarations of one kind become the
-// versions of one CRD, but only when their schemas are identical: different schemas would need a
-// conversion webhook to translate stored objects between versions, which Capstan does not run.
+// versions of one CRD. Versions with different schemas need a conversion webhook (the API server stores one
+// version and converts to the others on every read and write): without one, only identical schemas are allowed.
+// The webhook itself lives a layer up (capstan/webhook's `conversion`); this layer only writes where it is.
 import { kubeYaml } from '../internal/kube-yaml.ts';
 import type * as apiextensionsv1 from '../kinds/apiextensions/v1.ts';
 import type { CustomResource } from './declaration.ts';
@@ -51,7 +52,54 @@ export interface CustomResourceDefinition extends apiextensionsv1.CustomResource
     names: CrdNames;
     scope: 'Namespaced' | 'Cluster';
     versions: CrdVersion[];
+    conversion?: { strategy: 'Webhook'; webhook: { conversionReviewVersions: ['v1']; clientConfig: CrdWebhookClientConfig } };
   };
+}
+
+/**
+ * Where the API server reaches a CRD's conversion webhook (`spec.conversion.webhook.clientConfig`): a Service in
+ * the cluster, or an HTTPS `url` (a `url` on 127.0.0.1 serves only a control plane on the same machine). Capstan
+ * serves conversion at the path `/convert`: put it in `service.path`, or at the end of `url`. `caBundle` is the
+ * base64 PEM of the CA that signed the serving certificate (left out, the API server trusts its own roots).
+ *
+ * @example
+ * ```ts
+ * import type { CrdWebhookClientConfig } from 'capstan/crd';
+ * const inCluster: CrdWebhookClientConfig = { service: { namespace: 'widget-system', name: 'widget-webhooks', path: '/convert', port: 443 } };
+ * const local: CrdWebhookClientConfig = { url: 'https://127.0.0.1:9443/convert', caBundle: 'LS0tLS1CRUdJTi…' };
+ * ```
+ */
+export type CrdWebhookClientConfig =
+  | { url: string; caBundle?: string }
+  | { service: { namespace: string; name: string; path?: string; port?: number }; caBundle?: string };
+
+/** A CRD's conversion webhook, as {@link CrdOptions} takes it. */
+export interface CrdConversion {
+  clientConfig: CrdWebhookClientConfig;
+}
+
+/**
+ * Options of {@link crdFor}, {@link crdsFor} and {@link crdYaml}.
+ *
+ * @example
+ * ```ts
+ * import type { CrdOptions } from 'capstan/crd';
+ * const options: CrdOptions = {
+ *   conversion: (crdName) =>
+ *     crdName === 'widgets.example.com'
+ *       ? { clientConfig: { service: { namespace: 'widget-system', name: 'widget-webhooks', path: '/convert' } } }
+ *       : undefined,
+ * };
+ * ```
+ */
+export interface CrdOptions {
+  /**
+   * The conversion webhook of the CRD (or, as a function of the CRD's name, of each CRD that has one). With it, the
+   * versions may have different schemas and `spec.conversion` (strategy `Webhook`, ConversionReview `v1`) is
+   * written; declare the conversion itself with `conversion(Hub).spoke(…)` of capstan/webhook (its `crdName`
+   * says which CRD it serves) and serve it with the manager.
+   */
+  conversion?: CrdConversion | ((crdName: string) => CrdConversion | undefined);
 }
 
 function versionOf(resource: CustomResource): CrdVersion {
@@ -69,8 +117,8 @@ function versionOf(resource: CustomResource): CrdVersion {
 }
 
 /**
- * The CRD of one declaration, or of several versions of one kind (same group, names and scope, identical
- * schemas, exactly one with `storage: true`).
+ * The CRD of one declaration, or of several versions of one kind (same group, names and scope, exactly one with
+ * `storage: true`). Versions may differ in schema only when `options.conversion` names their conversion webhook.
  *
  * @example
  * ```ts
@@ -81,13 +129,21 @@ function versionOf(resource: CustomResource): CrdVersion {
  * const v1beta1 = customResource({ group: 'example.com', version: 'v1beta1', kind: 'Widget', spec, storage: false, deprecated: true });
  * const crd = crdFor([v1, v1beta1]);
  * console.log(crd.metadata.name, crd.spec.versions.map((v) => v.name)); // 'widgets.example.com' ['v1', 'v1beta1']
+ *
+ * // Different schemas: served through a conversion webhook (conversion(Hub).spoke(…) of capstan/webhook).
+ * const v2 = customResource({ group: 'example.com', version: 'v2', kind: 'Widget', spec: Type.Object({ replicas: Type.Integer() }), storage: false });
+ * const converted = crdFor([v1, v2], {
+ *   conversion: { clientConfig: { service: { namespace: 'widget-system', name: 'widget-webhooks', path: '/convert' } } },
+ * });
+ * console.log(converted.spec.conversion?.strategy); // 'Webhook'
  * ```
  */
-export function crdFor(resources: CustomResource | readonly CustomResource[]): CustomResourceDefinition {
+export function crdFor(resources: CustomResource | readonly CustomResource[], options: CrdOptions = {}): CustomResourceDefinition {
   const list: readonly CustomResource[] = Array.isArray(resources) ? resources : [resources as CustomResource];
   const [first] = list;
   if (!first) throw new CrdError('VERSIONS', 'versions', 'crdFor needs at least one declaration');
   const name = `${first.plural}.${first.group}`;
+  const conversion = typeof options.conversion === 'function' ? options.conversion(name) : options.conversion;
   const seen = new Set<string>();
   for (const other of list) {
     const at = `${name} ${other.version}`;
@@ -96,11 +152,14 @@ export function crdFor(resources: CustomResource | readonly CustomResource[]): C
     if (other.group !== first.group || !sameJson(other.names, first.names) || other.scope !== first.scope) {
       throw new CrdError('VERSIONS', at, `disagrees with ${first.version} on group, names or scope; all versions of one CRD share them`);
     }
-    if (!sameJson(other.schema, first.schema)) {
+    if (!conversion && !sameJson(other.schema, first.schema)) {
       throw new CrdError(
         'VERSION_SCHEMAS_DIFFER',
         at,
-        `its schema differs from ${first.version}'s; versions with different schemas need a conversion webhook, which Capstan does not provide: give every version the same schema, or declare a new kind`,
+        `its schema differs from ${first.version}'s; versions with different schemas need a conversion webhook: ` +
+          'declare one with conversion(Hub).spoke(Spoke, { toHub, fromHub }) of capstan/webhook, serve it, and pass its ' +
+          'client config as the `conversion` option here (capstan generate does this for the conversions the operator ' +
+          'module exports); or give every version the same schema',
       );
     }
   }
@@ -116,13 +175,27 @@ export function crdFor(resources: CustomResource | readonly CustomResource[]): C
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
     metadata: { name },
-    spec: { group: first.group, names: { ...first.names }, scope: first.scope, versions: list.map(versionOf) },
+    spec: {
+      group: first.group,
+      names: { ...first.names },
+      scope: first.scope,
+      versions: list.map(versionOf),
+      ...(conversion
+        ? {
+            conversion: {
+              strategy: 'Webhook' as const,
+              webhook: { conversionReviewVersions: ['v1'] as ['v1'], clientConfig: structuredClone(conversion.clientConfig) },
+            },
+          }
+        : {}),
+    },
   };
 }
 
 /**
  * One CRD per kind among `resources` (declarations of the same kind become its versions), in the order
- * each kind first appears: what `capstan generate` writes for a module's exports.
+ * each kind first appears: what `capstan generate` writes for a module's exports. `options.conversion` as a
+ * function gives each CRD's conversion webhook by name (`undefined` for a CRD without one).
  *
  * @example
  * ```ts
@@ -133,13 +206,13 @@ export function crdFor(resources: CustomResource | readonly CustomResource[]): C
  * console.log(crdsFor([A, B]).map((crd) => crd.metadata.name)); // ['alphas.example.com', 'betas.example.com']
  * ```
  */
-export function crdsFor(resources: readonly CustomResource[]): CustomResourceDefinition[] {
+export function crdsFor(resources: readonly CustomResource[], options: CrdOptions = {}): CustomResourceDefinition[] {
   const byName = new Map<string, CustomResource[]>();
   for (const resource of resources) {
     const name = `${resource.plural}.${resource.group}`;
     byName.set(name, [...(byName.get(name) ?? []), resource]);
   }
-  return [...byName.values()].map((versions) => crdFor(versions));
+  return [...byName.values()].map((versions) => crdFor(versions, options));
 }
 
 /**
@@ -154,9 +227,9 @@ export function crdsFor(resources: readonly CustomResource[]): CustomResourceDef
  * process.stdout.write(crdYaml(Widget)); // apiVersion: apiextensions.k8s.io/v1 …
  * ```
  */
-export function crdYaml(resources: CustomResource | readonly CustomResource[]): string {
+export function crdYaml(resources: CustomResource | readonly CustomResource[], options: CrdOptions = {}): string {
   const list: readonly CustomResource[] = Array.isArray(resources) ? resources : [resources as CustomResource];
-  return crdsFor(list)
+  return crdsFor(list, options)
     .map((crd) => kubeYaml(crd))
     .join('---\n');
 }

@@ -3,7 +3,16 @@
 export type { ObjectOf } from '../core/index.ts';
 export { ConditionSchema, Conditions, type ConditionsOptions, type TCondition } from './conditions.ts';
 export { toStructuralSchema } from './convert.ts';
-export { crdFor, crdsFor, crdYaml, type CrdVersion, type CustomResourceDefinition } from './crd.ts';
+export {
+  type CrdConversion,
+  crdFor,
+  type CrdOptions,
+  crdsFor,
+  type CrdVersion,
+  type CrdWebhookClientConfig,
+  crdYaml,
+  type CustomResourceDefinition,
+} from './crd.ts';
 export {
   type CustomObject,
   type CustomResource,

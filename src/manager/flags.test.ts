@@ -65,3 +65,17 @@ test('--namespace takes a comma-separated set of namespaces; a name that is no D
   assert.equal(read(['--namespace=team-a']).namespace, 'team-a');
   assert.throws(() => read(['--namespace=team-a,Team_B']), { code: 'INVALID_FLAG', message: /"Team_B" is not a namespace name/ });
 });
+
+test('--webhook-cert-secret: the certificate managed in that Secret of POD_NAMESPACE, covering the webhook Service', () => {
+  const options = read(['--webhook-cert-secret=op-webhook-certs', '--webhook-service=op-hooks'], { POD_NAMESPACE: 'op-system' });
+  assert.deepEqual(options.webhooks?.certificates, {
+    secret: { name: 'op-webhook-certs', namespace: 'op-system' },
+    hosts: ['op-hooks.op-system.svc', 'op-hooks.op-system.svc.cluster.local'],
+    validatingConfigurations: ['op'],
+    mutatingConfigurations: ['op'],
+  });
+  assert.throws(
+    () => read(['--webhook-cert-secret=op-webhook-certs']),
+    (err: unknown) => err instanceof ManagerFlagError && /POD_NAMESPACE/.test(err.message),
+  );
+});

@@ -25,12 +25,14 @@ export const managerFlagsHelp = `  --namespace <ns>[,<ns>...]       watch and re
   --log-level <level>              ${logLevels.join(', ')} (default info; debug logs every request and reconcile)
   --watch-inactivity-timeout <d>   reopen a watch silent this long, e.g. 150s or 2m (default 150s)
   --webhook-port <port>            where admission webhooks are served, if any (default 9443; 0 picks a free port)
-  --webhook-cert-dir <dir>         their certificate: tls.crt and tls.key (default /tmp/k8s-webhook-server/serving-certs)`;
+  --webhook-cert-dir <dir>         their certificate: tls.crt and tls.key (default /tmp/k8s-webhook-server/serving-certs)
+  --webhook-cert-secret <name>     instead, manage the certificate in this Secret of $POD_NAMESPACE (no cert-manager)
+  --webhook-service <name>         the webhook Service the managed certificate covers (default <operator>-webhooks)`;
 
 /**
  * The standard command line of an operator's entry point, as {@link ManagerOptions}: `--namespace`,
  * `--leader-elect`, `--leader-election-namespace` (or `$POD_NAMESPACE`), `--health-port`, `--log-level`,
- * `--watch-inactivity-timeout`, `--webhook-port` and `--webhook-cert-dir`. In a Pod (`$POD_NAMESPACE` set) the probes listen on every interface,
+ * `--watch-inactivity-timeout`, `--webhook-port`, `--webhook-cert-dir`, `--webhook-cert-secret` and `--webhook-service`. In a Pod (`$POD_NAMESPACE` set) the probes listen on every interface,
  * elsewhere on loopback only. Throws {@link ManagerFlagError} naming the flag for anything it cannot use.
  *
  * @example
@@ -56,6 +58,8 @@ export function managerOptionsFromFlags(input: ManagerFlagsInput): ManagerOption
         'watch-inactivity-timeout': { type: 'string' },
         'webhook-port': { type: 'string', default: '9443' },
         'webhook-cert-dir': { type: 'string', default: '/tmp/k8s-webhook-server/serving-certs' },
+        'webhook-cert-secret': { type: 'string' },
+        'webhook-service': { type: 'string' },
       },
     }));
   } catch (err) {
@@ -91,9 +95,42 @@ export function managerOptionsFromFlags(input: ManagerFlagsInput): ManagerOption
     // In a Pod the kubelet probes from outside; locally, listen on loopback only.
     probes: { host: podNamespace ? '0.0.0.0' : '127.0.0.1', port },
     // Served only when the operator adds webhooks; in a Pod the API server calls from outside.
-    webhooks: { certDir: values['webhook-cert-dir'], port: webhookPort, host: podNamespace ? '0.0.0.0' : '127.0.0.1' },
+    webhooks: {
+      certDir: values['webhook-cert-dir'],
+      port: webhookPort,
+      host: podNamespace ? '0.0.0.0' : '127.0.0.1',
+      ...managedCertificates(values['webhook-cert-secret'], values['webhook-service'], leaseNamespace, input.leaseName),
+    },
     logLevel,
     ...(watchInactivityTimeoutMs === undefined ? {} : { watchInactivityTimeoutMs }),
+  };
+}
+
+/**
+ * `--webhook-cert-secret`: the certificate kept in that Secret of the operator's namespace, covering the webhook
+ * Service, with the caBundle of the webhook configurations named after the operator kept current.
+ */
+function managedCertificates(
+  secret: string | undefined,
+  service: string | undefined,
+  namespace: string | undefined,
+  operator: string,
+): Pick<NonNullable<ManagerOptions['webhooks']>, 'certificates'> {
+  if (secret === undefined) return {};
+  if (!namespace) {
+    throw new ManagerFlagError(
+      'INVALID_FLAG',
+      '--webhook-cert-secret needs the namespace of the Secret: set POD_NAMESPACE or pass --leader-election-namespace',
+    );
+  }
+  const host = `${service ?? `${operator}-webhooks`}.${namespace}.svc`;
+  return {
+    certificates: {
+      secret: { name: secret, namespace },
+      hosts: [host, `${host}.cluster.local`],
+      validatingConfigurations: [operator],
+      mutatingConfigurations: [operator],
+    },
   };
 }
 

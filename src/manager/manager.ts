@@ -4,11 +4,18 @@ import { pino } from 'pino';
 import { register, type Registry } from 'prom-client';
 import { KubeClient, type RequestOptions } from '../client/index.ts';
 import { Controller, type ControllerDefinition } from '../controller/index.ts';
-import { type Kind, type KubeObject, type Logger, UsageError } from '../core/index.ts';
+import { defineKind, type Kind, type KubeObject, type Logger, UsageError } from '../core/index.ts';
 import { EventRecorder } from '../events/index.ts';
 import { withScopedSignal } from '../internal/scoped-signal.ts';
 import { defaultIdentity, LeaderElector } from '../leader/index.ts';
-import { cacheMetrics, controllerMetrics, leaderElectionMetrics, processMetrics, workqueueMetrics } from '../metrics/index.ts';
+import {
+  cacheMetrics,
+  controllerMetrics,
+  leaderElectionMetrics,
+  processMetrics,
+  webhookMetrics,
+  workqueueMetrics,
+} from '../metrics/index.ts';
 import { probesServingMessage } from '../internal/probe-log.ts';
 import { ProbeServer } from './probe-server.ts';
 import { type CacheFactory, cacheKey, type CacheScope, type ManagedCache } from './caches.ts';
@@ -16,7 +23,16 @@ import { informerFactory } from './informer-factory.ts';
 import { type Wiring, wire, wireReads } from './wiring.ts';
 import { Reads } from '../controller/reads.ts';
 import type { ReadSource } from '../controller/index.ts';
-import { serveWebhooks, type WebhookDefinition, type WebhookServer } from '../webhook/index.ts';
+import {
+  CertificateManager,
+  type CertificateManagerOptions,
+  dryRunVerifier,
+  serveWebhooks,
+  type ConversionDefinition,
+  isConversionDefinition,
+  type WebhookDefinition,
+  type WebhookServer,
+} from '../webhook/index.ts';
 
 /** Leader election of the manager's replicas through a `coordination.k8s.io/v1` Lease. */
 export interface LeaderElectionOptions {
@@ -65,7 +81,17 @@ export interface ManagerOptions {
    * HTTPS on `port` (default 9443) with the certificate in `certDir` (`tls.crt`, `tls.key`). Needed only when
    * webhooks are added.
    */
-  webhooks?: { certDir: string; port?: number; host?: string };
+  webhooks?: {
+    certDir: string;
+    port?: number;
+    host?: string;
+    /**
+     * Manage the certificate in a Secret instead of reading `certDir` (no cert-manager needed; see
+     * `CertificateManager` of `capstan/webhook`). `verify` defaults to a dry-run create of the first webhook's kind
+     * in the Secret's namespace (`dryRunVerifier`).
+     */
+    certificates?: Omit<CertificateManagerOptions, 'client' | 'log'>;
+  };
 }
 
 /** One controller definition while the manager runs it. */
@@ -102,7 +128,9 @@ export class Manager {
   private readonly options: ManagerOptions;
   private readonly definitions: Array<ControllerDefinition<KubeObject>> = [];
   private readonly webhookDefinitions: WebhookDefinition[] = [];
+  private readonly conversionDefinitions: ConversionDefinition[] = [];
   private webhookServer: WebhookServer | undefined;
+  private certificates: CertificateManager | undefined;
   private readonly caches = new Map<string, ManagedCache<KubeObject>>();
   private readonly running: Running[] = [];
   private readonly log: Logger;
@@ -125,9 +153,13 @@ export class Manager {
     this.registry = options.registry ?? register;
   }
 
-  /** Add a controller, or the admission webhooks of a kind (`webhook(Kind)` of `capstan/webhook`); call before {@link start}. */
-  add<T extends KubeObject>(definition: ControllerDefinition<T> | WebhookDefinition<T>): this {
-    if ('validating' in definition) this.webhookDefinitions.push(definition);
+  /**
+   * Add a controller, the admission webhooks of a kind (`webhook(Kind)` of `capstan/webhook`), or the conversions
+   * between its versions (`conversion(Hub).spoke(…)`, served at `/convert`); call before {@link start}.
+   */
+  add<T extends KubeObject>(definition: ControllerDefinition<T> | WebhookDefinition<T> | ConversionDefinition): this {
+    if (isConversionDefinition(definition)) this.conversionDefinitions.push(definition);
+    else if ('validating' in definition) this.webhookDefinitions.push(definition);
     else this.definitions.push(definition);
     return this;
   }
@@ -200,20 +232,23 @@ export class Manager {
       this.running.push({ definition, ...wire(definition, share, namespaces), events: undefined, controller: undefined });
     }
     const webhookOptions = this.options.webhooks;
-    if (this.webhookDefinitions.length > 0 && !webhookOptions) {
+    const webhookCount = this.webhookDefinitions.length + this.conversionDefinitions.length;
+    if (webhookCount > 0 && !webhookOptions) {
       throw new UsageError(
         'INVALID_STATE',
-        `webhooks of ${this.webhookDefinitions.map((d) => d.kind.kind).join(', ')} were added, but ManagerOptions.webhooks ` +
+        `webhooks of ${[...this.webhookDefinitions.map((d) => d.kind.kind), ...this.conversionDefinitions.map((d) => d.crdName)].join(', ')} were added, but ManagerOptions.webhooks ` +
           '(certDir, port; the flags --webhook-cert-dir and --webhook-port) says nowhere to serve them',
       );
     }
     // No certificate (a local run without one): the webhooks are not served, and the replica is ready without them.
     const serveAdmission =
-      webhookOptions !== undefined && this.webhookDefinitions.length > 0 && (await hasCertificate(webhookOptions.certDir));
-    if (webhookOptions && this.webhookDefinitions.length > 0 && !serveAdmission) {
+      webhookOptions !== undefined &&
+      webhookCount > 0 &&
+      (webhookOptions.certificates !== undefined || (await hasCertificate(webhookOptions.certDir)));
+    if (webhookOptions && webhookCount > 0 && !serveAdmission) {
       this.log.warn(
         { certDir: webhookOptions.certDir },
-        'no tls.crt and tls.key in the webhook certificate folder: admission webhooks are not served (pass --webhook-cert-dir)',
+        'no tls.crt and tls.key in the webhook certificate folder: admission and conversion webhooks are not served (pass --webhook-cert-dir, or --webhook-cert-secret to have the manager make them)',
       );
     }
     const webhookReads = new Map<WebhookDefinition, ReadSource[]>(
@@ -228,6 +263,9 @@ export class Manager {
           ...[...this.caches.values()].map((s) => [`cache ${s.name}`, () => (s.synced ? undefined : 'not synced yet')] as const),
           // A replica takes admission requests once its webhook server listens with its certificate.
           ...(serveAdmission ? [['webhook server', () => (this.webhookServer ? undefined : 'not serving yet')] as const] : []),
+          ...(webhookOptions?.certificates && serveAdmission
+            ? [['webhook certificate', () => (this.certificates?.valid ? undefined : 'no valid certificate')] as const]
+            : []),
         ]),
         metrics: async () => ({ contentType: this.registry.contentType, body: await this.registry.metrics() }),
       });
@@ -241,11 +279,27 @@ export class Manager {
     this.log.info({ caches: [...this.caches.values()].map((s) => s.name) }, 'caches synced');
     if (webhookOptions && serveAdmission) {
       const client = this.client;
-      this.webhookServer = await serveWebhooks(this.webhookDefinitions, {
-        certDir: webhookOptions.certDir,
+      const managed = webhookOptions.certificates;
+      if (managed) {
+        this.certificates = new CertificateManager({
+          verify: dryRunVerifier(client, this.verifyKind(), managed.secret.namespace),
+          ...managed,
+          // Only the kinds of configuration it has handlers for (the generated RBAC names no other), and the CRDs
+          // whose conversions it serves.
+          validatingConfigurations: this.webhookDefinitions.some((d) => d.validating) ? (managed.validatingConfigurations ?? []) : [],
+          mutatingConfigurations: this.webhookDefinitions.some((d) => d.mutating) ? (managed.mutatingConfigurations ?? []) : [],
+          crds: [...new Set([...(managed.crds ?? []), ...this.conversionDefinitions.map((d) => d.crdName)])],
+          client,
+          log: this.log.child({ component: 'webhook-certificates' }),
+        });
+        await this.certificates.start({ signal });
+      }
+      this.webhookServer = await serveWebhooks([...this.webhookDefinitions, ...this.conversionDefinitions], {
+        ...(this.certificates ? { certificates: this.certificates } : { certDir: webhookOptions.certDir }),
         port: webhookOptions.port ?? 9443,
         ...(webhookOptions.host === undefined ? {} : { host: webhookOptions.host }),
         log: this.log.child({ component: 'webhook' }),
+        metrics: webhookMetrics(this.registry),
         reads: (d) => new Reads(`webhook(${d.kind.kind})`, webhookReads.get(d) ?? [], (kind) => client.resource(kind)),
       });
     }
@@ -276,11 +330,26 @@ export class Manager {
     }
   }
 
+  /**
+   * The kind a dry-run create of checks that the API server trusts the served certificate: the first admission
+   * webhook's kind, else a conversion's first non-hub version (created in it, the object is converted to the
+   * stored version through `/convert`).
+   */
+  private verifyKind(): Kind {
+    const admission = this.webhookDefinitions[0];
+    if (admission) return admission.kind;
+    const conversion = this.conversionDefinitions[0]!;
+    const spoke = conversion.versions.find((v) => v !== conversion.hub.version) ?? conversion.hub.version;
+    const { group, kind, plural, namespaced } = conversion.hub;
+    return defineKind({ group, version: spoke, kind, plural, namespaced });
+  }
+
   /** Stop gracefully: controllers finish in-flight work, then the Lease is released and caches stop. */
   async stop(): Promise<void> {
     const grace = this.options.shutdownGraceMs ?? 10_000;
     await this.stopControllers(grace);
     await this.webhookServer?.close();
+    await this.certificates?.stop();
     this.stopping.abort(new Error('the manager is stopping'));
     await this.electorDone?.catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'leader election ended with an error'));
     await this.cachesDone?.catch(() => undefined);

@@ -9,10 +9,25 @@ export interface DeploymentOptions {
   replicas?: number;
   /** Port of `/healthz`, `/readyz` and `/metrics` (the manager serves all three on one listener). */
   healthPort?: number;
+  /** The port the manager serves admission webhooks on, exposed as `webhook-server`; none when the operator has no webhooks. */
+  webhookPort?: number;
   /** Extra container arguments, e.g. `['--namespace=team-a']`. */
   args?: string[];
   labels?: Record<string, string>;
   resources?: { requests: { cpu: string; memory: string }; limits: { cpu?: string; memory: string } };
+}
+
+/**
+ * The labels that select an operator's Pods: the Deployment's selector, and the webhook Service's.
+ *
+ * @example
+ * ```ts
+ * import { operatorPodSelector } from 'capstan/manifests';
+ * console.log(operatorPodSelector('web-app-operator')); // { 'app.kubernetes.io/name': 'web-app-operator', 'app.kubernetes.io/component': 'operator' }
+ * ```
+ */
+export function operatorPodSelector(name: string): Record<string, string> {
+  return { 'app.kubernetes.io/name': name, 'app.kubernetes.io/component': 'operator' };
 }
 
 /** The non-root user of the image (`USER 65532` in the Dockerfile, as distroless images use). */
@@ -34,7 +49,7 @@ export const operatorUser = 65532;
  */
 export function deploymentManifest(options: DeploymentOptions): Deployment {
   const healthPort = options.healthPort ?? 8081;
-  const selector = { 'app.kubernetes.io/name': options.name, 'app.kubernetes.io/component': 'operator' };
+  const selector = operatorPodSelector(options.name);
   // Fresh copies at each place: a shared object would be written as a YAML anchor and alias.
   const labels = () => ({ ...options.labels, ...selector });
   const probe = (path: string, periodSeconds: number) => ({
@@ -72,7 +87,12 @@ export function deploymentManifest(options: DeploymentOptions): Deployment {
                 { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
                 { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
               ],
-              ports: [{ name: 'health', containerPort: healthPort, protocol: 'TCP' }],
+              ports: [
+                { name: 'health', containerPort: healthPort, protocol: 'TCP' },
+                ...(options.webhookPort !== undefined
+                  ? [{ name: 'webhook-server', containerPort: options.webhookPort, protocol: 'TCP' as const }]
+                  : []),
+              ],
               livenessProbe: { ...probe('/healthz', 20), initialDelaySeconds: 5 },
               readinessProbe: { ...probe('/readyz', 10), initialDelaySeconds: 2 },
               resources: options.resources ?? { requests: { cpu: '50m', memory: '96Mi' }, limits: { memory: '256Mi' } },

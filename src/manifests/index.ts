@@ -1,2 +1,3 @@
 export { leaseRules, rbacManifests, rulesFor, type Manifest, type RbacOptions, watchedNamespaces } from './rbac.ts';
-export { deploymentManifest, operatorUser, type DeploymentOptions } from './deployment.ts';
+export { deploymentManifest, operatorPodSelector, operatorUser, type DeploymentOptions } from './deployment.ts';
+export { webhookServiceManifest, webhookServiceName, type WebhookServiceOptions } from './webhook-service.ts';

@@ -3,3 +3,4 @@ export { controllerMetrics, type ControllerMetrics, type ReconcileResultLabel } 
 export { leaderElectionMetrics, type LeaderElectionMetrics } from './leader-election-metrics.ts';
 export { processMetrics } from './process-metrics.ts';
 export { workqueueMetrics, type InFlightWorkView, type WorkqueueMetrics } from './workqueue-metrics.ts';
+export { webhookMetrics, type WebhookRequestMetrics } from './webhook-metrics.ts';

@@ -10,6 +10,8 @@ export interface ClusterDescriptor {
   auditLogPath: string;
   /** A folder for files the helpers write (ServiceAccount kubeconfigs). */
   dir: string;
+  /** etcd's client URL, for tests that read what the API server stored; absent for a cluster described without it. */
+  etcdUrl?: string;
 }
 
 /** One entry of the API server's audit log (`audit.k8s.io/v1` Event, Metadata level). */

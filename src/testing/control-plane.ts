@@ -156,6 +156,7 @@ class LocalControlPlane extends Cluster implements ControlPlane {
       caCertPath: parts.certs.caCert,
       auditLogPath: parts.auditLogPath,
       dir: parts.dir,
+      etcdUrl: parts.etcdUrl,
     });
     this.dir = parts.dir;
     this.ownsDir = parts.ownsDir;

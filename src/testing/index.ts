@@ -21,6 +21,7 @@ export { forbiddenSince } from './forbidden.ts';
 export { kubectl, type KubectlOptions } from './kubectl.ts';
 export { metricValue, readMetrics } from './metrics.ts';
 export { createNamespace, deleteNamespace, type DeleteNamespaceOptions } from './namespaces.ts';
+export { assertRoundTrips } from './round-trip.ts';
 export { type OperatorExitStatus, type RunningOperator, startOperator, type StartOperatorOptions } from './operator.ts';
 export type { TestScope } from './cleanup.ts';
 export { testCluster } from './test-cluster.ts';

@@ -58,7 +58,7 @@ export interface AdmissionRequest<T extends KubeObject> {
    * anything outside the object (a webhook declared with `sideEffects: 'None'` never does).
    */
   readonly dryRun: boolean;
-  /** Aborted when the request's time is up (the webhook's `timeoutSeconds`) or the server stops. */
+  /** Aborted when the request's time is up (the webhook's `timeoutSeconds`) or the API server hangs up before the answer. */
   readonly signal: AbortSignal;
   readonly log: Logger;
   /**

@@ -30,8 +30,10 @@ test('a CA and a serving certificate it signs: parsed and verified by Node, with
   assert.ok(cert.checkHost('hooks.ops.svc'));
   assert.ok(cert.checkIP('127.0.0.1'));
   assert.deepEqual(cert.keyUsage, ['1.3.6.1.5.5.7.3.1']);
-  assert.equal(new Date(cert.validTo).getTime() - new Date(cert.validFrom).getTime(), 30 * 86_400_000);
+  assert.equal(new Date(cert.validTo).getTime() - now.getTime(), 30 * 86_400_000, 'valid for 30 days from now');
   assert.ok(new Date(cert.validFrom) < now);
+  const brief = issueServingCertificate(ca, { commonName: 'brief', hosts: ['127.0.0.1'], now, validityMs: 20_000 });
+  assert.equal(new Date(new X509Certificate(brief.cert).validTo).getTime() - now.getTime(), 20_000, 'validityMs wins');
   // The key is the certificate's.
   assert.deepEqual(
     createPublicKey(createPrivateKey(serving.key)).export({ type: 'spki', format: 'der' }),

@@ -27,7 +27,9 @@ export interface CertificateOptions {
   commonName: string;
   /** How long it is valid from now, in days; default 365 for a CA, 90 for a serving certificate. */
   validityDays?: number;
-  /** The start of validity; default now minus 5 minutes (clock skew between replicas and the API server). */
+  /** How long it is valid from now, in milliseconds (tests rotate certificates valid for seconds); wins over `validityDays`. */
+  validityMs?: number;
+  /** Now; validity starts 5 minutes earlier (clock skew between replicas and the API server). Default the clock. */
   now?: Date;
 }
 
@@ -123,12 +125,13 @@ function certificate(options: {
   publicKey: KeyObject;
   signingKey: KeyObject;
   issuerPublicKey: KeyObject;
-  validityDays: number;
+  validityMs: number;
   now: Date | undefined;
   extensions: Buffer[];
 }): string {
-  const notBefore = new Date((options.now ?? new Date()).getTime() - 5 * 60_000);
-  const notAfter = new Date(notBefore.getTime() + options.validityDays * 86_400_000);
+  const now = (options.now ?? new Date()).getTime();
+  const notBefore = new Date(now - 5 * 60_000);
+  const notAfter = new Date(now + options.validityMs);
   const serial = randomBytes(16);
   serial[0] = serial[0]! & 0x7f; // positive
   const tbs = sequence(
@@ -180,7 +183,7 @@ export function createCertificateAuthority(options: CertificateOptions): Certifi
     publicKey,
     signingKey: privateKey,
     issuerPublicKey: publicKey,
-    validityDays: options.validityDays ?? 365,
+    validityMs: options.validityMs ?? (options.validityDays ?? 365) * 86_400_000,
     now: options.now,
     extensions: [
       extension('2.5.29.19', true, sequence(bool(true), integer(Buffer.from([0])))), // basicConstraints CA, pathLen 0
@@ -205,7 +208,7 @@ export function issueServingCertificate(ca: CertificatePair, options: Certificat
     publicKey,
     signingKey: caKey,
     issuerPublicKey: createPublicKey(caKey),
-    validityDays: options.validityDays ?? 90,
+    validityMs: options.validityMs ?? (options.validityDays ?? 90) * 86_400_000,
     now: options.now,
     extensions: [
       extension('2.5.29.19', true, sequence()), // basicConstraints: not a CA

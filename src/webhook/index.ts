@@ -16,6 +16,26 @@ export {
   webhookPath,
 } from './admission.ts';
 export { type WebhookClientConfig, webhookConfigurations } from './configuration.ts';
+export {
+  conversion,
+  type ConversionBuilder,
+  type ConversionDefinition,
+  ConversionError,
+  type ConvertedFields,
+  isConversionDefinition,
+  type SpokeConversion,
+} from './conversion.ts';
+export { conversionDataAnnotation } from './conversion-data.ts';
+export { conversionPath, type ConversionReview, convertReview, crdConversions } from './conversion-review.ts';
 export { jsonPatchBetween } from './json-patch-diff.ts';
-export { serveWebhooks, type WebhookServer, type WebhookServerOptions } from './server.ts';
+export { serveWebhooks, type WebhookServer, type WebhookServerMetrics, type WebhookServerOptions } from './server.ts';
 export { type CertificateOptions, type CertificatePair, createCertificateAuthority, issueServingCertificate } from './certificates.ts';
+export { type CertificateSource } from './certificate-source.ts';
+export {
+  CertificateManager,
+  type CertificateManagerOptions,
+  dryRunVerifier,
+  webhookCertificateRules,
+  type WebhookCertificateRulesOptions,
+} from './certificate-manager.ts';
+export { defaultRotationPolicy, type RotationPhase, type RotationPolicy, rotationAnnotations } from './certificate-rotation.ts';

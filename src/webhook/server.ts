@@ -1,15 +1,19 @@
-import { readFile, stat } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import type { AddressInfo, Socket } from 'node:net';
 import { type KubeObject, type Logger, silentLogger } from '../core/index.ts';
 import type { Reads } from '../controller/reads.ts';
 import { type AdmissionHandler, type AdmissionReview, review, type WebhookDefinition, WebhookError, webhookPath } from './admission.ts';
+import { certificateFeed, type CertificateSource } from './certificate-source.ts';
+import { type ConversionDefinition, isConversionDefinition } from './conversion.ts';
+import { type ConversionReview, conversionPath, convertReview } from './conversion-review.ts';
 
 /** Options of {@link serveWebhooks}. */
 export interface WebhookServerOptions {
   /** A folder with `tls.crt` and `tls.key` (PEM), as a `kubernetes.io/tls` Secret mounts them; reread when they change. */
-  certDir: string;
+  certDir?: string;
+  /** Instead of `certDir`: a certificate in memory, served anew as soon as it changes (the {@link CertificateManager}). */
+  certificates?: CertificateSource;
   /** Default 9443, as controller-runtime's; 0 picks a free port. */
   port?: number;
   /** Default every address (`0.0.0.0`); `127.0.0.1` for a webhook registered by `url` on a local control plane. */
@@ -21,14 +25,26 @@ export interface WebhookServerOptions {
   signal?: AbortSignal;
   /** The reads of each definition's handlers (the manager gives its shared caches); default none. */
   reads?: (definition: WebhookDefinition) => Reads;
+  /** Where each admission request is counted and timed: `webhookMetrics(registry)` of `capstan/metrics` (the manager passes its registry's). */
+  metrics?: WebhookServerMetrics;
+}
+
+/**
+ * How the server reports its admission requests: structurally `webhookMetrics` of `capstan/metrics` (this layer
+ * may not import the metrics layer; the manager wires the two). `started` is called when a request for a served
+ * path arrives; what it returns, once its connection closes, with the status code sent, or 499 when the caller
+ * hung up first (the API server gave up at `timeoutSeconds`).
+ */
+export interface WebhookServerMetrics {
+  started(path: string): (code: number) => void;
 }
 
 /** A running webhook server. */
 export interface WebhookServer extends AsyncDisposable {
   readonly port: number;
-  /** The paths served, by handler: `/validate-…` and `/mutate-…`. */
+  /** The paths served, by handler: `/validate-…` and `/mutate-…`, and `/convert` when there are conversions. */
   readonly paths: readonly string[];
-  /** Admission requests answered since the start, by path. */
+  /** Admission and conversion requests answered since the start, by path. */
   readonly answered: ReadonlyMap<string, number>;
   close(): Promise<void>;
 }
@@ -36,11 +52,16 @@ export interface WebhookServer extends AsyncDisposable {
 /** The largest AdmissionReview read: the API server's own request limit is 3 MiB, and a review carries the object twice. */
 const maxBodyBytes = 8 * 1024 * 1024;
 
+/** The code counted for a request whose caller hung up before the answer (nginx's convention; HTTP has none). */
+const clientClosedRequest = 499;
+
 /**
  * Serve the admission webhooks of `definitions` over HTTPS with the certificate in `certDir`: one path per handler
  * ({@link webhookPath}), an `admission.k8s.io/v1` AdmissionReview in and out. A handler's signal aborts at its
  * `timeoutSeconds`. A new certificate in `certDir` is served from the next connection on (cert-manager renews
- * it in place).
+ * it in place). The conversions among `definitions` (`conversion(Hub).spoke(…)`) are served at `/convert`, one path for
+ * every kind: an `apiextensions.k8s.io/v1` ConversionReview in and out, each object converted by the conversion of
+ * its group and kind.
  *
  * @example
  * ```ts
@@ -53,10 +74,19 @@ const maxBodyBytes = 8 * 1024 * 1024;
  * await server.close();
  * ```
  */
-export async function serveWebhooks(definitions: readonly WebhookDefinition[], options: WebhookServerOptions): Promise<WebhookServer> {
+export async function serveWebhooks(
+  definitions: ReadonlyArray<WebhookDefinition | ConversionDefinition>,
+  options: WebhookServerOptions,
+): Promise<WebhookServer> {
   const log = options.log ?? silentLogger;
+  const conversions = definitions.filter(isConversionDefinition);
+  for (const [i, c] of conversions.entries()) {
+    if (conversions.findIndex((other) => other.crdName === c.crdName) !== i) {
+      throw new WebhookError('INVALID_WEBHOOK', `two conversions for ${c.crdName}: declare one per kind, with every version as a spoke`);
+    }
+  }
   const handlers = new Map<string, { handler: AdmissionHandler<KubeObject>; reads: Reads | undefined }>();
-  for (const definition of definitions) {
+  for (const definition of definitions.filter((d): d is WebhookDefinition => !isConversionDefinition(d))) {
     const reads = options.reads?.(definition);
     for (const handler of [definition.validating, definition.mutating]) {
       if (!handler) continue;
@@ -68,18 +98,18 @@ export async function serveWebhooks(definitions: readonly WebhookDefinition[], o
     }
   }
   const answered = new Map<string, number>();
-  const certFile = join(options.certDir, 'tls.crt');
-  const keyFile = join(options.certDir, 'tls.key');
-  const readPair = async () => ({ cert: await readFile(certFile), key: await readFile(keyFile) });
-  const stamp = async () => `${(await stat(certFile)).mtimeMs}:${(await stat(keyFile)).mtimeMs}`;
-  let certStamp = await stamp();
-  const server: Server = createServer({ ...(await readPair()), minVersion: 'TLSv1.2' }, (req, res) => {
+  // A new certificate is served from the next connection on (cert-manager renews the files in place).
+  const feed = await certificateFeed(options, log, (pair) => server.setSecureContext({ ...pair, minVersion: 'TLSv1.2' }));
+  const server: Server = createServer({ ...feed.initial, minVersion: 'TLSv1.2' }, (req, res) => {
     const path = (req.url ?? '').split('?')[0]!;
     const served = handlers.get(path);
-    if (req.method !== 'POST' || !served) {
+    const converting = path === conversionPath && conversions.length > 0;
+    if (req.method !== 'POST' || (!served && !converting)) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end(`no webhook at ${req.method} ${path}\n`);
       return;
     }
+    const finished = options.metrics?.started(path);
+    if (finished) res.once('close', () => finished(res.headersSent ? res.statusCode : clientClosedRequest));
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
@@ -93,10 +123,21 @@ export async function serveWebhooks(definitions: readonly WebhookDefinition[], o
         try {
           body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as AdmissionReview;
         } catch (err) {
-          res.writeHead(400, { 'content-type': 'text/plain' }).end(`not an AdmissionReview: ${(err as Error).message}\n`);
+          const expected = served ? 'an AdmissionReview' : 'a ConversionReview';
+          res.writeHead(400, { 'content-type': 'text/plain' }).end(`not ${expected}: ${(err as Error).message}\n`);
           return;
         }
-        const signal = AbortSignal.timeout(served.handler.options.timeoutSeconds * 1000);
+        if (!served) {
+          answerConversion(conversions, body as unknown as ConversionReview, res, log);
+          answered.set(path, (answered.get(path) ?? 0) + 1);
+          return;
+        }
+        // Aborted at the handler's timeout, or when the API server hangs up first (it gave up on the request).
+        const abandoned = new AbortController();
+        res.once('close', () => {
+          if (!res.headersSent) abandoned.abort(new DOMException('the API server closed the connection before the answer', 'AbortError'));
+        });
+        const signal = AbortSignal.any([AbortSignal.timeout(served.handler.options.timeoutSeconds * 1000), abandoned.signal]);
         try {
           const answer = await review(served.handler, body, { signal, log, ...(served.reads ? { reads: served.reads } : {}) });
           answered.set(path, (answered.get(path) ?? 0) + 1);
@@ -108,6 +149,7 @@ export async function serveWebhooks(definitions: readonly WebhookDefinition[], o
       })();
     });
   });
+  const connections = trackConnections(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 9443, options.host ?? '0.0.0.0', () => {
@@ -116,36 +158,62 @@ export async function serveWebhooks(definitions: readonly WebhookDefinition[], o
     });
   });
   const port = (server.address() as AddressInfo).port;
-  log.info({ port, paths: [...handlers.keys()] }, 'serving webhooks');
-
-  // A renewed certificate (same files, new contents) is served from the next connection on.
-  const check = setInterval(() => {
-    void (async () => {
-      try {
-        const now = await stamp();
-        if (now === certStamp) return;
-        server.setSecureContext({ ...(await readPair()), minVersion: 'TLSv1.2' });
-        certStamp = now;
-        log.info({ certDir: options.certDir }, 'serving the renewed webhook certificate');
-      } catch (err) {
-        log.warn(
-          { certDir: options.certDir, err: (err as Error).message },
-          'webhook certificate unreadable; still serving the previous one',
-        );
-      }
-    })();
-  }, options.certCheckMs ?? 10_000);
-  check.unref();
+  const paths = [...handlers.keys(), ...(conversions.length > 0 ? [conversionPath] : [])];
+  log.info({ port, paths }, 'serving webhooks');
 
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= new Promise<void>((resolve) => {
-      clearInterval(check);
+      feed.stop();
       server.close(() => resolve());
-      server.closeIdleConnections();
+      connections.closeWhenIdle();
     });
     return closing;
   };
   options.signal?.addEventListener('abort', () => void close(), { once: true });
-  return { port, paths: [...handlers.keys()], answered, close, [Symbol.asyncDispose]: close };
+  return { port, paths, answered, close, [Symbol.asyncDispose]: close };
+}
+
+/** A ConversionReview's answer: every object converted, or a Failure the API server passes on to its client. */
+function answerConversion(conversions: readonly ConversionDefinition[], body: ConversionReview, res: ServerResponse, log: Logger): void {
+  let answer: ConversionReview;
+  try {
+    answer = convertReview(conversions, body);
+  } catch (err) {
+    log.warn({ path: conversionPath, err: (err as Error).message }, 'conversion request not answered');
+    res.writeHead(400, { 'content-type': 'text/plain' }).end(`${(err as Error).message}\n`);
+    return;
+  }
+  const result = answer.response?.result;
+  if (result?.status === 'Failure') log.warn({ path: conversionPath, err: result.message }, 'conversion failed');
+  res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
+}
+
+/**
+ * The server's TLS connections and the requests in flight on each, so that closing ends them all: Node's
+ * `closeIdleConnections` misses a TLS connection that never carried a request, and the API server keeps such
+ * connections in its pool (idle up to 90 s), which would hold `close()` open and keep answering on them.
+ */
+function trackConnections(server: Server): { closeWhenIdle(): void } {
+  const inFlight = new Map<Socket, number>();
+  let closing = false;
+  server.on('secureConnection', (socket: Socket) => {
+    inFlight.set(socket, 0);
+    socket.once('close', () => inFlight.delete(socket));
+  });
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const socket = req.socket;
+    inFlight.set(socket, (inFlight.get(socket) ?? 0) + 1);
+    res.once('close', () => {
+      const left = (inFlight.get(socket) ?? 1) - 1;
+      inFlight.set(socket, left);
+      if (closing && left === 0) socket.destroy();
+    });
+  });
+  return {
+    closeWhenIdle() {
+      closing = true;
+      for (const [socket, requests] of inFlight) if (requests === 0) socket.destroy();
+    },
+  };
 }

@@ -104,9 +104,9 @@ function mainModule(project: Project): string {
   return `// The operator's entry point: \`npm start\`, \`capstan run\` and the container image all start this file.
 // In a cluster, config/manager/deployment.yaml passes --leader-elect and sets POD_NAMESPACE.
 // Flags: --namespace, --leader-elect, --leader-election-namespace, --health-port, --log-level,
-// --watch-inactivity-timeout (see managerFlagsHelp).
+// --watch-inactivity-timeout, --webhook-port, --webhook-cert-dir, --webhook-cert-secret (see managerFlagsHelp).
 import { Manager, ManagerFlagError, managerOptionsFromFlags } from 'capstan';
-import { controllers } from './operator.ts';
+import { controllers, conversions, webhooks } from './operator.ts';
 
 let manager: Manager;
 try {
@@ -117,14 +117,17 @@ try {
   process.exit(2);
 }
 for (const definition of controllers) manager.add(definition);
+// Served by every replica, over HTTPS on --webhook-port, once they have a certificate.
+for (const definition of [...webhooks, ...conversions]) manager.add(definition);
 await manager.run();
 `;
 }
 
-const operatorModule = `// Everything the operator is made of: its custom resources and its controllers. \`capstan generate\`
-// imports this module to write config/crd and config/rbac from these declarations, so importing it must
-// start nothing. \`capstan create api\` adds to the lists at the capstan:scaffold markers.
+const operatorModule = `// Everything the operator is made of: its custom resources, controllers and webhooks. \`capstan generate\`
+// imports this module to write config/ from these declarations, so importing it must start nothing.
+// \`capstan create api\` and \`capstan create webhook\` add to the lists at the capstan:scaffold markers.
 import type { AnyControllerDefinition, CustomResource } from 'capstan';
+import type { ConversionDefinition, WebhookDefinition } from 'capstan/webhook';
 // capstan:scaffold:imports
 
 export const customResources: CustomResource[] = [
@@ -134,6 +137,16 @@ export const customResources: CustomResource[] = [
 // Controllers of any kinds; the manager runs each one with its own kind's types.
 export const controllers: AnyControllerDefinition[] = [
   // capstan:scaffold:controllers
+];
+
+// Admission webhooks (defaulting, validating), served by every replica (main.ts adds them to the manager).
+export const webhooks: WebhookDefinition[] = [
+  // capstan:scaffold:webhooks
+];
+
+// Conversions between the versions of a kind, served by every replica; their CRDs call them.
+export const conversions: ConversionDefinition[] = [
+  // capstan:scaffold:conversions
 ];
 `;
 
@@ -163,7 +176,8 @@ TypeScript sources directly.
 \`\`\`sh
 npm install
 npx capstan create api --group <group> --version v1alpha1 --kind <Kind>   # a custom resource and its controller
-npx capstan generate      # config/crd, config/rbac and config/manager from the code
+npx capstan create webhook --kind <Kind> --defaulting --validating      # admission webhooks for it, and their test
+npx capstan generate      # config/crd, config/rbac, config/manager (and config/webhook) from the code
 npx capstan install       # the CRDs, on the cluster of the current kubeconfig context
 npx capstan run --watch   # the operator on your machine, restarted when src/ changes
 kubectl apply -f config/samples/
@@ -171,7 +185,8 @@ npm test                  # the operator on a local control plane, under its gen
 \`\`\`
 
 - \`src/api/\` declares the custom resources (one typebox schema gives the CRD and the TypeScript types).
-- \`src/controllers/\` reconciles them; \`${project.operator}\` lists both, and \`${project.main}\` runs them.
+- \`src/controllers/\` reconciles them, \`src/webhooks/\` admits (and converts) them; \`${project.operator}\` lists them
+  all, and \`${project.main}\` runs them.
 - \`config/\` is generated: edit the code and run \`capstan generate\`, not the YAML. \`config/samples/\` is yours.
 - \`npm test\` runs the operator with \`capstan/testing\` on the cluster \`CAPSTAN_TEST_CLUSTER\` describes, else on
   the control plane \`npx capstan control-plane up\` runs (start it once, and every run reuses it), else on a
