@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
 import type { CustomResourceDefinition } from '../../src/crd/index.ts';
 import type { Cluster, ControlPlaneOptions } from '../../src/testing/index.ts';
 import { widgetCrd, widgetGroups, widgetKind } from '../fixtures/widget-operator.ts';
@@ -9,13 +11,25 @@ export const helloWorldCrds = new URL('../../examples/hello-world/config/crd', i
 export const webAppCrds = new URL('../../examples/web-app/config/crd', import.meta.url).pathname;
 
 /**
+ * The CronJob CRD of examples/cronjob, its conversion set to None: a webhook the shared control plane could not
+ * reach would block garbage collection and namespace deletion. e2e/cronjob/operator.test.ts points it at its own
+ * operator while that runs, and sets None again before stopping it.
+ */
+export function cronJobCrd(): CustomResourceDefinition {
+  const file = new URL('../../examples/cronjob/config/crd/cronjobs.batch.tutorial.kubebuilder.io.yaml', import.meta.url);
+  const crd = parse(readFileSync(file, 'utf8')) as CustomResourceDefinition;
+  const { conversion: _webhook, ...spec } = crd.spec;
+  return { ...crd, spec }; // no spec.conversion: strategy None
+}
+
+/**
  * The CRDs the control plane the suites share starts with (scripts/test.ts, or a file run on its own): the
  * kinds whose suites run operators, so that none of them waits for the garbage collector's and admission's
  * 30 s discovery rereads. A test about a kind installed later (wait-for-kind, garbage-collection, crd/*)
  * installs its own, in a group of its own.
  */
 export function sharedCrds(): NonNullable<ControlPlaneOptions['crds']> {
-  return [helloWorldCrds, webAppCrds, ...Object.values(widgetGroups).map((group) => widgetCrd(widgetKind(group)))];
+  return [helloWorldCrds, webAppCrds, cronJobCrd(), ...Object.values(widgetGroups).map((group) => widgetCrd(widgetKind(group)))];
 }
 
 /** Install a minimal namespaced CRD `<plural>.<group>` (version v1) whose spec takes anything. */

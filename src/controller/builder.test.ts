@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { defineKind, type KubeObject } from '../core/index.ts';
+import { defineKind, type KubeObject, ManualClock } from '../core/index.ts';
 import { ConfigMap, Secret } from '../kinds/core/v1.ts';
 import { controller } from './builder.ts';
 import { done } from './result.ts';
@@ -51,4 +51,11 @@ test('an index on a kind the controller does not read, or named namespace, is re
         .reconcile(async () => done()),
     /read twice in the same scope/,
   );
+});
+
+test(".clock(c) sets the reconciles' clock of the definition; without it the definition has none (the real one)", () => {
+  const clock = new ManualClock();
+  const base = controller(Widget);
+  assert.equal(base.clock(clock).reconcile(async () => done()).clock, clock);
+  assert.equal(base.reconcile(async () => done()).clock, undefined);
 });

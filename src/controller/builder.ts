@@ -1,4 +1,5 @@
 import {
+  type Clock,
   type ControllerDeclaration,
   DeclarationError,
   declareController,
@@ -89,6 +90,8 @@ export interface ControllerDefinition<T extends KubeObject> {
    */
   reconcile(ctx: ReconcileContext<T>): Promise<ReconcileResult>;
   readonly maxConcurrentReconciles: number;
+  /** The reconciles' clock (`ctx.now()`, `requeueAfter`); undefined: the real one. */
+  readonly clock?: Clock | undefined;
 }
 
 /**
@@ -181,6 +184,26 @@ export interface ControllerBuilder<T extends KubeObject> {
    * (the next leader reconciles every object on start).
    */
   reconcileOn(source: AsyncIterable<string>): ControllerBuilder<T>;
+  /**
+   * The clock the reconciles run on: `ctx.now()` reads it and `requeueAfter(ms)` waits on it (Kubebuilder's
+   * CronJob reconciler's `Clock`; client-go's fake clock). Default the real clock. Tests inject `fakeClock()` of
+   * `capstan/testing` and move time by hand; retries, rate limits and timeouts stay on real time.
+   *
+   * @example
+   * ```ts
+   * import { ConfigMap } from 'capstan';
+   * import { controller, requeueAfter } from 'capstan/controller';
+   * import { fakeClock } from 'capstan/testing';
+   * const clock = fakeClock();
+   * export const ticking = controller(ConfigMap)
+   *   .clock(clock)
+   *   .reconcile(async (ctx) => {
+   *     ctx.log.info({ at: ctx.now().toISOString() }, 'tick');
+   *     return requeueAfter(60_000); // runs again once the test calls clock.advance(60_000)
+   *   });
+   * ```
+   */
+  clock(clock: Clock): ControllerBuilder<T>;
   reconcile(reconcile: Reconciler<T>): ControllerDefinition<T>;
 }
 
@@ -199,6 +222,7 @@ interface BuilderState<T extends KubeObject> {
   reconcileTimeoutMs?: number;
   resync?: { everyMs: number; jitter?: number };
   wakeUps: Array<AsyncIterable<string>>;
+  clock?: Clock;
 }
 
 function builder<T extends KubeObject>(state: BuilderState<T>): ControllerBuilder<T> {
@@ -233,6 +257,7 @@ function builder<T extends KubeObject>(state: BuilderState<T>): ControllerBuilde
       return next({ resync: { everyMs: ms, ...options } });
     },
     reconcileOn: (source) => next({ wakeUps: [...state.wakeUps, source] }),
+    clock: (clock) => next({ clock }),
     reconcile: (reconcile) => {
       const name = state.name ?? state.kind.kind.toLowerCase();
       const declared = [
@@ -280,6 +305,7 @@ function builder<T extends KubeObject>(state: BuilderState<T>): ControllerBuilde
         wakeUps: Object.freeze([...state.wakeUps]),
         reconcile,
         maxConcurrentReconciles: state.workers,
+        clock: state.clock,
       });
     },
   };

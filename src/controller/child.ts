@@ -147,10 +147,11 @@ export async function deleteIfSame<T extends KubeObject>(
   resource: ResourceClient<T>,
   object: T,
   signal: AbortSignal | undefined,
+  propagationPolicy?: 'Foreground' | 'Background' | 'Orphan',
 ): Promise<boolean> {
   const { name, namespace, uid } = object.metadata;
   try {
-    await resource.delete(name!, { namespace, signal, preconditions: { uid } });
+    await resource.delete(name!, { namespace, signal, preconditions: { uid }, ...(propagationPolicy ? { propagationPolicy } : {}) });
     return true;
   } catch (err) {
     if (isNotFound(err) || isConflict(err)) return false;

@@ -35,6 +35,11 @@ export interface ReconcileContext<T extends KubeObject> {
   readonly log: Logger;
   readonly client: KubeClient;
   /**
+   * The time now on the controller's clock (the real one, unless the builder's `.clock(c)` injected another):
+   * read the time from here, not `new Date()`, so that a test can move it (Kubebuilder's `Clock.Now()`).
+   */
+  now(): Date;
+  /**
    * The object `name` of `kind` from the manager's shared cache (or live, for a kind declared
    * `.reads(Kind, { live: true })`); `undefined` when it does not exist. The namespace defaults to this object's.
    * The kind must be declared (`.reads`, `.owns`, `.watches`, or the controller's own); a read outside the
@@ -61,9 +66,14 @@ export interface ReconcileContext<T extends KubeObject> {
   apply<C extends KubeObject>(kind: Kind<C>, desired: C, options?: ChildApplyOptions): Promise<ApplyOutcome<C>>;
   /**
    * Delete the child `name` of `kind` when it is controlled by this object (by uid precondition); `absent` when there
-   * is none, `collision` (nothing deleted) when it is not ours. The namespace defaults to this object's.
+   * is none, `collision` (nothing deleted) when it is not ours. The namespace defaults to this object's;
+   * `propagationPolicy` defaults to the kind's own (for a batch/v1 Job that is Orphan: pass Background so its Pods go too).
    */
-  deleteChild<C extends KubeObject>(kind: Kind<C>, name: string, options?: { namespace?: string }): Promise<DeleteChildOutcome<C>>;
+  deleteChild<C extends KubeObject>(
+    kind: Kind<C>,
+    name: string,
+    options?: { namespace?: string; propagationPolicy?: 'Foreground' | 'Background' | 'Orphan' },
+  ): Promise<DeleteChildOutcome<C>>;
   /**
    * Write `status.observedGeneration` (the object's generation) and the given conditions by server-side
    * apply to the status subresource, with the controller's field manager, and only when they differ from the
@@ -110,6 +120,8 @@ export interface ContextParts<T extends KubeObject> {
   view: ReconcileView;
   /** The declared reads. */
   reads: Reads;
+  /** The time now on the controller's reconcile clock. */
+  now: () => Date;
   onWrite: (cache: ObjectCache<KubeObject>, key: string, resourceVersion: string | undefined) => void;
 }
 
@@ -200,6 +212,7 @@ export function reconcileContext<T extends KubeObject>(parts: ContextParts<T>): 
     signal: parts.signal,
     log: parts.log,
     client: parts.client,
+    now: parts.now,
 
     get: (kind, objectName, options = {}) =>
       parts.reads.get(kind, objectName, { ...options, defaultNamespace: namespace, signal: parts.signal }),
@@ -220,7 +233,7 @@ export function reconcileContext<T extends KubeObject>(parts: ContextParts<T>): 
     async deleteChild<C extends KubeObject>(
       kind: Kind<C>,
       childName: string,
-      options: { namespace?: string } = {},
+      options: { namespace?: string; propagationPolicy?: 'Foreground' | 'Background' | 'Orphan' } = {},
     ): Promise<DeleteChildOutcome<C>> {
       const owner = requireObject('deleteChild');
       const cache = ownedCache('deleteChild', kind);
@@ -233,7 +246,7 @@ export function reconcileContext<T extends KubeObject>(parts: ContextParts<T>): 
       if (!object) return { operation: 'absent' };
       if (!isControlledBy(object, owner)) return { operation: 'collision', object, controller: controllerReferenceOf(object) };
       // Gone already, or replaced by another object of that name (the uid precondition failed): not ours to delete.
-      if (!(await deleteIfSame(resource, object, parts.signal))) return { operation: 'absent' };
+      if (!(await deleteIfSame(resource, object, parts.signal, options.propagationPolicy))) return { operation: 'absent' };
       parts.onWrite(cache, childKey, undefined);
       return { operation: 'deleted', object };
     },

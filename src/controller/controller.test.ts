@@ -150,6 +150,27 @@ test('a temporary error backs off and retries; requeueAfter runs again after its
   await controller.stop();
 });
 
+test('with a reconcile clock, ctx.now() reads it and requeueAfter fires when it is advanced, not on the controller clock', async () => {
+  const reconcileClock = new ManualClock({ wallStart: new Date('2031-05-01T10:00:00Z') });
+  const seen: string[] = [];
+  const { clock, primary, controller } = setup(async () => done(), {
+    reconcileClock,
+    reconcile: async (ctx) => {
+      seen.push(ctx.now().toISOString());
+      return requeueAfter(60_000);
+    },
+  });
+  primary.upsert(widget(1, '1'));
+  controller.start();
+  await clock.advance(3_600_000);
+  assert.deepEqual(seen, ['2031-05-01T10:00:00.000Z'], 'an hour on the controller clock fires no requeue');
+  await reconcileClock.advance(59_999);
+  assert.equal(seen.length, 1);
+  await reconcileClock.advance(1);
+  assert.deepEqual(seen, ['2031-05-01T10:00:00.000Z', '2031-05-01T10:01:00.000Z']);
+  await controller.stop();
+});
+
 test('a deleted child is recreated only once a live read shows its owner still exists (a stale cache must not feed the garbage collector)', async () => {
   const clock = new ManualClock();
   const primary = new MemorySource<Widget>();

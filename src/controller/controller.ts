@@ -84,7 +84,13 @@ export interface ControllerOptions<T extends KubeObject> {
   metrics?: ControllerMetrics;
   queueMetrics?: QueueMetrics;
   logger?: Logger;
+  /** Time for the queue's backoff and rate limit, resync and read-your-writes waits; default the real clock. */
   clock?: Clock;
+  /**
+   * The reconciles' clock: what `ctx.now()` reads and what a `requeueAfter` (or a `TemporaryError`'s delay) waits
+   * on; default `clock`. A test injects one it moves by hand (`fakeClock()` of `capstan/testing`).
+   */
+  reconcileClock?: Clock;
 }
 
 /**
@@ -130,6 +136,7 @@ export class Controller<T extends KubeObject> {
       backoff: options.backoff,
       rateLimit: options.rateLimit,
       clock,
+      requeueClock: options.reconcileClock ?? clock,
       metrics: options.queueMetrics,
       onWorkerError: (key, err) => this.log.error({ key, err }, 'reconcile worker failed'),
     });
@@ -272,6 +279,7 @@ export class Controller<T extends KubeObject> {
       events: this.options.events,
       view,
       reads: this.reads,
+      now: () => (this.options.reconcileClock ?? this.clock).wallNow(),
       onWrite: (cache, writtenKey, resourceVersion) => this.freshness.recordWrite(key, cache, writtenKey, resourceVersion),
     });
     const started = performance.now();

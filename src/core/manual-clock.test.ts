@@ -44,3 +44,14 @@ test('wall time moves with monotonic time', async () => {
   assert.equal(clock.wallNow().toISOString(), '2030-01-01T00:00:01.500Z');
   assert.equal(clock.nextTimerIn(), undefined);
 });
+
+test('set moves to a wall-clock time, firing what falls due; it never goes back', async () => {
+  const clock = new ManualClock({ wallStart: new Date('2030-01-01T00:00:00Z') });
+  const fired: string[] = [];
+  clock.setTimer(() => fired.push(clock.wallNow().toISOString()), 60_000);
+  await clock.set(new Date('2030-01-01T00:05:00Z'));
+  assert.deepEqual(fired, ['2030-01-01T00:01:00.000Z']);
+  assert.equal(clock.wallNow().toISOString(), '2030-01-01T00:05:00.000Z');
+  assert.equal(clock.now(), 300_000);
+  await assert.rejects(clock.set(new Date('2030-01-01T00:04:00Z')), /never goes back/);
+});

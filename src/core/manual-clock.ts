@@ -1,4 +1,5 @@
 import type { Clock, Timer } from './clock.ts';
+import { UsageError } from './errors.ts';
 
 interface Pending {
   readonly at: number;
@@ -82,6 +83,21 @@ export class ManualClock implements Clock {
     }
     this.current = target;
     await settle();
+  }
+
+  /**
+   * Move time forward to the wall-clock time `date`, as {@link ManualClock.advance} does. Time never goes back
+   * (a monotonic clock cannot): a `date` before {@link ManualClock.wallNow} throws.
+   */
+  async set(date: Date): Promise<void> {
+    const ms = date.getTime() - this.wallNow().getTime();
+    if (!(ms >= 0)) {
+      throw new UsageError(
+        'INVALID_ARGUMENT',
+        `set(${date.toISOString()}): the clock is at ${this.wallNow().toISOString()} already and never goes back; make a new clock to start earlier`,
+      );
+    }
+    await this.advance(ms);
   }
 
   /** Let ready promise continuations run without moving time. */

@@ -423,6 +423,7 @@ export class Manager {
         metrics: controllerMetrics(name, { maxConcurrentReconciles: r.definition.maxConcurrentReconciles, registry: this.registry }),
         queueMetrics: workqueueMetrics(name, this.registry),
         logger: this.log,
+        reconcileClock: r.definition.clock,
       });
       r.controller.start();
     }

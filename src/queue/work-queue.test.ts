@@ -202,6 +202,29 @@ test('requeueAfter runs the key again after the delay, with its failures forgott
   assert.deepEqual(worker.startsOf('a'), [5, 1_005]);
 });
 
+test('with a requeue clock, requeueAfter waits on it while retries back off on the queue clock', async () => {
+  const { clock, worker } = setup();
+  const requeueClock = new ManualClock();
+  const queue = new WorkQueue<string>({ clock, requeueClock, onWorkerError: () => {} });
+  queue.start(worker.work);
+  queue.add('a');
+  queue.add('b');
+  await clock.settle();
+  await worker.finish('a', { kind: 'requeueAfter', delayMs: 60_000 });
+  await worker.finish('b', { kind: 'retry' });
+  assert.equal(queue.waiting, 2);
+  await clock.advance(3_600_000); // an hour of real time: b's retry runs, a's requeue does not
+  assert.deepEqual([worker.startsOf('a').length, worker.startsOf('b').length], [1, 2]);
+  await worker.finish('b');
+  await requeueClock.advance(59_999);
+  assert.equal(worker.startsOf('a').length, 1);
+  await requeueClock.advance(1);
+  assert.equal(worker.startsOf('a').length, 2);
+  await worker.finish('a', { kind: 'requeueAfter', delayMs: 60_000 });
+  await queue.shutdown();
+  assert.equal(requeueClock.pendingTimers, 0, 'shutdown cancels the requeue timers too');
+});
+
 test('a worker that throws is reported and its key retried with backoff', async () => {
   const clock = new ManualClock();
   const errors: Array<[string, unknown]> = [];

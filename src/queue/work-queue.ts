@@ -30,7 +30,14 @@ export interface WorkQueueOptions<K extends string> {
   backoff?: KeyBackoffOptions;
   /** The overall limit on retries (never on first adds); default 10/s with a burst of 100. */
   rateLimit?: RateLimitOptions;
+  /** Time for backoff, rate limits, `addAfter` and shutdown grace; default the real clock. */
   clock?: Clock;
+  /**
+   * The clock a worker's `requeueAfter` outcome waits on; default `clock`. A controller whose reconciles read an
+   * injected clock (a test's, moved by hand) passes it here, so that "run again in an hour" fires when that clock
+   * says an hour has passed, while retries keep backing off in real time.
+   */
+  requeueClock?: Clock;
   metrics?: QueueMetrics;
   /** Told of a worker that threw (its key is retried with backoff); default: a process warning. */
   onWorkerError?: (key: K, error: unknown) => void;
@@ -90,6 +97,9 @@ export class WorkQueue<K extends string = string> {
   private readonly dirty = new Map<K, { since: number; priority: Priority; queued: Priority | undefined }>();
   private readonly processing = new Map<K, InFlight>();
   private readonly delayed = new Map<K, { readyAt: number; timer: Timer }>();
+  /** `requeueAfter`s on the requeue clock: `delayed` itself when that is the queue's clock (times comparable). */
+  private readonly requeued: Map<K, { readyAt: number; timer: Timer }>;
+  private readonly requeueClock: Clock;
   private worker: Worker<K> | undefined;
   private stopping: Promise<ShutdownReport<K>> | undefined;
   private drained: (() => void) | undefined;
@@ -100,6 +110,8 @@ export class WorkQueue<K extends string = string> {
       throw new QueueError('QUEUE_INVALID_OPTIONS', `concurrency must be a positive integer, got ${this.concurrency}`);
     }
     this.clock = options.clock ?? systemClock;
+    this.requeueClock = options.requeueClock ?? this.clock;
+    this.requeued = this.requeueClock === this.clock ? this.delayed : new Map<K, { readyAt: number; timer: Timer }>();
     this.metrics = options.metrics ?? noQueueMetrics;
     this.backoff = new KeyBackoff(options.backoff);
     this.bucket = new TokenBucket(this.clock, options.rateLimit);
@@ -124,7 +136,8 @@ export class WorkQueue<K extends string = string> {
 
   /** Keys scheduled by `addAfter` or a retry, not yet ready. */
   get waiting(): number {
-    return this.delayed.size;
+    if (this.requeued === this.delayed) return this.delayed.size;
+    return new Set([...this.delayed.keys(), ...this.requeued.keys()]).size;
   }
 
   /** Whether `shutdown` was called. */
@@ -160,17 +173,21 @@ export class WorkQueue<K extends string = string> {
 
   /** Make `key` ready after `delayMs`; an earlier pending time for the same key wins. Not rate-limited. */
   addAfter(key: K, delayMs: number): boolean {
+    return this.schedule(key, delayMs, this.clock, this.delayed);
+  }
+
+  private schedule(key: K, delayMs: number, clock: Clock, pendingKeys: Map<K, { readyAt: number; timer: Timer }>): boolean {
     if (this.stopping) return false;
     if (delayMs <= 0) return this.add(key);
-    const readyAt = this.clock.now() + delayMs;
-    const pending = this.delayed.get(key);
+    const readyAt = clock.now() + delayMs;
+    const pending = pendingKeys.get(key);
     if (pending && pending.readyAt <= readyAt) return true;
     pending?.timer.cancel();
-    const timer = this.clock.setTimer(() => {
-      this.delayed.delete(key);
+    const timer = clock.setTimer(() => {
+      pendingKeys.delete(key);
       this.add(key);
     }, delayMs);
-    this.delayed.set(key, { readyAt, timer });
+    pendingKeys.set(key, { readyAt, timer });
     return true;
   }
 
@@ -210,8 +227,9 @@ export class WorkQueue<K extends string = string> {
   }
 
   private async stop(graceMs: number): Promise<ShutdownReport<K>> {
-    for (const { timer } of this.delayed.values()) timer.cancel();
+    for (const { timer } of [...this.delayed.values(), ...this.requeued.values()]) timer.cancel();
     this.delayed.clear();
+    this.requeued.clear();
     this.dirty.clear();
     this.ready.normal.clear();
     this.ready.low.clear();
@@ -283,7 +301,7 @@ export class WorkQueue<K extends string = string> {
       this.addRateLimited(key);
     } else {
       this.backoff.forget(key);
-      if (outcome.kind === 'requeueAfter') this.addAfter(key, outcome.delayMs);
+      if (outcome.kind === 'requeueAfter') this.schedule(key, outcome.delayMs, this.requeueClock, this.requeued);
     }
     if (this.stopping && this.processing.size === 0) this.drained?.();
     this.pump();

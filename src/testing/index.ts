@@ -16,6 +16,7 @@ export type { ServiceAccountCredentials, ServiceAccountOptions } from './service
 export type { KindInfo, WaitForKindOptions } from './wait-for-kind.ts';
 export { type ConnectionAttempt, type FaultMode, type FaultProxy, type FaultProxyOptions, startFaultProxy } from './fault-proxy.ts';
 export { eventually, type EventuallyOptions } from './eventually.ts';
+export { fakeClock } from './fake-clock.ts';
 export { type FakeKubelet, type FakeKubeletOptions, startFakeKubelet } from './fake-kubelet.ts';
 export { forbiddenSince } from './forbidden.ts';
 export { kubectl, type KubectlOptions } from './kubectl.ts';
