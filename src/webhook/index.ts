@@ -31,11 +31,6 @@ export { jsonPatchBetween } from './json-patch-diff.ts';
 export { serveWebhooks, type WebhookServer, type WebhookServerMetrics, type WebhookServerOptions } from './server.ts';
 export { type CertificateOptions, type CertificatePair, createCertificateAuthority, issueServingCertificate } from './certificates.ts';
 export { type CertificateSource } from './certificate-source.ts';
-export {
-  CertificateManager,
-  type CertificateManagerOptions,
-  dryRunVerifier,
-  webhookCertificateRules,
-  type WebhookCertificateRulesOptions,
-} from './certificate-manager.ts';
+export { CertificateManager, type CertificateManagerOptions } from './certificate-manager.ts';
+export { dryRunVerifier, webhookCertificateRules, type WebhookCertificateRulesOptions } from './certificate-checks.ts';
 export { defaultRotationPolicy, type RotationPhase, type RotationPolicy, rotationAnnotations } from './certificate-rotation.ts';
