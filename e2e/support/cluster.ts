@@ -10,8 +10,13 @@ const cleanups: Array<() => Promise<void>> = [];
 
 // Registered when this module is first imported, i.e. at the top level of the test file: it runs once,
 // after every test of the file (an after() registered inside a test or hook would run after that one).
+// Every cleanup runs even when an earlier one throws (a failed cleanup must not leave an operator running that
+// keeps the file alive until its time limit); the failures are reported together at the end.
 after(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  const failures: unknown[] = [];
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch((err: unknown) => failures.push(err));
+  if (failures.length === 1) throw failures[0];
+  if (failures.length > 1) throw new AggregateError(failures, `${failures.length} cleanups of the file failed`);
 });
 
 /** The test file as a {@link TestScope}: what is registered here is undone after the file's tests, latest first. */
