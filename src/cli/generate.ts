@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { kubeYaml } from '../internal/kube-yaml.ts';
-import type { ControllerDeclaration, WebhookDeclaration } from '../core/index.ts';
+import { type ControllerDeclaration, type WebhookDeclaration, webhookCertificateSecretName } from '../core/index.ts';
 import { conversionsOf, importOperator, webhooksOf } from './operator-module.ts';
 import { crdsFor, type CustomResource, isCustomResource } from '../crd/index.ts';
 import {
@@ -159,7 +159,7 @@ export function projectFiles(project: Project, declarations: OperatorDeclaration
           '--leader-elect',
           ...(watched ? [`--namespace=${watched.join(',')}`] : []),
           // The manager's own certificates (no cert-manager), for the name the API server calls: see config/webhook.
-          ...(serves ? [`--webhook-cert-secret=${project.name}-webhook-certs`, `--webhook-service=${serviceName}`] : []),
+          ...(serves ? [`--webhook-cert-secret=${webhookCertificateSecretName(project.name)}`, `--webhook-service=${serviceName}`] : []),
         ],
         ...(serves ? { webhookPort } : {}),
       }),

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { OperatorProcess } from '../internal/operator-process.ts';
+import { watchedNamespaces } from '../manifests/index.ts';
 import { CliFailure } from './failure.ts';
 import { connectTarget, describeTarget, type KubeTarget } from './kube-target.ts';
 import { loadWebhooks, registerLocalWebhooks } from './local-webhooks.ts';
@@ -35,7 +36,7 @@ export async function run(dir: string, opts: RunOptions, operatorArgs: string[])
     say(`${(err as Error).message}; running without registering webhooks`);
     return { admission: [], conversions: [] };
   });
-  const namespaces = opts.namespace?.split(',').map((n) => n.trim());
+  const namespaces = watchedNamespaces(opts.namespace);
   const serves = webhooks.admission.length + webhooks.conversions.length > 0;
   const local = serves ? await registerLocalWebhooks(project, target, webhooks, namespaces, say) : undefined;
   const args = [...(opts.namespace ? [`--namespace=${opts.namespace}`] : []), ...(local?.args ?? []), ...operatorArgs];

@@ -227,7 +227,7 @@ async function checkNewVersion(spec: ConversionSpec): Promise<void> {
  * The operator module with a `webhooks` (and/or `conversions`) list and its marker appended when it has neither
  * (a project made before `create webhook` existed). A list without its marker is left for withAdditions to refuse.
  */
-export function withMissingLists(source: string, lists: { webhooks: boolean; conversions: boolean }): string {
+function withMissingLists(source: string, lists: { webhooks: boolean; conversions: boolean }): string {
   const missing = (name: string) => !source.includes(`capstan:scaffold:${name}`) && !new RegExp(`export const ${name}\\b`).test(source);
   let result = source;
   const types: string[] = [];

@@ -120,6 +120,8 @@ export class Controller<T extends KubeObject> {
   private readonly reads: Reads;
   private started = false;
   private readonly clock: Clock;
+  /** The reconciles' clock (`ctx.now()`, `requeueAfter`): the injected one, else {@link clock}. */
+  private readonly reconcileClock: Clock;
   private resyncTimer: Timer | undefined;
 
   constructor(options: ControllerOptions<T>) {
@@ -131,12 +133,13 @@ export class Controller<T extends KubeObject> {
     this.freshness = new Freshness(clock);
     this.ownedCaches = new Map((options.owned ?? []).map((o) => [groupKindKey(o.kind), o.cache]));
     this.reads = new Reads(options.name, options.reads ?? [], (kind) => options.client.resource(kind));
+    this.reconcileClock = options.reconcileClock ?? clock;
     this.queue = new WorkQueue<string>({
       concurrency: options.maxConcurrentReconciles ?? 1,
       backoff: options.backoff,
       rateLimit: options.rateLimit,
       clock,
-      requeueClock: options.reconcileClock ?? clock,
+      requeueClock: this.reconcileClock,
       metrics: options.queueMetrics,
       onWorkerError: (key, err) => this.log.error({ key, err }, 'reconcile worker failed'),
     });
@@ -279,7 +282,7 @@ export class Controller<T extends KubeObject> {
       events: this.options.events,
       view,
       reads: this.reads,
-      now: () => (this.options.reconcileClock ?? this.clock).wallNow(),
+      now: () => this.reconcileClock.wallNow(),
       onWrite: (cache, writtenKey, resourceVersion) => this.freshness.recordWrite(key, cache, writtenKey, resourceVersion),
     });
     const started = performance.now();

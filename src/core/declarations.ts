@@ -229,3 +229,31 @@ function rejectDuplicates(controller: string, field: string, resources: readonly
     seen.add(key);
   }
 }
+
+/**
+ * The name of the Service through which the API server reaches an operator's webhooks: what `capstan generate`
+ * writes and the manager's managed certificate covers by default (`--webhook-service`).
+ *
+ * @example
+ * ```ts
+ * import { webhookServiceName } from 'capstan/core';
+ * webhookServiceName('web-app-operator'); // 'web-app-operator-webhook-service'
+ * ```
+ */
+export function webhookServiceName(operator: string): string {
+  return `${operator}-webhook-service`;
+}
+
+/**
+ * The name of the Secret an operator's manager keeps its webhook certificates in (`--webhook-cert-secret`, as
+ * `capstan generate` writes it).
+ *
+ * @example
+ * ```ts
+ * import { webhookCertificateSecretName } from 'capstan/core';
+ * webhookCertificateSecretName('web-app-operator'); // 'web-app-operator-webhook-certs'
+ * ```
+ */
+export function webhookCertificateSecretName(operator: string): string {
+  return `${operator}-webhook-certs`;
+}

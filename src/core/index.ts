@@ -13,6 +13,8 @@ export {
   type OwnsDeclaration,
   type ReadDeclaration,
   type WebhookDeclaration,
+  webhookCertificateSecretName,
+  webhookServiceName,
   type WatchDeclaration,
   type WriteDeclaration,
   type WriteVerb,

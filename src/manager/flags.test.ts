@@ -74,6 +74,11 @@ test('--webhook-cert-secret: the certificate managed in that Secret of POD_NAMES
     validatingConfigurations: ['op'],
     mutatingConfigurations: ['op'],
   });
+  // Without --webhook-service: the Service `capstan generate` writes.
+  assert.deepEqual(read(['--webhook-cert-secret=op-webhook-certs'], { POD_NAMESPACE: 'op-system' }).webhooks?.certificates?.hosts, [
+    'op-webhook-service.op-system.svc',
+    'op-webhook-service.op-system.svc.cluster.local',
+  ]);
   assert.throws(
     () => read(['--webhook-cert-secret=op-webhook-certs']),
     (err: unknown) => err instanceof ManagerFlagError && /POD_NAMESPACE/.test(err.message),

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { CapstanError } from '../core/index.ts';
+import { CapstanError, webhookServiceName } from '../core/index.ts';
 import type { ManagerOptions } from './manager.ts';
 
 /** A command line the operator cannot run with; the message says which flag and what to pass. */
@@ -27,7 +27,7 @@ export const managerFlagsHelp = `  --namespace <ns>[,<ns>...]       watch and re
   --webhook-port <port>            where admission webhooks are served, if any (default 9443; 0 picks a free port)
   --webhook-cert-dir <dir>         their certificate: tls.crt and tls.key (default /tmp/k8s-webhook-server/serving-certs)
   --webhook-cert-secret <name>     instead, manage the certificate in this Secret of $POD_NAMESPACE (no cert-manager)
-  --webhook-service <name>         the webhook Service the managed certificate covers (default <operator>-webhooks)`;
+  --webhook-service <name>         the webhook Service the managed certificate covers (default <operator>-webhook-service)`;
 
 /**
  * The standard command line of an operator's entry point, as {@link ManagerOptions}: `--namespace`,
@@ -123,7 +123,7 @@ function managedCertificates(
       '--webhook-cert-secret needs the namespace of the Secret: set POD_NAMESPACE or pass --leader-election-namespace',
     );
   }
-  const host = `${service ?? `${operator}-webhooks`}.${namespace}.svc`;
+  const host = `${service ?? webhookServiceName(operator)}.${namespace}.svc`;
   return {
     certificates: {
       secret: { name: secret, namespace },

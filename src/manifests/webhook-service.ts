@@ -1,3 +1,4 @@
+import { webhookServiceName } from '../core/index.ts';
 import type { Service } from '../kinds/core/v1.ts';
 import { operatorPodSelector } from './deployment.ts';
 
@@ -9,11 +10,6 @@ export interface WebhookServiceOptions {
   /** The container port the manager serves webhooks on (its `--webhook-port`); default 9443. */
   targetPort?: number;
   labels?: Record<string, string>;
-}
-
-/** The name of the Service through which the API server reaches an operator's webhooks. */
-export function webhookServiceName(operator: string): string {
-  return `${operator}-webhook-service`;
 }
 
 /**

@@ -2,7 +2,14 @@
 // serving certificate (a dry run through the webhook), and the RBAC rules of everything a CertificateManager does.
 import type { KubeClient } from '../client/index.ts';
 import { isApiError } from '../client/index.ts';
-import { apiVersionOf, type Kind, type KubeObject, type PolicyRule, type ResourceDescriptor } from '../core/index.ts';
+import {
+  apiVersionOf,
+  type Kind,
+  type KubeObject,
+  type PolicyRule,
+  type ResourceDescriptor,
+  webhookCertificateSecretName,
+} from '../core/index.ts';
 
 /**
  * A verification for `CertificateManagerOptions.verify`: a server-side dry-run create of an empty object of
@@ -70,7 +77,7 @@ export function webhookCertificateRules(options: WebhookCertificateRulesOptions)
   rules: PolicyRule[];
   clusterRules: PolicyRule[];
 } {
-  const secretName = options.secretName ?? `${options.operator}-webhook-certs`;
+  const secretName = options.secretName ?? webhookCertificateSecretName(options.operator);
   const validating = options.validatingConfigurations ?? [options.operator];
   const mutating = options.mutatingConfigurations ?? [options.operator];
   const verify: PolicyRule | undefined = options.verifyKind
