@@ -45,7 +45,9 @@ test('a run is created at its time: named <cronjob>-<unix seconds>, annotated wi
   const rig = await cronJobRig(cluster, 'cronjob-run');
   const cronJob = await rig.create('every-minute', { jobTemplate: { ...jobTemplate, metadata: { labels: { team: 'batch' } } } });
   const run = firstMinuteAfter(cronJob);
-  await rig.clock.set(new Date(run.getTime() - 1_000));
+  // Just before the run; the clock started at the real time, which may already be within that last second (a
+  // CronJob created at hh:mm:59 runs at the next minute).
+  await rig.clock.set(new Date(Math.max(rig.clock.wallNow().getTime(), run.getTime() - 1_000)));
   await new Promise((resolve) => setTimeout(resolve, 1_000));
   assert.deepEqual(names(await rig.jobs()), [], 'nothing runs before its time');
   await rig.clock.set(new Date(run.getTime() + 5_000));
