@@ -47,10 +47,10 @@ test('a run is created at its time: named <cronjob>-<unix seconds>, annotated wi
   const run = firstMinuteAfter(cronJob);
   // Just before the run; the clock started at the real time, which may already be within that last second (a
   // CronJob created at hh:mm:59 runs at the next minute).
-  await rig.clock.set(new Date(Math.max(rig.clock.wallNow().getTime(), run.getTime() - 1_000)));
+  await rig.moveTo(new Date(Math.max(rig.clock.wallNow().getTime(), run.getTime() - 1_000)));
   await new Promise((resolve) => setTimeout(resolve, 1_000));
   assert.deepEqual(names(await rig.jobs()), [], 'nothing runs before its time');
-  await rig.clock.set(new Date(run.getTime() + 5_000));
+  await rig.moveTo(new Date(run.getTime() + 5_000));
   const [job] = await until(rig, 'the run’s Job', async () => {
     const jobs = await rig.jobs();
     return jobs.length > 0 ? jobs : undefined;
@@ -73,12 +73,12 @@ test('Forbid skips a run while a Job is active; once it has finished, the run it
   const rig = await cronJobRig(cluster, 'cronjob-forbid');
   const cronJob = await rig.create('forbid', { concurrencyPolicy: 'Forbid' });
   const first = firstMinuteAfter(cronJob);
-  await rig.clock.set(new Date(first.getTime() + 1_000));
+  await rig.moveTo(new Date(first.getTime() + 1_000));
   await until(rig, 'the first run', async () => ((await rig.jobs()).length === 1 ? true : undefined));
   await until(rig, 'the first run in status.active', async () =>
     (await rig.cronJob('forbid')).status?.active?.length === 1 ? true : undefined,
   );
-  await rig.clock.set(new Date(first.getTime() + 61_000)); // the second run falls due while the first is active
+  await rig.moveTo(new Date(first.getTime() + 61_000)); // the second run falls due while the first is active
   await new Promise((resolve) => setTimeout(resolve, 2_000));
   assert.deepEqual(names(await rig.jobs()), [`forbid-${first.getTime() / 1000}`], 'the second run is skipped');
   // No starting deadline: the skipped run is still the latest missed one when the Job's finish wakes the CronJob.
@@ -91,12 +91,12 @@ test('Replace deletes the active Job before creating the new run', async () => {
   const rig = await cronJobRig(cluster, 'cronjob-replace');
   const cronJob = await rig.create('replace', { concurrencyPolicy: 'Replace' });
   const first = firstMinuteAfter(cronJob);
-  await rig.clock.set(new Date(first.getTime() + 1_000));
+  await rig.moveTo(new Date(first.getTime() + 1_000));
   await until(rig, 'the first run', async () => ((await rig.jobs()).length === 1 ? true : undefined));
   await until(rig, 'the first run in status.active', async () =>
     (await rig.cronJob('replace')).status?.active?.length === 1 ? true : undefined,
   );
-  await rig.clock.set(new Date(first.getTime() + 61_000));
+  await rig.moveTo(new Date(first.getTime() + 61_000));
   const second = `replace-${first.getTime() / 1000 + 60}`;
   // Deleted with propagation Background: with no Pods (no job controller) it is gone at once.
   await until(rig, 'only the second run left', async () => {
@@ -106,22 +106,29 @@ test('Replace deletes the active Job before creating the new run', async () => {
 });
 
 test('a run later than startingDeadlineSeconds is skipped; the next one on time runs', async () => {
-  const rig = await cronJobRig(cluster, 'cronjob-deadline');
+  // The operator is down at the first run and comes back 30 s late, past the 10 s deadline.
+  const rig = await cronJobRig(cluster, 'cronjob-deadline', { started: false });
   const cronJob = await rig.create('deadline', { startingDeadlineSeconds: 10 });
   const first = firstMinuteAfter(cronJob);
-  await rig.clock.set(new Date(first.getTime() + 30_000)); // 30 s late, past the 10 s deadline
-  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  await rig.moveTo(new Date(first.getTime() + 30_000), { waiting: false });
+  await rig.start();
+  await until(rig, 'the skipped run reported', async () =>
+    (await rig.cronJob('deadline')).status?.conditions?.some((c) => c.type === 'Scheduling') ? true : undefined,
+  );
+  await rig.moveTo(new Date(first.getTime() + 59_000)); // the controller has waited for its next run
   assert.deepEqual(names(await rig.jobs()), []);
   assert.equal((await rig.cronJob('deadline')).status?.lastScheduleTime, undefined);
-  await rig.clock.set(new Date(first.getTime() + 65_000)); // the next run, 5 s late
+  await rig.moveTo(new Date(first.getTime() + 65_000)); // the next run falls due while it runs
   await until(rig, 'the next run', async () => ((await rig.jobs()).length === 1 ? true : undefined));
   assert.deepEqual(names(await rig.jobs()), [`deadline-${first.getTime() / 1000 + 60}`]);
 });
 
 test('more than 100 missed starts reports Scheduling=False, TooManyMissedStarts, and creates nothing', async () => {
-  const rig = await cronJobRig(cluster, 'cronjob-missed');
+  // The operator is down for 102 runs.
+  const rig = await cronJobRig(cluster, 'cronjob-missed', { started: false });
   const cronJob = await rig.create('missed', {});
-  await rig.clock.set(new Date(firstMinuteAfter(cronJob).getTime() + 101 * 60_000)); // 102 runs missed
+  await rig.moveTo(new Date(firstMinuteAfter(cronJob).getTime() + 101 * 60_000), { waiting: false });
+  await rig.start();
   const condition = await until(rig, 'Scheduling=False', async () =>
     (await rig.cronJob('missed')).status?.conditions?.find((c) => c.type === 'Scheduling' && c.status === 'False'),
   );
@@ -136,10 +143,16 @@ test('history limits delete the oldest finished Jobs (by start time), successful
   const first = firstMinuteAfter(cronJob);
   const runs = [0, 1, 2, 3].map((i) => new Date(first.getTime() + i * 60_000));
   for (const [i, run] of runs.entries()) {
-    await rig.clock.set(new Date(run.getTime() + 1_000));
+    await rig.moveTo(new Date(run.getTime() + 1_000));
     const name = `history-${run.getTime() / 1000}`;
-    await until(rig, `run ${name}`, async () => ((await rig.jobs()).some((job) => job.metadata.name === name) ? true : undefined));
+    await until(rig, `run ${name} in status.active`, async () =>
+      (await rig.cronJob('history')).status?.active?.some((ref) => ref.name === name) ? true : undefined,
+    );
     await rig.finish(name, i % 2 === 0 ? 'Complete' : 'Failed', run);
+    // The finish wakes the CronJob: its reconcile drops the Job from status.active before the clock moves on.
+    await until(rig, `${name} finished in the status`, async () =>
+      (await rig.cronJob('history')).status?.active?.some((ref) => ref.name === name) ? undefined : true,
+    );
   }
   // Complete: runs 0 and 2, failed: runs 1 and 3; the newest of each is kept (each finish wakes the CronJob).
   const kept = await until(rig, 'one Job of each outcome left', async () => {
@@ -153,7 +166,7 @@ test('suspend stops new Jobs; resuming runs the latest missed run', async () => 
   const rig = await cronJobRig(cluster, 'cronjob-suspend');
   const cronJob = await rig.create('suspended', { suspend: true });
   const first = firstMinuteAfter(cronJob);
-  await rig.clock.set(new Date(first.getTime() + 5 * 60_000 + 1_000));
+  await rig.moveTo(new Date(first.getTime() + 5 * 60_000 + 1_000), { waiting: false });
   const condition = await until(rig, 'Scheduling=False, Suspended', async () =>
     (await rig.cronJob('suspended')).status?.conditions?.find((c) => c.type === 'Scheduling' && c.reason === 'Suspended'),
   );

@@ -23,6 +23,14 @@ export interface CronJobRig {
   cluster: Cluster;
   namespace: string;
   clock: ManualClock;
+  /**
+   * Move the fake clock to `date` once the controller is idle: no reconcile running or queued and, unless
+   * `waiting` is false (a suspended CronJob waits for nothing), its requeue for the next run scheduled. A
+   * reconcile still in flight when the clock jumps would schedule its requeue from the new time, past `date`.
+   */
+  moveTo(date: Date, options?: { waiting?: boolean }): Promise<void>;
+  /** Start the controller of a rig made with `started: false`. */
+  start(): Promise<void>;
   /** Lines logged (warnings and errors) and a timeline, for a failing wait's message. */
   describe: () => string;
   create(name: string, spec: Partial<CronJob['spec']>): Promise<CronJob>;
@@ -32,26 +40,47 @@ export interface CronJobRig {
   finish(name: string, how: 'Complete' | 'Failed', startTime: Date): Promise<void>;
 }
 
-export async function cronJobRig(cluster: Cluster, prefix: string): Promise<CronJobRig> {
+/**
+ * `started: false` leaves the controller stopped until {@link CronJobRig.start}: the CronJobs a test creates and
+ * the time it moves meanwhile are what an operator that was down finds when it comes back.
+ */
+export async function cronJobRig(cluster: Cluster, prefix: string, options: { started?: boolean } = {}): Promise<CronJobRig> {
   const namespace = await createNamespace(cluster, prefix, fileScope);
   const clock = fakeClock();
   const log: string[] = [];
+  const registry = new Registry();
   const manager = new Manager({
     client: cluster.admin,
     namespace,
-    registry: new Registry(),
+    registry,
     logger: recording(log),
     shutdownGraceMs: 5_000,
   });
   manager.add(cronJobController({ clock }));
-  await manager.start();
   fileScope.after(() => manager.stop());
+  if (options.started ?? true) await manager.start();
   const cronJobs = cluster.admin.resource(CronJob);
   const jobs = cluster.admin.resource(Job);
-  return {
+  const gauge = async (name: string) => {
+    const values = (await registry.getSingleMetric(name)?.get())?.values ?? [];
+    return values.reduce((sum, { value }) => sum + value, 0);
+  };
+  const rig: CronJobRig = {
     cluster,
     namespace,
     clock,
+    moveTo: async (date, { waiting = true } = {}) => {
+      await until(
+        rig,
+        `the controller idle${waiting ? ', its next run scheduled' : ''}, before moving the clock to ${date.toISOString()}`,
+        async () => {
+          const idle = (await gauge('controller_runtime_active_workers')) === 0 && (await gauge('workqueue_depth')) === 0;
+          return idle && (!waiting || clock.pendingTimers > 0) ? true : undefined;
+        },
+      );
+      await clock.set(date);
+    },
+    start: () => manager.start(),
     describe: () => `fake clock at ${clock.wallNow().toISOString()}; operator log:\n${log.slice(-30).join('\n')}`,
     create: (name, spec) =>
       cronJobs.create(
@@ -94,6 +123,7 @@ export async function cronJobRig(cluster: Cluster, prefix: string): Promise<Cron
       });
     },
   };
+  return rig;
 }
 
 /** The first run of an every-minute schedule strictly after the CronJob's creation. */
