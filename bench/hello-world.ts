@@ -1,21 +1,48 @@
 // `npm run bench`: Capstan's HelloWorld operator beside a controller-runtime peer, a plain client-node
-// informer peer and the ceiling, on real local control planes (see bench/README.md).
+// informer peer and two ceilings, with equal settings and at each framework's defaults, on real local
+// control planes (see bench/README.md).
 //
-//   npm run bench                 full run: N = 100, 1,000, 5,000, 3 runs each, a fresh control plane per peer
-//   npm run bench -- --quick      N = 100, one run, one control plane shared by the peers (under 5 minutes)
+//   npm run bench                 full run: N = 100, 1,000, 5,000, 10,000 (the ceilings, capstan and
+//                                 controller-runtime only), 3 runs each
+//   npm run bench -- --quick      N = 100, one run, without the defaults peers (under 5 minutes)
 //   --peers=capstan,ceiling       only these peers;  --n=100,1000  only these N;  --runs=K
+//
+// One fresh control plane per N, shared by every peer and run at that N; each run in a fresh namespace,
+// deleted afterwards. Runs interleave: round r runs every peer once, the order rotated r − 1 places.
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { cpus, loadavg, totalmem } from 'node:os';
+import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type ControlPlane, startControlPlane } from '../src/testing/index.ts';
-import { controllerRuntimeVersion, ensureGoPeer } from './harness/go-peer.ts';
+import { controllerRuntimeVersion, ensureGoPeer, goToolchain } from './harness/go-peer.ts';
 import { loaderClients } from './harness/loader.ts';
-import { allPeers, type PeerId, peerRules, workers } from './harness/peers.ts';
-import { markdownReport, type ReportContext, summarize, svgChart, textTable } from './harness/report.ts';
+import {
+  allPeers,
+  ceilingConcurrency,
+  largeN,
+  largePeers,
+  type PeerId,
+  peerRules,
+  peerSlug,
+  quickPeers,
+  workers,
+} from './harness/peers.ts';
+import { markdownReport, type Provenance, type ReportContext, summarize, svgChart, textTable } from './harness/report.ts';
 import { conformance, measuredRun, type PeerAccount, type RunResult } from './harness/scenario.ts';
+import { runOrder } from './harness/schedule.ts';
 
+const loadBefore = procLoadavg();
+const goVersion = (() => {
+  try {
+    return execFileSync('go', ['version'], { env: { ...process.env, GOTOOLCHAIN: goToolchain } })
+      .toString()
+      .trim();
+  } catch {
+    return 'go: not found';
+  }
+})();
 const { values: flags } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
@@ -28,28 +55,32 @@ const { values: flags } = parseArgs({
   },
 });
 const quick = flags.quick;
-const peers = (flags.peers?.split(',') ?? allPeers) as PeerId[];
+const peers = (flags.peers?.split(',') ?? (quick ? quickPeers : allPeers)) as PeerId[];
 for (const p of peers) if (!allPeers.includes(p)) throw new Error(`unknown peer ${p}; peers: ${allPeers.join(', ')}`);
-const sizes = flags.n?.split(',').map(Number) ?? (quick ? [100] : [100, 1000, 5000]);
+const sizes = flags.n?.split(',').map(Number) ?? (quick ? [100] : [100, 1000, 5000, 10_000]);
 const runs = Number(flags.runs ?? (quick ? 1 : 3));
-const plannedRuns = peers.length * sizes.length * runs;
+/** The peers timed at `n`: above 5,000 only the large-N peers, unless --peers named them. */
+const peersAt = (n: number) => (n > largeN && !flags.peers ? peers.filter((p) => largePeers.includes(p)) : peers);
+const plannedRuns = sizes.reduce((sum, n) => sum + peersAt(n).length * runs, 0);
 const churnRatePerSecond = 20;
 const churnSeconds = quick ? 5 : 10;
-const restartObserveMs = quick ? 5_000 : 10_000;
+/** The idle-restart window: until the operator sent nothing for this long after ready… */
+const restartQuietMs = 5_000;
+/** …but no longer than this after ready. */
+const restartBoundMs = 60_000;
 const outDir = flags.out ?? new URL('./results/', import.meta.url).pathname;
 const baseName = quick ? 'hello-world-quick' : 'hello-world';
-const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
+const repoRoot = new URL('..', import.meta.url).pathname;
 
 const started = Date.now();
 const log = (line: string) => process.stdout.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
 
 // Build (or find) the Go peer and the ceiling before any clock starts.
-if (peers.includes('controller-runtime') || peers.includes('ceiling')) await ensureGoPeer(log);
+if (peers.some((p) => p.startsWith('controller-runtime') || p.startsWith('ceiling'))) await ensureGoPeer(log);
 // Capstan runs from dist/, as a user's node_modules has it: built from the sources of this checkout.
-if (peers.includes('capstan')) {
-  const root = new URL('..', import.meta.url).pathname;
-  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
-    cwd: root,
+if (peers.some((p) => p.startsWith('capstan'))) {
+  execFileSync(process.execPath, [join(repoRoot, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
+    cwd: repoRoot,
     stdio: 'inherit',
   });
   log('Capstan built into dist/ (npm run build)');
@@ -59,13 +90,14 @@ const results: RunResult[] = [];
 const nonConforming: ReportContext['nonConforming'] = {};
 const keptNotes: string[] = [];
 if (flags.keep) {
-  const kept = JSON.parse(await readFile(flags.keep, 'utf8')) as { context: ReportContext; results: RunResult[] };
+  const kept = JSON.parse(await readFile(flags.keep, 'utf8')) as { context: ReportContext & { command?: string }; results: RunResult[] };
   results.push(...kept.results.filter((r) => !peers.includes(r.peer)));
   for (const [peer, why] of Object.entries(kept.context.nonConforming))
     if (!peers.includes(peer as PeerId)) nonConforming[peer as PeerId] = why;
   const keptPeers = [...new Set(results.map((r) => r.peer))];
+  const from = kept.context.provenance;
   keptNotes.push(
-    `The runs of ${keptPeers.join(', ')} come from an earlier invocation (\`${kept.context.command}\`, started ${kept.context.startedAt.toString()}, ${(kept.context.durationMs / 60_000).toFixed(1)} min), kept with --keep; this invocation ran ${peers.join(', ')}.`,
+    `The runs of ${keptPeers.join(', ')} come from an earlier invocation (\`${from?.command ?? kept.context.command}\`${from ? ` at ${from.commit}${from.dirty ? ' (dirty)' : ''}` : ''}, started ${kept.context.startedAt.toString()}, ${(kept.context.durationMs / 60_000).toFixed(1)} min), kept with --keep: they were not interleaved with this invocation's runs.`,
   );
 }
 let versions: string[] = [];
@@ -87,61 +119,63 @@ async function newControlPlane(): Promise<ControlPlane> {
 async function account(cp: ControlPlane, peer: PeerId): Promise<PeerAccount> {
   const sa = await cp.serviceAccountKubeconfig({
     namespace: 'bench-operators',
-    name: peer,
+    name: peerSlug(peer),
     clusterRules: peerRules,
     expirationSeconds: 6 * 3600,
   });
   return { kubeconfigPath: sa.kubeconfigPath, username: sa.username };
 }
 
-async function benchPeer(cp: ControlPlane, peer: PeerId): Promise<void> {
-  const credentials = await account(cp, peer);
-  log(`${peer}: conformance check`);
-  const problem = await conformance(cp, peer, credentials, log);
-  if (problem) {
-    nonConforming[peer] = problem;
-    log(`${peer}: FAILED the conformance check, not timed: ${problem}`);
-    return;
-  }
-  for (const n of sizes) {
-    for (let run = 1; run <= runs; run++) {
-      log(`${peer}: N = ${n}, run ${run} of ${runs}`);
-      results.push(
-        await measuredRun(
-          cp,
-          peer,
-          credentials,
-          {
-            n,
-            run,
-            churnRatePerSecond,
-            churnSeconds,
-            restartObserveMs,
-            timeoutMs: Math.max(120_000, n * 120),
-          },
-          log,
-        ),
-      );
-      await writeReport(false);
+/** Every N on a control plane of its own, shared by all peers and runs at that N; the runs interleaved. */
+async function benchSize(n: number, first: boolean): Promise<void> {
+  const cp = await newControlPlane();
+  try {
+    if (versions.length === 0) versions = await describeVersions(cp);
+    const accounts = new Map<PeerId, PeerAccount>();
+    for (const peer of peers) accounts.set(peer, await account(cp, peer));
+    // Conformance once per peer, before any timing, on the first control plane.
+    if (first) {
+      for (const peer of peers) {
+        log(`${peer}: conformance check`);
+        const problem = await conformance(cp, peer, accounts.get(peer)!, log);
+        if (!problem) continue;
+        nonConforming[peer] = problem;
+        log(`${peer}: FAILED the conformance check, not timed: ${problem}`);
+      }
     }
+    const timed = peersAt(n).filter((p) => !nonConforming[p]);
+    for (let run = 1; run <= runs; run++) {
+      const order = runOrder(timed, run);
+      log(`N = ${n}, round ${run} of ${runs}: ${order.join(', ')}`);
+      for (const [place, peer] of order.entries()) {
+        log(`${peer}: N = ${n}, run ${run} of ${runs}`);
+        results.push(
+          await measuredRun(
+            cp,
+            peer,
+            accounts.get(peer)!,
+            {
+              n,
+              run,
+              order: place + 1,
+              churnRatePerSecond,
+              churnSeconds,
+              restartQuietMs,
+              restartBoundMs,
+              timeoutMs: Math.max(120_000, n * 120),
+            },
+            log,
+          ),
+        );
+        await writeReport(false);
+      }
+    }
+  } finally {
+    await cp.stop();
   }
 }
 
-let shared: ControlPlane | undefined;
-try {
-  if (quick) shared = await newControlPlane();
-  for (const peer of peers) {
-    const cp = shared ?? (await newControlPlane());
-    try {
-      if (versions.length === 0) versions = await describeVersions(cp);
-      await benchPeer(cp, peer);
-    } finally {
-      if (!shared) await cp.stop();
-    }
-  }
-} finally {
-  await shared?.stop();
-}
+for (const [index, n] of sizes.entries()) await benchSize(n, index === 0);
 
 await writeReport(true);
 process.stdout.write(`\n${textTable(summarize(results))}\n\n`);
@@ -151,23 +185,28 @@ process.stdout.write(`report: ${join(outDir, `${baseName}.md`)} (took ${((Date.n
 /** Write the report from the runs so far; called after every run, so an interrupted run leaves one too. */
 async function writeReport(finished: boolean): Promise<void> {
   const rows = summarize(results);
-  const done = results.filter((r) => peers.includes(r.peer)).length + peers.filter((p) => nonConforming[p]).length * sizes.length * runs;
+  const done =
+    results.filter((r) => peers.includes(r.peer)).length +
+    sizes.reduce((sum, n) => sum + peersAt(n).filter((p) => nonConforming[p]).length * runs, 0);
   const context: ReportContext = {
-    command,
+    provenance: provenance(),
     startedAt: new Date(started),
     durationMs: Date.now() - started,
     machine: [
-      `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; load average when the report was written ${loadavg()
-        .map((l) => l.toFixed(2))
-        .join(' ')}`,
-      "The machine is shared: other engineers' builds and tests ran on the same 2 cores during the run, so absolute times are noisy; compare peers within one report, and mind the spread.",
+      "The machine is shared: other engineers' builds and tests may run on the same cores during the run (the load average above tells), so absolute times are noisy; compare peers within one report, and mind the spread.",
     ],
     versions,
     settings: [
-      `N = ${sizes.join(', ')}; ${runs} run(s) each; ${quick ? 'one control plane shared by the peers, each run in a fresh namespace' : 'a fresh control plane per peer, each run in a fresh namespace (deleted, and waited for, after the run)'}.`,
-      `Loader: ${loaderClients} parallel clients creating HelloWorlds (as the admin); churn: ${churnRatePerSecond} spec.name patches a second for ${churnSeconds} s, open loop; idle restart observed for ${restartObserveMs / 1000} s after ready.`,
-      `Every peer: its own process, its own ServiceAccount with the same ClusterRole (never system:masters), ${workers} reconcile workers (the ceiling: ${loaderClients} requests in flight), no leader election, started fresh for each run; client-side request throttling off for all (controller-runtime and the ceiling QPS -1; client-node and Capstan have none).`,
+      `N = ${sizes.join(', ')}; ${runs} run(s) of every peer at each N${sizes.some((n) => peersAt(n).length < peers.length) ? ` (above N = ${largeN.toLocaleString('en-US')}: ${largePeers.filter((p) => peers.includes(p)).join(', ')} only)` : ''}.`,
+      `One fresh control plane per N, shared by every peer and every run at that N; each run in a fresh namespace, deleted (and waited for) after the run, so the next run's caches start empty.`,
+      `Runs interleaved: round r runs every peer once, in the order of the first round rotated r − 1 places (${peers.join(', ')}; then ${runOrder(peers, 2).join(', ')}; …); each run starts a fresh operator process.`,
+      `Loader: ${loaderClients} parallel clients creating HelloWorlds (as the admin); churn: ${churnRatePerSecond} spec.name patches a second for ${churnSeconds} s, open loop.`,
+      `Idle restart: the converged operator gets SIGTERM and is started again; its window ends when the audit log has shown no request from it for ${restartQuietMs / 1000} s after it was ready, or ${restartBoundMs / 1000} s after ready at the most.`,
+      `Equal settings: each peer its own process, its own ServiceAccount with the same ClusterRole (never system:masters), ${workers} reconcile workers (the ceiling: ${ceilingConcurrency} requests in flight; the ceiling-4: ${workers} HelloWorlds at once), no leader election; client-side request throttling off for all (controller-runtime and the ceilings QPS -1; client-node and Capstan have none). At defaults: the frameworks' own default concurrency, everything else equal.`,
       'Before timing, each peer passed the conformance check (ConfigMap with message and controller ownerReference, observedGeneration, Ready=True, exactly one Normal event in the audit log) or is listed as not timed.',
+      ...(quick && !flags.peers
+        ? ['`--quick` leaves out the peers at shipped defaults (two more peers would take it past 5 minutes); the full run has them.']
+        : []),
     ],
     nonConforming,
     notes: [
@@ -183,34 +222,51 @@ async function writeReport(finished: boolean): Promise<void> {
   await writeFile(join(outDir, `${baseName}.json`), `${JSON.stringify({ context, results }, null, 2)}\n`);
 }
 
+/** Which code ran where, how loaded, by what command: recorded in every report, md and JSON. */
+function provenance(): Provenance {
+  const args = process.argv.slice(2);
+  // npm sets npm_lifecycle_event to the script's name (`bench`): say the command as it was typed.
+  const script = process.env.npm_lifecycle_event;
+  const command = script ? `npm run ${script}${args.length ? ` -- ${args.join(' ')}` : ''}` : `node ${process.argv.slice(1).join(' ')}`;
+  return {
+    commit: git(['rev-parse', 'HEAD']) ?? 'unknown commit',
+    dirty: (git(['status', '--porcelain']) ?? '') !== '',
+    command,
+    argv: [process.execPath, ...process.argv.slice(1)],
+    loadBefore,
+    loadAfter: procLoadavg(),
+    cores: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown CPU',
+    memoryGiB: totalmem() / 2 ** 30,
+    node: process.versions.node,
+    go: goVersion,
+  };
+}
+
+function procLoadavg(): string {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').trim();
+  } catch {
+    return 'unknown (no /proc/loadavg)';
+  }
+}
+
+function git(args: string[]): string | undefined {
+  try {
+    return execFileSync('git', args, { cwd: repoRoot }).toString().trim();
+  } catch {
+    return undefined;
+  }
+}
+
 async function describeVersions(cp: ControlPlane): Promise<string[]> {
-  const goVersion = (() => {
-    try {
-      return execFileSync('go', ['version'], { env: { ...process.env, GOTOOLCHAIN: 'go1.26.8' } })
-        .toString()
-        .trim();
-    } catch {
-      return 'go: not found';
-    }
-  })();
   return [
     `Kubernetes ${cp.versions.kubernetes} (kube-apiserver, kube-controller-manager with the garbage collector), etcd ${cp.versions.etcd}, audit log at Metadata level`,
-    `Node.js ${process.versions.node}; @kubernetes/client-node ${await packageVersion('@kubernetes/client-node')}; Capstan at ${gitHead()}`,
-    `controller-runtime ${await controllerRuntimeVersion()} (k8s.io/client-go as its go.mod requires); ${goVersion}`,
+    `@kubernetes/client-node ${await packageVersion('@kubernetes/client-node')}; controller-runtime ${await controllerRuntimeVersion()} (k8s.io/client-go as its go.mod requires)`,
   ];
 }
 
 async function packageVersion(name: string): Promise<string> {
   const path = new URL(`../node_modules/${name}/package.json`, import.meta.url);
   return (JSON.parse(await readFile(path, 'utf8')) as { version: string }).version;
-}
-
-function gitHead(): string {
-  try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: new URL('..', import.meta.url).pathname })
-      .toString()
-      .trim();
-  } catch {
-    return 'unknown commit';
-  }
 }

@@ -98,7 +98,7 @@ try {
   // A day's token (the default is an hour): npm start may well be left running for an afternoon.
   const account = await target.cluster.serviceAccountKubeconfig({ ...operatorAccount, expirationSeconds: 86_400 });
 
-  say(`\n$ node src/main.ts --health-port=0        # in examples/hello-world, as ${account.username}`);
+  say(`\n$ node src/main.ts --health-port=0 --metrics-port=0   # in examples/hello-world, as ${account.username}`);
   const running = await startExampleOperator(target.cluster, account);
   operator = running;
   cleanups.push(() => stopOperator(running));

@@ -21,6 +21,7 @@ export {
   type ApiErrorCode,
   isAlreadyExists,
   isConflict,
+  isNamespaceTerminating,
   isNotFound,
   isRefusal,
   isRetryable,

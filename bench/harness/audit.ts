@@ -110,3 +110,41 @@ export function countRequests(
   }
   return counts;
 }
+
+/** How an idle-restart window ended (see {@link untilQuiet}). */
+export interface QuietWindow {
+  /** From the restarted operator's ready to the end of the window, ms. */
+  windowMs: number;
+  /** The window ran to its bound: the operator was still sending requests then. */
+  hitBound: boolean;
+  /** When the window ended (Date.now() clock): count its requests up to here. */
+  endedAt: number;
+}
+
+/**
+ * Wait until the audit log shows no request from `username` for `quietMs` (its last request, or `readyAt`
+ * when it sent none since, at least that long ago), bounded at `boundMs` after `readyAt`: the one rule that
+ * ends every peer's idle-restart window, whatever its own pace. Reads the log from `offset` (taken before the
+ * restart, so the reading stays short) every `pollMs`; the marker request of each read makes sure that what
+ * the API server finished before it is in the log.
+ */
+export async function untilQuiet(
+  admin: KubeClient,
+  path: string,
+  offset: number,
+  username: string,
+  options: { readyAt: number; quietMs: number; boundMs: number; pollMs?: number; signal?: AbortSignal },
+): Promise<QuietWindow> {
+  const { readyAt, quietMs, boundMs } = options;
+  for (;;) {
+    options.signal?.throwIfAborted();
+    const now = Date.now();
+    let last = readyAt;
+    for (const e of await auditEventsSince(admin, path, offset)) {
+      if (e.user.username === username) last = Math.max(last, Date.parse(e.requestReceivedTimestamp));
+    }
+    if (now - last >= quietMs) return { windowMs: now - readyAt, hitBound: false, endedAt: now };
+    if (now - readyAt >= boundMs) return { windowMs: now - readyAt, hitBound: true, endedAt: now };
+    await sleep(Math.min(options.pollMs ?? 500, Math.max(50, last + quietMs - now)), undefined, { signal: options.signal });
+  }
+}

@@ -9,11 +9,49 @@ import type { PolicyRule } from '../../src/core/index.ts';
 import { type Cluster, startOperator } from '../../src/testing/index.ts';
 import { ensureGoPeer } from './go-peer.ts';
 
-export type PeerId = 'ceiling' | 'capstan' | 'controller-runtime' | 'client-node';
-export const allPeers: readonly PeerId[] = ['ceiling', 'capstan', 'controller-runtime', 'client-node'];
+/**
+ * The peers: the two ceilings, the three operators with equal settings (4 workers), and the frameworks at
+ * their shipped defaults (`@defaults`). client-node has no default of its own: its peer's 4 workers are its
+ * defaults, so it has no `@defaults` variant and stands in both tables.
+ */
+export type PeerId =
+  | 'ceiling'
+  | 'ceiling-4'
+  | 'capstan'
+  | 'controller-runtime'
+  | 'client-node'
+  | 'capstan@defaults'
+  | 'controller-runtime@defaults';
+/** Every peer, in the order of the first run (later runs rotate it). */
+export const allPeers: readonly PeerId[] = [
+  'ceiling',
+  'ceiling-4',
+  'capstan',
+  'controller-runtime',
+  'client-node',
+  'capstan@defaults',
+  'controller-runtime@defaults',
+];
+/** `--quick` leaves the defaults out: two more peers would take it past 5 minutes (add them with --peers). */
+export const quickPeers: readonly PeerId[] = allPeers.filter((p) => !p.endsWith('@defaults'));
+/**
+ * The peers run at N above 5,000 (issue 20: Capstan, controller-runtime and the ceilings): client-node and the
+ * one-worker defaults peers would take most of the full run's time there and tell nothing new.
+ */
+export const largePeers: readonly PeerId[] = ['ceiling', 'ceiling-4', 'capstan', 'controller-runtime'];
+export const largeN = 5000;
+/** The peers of the table at shipped defaults; client-node's runs are its equal-settings runs. */
+export const defaultsPeers: readonly PeerId[] = ['capstan@defaults', 'controller-runtime@defaults', 'client-node'];
 
-/** Reconcile workers of every operator peer: examples/hello-world sets maxConcurrentReconciles(4). */
+/** Reconcile workers of every operator peer with equal settings: examples/hello-world sets maxConcurrentReconciles(4). */
 export const workers = 4;
+/** Requests in flight of the ceiling; the ceiling-4 works on `workers` HelloWorlds at once instead. */
+export const ceilingConcurrency = 50;
+
+/** A name for the peer in Kubernetes (a ServiceAccount, a namespace): `capstan@defaults` → `capstan-defaults`. */
+export function peerSlug(peer: PeerId): string {
+  return peer.replace('@', '-');
+}
 
 const repoRoot = new URL('../../', import.meta.url).pathname;
 const exampleRoot = join(repoRoot, 'examples/hello-world');
@@ -38,22 +76,37 @@ export const peerDescriptions: Record<PeerId, PeerDescription> = {
   ceiling: {
     id: 'ceiling',
     title: 'the ceiling',
-    command: `bench/peers/controller-runtime/ceiling (Go, client-go without cache or queue) --concurrency=50 (one list+watch; per HelloWorld: ConfigMap create, status merge patch, events.k8s.io Event, all at once; QPS -1)`,
+    command: `bench/peers/controller-runtime/ceiling (Go, client-go without cache or queue) --concurrency=${ceilingConcurrency} (one list+watch; per HelloWorld: ConfigMap create, status merge patch, events.k8s.io Event, all three at once, in no order; QPS -1)`,
+  },
+  'ceiling-4': {
+    id: 'ceiling-4',
+    title: 'the ceiling, 4 at once',
+    command: `bench/peers/controller-runtime/ceiling --concurrency=${ceilingConcurrency} --helloworlds=${workers} (the same writes, ${workers} HelloWorlds at once as ${workers} workers would, each HelloWorld's three writes at once)`,
   },
   capstan: {
     id: 'capstan',
     title: 'Capstan',
-    command: `node ${shippedNodeFlags().join(' ')} examples/hello-world/src/main.ts, as its Dockerfile runs it, with Capstan from dist/ as the package ships it (maxConcurrentReconciles 4, no leader election)`,
+    command: `node ${shippedNodeFlags().join(' ')} examples/hello-world/src/main.ts, as its Dockerfile runs it, with Capstan from dist/ as the package ships it (maxConcurrentReconciles ${workers}, no leader election)`,
   },
   'controller-runtime': {
     id: 'controller-runtime',
     title: 'controller-runtime',
-    command: `bench/peers/controller-runtime (Go, built once) --workers=4 (QPS -1: client-side throttling off)`,
+    command: `bench/peers/controller-runtime (Go, built once) --workers=${workers} (QPS -1: client-side throttling off)`,
   },
   'client-node': {
     id: 'client-node',
     title: 'client-node informers',
-    command: `node bench/peers/client-node/operator.ts --workers=4 (client-node has no client-side throttling)`,
+    command: `node bench/peers/client-node/operator.ts --workers=${workers} (client-node has no client-side throttling, and no default concurrency: the peer's own 4 workers are its defaults)`,
+  },
+  'capstan@defaults': {
+    id: 'capstan@defaults',
+    title: 'Capstan at defaults',
+    command: `node ${shippedNodeFlags().join(' ')} bench/peers/capstan/defaults.ts: examples/hello-world as it ships, its controller at the builder's default maxConcurrentReconciles (the example sets ${workers})`,
+  },
+  'controller-runtime@defaults': {
+    id: 'controller-runtime@defaults',
+    title: 'controller-runtime at defaults',
+    command: `bench/peers/controller-runtime --workers=0 (MaxConcurrentReconciles unset: controller-runtime's default, 1; QPS -1, which is controller-runtime's default too)`,
   },
 };
 
@@ -90,17 +143,25 @@ export async function startPeer(
   log: (line: string) => void,
 ): Promise<RunningPeer> {
   if (id === 'capstan') return startCapstan(cluster, account);
+  if (id === 'capstan@defaults') return startCapstan(cluster, account, join(repoRoot, 'bench/peers/capstan/defaults.ts'));
   const env = { ...process.env, KUBECONFIG: account.kubeconfigPath };
   let child: ChildProcess;
   switch (id) {
     case 'controller-runtime':
       child = spawn((await ensureGoPeer(log)).controllerRuntime, [`--workers=${workers}`], { env });
       break;
+    case 'controller-runtime@defaults':
+      // 0 leaves controller.Options.MaxConcurrentReconciles unset: controller-runtime picks its own default.
+      child = spawn((await ensureGoPeer(log)).controllerRuntime, ['--workers=0'], { env });
+      break;
     case 'client-node':
       child = spawn(process.execPath, [join(repoRoot, 'bench/peers/client-node/operator.ts'), `--workers=${workers}`], { env });
       break;
     case 'ceiling':
-      child = spawn((await ensureGoPeer(log)).ceiling, ['--concurrency=50'], { env });
+      child = spawn((await ensureGoPeer(log)).ceiling, [`--concurrency=${ceilingConcurrency}`], { env });
+      break;
+    case 'ceiling-4':
+      child = spawn((await ensureGoPeer(log)).ceiling, [`--concurrency=${ceilingConcurrency}`, `--helloworlds=${workers}`], { env });
       break;
   }
   let output = '';
@@ -141,12 +202,14 @@ export async function startPeer(
 
 /**
  * Capstan as it ships (the Dockerfile's node flags, Capstan from dist/), through the test kit's runner: ready
- * once /readyz answers on the port it announces; no leader election, as the other peers have none.
+ * once /readyz answers on the port it announces; no leader election, as the other peers have none. `main`
+ * replaces the example's entry point (the defaults peer's); it runs in the example's folder all the same.
  */
-async function startCapstan(cluster: Cluster, account: { kubeconfigPath: string; username: string }): Promise<RunningPeer> {
+async function startCapstan(cluster: Cluster, account: { kubeconfigPath: string; username: string }, main?: string): Promise<RunningPeer> {
   const operator = await startOperator({
     cluster,
     projectDir: exampleRoot,
+    ...(main ? { main } : {}),
     credentials: account,
     leaderElection: false,
     nodeArgs: [...shippedNodeFlags(), ...(process.env.BENCH_CAPSTAN_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])],

@@ -1,11 +1,44 @@
-// The report: a summary table for the terminal, a markdown file and an SVG chart of convergence times.
+// The report: summary tables for the terminal, a markdown file and an SVG chart of convergence times. Every
+// ratio carries its range over the runs and every target its verdict, by the rule of stats.ts (judge).
 import type { RequestCounts } from './audit.ts';
-import { allPeers, type PeerId, peerDescriptions } from './peers.ts';
+import { allPeers, defaultsPeers, type PeerId, peerDescriptions, workers } from './peers.ts';
 import type { RunResult } from './scenario.ts';
-import { formatSpread, median, type Spread, spread } from './stats.ts';
+import {
+  allOf,
+  difference,
+  formatJudgement,
+  formatSpread,
+  type Judgement,
+  judge,
+  median,
+  ratio,
+  type Spread,
+  scaled,
+  spread,
+} from './stats.ts';
+
+/** Where the report comes from: enough to tell which code, on what machine, under what load, by what command. */
+export interface Provenance {
+  /** `git rev-parse HEAD`. */
+  commit: string;
+  /** The work tree had changes (`git status --porcelain` not empty): the commit alone does not say what ran. */
+  dirty: boolean;
+  /** The command as typed (`npm run bench -- --quick`), from npm's environment when npm ran it. */
+  command: string;
+  /** What actually ran: node's own command line (`process.execPath` and `process.argv`). */
+  argv: string[];
+  /** `/proc/loadavg` before the first build or run, and when the report was written. */
+  loadBefore: string;
+  loadAfter: string;
+  cores: number;
+  cpuModel: string;
+  memoryGiB: number;
+  node: string;
+  go: string;
+}
 
 export interface ReportContext {
-  command: string;
+  provenance: Provenance;
   startedAt: Date;
   durationMs: number;
   machine: string[];
@@ -24,41 +57,41 @@ export interface Row {
   runs: RunResult[];
   every: RunResult[];
   failed: number;
+  /** Seconds. */
   convergence: Spread;
-  ceilingRatio: number;
   latencyP50: number;
   latencyP99: number;
   churnP50: number;
   churnP99: number;
-  writesPerObject: { total: number; configMap: number; status: number; event: number; refused: number };
-  restart: { requests: number; writes: number };
+  writesPerObject: { total: Spread; configMap: Spread; status: Spread; event: Spread; refused: Spread };
+  restart: { requests: Spread; writes: Spread; windowSeconds: Spread; hitBound: number };
   cpuSeconds: Spread;
+  /** CPU-ms per HelloWorld: CPU-s × 1000 / N. */
+  cpuMsPerObject: Spread;
   peakRssMiB: Spread;
   readyRssMiB: number;
 }
 
-function perObject(runs: RunResult[], pick: (c: RequestCounts) => number): number {
-  return median(runs.map((r) => pick(r.createRequests) / r.n));
+function perObject(runs: RunResult[], pick: (c: RequestCounts) => number): Spread {
+  return spread(runs.map((r) => pick(r.createRequests) / r.n));
 }
 
 export function summarize(results: RunResult[]): Row[] {
   const rows: Row[] = [];
   const ns = [...new Set(results.map((r) => r.n))].sort((a, b) => a - b);
   for (const n of ns) {
-    const ceiling = median(results.filter((r) => r.peer === 'ceiling' && r.n === n && !r.error).map((r) => r.convergenceMs));
     for (const peer of allPeers) {
       const all = results.filter((r) => r.peer === peer && r.n === n);
       if (all.length === 0) continue;
       const runs = all.filter((r) => !r.error);
-      const convergence = spread(runs.map((r) => r.convergenceMs / 1000));
+      const cpuSeconds = spread(runs.map((r) => r.cpuSeconds));
       rows.push({
         peer,
         n,
         runs,
         every: all,
         failed: all.length - runs.length,
-        convergence,
-        ceilingRatio: convergence.median / (ceiling / 1000),
+        convergence: spread(runs.map((r) => r.convergenceMs / 1000)),
         latencyP50: median(runs.map((r) => r.latencyP50Ms)),
         latencyP99: median(runs.map((r) => r.latencyP99Ms)),
         churnP50: median(runs.map((r) => r.churnP50Ms)),
@@ -71,10 +104,14 @@ export function summarize(results: RunResult[]): Row[] {
           refused: perObject(runs, (c) => c.failedWrites),
         },
         restart: {
-          requests: median(runs.map((r) => r.restartRequests.requests)),
-          writes: median(runs.map((r) => r.restartRequests.writes)),
+          requests: spread(runs.map((r) => r.restartRequests.requests)),
+          writes: spread(runs.map((r) => r.restartRequests.writes)),
+          // Reports made before the window had a rule have no window: NaN, shown as –.
+          windowSeconds: spread(runs.map((r) => (r.restartWindowMs ?? Number.NaN) / 1000)),
+          hitBound: runs.filter((r) => r.restartWindowHitBound).length,
         },
-        cpuSeconds: spread(runs.map((r) => r.cpuSeconds)),
+        cpuSeconds,
+        cpuMsPerObject: scaled(cpuSeconds, 1000 / n),
         peakRssMiB: spread(runs.map((r) => r.peakRssBytes / 2 ** 20)),
         readyRssMiB: median(runs.map((r) => r.readyRssBytes / 2 ** 20)),
       });
@@ -83,45 +120,90 @@ export function summarize(results: RunResult[]): Row[] {
   return rows;
 }
 
-const seconds = (n: number) => `${n.toFixed(n < 10 ? 2 : 1)} s`;
+const seconds = (n: number) => (Number.isFinite(n) ? `${n.toFixed(n < 10 ? 2 : 1)} s` : '–');
 const ms = (n: number) => (Number.isFinite(n) ? `${n.toFixed(0)} ms` : '–');
 const num = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : '–');
+const times = (n: number) => (Number.isFinite(n) ? `${n.toFixed(2)}×` : '–');
+const fmt = (s: Spread, format: (n: number) => string) => formatSpread(s, format);
+
+/** One table: its peers, and the controller-runtime its "× controller-runtime" columns compare with. */
+interface TableSpec {
+  peers: readonly PeerId[];
+  controllerRuntime: PeerId;
+}
+
+const equalSettings: TableSpec = {
+  peers: ['ceiling', 'ceiling-4', 'capstan', 'controller-runtime', 'client-node'],
+  controllerRuntime: 'controller-runtime',
+};
+const atDefaults: TableSpec = { peers: defaultsPeers, controllerRuntime: 'controller-runtime@defaults' };
 
 const header = [
   'peer',
   'N',
   'converged (median, min–max)',
   '× ceiling',
+  '× ceiling-4',
+  '× controller-runtime',
   'latency p50 / p99',
   'churn p50 / p99',
   'writes / HelloWorld (CM + status + event; refused)',
-  'idle restart: requests / writes',
-  'CPU-s',
+  'idle restart: requests / writes (window)',
+  'CPU-ms / HelloWorld',
+  'CPU × controller-runtime',
   'peak RSS MiB (at ready)',
 ];
 
-function cells(row: Row): string[] {
+function find(rows: readonly Row[], peer: PeerId, n: number): Row | undefined {
+  return rows.find((r) => r.peer === peer && r.n === n && r.runs.length > 0);
+}
+
+/** `row`'s figure over `reference`'s at the same N, with its range; '–' when either is missing or it is itself. */
+function versus(rows: readonly Row[], row: Row, reference: PeerId, pick: (r: Row) => Spread): string {
+  if (row.peer === reference) return '1.00×';
+  const ref = find(rows, reference, row.n);
+  if (!ref || row.runs.length === 0) return '–';
+  return fmt(ratio(pick(row), pick(ref)), times);
+}
+
+function cells(rows: readonly Row[], row: Row, spec: TableSpec): string[] {
   const w = row.writesPerObject;
   const failed = row.failed ? ` (${row.failed} run(s) failed)` : '';
+  const isCeiling = row.peer === 'ceiling' || row.peer === 'ceiling-4';
+  const m = (s: Spread) => num(s.median);
+  const window = row.restart.windowSeconds.runs
+    ? ` (${fmt(row.restart.windowSeconds, (v) => `${v.toFixed(1)} s`)}${row.restart.hitBound ? `; ${row.restart.hitBound} at the bound` : ''})`
+    : '';
   return [
     peerDescriptions[row.peer].title,
     String(row.n),
-    formatSpread(row.convergence, seconds) + failed,
-    row.peer === 'ceiling' ? '1.00' : num(row.ceilingRatio),
+    fmt(row.convergence, seconds) + failed,
+    versus(rows, row, 'ceiling', (r) => r.convergence),
+    versus(rows, row, 'ceiling-4', (r) => r.convergence),
+    isCeiling ? '–' : versus(rows, row, spec.controllerRuntime, (r) => r.convergence),
     `${ms(row.latencyP50)} / ${ms(row.latencyP99)}`,
     `${ms(row.churnP50)} / ${ms(row.churnP99)}`,
-    row.peer === 'ceiling' && Number.isNaN(w.total)
-      ? '–'
-      : `${num(w.total)} (${num(w.configMap)} + ${num(w.status)} + ${num(w.event)}; ${num(w.refused)})`,
-    `${num(row.restart.requests, 0)} / ${num(row.restart.writes, 0)}`,
-    formatSpread(row.cpuSeconds, (n) => n.toFixed(2)),
-    `${formatSpread(row.peakRssMiB, (n) => n.toFixed(0))} (${num(row.readyRssMiB, 0)})`,
+    row.runs.length === 0 ? '–' : `${m(w.total)} (${m(w.configMap)} + ${m(w.status)} + ${m(w.event)}; ${m(w.refused)})`,
+    `${fmt(row.restart.requests, (v) => v.toFixed(0))} / ${fmt(row.restart.writes, (v) => v.toFixed(0))}${window}`,
+    fmt(row.cpuMsPerObject, (v) => v.toFixed(2)),
+    isCeiling ? '–' : versus(rows, row, spec.controllerRuntime, (r) => r.cpuSeconds),
+    `${fmt(row.peakRssMiB, (v) => v.toFixed(0))} (${num(row.readyRssMiB, 0)})`,
   ];
 }
 
-/** A plain-text table for the terminal. */
-export function textTable(rows: Row[]): string {
-  const table = [header, ...rows.map(cells)];
+function tableRows(rows: readonly Row[], spec: TableSpec): Row[] {
+  return rows
+    .filter((r) => spec.peers.includes(r.peer))
+    .sort((a, b) => a.n - b.n || spec.peers.indexOf(a.peer) - spec.peers.indexOf(b.peer));
+}
+
+/** The ceilings as reference lines of the defaults table: the same runs as in the first table. */
+function withCeilings(rows: readonly Row[], spec: TableSpec): TableSpec {
+  return { ...spec, peers: ['ceiling', 'ceiling-4', ...spec.peers.filter((p) => rows.some((r) => r.peer === p))] };
+}
+
+function plainTable(rows: readonly Row[], spec: TableSpec): string {
+  const table = [header, ...tableRows(rows, spec).map((r) => cells(rows, r, spec))];
   const widths = header.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
   return table
     .map((r) =>
@@ -133,47 +215,108 @@ export function textTable(rows: Row[]): string {
     .join('\n');
 }
 
-function markdownTable(rows: Row[]): string {
-  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${cells(r).join(' | ')} |`)].join(
-    '\n',
+/** Plain-text tables for the terminal: equal settings, and shipped defaults when any defaults peer ran. */
+export function textTable(rows: Row[]): string {
+  const parts = [`Equal settings (${workers} workers):\n${plainTable(rows, equalSettings)}`];
+  if (rows.some((r) => r.peer.endsWith('@defaults')))
+    parts.push(`Shipped defaults (client-node: its equal-settings runs):\n${plainTable(rows, withCeilings(rows, atDefaults))}`);
+  parts.push(
+    `Targets:\n${targets(rows)
+      .map((l) => l.replaceAll('**', ''))
+      .join('\n')}`,
   );
+  return parts.join('\n\n');
 }
 
-/** Where Capstan stands against each target of issue 9, from the rows. */
-function targets(rows: Row[]): string[] {
+function markdownTable(rows: readonly Row[], spec: TableSpec): string {
+  return [
+    `| ${header.join(' | ')} |`,
+    `|${header.map(() => '---').join('|')}|`,
+    ...tableRows(rows, spec).map((r) => `| ${cells(rows, r, spec).join(' | ')} |`),
+  ].join('\n');
+}
+
+/** `1.16× (0.92×–1.45×)` and its verdict against `limit` (a noisy figure: one run is not enough). */
+function ratioVerdict(a: Spread, b: Spread, limit: number): { text: string; judgement: Judgement } {
+  const r = ratio(a, b);
+  return { text: fmt(r, times), judgement: judge(r, { limit }) };
+}
+
+/** Where Capstan stands against each target of issue 20, from the rows: one line per target and N. */
+function targets(rows: readonly Row[]): string[] {
   const lines: string[] = [];
-  const at = (peer: PeerId, n: number) => rows.find((r) => r.peer === peer && r.n === n);
-  for (const n of [1000, 5000]) {
-    const capstan = at('capstan', n);
-    const cr = at('controller-runtime', n);
-    if (!capstan) {
-      lines.push(`- Convergence at N = ${n} within 1.2× the ceiling and no slower than controller-runtime: **not measured** in this run.`);
-      continue;
-    }
-    const vsCeiling = capstan.ceilingRatio <= 1.2 ? 'met' : 'NOT met';
-    const vsCr = cr ? (capstan.convergence.median <= cr.convergence.median ? 'met' : 'NOT met') : 'not measured';
-    lines.push(
-      `- Convergence at N = ${n}: ${num(capstan.ceilingRatio)}× the ceiling (target ≤ 1.2×: **${vsCeiling}**); ` +
-        `${seconds(capstan.convergence.median)} against controller-runtime's ${cr ? seconds(cr.convergence.median) : '–'} (no slower: **${vsCr}**).`,
-    );
+  const ns = [...new Set(rows.map((r) => r.n))].sort((a, b) => a - b);
+  const missing = (peers: PeerId[], n: number) => peers.filter((p) => !find(rows, p, n));
+  const notMeasured = (what: string, peers: PeerId[]) => `- ${what}: **not measured** (no converged run of ${peers.join(', ')}).`;
+  for (const n of ns) {
+    const capstan = find(rows, 'capstan', n);
+    const ceiling = find(rows, 'ceiling', n);
+    const ceiling4 = find(rows, 'ceiling-4', n);
+    const cr = find(rows, 'controller-runtime', n);
+    const at = `N = ${n.toLocaleString('en-US')}`;
+    if (capstan && ceiling) {
+      const { text, judgement } = ratioVerdict(capstan.convergence, ceiling.convergence, 1.2);
+      const against4 = ceiling4
+        ? `; ${fmt(ratio(capstan.convergence, ceiling4.convergence), times)} the ceiling-4 (no target: the gap left once 4-at-a-time is allowed for is Capstan's overhead)`
+        : '';
+      lines.push(
+        n >= 1000
+          ? `- Convergence at ${at}: ${text} the ceiling (target ≤ 1.2×: ${formatJudgement(judgement)})${against4}.`
+          : `- Convergence at ${at}: ${text} the ceiling (the 1.2× target is for N ≥ 1,000)${against4}.`,
+      );
+    } else lines.push(notMeasured(`Convergence against the ceiling at ${at}`, missing(['capstan', 'ceiling'], n)));
+    if (capstan && cr) {
+      const { text, judgement } = ratioVerdict(capstan.convergence, cr.convergence, 1);
+      lines.push(
+        `- Convergence at ${at}, equal settings: ${fmt(capstan.convergence, seconds)} against controller-runtime's ${fmt(cr.convergence, seconds)}, ${text} (no slower: ${formatJudgement(judgement)}).`,
+      );
+      const cpu = ratioVerdict(capstan.cpuSeconds, cr.cpuSeconds, 1);
+      lines.push(
+        `- CPU per HelloWorld at ${at}: ${fmt(capstan.cpuMsPerObject, (v) => `${v.toFixed(2)} ms`)} against controller-runtime's ${fmt(cr.cpuMsPerObject, (v) => `${v.toFixed(2)} ms`)}, ${cpu.text} (at most: ${formatJudgement(cpu.judgement)}).`,
+      );
+      const restart = judge(difference(capstan.restart.requests, cr.restart.requests), { limit: 0, noisy: false });
+      lines.push(
+        `- Requests on an idle restart at ${at}: ${fmt(capstan.restart.requests, (v) => v.toFixed(0))} against controller-runtime's ${fmt(cr.restart.requests, (v) => v.toFixed(0))} (at most as many: ${formatJudgement(restart)}).`,
+      );
+    } else
+      lines.push(
+        notMeasured(
+          `Convergence, CPU and idle-restart requests against controller-runtime at ${at}`,
+          missing(['capstan', 'controller-runtime'], n),
+        ),
+      );
+    const defaultsCapstan = find(rows, 'capstan@defaults', n);
+    const others = defaultsPeers.filter((p) => p !== 'capstan@defaults');
+    const otherRows = others.map((p) => find(rows, p, n)).filter((r): r is Row => r !== undefined);
+    if (defaultsCapstan && otherRows.length === others.length) {
+      const each = otherRows.map((o) => ({ o, ...ratioVerdict(defaultsCapstan.convergence, o.convergence, 1) }));
+      lines.push(
+        `- Convergence at ${at}, shipped defaults: Capstan ${fmt(defaultsCapstan.convergence, seconds)}; ${each
+          .map((e) => `${e.text} ${peerDescriptions[e.o.peer].title}`)
+          .join(', ')} (fastest of all: ${formatJudgement(allOf(each.map((e) => e.judgement)))}).`,
+      );
+    } else lines.push(notMeasured(`Fastest at shipped defaults at ${at}`, missing([...defaultsPeers], n)));
   }
-  const capstanRows = rows.filter((r) => r.peer === 'capstan');
-  if (capstanRows.length > 0) {
-    const worst = (pick: (r: Row) => number) => Math.max(...capstanRows.map(pick));
-    const cm = worst((r) => r.writesPerObject.configMap);
-    const status = worst((r) => r.writesPerObject.status);
-    const event = worst((r) => r.writesPerObject.event);
-    const restartWrites = worst((r) => r.restart.writes);
+  const capstanRuns = rows.filter((r) => r.peer === 'capstan').flatMap((r) => r.runs);
+  if (capstanRuns.length > 0) {
+    const counted = (pick: (r: RunResult) => number) => spread(capstanRuns.map(pick));
+    const per = (pick: (c: RequestCounts) => number) => counted((r) => pick(r.createRequests) / r.n);
+    const cm = per((c) => c.configMapWrites);
+    const status = per((c) => c.statusWrites);
+    const event = per((c) => c.eventWrites);
+    const restartWrites = counted((r) => r.restartRequests.writes);
+    const exact = (s: Spread, limit: number) => formatJudgement(judge(s, { limit, noisy: false }));
+    const two = (v: number) => v.toFixed(2);
     lines.push(
-      `- Writes per HelloWorld (worst N): ConfigMap ${num(cm)} (target 1: **${cm <= 1 ? 'met' : 'NOT met'}**), ` +
-        `status ${num(status)} (≤ 1: **${status <= 1 ? 'met' : 'NOT met'}**), event ${num(event)} (≤ 1: **${event <= 1 ? 'met' : 'NOT met'}**).`,
+      `- Writes per HelloWorld (every run at every N): ConfigMap ${fmt(cm, two)} (target 1: ${exact(cm, 1)}), ` +
+        `status ${fmt(status, two)} (1: ${exact(status, 1)}), event ${fmt(event, two)} (1: ${exact(event, 1)}).`,
     );
-    lines.push(`- Writes on an idle restart: ${num(restartWrites, 0)} (target 0: **${restartWrites === 0 ? 'met' : 'NOT met'}**).`);
-  }
-  const big = at('capstan', 5000);
+    lines.push(`- Writes on an idle restart: ${fmt(restartWrites, (v) => v.toFixed(0))} (target 0: ${exact(restartWrites, 0)}).`);
+  } else lines.push(notMeasured('Writes per HelloWorld and on an idle restart', ['capstan']));
+  const big = find(rows, 'capstan', 5000);
   lines.push(
     big
-      ? `- Peak RSS at N = 5,000: ${num(big.peakRssMiB.median, 0)} MiB (target < 128 MiB: **${big.peakRssMiB.median < 128 ? 'met' : 'NOT met'}**).`
+      ? `- Peak RSS at N = 5,000: ${fmt(big.peakRssMiB, (v) => `${v.toFixed(0)} MiB`)} (target < 128 MiB: ${formatJudgement(judge(big.peakRssMiB, { limit: 128, strict: true }))}).`
       : '- Peak RSS at N = 5,000 under 128 MiB: **not measured** in this run.',
   );
   return lines;
@@ -181,18 +324,41 @@ function targets(rows: Row[]): string[] {
 
 export function markdownReport(rows: Row[], context: ReportContext, chartFile: string): string {
   const nonConforming = Object.entries(context.nonConforming);
+  const p = context.provenance;
+  const defaultsRan = rows.some((r) => r.peer.endsWith('@defaults'));
   return `# HelloWorld operators side by side
 
 Capstan's HelloWorld operator (\`examples/hello-world\`) against a controller-runtime operator and a plain
-\`@kubernetes/client-node\` informer operator doing the same work, and against the ceiling: the writes a
-perfect operator must make, sent as fast as the API server takes them. Produced by \`${context.command}\`,
+\`@kubernetes/client-node\` informer operator doing the same work, and against two ceilings: the writes a
+perfect operator must make, sent as fast as the API server takes them, and the same 4 HelloWorlds at a time.
+Produced by \`${p.command}\` at commit ${p.commit}${p.dirty ? ' (dirty: the work tree had changes)' : ''},
 started ${context.startedAt.toISOString()}, took ${(context.durationMs / 60_000).toFixed(1)} minutes.
 
 ![convergence time per peer and N](${chartFile})
 
-${markdownTable(rows)}
+## Equal settings (${workers} workers)
 
-## Targets (Capstan's own bar, issue 9)
+${markdownTable(rows, equalSettings)}
+
+## Shipped defaults
+
+${
+  defaultsRan
+    ? `Each framework as it ships: Capstan's builder default, controller-runtime's MaxConcurrentReconciles default;
+client-node has no default of its own, so its rows are its equal-settings runs (its peer's 4 workers). The
+ceilings' rows are the same runs as above, for reference.
+
+${markdownTable(rows, withCeilings(rows, atDefaults))}`
+    : 'Not run in this invocation (`--quick` leaves the defaults peers out; add them with `--peers`).'
+}
+
+## Targets (issue 20)
+
+A verdict is **met** when every run satisfies the target, **not met** when no run does, and **not
+distinguishable** when the runs fall on both sides of it; a comparison of two peers reads the range of their
+ratio (the slowest run of one against the fastest of the other, and the other way round). A time, CPU or
+memory figure from a single run has no spread: its verdict is not distinguishable ("1 run: no spread").
+Counts from the audit log (writes, requests) are judged from any number of runs.
 
 ${targets(rows).join('\n')}
 
@@ -202,32 +368,50 @@ ${nonConforming.length ? `## Not timed: failed the conformance check\n\n${nonCon
 - **converged**: from the loader's first create until an independent watcher (its own connection, as the
   admin) has seen every ConfigMap with the right \`data.message\` and every HelloWorld Ready=True at its
   generation. Median of the runs, with the fastest and slowest run.
-- **× ceiling**: the median convergence over the ceiling's at the same N.
+- **× ceiling**, **× ceiling-4**, **× controller-runtime**: the peer's convergence over the other's at the
+  same N: the median over the median, and in brackets the range of every quotient of one run over another
+  (fastest of one over slowest of the other, slowest over fastest). The table at shipped defaults compares
+  with controller-runtime at its defaults.
 - **latency**: per HelloWorld, from the loader sending its create to the watcher seeing it converged;
   p50/p99 within a run, median over the runs. **churn**: the same for spec.name patches sent at a fixed rate
   after convergence.
 - **writes / HelloWorld**: the operator's create/update/patch/delete requests about the run's namespace in
-  the audit log, from its start until the churn began, over N: ConfigMap + status subresource + events,
-  and how many of all writes the API server refused (409 Conflict and the like).
+  the audit log, from its start until the churn began, over N (median of the runs): ConfigMap + status
+  subresource + events, and how many of all writes the API server refused (409 Conflict and the like).
 - **idle restart**: every request the operator made, in the audit log, from its restart on the converged
-  cluster until the observation window after it was ready ended.
-- **CPU-s**: user + system CPU seconds of the operator process (\`/proc/<pid>/stat\`) from ready until
-  converged plus 2 s. **peak RSS**: \`VmHWM\` of \`/proc/<pid>/status\` at the end of the churn; in brackets,
-  its value when the operator was ready, before the first HelloWorld (what starting up costs).
+  cluster until its window ended; in brackets the window, from ready until the audit log had shown no request
+  from it for 5 s (at most 60 s: "at the bound" counts the runs where it never went quiet).
+- **CPU-ms / HelloWorld**: user + system CPU of the operator process (\`/proc/<pid>/stat\`) from ready until
+  converged plus 2 s, over N. **CPU × controller-runtime**: the same ratio as for convergence, of CPU.
+  **peak RSS**: \`VmHWM\` of \`/proc/<pid>/status\` at the end of the churn; in brackets, its value when the
+  operator was ready, before the first HelloWorld (what starting up costs).
 
 ## How it ran
 
-${[...context.settings, ...Object.values(peerDescriptions).map((p) => `${p.title}: \`${p.command}\``)].map((l) => `- ${l}`).join('\n')}
+${[
+  ...context.settings,
+  ...Object.values(peerDescriptions)
+    .filter((d) => rows.some((r) => r.peer === d.id))
+    .map((d) => `${d.title}: \`${d.command}\``),
+]
+  .map((l) => `- ${l}`)
+  .join('\n')}
 
-## Machine and versions
+## Provenance
 
+- Command: \`${p.command}\`; node ran \`${p.argv.join(' ')}\`.
+- Commit ${p.commit}${p.dirty ? ', **dirty**: the work tree had changes not in the commit' : ', clean work tree'}.
+- Load average (/proc/loadavg) before: \`${p.loadBefore}\`; when this report was written: \`${p.loadAfter}\`.
+- Machine: ${p.cores} × ${p.cpuModel}, ${p.memoryGiB.toFixed(0)} GiB. Node.js ${p.node}; ${p.go}.
 ${[...context.machine, ...context.versions].map((l) => `- ${l}`).join('\n')}
 
 ${context.notes.length ? `## Notes\n\n${context.notes.map((l) => `- ${l}`).join('\n')}\n` : ''}
 ## Every run
 
-| peer | N | run | converged | loader | latency p50 / p99 | churn p50 / p99 | writes (CM/status/event/refused) | server ms per CM/status write (mean) | restart req / writes | CPU-s | peak RSS MiB (at ready) | RSS at the end, MiB: anon + file | error |
-|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
+In the order they ran (each round runs every peer once, the order rotating one place a round).
+
+| peer | N | run | place | converged | loader | latency p50 / p99 | churn p50 / p99 | writes (CM/status/event/refused) | server ms per CM/status write (mean) | restart req / writes (window) | CPU-s | peak RSS MiB (at ready) | RSS at the end, MiB: anon + file | load 1 min before / after | error |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 ${runLines(rows)}
 `;
 }
@@ -238,44 +422,51 @@ function serialWriteMs(c: RequestCounts): number {
   return count > 0 && c.configMapAndStatusServerMs !== undefined ? c.configMapAndStatusServerMs / count : Number.NaN;
 }
 
-function runLines(rows: Row[]): string {
-  const lines: string[] = [];
-  for (const row of rows) {
-    for (const r of row.every) {
+function runLines(rows: readonly Row[]): string {
+  const runs = rows.flatMap((row) => row.every).sort((a, b) => a.n - b.n || a.run - b.run || (a.order ?? 0) - (b.order ?? 0));
+  return runs
+    .map((r) => {
       const c = r.createRequests;
-      lines.push(
-        `| ${r.peer} | ${r.n} | ${r.run} | ${seconds(r.convergenceMs / 1000)} | ${seconds(r.loaderMs / 1000)} | ${ms(r.latencyP50Ms)} / ${ms(r.latencyP99Ms)} | ` +
-          `${ms(r.churnP50Ms)} / ${ms(r.churnP99Ms)} | ${c.writes} (${c.configMapWrites}/${c.statusWrites}/${c.eventWrites}/${c.failedWrites}) | ` +
-          `${num(serialWriteMs(c), 1)} | ` +
-          `${r.restartRequests.requests} / ${r.restartRequests.writes} | ${num(r.cpuSeconds)} | ${num(r.peakRssBytes / 2 ** 20, 0)} (${num(r.readyRssBytes / 2 ** 20, 0)}) | ${r.endRss ? `${num(r.endRss.anonBytes / 2 ** 20, 0)} + ${num(r.endRss.fileBytes / 2 ** 20, 0)}` : '–'} | ${r.error ?? ''} |`,
+      const window = Number.isFinite(r.restartWindowMs)
+        ? ` (${(r.restartWindowMs / 1000).toFixed(1)} s${r.restartWindowHitBound ? ', bound' : ''})`
+        : '';
+      return (
+        `| ${r.peer} | ${r.n} | ${r.run} | ${r.order ?? '–'} | ${seconds(r.convergenceMs / 1000)} | ${seconds(r.loaderMs / 1000)} | ${ms(r.latencyP50Ms)} / ${ms(r.latencyP99Ms)} | ` +
+        `${ms(r.churnP50Ms)} / ${ms(r.churnP99Ms)} | ${c.writes} (${c.configMapWrites}/${c.statusWrites}/${c.eventWrites}/${c.failedWrites}) | ` +
+        `${num(serialWriteMs(c), 1)} | ` +
+        `${r.restartRequests.requests} / ${r.restartRequests.writes}${window} | ${num(r.cpuSeconds)} | ${num(r.peakRssBytes / 2 ** 20, 0)} (${num(r.readyRssBytes / 2 ** 20, 0)}) | ${r.endRss ? `${num(r.endRss.anonBytes / 2 ** 20, 0)} + ${num(r.endRss.fileBytes / 2 ** 20, 0)}` : '–'} | ${num(r.loadBefore)} / ${num(r.loadAfter)} | ${r.error ?? ''} |`
       );
-    }
-  }
-  return lines.join('\n');
+    })
+    .join('\n');
 }
 
 const colours: Record<PeerId, string> = {
   ceiling: '#9e9e9e',
+  'ceiling-4': '#c7c7c7',
   capstan: '#1f77b4',
   'controller-runtime': '#2ca02c',
   'client-node': '#ff7f0e',
+  'capstan@defaults': '#aec7e8',
+  'controller-runtime@defaults': '#98df8a',
 };
 
 /** Bars of the median convergence time per peer, one panel per N (each with its own scale), min–max whiskers. */
 export function svgChart(rows: Row[]): string {
   const ns = [...new Set(rows.map((r) => r.n))].sort((a, b) => a - b);
-  const panelWidth = 260;
-  const height = 300;
+  const shown = allPeers.filter((p) => rows.some((r) => r.peer === p));
+  const panelWidth = Math.max(260, 40 * shown.length + 50);
   const top = 50;
   const bottom = 250;
-  const width = Math.max(720, ns.length * panelWidth + 40);
+  const legendRows = Math.ceil(shown.length / 4);
+  const height = bottom + 30 + legendRows * 20;
+  const width = Math.max(800, ns.length * panelWidth + 40);
   const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height + 30}" font-family="sans-serif" font-size="11">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="11">`,
     `<rect width="100%" height="100%" fill="white"/>`,
     `<text x="20" y="20" font-size="14" font-weight="bold">Time until every HelloWorld converged (median, min–max whiskers; lower is better)</text>`,
   ];
   ns.forEach((n, p) => {
-    const panel = rows.filter((r) => r.n === n && r.runs.length > 0);
+    const panel = shown.map((peer) => find(rows, peer, n)).filter((r): r is Row => r !== undefined);
     const x0 = 30 + p * panelWidth;
     const max = Math.max(...panel.map((r) => r.convergence.max)) * 1.15 || 1;
     const scale = (v: number) => bottom - ((bottom - top) * v) / max;
@@ -295,10 +486,11 @@ export function svgChart(rows: Row[]): string {
       parts.push(`<text x="${x}" y="${y - 4}">${row.convergence.median.toFixed(1)} s</text>`);
     });
   });
-  allPeers.forEach((peer, i) => {
-    const x = 30 + i * 170;
-    parts.push(`<rect x="${x}" y="${height - 5}" width="12" height="12" fill="${colours[peer]}"/>`);
-    parts.push(`<text x="${x + 16}" y="${height + 5}">${peerDescriptions[peer].title}</text>`);
+  shown.forEach((peer, i) => {
+    const x = 30 + (i % 4) * 200;
+    const y = bottom + 25 + Math.floor(i / 4) * 20;
+    parts.push(`<rect x="${x}" y="${y - 10}" width="12" height="12" fill="${colours[peer]}"/>`);
+    parts.push(`<text x="${x + 16}" y="${y}">${peerDescriptions[peer].title}</text>`);
   });
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;

@@ -1,12 +1,13 @@
 // One peer on one control plane: the conformance check, and measured runs (create N, churn, idle restart).
+import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isNotFound, KubeClient } from '../../src/client/index.ts';
 import { ConfigMap, Namespace } from '../../src/kinds/core/v1.ts';
 import type { Cluster } from '../../src/testing/index.ts';
-import { auditEventsSince, auditOffset, countRequests, type RequestCounts } from './audit.ts';
+import { auditEventsSince, auditOffset, countRequests, type RequestCounts, untilQuiet } from './audit.ts';
 import { HelloWorld, isReady } from './kinds.ts';
 import { churn, createHelloWorlds } from './loader.ts';
-import { type PeerId, startPeer } from './peers.ts';
+import { type PeerId, peerSlug, startPeer } from './peers.ts';
 import { cpuSeconds, peakRssBytes, rssParts } from './proc.ts';
 import { percentile } from './stats.ts';
 import { ConvergenceWatcher } from './watcher.ts';
@@ -22,8 +23,13 @@ export interface RunSettings {
   run: number;
   churnRatePerSecond: number;
   churnSeconds: number;
-  /** How long the restarted operator is watched after it is ready. */
-  restartObserveMs: number;
+  /**
+   * The idle-restart window ends once the audit log shows no request from the restarted operator for this
+   * long after it was ready (see untilQuiet)…
+   */
+  restartQuietMs: number;
+  /** …or this long after it was ready, whichever comes first. */
+  restartBoundMs: number;
   /** How long to wait for convergence before the run counts as failed. */
   timeoutMs: number;
 }
@@ -44,8 +50,17 @@ export interface RunResult {
   /** The operator's requests about the run's namespace, from its start until the churn began. */
   createRequests: RequestCounts;
   churnRequests: RequestCounts;
-  /** Every request of the restarted operator, from its start until `restartObserveMs` after it was ready. */
+  /** Every request of the restarted operator, from its start until the end of its idle-restart window. */
   restartRequests: RequestCounts;
+  /** The idle-restart window: from the restarted operator's ready until it was quiet (or the bound), ms. */
+  restartWindowMs: number;
+  /** True when the window ran to the bound (the operator never went quiet for `restartQuietMs`). */
+  restartWindowHitBound: boolean;
+  /** The 1-minute load average when the run began and when it ended (/proc/loadavg). */
+  loadBefore: number;
+  loadAfter: number;
+  /** The run's place in its round (1 = first), peers rotating each round. */
+  order: number;
   /** CPU the operator used from ready (before the first create) until converged plus 2 s. */
   cpuSeconds: number;
   /** VmHWM at the end of the churn: the process's peak RSS. */
@@ -96,7 +111,7 @@ export async function conformance(
   account: PeerAccount,
   log: (line: string) => void,
 ): Promise<string | undefined> {
-  const namespace = `conformance-${peer}`;
+  const namespace = `conformance-${peerSlug(peer)}`;
   const admin = cluster.admin;
   await createNamespace(admin, namespace);
   const offset = await auditOffset(cluster.auditLogPath);
@@ -168,11 +183,12 @@ export async function measuredRun(
   cluster: Cluster,
   peer: PeerId,
   account: PeerAccount,
-  settings: RunSettings,
+  settings: RunSettings & { order: number },
   log: (line: string) => void,
 ): Promise<RunResult> {
   const { n } = settings;
-  const namespace = `bench-${peer}-n${n}-r${settings.run}`;
+  const namespace = `bench-${peerSlug(peer)}-n${n}-r${settings.run}`;
+  const loadBefore = loadavg()[0]!;
   const admin = cluster.admin;
   await createNamespace(admin, namespace);
   const loader = await KubeClient.fromKubeconfig({ kubeconfigPath: cluster.kubeconfigPath, userAgent: 'bench-loader' });
@@ -195,10 +211,16 @@ export async function measuredRun(
     createRequests: countRequests([], ''),
     churnRequests: countRequests([], ''),
     restartRequests: countRequests([], ''),
+    restartWindowMs: Number.NaN,
+    restartWindowHitBound: false,
+    loadBefore,
+    loadAfter: Number.NaN,
+    order: settings.order,
   };
   let running = await startPeer(peer, cluster, account, log);
   let churnStartedAt = Number.NaN;
   let restartedAt = Number.NaN;
+  let restartEndedAt = Number.NaN;
   try {
     const cpuAtReady = await cpuSeconds(running.pid);
     result.readyRssBytes = await peakRssBytes(running.pid);
@@ -232,9 +254,17 @@ export async function measuredRun(
 
     const code = await running.stop();
     if (code !== 0) log(`  ${peer} exited with ${code} on SIGTERM`);
+    const restartOffset = await auditOffset(cluster.auditLogPath);
     restartedAt = Date.now();
     running = await startPeer(peer, cluster, account, log);
-    await sleep(settings.restartObserveMs);
+    const window = await untilQuiet(admin, cluster.auditLogPath, restartOffset, account.username, {
+      readyAt: Date.now(),
+      quietMs: settings.restartQuietMs,
+      boundMs: settings.restartBoundMs,
+    });
+    restartEndedAt = window.endedAt;
+    result.restartWindowMs = window.windowMs;
+    result.restartWindowHitBound = window.hitBound;
   } catch (err) {
     result.error = (err as Error).message;
     log(`  FAILED: ${result.error}\n  its last output:\n${running.logs().slice(-4000)}`);
@@ -252,11 +282,12 @@ export async function measuredRun(
       from: churnStartedAt,
       ...(Number.isFinite(restartedAt) ? { to: restartedAt } : {}),
     });
-  if (Number.isFinite(restartedAt)) result.restartRequests = countRequests(events, user, { from: restartedAt });
+  if (Number.isFinite(restartEndedAt)) result.restartRequests = countRequests(events, user, { from: restartedAt, to: restartEndedAt });
   const w = result.createRequests;
   log(
-    `  writes per HelloWorld ${(w.writes / n).toFixed(2)} (ConfigMap ${(w.configMapWrites / n).toFixed(2)}, status ${(w.statusWrites / n).toFixed(2)}, event ${(w.eventWrites / n).toFixed(2)}, refused ${(w.failedWrites / n).toFixed(2)}; API server ${(w.configMapAndStatusServerMs / Math.max(1, w.configMapWrites + w.statusWrites)).toFixed(1)} ms per ConfigMap/status write); idle restart: ${result.restartRequests.requests} requests, ${result.restartRequests.writes} writes`,
+    `  writes per HelloWorld ${(w.writes / n).toFixed(2)} (ConfigMap ${(w.configMapWrites / n).toFixed(2)}, status ${(w.statusWrites / n).toFixed(2)}, event ${(w.eventWrites / n).toFixed(2)}, refused ${(w.failedWrites / n).toFixed(2)}; API server ${(w.configMapAndStatusServerMs / Math.max(1, w.configMapWrites + w.statusWrites)).toFixed(1)} ms per ConfigMap/status write); idle restart: ${result.restartRequests.requests} requests, ${result.restartRequests.writes} writes in a window of ${(result.restartWindowMs / 1000).toFixed(1)} s${result.restartWindowHitBound ? ' (ran to the bound: still sending requests)' : ''}`,
   );
   await deleteNamespace(admin, namespace, log);
+  result.loadAfter = loadavg()[0]!;
   return result;
 }

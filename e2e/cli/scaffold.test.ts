@@ -83,7 +83,7 @@ test('init, create api, generate, npm test: the sample Widget is Ready under the
   assert.match(generated, /^wrote config\/rbac\/webhook_certificates_role\.yaml$/m);
   assert.match(generated, /^1 custom resource\(s\), 1 controller\(s\); 9 file\(s\) written/m);
   const snapshot = await configFiles();
-  assert.match(await sh('npx', ['capstan', 'generate']), /0 file\(s\) written, 14 unchanged, 0 removed/);
+  assert.match(await sh('npx', ['capstan', 'generate']), /0 file\(s\) written, 17 unchanged, 0 removed/);
   assert.deepEqual(await configFiles(), snapshot, 'a second generate changes nothing');
 
   await t.test('the project type-checks against the packed declarations', async () => {
@@ -93,10 +93,14 @@ test('init, create api, generate, npm test: the sample Widget is Ready under the
   await t.test('kubectl kustomize builds the whole operator from config/', async () => {
     const built = await sh((await ensureAssets()).kubectl, ['kustomize', 'config']);
     const kinds = [...built.matchAll(/^kind: (\w+)$/gm)].map((m) => m[1]).sort();
-    // Roles: the controller's (cluster-wide), the leader election's, and the webhook certificates' (both).
+    // Roles: the controller's (cluster-wide), the leader election's, the webhook certificates' (both), and the metrics
+    // ones (the auth role, bound to the operator; the reader role, bound to nobody yet).
     assert.deepEqual(kinds, [
       'ClusterRole',
       'ClusterRole',
+      'ClusterRole',
+      'ClusterRole',
+      'ClusterRoleBinding',
       'ClusterRoleBinding',
       'ClusterRoleBinding',
       'CustomResourceDefinition',
@@ -139,10 +143,14 @@ test('init, create api, generate, npm test: the sample Widget is Ready under the
 
   await t.test('capstan run starts the real manager against the current context, with readable logs', async () => {
     // The installed bin itself: npx would not pass our SIGTERM on.
-    const run = startProcess(process.execPath, [join(project, 'node_modules', '.bin', 'capstan'), 'run', '--', '--health-port=0'], {
-      cwd: project,
-      env,
-    });
+    const run = startProcess(
+      process.execPath,
+      [join(project, 'node_modules', '.bin', 'capstan'), 'run', '--', '--health-port=0', '--metrics-port=0'],
+      {
+        cwd: project,
+        env,
+      },
+    );
     try {
       await run.waitFor(
         'stderr',

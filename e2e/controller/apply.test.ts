@@ -9,8 +9,8 @@ import { applyChild, applyDiff, controller, done, ensureChild } from '../../src/
 import type { KubeObject } from '../../src/core/index.ts';
 import { Deployment } from '../../src/kinds/apps/v1.ts';
 import { ConfigMap, type Container, Secret } from '../../src/kinds/core/v1.ts';
-import { rulesFor } from '../../src/manifests/index.ts';
-import { type Cluster, eventually, forbiddenSince, kubectl } from '../../src/testing/index.ts';
+import { metricsAuthRules, rulesFor } from '../../src/manifests/index.ts';
+import { type Cluster, eventually, forbiddenSince, kubectl, isObjectWrite } from '../../src/testing/index.ts';
 import { assertSameRights, builtIn, parseCanIList, rowsOfRules } from '../reliability/rbac-rights.ts';
 import { startInProcessManager } from '../support/in-process-manager.ts';
 import { sharedCluster, uniqueName } from '../support/cluster.ts';
@@ -228,8 +228,7 @@ test('a controller applying children converges, then writes nothing, also after 
       (await cluster.auditEvents()).filter(
         (e) =>
           e.user.username === operator.username &&
-          e.stage === 'ResponseComplete' &&
-          ['create', 'update', 'patch', 'delete'].includes(e.verb) &&
+          isObjectWrite(e, { leases: true }) &&
           e.objectRef?.namespace === space &&
           new Date(e.requestReceivedTimestamp) >= since,
       );
@@ -237,7 +236,10 @@ test('a controller applying children converges, then writes nothing, also after 
     assert.ok((await writesOf(started)).length >= 4, 'the audit log shows the children written');
     assert.deepEqual(await forbiddenSince(cluster, operator.username, started), [], 'the .rbac rule covers the Secret read');
     const rights = parseCanIList(await kubectl(cluster, ['auth', 'can-i', '--list', `--as=${operator.username}`, `--namespace=${space}`]));
-    assertSameRights('kubectl auth can-i --list', rights, [...rowsOfRules(rulesFor([sources.declaration])), ...builtIn]);
+    assertSameRights('kubectl auth can-i --list', rights, [
+      ...rowsOfRules([...rulesFor([sources.declaration]), ...metricsAuthRules]),
+      ...builtIn,
+    ]);
     assert.ok(rights.some((row) => row.resource === 'secrets' && row.resourceNames === 'apply-settings'));
     const settled = new Date();
     await new Promise((resolve) => setTimeout(resolve, 3_000));

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { isNotFound } from '../../src/client/index.ts';
 import type { KubeObject } from '../../src/core/index.ts';
-import { rulesFor } from '../../src/manifests/index.ts';
+import { metricsAuthRules, rulesFor } from '../../src/manifests/index.ts';
 import { type Cluster, eventually, metricValue, type RunningOperator, startOperator } from '../../src/testing/index.ts';
 import { fileFinalizer, installWidgets, widgetController, type WidgetKind } from '../fixtures/widget-operator.ts';
 import { sharedCluster, uniqueName } from '../support/cluster.ts';
@@ -30,7 +30,7 @@ before(async () => {
   const sa = await cluster.serviceAccountKubeconfig({
     namespace: ns,
     name: 'widget-operator',
-    clusterRules: rulesFor([widgetController(Widget, { finalizerDir: dir }).declaration]),
+    clusterRules: [...rulesFor([widgetController(Widget, { finalizerDir: dir }).declaration]), ...metricsAuthRules], // and the rights to check who reads /metrics
   });
   credentials = sa;
 });

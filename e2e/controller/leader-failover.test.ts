@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { isNotFound } from '../../src/client/index.ts';
 import type { KubeObject } from '../../src/core/index.ts';
-import { leaseRules, rulesFor } from '../../src/manifests/index.ts';
-import { type AuditEvent, type Cluster, eventually, type RunningOperator, startOperator } from '../../src/testing/index.ts';
+import { leaseRules, metricsAuthRules, rulesFor } from '../../src/manifests/index.ts';
+import { type AuditEvent, type Cluster, eventually, type RunningOperator, startOperator, isObjectWrite } from '../../src/testing/index.ts';
 import { installWidgets, widgetController, type WidgetKind } from '../fixtures/widget-operator.ts';
 import { sharedCluster, uniqueName } from '../support/cluster.ts';
 
@@ -26,7 +26,7 @@ before(async () => {
       namespace: ns,
       name,
       rules: leaseRules,
-      clusterRules: rulesFor([widgetController(Widget).declaration]),
+      clusterRules: [...rulesFor([widgetController(Widget).declaration]), ...metricsAuthRules], // and the rights to check who reads /metrics
     });
     usernames[name] = sa.username;
     accounts[name] = sa;
@@ -132,13 +132,7 @@ test('one of two managers leads; the other takes over after SIGKILL and after SI
 
 function writeBlocks(events: AuditEvent[]): Array<{ user: string; last: string }> {
   const writes = events
-    .filter(
-      (e) =>
-        e.stage === 'ResponseComplete' &&
-        Object.values(usernames).includes(e.user.username) &&
-        ['create', 'update', 'patch', 'delete'].includes(e.verb) &&
-        e.objectRef?.resource !== 'leases',
-    )
+    .filter((e) => Object.values(usernames).includes(e.user.username) && isObjectWrite(e))
     .sort((x, y) => x.requestReceivedTimestamp.localeCompare(y.requestReceivedTimestamp));
   const blocks: Array<{ user: string; last: string }> = [];
   for (const w of writes) {

@@ -9,17 +9,9 @@ import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isAlreadyExists, isNotFound } from '../../src/client/index.ts';
 import { ReconnectBackoff } from '../../src/watch/index.ts';
-import type { RunningOperator } from '../../src/testing/index.ts';
-import {
-  classifyAudit,
-  failingKeys,
-  firstSuccess,
-  leasePath,
-  outageRequestBound,
-  pollProbe,
-  untilAccepted,
-  watchedCollections,
-} from './outage.ts';
+import { eventually, type RunningOperator } from '../../src/testing/index.ts';
+import { type ProbeAnswer, type ProbePoller, pollProbeVerbose } from '../support/probe-poller.ts';
+import { classifyAudit, failingKeys, firstSuccess, leasePath, outageRequestBound, untilAccepted, watchedCollections } from './outage.ts';
 import { HelloWorld, inBatches, logLines, long, reconcilesPerKey, requestLog, Rig, shipped, Timeline } from './rig.ts';
 
 let rig: Rig;
@@ -124,7 +116,7 @@ async function operatorConverged(namespace: string, deleted: readonly string[], 
 /** Whether a scenario left kube-apiserver stopped with SIGSTOP (a failure between pause and resume). */
 let apiServerPaused = false;
 /** Probe pollers still running (a failure before a scenario stopped them). */
-const pollers: Array<ReturnType<typeof pollProbe>> = [];
+const probePollers: ProbePoller[] = [];
 
 /**
  * After a scenario, pass or fail: the control plane whole again and the path open, so the next scenario starts
@@ -132,7 +124,7 @@ const pollers: Array<ReturnType<typeof pollProbe>> = [];
  * the Lease against the next one.
  */
 async function cleanUp(): Promise<void> {
-  for (const poller of pollers.splice(0)) await poller.stop();
+  for (const poller of probePollers.splice(0)) await poller.stop();
   if (apiServerPaused) rig.cp.apiServer.resume();
   apiServerPaused = false;
   for (const component of [rig.cp.etcd, rig.cp.apiServer]) if (!component.running) await component.restart();
@@ -144,6 +136,22 @@ async function cleanUp(): Promise<void> {
   }
 }
 
+/**
+ * Readiness failed (if at all) only after the bound had passed since the fault, and only because watches could not
+ * resume: the caches stay synced (stale, not empty) and no other check fails.
+ */
+function assertReadinessFailsOnlyForWatches(notReady: readonly ProbeAnswer[], faultAt: number, boundMs: number, timeline: Timeline): void {
+  const first = notReady[0];
+  assert.ok(
+    !first || first.at >= faultAt + boundMs - 250,
+    timeline.explain(`/readyz failed ${first && first.at - faultAt} ms after the fault, before the bound of ${boundMs} ms`),
+  );
+  const unresumed = new RegExp(`^\\[-\\]watch .* failed: unable to resume for \\d+ s \\(bound ${boundMs / 1000} s\\)`);
+  const other = notReady.flatMap((a) => a.body.split('\n').filter((l) => l.startsWith('[-]') && !unresumed.test(l)));
+  assert.deepEqual([...new Set(other)], [], timeline.explain('/readyz fails only for watches unable to resume'));
+  for (const a of notReady) assert.ok(a.code === 500, timeline.explain(`/readyz answered ${a.code || 'nothing'} at +${a.at - faultAt} ms`));
+}
+
 /** The time line of a scenario that passed, as comment lines in the test output. */
 function printTimeline(timeline: Timeline, title: string): void {
   process.stdout.write(`${timeline.explain(title).replace(/^/gm, '# ')}\n`);
@@ -152,10 +160,11 @@ function printTimeline(timeline: Timeline, title: string): void {
 async function convergedOperator(
   prefix: string,
   timeline: Timeline,
+  extraArgs: string[] = [],
 ): Promise<{ namespace: string; names: string[]; operator: RunningOperator }> {
   const namespace = await rig.namespace(prefix);
   const names = await rig.createHelloWorlds(namespace, objects);
-  const operator = await rig.startOperator();
+  const operator = await rig.startOperator(extraArgs);
   await rig.leading(operator);
   timeline.mark('operator leads');
   await rig.converged([namespace], initialConvergeMs, timeline);
@@ -214,9 +223,15 @@ test(`kube-apiserver killed and restarted after ${apiServerDownMs / 1000} s: rec
   timeout: 300_000,
 }, async () => {
   const timeline = new Timeline();
+  // Shorter than the outage: the watches cannot resume while the server is gone, so readiness must fail.
+  const watchResumeBoundMs = 5_000;
   try {
-    const { namespace, names, operator } = await convergedOperator('killed', timeline);
+    const { namespace, names, operator } = await convergedOperator('killed', timeline, [
+      `--watch-resume-bound=${watchResumeBoundMs / 1000}s`,
+    ]);
     await sleep(settleMs); // quiet before the fault: what is counted below is the outage's
+    const readiness = pollProbeVerbose(operator.probePort, '/readyz', 250);
+    probePollers.push(readiness);
 
     // The path to the server is down while the server is down or starting, and opens once it is ready, as a
     // load balancer or the `kubernetes` Service routes only to a ready kube-apiserver. (A starting kube-apiserver
@@ -261,8 +276,35 @@ test(`kube-apiserver killed and restarted after ${apiServerDownMs / 1000} s: rec
     // reflectors back off as client-go's do, 0.8 s doubling to 30 s with a jitter of up to as much again.
     const garbageBoundMs = 2 * shipped.watchBackoffCapMs + marginMs;
     const convergedAt = await rig.converged([namespace], Math.max(0, readyAt + garbageBoundMs - Date.now()), timeline);
+    // Ready again once every watch has resumed: a reconnect within the backoff cap of the server's return, then a
+    // second open. Plus the margin.
+    const readyAgain = await eventually(
+      '/readyz 200 again',
+      async () => readiness.answers.find((a) => a.at > readyAt && a.code === 200 && readiness.answers.at(-1)?.code === 200),
+      {
+        timeoutMs: Math.max(1_000, readyAt + shipped.watchBackoffCapMs + 1_000 + marginMs - Date.now()),
+        describe: () => timeline.explain('readiness'),
+      },
+    );
     await sleep(settleMs);
     markLeadership(timeline, operator, killedAt);
+    const readyAnswers = await readiness.stop();
+    const notReady = readyAnswers.filter((a) => a.at >= killedAt && a.code !== 200);
+    if (notReady[0])
+      timeline.mark(`/readyz ${notReady[0].code}: ${notReady[0].body.split('\n').find((l) => l.startsWith('[-]'))}`, notReady[0].at);
+    timeline.mark('/readyz 200 again', readyAgain.at);
+    process.stdout.write(
+      `# /readyz not 200 ${notReady.length} times from ${notReady[0] ? notReady[0].at - killedAt : '-'} ms after the kill (bound ${watchResumeBoundMs} ms); ready again ${readyAgain.at - readyAt} ms after the server\n`,
+    );
+    assert.ok(
+      notReady.length > 0,
+      timeline.explain(`/readyz never failed through a ${outageMs} ms outage with a ${watchResumeBoundMs} ms bound`),
+    );
+    assertReadinessFailsOnlyForWatches(notReady, killedAt, watchResumeBoundMs, timeline);
+    assert.ok(
+      notReady[0]!.at <= killedAt + watchResumeBoundMs + 250 + marginMs,
+      timeline.explain(`/readyz failed only ${notReady[0]!.at - killedAt} ms after the kill; bound ${watchResumeBoundMs} ms`),
+    );
 
     // Reconnects: the first answered request of each loop, measured from the server being ready again. A loop
     // need not have reconnected by the time the operator converged (reconciles need only the HelloWorld
@@ -355,13 +397,21 @@ test(`kube-apiserver killed and restarted after ${apiServerDownMs / 1000} s: rec
   }
 });
 
-test(`etcd killed for ${etcdDownMs / 1000} s: /healthz stays up, then everything converges`, { timeout: 300_000 }, async () => {
+test(`etcd killed for ${etcdDownMs / 1000} s: /healthz stays up, /readyz fails only for a watch unable to resume past the bound, then everything converges`, {
+  timeout: 300_000,
+}, async () => {
   const timeline = new Timeline();
+  // Shorter than the outage. kube-apiserver keeps its watches open through an etcd outage (its watch cache serves
+  // them, and its etcd client resumes its own watch when etcd is back), so readiness normally stays true here: the
+  // caches are as current as the server. What is checked is that it never fails for anything else, nor early.
+  const watchResumeBoundMs = 5_000;
   try {
-    const { namespace, names, operator } = await convergedOperator('etcd', timeline);
-    const health = pollProbe(operator.probePort, '/healthz');
-    const readiness = pollProbe(operator.probePort, '/readyz');
-    pollers.push(health, readiness);
+    const { namespace, names, operator } = await convergedOperator('etcd', timeline, [
+      `--watch-resume-bound=${watchResumeBoundMs / 1000}s`,
+    ]);
+    const health = pollProbeVerbose(operator.probePort, '/healthz', 250);
+    const readiness = pollProbeVerbose(operator.probePort, '/readyz', 250);
+    probePollers.push(health, readiness);
 
     const killedAt = timeline.mark('etcd killed (SIGKILL)');
     await rig.cp.etcd.kill();
@@ -376,17 +426,32 @@ test(`etcd killed for ${etcdDownMs / 1000} s: /healthz stays up, then everything
     // then retries within the backoff cap. Plus the margin. Counted from etcd being ready again.
     const convergeBoundMs = shipped.requestTimeoutMs + shipped.watchBackoffCapMs + marginMs;
     const convergedAt = await rig.converged([namespace], convergeBoundMs - (acceptedAt - etcdBackAt), timeline);
+    // Ready again once every watch has resumed: within the reconnect backoff's cap (plus a second open) of convergence.
+    const readyAgain = await eventually(
+      '/readyz 200 again',
+      async () => {
+        const last = readiness.answers.at(-1);
+        return last && last.at > convergedAt && last.code === 200 ? last : undefined;
+      },
+      { timeoutMs: shipped.watchBackoffCapMs + 1_000 + marginMs, describe: () => timeline.explain('readiness') },
+    );
     markLeadership(timeline, operator, killedAt);
     const healthAnswers = await health.stop();
     const readyAnswers = await readiness.stop();
+    const notReady = readyAnswers.filter((a) => a.at >= killedAt && a.code !== 200);
+    for (const [i, a] of notReady.entries()) {
+      if (i === 0 || i === notReady.length - 1)
+        timeline.mark(`/readyz ${a.code}: ${a.body.split('\n').find((l) => l.startsWith('[-]')) ?? a.body}`, a.at);
+    }
+    timeline.mark('/readyz 200 again', readyAgain.at);
 
-    const during = (answers: Array<{ at: number; code: number }>) => answers.filter((a) => a.at >= killedAt && a.at <= convergedAt);
+    const during = (answers: readonly ProbeAnswer[]) => answers.filter((a) => a.at >= killedAt && a.at <= convergedAt);
     const healthDuring = during(healthAnswers);
     const unhealthy = healthDuring.filter((a) => a.code !== 200);
-    const notReady = during(readyAnswers).filter((a) => a.code !== 200);
     process.stdout.write(
       `# etcd down ${etcdBackAt - killedAt} ms: /healthz answered ${healthDuring.length} times from the kill to convergence, ` +
-        `${unhealthy.length} not 200; /readyz not 200 ${notReady.length} times; converged ${convergedAt - etcdBackAt} ms after etcd was back (bound ${convergeBoundMs} ms)\n`,
+        `${unhealthy.length} not 200; /readyz not 200 ${notReady.length} times (bound ${watchResumeBoundMs} ms), ready again ` +
+        `${readyAgain.at - etcdBackAt} ms after etcd was back; converged ${convergedAt - etcdBackAt} ms after etcd was back (bound ${convergeBoundMs} ms)\n`,
     );
     // Every ~250 ms through the outage (half of the polls at least, on a busy machine): the check did look.
     const expectedPolls = Math.floor((convergedAt - killedAt) / 250 / 2);
@@ -395,10 +460,11 @@ test(`etcd killed for ${etcdDownMs / 1000} s: /healthz stays up, then everything
       timeline.explain(`/healthz polled ${healthDuring.length} times; expected at least ${expectedPolls}`),
     );
     assert.deepEqual(
-      unhealthy.map((a) => `+${a.at - killedAt} ms: ${a.code || 'no answer'}`),
+      unhealthy.map((a) => `+${a.at - killedAt} ms: ${a.code || 'no answer'} ${a.body}`),
       [],
-      timeline.explain('/healthz answers 200 throughout'),
+      timeline.explain('/healthz answers 200 throughout: an outage is no reason to restart the operator'),
     );
+    assertReadinessFailsOnlyForWatches(notReady, killedAt, watchResumeBoundMs, timeline);
     assert.deepEqual(await rig.violations([namespace]), [], timeline.explain('the end state holds'));
     await operator.stop();
     printTimeline(timeline, 'killed etcd');

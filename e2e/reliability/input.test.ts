@@ -15,7 +15,7 @@ import { kubectl, runKubectl } from '../hello-world/support.ts';
 import { awkwardStrings } from './awkward-strings.ts';
 import { kubectlYaml } from './kubectl-yaml.ts';
 import { assertMatchesModel, helloWorldCommands, type HelloWorldModel, type Namespace } from './helloworld-model.ts';
-import { HelloWorld, logLines, long, managedBy, requestLog, Rig, Timeline } from './rig.ts';
+import { HelloWorld, logLines, long, managedBy, requestLog, requestsInFlight, Rig, Timeline } from './rig.ts';
 
 /**
  * How long a namespace may take to converge once its last change is made. A reconcile first waits up to
@@ -115,7 +115,9 @@ async function emptyAndDelete(namespace: string): Promise<void> {
     { timeoutMs: cascadeMs },
   );
   // The operator's last Events (written in the background; a series update 500 ms after its last
-  // occurrence) must be out too: wait until it has been quiet in the namespace for 2 s (margin for load).
+  // occurrence) must be out too: wait until it has been quiet in the namespace for 2 s (margin for load), with
+  // no request in flight (the request log shows a request once answered: one still on its way is seen only by
+  // the operator's in-flight gauge).
   const quietMs = 2_000;
   await eventually(
     `the operator to finish its writes in ${namespace}`,
@@ -124,7 +126,9 @@ async function emptyAndDelete(namespace: string): Promise<void> {
         .flatMap((op) => requestLog(op))
         .filter((r) => r.path.includes(`/namespaces/${namespace}/`))
         .map((r) => r.startedAt + r.durationMs);
-      return Date.now() - Math.max(0, ...done) >= quietMs ? true : undefined;
+      if (Date.now() - Math.max(0, ...done) < quietMs) return undefined;
+      for (const op of rig.operators) if (op.running && requestsInFlight(await op.metrics()) > 0) return undefined;
+      return true;
     },
     { timeoutMs: 30_000 },
   );

@@ -99,6 +99,20 @@ export class Inspector {
     return { usedBytes: usage.usedSize, totalBytes: usage.totalSize };
   }
 
+  /**
+   * The smallest of `samples` {@link heapAfterGc} readings `gapMs` apart: between a GC and its reading the process
+   * may allocate (a Lease renewal, a bookmark, a log line), and the smallest reading is the least disturbed one.
+   */
+  async settledHeap(samples = 3, gapMs = 200): Promise<HeapUsage> {
+    let least = await this.heapAfterGc();
+    for (let i = 1; i < samples; i++) {
+      await new Promise((resolve) => setTimeout(resolve, gapMs));
+      const next = await this.heapAfterGc();
+      if (next.usedBytes < least.usedBytes) least = next;
+    }
+    return least;
+  }
+
   /** Detach (node waits for an attached debugger before it exits); resolves once the socket closed. */
   async close(): Promise<void> {
     if (this.socket.readyState === WebSocket.CLOSED) return;

@@ -99,6 +99,7 @@ export type AuditRequest =
   | { type: 'lease'; verb: string }
   /** `at`: when the server received it (ms since the epoch). */
   | { type: 'write'; verb: string; resource: string; key: string; at: number }
+  | { type: 'review' }
   | { type: 'other'; what: string };
 
 const writeVerbs = new Set(['create', 'update', 'patch', 'delete']);
@@ -112,43 +113,14 @@ export function classifyAudit(event: AuditEvent): AuditRequest {
   const ref = event.objectRef ?? {};
   const resource = ref.subresource ? `${ref.resource}/${ref.subresource}` : (ref.resource ?? '');
   if (ref.resource === 'leases') return { type: 'lease', verb: event.verb };
+  // The operator checking who scrapes its /metrics (the rig's own reads), not work of its own.
+  if (ref.resource === 'tokenreviews' || ref.resource === 'subjectaccessreviews') return { type: 'review' };
   if (event.verb === 'list' || event.verb === 'watch') return { type: event.verb, resource };
   if (writeVerbs.has(event.verb) && ref.namespace && ref.name) {
     const name = ref.resource === 'events' ? ref.name.replace(/\.[0-9a-f]{16}$/, '') : ref.name;
     return { type: 'write', verb: event.verb, resource, key: `${ref.namespace}/${name}`, at: Date.parse(event.requestReceivedTimestamp) };
   }
   return { type: 'other', what: `${event.verb} ${event.requestURI}` };
-}
-
-/** Poll a probe of the operator every `everyMs` until stopped; resolves with every answer (status code, or 0 for none). */
-export function pollProbe(
-  port: number,
-  path: '/healthz' | '/readyz',
-  everyMs = 250,
-): { stop: () => Promise<Array<{ at: number; code: number }>> } {
-  const answers: Array<{ at: number; code: number }> = [];
-  let stopped = false;
-  const loop = (async () => {
-    while (!stopped) {
-      const at = Date.now();
-      const code = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(2_000) }).then(
-        async (r) => {
-          await r.body?.cancel();
-          return r.status;
-        },
-        () => 0,
-      );
-      answers.push({ at, code });
-      await sleep(Math.max(0, everyMs - (Date.now() - at)));
-    }
-  })();
-  return {
-    stop: async () => {
-      stopped = true;
-      await loop;
-      return answers;
-    },
-  };
 }
 
 /** Run an admin change until the control plane takes it (it may still be recovering); fails after `timeoutMs`. */

@@ -82,21 +82,51 @@ export interface GrantedRole {
   rules: RbacRule[];
 }
 
-/** Every Role and ClusterRole in the example's generated config/rbac (or another project's `rbacDir`). */
+/**
+ * The Roles and ClusterRoles of the example's generated config/rbac (or another project's `rbacDir`) that its
+ * bindings grant to its ServiceAccount: the operator's rights. A role bound to nobody (the metrics reader, which a
+ * cluster admin binds to a scraper) is no right of the operator's.
+ */
 export async function grantedRoles(rbacDir = join(exampleRoot, 'config', 'rbac')): Promise<GrantedRole[]> {
-  const roles: GrantedRole[] = [];
+  interface RbacObject {
+    kind?: string;
+    metadata?: { name?: string; namespace?: string };
+    rules?: RbacRule[];
+    roleRef?: { kind: string; name: string };
+    subjects?: Array<{ kind: string; name: string; namespace?: string }>;
+  }
+  const objects: Array<{ file: string; object: RbacObject }> = [];
   for (const file of (await readdir(rbacDir)).filter((f) => f.endsWith('.yaml')).sort()) {
     for (const doc of parseAllDocuments(await readFile(join(rbacDir, file), 'utf8'))) {
-      const object = doc.toJS() as { kind?: string; metadata?: { name?: string; namespace?: string }; rules?: RbacRule[] } | null;
-      if (object?.kind !== 'Role' && object?.kind !== 'ClusterRole') continue;
-      roles.push({
-        file,
-        kind: object.kind,
-        name: object.metadata?.name ?? '',
-        namespace: object.metadata?.namespace,
-        rules: object.rules ?? [],
-      });
+      const object = doc.toJS() as RbacObject | null;
+      if (object) objects.push({ file, object });
     }
+  }
+  const accounts = objects.filter(({ object }) => object.kind === 'ServiceAccount').map(({ object }) => object.metadata);
+  assert.equal(accounts.length, 1, `${rbacDir} defines one ServiceAccount, the operator's`);
+  const account = accounts[0]!;
+  const bound = new Set<string>();
+  for (const { object } of objects) {
+    if (object.kind !== 'RoleBinding' && object.kind !== 'ClusterRoleBinding') continue;
+    const toAccount = object.subjects?.some(
+      (s) => s.kind === 'ServiceAccount' && s.name === account?.name && s.namespace === account?.namespace,
+    );
+    // A RoleBinding's Role is in the binding's namespace; a ClusterRole has none.
+    const namespace = object.roleRef?.kind === 'Role' ? object.metadata?.namespace : undefined;
+    if (toAccount && object.roleRef) bound.add(`${object.roleRef.kind}/${namespace ?? ''}/${object.roleRef.name}`);
+  }
+  const roles: GrantedRole[] = [];
+  for (const { file, object } of objects) {
+    if (object.kind !== 'Role' && object.kind !== 'ClusterRole') continue;
+    const namespace = object.kind === 'Role' ? object.metadata?.namespace : undefined;
+    if (!bound.has(`${object.kind}/${namespace ?? ''}/${object.metadata?.name ?? ''}`)) continue;
+    roles.push({
+      file,
+      kind: object.kind,
+      name: object.metadata?.name ?? '',
+      namespace: object.metadata?.namespace,
+      rules: object.rules ?? [],
+    });
   }
   return roles;
 }

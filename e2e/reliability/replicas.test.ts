@@ -8,15 +8,13 @@
 //      the restarted operator writes only for keys that changed after their last completed reconcile.
 // A last test: neither ServiceAccount was ever refused (zero 403s in the audit log).
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseAllDocuments } from 'yaml';
 import { resourcePath } from '../../src/core/index.ts';
 import { type Lease, LeaseResource } from '../../src/leader/index.ts';
 import { type FaultProxy, type RunningOperator, type ServiceAccountCredentials, startFaultProxy } from '../../src/testing/index.ts';
-import { exampleRoot, operatorAccount } from '../hello-world/support.ts';
+import { operatorAccount } from '../hello-world/support.ts';
+import { grantedRoles } from './rbac-rights.ts';
 import { auditedKey, auditedWrites, describeAudited, describeLogged, loggedWrites } from './operator-writes.ts';
 import { type LogLine, logLines, long, operatorUser, requestLog, Rig, shipped, Timeline } from './rig.ts';
 import { type SpecChange, SpecChurn } from './spec-churn.ts';
@@ -501,26 +499,20 @@ function printTimeline(scenario: string, timeline: Timeline): void {
   );
 }
 
-/** The roles config/rbac defines (the ClusterRole, and the leader-election Role in its namespace), to bind to another account. */
+/**
+ * The roles config/rbac grants the operator (the controller's ClusterRole, the metrics reviews' ClusterRole, and the
+ * leader-election Role in its namespace), to bind to another account.
+ */
 async function generatedRoles(): Promise<Array<{ kind: 'ClusterRole' | 'Role'; name: string; namespace?: string }>> {
-  const dir = join(exampleRoot, 'config', 'rbac');
-  const roles: Array<{ kind: 'ClusterRole' | 'Role'; name: string; namespace?: string }> = [];
-  for (const file of (await readdir(dir)).filter((f) => f.endsWith('.yaml')).sort()) {
-    for (const document of parseAllDocuments(await readFile(join(dir, file), 'utf8'))) {
-      const object = document.toJS() as { kind?: string; metadata?: { name?: string; namespace?: string } };
-      if ((object.kind === 'ClusterRole' || object.kind === 'Role') && object.metadata?.name) {
-        roles.push({
-          kind: object.kind,
-          name: object.metadata.name,
-          ...(object.kind === 'Role' ? { namespace: object.metadata.namespace } : {}),
-        });
-      }
-    }
-  }
+  const roles = (await grantedRoles()).map((r) => ({
+    kind: r.kind,
+    name: r.name,
+    ...(r.kind === 'Role' && r.namespace !== undefined ? { namespace: r.namespace } : {}),
+  }));
   assert.deepEqual(
     roles.map((r) => r.kind).sort(),
-    ['ClusterRole', 'Role'],
-    `config/rbac defines one ClusterRole and one Role: ${JSON.stringify(roles)}`,
+    ['ClusterRole', 'ClusterRole', 'Role'],
+    `config/rbac grants two ClusterRoles and one Role: ${JSON.stringify(roles)}`,
   );
   return roles;
 }

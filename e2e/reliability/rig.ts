@@ -230,21 +230,41 @@ export class Rig {
     await this.admin.resource(HelloWorld).mergePatch(name, { spec: { name: value } }, { namespace });
   }
 
-  /** What is wrong with the end state of `namespaces`; empty when every invariant holds. */
+  /**
+   * What is wrong with the end state of `namespaces`; empty when every invariant holds. When the only problem is
+   * requests in flight (a Lease renewal is one every few seconds), the whole check runs again after a moment, up to
+   * {@link inFlightRechecks} times: an end state holds once it was read with nothing at work before or after.
+   */
   async violations(namespaces: readonly string[]): Promise<string[]> {
+    for (let attempt = 1; ; attempt++) {
+      const { problems, onlyInFlight } = await this.check(namespaces);
+      if (!onlyInFlight || attempt > inFlightRechecks) return problems;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  private async check(namespaces: readonly string[]): Promise<{ problems: string[]; onlyInFlight: boolean }> {
     const problems: string[] = [];
     for (const namespace of namespaces) problems.push(...(await violationsIn(this.admin, namespace)));
     for (const [i, operator] of this.operators.entries()) {
       if (!operator.running && !operator.stoppedOnPurpose) problems.push(`operator ${i} exited on its own (${operator.exitStatus})`);
     }
-    // Read after the state: an end state holds only once no reconcile is still at work, or queued, that could write
-    // after it was read (a reconcile whose owner was deleted between its live read and its create makes an orphan).
+    // Read after the state: an end state holds only once no reconcile is still at work, or queued, and no request is
+    // in flight, that could write after it was read (a reconcile whose owner was deleted between its live read and its
+    // create makes an orphan; a write whose reconcile already ended can still be on its way).
+    const stateProblems = problems.length;
+    let onlyInFlight = true;
     for (const [i, operator] of this.operators.entries()) {
       if (!operator.running) continue;
-      const busy = await busyness(operator).catch((err: unknown) => `its /metrics could not be read: ${(err as Error).message}`);
-      if (busy) problems.push(`operator ${i} is not idle: ${busy}`);
+      const busy = await busyness(operator).catch((err: unknown) => ({
+        what: `its /metrics could not be read: ${(err as Error).message}`,
+        onlyInFlight: false,
+      }));
+      if (!busy) continue;
+      problems.push(`operator ${i} is not idle: ${busy.what}`);
+      onlyInFlight &&= busy.onlyInFlight;
     }
-    return problems;
+    return { problems, onlyInFlight: problems.length > 0 && stateProblems === 0 && onlyInFlight };
   }
 
   /** Wait until every invariant holds in `namespaces`; the failure lists what is still wrong, with the time line. */
@@ -320,12 +340,36 @@ async function violationsIn(admin: KubeClient, namespace: string): Promise<strin
   return problems;
 }
 
-/** What an operator is still doing (reconciles in flight, keys queued), or `undefined` when it is idle. */
-async function busyness(operator: RunningOperator): Promise<string | undefined> {
+/** How many times {@link Rig.violations} looks again when the only problem is requests in flight. */
+const inFlightRechecks = 3;
+
+/**
+ * What an operator is still doing (reconciles at work, keys queued, API requests in flight), or `undefined` when it
+ * is idle; `onlyInFlight` when requests in flight are all there is. The requests counted are every request the
+ * operator's client sent and has no answer for: its reconciles' writes, its Events (written in the background,
+ * after their reconcile ended), its Lease renewals; they count only while it leads: a standby writes nothing (its
+ * controllers stopped, their writes aborted, when its term ended), and a cut-off one has its Lease calls hanging.
+ */
+async function busyness(operator: RunningOperator): Promise<{ what: string; onlyInFlight: boolean } | undefined> {
   const text = await operator.metrics();
   const active = metricValue(text, 'controller_runtime_active_workers') ?? 0;
   const queued = metricValue(text, 'workqueue_depth') ?? 0;
-  return active > 0 || queued > 0 ? `${active} reconcile(s) in flight, ${queued} key(s) queued` : undefined;
+  const leads = (metricValue(text, 'leader_election_master_status') ?? 1) > 0;
+  const inFlight = leads ? requestsInFlight(text) : 0;
+  if (active === 0 && queued === 0 && inFlight === 0) return undefined;
+  const verbs = [...text.matchAll(/^capstan_client_requests_in_flight\{verb="([^"]+)"\} ([1-9]\d*)$/gm)].map((m) => `${m[2]} ${m[1]}`);
+  return {
+    what: `${active} reconcile(s) at work, ${queued} key(s) queued, ${inFlight} request(s) in flight${verbs.length ? ` (${verbs.join(', ')})` : ''}`,
+    onlyInFlight: active === 0 && queued === 0,
+  };
+}
+
+/** `capstan_client_requests_in_flight`, every verb; an operator that does not export it fails the check (it must). */
+export function requestsInFlight(metricsText: string): number {
+  const value = metricValue(metricsText, 'capstan_client_requests_in_flight');
+  if (value === undefined)
+    throw new Error('the operator exports no capstan_client_requests_in_flight: its requests in flight cannot be seen');
+  return value;
 }
 
 function preview(value: string | undefined): string {

@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError, KubeClient } from '../../src/client/index.ts';
-import { eventually, type RunningOperator, startOperator } from '../../src/testing/index.ts';
+import { eventually, readMetrics, type RunningOperator, serviceAccountAllowed, startOperator } from '../../src/testing/index.ts';
 import { uniqueName } from '../support/cluster.ts';
 import { namespaceScoped } from '../hello-world/namespace-mode.ts';
 import { Scenario } from '../hello-world/scenario.ts';
@@ -50,37 +50,28 @@ after(async () => {
   await rig?.stop();
 });
 
-/** What config/rbac grants, as data: the ClusterRole (every namespace), and the Lease Role (its namespace). */
+/**
+ * What config/rbac grants, as data: the ClusterRoles (every namespace: the controller's rules, and the reviews that
+ * guard /metrics), and the Lease Role (its namespace).
+ */
 const grantedEverywhere: RightsRow[] = [
   resourceRow('helloworlds.apps.example.com', ['get', 'list', 'watch']),
   resourceRow('helloworlds.apps.example.com/status', ['get', 'update', 'patch']),
   resourceRow('helloworlds.apps.example.com/finalizers', ['update']),
   resourceRow('configmaps', ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete']),
   resourceRow('events.events.k8s.io', ['create', 'patch']),
+  resourceRow('tokenreviews.authentication.k8s.io', ['create']),
+  resourceRow('subjectaccessreviews.authorization.k8s.io', ['create']),
 ];
 const grantedForLeases: RightsRow[] = [resourceRow('leases.coordination.k8s.io', ['get', 'create', 'update'])];
 
 /** Wait until the API server's authorizer gives `user` (a ServiceAccount) these rights cluster-wide. */
 async function rightsInEffect(user: string, rights: Array<{ verb: string; group: string; resource: string }>): Promise<void> {
-  const namespace = user.split(':')[2]!;
   await eventually(
     `${user} to have ${rights.map((r) => `${r.verb} ${r.resource}`).join(', ')}`,
     async () => {
-      for (const attributes of rights) {
-        const review = await rig.admin.request<{ status: { allowed: boolean } }>({
-          method: 'POST',
-          path: '/apis/authorization.k8s.io/v1/subjectaccessreviews',
-          body: {
-            apiVersion: 'authorization.k8s.io/v1',
-            kind: 'SubjectAccessReview',
-            spec: {
-              user,
-              groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`, 'system:authenticated'],
-              resourceAttributes: attributes,
-            },
-          },
-        });
-        if (!review.status.allowed) return undefined;
+      for (const resourceAttributes of rights) {
+        if (!(await serviceAccountAllowed(rig.admin, user, { resourceAttributes }))) return undefined;
       }
       return true;
     },
@@ -178,15 +169,19 @@ test('namespace-scoped mode (two namespaces) never lists, watches or gets outsid
     [],
     `every request in ${watched.join(' or ')}, on the Lease in ${operatorAccount.namespace}, or a non-resource URL`,
   );
-  // The check above judged real traffic: both caches listed and watched in each namespace.
+  // The check above judged real traffic: both caches listed and watched in each namespace (a streaming list is
+  // one watch request with sendInitialEvents=true that does both; a plain list where the server refuses that).
   for (const namespace of watched) {
     for (const resource of ['helloworlds', 'configmaps']) {
-      for (const verb of ['list', 'watch']) {
-        assert.ok(
-          requests.some((e) => e.objectRef?.resource === resource && e.verb === verb && e.objectRef.namespace === namespace),
-          `a ${verb} of ${resource} in ${namespace} in the audit log`,
-        );
-      }
+      const ofResource = requests.filter((e) => e.objectRef?.resource === resource && e.objectRef.namespace === namespace);
+      assert.ok(
+        ofResource.some((e) => e.verb === 'list' || /[?&]sendInitialEvents=true/.test(e.requestURI)),
+        `a list of ${resource} in ${namespace} in the audit log`,
+      );
+      assert.ok(
+        ofResource.some((e) => e.verb === 'watch'),
+        `a watch of ${resource} in ${namespace} in the audit log`,
+      );
     }
   }
   // namespaceScoped put the cluster-wide grant back; the next operator must not meet the old one.
@@ -241,13 +236,23 @@ test('/metrics, /healthz and /readyz expose no object data', { timeout: 120_000 
     );
   }
   const pages = new Map<string, string>();
-  for (const path of ['/metrics', '/healthz', '/healthz?verbose', '/livez?verbose', '/readyz', '/readyz?verbose']) {
+  for (const path of ['/healthz', '/healthz?verbose', '/livez?verbose', '/readyz', '/readyz?verbose']) {
     const response = await fetch(`http://127.0.0.1:${operator.probePort}${path}`);
     const body = await response.text();
     assert.equal(response.status, 200, `${path}: ${body}`);
     pages.set(path, body);
     assert.deepEqual(detector.find(body), [], `${path} gives nothing away:\n${body.slice(0, 3000)}`);
   }
+  // /metrics only on its own port, over HTTPS, for a caller allowed to get /metrics (a metrics-reader's token).
+  assert.equal((await fetch(`http://127.0.0.1:${operator.probePort}/metrics`)).status, 404, 'the probe port serves no /metrics');
+  await assert.rejects(
+    readMetrics(operator.metricsPort, { token: 'not-a-token' }),
+    /: 401: /,
+    'a token the API server does not know is refused',
+  );
+  const metricsPage = await operator.metrics();
+  pages.set('/metrics', metricsPage);
+  assert.deepEqual(detector.find(metricsPage), [], `/metrics gives nothing away:\n${metricsPage.slice(0, 3000)}`);
   // The pages read are the real ones, after the work: the reconciles are counted, the checks itemised.
   const metrics = pages.get('/metrics')!;
   const reconciles = [...metrics.matchAll(/^controller_runtime_reconcile_total\{[^}]*\} (\d+)$/gm)].reduce(
@@ -285,12 +290,12 @@ test('the operator never logs its token or kubeconfig contents: debug and defaul
   await debugOperator.stop();
   timeline.mark('the first operator stopped');
 
-  // Two more operators, each under a ServiceAccount of its own with the generated rights (the ClusterRole,
+  // Two more operators, each under a ServiceAccount of its own with the generated rights (the ClusterRoles,
   // and the Lease Role's rules in a namespace of its own, so neither waits for the other's Lease), each
   // serving one namespace: one at debug level, one at the default level. Their ServiceAccounts are then
   // deleted, which revokes their tokens: every request after that is answered 401.
   const roles = await grantedRoles();
-  const clusterRole = roles.find((r) => r.kind === 'ClusterRole')!.name;
+  const clusterRoles = roles.filter((r) => r.kind === 'ClusterRole').map((r) => ({ kind: 'ClusterRole' as const, name: r.name }));
   // A Role has no non-resource URLs: its rules are PolicyRules.
   const leaseRules = roles
     .find((r) => r.kind === 'Role')!
@@ -302,7 +307,7 @@ test('the operator never logs its token or kubeconfig contents: debug and defaul
         namespace: leaseNamespace,
         name: operatorAccount.name,
         rules: leaseRules,
-        bind: [{ kind: 'ClusterRole', name: clusterRole }],
+        bind: clusterRoles,
         server: rig.proxy.url,
       });
       return { level, leaseNamespace, account, namespace: await rig.namespace(`sec-logs-${level}`) };

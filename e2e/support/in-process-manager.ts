@@ -6,8 +6,8 @@ import { KubeClient } from '../../src/client/index.ts';
 import type { AnyControllerDefinition, ControllerDefinition } from '../../src/controller/index.ts';
 import type { KubeObject, Logger } from '../../src/core/index.ts';
 import { Manager } from '../../src/manager/index.ts';
-import { rulesFor } from '../../src/manifests/index.ts';
-import { type Cluster, readMetrics } from '../../src/testing/index.ts';
+import { metricsAuthRules, rulesFor } from '../../src/manifests/index.ts';
+import { type Cluster, metricsReader } from '../../src/testing/index.ts';
 
 export interface InProcessManager {
   manager: Manager;
@@ -15,7 +15,7 @@ export interface InProcessManager {
   registry: Registry;
   username: string;
   kubeconfigPath: string;
-  /** The text of its /metrics page. */
+  /** The text of its /metrics page, read over HTTPS with a metrics-reader's token. */
   metrics(): Promise<string>;
   stop(): Promise<void>;
 }
@@ -29,22 +29,31 @@ export async function startInProcessManager<T extends KubeObject>(
   const sa = await cluster.serviceAccountKubeconfig({
     namespace: options.namespace,
     name: options.name,
-    clusterRules: rulesFor(all.map((d) => d.declaration)),
+    // Its declared rights, and those the generated RBAC adds for checking who may read /metrics.
+    clusterRules: [...rulesFor(all.map((d) => d.declaration)), ...metricsAuthRules],
   });
   const client = await KubeClient.fromKubeconfig({ kubeconfigPath: sa.kubeconfigPath });
   const registry = new Registry();
-  const manager = new Manager({ client, registry, probes: { host: '127.0.0.1', port: 0 }, shutdownGraceMs: 5_000, logger: quietLogger });
+  const manager = new Manager({
+    client,
+    registry,
+    probes: { host: '127.0.0.1', port: 0 },
+    metrics: { host: '127.0.0.1', port: 0 },
+    shutdownGraceMs: 5_000,
+    logger: quietLogger,
+  });
   for (const definition of all) manager.add(definition);
   await manager.start();
-  const port = manager.probePort;
-  if (port === undefined) throw new Error('the manager serves no probes');
+  const port = manager.metricsPort;
+  if (port === undefined) throw new Error('the manager serves no metrics');
+  const reader = metricsReader(cluster);
   return {
     manager,
     client,
     registry,
     username: sa.username,
     kubeconfigPath: sa.kubeconfigPath,
-    metrics: () => readMetrics(port),
+    metrics: () => reader.read(port),
     stop: async () => {
       await manager.stop();
       await client.close();

@@ -2,6 +2,7 @@ import { type KubeObject, type LabelSelector, UsageError } from '../core/index.t
 import {
   type ListWatchSource,
   watcher,
+  WatchHealth,
   type WatcherOptions,
   type WatchEvent,
   type WatchMetrics,
@@ -61,6 +62,8 @@ export interface InformerOptions<T> extends Omit<WatcherOptions, 'signal'> {
 export class Informer<T extends KubeObject> implements ObjectCache<T> {
   readonly name: string;
   readonly stats = new WatchStats();
+  /** Whether the watch keeps the cache current: how long it has been unable to resume, for `/readyz`. */
+  readonly health = new WatchHealth();
   private readonly memory: MemoryStore<T>;
   private readonly source: ListWatchSource<T>;
   private readonly options: InformerOptions<T>;
@@ -133,6 +136,7 @@ export class Informer<T extends KubeObject> implements ObjectCache<T> {
     const toMetrics = this.options.watchMetrics ? watchMetricsObserver(this.options.watchMetrics, this.name) : undefined;
     const onNote: WatchObserver = (note) => {
       this.stats.observe(note);
+      this.health.observe(note);
       toMetrics?.(note);
       this.options.onNote?.(note);
     };

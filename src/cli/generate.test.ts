@@ -84,6 +84,35 @@ test("HelloWorld's declarations give exactly the issue's rules, in a ClusterRole
   });
 });
 
+test('the guarded /metrics: a ClusterRole for the token and access reviews bound to the operator, and a reader role bound to nobody', async () => {
+  const root = await project('metrics-operator', helloWorldOperator, { watchNamespace: 'team-a' });
+  await generate(root, () => undefined);
+  const labels = { 'app.kubernetes.io/name': 'metrics-operator', 'app.kubernetes.io/managed-by': 'capstan' };
+  // Cluster-scoped even when the operator watches one namespace: TokenReview and SubjectAccessReview are.
+  assert.deepEqual(await yamlOf(root, 'config/rbac/metrics_auth_role.yaml'), {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRole',
+    metadata: { name: 'metrics-operator-metrics-auth-role', labels },
+    rules: [
+      { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
+      { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
+    ],
+  });
+  assert.deepEqual(await yamlOf(root, 'config/rbac/metrics_auth_role_binding.yaml'), {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRoleBinding',
+    metadata: { name: 'metrics-operator-metrics-auth-rolebinding', labels },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'metrics-operator-metrics-auth-role' },
+    subjects: [{ kind: 'ServiceAccount', name: 'metrics-operator', namespace: 'metrics-system' }],
+  });
+  assert.deepEqual(await yamlOf(root, 'config/rbac/metrics_reader_role.yaml'), {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRole',
+    metadata: { name: 'metrics-operator-metrics-reader', labels },
+    rules: [{ nonResourceURLs: ['/metrics'], verbs: ['get'] }],
+  });
+});
+
 test('the CRD, namespace, Deployment and kustomization follow from the declarations and the project settings', async () => {
   const root = await project('hw-operator', helloWorldOperator);
   await generate(root, () => undefined);
@@ -111,6 +140,9 @@ test('the CRD, namespace, Deployment and kustomization follow from the declarati
     'rbac/role_binding.yaml',
     'rbac/leader_election_role.yaml',
     'rbac/leader_election_role_binding.yaml',
+    'rbac/metrics_auth_role.yaml',
+    'rbac/metrics_auth_role_binding.yaml',
+    'rbac/metrics_reader_role.yaml',
     'manager/deployment.yaml',
   ]);
 });
@@ -120,13 +152,13 @@ test('generating twice in a row changes nothing, not even a modification time', 
   let first = '';
   await generate(root, (text) => (first += text));
   const paths = [...first.matchAll(/^wrote (.+)$/gm)].map((m) => m[1]!);
-  assert.equal(paths.length, 9);
+  assert.equal(paths.length, 12);
   const before = await Promise.all(
     paths.map(async (p) => [await readFile(join(root, p), 'utf8'), (await stat(join(root, p))).mtimeMs] as const),
   );
   let output = '';
   await generate(root, (text) => (output += text));
-  assert.equal(output, '1 custom resource(s), 1 controller(s); 0 file(s) written, 9 unchanged, 0 removed\n');
+  assert.equal(output, '1 custom resource(s), 1 controller(s); 0 file(s) written, 12 unchanged, 0 removed\n');
   const afterwards = await Promise.all(
     paths.map(async (p) => [await readFile(join(root, p), 'utf8'), (await stat(join(root, p))).mtimeMs] as const),
   );
@@ -247,6 +279,12 @@ test('webhooks give config/webhook: configurations calling the Service, the Serv
     manager.ports.find((p) => p.name === 'webhook-server'),
     { name: 'webhook-server', containerPort: 9443, protocol: 'TCP' },
   );
+  // /metrics on its own port over HTTPS, as the Kubebuilder scaffold's :8443; the probes stay on plain HTTP.
+  assert.deepEqual(
+    manager.ports.find((p) => p.name === 'https'),
+    { name: 'https', containerPort: 8443, protocol: 'TCP' },
+  );
+  assert.ok(manager.args.includes('--metrics-port=8443'), manager.args.join(' '));
   assert.ok(manager.args.includes('--webhook-cert-secret=hooked-operator-webhook-certs'), manager.args.join(' '));
   assert.ok(manager.args.includes('--webhook-service=hooked-operator-webhook-service'), manager.args.join(' '));
   assert.deepEqual(((await yamlOf(root, 'config/kustomization.yaml'))['resources'] as string[]).at(-1), 'webhook');

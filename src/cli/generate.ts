@@ -130,6 +130,11 @@ export function projectFiles(project: Project, declarations: OperatorDeclaration
     ['role_binding', (m) => (m.kind === 'RoleBinding' || m.kind === 'ClusterRoleBinding') && m.metadata.name === project.name],
     ['leader_election_role', (m) => m.kind === 'Role' && m.metadata.name === leaseName],
     ['leader_election_role_binding', (m) => m.kind === 'RoleBinding' && m.metadata.name === leaseName],
+    // The guarded /metrics (the Kubebuilder scaffold's files): the operator reviews its scrapers' tokens; the reader
+    // role is for a cluster admin to bind to the scraper (Prometheus' ServiceAccount).
+    ['metrics_auth_role', (m) => m.kind === 'ClusterRole' && m.metadata.name === `${project.name}-metrics-auth-role`],
+    ['metrics_auth_role_binding', (m) => m.kind === 'ClusterRoleBinding' && m.metadata.name === `${project.name}-metrics-auth-rolebinding`],
+    ['metrics_reader_role', (m) => m.kind === 'ClusterRole' && m.metadata.name === `${project.name}-metrics-reader`],
   ];
   for (const [file, belongs] of rbacFiles) files.set(`config/rbac/${file}.yaml`, yaml(rbac.filter(belongs)));
 

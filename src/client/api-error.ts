@@ -134,7 +134,7 @@ export class ApiError extends CapstanError<ApiErrorCode> {
     const reason =
       status.reason !== undefined && reasonShape.test(status.reason) ? status.reason : (reasonOfStatus[httpStatus] ?? 'Unknown');
     const code = codeOfReason[reason] ?? codeOfReason[reasonOfStatus[httpStatus] ?? ''] ?? 'API_ERROR';
-    const advice = hint ?? adviceFor(httpStatus, code);
+    const advice = hint ?? adviceFor(httpStatus, code, status);
     super(code, `${method} ${path}: ${httpStatus} ${reason}${status.message ? `: ${status.message}` : ''}${advice ? ` (${advice})` : ''}`);
     this.hint = advice;
     this.httpStatus = httpStatus;
@@ -162,7 +162,10 @@ export function hasStatusCause(status: StatusBody, type: string): boolean {
 }
 
 /** The default advice for an error status: what a caller should do next. */
-function adviceFor(httpStatus: number, code: ApiErrorCode): string | undefined {
+function adviceFor(httpStatus: number, code: ApiErrorCode, status: StatusBody): string | undefined {
+  // NamespaceLifecycle's refusal is a 403 too, but no Role grants a create in a namespace being deleted.
+  if (code === 'FORBIDDEN' && hasStatusCause(status, 'NamespaceTerminating'))
+    return 'the namespace is being deleted: nothing new can be created in it';
   switch (code) {
     case 'UNAUTHORIZED':
       return 'the credentials were rejected: renew the token or certificate';

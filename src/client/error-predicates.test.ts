@@ -7,7 +7,16 @@ import { pathToFileURL } from 'node:url';
 import type * as core from '../core/index.ts';
 import { CapstanError, isCapstanError } from '../core/index.ts';
 import { ApiError, ClientError, UnknownResourceError } from './api-error.ts';
-import { isAlreadyExists, isApiError, isConflict, isExpired, isNotFound, isRefusal, isRetryable } from './error-predicates.ts';
+import {
+  isAlreadyExists,
+  isApiError,
+  isConflict,
+  isExpired,
+  isNamespaceTerminating,
+  isNotFound,
+  isRefusal,
+  isRetryable,
+} from './error-predicates.ts';
 import type * as client from './index.ts';
 
 // A second copy of the package, as a CLI from one node_modules loading a project that resolves its own
@@ -22,7 +31,7 @@ const other = (await import(pathToFileURL(join(copy, 'src', 'client', 'index.ts'
 const otherCore = (await import(pathToFileURL(join(copy, 'src', 'core', 'index.ts')).href)) as typeof core;
 
 const api = (httpStatus: number, reason?: string) => new ApiError('GET', '/x', httpStatus, reason === undefined ? {} : { reason });
-const predicates = { isNotFound, isConflict, isAlreadyExists, isExpired, isRetryable, isRefusal };
+const predicates = { isNotFound, isConflict, isAlreadyExists, isExpired, isRetryable, isRefusal, isNamespaceTerminating };
 
 /** The names of the predicates that hold for `err`. */
 function holding(err: unknown): string[] {
@@ -102,6 +111,66 @@ test('nothing but a Capstan API error matches: not plain errors, look-alikes wit
     assert.ok(!isApiError(err));
   }
   assert.ok(isCapstanError(new OtherFamily('TIMEOUT', 'x')) && !isCapstanError(lookAlike));
+});
+
+/**
+ * What kube-apiserver v1.36.3 answers a create in a namespace being deleted (NamespaceLifecycle), as sent: a
+ * ConfigMap by POST and an Event of events.k8s.io/v1 (a server-side apply that would create answers the same).
+ */
+const terminating = {
+  configMap: new ApiError('POST', '/api/v1/namespaces/doomed/configmaps', 403, {
+    kind: 'Status',
+    apiVersion: 'v1',
+    status: 'Failure',
+    message: 'configmaps "new" is forbidden: unable to create new content in namespace doomed because it is being terminated',
+    reason: 'Forbidden',
+    details: {
+      name: 'new',
+      kind: 'configmaps',
+      causes: [{ reason: 'NamespaceTerminating', message: 'namespace doomed is being terminated', field: 'metadata.namespace' }],
+    },
+    code: 403,
+  }),
+  event: new ApiError('POST', '/apis/events.k8s.io/v1/namespaces/doomed/events', 403, {
+    kind: 'Status',
+    apiVersion: 'v1',
+    status: 'Failure',
+    message: 'events.events.k8s.io "e1" is forbidden: unable to create new content in namespace doomed because it is being terminated',
+    reason: 'Forbidden',
+    details: {
+      name: 'e1',
+      group: 'events.k8s.io',
+      kind: 'events',
+      causes: [{ reason: 'NamespaceTerminating', message: 'namespace doomed is being terminated', field: 'metadata.namespace' }],
+    },
+    code: 403,
+  }),
+};
+
+test('a create in a namespace being deleted is its own group, not a refusal to report, and its advice is not an RBAC grant', () => {
+  for (const err of Object.values(terminating)) {
+    assert.deepEqual(holding(err), ['isNamespaceTerminating'], err.path);
+    assert.ok(isNamespaceTerminating(err, 'doomed'), 'in the namespace of the request');
+    assert.ok(!isNamespaceTerminating(err, 'other'), 'not in another namespace');
+    assert.doesNotMatch(err.message, /grant the missing verb/);
+    assert.match(err.message, /the namespace is being deleted/);
+  }
+  // A 403 of RBAC stays a refusal, with its advice; the cause, not the message, decides.
+  const rbac = new ApiError('POST', '/api/v1/namespaces/doomed/configmaps', 403, {
+    reason: 'Forbidden',
+    message: 'unable to create new content in namespace doomed because it is being terminated',
+  });
+  assert.deepEqual(holding(rbac), ['isRefusal']);
+  assert.match(rbac.message, /grant the missing verb/);
+  // The same cause on another status is not NamespaceLifecycle's refusal.
+  const odd = new ApiError('POST', '/api/v1/namespaces/doomed/configmaps', 422, {
+    reason: 'Invalid',
+    details: { causes: [{ reason: 'NamespaceTerminating' }] },
+  });
+  assert.ok(!isNamespaceTerminating(odd) && isRefusal(odd));
+  // A second copy's error is recognized by this copy's predicate, and the other way round.
+  const foreign: unknown = new other.ApiError('POST', terminating.configMap.path, 403, terminating.configMap.status);
+  assert.ok(isNamespaceTerminating(foreign, 'doomed') && other.isNamespaceTerminating(terminating.event, 'doomed'));
 });
 
 test('predicates look at the error itself, not at its cause', () => {

@@ -7,9 +7,10 @@
 // - stale view, read again and decide anew: isNotFound, isConflict, isAlreadyExists, isExpired;
 // - transient, the same request may work later: isRetryable;
 // - refused, the same request will keep failing until something else changes: isRefusal;
+// - refused for good, the namespace is being deleted and takes the object with it: isNamespaceTerminating;
 // - none of them: 401 Unauthorized (the caller's credentials, not the request: see isRefusal).
 import { isCapstanError } from '../core/index.ts';
-import type { ApiError, ApiErrorCode } from './api-error.ts';
+import { type ApiError, type ApiErrorCode, hasStatusCause } from './api-error.ts';
 
 /**
  * Whether `err` is an {@link ApiError}, from this copy of Capstan or another: a branded Capstan error with a
@@ -184,8 +185,9 @@ const refusalCodes: ReadonlySet<ApiErrorCode> = new Set<ApiErrorCode>([
  * (e.g. 412). This is what a reconciler reports on the object (a condition, a Warning event): `reason` is
  * then one PascalCase word (`Invalid`, `Forbidden`), usable as the condition's reason as it is.
  *
- * Not refusals: 404, 409 and 410 (the caller's view is stale: read again), 408 and 429 (retryable), and
- * 401 Unauthorized. A 401 refuses the caller's credentials, not the request: the client has already re-read
+ * Not refusals: 404, 409 and 410 (the caller's view is stale: read again), 408 and 429 (retryable), a create
+ * in a namespace being deleted ({@link isNamespaceTerminating}: nothing to report, the object goes with its
+ * namespace, and the report's own Event would be refused the same way), and 401 Unauthorized. A 401 refuses the caller's credentials, not the request: the client has already re-read
  * them once and sent again, the fix (a renewed token or certificate, often rotated on its own) lies outside
  * any object, and nothing can be reported on an object anyway, since that write would be refused the same
  * way. Test `code === 'UNAUTHORIZED'` for it.
@@ -211,7 +213,47 @@ export function isRefusal(err: unknown): err is ApiError & {
     | 'INVALID'
     | 'API_ERROR';
 } {
-  if (!isApiError(err)) return false;
+  if (!isApiError(err) || isNamespaceTerminating(err)) return false;
   if (refusalCodes.has(err.code)) return true;
   return err.code === 'API_ERROR' && err.httpStatus >= 400 && err.httpStatus < 500 && err.httpStatus !== 408;
+}
+
+/**
+ * A create refused because its namespace is being deleted: HTTP 403 `Forbidden` from the NamespaceLifecycle
+ * admission plugin, with the Status cause `NamespaceTerminating` ("unable to create new content in namespace …
+ * because it is being terminated"). Updates, patches and deletes of existing objects still work there (a finalizer
+ * can be removed); creates never will, and the namespace controller deletes whatever the namespace still holds.
+ * For an object in that namespace this ends its work: do not retry, do not report it on the object. With
+ * `namespace`, true only when the refused request was in that namespace (a child in another namespace being
+ * deleted is not the end of this object's work).
+ *
+ * @example
+ * ```ts
+ * import { isNamespaceTerminating, KubeClient } from 'capstan/client';
+ * import { ConfigMap } from 'capstan';
+ * const client = await KubeClient.fromKubeconfig();
+ * const configMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' }, data: { a: 'b' } } as const;
+ * await client
+ *   .resource(ConfigMap)
+ *   .create(configMap, { namespace: 'demo' })
+ *   .catch((err: unknown) => {
+ *     if (!isNamespaceTerminating(err, 'demo')) throw err; // demo is going away, and this ConfigMap with it
+ *   });
+ * ```
+ */
+export function isNamespaceTerminating(err: unknown): err is ApiError & { readonly code: 'FORBIDDEN' };
+// With a namespace it does not narrow: false may mean another namespace's refusal, still an ApiError.
+export function isNamespaceTerminating(err: unknown, namespace: string): boolean;
+export function isNamespaceTerminating(err: unknown, namespace?: string): boolean {
+  if (!isApiError(err) || err.code !== 'FORBIDDEN' || !hasStatusCause(err.status, namespaceTerminatingCause)) return false;
+  return namespace === undefined || namespaceOfPath(err.path) === namespace;
+}
+
+/** The Status cause NamespaceLifecycle sets (`v1.NamespaceTerminatingCause`). */
+const namespaceTerminatingCause = 'NamespaceTerminating';
+
+/** The namespace an API path addresses (`/api/v1/namespaces/<ns>/…`, `/apis/<g>/<v>/namespaces/<ns>/…`), if any. */
+function namespaceOfPath(path: string): string | undefined {
+  const match = /^\/apis?\/(?:[^/]+\/)?[^/]+\/namespaces\/([^/?]+)\//.exec(path);
+  return match ? decodeURIComponent(match[1]!) : undefined;
 }

@@ -8,9 +8,25 @@ export {
   UnknownResourceError,
 } from './api-error.ts';
 export { type CredentialMaterial, type Credentials, DelegatedCredentials, StaticCredentials, TokenFileCredentials } from './credentials.ts';
-export { isAlreadyExists, isApiError, isConflict, isExpired, isNotFound, isRefusal, isRetryable } from './error-predicates.ts';
+export {
+  isAlreadyExists,
+  isApiError,
+  isConflict,
+  isExpired,
+  isNamespaceTerminating,
+  isNotFound,
+  isRefusal,
+  isRetryable,
+} from './error-predicates.ts';
 export { type ExecConfig, ExecCredentials } from './exec-credentials.ts';
-export { KubeClient, type KubeClientOptions, type RequestOptions, type RequestRecord, type StreamResponse } from './kube-client.ts';
+export {
+  KubeClient,
+  type KubeClientOptions,
+  type RequestOptions,
+  type RequestRecord,
+  type RequestStart,
+  type StreamResponse,
+} from './kube-client.ts';
 export { type ConnectionConfig, defaultKubeconfigPath, loadInCluster, loadKubeconfig } from './kubeconfig.ts';
 export { type ObservedRequest, prometheusRequestMetrics, type RequestMetrics } from './request-metrics.ts';
 export {

@@ -160,3 +160,81 @@ test('an apply body reads back the same through a YAML parser, whatever the char
   assert.deepEqual(parse(body), awkward);
   assert.deepEqual(JSON.parse(yamlSafeJson({ plain: 'ascii only' })), { plain: 'ascii only' });
 });
+
+test('onRequestStart and onRequest pair up: every request sent is seen once at its start and once at its answer or failure', async () => {
+  const key = join(dir, 'held.key');
+  const cert = join(dir, 'held.crt');
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
+  const held: Array<() => void> = [];
+  const server = createSecureServer({ key: await readFile(key), cert: await readFile(cert), allowHTTP1: true }, (_req, res) => {
+    held.push(() => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const heldKubeconfig = join(dir, 'held-kubeconfig');
+  const port = (server.address() as { port: number }).port;
+  await writeFile(
+    heldKubeconfig,
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'c', cluster: { server: `https://127.0.0.1:${port}`, 'insecure-skip-tls-verify': true } }],
+      users: [{ name: 'u', user: { token: 't' } }],
+      contexts: [{ name: 'ctx', context: { cluster: 'c', user: 'u' } }],
+      'current-context': 'ctx',
+    }),
+  );
+  const seen: string[] = [];
+  let inFlight = 0;
+  const hooks = {
+    onRequestStart: (r: { method: string; path: string }) => {
+      inFlight++;
+      seen.push(`start ${r.method} ${r.path}`);
+    },
+    onRequest: (r: { method: string; path: string; code: string }) => {
+      inFlight--;
+      seen.push(`end ${r.method} ${r.path} ${r.code}`);
+    },
+  };
+  const client = await KubeClient.fromKubeconfig({ kubeconfigPath: heldKubeconfig, ...hooks });
+  const hanging = await KubeClient.fromKubeconfig({ kubeconfigPath, ...hooks });
+  try {
+    const answers = Promise.all([client.request({ path: '/a' }), client.request({ method: 'POST', path: '/b', body: {} })]);
+    while (held.length < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.equal(inFlight, 2, 'both in flight while the server holds them');
+    for (const release of held) release();
+    await answers;
+    assert.equal(inFlight, 0);
+    await assert.rejects(hanging.request({ path: '/c', timeoutMs: 200 }));
+    assert.equal(inFlight, 0, 'a request that fails is finished too');
+    assert.deepEqual(seen.slice(2, 4).sort(), ['end GET /a 200', 'end POST /b 200']);
+    assert.deepEqual(seen.slice(0, 2).sort(), ['start GET /a', 'start POST /b']);
+    assert.deepEqual(seen.slice(4), ['start GET /c', 'end GET /c <error>']);
+  } finally {
+    await client.close();
+    await hanging.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+});

@@ -52,6 +52,21 @@ export interface KubeClientOptions {
    * these at debug level. It carries no headers, body or query, so no credential or object data.
    */
   onRequest?: (record: RequestRecord) => void;
+  /**
+   * Called once per request as it is sent, each call followed by exactly one {@link onRequest} for the same
+   * request (when its answer starts, or it fails): together they count the requests in flight. A watch is in
+   * flight until its response headers arrive; its stream after that is not a request waiting for an answer.
+   */
+  onRequestStart?: (request: RequestStart) => void;
+}
+
+/** A request as {@link KubeClientOptions.onRequestStart} sees it, as it is sent. */
+export interface RequestStart {
+  method: string;
+  /** The URL path (no query string). */
+  path: string;
+  /** `Date.now()` when the request was sent. */
+  startedAt: number;
 }
 
 /** One request as {@link KubeClientOptions.onRequest} sees it. */
@@ -94,6 +109,7 @@ export class KubeClient {
   private readonly metrics: RequestMetrics;
   private readonly userAgent: string;
   private readonly onRequest: ((record: RequestRecord) => void) | undefined;
+  private readonly onRequestStart: ((request: RequestStart) => void) | undefined;
   private agent: Agent;
   private agentCertificate: string | undefined;
   private readonly retiredAgents: Agent[] = [];
@@ -110,6 +126,7 @@ export class KubeClient {
     this.metrics = options.metrics ?? prometheusRequestMetrics();
     this.userAgent = options.userAgent ?? 'capstan';
     this.onRequest = options.onRequest;
+    this.onRequestStart = options.onRequestStart;
     this.agent = this.newAgent(undefined);
   }
 
@@ -212,6 +229,7 @@ export class KubeClient {
       if (body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
       const started = performance.now();
       const startedAt = Date.now();
+      this.onRequestStart?.({ method, path: url.pathname, startedAt });
       const observe = (code: string) => {
         const durationMs = performance.now() - started;
         this.metrics.observe({ method, code, durationSeconds: durationMs / 1000 });

@@ -48,6 +48,12 @@ export interface WatchRequestOptions extends CallOptions, CollectionScope {
   allowWatchBookmarks?: boolean;
   /** The server ends the watch after this long (it picks a default of its own when omitted). */
   timeoutSeconds?: number;
+  /**
+   * A streaming list (KEP-3157): the watch begins with an `ADDED` event per object, then a bookmark annotated
+   * `k8s.io/initial-events-end: "true"`. Needs `resourceVersionMatch: 'NotOlderThan'` and bookmarks allowed.
+   */
+  sendInitialEvents?: boolean;
+  resourceVersionMatch?: 'NotOlderThan';
 }
 
 /** Options of a write. */
@@ -244,6 +250,8 @@ export class ResourceClient<T extends KubeObject> {
           resourceVersion: options.resourceVersion,
           allowWatchBookmarks: options.allowWatchBookmarks,
           timeoutSeconds: options.timeoutSeconds,
+          sendInitialEvents: options.sendInitialEvents,
+          resourceVersionMatch: options.resourceVersionMatch,
         },
       }),
     );

@@ -484,3 +484,81 @@ test('resync queues every object again on the clock, jittered; a change meanwhil
   assert.deepEqual(keys, ['ns/w', 'ns/w']);
   await controller.stop();
 });
+
+test('a create refused because the object’s namespace is being deleted ends its work: no error, no retry, logged once (info); not for an object being deleted', async () => {
+  const clock = new ManualClock();
+  const primary = new MemorySource<Widget>();
+  const lines: string[] = [];
+  const logger: Logger = {
+    debug: (_fields, message) => lines.push(`debug ${message}`),
+    info: (_fields, message) => lines.push(`info ${message}`),
+    warn: (_fields, message) => lines.push(`warn ${message}`),
+    error: (_fields, message) => lines.push(`error ${message}`),
+    child: () => logger,
+  };
+  const refusal = (namespace: string) =>
+    new ApiError('POST', `/api/v1/namespaces/${namespace}/configmaps`, 403, {
+      reason: 'Forbidden',
+      message: `configmaps "w" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`,
+      details: { name: 'w', kind: 'configmaps', causes: [{ reason: 'NamespaceTerminating', field: 'metadata.namespace' }] },
+    });
+  const counts = { errors: 0, results: [] as string[] };
+  const seen = { runs: 0 };
+  let refusedIn = 'ns';
+  const controller = new Controller<Widget>({
+    name: 'widget',
+    kind: Widget,
+    client: {} as KubeClient,
+    primary,
+    clock,
+    logger,
+    metrics: {
+      reconciled: (result) => void counts.results.push(result),
+      reconcileError: () => void counts.errors++,
+      terminalReconcileError: () => undefined,
+      workerStarted: () => undefined,
+      workerFinished: () => undefined,
+    },
+    // As the HelloWorld example does with what it cannot handle: wrapped in a TemporaryError ("retry").
+    reconcile: async () => {
+      seen.runs++;
+      throw new TemporaryError('could not write ConfigMap w', { cause: refusal(refusedIn) });
+    },
+  });
+  primary.upsert(widget(1, '1'));
+  controller.start();
+  await clock.advance(60_000);
+  assert.equal(seen.runs, 1, 'not retried');
+  assert.deepEqual(counts, { errors: 0, results: ['success'] });
+  primary.upsert(widget(1, '2')); // another change of the object (say, a label): reconciled, refused again, logged at debug
+  await clock.advance(60_000);
+  assert.equal(seen.runs, 2);
+  assert.deepEqual(
+    lines.filter((l) => l.includes('is being deleted')).map((l) => l.split(' ')[0]),
+    ['info', 'debug'],
+    'logged once at info per object',
+  );
+  assert.ok(!lines.some((l) => l.startsWith('error')));
+
+  // Being deleted (its finalizers still to go): the refusal stays an error, retried with backoff.
+  primary.upsert({
+    ...widget(2, '3'),
+    metadata: { ...widget(2, '3').metadata, deletionTimestamp: '2030-01-01T00:00:00Z', finalizers: ['x.io/y'] },
+  });
+  await clock.advance(1_000);
+  const runs = (): number => seen.runs; // read anew: the assertions above narrowed seen.runs to a literal
+  assert.ok(runs() > 3, `an object being deleted is retried (${runs()} runs)`);
+  assert.ok(counts.errors > 0);
+  // A refusal in another namespace than the object's is not the end of its work either.
+  primary.removeKey('ns/w');
+  await clock.advance(10);
+  const before = { runs: seen.runs, errors: counts.errors };
+  refusedIn = 'elsewhere';
+  primary.upsert(widget(3, '4'));
+  await clock.advance(1_000);
+  assert.ok(
+    seen.runs - before.runs > 1 && counts.errors > before.errors,
+    'a child in another namespace being deleted: retried as an error',
+  );
+  await controller.stop();
+});

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ObjectCache, StoreChange } from '../cache/index.ts';
-import { isConflict, type KubeClient } from '../client/index.ts';
+import { isConflict, isNamespaceTerminating, type KubeClient } from '../client/index.ts';
 import {
   apiVersionOf,
   CapstanError,
@@ -114,6 +114,8 @@ export class Controller<T extends KubeObject> {
   private readonly queue: WorkQueue<string>;
   private readonly freshness: Freshness;
   private readonly terminal = new Map<string, number | string | undefined>();
+  /** Keys whose work ended because their namespace is being deleted, logged once each; forgotten when the object goes. */
+  private readonly endedByNamespace = new Set<string>();
   private readonly unsubscribe: Array<() => void> = [];
   private readonly log: Logger;
   private readonly ownedCaches: Map<string, ObjectCache<KubeObject>>;
@@ -148,6 +150,19 @@ export class Controller<T extends KubeObject> {
   /** Keys waiting for a worker. */
   get depth(): number {
     return this.queue.depth;
+  }
+
+  /**
+   * Why a worker is stuck, or undefined: a reconcile running past its timeout plus `graceMs` has ignored its
+   * aborted signal and holds its worker for good (only a restart frees it). Without a reconcile timeout nothing is
+   * stuck: a long reconcile may be legitimate.
+   */
+  stuckReconcile(graceMs: number): string | undefined {
+    const timeoutMs = this.options.reconcileTimeoutMs;
+    if (timeoutMs === undefined) return undefined;
+    const runningMs = this.queue.longestRunningMs;
+    if (runningMs <= timeoutMs + graceMs) return undefined;
+    return `a reconcile has run ${(runningMs / 1000).toFixed(1)} s, past its timeout of ${timeoutMs / 1000} s plus ${graceMs / 1000} s: it ignores its aborted signal and holds its worker`;
   }
 
   /** Subscribe to the caches, queue every object they hold, and start the workers. Call once the caches are synced. */
@@ -231,6 +246,7 @@ export class Controller<T extends KubeObject> {
     const key = objectKey(change.object);
     if (change.type === 'deleted') {
       this.terminal.delete(key);
+      this.endedByNamespace.delete(key);
       this.enqueue(key);
       return;
     }
@@ -306,6 +322,20 @@ export class Controller<T extends KubeObject> {
           ? new ReconcileTimeoutError(this.options.reconcileTimeoutMs!, thrown)
           : thrown;
       const seconds = (performance.now() - started) / 1000;
+      // A create refused because the object's own namespace is being deleted (NamespaceLifecycle): no retry can
+      // succeed, and the namespace controller deletes the object next, which queues it again. Not for an object
+      // already being deleted: its finalizers must still go (removing one is allowed), or the namespace never goes.
+      if (namespace !== undefined && object && !object.metadata.deletionTimestamp && refusedByTerminatingNamespace(err, namespace)) {
+        metrics?.reconciled('success', seconds);
+        this.queue.forget(key);
+        const first = !this.endedByNamespace.has(key);
+        this.endedByNamespace.add(key);
+        log[first ? 'info' : 'debug'](
+          { err: (err as Error).message },
+          `namespace ${namespace} is being deleted: the work on this object ends (not an error, not retried)`,
+        );
+        return { kind: 'done' };
+      }
       metrics?.reconciled('error', seconds);
       metrics?.reconcileError();
       // By brand and code, not instanceof: a reconciler may throw the errors of another copy of Capstan.
@@ -344,6 +374,19 @@ export class ReconcileTimeoutError extends CapstanError<'RECONCILE_TIMEOUT'> {
       cause === undefined ? undefined : { cause },
     );
   }
+}
+
+/**
+ * Whether `err`, or an error it wraps (a reconciler's `TemporaryError` or `TerminalError` around the client's
+ * error), is NamespaceLifecycle's refusal of a create in `namespace`.
+ */
+function refusedByTerminatingNamespace(err: unknown, namespace: string): boolean {
+  let current = err;
+  for (let depth = 0; depth < 8 && current instanceof Error; depth++) {
+    if (isNamespaceTerminating(current, namespace)) return true;
+    current = current.cause;
+  }
+  return false;
 }
 
 /** Whether every predicate passes `change` (no predicates: it passes). */

@@ -1,1 +1,1 @@
-export { EventRecorder, type EventInput, type EventRecorderOptions, type EventSubject } from './recorder.ts';
+export { EventRecorder, type EventInput, type EventRecorderMetrics, type EventRecorderOptions, type EventSubject } from './recorder.ts';

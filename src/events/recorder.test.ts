@@ -116,3 +116,59 @@ test('notes are cut to the 1 kB limit, multi-byte characters intact, and times c
   assert.match(note, /^(é)+\.\.\.$/u);
   assert.equal(microTime(new Date('2030-01-02T03:04:05.678Z')), '2030-01-02T03:04:05.678000Z');
 });
+
+test('Events refused because their namespace is being deleted are dropped: counted, logged once per namespace, not sent again, not errors', async () => {
+  const clock = new ManualClock();
+  const terminating = new Set(['demo']);
+  const client = fakeClient((o) => {
+    const namespace = /\/namespaces\/([^/]+)\//.exec(o.path)?.[1] ?? '';
+    if (!terminating.has(namespace)) return undefined;
+    return new ApiError('POST', o.path, 403, {
+      reason: 'Forbidden',
+      message: `events.events.k8s.io "x" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`,
+      details: { kind: 'events', group: 'events.k8s.io', causes: [{ reason: 'NamespaceTerminating', field: 'metadata.namespace' }] },
+    });
+  });
+  const errors: unknown[] = [];
+  const dropped: string[] = [];
+  const logged: string[] = [];
+  const logger = {
+    debug: () => undefined,
+    info: (fields: object) => void logged.push((fields as { namespace: string }).namespace),
+    warn: () => undefined,
+    error: () => undefined,
+    child: () => logger,
+  };
+  const recorder = new EventRecorder({
+    client,
+    controller: 'c',
+    instance: 'i',
+    clock,
+    logger,
+    metrics: { dropped: (reason) => void dropped.push(reason) },
+    onError: (err) => void errors.push(err),
+  });
+  const about = (name: string, namespace = 'demo'): EventInput => ({
+    ...event,
+    regarding: { ...event.regarding, name, namespace, uid: name },
+  });
+  for (let i = 0; i < 30; i++) recorder.emit(about(`hw-${i}`));
+  for (let i = 0; i < 5; i++) recorder.emit(about('hw-0')); // repeats of a dropped one: counted in its series, never sent
+  await clock.advance(1_000);
+  await recorder.flush();
+  assert.equal(client.requests.length, 30, 'one refused create per Event, no retry, no series PATCH');
+  assert.deepEqual(
+    client.requests.map((r) => r.method).filter((m) => m !== 'POST'),
+    [],
+  );
+  assert.equal(dropped.length, 30);
+  assert.ok(dropped.every((r) => r === 'NamespaceTerminating'));
+  assert.deepEqual(errors, [], 'not reported as failures');
+  assert.deepEqual(logged, ['demo'], 'logged once for the namespace');
+  // Another namespace: written as ever; an ordinary failure still goes to onError.
+  recorder.emit(about('ok', 'alive'));
+  await recorder.flush();
+  assert.equal(client.requests.at(-1)?.path, '/apis/events.k8s.io/v1/namespaces/alive/events');
+  assert.deepEqual(errors, []);
+  await recorder.close();
+});

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { KubeClient } from '../client/index.ts';
-import { type Clock, microTime, resourcePath, systemClock, type Timer } from '../core/index.ts';
+import { isNamespaceTerminating, type KubeClient } from '../client/index.ts';
+import { type Clock, type Logger, microTime, resourcePath, silentLogger, systemClock, type Timer } from '../core/index.ts';
 import { Event } from '../kinds/events/v1.ts';
 
 /** The object an event is about (`regarding`): an `ObjectReference` (`capstan/kinds/core/v1`) with the fields an Event needs. */
@@ -39,7 +39,33 @@ export interface EventRecorderOptions {
   flushDelayMs?: number;
   /** Where failures to write events go (events are best-effort and never fail a reconcile). */
   onError?: (err: unknown, event: EventInput) => void;
+  /**
+   * Counts the Events dropped without an error: refused because their namespace is being deleted (the objects
+   * they are about go with it). `capstan/metrics`' `eventMetrics` exports them.
+   */
+  metrics?: EventRecorderMetrics;
+  /** Where the recorder says, once per namespace, that it drops that namespace's Events; default silent. */
+  logger?: Logger;
   clock?: Clock;
+}
+
+/**
+ * Where an {@link EventRecorder} reports the Events it drops on purpose. `reason` is `NamespaceTerminating`: the
+ * API server refuses new objects in a namespace being deleted, and an Event is not worth a retry.
+ *
+ * @example
+ * ```ts
+ * import { KubeClient } from 'capstan/client';
+ * import { EventRecorder, type EventRecorderMetrics } from 'capstan/events';
+ * let dropped = 0;
+ * const metrics: EventRecorderMetrics = { dropped: () => void dropped++ };
+ * const client = await KubeClient.fromKubeconfig();
+ * const events = new EventRecorder({ client, controller: 'apps.example.com/helloworld', instance: 'pod-1', metrics });
+ * await events.close();
+ * ```
+ */
+export interface EventRecorderMetrics {
+  dropped(reason: 'NamespaceTerminating'): void;
 }
 
 interface Series {
@@ -76,12 +102,14 @@ const eventsPath = (namespace: string) => resourcePath(Event, { namespace });
  * ```
  */
 export class EventRecorder {
-  private readonly options: Required<Omit<EventRecorderOptions, 'onError'>> & Pick<EventRecorderOptions, 'onError'>;
+  private readonly options: Required<Omit<EventRecorderOptions, 'onError' | 'metrics'>> & Pick<EventRecorderOptions, 'onError' | 'metrics'>;
   private readonly series = new Map<string, Series>();
+  /** Namespaces being deleted whose dropped Events were logged, and when (forgotten after the series window). */
+  private readonly droppedIn = new Map<string, number>();
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(options: EventRecorderOptions) {
-    this.options = { seriesWindowMs: 6 * 60_000, flushDelayMs: 500, clock: systemClock, ...options };
+    this.options = { seriesWindowMs: 6 * 60_000, flushDelayMs: 500, clock: systemClock, logger: silentLogger, ...options };
   }
 
   /** Record an event; returns at once, the write happens in the background (see {@link flush}). */
@@ -155,9 +183,26 @@ export class EventRecorder {
       await this.options.client.request({ method: 'POST', path: eventsPath(namespace), body: event });
       return name;
     } catch (err) {
-      this.options.onError?.(err, input);
+      if (isNamespaceTerminating(err, namespace)) this.drop(namespace, input);
+      else this.options.onError?.(err, input);
       return undefined;
     }
+  }
+
+  /**
+   * An Event refused because its namespace is being deleted: counted, logged once per namespace, never retried
+   * (its repeats in the series window only count, as after any failed create).
+   */
+  private drop(namespace: string, input: EventInput): void {
+    this.options.metrics?.dropped('NamespaceTerminating');
+    const now = this.options.clock.now();
+    for (const [known, at] of this.droppedIn) if (now - at > this.options.seriesWindowMs) this.droppedIn.delete(known);
+    if (this.droppedIn.has(namespace)) return;
+    this.droppedIn.set(namespace, now);
+    this.options.logger.info(
+      { namespace, reason: input.reason },
+      `namespace ${namespace} is being deleted: its Events are dropped (the API server refuses new objects there)`,
+    );
   }
 
   private async writeSeries(entry: Series): Promise<void> {

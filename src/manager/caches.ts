@@ -16,6 +16,11 @@ export interface ManagedCache<T extends KubeObject> extends ObjectCache<T> {
   run(signal: AbortSignal): Promise<void>;
   /** Resolves once the first complete list is in. */
   waitForSync(options: { signal?: AbortSignal }): Promise<void>;
+  /**
+   * How long its watch has been unable to resume (`unresumedMs`, 0 while it works) and its last failure, for
+   * `/readyz` and `capstan_watch_unresumed_seconds`; a cache without it is never reported as failing.
+   */
+  readonly health?: { unresumedMs(): number; readonly lastFailure: string | undefined };
   /** Add a field index; the same function again under the same name is a no-op, another one an error. */
   addIndexer(name: string, indexer: (object: T) => readonly string[]): void;
 }

@@ -21,9 +21,13 @@ const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']
 export const managerFlagsHelp = `  --namespace <ns>[,<ns>...]       watch and reconcile only this namespace, or these (a Role in each suffices)
   --leader-elect                   several replicas, one active at a time, through a Lease
   --leader-election-namespace <ns> where the Lease lives (default: $POD_NAMESPACE)
-  --health-port <port>             /healthz, /readyz and /metrics (default 8081; 0 picks a free port)
+  --health-port <port>             /healthz and /readyz, plain HTTP (default 8081; 0 picks a free port)
+  --metrics-port <port>            /metrics over HTTPS for callers allowed to get /metrics (default 8443; 0 picks a free port)
+  --metrics-insecure               serve /metrics over plain HTTP to anyone instead (development only)
+  --metrics-cert-dir <dir>         the metrics certificate: tls.crt and tls.key (default: one made at start)
   --log-level <level>              ${logLevels.join(', ')} (default info; debug logs every request and reconcile)
   --watch-inactivity-timeout <d>   reopen a watch silent this long, e.g. 150s or 2m (default 150s)
+  --watch-resume-bound <d>         /readyz fails while a watch cannot resume for this long (default 60s)
   --webhook-port <port>            where admission webhooks are served, if any (default 9443; 0 picks a free port)
   --webhook-cert-dir <dir>         their certificate: tls.crt and tls.key (default /tmp/k8s-webhook-server/serving-certs)
   --webhook-cert-secret <name>     instead, manage the certificate in this Secret of $POD_NAMESPACE (no cert-manager)
@@ -31,8 +35,9 @@ export const managerFlagsHelp = `  --namespace <ns>[,<ns>...]       watch and re
 
 /**
  * The standard command line of an operator's entry point, as {@link ManagerOptions}: `--namespace`,
- * `--leader-elect`, `--leader-election-namespace` (or `$POD_NAMESPACE`), `--health-port`, `--log-level`,
- * `--watch-inactivity-timeout`, `--webhook-port`, `--webhook-cert-dir`, `--webhook-cert-secret` and `--webhook-service`. In a Pod (`$POD_NAMESPACE` set) the probes listen on every interface,
+ * `--leader-elect`, `--leader-election-namespace` (or `$POD_NAMESPACE`), `--health-port`, `--metrics-port`,
+ * `--metrics-insecure`, `--metrics-cert-dir`, `--log-level`,
+ * `--watch-inactivity-timeout`, `--watch-resume-bound`, `--webhook-port`, `--webhook-cert-dir`, `--webhook-cert-secret` and `--webhook-service`. In a Pod (`$POD_NAMESPACE` set) the probes and metrics listen on every interface,
  * elsewhere on loopback only. Throws {@link ManagerFlagError} naming the flag for anything it cannot use.
  *
  * @example
@@ -54,8 +59,12 @@ export function managerOptionsFromFlags(input: ManagerFlagsInput): ManagerOption
         'leader-elect': { type: 'boolean', default: false },
         'leader-election-namespace': { type: 'string' },
         'health-port': { type: 'string', default: '8081' },
+        'metrics-port': { type: 'string', default: '8443' },
+        'metrics-insecure': { type: 'boolean', default: false },
+        'metrics-cert-dir': { type: 'string' },
         'log-level': { type: 'string', default: 'info' },
         'watch-inactivity-timeout': { type: 'string' },
+        'watch-resume-bound': { type: 'string' },
         'webhook-port': { type: 'string', default: '9443' },
         'webhook-cert-dir': { type: 'string', default: '/tmp/k8s-webhook-server/serving-certs' },
         'webhook-cert-secret': { type: 'string' },
@@ -73,7 +82,7 @@ export function managerOptionsFromFlags(input: ManagerFlagsInput): ManagerOption
       '--leader-elect needs the namespace of the Lease: set POD_NAMESPACE or pass --leader-election-namespace',
     );
   }
-  const portOf = (flag: 'health-port' | 'webhook-port') => {
+  const portOf = (flag: 'health-port' | 'metrics-port' | 'webhook-port') => {
     const value = Number(values[flag]);
     if (!Number.isInteger(value) || value < 0 || value > 65535) {
       throw new ManagerFlagError('INVALID_FLAG', `--${flag}=${values[flag]} is not a port number (0 to 65535; 0 picks a free one)`);
@@ -82,18 +91,27 @@ export function managerOptionsFromFlags(input: ManagerFlagsInput): ManagerOption
   };
   const port = portOf('health-port');
   const webhookPort = portOf('webhook-port');
+  const metricsPort = portOf('metrics-port');
+  const metricsCertDir = values['metrics-cert-dir'];
+  if (values['metrics-insecure'] && metricsCertDir !== undefined) {
+    throw new ManagerFlagError('INVALID_FLAG', '--metrics-cert-dir is for HTTPS; --metrics-insecure serves plain HTTP: pass one of them');
+  }
   const logLevel = values['log-level'];
   if (!isLogLevel(logLevel)) throw new ManagerFlagError('INVALID_FLAG', `--log-level=${logLevel}: use one of ${logLevels.join(', ')}`);
-  const timeout = values['watch-inactivity-timeout'];
-  const watchInactivityTimeoutMs = timeout === undefined ? undefined : durationMs(timeout);
-  if (watchInactivityTimeoutMs !== undefined && !(watchInactivityTimeoutMs >= 1000)) {
-    throw new ManagerFlagError('INVALID_FLAG', `--watch-inactivity-timeout=${timeout}: give a duration of at least 1s, such as 150s or 2m`);
-  }
+  const watchInactivityTimeoutMs = durationFlag('watch-inactivity-timeout', values['watch-inactivity-timeout'], '150s or 2m');
+  const watchResumeBoundMs = durationFlag('watch-resume-bound', values['watch-resume-bound'], '60s or 2m');
   return {
     ...namespaceOption(values.namespace),
     leaderElection: values['leader-elect'] && leaseNamespace ? { namespace: leaseNamespace, name: input.leaseName } : false,
     // In a Pod the kubelet probes from outside; locally, listen on loopback only.
-    probes: { host: podNamespace ? '0.0.0.0' : '127.0.0.1', port },
+    probes: { host: podNamespace ? '0.0.0.0' : '127.0.0.1', port, ...(watchResumeBoundMs === undefined ? {} : { watchResumeBoundMs }) },
+    // Scraped from outside in a Pod (Prometheus, through a Service); locally, loopback only.
+    metrics: {
+      host: podNamespace ? '0.0.0.0' : '127.0.0.1',
+      port: metricsPort,
+      ...(values['metrics-insecure'] ? { insecure: true } : {}),
+      ...(metricsCertDir === undefined ? {} : { certDir: metricsCertDir }),
+    },
     // Served only when the operator adds webhooks; in a Pod the API server calls from outside.
     webhooks: {
       certDir: values['webhook-cert-dir'],
@@ -151,6 +169,14 @@ function namespaceOption(flag: string | undefined): Pick<ManagerOptions, 'namesp
 
 function isLogLevel(level: string | undefined): level is (typeof logLevels)[number] {
   return (logLevels as readonly (string | undefined)[]).includes(level);
+}
+
+/** A duration flag of at least 1 s, in ms; undefined when not given. */
+function durationFlag(flag: string, text: string | undefined, examples: string): number | undefined {
+  if (text === undefined) return undefined;
+  const ms = durationMs(text);
+  if (!(ms >= 1000)) throw new ManagerFlagError('INVALID_FLAG', `--${flag}=${text}: give a duration of at least 1s, such as ${examples}`);
+  return ms;
 }
 
 /** `150s`, `2m`, `500ms` or a plain number of seconds → milliseconds; NaN for anything else. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import type { KubeClient } from '../client/index.ts';
+import { ApiError, type KubeClient } from '../client/index.ts';
 import type { ObjectList } from '../core/index.ts';
 import { type ConfigMap, ConfigMap as ConfigMapKind } from '../kinds/core/v1.ts';
 import { cacheMetrics } from '../metrics/index.ts';
@@ -20,6 +20,8 @@ function fakeClient(items: ConfigMap[], events: Array<RawWatchEvent<ConfigMap>>)
       return { metadata: { resourceVersion: '10' }, items };
     },
     async watch(o) {
+      // A server without streaming lists (the WatchList feature gate off): the informer lists instead.
+      if (o.sendInitialEvents) throw new ApiError('GET', '/api/v1/namespaces/ns/configmaps', 422, { reason: 'Invalid' });
       return (async function* () {
         for (const event of events) {
           await new Promise<void>((resolve) => {

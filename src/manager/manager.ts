@@ -10,14 +10,19 @@ import { withScopedSignal } from '../internal/scoped-signal.ts';
 import { defaultIdentity, LeaderElector } from '../leader/index.ts';
 import {
   cacheMetrics,
+  clientMetrics,
   controllerMetrics,
+  eventMetrics,
   leaderElectionMetrics,
   processMetrics,
+  watchMetrics,
   webhookMetrics,
   workqueueMetrics,
 } from '../metrics/index.ts';
-import { probesServingMessage } from '../internal/probe-log.ts';
-import { ProbeServer } from './probe-server.ts';
+import { metricsServingMessage, probesServingMessage } from '../internal/probe-log.ts';
+import { MetricsServer } from './metrics-server.ts';
+import { EventLoopMonitor } from './event-loop.ts';
+import { type Check, type ListedCheck, ProbeServer } from './probe-server.ts';
 import { type CacheFactory, cacheKey, type CacheScope, type ManagedCache } from './caches.ts';
 import { informerFactory } from './informer-factory.ts';
 import { type Wiring, wire, wireReads } from './wiring.ts';
@@ -56,8 +61,13 @@ export interface ManagerOptions {
   namespace?: string | readonly string[];
   /** Off (`false`, the default) or where the Lease lives. */
   leaderElection?: false | LeaderElectionOptions;
-  /** `/healthz`, `/readyz` and `/metrics`; off when `false` (the default). */
-  probes?: false | { host?: string; port: number };
+  /** `/healthz` and `/readyz` (see {@link ProbeOptions}); off when `false` (the default). */
+  probes?: false | ProbeOptions;
+  /**
+   * `/metrics` on a port of its own (see {@link MetricsOptions}): HTTPS, each caller's token checked with a TokenReview
+   * and a SubjectAccessReview (as the Kubebuilder scaffold's); off when `false` (the default).
+   */
+  metrics?: false | MetricsOptions;
   /** Where logs go; default: pino JSON lines on stdout at `logLevel`. */
   logger?: Logger;
   /**
@@ -92,6 +102,35 @@ export interface ManagerOptions {
      */
     certificates?: Omit<CertificateManagerOptions, 'client' | 'log'>;
   };
+}
+
+/**
+ * Where the probes listen and what they judge by. `/healthz` (liveness) fails when the event loop was blocked for
+ * `eventLoopStallMs` (default 10 s) within the last 30 s, or a reconcile has run `stuckReconcileGraceMs` (default
+ * 30 s) past its controller's reconcile timeout; `/readyz` fails until every cache has synced, and when a watch
+ * has been unable to resume for `watchResumeBoundMs` (default 60 s), recovering when it resumes.
+ */
+export interface ProbeOptions {
+  host?: string;
+  /** 0 picks a free port. */
+  port: number;
+  watchResumeBoundMs?: number;
+  eventLoopStallMs?: number;
+  stuckReconcileGraceMs?: number;
+}
+
+/**
+ * Where `/metrics` is served. By default over HTTPS (the certificate in `certDir`, else one the manager makes at
+ * start) to callers whose bearer token the API server authenticates and authorizes for `get` on the non-resource
+ * URL `/metrics` (the generated `<operator>-metrics-reader` ClusterRole grants it; the operator itself needs the
+ * generated `<operator>-metrics-auth-role` to ask). `insecure: true` serves plain HTTP to anyone, for development.
+ */
+export interface MetricsOptions {
+  host?: string;
+  /** 0 picks a free port. */
+  port: number;
+  insecure?: boolean;
+  certDir?: string;
 }
 
 /** One controller definition while the manager runs it. */
@@ -140,6 +179,8 @@ export class Manager {
   private elector: LeaderElector | undefined;
   private electorDone: Promise<void> | undefined;
   private probes: ProbeServer | undefined;
+  private eventLoop: EventLoopMonitor | undefined;
+  private metricsServer: MetricsServer | undefined;
   private cachesDone: Promise<unknown> | undefined;
   private leading = false;
   private termGeneration = 0;
@@ -196,26 +237,37 @@ export class Manager {
     return this.probes?.port;
   }
 
+  /** The port `/metrics` is served on, once started. */
+  get metricsPort(): number | undefined {
+    return this.metricsServer?.port;
+  }
+
   /** Start caches, probes and leader election; resolves once the caches have synced. */
   async start(): Promise<void> {
     const signal = this.stopping.signal;
     const requestLog = this.log.child({ component: 'client' });
+    const inFlight = clientMetrics(this.registry);
     this.client =
       this.options.client ??
       (await KubeClient.fromKubeconfig({
         kubeconfigPath: this.options.kubeconfigPath,
-        onRequest: (r) =>
+        onRequestStart: (r) => inFlight.requestStarted(r.method),
+        onRequest: (r) => {
+          inFlight.requestFinished(r.method);
           requestLog.debug(
             { method: r.method, path: r.path, code: r.code, startedAt: r.startedAt, durationMs: Math.round(r.durationMs) },
             'request',
-          ),
+          );
+        },
       }));
     processMetrics(this.registry);
+    const watches = watchMetrics(this.registry);
     const factory =
       this.options.caches ??
       informerFactory(this.client, this.log, {
         inactivityTimeoutMs: this.options.watchInactivityTimeoutMs,
         metrics: cacheMetrics(this.registry),
+        watchMetrics: watches,
       });
     const namespace = this.options.namespace;
     const namespaces = namespace === undefined ? undefined : typeof namespace === 'string' ? [namespace] : [...namespace];
@@ -254,22 +306,42 @@ export class Manager {
     const webhookReads = new Map<WebhookDefinition, ReadSource[]>(
       this.webhookDefinitions.map((d) => [d, wireReads(d.readKinds, d.indexedKinds, share, namespaces)]),
     );
-    if (this.options.probes) {
+    for (const source of this.caches.values()) {
+      if (source.health) watches.unresumed(source.name, () => (source.health?.unresumedMs() ?? 0) / 1000);
+    }
+    const probes = this.options.probes;
+    if (probes) {
+      this.eventLoop = new EventLoopMonitor({ stallMs: probes.eventLoopStallMs ?? 10_000 });
+      this.eventLoop.start();
       this.probes = await ProbeServer.start({
-        host: this.options.probes.host,
-        port: this.options.probes.port,
-        healthChecks: { ping: () => undefined },
-        readyChecks: Object.fromEntries<() => string | undefined>([
-          ...[...this.caches.values()].map((s) => [`cache ${s.name}`, () => (s.synced ? undefined : 'not synced yet')] as const),
-          // A replica takes admission requests once its webhook server listens with its certificate.
-          ...(serveAdmission ? [['webhook server', () => (this.webhookServer ? undefined : 'not serving yet')] as const] : []),
-          ...(webhookOptions?.certificates && serveAdmission
-            ? [['webhook certificate', () => (this.certificates?.valid ? undefined : 'no valid certificate')] as const]
-            : []),
-        ]),
-        metrics: async () => ({ contentType: this.registry.contentType, body: await this.registry.metrics() }),
+        host: probes.host,
+        port: probes.port,
+        healthChecks: this.healthChecks(probes),
+        readyChecks: this.readyChecks(probes, serveAdmission, webhookOptions?.certificates !== undefined),
       });
       this.log.info({ port: this.probes.port }, probesServingMessage);
+    }
+    const metrics = this.options.metrics;
+    if (metrics) {
+      const base = { host: metrics.host, port: metrics.port, registry: this.registry, signal };
+      this.metricsServer = await MetricsServer.start(
+        metrics.insecure
+          ? { ...base, insecure: true }
+          : {
+              ...base,
+              client: this.client,
+              log: this.log.child({ component: 'metrics' }),
+              ...(metrics.certDir ? { certDir: metrics.certDir } : {}),
+            },
+      );
+      this.log.info(
+        {
+          port: this.metricsServer.port,
+          secure: this.metricsServer.secure,
+          ...(metrics.insecure ? {} : { certificate: metrics.certDir ?? 'made at start' }),
+        },
+        metricsServingMessage,
+      );
     }
     this.cachesDone = Promise.all([
       ...[...this.caches.values()].map((s) => s.run(signal)),
@@ -330,6 +402,44 @@ export class Manager {
     }
   }
 
+  /** `/healthz`: the event loop, then each controller's workers. */
+  private healthChecks(probes: ProbeOptions): Record<string, Check> {
+    const graceMs = probes.stuckReconcileGraceMs ?? 30_000;
+    return {
+      ping: () => undefined,
+      'event loop': () => this.eventLoop?.check(),
+      ...Object.fromEntries(
+        this.running.map((r) => [`reconcile ${r.definition.declaration.name}`, () => r.controller?.stuckReconcile(graceMs)] as const),
+      ),
+    };
+  }
+
+  /**
+   * `/readyz`: every cache synced and its watch resuming within the bound; the webhook server and its certificate.
+   * A replica that serves webhooks lists watch health without gating on it: an API server or etcd outage stalls
+   * every replica's watches alike, and readiness would take them all out of the webhook Service at once, failing
+   * every write its webhooks cover (and, for a CRD converted by the webhook, the very watches waiting to resume).
+   */
+  private readyChecks(probes: ProbeOptions, serveAdmission: boolean, managedCertificate: boolean): Record<string, Check | ListedCheck> {
+    const boundMs = probes.watchResumeBoundMs ?? 60_000;
+    const checks: Record<string, Check | ListedCheck> = {};
+    for (const s of this.caches.values()) checks[`cache ${s.name}`] = () => (s.synced ? undefined : 'not synced yet');
+    for (const s of this.caches.values()) {
+      const check: Check = () => {
+        const ms = s.health?.unresumedMs() ?? 0;
+        if (ms <= boundMs) return undefined;
+        return `unable to resume for ${Math.round(ms / 1000)} s (bound ${boundMs / 1000} s): ${s.health?.lastFailure ?? 'no detail'}`;
+      };
+      checks[`watch ${s.name}`] = serveAdmission ? { check, gating: false } : check;
+    }
+    // A replica takes admission requests once its webhook server listens with its certificate.
+    if (serveAdmission) checks['webhook server'] = () => (this.webhookServer ? undefined : 'not serving yet');
+    if (serveAdmission && managedCertificate) {
+      checks['webhook certificate'] = () => (this.certificates?.valid ? undefined : 'no valid certificate');
+    }
+    return checks;
+  }
+
   /**
    * The kind a dry-run create of checks that the API server trusts the served certificate: the first admission
    * webhook's kind, else a conversion's first non-hub version (created in it, the object is converted to the
@@ -354,6 +464,8 @@ export class Manager {
     await this.electorDone?.catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'leader election ended with an error'));
     await this.cachesDone?.catch(() => undefined);
     await this.probes?.close();
+    await this.metricsServer?.close();
+    this.eventLoop?.stop();
     if (!this.options.client) await this.client?.close();
     this.log.info({}, 'manager stopped');
   }
@@ -466,6 +578,8 @@ export class Manager {
       },
       controller: `${definition.kind.group || 'core'}/${name}-controller`,
       instance: this.identity,
+      metrics: eventMetrics(this.registry),
+      logger: this.log.child({ controller: name }),
       onError: (err, event) => {
         if (termSignal.aborted) this.log.debug({ controller: name, reason: event.reason }, 'event not recorded: the leadership term ended');
         else this.log.warn({ controller: name, reason: event.reason, err: (err as Error).message }, 'could not record an event');

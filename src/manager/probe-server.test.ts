@@ -28,3 +28,20 @@ test('/readyz is 200 only when every check passes, and says which failed', async
     await server.close();
   }
 });
+
+test('a check listed with gating: false is shown with its warning and never fails the probe', async () => {
+  let problem: string | undefined = 'unable to resume for 75 s';
+  const server = await ProbeServer.start({
+    port: 0,
+    readyChecks: { 'cache x': () => undefined, 'watch x': { check: () => problem, gating: false } },
+  });
+  try {
+    const res = await fetch(`http://127.0.0.1:${server.port}/readyz?verbose`);
+    assert.equal(res.status, 200);
+    assert.match(await res.text(), /\[\+\]watch x ok \(warning, not gating: unable to resume for 75 s\)\nok\n$/);
+    problem = undefined;
+    assert.match(await (await fetch(`http://127.0.0.1:${server.port}/readyz?verbose`)).text(), /\[\+\]watch x ok\n/);
+  } finally {
+    await server.close();
+  }
+});

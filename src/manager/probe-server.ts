@@ -4,6 +4,15 @@ import type { AddressInfo } from 'node:net';
 /** A named check behind `/readyz` or `/healthz`; it returns an error message, or nothing when fine. */
 export type Check = () => string | undefined;
 
+/**
+ * A check listed with the others whose failure does not fail the probe (`gating: false`): its line reads
+ * `[+]name ok (warning, not gating: …)`. The manager uses it for watch health on a replica that serves webhooks.
+ */
+export interface ListedCheck {
+  check: Check;
+  gating: false;
+}
+
 /** What the probe server serves. */
 export interface ProbeServerOptions {
   /** `127.0.0.1` for local runs; `0.0.0.0` in a Pod, so the kubelet can probe it. */
@@ -11,7 +20,7 @@ export interface ProbeServerOptions {
   /** 0 picks a free port (see {@link ProbeServer.port}). */
   port: number;
   healthChecks?: Record<string, Check>;
-  readyChecks?: Record<string, Check>;
+  readyChecks?: Record<string, Check | ListedCheck>;
   /** Metrics in the Prometheus text format, and their content type; absent: no `/metrics` route. */
   metrics?: () => Promise<{ contentType: string; body: string }>;
 }
@@ -56,18 +65,23 @@ export class ProbeServer {
       }
       return send(404, 'not found\n');
 
-      function respond(checks: Record<string, Check>) {
+      function respond(checks: Record<string, Check | ListedCheck>) {
         const lines: string[] = [];
         let failed = false;
-        for (const [name, check] of Object.entries(checks)) {
+        for (const [name, entry] of Object.entries(checks)) {
+          const gating = typeof entry === 'function';
           let problem: string | undefined;
           try {
-            problem = check();
+            problem = (gating ? entry : entry.check)();
           } catch (err) {
             problem = (err as Error).message;
           }
-          if (problem !== undefined) failed = true;
-          lines.push(problem === undefined ? `[+]${name} ok` : `[-]${name} failed: ${problem}`);
+          if (problem === undefined) lines.push(`[+]${name} ok`);
+          else if (!gating) lines.push(`[+]${name} ok (warning, not gating: ${problem})`);
+          else {
+            failed = true;
+            lines.push(`[-]${name} failed: ${problem}`);
+          }
         }
         const verdict = failed ? `${url.pathname.slice(1)} check failed` : 'ok';
         send(failed ? 500 : 200, url.searchParams.has('verbose') || failed ? `${lines.join('\n')}\n${verdict}\n` : `${verdict}\n`);

@@ -7,8 +7,10 @@ export interface DeploymentOptions {
   namespace: string;
   image: string;
   replicas?: number;
-  /** Port of `/healthz`, `/readyz` and `/metrics` (the manager serves all three on one listener). */
+  /** Port of `/healthz` and `/readyz`, plain HTTP for the kubelet (default 8081). */
   healthPort?: number;
+  /** Port of `/metrics`, HTTPS with the caller's token checked, exposed as `https` (default 8443, as Kubebuilder's). */
+  metricsPort?: number;
   /** The port the manager serves admission webhooks on, exposed as `webhook-server`; none when the operator has no webhooks. */
   webhookPort?: number;
   /** Extra container arguments, e.g. `['--namespace=team-a']`. */
@@ -49,6 +51,7 @@ export const operatorUser = 65532;
  */
 export function deploymentManifest(options: DeploymentOptions): Deployment {
   const healthPort = options.healthPort ?? 8081;
+  const metricsPort = options.metricsPort ?? 8443;
   const selector = operatorPodSelector(options.name);
   // Fresh copies at each place: a shared object would be written as a YAML anchor and alias.
   const labels = () => ({ ...options.labels, ...selector });
@@ -82,13 +85,14 @@ export function deploymentManifest(options: DeploymentOptions): Deployment {
             {
               name: 'manager',
               image: options.image,
-              args: [`--health-port=${healthPort}`, ...(options.args ?? [])],
+              args: [`--health-port=${healthPort}`, `--metrics-port=${metricsPort}`, ...(options.args ?? [])],
               env: [
                 { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
                 { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
               ],
               ports: [
                 { name: 'health', containerPort: healthPort, protocol: 'TCP' },
+                { name: 'https', containerPort: metricsPort, protocol: 'TCP' },
                 ...(options.webhookPort !== undefined
                   ? [{ name: 'webhook-server', containerPort: options.webhookPort, protocol: 'TCP' as const }]
                   : []),

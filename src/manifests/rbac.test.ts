@@ -57,6 +57,9 @@ test('cluster-wide: ClusterRole and binding; namespaced: a Role in the watched n
       'ClusterRoleBinding//op',
       'Role/op-system/op-leader-election',
       'RoleBinding/op-system/op-leader-election',
+      'ClusterRole//op-metrics-auth-role',
+      'ClusterRoleBinding//op-metrics-auth-rolebinding',
+      'ClusterRole//op-metrics-reader',
     ],
   );
   assert.deepEqual(cluster[3]!['rules'], [
@@ -88,7 +91,7 @@ test('a cached read grants get, list and watch; a live read grants get only', ()
   ]);
 });
 
-test('a set of watched namespaces: a Role and a RoleBinding in each, no ClusterRole', () => {
+test("a set of watched namespaces: a Role and a RoleBinding in each; ClusterRoles only for the metrics' reviews and readers", () => {
   const manifests = rbacManifests([helloWorld], { name: 'op', namespace: 'op-system', watchNamespace: 'team-a, team-b,team-a' });
   assert.deepEqual(
     manifests.map((m) => `${m.kind}/${m.metadata.namespace ?? ''}/${m.metadata.name}`),
@@ -100,7 +103,36 @@ test('a set of watched namespaces: a Role and a RoleBinding in each, no ClusterR
       'RoleBinding/team-b/op',
       'Role/op-system/op-leader-election',
       'RoleBinding/op-system/op-leader-election',
+      'ClusterRole//op-metrics-auth-role',
+      'ClusterRoleBinding//op-metrics-auth-rolebinding',
+      'ClusterRole//op-metrics-reader',
     ],
+  );
+});
+
+test('the guarded /metrics: the operator may review tokens and access, bound to its ServiceAccount; the reader role may get /metrics, bound to nobody', () => {
+  const manifests = rbacManifests([helloWorld], { name: 'op', namespace: 'op-system', labels: { team: 'a' } });
+  const named = (name: string) => manifests.find((m) => m.metadata.name === name);
+  assert.deepEqual(named('op-metrics-auth-role'), {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRole',
+    metadata: { name: 'op-metrics-auth-role', labels: { team: 'a' } },
+    rules: [
+      { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
+      { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
+    ],
+  });
+  assert.deepEqual(named('op-metrics-auth-rolebinding')?.['roleRef'], {
+    apiGroup: 'rbac.authorization.k8s.io',
+    kind: 'ClusterRole',
+    name: 'op-metrics-auth-role',
+  });
+  assert.deepEqual(named('op-metrics-auth-rolebinding')?.['subjects'], [{ kind: 'ServiceAccount', name: 'op', namespace: 'op-system' }]);
+  assert.deepEqual(named('op-metrics-reader')?.['rules'], [{ nonResourceURLs: ['/metrics'], verbs: ['get'] }]);
+  const bindings = manifests.filter((m) => m.kind.endsWith('Binding'));
+  assert.ok(
+    bindings.every((b) => (b['roleRef'] as { name: string }).name !== 'op-metrics-reader'),
+    'nobody is bound to the reader role',
   );
 });
 

@@ -103,8 +103,53 @@ function uniqueRules(rules: readonly PolicyRule[]): PolicyRule[] {
 export const leaseRules: PolicyRule[] = [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }];
 
 /**
- * ServiceAccount, the (Cluster)Role with {@link rulesFor}'s rules and its binding, and the Role and
- * RoleBinding for leader election, in a stable order so that regenerating changes nothing.
+ * What the manager's guarded `/metrics` needs to judge a scraper (as the Kubebuilder scaffold's
+ * `metrics_auth_role.yaml`): a TokenReview to learn who the bearer token belongs to, a SubjectAccessReview to ask
+ * whether that user may `get` the non-resource URL `/metrics`. Both reviews are cluster-scoped, so this is a
+ * ClusterRole even when the operator watches only some namespaces.
+ *
+ * @example
+ * ```ts
+ * import { metricsAuthRules } from 'capstan/manifests';
+ * console.log(metricsAuthRules.map((r) => `${r.verbs.join(',')} ${r.resources.join(',')}`)); // ['create tokenreviews', 'create subjectaccessreviews']
+ * ```
+ */
+export const metricsAuthRules: PolicyRule[] = [
+  { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
+  { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
+];
+
+/**
+ * A rule on non-resource URLs, which only a ClusterRole can hold.
+ *
+ * @example
+ * ```ts
+ * import type { NonResourceRule } from 'capstan/manifests';
+ * const healthz: NonResourceRule = { nonResourceURLs: ['/healthz'], verbs: ['get'] };
+ * ```
+ */
+export interface NonResourceRule {
+  nonResourceURLs: string[];
+  verbs: string[];
+}
+
+/**
+ * The right a scraper (Prometheus' ServiceAccount, say) needs on the operator's metrics: `get /metrics`, the
+ * non-resource URL the manager's metrics server asks a SubjectAccessReview about.
+ *
+ * @example
+ * ```ts
+ * import { metricsReaderRules } from 'capstan/manifests';
+ * const role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'scraper' }, rules: metricsReaderRules };
+ * ```
+ */
+export const metricsReaderRules: NonResourceRule[] = [{ nonResourceURLs: ['/metrics'], verbs: ['get'] }];
+
+/**
+ * ServiceAccount, the (Cluster)Role with {@link rulesFor}'s rules and its binding, the Role and RoleBinding for
+ * leader election, the ClusterRole `<name>-metrics-auth-role` ({@link metricsAuthRules}) and its binding, and the
+ * ClusterRole `<name>-metrics-reader` ({@link metricsReaderRules}), bound to nobody: a cluster admin binds it to
+ * whoever scrapes the operator. In a stable order so that regenerating changes nothing.
  *
  * @example
  * ```ts
@@ -112,7 +157,9 @@ export const leaseRules: PolicyRule[] = [{ apiGroups: ['coordination.k8s.io'], r
  * import { rbacManifests } from 'capstan/manifests';
  * const HelloWorld = { group: 'apps.example.com', version: 'v1alpha1', kind: 'HelloWorld', plural: 'helloworlds', namespaced: true };
  * const manifests = rbacManifests([declareController({ name: 'helloworld', for: HelloWorld })], { name: 'hello-world-operator', namespace: 'hello-world-system' });
- * console.log(manifests.map((m) => m.kind)); // ['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding']
+ * console.log(manifests.map((m) => m.metadata.name));
+ * // hello-world-operator (ServiceAccount, ClusterRole, ClusterRoleBinding), hello-world-operator-leader-election (Role,
+ * // RoleBinding), hello-world-operator-metrics-auth-role, hello-world-operator-metrics-auth-rolebinding, hello-world-operator-metrics-reader
  * ```
  */
 export function rbacManifests(declarations: readonly ControllerDeclaration[], options: RbacOptions): Manifest[] {
@@ -145,6 +192,24 @@ export function rbacManifests(declarations: readonly ControllerDeclaration[], op
       roleRef: roleRef('Role', leaseName),
       subjects,
     },
+    ...metricsRbac(options.name, labels, subjects),
+  ];
+}
+
+/** The guarded metrics' two ClusterRoles (the reviews, bound to the operator; the reader, bound to nobody). */
+function metricsRbac(name: string, labels: { labels?: Record<string, string> }, subjects: object[]): Manifest[] {
+  const rbac = 'rbac.authorization.k8s.io/v1';
+  const authRole = `${name}-metrics-auth-role`;
+  return [
+    { apiVersion: rbac, kind: 'ClusterRole', metadata: { name: authRole, ...labels }, rules: metricsAuthRules },
+    {
+      apiVersion: rbac,
+      kind: 'ClusterRoleBinding',
+      metadata: { name: `${name}-metrics-auth-rolebinding`, ...labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: authRole },
+      subjects,
+    },
+    { apiVersion: rbac, kind: 'ClusterRole', metadata: { name: `${name}-metrics-reader`, ...labels }, rules: metricsReaderRules },
   ];
 }
 

@@ -4,3 +4,6 @@ export { leaderElectionMetrics, type LeaderElectionMetrics } from './leader-elec
 export { processMetrics } from './process-metrics.ts';
 export { workqueueMetrics, type InFlightWorkView, type WorkqueueMetrics } from './workqueue-metrics.ts';
 export { webhookMetrics, type WebhookRequestMetrics } from './webhook-metrics.ts';
+export { watchMetrics, type WatchHealthMetrics } from './watch-metrics.ts';
+export { clientMetrics, type ClientRequestMetrics } from './client-metrics.ts';
+export { eventMetrics, type EventDropMetrics } from './event-metrics.ts';

@@ -134,6 +134,11 @@ export class WorkQueue<K extends string = string> {
     return this.processing.size;
   }
 
+  /** How long (ms, on the queue's clock) the longest-running work in flight has run; 0 when none runs. */
+  get longestRunningMs(): number {
+    return Math.max(0, ...this.runningMs());
+  }
+
   /** Keys scheduled by `addAfter` or a retry, not yet ready. */
   get waiting(): number {
     if (this.requeued === this.delayed) return this.delayed.size;

@@ -27,6 +27,39 @@ export interface AuditEvent {
   stageTimestamp: string;
 }
 
+const writeVerbs = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
+/** Creates that store nothing: the API server answers them and forgets them. */
+const reviewResources = new Set([
+  'tokenreviews',
+  'subjectaccessreviews',
+  'selfsubjectaccessreviews',
+  'selfsubjectrulesreviews',
+  'localsubjectaccessreviews',
+  'selfsubjectreviews',
+]);
+
+/**
+ * Whether an audit event is a completed write of a stored object (a create, update, patch or delete), neither a
+ * review (a TokenReview or SubjectAccessReview, as a guarded `/metrics` makes for each new scraper) nor a Lease
+ * renewal unless `leases` is true. What "an idle restart writes nothing" counts.
+ *
+ * @example
+ * ```ts
+ * import { isObjectWrite, type AuditEvent } from 'capstan/testing';
+ * const renewal = { stage: 'ResponseComplete', verb: 'update', objectRef: { resource: 'leases' } } as AuditEvent;
+ * console.log(isObjectWrite(renewal), isObjectWrite(renewal, { leases: true })); // false true
+ * ```
+ */
+export function isObjectWrite(event: AuditEvent, options: { leases?: boolean } = {}): boolean {
+  const resource = event.objectRef?.resource ?? '';
+  return (
+    event.stage === 'ResponseComplete' &&
+    writeVerbs.has(event.verb) &&
+    !reviewResources.has(resource) &&
+    (options.leases === true || resource !== 'leases')
+  );
+}
+
 /** A running cluster reached with an admin kubeconfig, and the helpers tests use on it. */
 export class Cluster {
   readonly kubeconfigPath: string;

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo, Server } from 'node:net';
 import { test } from 'node:test';
-import { metricValue } from './metrics.ts';
+import { createCertificateAuthority, issueServingCertificate } from '../webhook/index.ts';
+import { metricValue, readMetrics } from './metrics.ts';
 
 const page = [
   '# HELP controller_runtime_reconcile_total Total number of reconciliations per controller',
@@ -40,4 +44,41 @@ test('nothing matches: undefined, never 0', () => {
   assert.equal(metricValue(page, 'no_such_metric'), undefined);
   assert.equal(metricValue(page, 'controller_runtime_reconcile'), undefined);
   assert.equal(metricValue('', 'process_start_time_seconds'), undefined);
+});
+
+/** A stand-in page that answers with what it was asked: scheme, path and the Authorization header. */
+async function echoing(server: Server): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  return (server.address() as AddressInfo).port;
+}
+
+test('readMetrics(port): plain HTTP with no Authorization header; a status other than 200 rejects with it and the body', async () => {
+  let status = 200;
+  const server = createHttpServer((req, res) => {
+    res.writeHead(status).end(`http ${req.url} auth=${req.headers.authorization ?? 'none'}\n`);
+  });
+  const port = await echoing(server);
+  try {
+    assert.equal(await readMetrics(port), 'http /metrics auth=none\n');
+    status = 503;
+    await assert.rejects(readMetrics(port), new RegExp(`^Error: GET http://127\\.0\\.0\\.1:${port}/metrics: 503: http /metrics`));
+  } finally {
+    server.close();
+  }
+});
+
+test('readMetrics(port, { token }): HTTPS to a self-signed certificate, with the bearer token', async () => {
+  const ca = createCertificateAuthority({ commonName: 'self-signed-ca' });
+  const server = createHttpsServer(issueServingCertificate(ca, { commonName: 'metrics', hosts: ['127.0.0.1'] }), (req, res) => {
+    res
+      .writeHead(req.headers.authorization === 'Bearer abc' ? 200 : 401)
+      .end(`https ${req.url} auth=${req.headers.authorization ?? 'none'}\n`);
+  });
+  const port = await echoing(server);
+  try {
+    assert.equal(await readMetrics(port, { token: 'abc' }), 'https /metrics auth=Bearer abc\n');
+    await assert.rejects(readMetrics(port, { token: 'wrong' }), /: 401: https \/metrics auth=Bearer wrong/);
+  } finally {
+    server.close();
+  }
 });

@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { probesServingMessage } from '../internal/probe-log.ts';
+import { metricsServingMessage, probesServingMessage } from '../internal/probe-log.ts';
 import type { Cluster } from './cluster.ts';
 import { startOperator, type StartOperatorOptions } from './operator.ts';
 
@@ -28,6 +28,8 @@ const server = createServer((req, res) => {
 server.listen(0, '127.0.0.1', () => {
   console.log(JSON.stringify({ level: 30, msg: 'starting', argv: process.argv.slice(2), kubeconfig: process.env.KUBECONFIG }));
   console.log(JSON.stringify({ level: 30, port: server.address().port, msg: ${JSON.stringify(probesServingMessage)} }));
+  // As --metrics-insecure would: plain HTTP, read without a token (the fake cluster is never reached).
+  console.log(JSON.stringify({ level: 30, port: server.address().port, secure: false, msg: ${JSON.stringify(metricsServingMessage)} }));
 });
 if (process.env.FAKE_CRASH_MS) setTimeout(() => { console.error('Error: boom'); process.exit(3); }, Number(process.env.FAKE_CRASH_MS));
 process.on('SIGTERM', () => {
@@ -55,7 +57,7 @@ test('ready once /readyz answers 200 on the port it announced; its flags, creden
   assert.equal(operator.running, true);
   assert.equal(operator.username, 'system:serviceaccount:demo-system:demo-operator');
   const first = JSON.parse(operator.logs[0]!) as { argv: string[]; kubeconfig: string };
-  assert.deepEqual(first.argv, ['--health-port=0', '--log-level=debug']);
+  assert.deepEqual(first.argv, ['--health-port=0', '--metrics-port=0', '--log-level=debug']);
   assert.equal(first.kubeconfig, '/nowhere/operator.kubeconfig');
   assert.equal((await fetch(`http://127.0.0.1:${operator.probePort}/readyz`)).status, 200);
   assert.equal(await operator.metricValue('workqueue_depth', { controller: 'demo' }), 4);
@@ -69,7 +71,7 @@ test('ready once /readyz answers 200 on the port it announced; its flags, creden
 test('leader election flags name the Lease namespace', async () => {
   const operator = await startOperator(options({}, { leaderElection: { namespace: 'demo-system' } }));
   const first = JSON.parse(operator.logs[0]!) as { argv: string[] };
-  assert.deepEqual(first.argv, ['--health-port=0', '--leader-elect', '--leader-election-namespace=demo-system']);
+  assert.deepEqual(first.argv, ['--health-port=0', '--metrics-port=0', '--leader-elect', '--leader-election-namespace=demo-system']);
   await operator.stop();
 });
 

@@ -4,10 +4,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isAbsolute, join } from 'node:path';
 import { OperatorProcess } from '../internal/operator-process.ts';
-import { probePortInLogLine } from '../internal/probe-log.ts';
+import { metricsPortInLogLine, probePortInLogLine } from '../internal/probe-log.ts';
 import type { Cluster } from './cluster.ts';
 import { forbiddenSince } from './forbidden.ts';
-import { metricValue, readMetrics } from './metrics.ts';
+import { metricsReader, metricValue, readMetrics } from './metrics.ts';
 import { applyProjectConfig, type OperatorProject, readOperatorProject } from './operator-project.ts';
 import { cleanUpAfter, type TestScope } from './cleanup.ts';
 
@@ -71,8 +71,10 @@ export interface RunningOperator extends AsyncDisposable {
   /** Its credentials. */
   readonly kubeconfigPath: string;
   readonly pid: number;
-  /** The port of its `/healthz`, `/readyz` and `/metrics` on 127.0.0.1 (it was started with `--health-port=0`). */
+  /** The port of its `/healthz` and `/readyz` on 127.0.0.1 (it was started with `--health-port=0`). */
   readonly probePort: number;
+  /** The port of its `/metrics` on 127.0.0.1 (it was started with `--metrics-port=0`). */
+  readonly metricsPort: number;
   /** Every line it printed so far, stdout and stderr (JSON log lines, or a stack trace), in order. */
   readonly logs: readonly string[];
   /** Just before the process started: its 403s are counted from then on. */
@@ -84,7 +86,10 @@ export interface RunningOperator extends AsyncDisposable {
   readonly exited: Promise<OperatorExitStatus>;
   /** True once the test stopped or killed it: an exit from then on is not the operator's own doing. */
   readonly stoppedOnPurpose: boolean;
-  /** The text of its `/metrics` page. */
+  /**
+   * The text of its `/metrics` page, read as Prometheus would: over HTTPS with the token of a ServiceAccount bound
+   * to a metrics-reader ClusterRole ({@link metricsReader}), or over plain HTTP when it runs with `--metrics-insecure`.
+   */
   metrics(): Promise<string>;
   /** One value of its `/metrics` page (see {@link metricValue}). */
   metricValue(name: string, labels?: Readonly<Record<string, string>>): Promise<number | undefined>;
@@ -159,6 +164,7 @@ export async function startOperator(options: StartOperatorOptions): Promise<Runn
     nodeArgs: options.nodeArgs,
     args: [
       '--health-port=0',
+      '--metrics-port=0',
       ...(leaseNamespace ? ['--leader-elect', `--leader-election-namespace=${leaseNamespace}`] : []),
       ...(options.args ?? []),
     ],
@@ -177,9 +183,9 @@ export async function startOperator(options: StartOperatorOptions): Promise<Runn
   };
   const failed = (what: string) => new Error(`${what}; ${describe()}`);
 
-  let probePort: number | undefined;
+  let ports: { probe: number; metrics: MetricsEndpoint };
   try {
-    probePort = await untilReady(child, logs, options.readyTimeoutMs ?? 60_000, signal, failed);
+    ports = await untilReady(child, logs, options.readyTimeoutMs ?? 60_000, signal, failed);
   } catch (err) {
     child.kill('SIGKILL');
     await child.exited;
@@ -203,12 +209,15 @@ export async function startOperator(options: StartOperatorOptions): Promise<Runn
       if (status !== 0) throw failed(`the operator exited with ${status} on SIGTERM`);
       return status;
     })());
-  const port = probePort;
+  const port = ports.probe;
+  const reader = ports.metrics.secure ? metricsReader(cluster) : undefined;
+  const readOwnMetrics = async () => (reader ? reader.read(ports.metrics.port) : readMetrics(ports.metrics.port));
   const operator: RunningOperator = {
     username: credentials.username,
     kubeconfigPath: credentials.kubeconfigPath,
     pid: child.pid,
     probePort: port,
+    metricsPort: ports.metrics.port,
     logs,
     startedAt,
     get running() {
@@ -221,8 +230,8 @@ export async function startOperator(options: StartOperatorOptions): Promise<Runn
     get stoppedOnPurpose() {
       return child.stoppedOnPurpose;
     },
-    metrics: () => readMetrics(port),
-    metricValue: async (name, labels) => metricValue(await readMetrics(port), name, labels),
+    metrics: readOwnMetrics,
+    metricValue: async (name, labels) => metricValue(await readOwnMetrics(), name, labels),
     forbiddenRequests: () => forbiddenSince(cluster, credentials.username, startedAt),
     stop,
     kill: (signal) => child.kill(signal),
@@ -238,23 +247,33 @@ export async function startOperator(options: StartOperatorOptions): Promise<Runn
   return operator;
 }
 
-/** Wait for the probe port in its log and then for `/readyz` 200; the port. */
+/** Where an operator serves `/metrics`, as its log line says. */
+interface MetricsEndpoint {
+  port: number;
+  secure: boolean;
+}
+
+/** Wait for the probe and metrics ports in its log and then for `/readyz` 200; the ports. */
 async function untilReady(
   child: OperatorProcess,
   logs: readonly string[],
   timeoutMs: number,
   signal: AbortSignal | undefined,
   failed: (what: string) => Error,
-): Promise<number> {
+): Promise<{ probe: number; metrics: MetricsEndpoint }> {
   const deadline = Date.now() + timeoutMs;
   let probePort: number | undefined;
+  let metrics: MetricsEndpoint | undefined;
   let seen = 0;
   for (;;) {
     signal?.throwIfAborted();
     if (!child.running) throw failed(`the operator exited with ${child.exitStatus} before it was ready`);
     if (Date.now() > deadline) throw failed(`the operator was not ready within ${timeoutMs} ms`);
-    for (; probePort === undefined && seen < logs.length; seen++) probePort = probePortInLogLine(logs[seen]!);
-    if (probePort !== undefined) {
+    for (; (probePort === undefined || metrics === undefined) && seen < logs.length; seen++) {
+      probePort ??= probePortInLogLine(logs[seen]!);
+      metrics ??= metricsEndpointInLogLine(logs[seen]!);
+    }
+    if (probePort !== undefined && metrics !== undefined) {
       const ready = await fetch(`http://127.0.0.1:${probePort}/readyz`, { signal }).then(
         async (response) => {
           await response.body?.cancel();
@@ -262,8 +281,14 @@ async function untilReady(
         },
         () => false,
       );
-      if (ready) return probePort;
+      if (ready) return { probe: probePort, metrics };
     }
     await sleep(100, undefined, { signal });
   }
+}
+
+function metricsEndpointInLogLine(line: string): MetricsEndpoint | undefined {
+  const port = metricsPortInLogLine(line);
+  if (port === undefined) return undefined;
+  return { port, secure: (JSON.parse(line) as { secure?: unknown }).secure !== false };
 }

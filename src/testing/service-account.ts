@@ -104,3 +104,52 @@ export async function createServiceAccountKubeconfig(
   });
   return { kubeconfigPath, token: tokenRequest.status.token, username };
 }
+
+/**
+ * What a SubjectAccessReview asks about: an API resource, or a non-resource URL such as `/metrics`.
+ *
+ * @example
+ * ```ts
+ * import type { AccessAttributes } from 'capstan/testing';
+ * const scrape: AccessAttributes = { nonResourceAttributes: { path: '/metrics', verb: 'get' } };
+ * ```
+ */
+export type AccessAttributes =
+  | { resourceAttributes: { verb: string; group: string; resource: string; namespace?: string } }
+  | { nonResourceAttributes: { verb: string; path: string } };
+
+/**
+ * Whether the API server's authorizer lets the ServiceAccount `username` (`system:serviceaccount:<ns>:<name>`)
+ * do `attributes` now, asked with a SubjectAccessReview by `client` (an admin): how a test waits for a new binding
+ * to reach the authorizer.
+ *
+ * @example
+ * ```ts
+ * import { test } from 'node:test';
+ * import { eventually, serviceAccountAllowed, testCluster } from 'capstan/testing';
+ * test('Prometheus may scrape', async (t) => {
+ *   const cluster = await testCluster(t);
+ *   const user = 'system:serviceaccount:monitoring:prometheus';
+ *   await eventually('the binding in effect', () =>
+ *     serviceAccountAllowed(cluster.admin, user, { nonResourceAttributes: { path: '/metrics', verb: 'get' } }),
+ *   );
+ * });
+ * ```
+ */
+export async function serviceAccountAllowed(client: KubeClient, username: string, attributes: AccessAttributes): Promise<boolean> {
+  const namespace = username.split(':')[2] ?? '';
+  const review = await client.request<{ status?: { allowed?: boolean } }>({
+    method: 'POST',
+    path: '/apis/authorization.k8s.io/v1/subjectaccessreviews',
+    body: {
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SubjectAccessReview',
+      spec: {
+        user: username,
+        groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`, 'system:authenticated'],
+        ...attributes,
+      },
+    },
+  });
+  return review.status?.allowed === true;
+}

@@ -27,15 +27,18 @@ test('the metrics observer maps notes to the WatchMetrics calls, labelled with t
     goneReceived: (w) => calls.push(`${w} 410`),
     reconnected: (w) => calls.push(`${w} reconnect`),
     lastActivity: (w, s) => calls.push(`${w} activity ${s > 1e9 ? 'epoch' : s}`),
+    errorReceived: (w, code) => calls.push(`${w} error ${code}`),
   };
   const observe = watchMetricsObserver(metrics, 'cms');
   for (const note of notes) observe(note);
   assert.deepEqual(calls, [
     'cms relist initial',
+    'cms activity epoch', // the completed list
     'cms event ADDED',
     'cms activity epoch',
     'cms bookmark',
     'cms activity epoch',
+    'cms error unknown',
     'cms reconnect',
     'cms 410',
     'cms relist gone',

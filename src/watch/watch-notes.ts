@@ -1,10 +1,12 @@
+import { watchErrorCode } from './watch-health.ts';
 import type { RelistCause, WatchSignal } from './watch-machine.ts';
 
 /** Everything that happens to a watcher, for metrics, logs and test timelines. `at` is monotonic ms. */
 export type WatchNote = (
   | WatchSignal
   | { type: 'listRequested'; continueToken: string | undefined }
-  | { type: 'watchRequested'; resourceVersion: string; reconnect: boolean }
+  /** `sendInitialEvents`: a streaming list, which names no resourceVersion (`''`) and is never a reconnect. */
+  | { type: 'watchRequested'; resourceVersion: string; reconnect: boolean; sendInitialEvents?: true }
   | { type: 'backoff'; delayMs: number }
   | { type: 'inactivityTimeout'; silentMs: number }
 ) & { at: number };
@@ -40,6 +42,8 @@ export interface WatchMetrics {
   reconnected(watch: string): void;
   /** Wall-clock time (seconds since the epoch) of the last event or bookmark: "seconds since" is now minus it. */
   lastActivity(watch: string, epochSeconds: number): void;
+  /** A list or watch request failed; `code` is {@link watchErrorCode}'s label for the error. */
+  errorReceived?(watch: string, code: string): void;
 }
 
 /** An observer that forwards notes to a {@link WatchMetrics}. */
@@ -57,8 +61,14 @@ export function watchMetricsObserver(metrics: WatchMetrics, watch: string): Watc
       case 'relistStarted':
         metrics.relisted(watch, note.cause);
         break;
+      case 'relistDone':
+        metrics.lastActivity(watch, Date.now() / 1000);
+        break;
       case 'gone':
         metrics.goneReceived(watch);
+        break;
+      case 'error':
+        metrics.errorReceived?.(watch, watchErrorCode(note.error));
         break;
       case 'watchRequested':
         if (note.reconnect) metrics.reconnected(watch);

@@ -8,7 +8,7 @@ import { ManualClock, type ObjectList } from '../core/index.ts';
 import { type ConfigMap, ConfigMap as ConfigMapKind } from '../kinds/core/v1.ts';
 import type { ListWatchSource, WatchEvent } from './watch-event.ts';
 import { WatchStats } from './watch-stats.ts';
-import { watcher } from './watcher.ts';
+import { initialEventsSilenceMs, watcher } from './watcher.ts';
 
 /** One open watch response: the test pushes events, ends it or breaks it; an abort breaks it too. */
 class FakeStream implements AsyncIterable<RawWatchEvent<ConfigMap>> {
@@ -42,12 +42,19 @@ class FakeStream implements AsyncIterable<RawWatchEvent<ConfigMap>> {
   }
 }
 
+/**
+ * A scripted server. A streaming list request (`sendInitialEvents`) takes the next of `snapshots`: its objects as
+ * ADDED events, then the end marker (`rv`); or, with `endMarker: false`, only the objects; with none scripted it is
+ * refused with 422, as by a server with the WatchList feature gate off. A plain watch takes `watchFailures` first.
+ */
 class FakeSource implements ListWatchSource<ConfigMap> {
   readonly kind = ConfigMapKind;
   readonly lists: ListOptions[] = [];
   readonly watches: WatchRequestOptions[] = [];
+  readonly streamRequests: WatchRequestOptions[] = [];
   readonly streams: FakeStream[] = [];
   pages: Array<ObjectList<ConfigMap> | Error> = [];
+  snapshots: Array<{ items: ConfigMap[]; rv: string; endMarker?: boolean } | Error> = [];
   watchFailures: Error[] = [];
 
   async list(options: ListOptions): Promise<ObjectList<ConfigMap>> {
@@ -59,6 +66,17 @@ class FakeSource implements ListWatchSource<ConfigMap> {
   }
 
   async watch(options: WatchRequestOptions) {
+    if (options.sendInitialEvents) {
+      this.streamRequests.push(options);
+      const snapshot =
+        this.snapshots.shift() ?? new ApiError('GET', '/x', 422, { reason: 'Invalid', message: 'sendInitialEvents is forbidden' });
+      if (snapshot instanceof Error) throw snapshot;
+      const stream = new FakeStream(options.signal);
+      for (const object of snapshot.items) stream.push({ type: 'ADDED', object });
+      if (snapshot.endMarker !== false) stream.push(endMarker(snapshot.rv));
+      this.streams.push(stream);
+      return stream;
+    }
     this.watches.push(options);
     const failure = this.watchFailures.shift();
     if (failure) throw failure;
@@ -78,6 +96,10 @@ const page = (items: ConfigMap[], rv: string, continueToken?: string): ObjectLis
   items,
 });
 const bookmark = (rv: string): RawWatchEvent<ConfigMap> => ({ type: 'BOOKMARK', object: { metadata: { resourceVersion: rv } } });
+const endMarker = (rv: string): RawWatchEvent<ConfigMap> => ({
+  type: 'BOOKMARK',
+  object: { metadata: { resourceVersion: rv, annotations: { 'k8s.io/initial-events-end': 'true' } } },
+});
 
 function start(source: FakeSource, options: { inactivityTimeoutMs?: number } = {}) {
   const clock = new ManualClock();
@@ -92,16 +114,89 @@ function start(source: FakeSource, options: { inactivityTimeoutMs?: number } = {
   return { clock, controller, stats, events, done, summary };
 }
 
-test('lists page by page, then watches from the list version with bookmarks and a 5–10 minute timeout', async () => {
+test('the initial sync is one streaming list request, which then goes on as the watch', async () => {
+  const source = new FakeSource();
+  source.snapshots = [{ items: [cm('a', '3'), cm('b', '4')], rv: '10' }];
+  const run = start(source);
+  await run.clock.settle();
+  assert.equal(source.streamRequests.length, 1);
+  const request = source.streamRequests[0]!;
+  assert.equal(request.sendInitialEvents, true);
+  assert.equal(request.resourceVersionMatch, 'NotOlderThan');
+  assert.equal(request.resourceVersion, undefined, 'the latest state: a consistent read');
+  assert.equal(request.allowWatchBookmarks, true);
+  assert.ok(request.timeoutSeconds! >= 300 && request.timeoutSeconds! <= 600);
+  source.stream.push({ type: 'MODIFIED', object: cm('a', '11') });
+  source.stream.push(bookmark('12'));
+  await run.clock.settle();
+  assert.deepEqual(run.summary(), ['init', 'initApply:a', 'initApply:b', 'initDone', 'apply:a']);
+  assert.equal(source.lists.length + source.watches.length, 0, 'no list, no second watch');
+  assert.deepEqual(
+    run.stats.notesOf('relistDone').map((n) => [n.objects, n.resourceVersion]),
+    [[2, '10']],
+  );
+  assert.equal(run.stats.counts.requests, 1);
+  assert.equal(run.stats.counts.bookmarks, 1, 'the end marker is not counted as a bookmark');
+  run.controller.abort();
+  await run.done;
+  assert.equal(source.stream.aborted, true);
+});
+
+test('a server that ignores sendInitialEvents (a change before the end marker): a list from resourceVersion 0 instead', async () => {
+  const source = new FakeSource();
+  source.snapshots = [{ items: [cm('a', '3')], rv: '10', endMarker: false }];
+  source.pages = [page([cm('a', '5')], '10')];
+  const run = start(source);
+  await run.clock.settle();
+  source.stream.push({ type: 'MODIFIED', object: cm('a', '5') });
+  await run.clock.settle();
+  assert.equal(source.streams[0]!.aborted, true, 'the plain watch is closed');
+  assert.deepEqual(
+    source.lists.map((l) => [l.resourceVersion, l.limit]),
+    [['0', 500]],
+  );
+  assert.equal(source.watches[0]?.resourceVersion, '10');
+  assert.deepEqual(run.summary(), ['init', 'initApply:a', 'init', 'initApply:a', 'initDone']);
+  assert.match(run.stats.notesOf('streamingListFallback')[0]?.reason ?? '', /MODIFIED event before the end of the initial events/);
+  run.controller.abort();
+  await run.done;
+});
+
+test('a streaming list that ends before its end marker is retried after a backoff; one silent for 10 s before it falls back to a list', async () => {
+  const source = new FakeSource();
+  source.snapshots = [
+    { items: [cm('a', '3')], rv: '10', endMarker: false },
+    { items: [], rv: '10', endMarker: false },
+  ];
+  source.pages = [page([cm('a', '3')], '10')];
+  const run = start(source); // the inactivity timeout is 150 s; before the end marker 10 s of silence is enough
+  await run.clock.settle();
+  source.stream.push('end');
+  await run.clock.settle();
+  assert.equal(source.streamRequests.length, 1, 'not at once');
+  await run.clock.advance(700); // the first backoff delay: 800 ms less the jitter
+  assert.equal(source.streamRequests.length, 2, 'streamed again after the backoff');
+  await run.clock.advance(initialEventsSilenceMs - 1);
+  assert.equal(source.lists.length, 0, 'not yet: 1 ms short');
+  await run.clock.advance(1);
+  assert.equal(source.lists.length, 1, 'silent before the end marker: a list');
+  assert.deepEqual(run.summary(), ['init', 'initApply:a', 'init', 'init', 'initApply:a', 'initDone']);
+  run.controller.abort();
+  await run.done;
+});
+
+test('where the server refuses the streaming list: lists page by page, then watches from the list version with bookmarks and a 5–10 minute timeout', async () => {
   const source = new FakeSource();
   source.pages = [page([cm('a', '3')], '10', 'next'), page([cm('b', '4')], '10')];
   const run = start(source);
   await run.clock.settle();
+  assert.equal(source.streamRequests.length, 1, 'asked for once, refused');
+  assert.equal(run.stats.notesOf('backoff').length, 0, 'the list follows at once');
   assert.deepEqual(
-    source.lists.map((l) => [l.limit, l.continueToken]),
+    source.lists.map((l) => [l.limit, l.continueToken, l.resourceVersion]),
     [
-      [500, undefined],
-      [500, 'next'],
+      [500, undefined, '0'],
+      [500, 'next', undefined],
     ],
   );
   assert.equal(source.watches.length, 1);
@@ -178,7 +273,27 @@ test('a slow consumer does not count as server silence', async () => {
   assert.deepEqual(seen, ['init', 'initDone', 'apply']);
 });
 
-test('410 Expired relists once and delivers the new list as init … initDone', async () => {
+test('410 Expired relists once through a streaming list; the new objects come as init … initDone', async () => {
+  const source = new FakeSource();
+  source.snapshots = [
+    { items: [cm('a', '3'), cm('b', '4')], rv: '10' },
+    { items: [cm('b', '30')], rv: '31' },
+  ];
+  const run = start(source);
+  await run.clock.settle();
+  source.stream.push({ type: 'ERROR', object: { kind: 'Status', code: 410, reason: 'Expired', message: 'too old resource version' } });
+  await run.clock.settle();
+  assert.equal(source.streamRequests.length, 2, 'streamed again at once, no backoff');
+  assert.equal(source.streamRequests[1]!.resourceVersion, undefined);
+  assert.deepEqual(run.summary(), ['init', 'initApply:a', 'initApply:b', 'initDone', 'init', 'initApply:b', 'initDone']);
+  assert.equal(run.stats.counts.relists, 1);
+  assert.equal(run.stats.counts.gone, 1);
+  assert.equal(source.lists.length, 0);
+  run.controller.abort();
+  await run.done;
+});
+
+test('410 Expired where the server refuses streaming lists relists once as a list and delivers it as init … initDone', async () => {
   const source = new FakeSource();
   source.pages = [page([cm('a', '3'), cm('b', '4')], '10'), page([cm('b', '30')], '31')];
   const run = start(source);

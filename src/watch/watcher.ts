@@ -6,11 +6,20 @@ import type { ListWatchSource, WatchEvent } from './watch-event.ts';
 import { type Delay, initialStep, step, type WatchInput, type WatchState, type WatchStep } from './watch-machine.ts';
 import type { WatchNote, WatchObserver } from './watch-notes.ts';
 
+/**
+ * The longest pause a streaming list may take before its end marker (or the inactivity timeout, if shorter): the
+ * server sends the initial events as fast as it can, so a silence this long means it ignored `sendInitialEvents`.
+ */
+export const initialEventsSilenceMs = 10_000;
+
 /** Options of {@link watcher}. */
 export interface WatcherOptions extends CollectionScope {
   /** Ends the watcher (the iteration simply ends). */
   signal?: AbortSignal;
-  /** Objects per list page (500). */
+  /**
+   * Objects per list page (500), when the server does not serve the streaming list and the watcher falls back
+   * to a plain list (a watch cache then answers the initial list in one response whatever this is).
+   */
   pageSize?: number;
   /**
    * An open watch that delivers neither an event nor a bookmark for this long is presumed dead and reopened
@@ -35,9 +44,15 @@ export interface WatcherOptions extends CollectionScope {
  * List, then watch, forever: the events of one collection as an `AsyncIterable` of
  * `init`/`initApply`/`initDone`/`apply`/`delete` (see {@link WatchEvent}). The protocol is the pure state
  * machine of watch-machine.ts; this loop only does the I/O it asks for:
- * - pages of `pageSize`; watches with `allowWatchBookmarks` and a random `timeoutSeconds`, resumed from
- *   the last resourceVersion seen (event or bookmark);
- * - 410 Gone → one relist, delivered as `init … initDone` for an atomic swap;
+ * - the list is a streaming list (KEP-3157): one watch request with `sendInitialEvents=true` that streams
+ *   the objects, marks their end with a bookmark, and goes on as the watch; one request where a paged list
+ *   takes one per `pageSize` objects, and no object list held in memory as one JSON document;
+ * - where the server refuses it (a 4xx, e.g. the WatchList feature gate off) or ignores it (a plain watch
+ *   comes back), a plain list instead: `resourceVersion=0` at the start, so a watch cache answers it in one
+ *   response; pages of `pageSize` otherwise;
+ * - watches with `allowWatchBookmarks` and a random `timeoutSeconds`, resumed from the last resourceVersion
+ *   seen (event or bookmark);
+ * - 410 Gone → one relist the same way, delivered as `init … initDone` for an atomic swap;
  * - every failure (network, 5xx, 429, 504 ResourceVersionTooLarge, inactivity) → retry after the
  *   reconnect backoff, never a silent stop: the watcher ends only when `signal` aborts or the consumer
  *   stops iterating. Errors are reported through `onNote`.
@@ -67,7 +82,9 @@ export async function* watcher<T extends KubeObject>(
     if (next.kind === 'read') throw new UsageError('INVALID_STATE', 'watcher: a read outside a watch session');
     if (!(await loop.wait(next.delay))) return;
     const result: WatchStep<T> | undefined =
-      next.kind === 'list' ? await loop.listPage(next.continueToken) : yield* loop.session(next.resourceVersion);
+      next.kind === 'list'
+        ? await loop.listPage(next.continueToken, next.resourceVersion)
+        : yield* loop.session(next.kind === 'watch' ? next.resourceVersion : undefined);
     if (!result) return;
     current = result;
   }
@@ -127,7 +144,7 @@ class WatchLoop<T extends KubeObject> {
     return !this.stopped;
   }
 
-  async listPage(continueToken: string | undefined): Promise<WatchStep<T> | undefined> {
+  async listPage(continueToken: string | undefined, resourceVersion: string | undefined): Promise<WatchStep<T> | undefined> {
     this.note({ type: 'listRequested', continueToken });
     this.lastRequestWasWatch = false;
     const { namespace, labelSelector, fieldSelector } = this.options;
@@ -139,6 +156,7 @@ class WatchLoop<T extends KubeObject> {
         fieldSelector,
         limit: this.options.pageSize ?? 500,
         continueToken,
+        resourceVersion,
         signal: this.signal,
         timeoutMs: this.options.requestTimeoutMs,
       });
@@ -148,9 +166,17 @@ class WatchLoop<T extends KubeObject> {
     return this.advance({ type: 'Listed', page });
   }
 
-  /** Open a watch from `resourceVersion` and read it until the state machine asks for something else. */
-  async *session(resourceVersion: string): AsyncGenerator<WatchEvent<T>, WatchStep<T> | undefined, undefined> {
-    this.note({ type: 'watchRequested', resourceVersion, reconnect: this.lastRequestWasWatch });
+  /**
+   * Open a watch from `resourceVersion`, or a streaming list when it is undefined, and read it until the state
+   * machine asks for something else.
+   */
+  async *session(resourceVersion: string | undefined): AsyncGenerator<WatchEvent<T>, WatchStep<T> | undefined, undefined> {
+    const streaming = resourceVersion === undefined;
+    this.note(
+      streaming
+        ? { type: 'watchRequested', resourceVersion: '', reconnect: false, sendInitialEvents: true }
+        : { type: 'watchRequested', resourceVersion, reconnect: this.lastRequestWasWatch },
+    );
     this.lastRequestWasWatch = true;
     const connection = new AbortController();
     const signal = this.signal ? AbortSignal.any([this.signal, connection.signal]) : connection.signal;
@@ -165,6 +191,7 @@ class WatchLoop<T extends KubeObject> {
         fieldSelector,
         resourceVersion,
         allowWatchBookmarks: true,
+        ...(streaming ? { sendInitialEvents: true, resourceVersionMatch: 'NotOlderThan' as const } : {}),
         timeoutSeconds: range.min + Math.floor(this.random() * (range.max - range.min + 1)),
         signal,
         timeoutMs: this.options.requestTimeoutMs,
@@ -173,20 +200,25 @@ class WatchLoop<T extends KubeObject> {
     } catch (error) {
       return this.stopped ? undefined : this.advance({ type: 'WatchFailed', error });
     }
-    this.advance({ type: 'WatchOpened' });
+    const opened = this.advance({ type: 'WatchOpened' });
     let silentSince = this.clock.now();
     let silent = false;
     let timer: Timer | undefined;
     const arm = () => {
       silentSince = this.clock.now();
+      // Before its end marker a streaming list has no reason to pause: a server that does is one that took the
+      // request for a plain watch, and the machine turns to a list instead of waiting for a bookmark.
+      const limitMs = this.state.phase === 'InitStream' ? Math.min(this.inactivityMs, initialEventsSilenceMs) : this.inactivityMs;
       timer = this.clock.setTimer(() => {
         silent = true;
         this.note({ type: 'inactivityTimeout', silentMs: this.clock.now() - silentSince });
         connection.abort();
-      }, this.inactivityMs);
+      }, limitMs);
     };
     let eventsSeen = 0;
     try {
+      // A streaming list begins here with `init`, so that the consumer drops what a broken attempt delivered.
+      for (const event of opened.events) yield event;
       for (;;) {
         arm();
         let result: IteratorResult<RawWatchEvent<T>>;

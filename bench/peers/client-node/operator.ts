@@ -6,7 +6,8 @@
 // Same behaviour as examples/hello-world: a ConfigMap named like the HelloWorld with data.message =
 // spec.name, a controller ownerReference and the managed-by label; status.observedGeneration and a Ready
 // condition (merge patch of the status subresource); a Normal Created (or Updated) event when the
-// ConfigMap was written. Workers: --workers (4, as the other peers).
+// ConfigMap was written, sent without waiting for it (as the other peers' recorders do). Workers:
+// --workers (4, as the other peers).
 import {
   ApiException,
   CoreV1Api,
@@ -121,6 +122,13 @@ async function recordEvent(hw: HelloWorld, type: 'Normal' | 'Warning', reason: s
   await core.createNamespacedEvent({ namespace: hw.metadata!.namespace!, body: event });
 }
 
+/** {@link recordEvent} without waiting for it: a failure is logged, never retried, never fails the reconcile. */
+function sendEvent(hw: HelloWorld, type: 'Normal' | 'Warning', reason: string, message: string): void {
+  recordEvent(hw, type, reason, message).catch((err: unknown) => {
+    process.stderr.write(`event ${reason} about ${keyOf(hw)} not written: ${String(err)}\n`);
+  });
+}
+
 async function setReady(hw: HelloWorld, status: 'True' | 'False', reason: string, message: string): Promise<void> {
   const ready = hw.status?.conditions?.find((c) => c.type === 'Ready');
   const generation = hw.metadata!.generation!;
@@ -184,7 +192,9 @@ async function reconcile(key: string): Promise<void> {
     await core.replaceNamespacedConfigMap({ name, namespace, body: { ...cm, data: { ...cm.data, message } } });
     written = 'Updated';
   }
-  if (written) await recordEvent(hw, 'Normal', written, `${written} ConfigMap ${name}`);
+  // The event goes out in the background, as controller-runtime's recorder and Capstan's send theirs: the
+  // reconcile makes two writes in series (ConfigMap, then status), not three.
+  if (written) sendEvent(hw, 'Normal', written, `${written} ConfigMap ${name}`);
   await setReady(hw, 'True', 'Reconciled', `ConfigMap ${name} carries spec.name as data.message`);
 }
 

@@ -1,6 +1,6 @@
 // The operator's entry point: `npm start`, `capstan run` and the container image all start this file.
 // In a cluster, config/manager/deployment.yaml passes --leader-elect and sets POD_NAMESPACE.
-// Flags: --namespace, --leader-elect, --leader-election-namespace, --health-port, --log-level,
+// Flags: --namespace, --leader-elect, --leader-election-namespace, --health-port, --metrics-port, --log-level,
 // --watch-inactivity-timeout, --webhook-port, --webhook-cert-dir (see managerFlagsHelp).
 import { Manager, ManagerFlagError, managerOptionsFromFlags } from 'capstan';
 import { controllers, webhooks } from './operator.ts';

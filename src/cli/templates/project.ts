@@ -103,8 +103,8 @@ ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=1", "--heap-growing-perce
 function mainModule(project: Project): string {
   return `// The operator's entry point: \`npm start\`, \`capstan run\` and the container image all start this file.
 // In a cluster, config/manager/deployment.yaml passes --leader-elect and sets POD_NAMESPACE.
-// Flags: --namespace, --leader-elect, --leader-election-namespace, --health-port, --log-level,
-// --watch-inactivity-timeout, --webhook-port, --webhook-cert-dir, --webhook-cert-secret (see managerFlagsHelp).
+// Flags: --namespace, --leader-elect, --leader-election-namespace, --health-port, --metrics-port, --metrics-insecure,
+// --log-level, --watch-inactivity-timeout, --watch-resume-bound, --webhook-port, --webhook-cert-dir, --webhook-cert-secret (see managerFlagsHelp).
 import { Manager, ManagerFlagError, managerOptionsFromFlags } from 'capstan';
 import { controllers, conversions, webhooks } from './operator.ts';
 

@@ -6,6 +6,17 @@
 // --concurrency requests in flight. It reads nothing back and never retries. It lives in the Go peer's
 // module only to share its dependencies; see bench/README.md.
 //
+// The three writes of one HelloWorld go out together, in no order: the status may land before the
+// ConfigMap, which no operator may do (it would report Ready for a ConfigMap not yet written). That is what
+// keeps it a ceiling; the operators are never reordered to come closer to it.
+//
+// --helloworlds=K bounds how many HelloWorlds it works on at once (a HelloWorld's slot is free again when
+// its three writes have been answered), as K reconcile workers would; 0 (the default) leaves only
+// --concurrency. The bench runs it as "ceiling" (--concurrency=50) and as "ceiling-4" (--helloworlds=4, the
+// operators' 4 workers): the first is the API server's own limit, the second what 4 workers could reach
+// with no overhead and no order between the writes, so an operator's gap to each tells concurrency from
+// overhead.
+//
 // It trusts the status it finds: a HelloWorld already Ready=True at its generation (after a restart) gets no
 // write, which is what a perfect operator with a perfect cache would do.
 package main
@@ -19,6 +30,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -40,21 +52,43 @@ const managedBy = "hello-world-operator"
 var helloWorlds = schema.GroupVersionResource{Group: "apps.example.com", Version: "v1alpha1", Resource: "helloworlds"}
 
 type ceiling struct {
-	dyn      dynamic.Interface
-	core     kubernetes.Interface
-	slots    chan struct{}
+	dyn   dynamic.Interface
+	core  kubernetes.Interface
+	slots chan struct{}
+	// One token per HelloWorld worked on (nil: no bound); taken before its writes, given back after all three.
+	objects  chan struct{}
 	handled  map[types.UID]int64
 	failures atomic.Int64
 }
 
-func (c *ceiling) send(ctx context.Context, what string, write func() error) {
+// write is one request of a HelloWorld: what it is (for an error message) and how to send it.
+type write struct {
+	what string
+	send func() error
+}
+
+// sendAll sends the writes of one HelloWorld at once, each when a request slot is free, and, with
+// --helloworlds, only once the HelloWorld has a slot of its own. It returns at once: the watch goes on.
+func (c *ceiling) sendAll(ctx context.Context, writes ...write) {
 	go func() {
-		c.slots <- struct{}{}
-		defer func() { <-c.slots }()
-		if err := write(); err != nil && ctx.Err() == nil {
-			c.failures.Add(1)
-			fmt.Fprintf(os.Stderr, "ceiling: %s failed (not retried): %v\n", what, err)
+		if c.objects != nil {
+			c.objects <- struct{}{}
+			defer func() { <-c.objects }()
 		}
+		var wg sync.WaitGroup
+		for _, w := range writes {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				c.slots <- struct{}{}
+				defer func() { <-c.slots }()
+				if err := w.send(); err != nil && ctx.Err() == nil {
+					c.failures.Add(1)
+					fmt.Fprintf(os.Stderr, "ceiling: %s failed (not retried): %v\n", w.what, err)
+				}
+			}()
+		}
+		wg.Wait()
 	}()
 }
 
@@ -83,6 +117,7 @@ func (c *ceiling) handle(ctx context.Context, hw *unstructured.Unstructured) {
 	message, _, _ := unstructured.NestedString(hw.Object, "spec", "name")
 	key := namespace + "/" + name
 	reason := "Updated"
+	var configMap write
 	if !seen {
 		reason = "Created"
 		isController := true
@@ -96,16 +131,16 @@ func (c *ceiling) handle(ctx context.Context, hw *unstructured.Unstructured) {
 			},
 			Data: map[string]string{"message": message},
 		}
-		c.send(ctx, "create ConfigMap "+key, func() error {
+		configMap = write{"create ConfigMap " + key, func() error {
 			_, err := c.core.CoreV1().ConfigMaps(namespace).Create(ctx, cm, metav1.CreateOptions{})
 			return err
-		})
+		}}
 	} else {
 		patch, _ := json.Marshal(map[string]any{"data": map[string]string{"message": message}})
-		c.send(ctx, "patch ConfigMap "+key, func() error {
+		configMap = write{"patch ConfigMap " + key, func() error {
 			_, err := c.core.CoreV1().ConfigMaps(namespace).Patch(ctx, name, types.MergePatchType, patch, metav1.PatchOptions{})
 			return err
-		})
+		}}
 	}
 	now := metav1.Now()
 	status, _ := json.Marshal(map[string]any{"status": map[string]any{
@@ -115,10 +150,10 @@ func (c *ceiling) handle(ctx context.Context, hw *unstructured.Unstructured) {
 			Message: "ConfigMap " + name + " carries spec.name as data.message", LastTransitionTime: now,
 		}},
 	}})
-	c.send(ctx, "patch status of "+key, func() error {
+	statusPatch := write{"patch status of " + key, func() error {
 		_, err := c.dyn.Resource(helloWorlds).Namespace(namespace).Patch(ctx, name, types.MergePatchType, status, metav1.PatchOptions{}, "status")
 		return err
-	})
+	}}
 	suffix := make([]byte, 8)
 	_, _ = rand.Read(suffix)
 	event := &eventsv1.Event{
@@ -130,14 +165,15 @@ func (c *ceiling) handle(ctx context.Context, hw *unstructured.Unstructured) {
 		Reason: reason, Note: reason + " ConfigMap " + name, Type: corev1.EventTypeNormal, Action: "Reconcile",
 		ReportingController: "apps.example.com/" + managedBy, ReportingInstance: managedBy + "-ceiling",
 	}
-	c.send(ctx, "create Event for "+key, func() error {
+	c.sendAll(ctx, configMap, statusPatch, write{"create Event for " + key, func() error {
 		_, err := c.core.EventsV1().Events(namespace).Create(ctx, event, metav1.CreateOptions{})
 		return err
-	})
+	}})
 }
 
 func main() {
 	concurrency := flag.Int("concurrency", 50, "requests in flight at most")
+	objects := flag.Int("helloworlds", 0, "HelloWorlds worked on at once (their three writes each), as that many reconcile workers would; 0: no bound but --concurrency")
 	flag.Parse()
 	config, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(clientcmd.NewDefaultClientConfigLoadingRules(), nil).ClientConfig()
 	if err != nil {
@@ -148,6 +184,9 @@ func main() {
 	c := &ceiling{
 		dyn: dynamic.NewForConfigOrDie(config), core: kubernetes.NewForConfigOrDie(config),
 		slots: make(chan struct{}, *concurrency), handled: map[types.UID]int64{},
+	}
+	if *objects > 0 {
+		c.objects = make(chan struct{}, *objects)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()

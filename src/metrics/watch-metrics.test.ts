@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Registry } from 'prom-client';
+import { watchMetrics } from './watch-metrics.ts';
+
+test('counters by watch and label; the time gauges are read at scrape; a second call shares the families', async () => {
+  const registry = new Registry();
+  const metrics = watchMetrics(registry);
+  metrics.eventReceived('configmaps', 'ADDED');
+  metrics.relisted('configmaps', 'initial');
+  metrics.relisted('configmaps', 'gone');
+  metrics.reconnected('configmaps');
+  metrics.errorReceived('configmaps', '503');
+  metrics.lastActivity('configmaps', Date.now() / 1000 - 42);
+  let unresumed = 0;
+  metrics.unresumed('configmaps', () => unresumed);
+  const again = watchMetrics(registry);
+  again.errorReceived('helloworlds', 'ECONNREFUSED');
+  again.lastActivity('helloworlds', Date.now() / 1000);
+  unresumed = 75;
+  const page = await registry.metrics();
+  const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(page)?.[1]);
+  assert.equal(value('capstan_watch_events_total{watch="configmaps",type="ADDED"}'), 1);
+  assert.equal(value('capstan_watch_relists_total{watch="configmaps",cause="gone"}'), 1);
+  assert.equal(value('capstan_watch_reconnects_total{watch="configmaps"}'), 1);
+  assert.equal(value('capstan_watch_errors_total{watch="configmaps",code="503"}'), 1);
+  assert.equal(value('capstan_watch_errors_total{watch="helloworlds",code="ECONNREFUSED"}'), 1);
+  assert.equal(value('capstan_watch_unresumed_seconds{watch="configmaps"}'), 75);
+  const since = value('capstan_watch_seconds_since_last_activity{watch="configmaps"}');
+  assert.ok(since >= 42 && since < 44, `seconds since the last activity: ${since}`);
+  assert.ok(value('capstan_watch_seconds_since_last_activity{watch="helloworlds"}') < 2);
+});
