@@ -1,14 +1,13 @@
 // The HelloWorld operator's writes, from its own request log or from the audit log, with the HelloWorld each
 // one is for: its ConfigMap, its status, or an Event about it (named `<name>.<random hex>` by the recorder).
 // The Lease is the elector's, not a HelloWorld's: it is told apart so a rule can include or exclude it.
-import type { AuditEvent } from '../../src/testing/index.ts';
+import { type AuditEvent, isObjectWrite } from '../../src/testing/index.ts';
 import type { LoggedRequest } from './rig.ts';
 
 /** The resources the operator writes on behalf of HelloWorlds. */
 export const dataResources: readonly string[] = ['helloworlds', 'configmaps', 'events'];
 
 const writeMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-const writeVerbs = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
 
 /** What a request path names: `/api/v1/namespaces/ns/configmaps/x`, `/apis/g/v/namespaces/ns/helloworlds/x/status`. */
 export interface PathTarget {
@@ -53,10 +52,7 @@ export function loggedWrites(requests: readonly LoggedRequest[], options: { data
 
 /** The completed writes in audit events; `data` keeps only those to HelloWorlds, ConfigMaps and Events. */
 export function auditedWrites(events: readonly AuditEvent[], options: { data?: boolean } = {}): AuditEvent[] {
-  return events.filter(
-    (e) =>
-      e.stage === 'ResponseComplete' && writeVerbs.has(e.verb) && (!options.data || dataResources.includes(e.objectRef?.resource ?? '')),
-  );
+  return events.filter((e) => isObjectWrite(e, { leases: true }) && (!options.data || dataResources.includes(e.objectRef?.resource ?? '')));
 }
 
 /** The HelloWorld an audited write is for (the audit log names the object of a create too). */

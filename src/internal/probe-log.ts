@@ -15,15 +15,23 @@ export function probePortInLogLine(line: string): number | undefined {
   return portInLogLine(line, probesServingMessage);
 }
 
-/** The metrics port announced in one JSON log line of a manager (started with `--metrics-port=0`), or `undefined`. */
-export function metricsPortInLogLine(line: string): number | undefined {
-  return portInLogLine(line, metricsServingMessage);
+/**
+ * Where `/metrics` is served, as one JSON log line of a manager (started with `--metrics-port=0`) announces it: its port
+ * and whether it is HTTPS (`secure`, true unless the line says false); `undefined` for any other line.
+ */
+export function metricsEndpointInLogLine(line: string): { port: number; secure: boolean } | undefined {
+  const entry = announcement(line, metricsServingMessage);
+  return entry && { port: entry.port, secure: entry.secure !== false };
 }
 
 function portInLogLine(line: string, message: string): number | undefined {
+  return announcement(line, message)?.port;
+}
+
+function announcement(line: string, message: string): { port: number; secure?: unknown } | undefined {
   try {
-    const entry = JSON.parse(line) as { msg?: unknown; port?: unknown };
-    return entry.msg === message && typeof entry.port === 'number' ? entry.port : undefined;
+    const entry = JSON.parse(line) as { msg?: unknown; port?: unknown; secure?: unknown };
+    return entry.msg === message && typeof entry.port === 'number' ? { port: entry.port, secure: entry.secure } : undefined;
   } catch {
     return undefined;
   }

@@ -4,7 +4,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isAbsolute, join } from 'node:path';
 import { OperatorProcess } from '../internal/operator-process.ts';
-import { metricsPortInLogLine, probePortInLogLine } from '../internal/probe-log.ts';
+import { metricsEndpointInLogLine, probePortInLogLine } from '../internal/probe-log.ts';
 import type { Cluster } from './cluster.ts';
 import { forbiddenSince } from './forbidden.ts';
 import { metricsReader, metricValue, readMetrics } from './metrics.ts';
@@ -285,10 +285,4 @@ async function untilReady(
     }
     await sleep(100, undefined, { signal });
   }
-}
-
-function metricsEndpointInLogLine(line: string): MetricsEndpoint | undefined {
-  const port = metricsPortInLogLine(line);
-  if (port === undefined) return undefined;
-  return { port, secure: (JSON.parse(line) as { secure?: unknown }).secure !== false };
 }
