@@ -16,6 +16,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type ControlPlane, startControlPlane } from '../src/testing/index.ts';
+import { workTree } from './harness/git.ts';
 import { controllerRuntimeVersion, ensureGoPeer, goToolchain } from './harness/go-peer.ts';
 import { loaderClients } from './harness/loader.ts';
 import {
@@ -229,8 +230,7 @@ function provenance(): Provenance {
   const script = process.env.npm_lifecycle_event;
   const command = script ? `npm run ${script}${args.length ? ` -- ${args.join(' ')}` : ''}` : `node ${process.argv.slice(1).join(' ')}`;
   return {
-    commit: git(['rev-parse', 'HEAD']) ?? 'unknown commit',
-    dirty: (git(['status', '--porcelain']) ?? '') !== '',
+    ...workTree(),
     command,
     argv: [process.execPath, ...process.argv.slice(1)],
     loadBefore,
@@ -248,14 +248,6 @@ function procLoadavg(): string {
     return readFileSync('/proc/loadavg', 'utf8').trim();
   } catch {
     return 'unknown (no /proc/loadavg)';
-  }
-}
-
-function git(args: string[]): string | undefined {
-  try {
-    return execFileSync('git', args, { cwd: repoRoot }).toString().trim();
-  } catch {
-    return undefined;
   }
 }
 

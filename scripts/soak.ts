@@ -8,10 +8,12 @@
 //   npm run soak                                   10 min of churn at 20/s, an idle hour, then the suite
 //   npm run soak -- --churn-minutes=1 --idle-minutes=2 --skip-suite   a trial run
 import { spawn } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { cpus, loadavg } from 'node:os';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { workTree } from '../bench/harness/git.ts';
 import { cpuSeconds, peakRssBytes, rssBytes } from '../bench/harness/proc.ts';
 import { inBatches, managedBy, operatorUser, Rig } from '../e2e/reliability/rig.ts';
 import { ConfigMap } from '../src/kinds/core/v1.ts';
@@ -43,6 +45,8 @@ for (const [name, value] of [
 
 const command = `npm run soak -- ${process.argv.slice(2).join(' ')}`.trim();
 const started = Date.now();
+const tree = workTree();
+const loadBefore = loadavg();
 const log = (line: string) => process.stdout.write(`[soak +${((Date.now() - started) / 1000).toFixed(0)} s] ${line}\n`);
 interface Sample {
   atS: number;
@@ -59,7 +63,7 @@ const check = (what: string, ok: boolean, detail: string) => {
 
 // The token outlives the run: the idle hour must not end in a 401 of the test's own making.
 const rig = await Rig.start({ tokenSeconds: Math.ceil((churnMs + idleMs) / 1000) + 1800 });
-let suite: { ok: boolean; seconds: number } | undefined;
+let suite: { ok: boolean; seconds: number; tests: TestCase[] } | undefined;
 try {
   const operator = await rig.startOperator(['--log-level=info']);
   await rig.leading(operator);
@@ -187,15 +191,39 @@ try {
   if (!flags['skip-suite']) {
     log('the reliability scenarios in their long forms');
     const suiteStart = Date.now();
-    const ok = await new Promise<boolean>((resolve) => {
-      const child = spawn(process.execPath, ['scripts/test.ts', 'integration', 'e2e/reliability/*.test.ts'], {
-        stdio: 'inherit',
-        env: { ...process.env, CAPSTAN_RELIABILITY_LONG: '1' },
+    // The reliability files start control planes of their own; run them as npm test does (4 files at a time),
+    // with a JUnit copy of the results so that the report lists every scenario and how long it took.
+    const dir = await mkdtemp(join(tmpdir(), 'capstan-soak-'));
+    const junit = join(dir, 'long-forms.xml');
+    try {
+      const ok = await new Promise<boolean>((resolve) => {
+        const child = spawn(
+          process.execPath,
+          [
+            '--test',
+            '--test-concurrency=4',
+            '--test-timeout=900000',
+            '--test-reporter=spec',
+            '--test-reporter-destination=stdout',
+            '--test-reporter=junit',
+            `--test-reporter-destination=${junit}`,
+            'e2e/reliability/*.test.ts',
+          ],
+          { stdio: 'inherit', env: { ...process.env, CAPSTAN_RELIABILITY_LONG: '1' } },
+        );
+        child.on('exit', (code) => resolve(code === 0));
       });
-      child.on('exit', (code) => resolve(code === 0));
-    });
-    suite = { ok, seconds: (Date.now() - suiteStart) / 1000 };
-    check('the reliability scenarios in their long forms', ok, `${suite.seconds.toFixed(0)} s`);
+      const tests = junitTestCases(await readFile(junit, 'utf8').catch(() => ''));
+      suite = { ok, seconds: (Date.now() - suiteStart) / 1000, tests };
+      const failed = tests.filter((t) => t.result !== 'ok');
+      check(
+        'the reliability scenarios in their long forms',
+        ok && tests.length > 0 && failed.length === 0,
+        `${tests.length} tests in ${suite.seconds.toFixed(0)} s, ${failed.length} not passed${failed.length ? `: ${failed.map((t) => t.name).join('; ')}` : ''}`,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   }
   await writeReport(peakMiB, { changes, operatorUser });
 } finally {
@@ -215,10 +243,9 @@ async function writeReport(peakMiB: number, run: { changes: number; operatorUser
   const duration = (Date.now() - started) / 1000;
   const md = `# Soak: the HelloWorld operator for ${(duration / 60).toFixed(0)} minutes
 
-Command: \`${command}\` (${new Date(started).toISOString()}, ${duration.toFixed(0)} s in all). Machine: ${cpus().length} cores
-(${cpus()[0]?.model ?? 'unknown'}), load average at the end ${loadavg()
-    .map((l) => l.toFixed(1))
-    .join(' ')}. The operator ran as
+Command: \`${command}\` at commit ${tree.commit}${tree.dirty ? ' (**dirty**: the work tree had changes not in the commit)' : ' (clean work tree)'},
+started ${new Date(started).toISOString()}, ${duration.toFixed(0)} s in all. Node ${process.versions.node}. Machine: ${cpus().length} cores
+(${cpus()[0]?.model ?? 'unknown'}), load average before ${load(loadBefore)}, at the end ${load(loadavg())}. The operator ran as
 \`${run.operatorUser}\` under the generated RBAC with leader election, \`--log-level=info\`, behind the fault
 proxy (passing), on a control plane of its own.
 
@@ -238,12 +265,56 @@ Peak RSS (VmHWM): ${peakMiB.toFixed(0)} MiB.
 | phase | samples | RSS min (MiB) | RSS max (MiB) | RSS last (MiB) | CPU |
 |---|---|---|---|---|---|
 ${phaseRows.join('\n')}
-`;
+${
+  suite
+    ? `
+## The reliability scenarios in their long forms (\`CAPSTAN_RELIABILITY_LONG=1\`)
+
+Every \`e2e/reliability/*.test.ts\` file, 4 at a time, each on control planes of its own: ${suite.tests.length} tests in
+${suite.seconds.toFixed(0)} s.
+
+| file | test | result | seconds |
+|---|---|---|---|
+${suite.tests.map((t) => `| ${t.file} | ${t.name.replaceAll('|', '\\|')} | ${t.result === 'ok' ? 'ok' : `**${t.result.toUpperCase()}**`} | ${t.seconds.toFixed(1)} |`).join('\n')}
+`
+    : ''
+}`;
   await mkdir('bench/results', { recursive: true });
   await writeFile('bench/results/soak.md', md);
   await writeFile(
     'bench/results/soak.json',
-    `${JSON.stringify({ command, started: new Date(started).toISOString(), durationSeconds: duration, objects, rate, checks, samples, peakMiB, suite }, null, 2)}\n`,
+    `${JSON.stringify({ command, ...tree, node: process.versions.node, loadBefore, loadAfter: loadavg(), started: new Date(started).toISOString(), durationSeconds: duration, objects, rate, checks, samples, peakMiB, suite }, null, 2)}\n`,
   );
   log('wrote bench/results/soak.md and soak.json');
+}
+
+function load(avg: number[]): string {
+  return avg.map((l) => l.toFixed(1)).join(' ');
+}
+
+interface TestCase {
+  file: string;
+  name: string;
+  result: 'ok' | 'failed' | 'skipped';
+  seconds: number;
+}
+
+/** The test cases of Node's JUnit report, in its order (nested tests included, each under its own name). */
+function junitTestCases(xml: string): TestCase[] {
+  // Node's reporter escapes quotes twice (`&amp;quot;`): undo it twice.
+  const once = (text: string) =>
+    text.replaceAll('&quot;', '"').replaceAll('&apos;', "'").replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&');
+  const unescape = (text: string) => once(once(text));
+  const cases: TestCase[] = [];
+  // Attribute values may hold a bare `>`: match them whole.
+  for (const match of xml.matchAll(/<testcase((?:\s+[\w:-]+="[^"]*")*)\s*(\/>|>([\s\S]*?)<\/testcase>)/g)) {
+    const attributes = match[1] ?? '';
+    const body = match[3] ?? '';
+    const name = /\bname="([^"]*)"/.exec(attributes)?.[1] ?? '';
+    const seconds = Number(/\btime="([^"]*)"/.exec(attributes)?.[1] ?? 'NaN');
+    const result = /<failure\b/.test(body) ? 'failed' : /<skipped\b/.test(body) ? 'skipped' : 'ok';
+    const file = /\bfile="([^"]*)"/.exec(attributes)?.[1] ?? '';
+    cases.push({ file: unescape(file).replace(/^.*\/e2e\//, 'e2e/'), name: unescape(name), result, seconds });
+  }
+  return cases;
 }
