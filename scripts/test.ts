@@ -42,7 +42,8 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.e
 }
 
 const bin = (name: string) => join('node_modules', '.bin', name);
-const unitFiles = ['src/**/*.test.ts', 'scripts/**/*.test.ts'];
+// The examples' tests over the in-memory API server (`*.fake.test.ts`) need no control plane: they run as unit tests.
+const unitFiles = ['src/**/*.test.ts', 'scripts/**/*.test.ts', 'examples/*/test/**/*.fake.test.ts'];
 const integrationFiles = files.length > 0 ? files : ['e2e/**/*.test.ts'];
 
 // `capstan/...` imports (the examples, the scaffold's tarball) resolve to dist/, as they do for a user, for the
@@ -52,6 +53,8 @@ if (phase === 'all') {
   await timed('format', () => run(bin('biome'), ['format', '.']));
   await timed('lint', () => run(bin('eslint'), ['.']));
   await timed('typecheck', () => run(bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']));
+  // The API reference (docs/api/) with TypeDoc's warnings as errors, and every exported symbol documented.
+  await timed('docs (API reference, doc coverage)', () => run(process.execPath, ['scripts/docs.ts']));
 }
 if (phase === 'all' || phase === 'unit') {
   await timed('unit', () =>

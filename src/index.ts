@@ -1,5 +1,14 @@
 // `capstan`: the common path, what an operator's own code imports. Each layer's entry point (`capstan/controller`,
 // `capstan/cache`, `capstan/client`, …) holds the rest, for wiring by hand; `capstan/testing` is for tests.
+/**
+ * Capstan: Kubernetes operators in TypeScript. This entry point is the common path, what an operator's own
+ * code imports: the controller builder and its reconcile context, results and errors, the manager, custom
+ * resource declarations, conditions, finalizers and the typed client's errors. The layers' entry points
+ * (`capstan/client`, `capstan/watch`, `capstan/cache`, `capstan/queue`, `capstan/controller`,
+ * `capstan/manager`, …) hold the rest for wiring by hand; `capstan/testing` is for tests.
+ *
+ * @module capstan
+ */
 export {
   CapstanError,
   type Condition,

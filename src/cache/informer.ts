@@ -15,13 +15,30 @@ import type { ObjectCache } from './object-cache.ts';
 import { type Indexers, MemoryStore, type StoreChange } from './store.ts';
 import { stripManagedFields, type Transform } from './transforms.ts';
 
-/** Where cache metrics go (the manager wires it to Prometheus). */
+/**
+ * Where an {@link Informer} reports how many objects it holds. `cacheMetrics()` of `capstan/metrics` is one,
+ * the `capstan_cache_objects` gauge; the manager wires it to its own caches.
+ *
+ * @example
+ * ```ts
+ * import { ConfigMap } from 'capstan';
+ * import { Informer } from 'capstan/cache';
+ * import type { KubeClient } from 'capstan/client';
+ * import { cacheMetrics } from 'capstan/metrics';
+ * declare const client: KubeClient;
+ * const informer = new Informer(client.resource(ConfigMap), { metrics: cacheMetrics() });
+ * ```
+ */
 export interface CacheMetrics {
   /** The number of objects the cache `cache` holds, after each change. */
   objectsInCache(cache: string, count: number): void;
 }
 
-/** Options of an {@link Informer}: the watcher's (scope, timeouts, backoff) plus the cache's own. */
+/**
+ * Options of an {@link Informer}: the watcher's (scope, timeouts, backoff) plus the cache's own.
+ *
+ * @noExample Options of {@link Informer}; its example shows them in use.
+ */
 export interface InformerOptions<T> extends Omit<WatcherOptions, 'signal'> {
   /** Extra indexes besides `namespace`. */
   indexers?: Indexers<T>;
@@ -29,6 +46,7 @@ export interface InformerOptions<T> extends Omit<WatcherOptions, 'signal'> {
   transform?: Transform<T>;
   /** Names the cache in metrics and messages (the resource and scope by default). */
   name?: string;
+  /** Told the number of objects after each change; none by default. */
   metrics?: CacheMetrics;
   /** Where the watch's events, bookmarks, relists, 410s, reconnects and last activity go, labelled with `name`. */
   watchMetrics?: WatchMetrics;
@@ -61,6 +79,10 @@ export interface InformerOptions<T> extends Omit<WatcherOptions, 'signal'> {
  */
 export class Informer<T extends KubeObject> implements ObjectCache<T> {
   readonly name: string;
+  /**
+   * The watch's counters (events, bookmarks, relists, 410s, reconnects, errors), its last activity and its last
+   * error, which a `NOT_SYNCED` {@link CacheError} carries.
+   */
   readonly stats = new WatchStats();
   /** Whether the watch keeps the cache current: how long it has been unable to resume, for `/readyz`. */
   readonly health = new WatchHealth();
@@ -71,6 +93,11 @@ export class Informer<T extends KubeObject> implements ObjectCache<T> {
   private running = false;
   private readonly syncWaiters = new Set<() => void>();
 
+  /**
+   * @param source - The collection to list and watch: `client.resource(kind)`, or `client.metadata(kind)` for
+   *   metadata only.
+   * @param options - Scope, indexes, transform, name and metrics; nothing is requested before {@link Informer.run}.
+   */
   constructor(source: ListWatchSource<T>, options: InformerOptions<T> = {}) {
     this.source = source;
     this.options = options;
@@ -128,7 +155,8 @@ export class Informer<T extends KubeObject> implements ObjectCache<T> {
 
   /**
    * List and watch until `signal` aborts; resolves then. It never rejects on API or network errors: those
-   * are retried with backoff and reported in `stats` (and through `onNote`).
+   * are retried with backoff and reported in `stats` (and through `onNote`). One run at a time: a second
+   * concurrent call throws a {@link UsageError} `INVALID_STATE`.
    */
   async run(signal: AbortSignal): Promise<void> {
     if (this.running) throw new UsageError('INVALID_STATE', `informer ${this.name} is already running`);
@@ -152,8 +180,9 @@ export class Informer<T extends KubeObject> implements ObjectCache<T> {
   }
 
   /**
-   * Resolve once the cache holds a complete list. With `timeoutMs`, reject after that long with a
-   * `NOT_SYNCED` {@link CacheError} that carries the watch's last error; with `signal`, reject with its reason.
+   * Resolve once the cache holds a complete list (at once if it does). With `timeoutMs`, reject after that long
+   * with a `NOT_SYNCED` {@link CacheError} that carries the watch's last error; with `signal`, reject with its
+   * reason; with neither, wait as long as it takes. It only waits: {@link Informer.run} must be running.
    */
   async waitForSync(options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<void> {
     if (this.synced) return;

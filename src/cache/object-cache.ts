@@ -23,7 +23,8 @@ export interface ObjectCache<T extends KubeObject> extends Store<T> {
   readonly synced: boolean;
   /**
    * The newest resourceVersion among the changes applied: every change of the cache's objects up to it is
-   * reflected, deletions included (see {@link MemoryStore.latestResourceVersion}). `undefined` before the first.
+   * reflected, deletions included, so an object absent from the cache was deleted (or left its scope) after
+   * any version of it up to this one. `undefined` before the first change.
    */
   readonly latestResourceVersion: string | undefined;
   /** Call `listener` for every later change, those a relist implies included; returns the unsubscriber. */

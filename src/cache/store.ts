@@ -2,11 +2,52 @@ import { type KubeObject, type LabelSelector, matchesLabelSelector, objectKey, U
 import type { WatchEvent } from '../watch/index.ts';
 import type { ObjectCache } from './object-cache.ts';
 
-/** Index functions by index name: each returns the index values an object is filed under (none, one or many). */
+/**
+ * Index functions by index name: each returns the values an object is filed under (none, one or many), and
+ * `byIndex(name, value)` finds the objects filed under a value. An index function runs on every change, so it
+ * should be cheap and read only the object. `namespace` is built in ({@link namespaceIndex}).
+ *
+ * @example
+ * ```ts
+ * import { Pod } from 'capstan';
+ * import { Informer, type Indexers } from 'capstan/cache';
+ * import type { KubeClient } from 'capstan/client';
+ * declare const client: KubeClient;
+ * const indexers: Indexers<Pod> = { byNode: (pod) => (pod.spec?.nodeName ? [pod.spec.nodeName] : []) };
+ * const pods = new Informer(client.resource(Pod), { indexers });
+ * const onWorker1 = pods.byIndex('byNode', 'worker-1');
+ * ```
+ */
 export type Indexers<T> = Record<string, (object: T) => readonly string[]>;
 
-/** A change the store made: what a controller turns into work-queue keys. `previous` is the replaced state. */
-export type StoreChange<T> = { type: 'added'; object: T } | { type: 'updated'; object: T; previous: T } | { type: 'deleted'; object: T };
+/**
+ * A change the store made, told to subscribers synchronously once the store shows it: what a controller turns
+ * into work-queue keys. A relist tells the difference it made: objects gone as `deleted`, new ones as `added`,
+ * and those whose resourceVersion changed as `updated`.
+ *
+ * @noExample What {@link ObjectCache.subscribe} hands a listener; the example of {@link ObjectCache} reads one.
+ */
+export type StoreChange<T> =
+  | {
+      /** The object is new to the store: created, or first seen by a list. */
+      type: 'added';
+      /** The object as stored. */
+      object: T;
+    }
+  | {
+      /** The object replaced a state of it the store held. */
+      type: 'updated';
+      /** The new state. */
+      object: T;
+      /** The state it replaced. */
+      previous: T;
+    }
+  | {
+      /** The object left the store: deleted, no longer in the cache's scope, or missing from a relist. */
+      type: 'deleted';
+      /** Its last state: the one the deletion event carried, or the stored one when a relist found it gone. */
+      object: T;
+    };
 
 /**
  * The read side of a cache: lookups by key (`namespace/name`), by index, and filtered lists. What it
@@ -26,13 +67,26 @@ export interface Store<T> {
   get(key: string): T | undefined;
   /** Every object, or those in one namespace and/or matching a label selector. */
   list(filter?: { namespace?: string; labelSelector?: LabelSelector }): T[];
+  /** The keys (`namespace/name`, or `name`) of every object held, in no set order. */
   keys(): string[];
-  /** Objects filed under `value` by the indexer `index` (`namespace` is always indexed). */
+  /** Objects filed under `value` by the indexer `index` (`namespace` is always indexed); an unknown index throws. */
   byIndex(index: string, value: string): T[];
+  /** The number of objects held. */
   readonly size: number;
 }
 
-/** The built-in index: objects by namespace (cluster-scoped objects under `''`). */
+/**
+ * The name of the built-in index: objects by namespace (cluster-scoped objects under `''`). Every
+ * {@link MemoryStore} has it, and refuses an indexer of that name.
+ *
+ * @example
+ * ```ts
+ * import type { ConfigMap } from 'capstan';
+ * import { namespaceIndex, type Store } from 'capstan/cache';
+ * declare const configMaps: Store<ConfigMap>;
+ * const inDemo = configMaps.byIndex(namespaceIndex, 'demo'); // the same as configMaps.list({ namespace: 'demo' })
+ * ```
+ */
 export const namespaceIndex = 'namespace';
 
 /**
@@ -60,7 +114,12 @@ export class MemoryStore<T extends KubeObject> implements ObjectCache<T> {
   private latest: string | undefined;
   private pendingLatest: string | undefined;
 
-  /** `name` names it in messages (default `memory`). */
+  /**
+   * @param indexers - Indexes besides the built-in `namespace`; more can be added later with
+   *   {@link MemoryStore.addIndexer}.
+   * @param options - `name` names it in messages (default `memory`).
+   * @throws `UsageError` (`capstan/core`) `INVALID_ARGUMENT` for an indexer named `namespace`.
+   */
   constructor(indexers: Indexers<T> = {}, options: { name?: string } = {}) {
     this.name = options.name ?? 'memory';
     if (namespaceIndex in indexers)
@@ -127,7 +186,11 @@ export class MemoryStore<T extends KubeObject> implements ObjectCache<T> {
     return this.latest;
   }
 
-  /** Apply one watch event. */
+  /**
+   * Apply one watch event: `apply` and `delete` at once; a relist (`init`, `initApply`…, `initDone`) collected
+   * aside and swapped in at `initDone`. Subscribers are told after the store, and its
+   * {@link MemoryStore.latestResourceVersion}, show the change.
+   */
   applyEvent(event: WatchEvent<T>): void {
     switch (event.type) {
       case 'init':

@@ -1,6 +1,23 @@
 import type { KubeObject } from '../core/index.ts';
 
-/** Changes an object before the cache keeps it, to save memory; it must not change the name, namespace or resourceVersion. */
+/**
+ * Changes an object before the cache keeps it, to save memory: it runs on every object a watch or list
+ * delivers. It must not change the name, namespace or resourceVersion (the store keys and orders by them), and
+ * readers see only what it keeps.
+ *
+ * @example
+ * ```ts
+ * import { ConfigMap } from 'capstan';
+ * import { composeTransforms, Informer, stripManagedFields, type Transform } from 'capstan/cache';
+ * import type { KubeClient } from 'capstan/client';
+ * declare const client: KubeClient;
+ * const dropLastApplied: Transform<ConfigMap> = (cm) => {
+ *   const { 'kubectl.kubernetes.io/last-applied-configuration': _dropped, ...annotations } = cm.metadata.annotations ?? {};
+ *   return { ...cm, metadata: { ...cm.metadata, annotations } };
+ * };
+ * const informer = new Informer(client.resource(ConfigMap), { transform: composeTransforms(stripManagedFields, dropLastApplied) });
+ * ```
+ */
 export type Transform<T> = (object: T) => T;
 
 /**

@@ -1,19 +1,48 @@
 import { CapstanError, type ResourceDescriptor } from '../core/index.ts';
 
-/** The `Status` body the API server sends with a failed request (`meta.k8s.io/v1`). */
+/**
+ * The `Status` body the API server sends with a failed request (`meta.k8s.io/v1`), and in the `ERROR` event of a
+ * watch. Every field is optional: a proxy in between may answer with a body that is not a Status, which the client
+ * keeps as `{ message }` (its text, cut to 500 characters).
+ *
+ * @noExample The API server's data, as {@link ApiError} carries it in `status`; the examples of `ApiError` and
+ * {@link isRefusal} read it.
+ */
 export interface StatusBody {
+  /** `Status` when the body is one. */
   kind?: 'Status';
+  /** `v1`, as the API server sends it. */
   apiVersion?: string;
+  /** `Failure` for an error answer; `Success` only on some deletes. */
   status?: 'Failure' | 'Success';
+  /** The server's description, for people and logs; never branch on it. */
   message?: string;
+  /** The `metav1.StatusReason` (`NotFound`, `Conflict`, `Invalid`, …); empty when the server has none to give. */
   reason?: string;
+  /** The HTTP status code (for a watch's `ERROR` event, the one the error stands for). */
   code?: number;
+  /** More about the failure; what is set depends on the reason. */
   details?: {
+    /** The name of the object the failure is about; none when a whole resource type is missing. */
     name?: string;
+    /** The API group of its resource (empty for the core group). */
     group?: string;
+    /** Its kind, or on some operations the resource's plural name. */
     kind?: string;
+    /** Its uid, when the failure is about one version of the object (a precondition, a delete). */
     uid?: string;
-    causes?: Array<{ type?: string; message?: string; field?: string; reason?: string }>;
+    /** The individual failures, e.g. one per invalid field of a 422 `Invalid`. */
+    causes?: Array<{
+      /** Not sent by the API server, which puts the cause type in `reason`; {@link hasStatusCause} accepts either. */
+      type?: string;
+      /** The cause, for people (e.g. `Required value`). */
+      message?: string;
+      /** The field at fault as a JSON path (`spec.replicas`, `metadata.labels`, `items[0].name`). */
+      field?: string;
+      /** The cause type: `FieldValueRequired`, `FieldValueInvalid`, `NamespaceTerminating`, `ResourceVersionTooLarge`, … */
+      reason?: string;
+    }>;
+    /** How long to wait before retrying, sent with a 429 or a 5xx; the watcher waits at least this long. */
     retryAfterSeconds?: number;
   };
 }
@@ -100,7 +129,7 @@ const reasonShape = /^[A-Z][A-Za-z0-9]{0,127}$/;
 
 /**
  * A request the API server answered with an error status. Branch on `code` (or, better, on the predicates
- * {@link isNotFound}, {@link isConflict}, {@link isAlreadyExists}, {@link isExpired}, {@link isRetryable},
+ * {@link isNotFound}, {@link isConflict}, {@link isAlreadyExists}, {@link capstan/client!isExpired}, {@link isRetryable},
  * {@link isRefusal}), never on `message`:
  * - `httpStatus`: the HTTP status (404, 409, 422, …);
  * - `reason`: the Status body's reason (`NotFound`, `Conflict`, `AlreadyExists`, `Invalid`, `Forbidden`, …), or
@@ -121,10 +150,15 @@ const reasonShape = /^[A-Z][A-Za-z0-9]{0,127}$/;
  * ```
  */
 export class ApiError extends CapstanError<ApiErrorCode> {
+  /** The HTTP status of the answer (404, 409, 422, …). */
   readonly httpStatus: number;
+  /** The Status reason as one PascalCase word (`NotFound`, `Invalid`, …), usable as a condition or event reason. */
   readonly reason: string;
+  /** The Status body as the server sent it (`{ message }` with the body's text when it was not JSON). */
   readonly status: StatusBody;
+  /** The request's HTTP method (`GET`, `PATCH`, …); `WATCH` for an `ERROR` event within a watch stream. */
   readonly method: string;
+  /** The request's API path without its query, e.g. `/api/v1/namespaces/demo/configmaps/settings`; `event` for a watch's `ERROR` event. */
   readonly path: string;
   /** What the caller can do about it, as given in the message. */
   readonly hint: string | undefined;
@@ -209,6 +243,8 @@ export class ClientError extends CapstanError<ClientErrorCode> {}
  * - `CONNECTION_FAILED`: the server cannot be reached, or the connection broke;
  * - `INVALID_ARGUMENT`: the call itself is incomplete (e.g. no namespace for a namespaced object);
  * - `INVALID_RESPONSE`: the server's answer is not what the API promises (e.g. a body that is not JSON).
+ *
+ * @noExample An error-code union: compare a {@link ClientError}'s `code` with one, as its example does.
  */
 export type ClientErrorCode =
   | 'KUBECONFIG_INVALID'
@@ -233,6 +269,7 @@ export type ClientErrorCode =
  * ```
  */
 export class UnknownResourceError extends ApiError {
+  /** The resource type the server does not serve: its group, version and plural. */
   readonly resource: ResourceDescriptor;
 
   constructor(method: string, path: string, status: StatusBody, resource: ResourceDescriptor) {

@@ -36,7 +36,7 @@ export function isApiError(err: unknown): err is ApiError {
 }
 
 /**
- * The object (or, for an {@link UnknownResourceError}, the whole resource type) does not exist: code
+ * The object (or, for an {@link capstan/client!UnknownResourceError}, the whole resource type) does not exist: code
  * `NOT_FOUND`, that is reason `NotFound`, or HTTP 404 with a reason Kubernetes does not define. On a read
  * it is an answer (the object is gone); on a write from the cache it means the view was stale.
  *
@@ -54,7 +54,10 @@ export function isApiError(err: unknown): err is ApiError {
  *   });
  * ```
  */
-export function isNotFound(err: unknown): err is ApiError & { readonly code: 'NOT_FOUND' } {
+export function isNotFound(err: unknown): err is ApiError & {
+  /** Narrowed to the one code the predicate accepts. */
+  readonly code: 'NOT_FOUND';
+} {
   return isApiError(err) && err.code === 'NOT_FOUND';
 }
 
@@ -78,7 +81,10 @@ export function isNotFound(err: unknown): err is ApiError & { readonly code: 'NO
  * }
  * ```
  */
-export function isConflict(err: unknown): err is ApiError & { readonly code: 'CONFLICT' } {
+export function isConflict(err: unknown): err is ApiError & {
+  /** Narrowed to the one code the predicate accepts. */
+  readonly code: 'CONFLICT';
+} {
   return isApiError(err) && err.code === 'CONFLICT';
 }
 
@@ -99,7 +105,10 @@ export function isConflict(err: unknown): err is ApiError & { readonly code: 'CO
  *   });
  * ```
  */
-export function isAlreadyExists(err: unknown): err is ApiError & { readonly code: 'ALREADY_EXISTS' } {
+export function isAlreadyExists(err: unknown): err is ApiError & {
+  /** Narrowed to the one code the predicate accepts. */
+  readonly code: 'ALREADY_EXISTS';
+} {
   return isApiError(err) && err.code === 'ALREADY_EXISTS';
 }
 
@@ -116,7 +125,10 @@ export function isAlreadyExists(err: unknown): err is ApiError & { readonly code
  * }
  * ```
  */
-export function isExpired(err: unknown): err is ApiError & { readonly code: 'EXPIRED' | 'GONE' } {
+export function isExpired(err: unknown): err is ApiError & {
+  /** Narrowed to the two codes of a 410. */
+  readonly code: 'EXPIRED' | 'GONE';
+} {
   return isApiError(err) && (err.code === 'EXPIRED' || err.code === 'GONE');
 }
 
@@ -203,6 +215,7 @@ const refusalCodes: ReadonlySet<ApiErrorCode> = new Set<ApiErrorCode>([
  * ```
  */
 export function isRefusal(err: unknown): err is ApiError & {
+  /** Narrowed to the codes of a refusal. */
   readonly code:
     | 'BAD_REQUEST'
     | 'FORBIDDEN'
@@ -241,7 +254,10 @@ export function isRefusal(err: unknown): err is ApiError & {
  *   });
  * ```
  */
-export function isNamespaceTerminating(err: unknown): err is ApiError & { readonly code: 'FORBIDDEN' };
+export function isNamespaceTerminating(err: unknown): err is ApiError & {
+  /** A namespace being deleted refuses with a 403. */
+  readonly code: 'FORBIDDEN';
+};
 // With a namespace it does not narrow: false may mean another namespace's refusal, still an ApiError.
 export function isNamespaceTerminating(err: unknown, namespace: string): boolean;
 export function isNamespaceTerminating(err: unknown, namespace?: string): boolean {

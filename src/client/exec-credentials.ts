@@ -3,13 +3,28 @@ import { isAbsolute, resolve } from 'node:path';
 import { ClientError } from './api-error.ts';
 import type { CredentialMaterial, Credentials } from './credentials.ts';
 
-/** The `users[].user.exec` stanza of a kubeconfig (client.authentication.k8s.io). */
+/**
+ * The `users[].user.exec` stanza of a kubeconfig (client.authentication.k8s.io).
+ *
+ * @noExample {@link loadKubeconfig} reads it from the kubeconfig; {@link ExecCredentials}'s example writes one by hand.
+ */
 export interface ExecConfig {
+  /** The plugin to run: a bare name is looked up in `PATH`, a relative path with a `/` starts from the kubeconfig's directory. */
   command: string;
+  /** Its arguments. */
   args?: string[];
-  env?: Array<{ name: string; value: string }> | null;
+  /** Variables set for the plugin on top of this process's environment. */
+  env?: Array<{
+    /** The variable's name. */
+    name: string;
+    /** Its value. */
+    value: string;
+  }> | null;
+  /** The `ExecCredential` version the plugin speaks, sent to it in `KUBERNETES_EXEC_INFO` (`client.authentication.k8s.io/v1`). */
   apiVersion?: string;
+  /** How to install the plugin; appended to every error about it. */
   installHint?: string;
+  /** Read but not acted on: the plugin is never given the cluster's details in `KUBERNETES_EXEC_INFO`. */
   provideClusterInfo?: boolean;
 }
 
@@ -23,7 +38,19 @@ interface ExecCredential {
 /**
  * Credentials from an exec plugin (`aws eks get-token`, `gke-gcloud-auth-plugin`, …): the plugin is run
  * on first use, again once its credential's `expirationTimestamp` is near (`refreshSkewMs` before it),
- * and again after a 401. Concurrent requests share one run.
+ * and again after a 401. Concurrent requests share one run. The plugin runs non-interactively with stdin closed;
+ * a plugin that fails, hangs past `timeoutMs` or prints neither a token nor a client certificate is a
+ * `CREDENTIALS_UNAVAILABLE` {@link ClientError} with its stderr and the `installHint`.
+ *
+ * @example
+ * ```ts
+ * import { ExecCredentials } from 'capstan/client';
+ * const eks = new ExecCredentials(
+ *   { command: 'aws', args: ['eks', 'get-token', '--cluster-name', 'prod'], apiVersion: 'client.authentication.k8s.io/v1beta1' },
+ *   process.cwd(),
+ * );
+ * const { headers } = await eks.current(); // runs the plugin; later calls reuse its token until it nears expiry
+ * ```
  */
 export class ExecCredentials implements Credentials {
   readonly description: string;
@@ -35,7 +62,10 @@ export class ExecCredentials implements Credentials {
   private cached: { material: CredentialMaterial; expiresAt: number } | undefined;
   private running: Promise<{ material: CredentialMaterial; expiresAt: number }> | undefined;
 
-  /** `baseDir` resolves a relative command path (the kubeconfig's directory, as kubectl does). */
+  /**
+   * `baseDir` resolves a relative command path (the kubeconfig's directory, as kubectl does). `timeoutMs` bounds one
+   * run of the plugin (60 s); `refreshSkewMs` is how long before the credential expires it is renewed (10 s).
+   */
   constructor(config: ExecConfig, baseDir: string, options: { timeoutMs?: number; refreshSkewMs?: number } = {}) {
     this.config = config;
     this.baseDir = baseDir;

@@ -1,3 +1,13 @@
+/**
+ * The typed Kubernetes client: a {@link KubeClient} from a kubeconfig or a pod's service account, a
+ * {@link ResourceClient} per kind (get, list, create, update, merge and JSON patch, server-side apply, delete,
+ * status, watch), the credential sources, and the client's errors with predicates that say what the caller must
+ * do. Import it to talk to the API server directly: from a script, a CLI, a test, or to build a client of your
+ * own for the manager. `capstan` re-exports the errors and predicates a reconciler needs, and a reconciler has the
+ * manager's client in its context (`ctx.client`).
+ *
+ * @module capstan/client
+ */
 export {
   ApiError,
   type ApiErrorCode,
@@ -22,6 +32,7 @@ export { type ExecConfig, ExecCredentials } from './exec-credentials.ts';
 export {
   KubeClient,
   type KubeClientOptions,
+  type KubeTransport,
   type RequestOptions,
   type RequestRecord,
   type RequestStart,

@@ -4,36 +4,83 @@ import type { Socket } from 'node:net';
 import { isCapstanError, type Kind, type KubeObject, type PartialObjectMetadata } from '../core/index.ts';
 import { withScopedSignal } from '../internal/scoped-signal.ts';
 import { ApiError, ClientError, type StatusBody } from './api-error.ts';
-import type { CredentialMaterial, Credentials } from './credentials.ts';
+import { type CredentialMaterial, type Credentials, StaticCredentials } from './credentials.ts';
 import { type ConnectionConfig, defaultKubeconfigPath, loadInCluster, loadKubeconfig } from './kubeconfig.ts';
 import { prometheusRequestMetrics, type RequestMetrics } from './request-metrics.ts';
 import { rejectOnAbort } from './reject-on-abort.ts';
 import { ResourceClient } from './resource-client.ts';
 import { Agent, buildConnector, type ResponseData, request as undiciRequest } from './undici-parts.ts';
 
-/** Options of a single API request. */
+/**
+ * Options of a single API request.
+ *
+ * @noExample Options of {@link KubeClient.request} and {@link KubeClient.stream}; their examples show them in use.
+ */
 export interface RequestOptions {
+  /** The HTTP method; `GET` by default. */
   method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Absolute API path, such as `/api/v1/namespaces/default/configmaps`. */
   path: string;
+  /** Query parameters; those `undefined` are left out. */
   query?: Record<string, string | number | boolean | undefined>;
+  /** Sent as JSON (for `application/apply-patch+yaml`, as JSON that a YAML parser reads back the same). */
   body?: unknown;
   /** Defaults to `application/json`; patches name their type here. */
   contentType?: string;
   /** Defaults to `application/json`; metadata-only requests ask for `PartialObjectMetadata` here. */
   accept?: string;
+  /** Gives up the request (and ends a stream's body); the request rejects with the signal's reason. */
   signal?: AbortSignal;
   /** Defaults to the client's timeout (30 s). For a stream, the time allowed until the response headers. */
   timeoutMs?: number;
 }
 
-/** A streaming answer (a watch): its body is read as it arrives; abort the request's signal to end it. */
+/**
+ * A streaming answer (a watch): its body is read as it arrives; abort the request's signal to end it.
+ *
+ * @noExample What {@link KubeClient.stream} returns; {@link parseWatchStream}'s example reads one.
+ */
 export interface StreamResponse {
+  /** The HTTP status: always a 2xx, since an error answer throws {@link ApiError} instead. */
   statusCode: number;
+  /** The body in chunks as they arrive; it ends with the response and throws once the request's signal aborts. */
   body: AsyncIterable<Uint8Array>;
 }
 
-/** Options to create a {@link KubeClient}. */
+/**
+ * What answers a {@link KubeClient}'s requests in place of an API server over HTTP: the in-memory API server of
+ * `capstan/testing` (`fakeApiServer()`), for unit tests of a reconcile that need no control plane. Everything
+ * above the client (resource clients, watches, caches, controllers) runs unchanged over it.
+ *
+ * @noExample Implemented by `fakeApiServer()` of `capstan/testing`; its example shows a client over it.
+ */
+export interface KubeTransport {
+  /** Answer one request with its parsed JSON body, or throw the {@link ApiError} the API server's Status would make. */
+  request(options: RequestOptions, signal: AbortSignal): Promise<unknown>;
+  /** Open a streaming request (a watch): the body yields newline-delimited watch events until `signal` aborts. */
+  stream(options: RequestOptions, signal: AbortSignal): Promise<StreamResponse>;
+}
+
+/**
+ * Options to create a {@link KubeClient}.
+ *
+ * @example
+ * ```ts
+ * import { KubeClient } from 'capstan/client';
+ * let inFlight = 0;
+ * const client = await KubeClient.fromKubeconfig({
+ *   context: 'kind-dev',
+ *   userAgent: 'hello-operator/1.4.0',
+ *   timeoutMs: 10_000,
+ *   onRequestStart: () => inFlight++,
+ *   onRequest: ({ method, path, code, durationMs }) => {
+ *     inFlight--;
+ *     console.debug(`${method} ${path} ${code} ${durationMs.toFixed(0)} ms (${inFlight} in flight)`);
+ *   },
+ * });
+ * await client.close();
+ * ```
+ */
 export interface KubeClientOptions {
   /** The kubeconfig file; defaults to `$KUBECONFIG`, then `~/.kube/config`, then the in-cluster service account. */
   kubeconfigPath?: string;
@@ -60,8 +107,13 @@ export interface KubeClientOptions {
   onRequestStart?: (request: RequestStart) => void;
 }
 
-/** A request as {@link KubeClientOptions.onRequestStart} sees it, as it is sent. */
+/**
+ * A request as {@link KubeClientOptions.onRequestStart} sees it, as it is sent.
+ *
+ * @noExample What `onRequestStart` receives; {@link KubeClientOptions}'s example counts requests in flight with it.
+ */
 export interface RequestStart {
+  /** The HTTP method. */
   method: string;
   /** The URL path (no query string). */
   path: string;
@@ -69,8 +121,13 @@ export interface RequestStart {
   startedAt: number;
 }
 
-/** One request as {@link KubeClientOptions.onRequest} sees it. */
+/**
+ * One request as {@link KubeClientOptions.onRequest} sees it.
+ *
+ * @noExample What `onRequest` receives; {@link KubeClientOptions}'s example logs it.
+ */
 export interface RequestRecord {
+  /** The HTTP method. */
   method: string;
   /** The URL path (no query string), which names the resource, namespace and object. */
   path: string;
@@ -78,6 +135,7 @@ export interface RequestRecord {
   code: string;
   /** `Date.now()` when the request was sent. */
   startedAt: number;
+  /** From sending the request to its response headers (or its failure), in milliseconds. */
   durationMs: number;
 }
 
@@ -98,11 +156,13 @@ export interface RequestRecord {
  * ```
  */
 export class KubeClient {
+  /** The API server's URL that requests go to (the kubeconfig's, or {@link KubeClientOptions.server}), without a trailing slash. */
   readonly server: string;
   /** The kubeconfig file the client was made from, or `in-cluster`. */
   readonly kubeconfigPath: string;
   /** The namespace of the kubeconfig context (or of the pod), if any. */
   readonly namespace: string | undefined;
+  /** Where the client's credentials come from; their `description` and `remedy` are in the message of a 401. */
   readonly credentials: Credentials;
   private readonly config: ConnectionConfig;
   private readonly timeoutMs: number;
@@ -110,14 +170,17 @@ export class KubeClient {
   private readonly userAgent: string;
   private readonly onRequest: ((record: RequestRecord) => void) | undefined;
   private readonly onRequestStart: ((request: RequestStart) => void) | undefined;
+  /** Set for a client over an in-memory API server ({@link KubeClient.over}): no HTTP, no credentials. */
+  private readonly transport: KubeTransport | undefined;
   private agent: Agent;
   private agentCertificate: string | undefined;
   private readonly retiredAgents: Agent[] = [];
   /** Every socket the pools opened and that is not closed yet, connecting ones included (see {@link close}). */
   private readonly sockets = new Set<Socket>();
 
-  private constructor(config: ConnectionConfig, options: KubeClientOptions) {
+  private constructor(config: ConnectionConfig, options: KubeClientOptions, transport?: KubeTransport) {
     this.config = config;
+    this.transport = transport;
     this.kubeconfigPath = config.source;
     this.server = (options.server ?? config.server).replace(/\/$/, '');
     this.namespace = config.namespace;
@@ -149,6 +212,24 @@ export class KubeClient {
     return new KubeClient(await loadInCluster(options.serviceAccountDir), options);
   }
 
+  /**
+   * A client whose requests an in-memory API server answers (see {@link KubeTransport}); `namespace` plays the
+   * kubeconfig context's namespace. Request hooks and metrics work as over HTTP.
+   */
+  static over(
+    transport: KubeTransport,
+    options: Omit<KubeClientOptions, 'kubeconfigPath' | 'context' | 'server'> & { namespace?: string } = {},
+  ): KubeClient {
+    const config: ConnectionConfig = {
+      source: 'in-memory',
+      server: 'memory://api-server',
+      tls: { rejectUnauthorized: true },
+      credentials: new StaticCredentials({ headers: {} }, 'no credentials (an in-memory API server)', 'nothing to do'),
+      namespace: options.namespace,
+    };
+    return new KubeClient(config, options, transport);
+  }
+
   /** Typed access to one kind: get, list, create, update, patch, apply, delete, watch. */
   resource<T extends KubeObject>(kind: Kind<T>): ResourceClient<T> {
     return new ResourceClient<T>(this, kind, false);
@@ -159,8 +240,27 @@ export class KubeClient {
     return new ResourceClient<PartialObjectMetadata>(this, kind, true);
   }
 
-  /** Send one request and parse the JSON answer; a non-2xx answer throws {@link ApiError}. */
+  /**
+   * Send one request and parse the JSON answer; a non-2xx answer throws {@link ApiError}, no answer within the
+   * timeout a `REQUEST_TIMEOUT` {@link ClientError}, an unreachable server `CONNECTION_FAILED`. After a 401 it asks the
+   * credentials again and, if they changed, sends once more. Use it for what {@link KubeClient.resource} does not cover.
+   *
+   * @example
+   * ```ts
+   * import { KubeClient } from 'capstan/client';
+   * const client = await KubeClient.fromKubeconfig();
+   * const { gitVersion } = await client.request<{ gitVersion: string }>({ path: '/version' });
+   * console.log(`API server ${gitVersion}`);
+   * await client.close();
+   * ```
+   */
   async request<T>(options: RequestOptions): Promise<T> {
+    const transport = this.transport;
+    if (transport) {
+      return (await withScopedSignal([options.signal], options.timeoutMs ?? this.timeoutMs, (signal) =>
+        this.observed(options, () => transport.request(options, signal)),
+      )) as T;
+    }
     const text = await withScopedSignal([options.signal], options.timeoutMs ?? this.timeoutMs, async (signal) => {
       const response = await this.send(options, signal);
       try {
@@ -185,6 +285,11 @@ export class KubeClient {
    * only that. The body has no timeout of its own: the caller ends it with `signal`.
    */
   async stream(options: RequestOptions): Promise<StreamResponse> {
+    const transport = this.transport;
+    if (transport) {
+      const signal = options.signal ?? new AbortController().signal;
+      return this.observed(options, () => transport.stream(options, signal));
+    }
     const headersTimeout = new AbortController();
     const timer = setTimeout(() => headersTimeout.abort(new Error('headers timeout')), options.timeoutMs ?? this.timeoutMs);
     // The body outlives the headers timeout, and its stream must still end when the caller's signal aborts:
@@ -207,6 +312,27 @@ export class KubeClient {
     await Promise.all([this.agent, ...this.retiredAgents].map((agent) => agent.destroy()));
     for (const socket of this.sockets) socket.destroy();
     this.sockets.clear();
+  }
+
+  /** A transport's answer, seen by the request hooks and metrics as an HTTP answer would be (its status code). */
+  private async observed<R>(options: RequestOptions, answer: () => Promise<R>): Promise<R> {
+    const method = options.method ?? 'GET';
+    const started = performance.now();
+    const startedAt = Date.now();
+    this.onRequestStart?.({ method, path: options.path, startedAt });
+    const observe = (code: string) => {
+      const durationMs = performance.now() - started;
+      this.metrics.observe({ method, code, durationSeconds: durationMs / 1000 });
+      this.onRequest?.({ method, path: options.path, code, startedAt, durationMs });
+    };
+    try {
+      const result = await answer();
+      observe(method === 'POST' ? '201' : '200');
+      return result;
+    } catch (err) {
+      observe(err instanceof ApiError ? String(err.httpStatus) : '<error>');
+      throw err;
+    }
   }
 
   /** Send with `signal`: the caller's signal combined with the request's timeout (see transportError). */

@@ -7,12 +7,30 @@ import { ClientError } from './api-error.ts';
 import { type Credentials, DelegatedCredentials, StaticCredentials, TokenFileCredentials } from './credentials.ts';
 import { type ExecConfig, ExecCredentials } from './exec-credentials.ts';
 
-/** Everything needed to talk to one API server: where it is, how to trust it, who we are. */
+/**
+ * Everything needed to talk to one API server: where it is, how to trust it, who we are.
+ *
+ * @noExample What {@link loadKubeconfig} and {@link loadInCluster} return; their examples read it.
+ */
 export interface ConnectionConfig {
   /** The kubeconfig file, or `in-cluster`. */
   source: string;
+  /** The API server's URL, without a trailing slash. */
   server: string;
-  tls: { ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized: boolean; servername?: string };
+  /** How to trust the server, and the client certificate to present, if any. */
+  tls: {
+    /** The CA bundle (PEM) that signs the server's certificate; Node's default CAs when absent. */
+    ca?: Buffer;
+    /** The user's client certificate (PEM), from the kubeconfig. */
+    cert?: Buffer;
+    /** Its private key (PEM). */
+    key?: Buffer;
+    /** False only with the cluster's `insecure-skip-tls-verify: true`. */
+    rejectUnauthorized: boolean;
+    /** The cluster's `tls-server-name`: the name to check the server's certificate against instead of the URL's host. */
+    servername?: string;
+  };
+  /** How requests authenticate: an exec plugin, a token file, an auth provider, a token, a password, or none. */
   credentials: Credentials;
   /** The context's namespace (or the pod's, in a cluster). */
   namespace: string | undefined;
@@ -20,12 +38,39 @@ export interface ConnectionConfig {
 
 const inClusterDir = '/var/run/secrets/kubernetes.io/serviceaccount';
 
-/** The kubeconfig path `kubectl` would use: the first of `$KUBECONFIG`, then `~/.kube/config`. */
+/**
+ * The kubeconfig file to read: the first path in `$KUBECONFIG`, else `~/.kube/config`. Unlike kubectl, Capstan does
+ * not merge the other files a `$KUBECONFIG` list names: put the context in the first one.
+ *
+ * @example
+ * ```ts
+ * import { defaultKubeconfigPath, loadKubeconfig } from 'capstan/client';
+ * const path = defaultKubeconfigPath();
+ * const { server } = await loadKubeconfig(path);
+ * console.log(`${path}: ${server}`);
+ * ```
+ */
 export function defaultKubeconfigPath(): string {
   return process.env['KUBECONFIG']?.split(':').find(Boolean) ?? join(homedir(), '.kube', 'config');
 }
 
-/** Load a kubeconfig file; every failure is a `KUBECONFIG_INVALID` error naming the file and the problem. */
+/**
+ * Read a kubeconfig file and resolve one context into a {@link ConnectionConfig}: the cluster's server and TLS
+ * settings (certificate files relative to the kubeconfig's directory) and the user's credentials, chosen in this
+ * order: exec plugin, token file, auth provider (needs the optional `@kubernetes/client-node`), token, username and
+ * password, client certificate. It only reads: the exec plugin runs at the first request.
+ *
+ * @param path The kubeconfig file, e.g. {@link defaultKubeconfigPath}'s.
+ * @param context The context to use; the file's `current-context` when omitted.
+ * @throws {@link ClientError} `KUBECONFIG_INVALID`, naming the file and the problem (unreadable, no such context,
+ * a cluster without a server, a field of the wrong type).
+ * @example
+ * ```ts
+ * import { defaultKubeconfigPath, loadKubeconfig } from 'capstan/client';
+ * const config = await loadKubeconfig(defaultKubeconfigPath(), 'kind-dev');
+ * console.log(config.server, config.namespace ?? 'default', config.credentials.description);
+ * ```
+ */
 export async function loadKubeconfig(path: string, context?: string): Promise<ConnectionConfig> {
   const invalid = (problem: string, cause?: unknown) =>
     new ClientError('KUBECONFIG_INVALID', `kubeconfig ${path}: ${problem}`, cause === undefined ? undefined : { cause });
@@ -84,6 +129,15 @@ export async function loadKubeconfig(path: string, context?: string): Promise<Co
 /**
  * The configuration of a pod's service account: `KUBERNETES_SERVICE_HOST`/`_PORT`, the CA, and the token
  * file the kubelet rotates (re-read, see {@link TokenFileCredentials}). `dir` replaces the mount path in tests.
+ *
+ * @throws {@link ClientError} `KUBECONFIG_INVALID` outside a pod (no `KUBERNETES_SERVICE_HOST`) or without a mounted
+ * service account token.
+ * @example
+ * ```ts
+ * import { loadInCluster } from 'capstan/client';
+ * const { namespace, server } = await loadInCluster();
+ * console.log(`running in namespace ${namespace ?? '(unknown)'}, API server ${server}`);
+ * ```
  */
 export async function loadInCluster(dir = inClusterDir): Promise<ConnectionConfig> {
   const host = process.env['KUBERNETES_SERVICE_HOST'];

@@ -1,11 +1,16 @@
 import { Counter, Histogram, type Registry, register } from 'prom-client';
 
-/** One request as the metrics see it. Watches are observed when their response headers arrive. */
+/**
+ * One request as the metrics see it. Watches are observed when their response headers arrive.
+ *
+ * @noExample What {@link RequestMetrics.observe} receives; {@link RequestMetrics}'s example reads it.
+ */
 export interface ObservedRequest {
   /** HTTP method (`GET`, `POST`, …). */
   method: string;
   /** The HTTP status as a string, or `<error>` when no answer came (as client-go labels it). */
   code: string;
+  /** From sending the request to its response headers (or its failure), in seconds. */
   durationSeconds: number;
 }
 
@@ -22,6 +27,7 @@ export interface ObservedRequest {
  * ```
  */
 export interface RequestMetrics {
+  /** Called once per request, when its answer starts or it fails (a 401 retried with fresh credentials counts twice); must not throw. */
   observe(request: ObservedRequest): void;
 }
 

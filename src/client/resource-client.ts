@@ -13,38 +13,84 @@ import { isConflict, isNotFound } from './error-predicates.ts';
 import type { KubeClient } from './kube-client.ts';
 import { parseWatchStream, type WatchStream } from './watch-stream.ts';
 
-/** What every call takes: a signal to give up, and a timeout other than the client's. */
+/**
+ * What every call takes: a signal to give up, and a timeout other than the client's.
+ *
+ * @noExample The common part of every {@link ResourceClient} call's options; {@link ListOptions}'s example sets a timeout.
+ */
 export interface CallOptions {
+  /** Gives up the call: it rejects with the signal's reason, and a watch's stream ends. */
   signal?: AbortSignal;
+  /** Replaces the client's timeout (30 s) for this call; for a watch it covers only the wait for the response headers. */
   timeoutMs?: number;
 }
 
-/** Options of a call on one object; the namespace defaults to the object's own `metadata.namespace`. */
+/**
+ * Options of a call on one object.
+ *
+ * @noExample Options of {@link ResourceClient.get}, `delete` and the writes; {@link ResourceClient}'s example passes them.
+ */
 export interface ObjectOptions extends CallOptions {
+  /**
+   * The object's namespace; ignored for a cluster-scoped kind. A create, update or apply takes the object's own
+   * `metadata.namespace` first; otherwise the client's namespace (the kubeconfig context's, or the pod's) is the
+   * default, and with none of these the call fails with `INVALID_ARGUMENT`.
+   */
   namespace?: string;
 }
 
-/** Where a list or watch looks: a namespace (all when omitted, for namespaced kinds) and selectors. */
+/**
+ * Where a list or watch looks: a namespace (all when omitted, for namespaced kinds) and selectors.
+ *
+ * @noExample Part of {@link ListOptions}, {@link WatchRequestOptions} and the watcher's options; `ListOptions`'s example sets it.
+ */
 export interface CollectionScope {
+  /** Only this namespace; every namespace when omitted (the client's namespace is no default here). Ignored for a cluster-scoped kind. */
   namespace?: string;
+  /** Only objects whose labels match: the API string form (`app=web,tier!=db`) or a `metav1.LabelSelector`. */
   labelSelector?: LabelSelectorInput;
   /** The API string form, e.g. `metadata.name=hello`. */
   fieldSelector?: string;
 }
 
-/** Options of one list page. */
+/**
+ * Options of one list page.
+ *
+ * @example
+ * ```ts
+ * import { Pod } from 'capstan';
+ * import { KubeClient } from 'capstan/client';
+ * const client = await KubeClient.fromKubeconfig();
+ * const pods = client.resource(Pod);
+ * let continueToken: string | undefined;
+ * do {
+ *   const page = await pods.list({ namespace: 'default', labelSelector: 'app=web', limit: 100, continueToken, timeoutMs: 10_000 });
+ *   for (const pod of page.items) console.log(pod.metadata.name, pod.status?.phase);
+ *   continueToken = page.metadata.continue;
+ * } while (continueToken);
+ * await client.close();
+ * ```
+ */
 export interface ListOptions extends CallOptions, CollectionScope {
   /** Page size; the server may return fewer and a `continue` token. */
   limit?: number;
+  /** The previous page's `metadata.continue`: the next page of the same snapshot (410 `Expired` once etcd compacted past it). */
   continueToken?: string;
+  /** Which version to read: none for the latest (a quorum read), `'0'` for any (the watch cache, possibly stale), else with `resourceVersionMatch`. */
   resourceVersion?: string;
+  /** How `resourceVersion` applies: exactly that version, or any not older (the API server's semantics). */
   resourceVersionMatch?: 'Exact' | 'NotOlderThan';
 }
 
-/** Options of a watch request. */
+/**
+ * Options of a watch request.
+ *
+ * @noExample Options of {@link ResourceClient.watch}; {@link WatchStream}'s example passes them (the watcher of `capstan/watch` sets them all).
+ */
 export interface WatchRequestOptions extends CallOptions, CollectionScope {
   /** Resume after this version; omit to start from now (with the server's choice of initial events). */
   resourceVersion?: string;
+  /** Ask for `BOOKMARK` events, which advance the resourceVersion to resume from without an object change. */
   allowWatchBookmarks?: boolean;
   /** The server ends the watch after this long (it picks a default of its own when omitted). */
   timeoutSeconds?: number;
@@ -53,10 +99,24 @@ export interface WatchRequestOptions extends CallOptions, CollectionScope {
    * `k8s.io/initial-events-end: "true"`. Needs `resourceVersionMatch: 'NotOlderThan'` and bookmarks allowed.
    */
   sendInitialEvents?: boolean;
+  /** `NotOlderThan`, required with `sendInitialEvents`. */
   resourceVersionMatch?: 'NotOlderThan';
 }
 
-/** Options of a write. */
+/**
+ * Options of a write.
+ *
+ * @example
+ * ```ts
+ * import { ConfigMap } from 'capstan';
+ * import { KubeClient } from 'capstan/client';
+ * const client = await KubeClient.fromKubeconfig();
+ * const settings = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'demo' }, data: { mode: 'fast' } };
+ * // Admission and validation run, nothing is stored: a 422 here means the real create would fail too.
+ * await client.resource(ConfigMap).create(settings, { dryRun: true, fieldManager: 'settings-operator' });
+ * await client.close();
+ * ```
+ */
 export interface WriteOptions extends ObjectOptions {
   /** Validate and admit, but persist nothing (`dryRun=All`). */
   dryRun?: boolean;
@@ -64,27 +124,76 @@ export interface WriteOptions extends ObjectOptions {
   fieldManager?: string;
 }
 
-/** Options of a patch; `status: true` patches the status subresource. */
+/**
+ * Options of a patch; `status: true` patches the status subresource.
+ *
+ * @example
+ * ```ts
+ * import { Deployment } from 'capstan';
+ * import { KubeClient } from 'capstan/client';
+ * const client = await KubeClient.fromKubeconfig();
+ * const deployments = client.resource(Deployment);
+ * await deployments.mergePatch('web', { spec: { replicas: 3 } }, { namespace: 'demo', fieldManager: 'scaler' });
+ * await client.close();
+ * ```
+ */
 export interface PatchOptions extends WriteOptions {
+  /** Patch the `status` subresource (the kind must have one); changes outside `status` are ignored there. */
   status?: boolean;
 }
 
-/** Options of a server-side apply; `force` takes fields over from other managers, and is never implied. */
+/**
+ * Options of a server-side apply; `force` takes fields over from other managers, and is never implied.
+ *
+ * @noExample Options of {@link ResourceClient.apply}; {@link ResourceClient}'s example applies with a `fieldManager`.
+ */
 export interface ApplyOptions extends PatchOptions {
+  /** The field manager that owns the applied fields: one stable name per controller, e.g. `hello-operator`. */
   fieldManager: string;
+  /** Take over fields other managers own instead of failing with 409 Conflict. */
   force?: boolean;
 }
 
-/** Options of a delete. */
+/**
+ * Options of a delete.
+ *
+ * @example
+ * ```ts
+ * import { Job } from 'capstan';
+ * import { KubeClient } from 'capstan/client';
+ * declare const uid: string; // the uid of the Job you decided to delete
+ * const client = await KubeClient.fromKubeconfig();
+ * // Delete its Pods with it, and only if it is still the same Job (not one recreated under the same name).
+ * await client.resource(Job).delete('nightly-backup', { namespace: 'demo', propagationPolicy: 'Background', preconditions: { uid } });
+ * await client.close();
+ * ```
+ */
 export interface DeleteOptions extends ObjectOptions {
+  /** Validate and admit, but delete nothing (`dryRun=All`). */
   dryRun?: boolean;
+  /** What happens to the objects it owns: `Background` (the default) deletes them after it, `Foreground` before it, `Orphan` never. */
   propagationPolicy?: 'Foreground' | 'Background' | 'Orphan';
+  /** How long the object may take to terminate, in seconds (a Pod's grace period; 0 is at once); the object's default when omitted. */
   gracePeriodSeconds?: number;
   /** Delete only if the object still has this uid / resourceVersion (409 Conflict otherwise). */
-  preconditions?: { uid?: string; resourceVersion?: string };
+  preconditions?: {
+    /** The uid the object must have: not a new object that took its name. */
+    uid?: string;
+    /** The resourceVersion it must have: unchanged since it was read. */
+    resourceVersion?: string;
+  };
 }
 
-/** A JSON merge patch (RFC 7386): fields set replace, `null` removes. */
+/**
+ * A JSON merge patch (RFC 7386): fields set replace, `null` removes. Lists are replaced whole: to change one
+ * container or condition, use server-side apply or a JSON patch.
+ *
+ * @example
+ * ```ts
+ * import type { MergePatch } from 'capstan/client';
+ * const patch: MergePatch = { metadata: { labels: { tier: 'web', legacy: null } } }; // sets tier, removes legacy
+ * ```
+ */
 export type MergePatch = Record<string, unknown>;
 
 const partialObjectMetadata = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
@@ -109,6 +218,7 @@ const partialObjectMetadataList = 'application/json;as=PartialObjectMetadataList
  * ```
  */
 export class ResourceClient<T extends KubeObject> {
+  /** The kind this client reads and writes. */
   readonly kind: Kind;
   /** True when the server is asked for `PartialObjectMetadata` instead of full objects. */
   readonly metadataOnly: boolean;

@@ -4,17 +4,70 @@ import { ClientError, type StatusBody } from './api-error.ts';
 /**
  * One event of a watch response as the server sends it. `BOOKMARK` carries only
  * `metadata.resourceVersion`; `ERROR` carries a Status (a 410 `Expired` means: list again).
+ *
+ * @example
+ * ```ts
+ * import type { ConfigMap } from 'capstan';
+ * import type { RawWatchEvent } from 'capstan/client';
+ * function resumeFrom(event: RawWatchEvent<ConfigMap>, last: string): string {
+ *   return event.type === 'ERROR' ? last : (event.object.metadata.resourceVersion ?? last);
+ * }
+ * ```
  */
-export type RawWatchEvent<T> = { type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK'; object: T } | { type: 'ERROR'; object: StatusBody };
+export type RawWatchEvent<T> =
+  | {
+      /** The change: an object added, modified or deleted (its last state), or a bookmark. */
+      type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK';
+      /** The object; for a bookmark, only its kind and `metadata.resourceVersion` (and annotations). */
+      object: T;
+    }
+  | {
+      /** The server ends the watch with an error. */
+      type: 'ERROR';
+      /** The error as a Status (410 `Expired`: the resourceVersion is too old, list again). */
+      object: StatusBody;
+    };
 
-/** The events of one watch request, in order; iteration ends when the server ends the response. */
+/**
+ * The events of one watch request, in order; iteration ends when the server ends the response.
+ *
+ * @example
+ * ```ts
+ * import { ConfigMap } from 'capstan';
+ * import { KubeClient } from 'capstan/client';
+ * const client = await KubeClient.fromKubeconfig();
+ * const list = await client.resource(ConfigMap).list({ namespace: 'default' });
+ * const { resourceVersion } = list.metadata;
+ * // The server ends the watch after a minute, and the iteration with it.
+ * const stream = await client.resource(ConfigMap).watch({ namespace: 'default', resourceVersion, timeoutSeconds: 60 });
+ * for await (const event of stream) {
+ *   if (event.type === 'ERROR') break; // e.g. 410 Expired: list again
+ *   console.log(event.type, event.object.metadata.name);
+ * }
+ * await client.close();
+ * ```
+ */
 export type WatchStream<T> = AsyncIterable<RawWatchEvent<T>>;
 
 const eventTypes = new Set(['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR']);
 
 /**
  * Split a watch body (one JSON object per line, objects may span chunks) into events. A line that is not
- * an event is a `INVALID_RESPONSE` error; a connection that breaks mid-stream is `CONNECTION_FAILED`.
+ * an event is an `INVALID_RESPONSE` {@link ClientError}; a connection that breaks mid-stream is `CONNECTION_FAILED`;
+ * an abort is thrown as is. {@link ResourceClient.watch} uses it; call it yourself on a body from {@link KubeClient.stream}.
+ *
+ * @param body The response body, in chunks as they arrive.
+ * @param what Names the watch in error messages, e.g. `watch /api/v1/configmaps`.
+ * @example
+ * ```ts
+ * import type { ConfigMap } from 'capstan';
+ * import { KubeClient, parseWatchStream } from 'capstan/client';
+ * const client = await KubeClient.fromKubeconfig();
+ * const path = '/api/v1/namespaces/default/configmaps';
+ * const response = await client.stream({ path, query: { watch: true, allowWatchBookmarks: true, timeoutSeconds: 60 } });
+ * for await (const event of parseWatchStream<ConfigMap>(response.body, `watch ${path}`)) console.log(event.type);
+ * await client.close();
+ * ```
  */
 export async function* parseWatchStream<T>(body: AsyncIterable<Uint8Array>, what: string): WatchStream<T> {
   const decoder = new TextDecoder();

@@ -1,11 +1,30 @@
 import type { Condition, ConditionStatus } from '../core/index.ts';
 import { ConditionError } from './errors.ts';
 
-/** What a controller says about one condition; the helpers fill in `lastTransitionTime`. */
+/**
+ * What a controller says about one condition; the helpers fill in `lastTransitionTime`. Checked against the API
+ * server's `metav1.Condition` validation before any write ({@link ConditionError} `INVALID_CONDITION`).
+ *
+ * @example
+ * ```ts
+ * import type { ConditionInput } from 'capstan';
+ * const ready: ConditionInput = {
+ *   type: 'Ready',
+ *   status: 'False',
+ *   reason: 'ConfigMapExists',
+ *   message: 'a ConfigMap hello exists and is not ours',
+ *   observedGeneration: 3,
+ * };
+ * ```
+ */
 export interface ConditionInput {
+  /** CamelCase, optionally domain-prefixed: `Ready`, `Progressing`, `example.com/Synced`. */
   type: string;
+  /** `True`, `False` or `Unknown`. */
   status: ConditionStatus;
+  /** One CamelCase word, machine-readable: why the status is what it is (`ConfigMapExists`). */
   reason: string;
+  /** For humans; may be empty, at most 32768 characters. */
   message?: string;
   /** The `metadata.generation` of the object this was computed from; set it on every condition. */
   observedGeneration?: number;

@@ -2,16 +2,39 @@ import type { RequestOptions } from '../client/index.ts';
 import { apiVersionOf, type ResourceDescriptor, resourcePath } from '../core/index.ts';
 import { ConditionError } from './errors.ts';
 
-/** The object whose status is written: only its name and namespace are used. */
+/**
+ * The object whose status is written: only its name and namespace are used.
+ *
+ * @noExample Any object read from the API fits; {@link statusApplyPatch}'s example passes one.
+ */
 export interface StatusTarget {
-  metadata: { name?: string; namespace?: string };
+  /** The object's metadata, as read from the API. */
+  metadata: {
+    /** Required: a status write without it throws `INVALID_STATUS_TARGET`. */
+    name?: string;
+    /** Required for a namespaced kind. */
+    namespace?: string;
+  };
 }
 
-/** The server-side apply body of a status write. */
+/**
+ * The server-side apply body of a status write.
+ *
+ * @noExample Returned by {@link statusApplyPatch}, whose example reads it.
+ */
 export interface StatusApplyPatch<S> {
+  /** The kind's `group/version` (`v1` for the core group). */
   apiVersion: string;
+  /** The kind's name, e.g. `HelloWorld`. */
   kind: string;
-  metadata: { name: string; namespace?: string };
+  /** The object's identity, nothing else, so that the apply owns no metadata. */
+  metadata: {
+    /** The object's name. */
+    name: string;
+    /** The object's namespace; absent for a cluster-scoped kind. */
+    namespace?: string;
+  };
+  /** The status fields this field manager owns: every one it sets, and only those. */
   status: S;
 }
 
@@ -56,7 +79,11 @@ export function statusApplyPatch<S extends object>(resource: ResourceDescriptor,
   };
 }
 
-/** How a status apply is sent. */
+/**
+ * How a status apply is sent.
+ *
+ * @noExample Options of {@link statusApplyRequest}; its example shows them in use.
+ */
 export interface StatusApplyOptions {
   /** The controller's field manager, e.g. `capstan-helloworld`; the same on every write of this controller. */
   fieldManager: string;
@@ -65,6 +92,7 @@ export interface StatusApplyOptions {
    * their status fields (kubectl and other tools should not be writing them).
    */
   force?: boolean;
+  /** Aborts the request, e.g. the reconcile's signal. */
   signal?: AbortSignal;
 }
 

@@ -4,10 +4,30 @@ import { childAccess, deleteIfSame, type EnsureChildOptions, isLeftoverOf } from
 import { applyDiff, upgradedManagedFields, writtenByUpdate } from './field-set.ts';
 import { controllerReferenceOf, isControlledBy, ownerReferenceTo } from './owner-reference.ts';
 
-/** What {@link applyChild} did. */
+/**
+ * What {@link applyChild} (and `ctx.apply`) did. Only `collision` and `deleted` ask something of the caller: a
+ * collision is a child someone else controls, usually reported on the owner's status.
+ *
+ * @example
+ * ```ts
+ * import { ConfigMap, controller, done } from 'capstan';
+ * export const hello = controller(ConfigMap).owns(ConfigMap).reconcile(async (ctx) => {
+ *   if (!ctx.object) return done();
+ *   const outcome = await ctx.apply(ConfigMap, {
+ *     apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${ctx.name}-copy` }, data: ctx.object.data ?? {},
+ *   });
+ *   if (outcome.operation === 'collision') {
+ *     await ctx.applyStatus([{ type: 'Ready', status: 'False', reason: 'ConfigMapExists', message: 'the copy is not ours' }]);
+ *   } else if (outcome.operation === 'updated') ctx.log.info({ changed: outcome.changed }, 'copy updated');
+ *   return done();
+ * });
+ * ```
+ */
 export type ApplyOutcome<T extends KubeObject> =
   | {
+      /** `created`: there was none; `updated`: the apply changed it; `unchanged`: nothing was sent. */
       readonly operation: 'created' | 'updated' | 'unchanged';
+      /** The child as the server returned it (as the cache held it, when unchanged). */
       readonly object: T;
       /** Dotted paths whose values the apply set (empty when created or unchanged). */
       readonly changed: readonly string[];
@@ -17,14 +37,52 @@ export type ApplyOutcome<T extends KubeObject> =
       readonly migrated: boolean;
     }
   /** An object of that name exists without our controller reference: nothing was written. */
-  | { readonly operation: 'collision'; readonly object: T; readonly controller: OwnerReference | undefined }
+  | {
+      /** A child that is not ours is in the way: it is never adopted. */
+      readonly operation: 'collision';
+      /** The object found. */
+      readonly object: T;
+      /** Its controller reference, if another object controls it; undefined when it has none. */
+      readonly controller: OwnerReference | undefined;
+    }
   /** The change needed an immutable field changed and `onImmutable: 'recreate'` was given: the child was deleted, to be created again. */
-  | { readonly operation: 'deleted'; readonly object: T; readonly reason: 'Immutable'; readonly message: string };
+  | {
+      /** Deleted to be recreated: its deletion wakes the owner, whose next reconcile creates it. */
+      readonly operation: 'deleted';
+      /** The child as it was before the delete. */
+      readonly object: T;
+      /** Why it was deleted: a change to an immutable field. */
+      readonly reason: 'Immutable';
+      /** The API server's message naming the immutable field. */
+      readonly message: string;
+    };
 
-/** What to do when the desired child changes a field the API server will not change in place. */
+/**
+ * What to do when the desired child changes a field the API server will not change in place (a Job's
+ * template, a Service's `clusterIP`): `'error'` throws the 422, `'recreate'` deletes the child to be created again.
+ *
+ * @example
+ * ```ts
+ * import { ConfigMap, controller, done } from 'capstan';
+ * import { Job } from 'capstan/kinds/batch/v1';
+ * export const migrations = controller(ConfigMap).owns(Job).reconcile(async (ctx) => {
+ *   if (!ctx.object) return done();
+ *   const job: Job = {
+ *     apiVersion: 'batch/v1', kind: 'Job', metadata: { name: `${ctx.name}-migrate` },
+ *     spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'migrate', image: ctx.object.data?.['image'] ?? 'migrate:1' }] } } },
+ *   };
+ *   await ctx.apply(Job, job, { onImmutable: 'recreate' }); // a new image replaces the Job
+ *   return done();
+ * });
+ * ```
+ */
 export type OnImmutable = 'error' | 'recreate';
 
-/** Options of {@link applyChild}: those of `ensureChild`, and what to do about an immutable field. */
+/**
+ * Options of {@link applyChild}: those of `ensureChild`, and what to do about an immutable field.
+ *
+ * @noExample Options of {@link applyChild}; its example shows them in use.
+ */
 export interface ApplyChildOptions<T extends KubeObject> extends EnsureChildOptions<T> {
   /**
    * `'error'` (default): the apply's 422 is thrown, saying which field is immutable. `'recreate'`: the child is
@@ -36,7 +94,18 @@ export interface ApplyChildOptions<T extends KubeObject> extends EnsureChildOpti
   now?: () => Date;
 }
 
-/** True for the API server's answer to a change of a field it does not change in place. */
+/**
+ * True for the API server's answer to a change of a field it does not change in place: a 422 whose message says
+ * `field is immutable`, the one case of a 422 where deleting and recreating the object helps.
+ *
+ * @example
+ * ```ts
+ * import { isImmutableFieldError, TerminalError } from 'capstan/controller';
+ * export function explain(err: unknown): unknown {
+ *   return isImmutableFieldError(err) ? TerminalError.wrap(err, 'ImmutableFieldChanged') : err;
+ * }
+ * ```
+ */
 export function isImmutableFieldError(err: unknown): err is ApiError {
   return err instanceof ApiError && err.httpStatus === 422 && /field is immutable/i.test(err.status.message ?? '');
 }

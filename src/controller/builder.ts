@@ -16,19 +16,34 @@ import type { Predicate } from './predicates.ts';
 import type { CacheReads } from './reads.ts';
 import type { ReconcileResult } from './result.ts';
 
-/** An owned kind: its cache is scoped by `labelSelector` so the operator does not cache every object of the kind. */
+/**
+ * An owned kind, as {@link ControllerBuilder.owns} records it: its cache is scoped by `labelSelector` so the
+ * operator does not cache every object of the kind.
+ *
+ * @noExample Recorded by {@link ControllerBuilder.owns}; read it from {@link ControllerDefinition.owns}.
+ */
 export interface OwnedKind {
+  /** The owned kind: a change of one of its objects that has a controller reference to ours reconciles the owner. */
   kind: Kind;
+  /** Label selector (API string form) of the cache of owned objects, e.g. `app.kubernetes.io/managed-by=hello-world-operator`. */
   labelSelector?: string;
+  /** The writes granted on the kind in the generated RBAC; default create, update, patch and delete. */
   writes?: readonly WriteVerb[];
   /** Only changes every predicate passes reconcile the owner. */
   predicates?: readonly Predicate[];
 }
 
-/** A watched kind whose objects map to keys of the primary kind. */
+/**
+ * A watched kind whose objects map to keys of the primary kind, as {@link ControllerBuilder.watches} records it.
+ *
+ * @noExample Recorded by {@link ControllerBuilder.watches}; read it from {@link ControllerDefinition.watches}.
+ */
 export interface WatchedKind {
+  /** The watched kind (read only: the generated RBAC grants get, list and watch). */
   kind: Kind;
+  /** Label selector (API string form) the server applies to the kind's cache. */
   labelSelector?: string;
+  /** Field selector (API string form) the server applies to the kind's cache. */
   fieldSelector?: string;
   /** Cache only `apiVersion`, `kind` and `metadata` of each object (the map function gets nothing else). */
   metadataOnly?: boolean;
@@ -38,25 +53,55 @@ export interface WatchedKind {
   predicates?: readonly Predicate[];
 }
 
-/** A further kind a reconcile reads with `ctx.get`/`ctx.list`: cached in this scope, or got live (`live: true`). */
+/**
+ * A further kind a reconcile reads with `ctx.get`/`ctx.list`: cached in this scope, or got live (`live: true`).
+ *
+ * @noExample Recorded by {@link ControllerBuilder.reads}; read it from {@link ControllerDefinition.reads}.
+ */
 export interface ReadKind {
+  /** The kind read. */
   kind: Kind;
+  /** The one namespace cached; default every namespace (or the manager's namespaces in namespace-scoped mode). */
   namespace?: string;
+  /** Label selector (API string form) of the cache; reads must ask within it. */
   labelSelector?: string;
+  /**
+   * Field selector (API string form) of the cache. Reads from such a cache are refused (`OUTSIDE_CACHE_SCOPE`):
+   * it may lack objects no label predicts, so it cannot vouch that one is absent.
+   */
   fieldSelector?: string;
   /** Cache only `apiVersion`, `kind` and `metadata` of each object (reads return nothing else). */
   metadataOnly?: boolean;
+  /** Get single objects from the server on each read instead of caching the kind (RBAC: get only; no `list`). */
   live?: boolean;
 }
 
-/** A field index on the caches of `kind`: `ctx.list(kind, { index: { name, value } })` finds what `fn` files under `value`. */
+/**
+ * A field index on the caches of `kind`: `ctx.list(kind, { index: { name, value } })` finds what `fn` files under `value`.
+ *
+ * @noExample Recorded by {@link ControllerBuilder.index}, whose example shows it in use.
+ */
 export interface IndexedKind {
+  /** The kind indexed; the controller must read, own or watch it, or be its controller. */
   kind: Kind;
+  /** The index's name, as `ctx.list` asks for it (`namespace` is built in and taken). */
   name: string;
+  /** The values an object is filed under (none: not in the index). */
   fn: (object: KubeObject) => readonly string[];
 }
 
-/** A controller's work-queue settings: per-key backoff of retries and the overall retry rate limit. */
+/**
+ * A controller's work-queue settings: per-key backoff of retries and the overall retry rate limit.
+ *
+ * @example
+ * ```ts
+ * import { ConfigMap, controller, done } from 'capstan';
+ * // Retry a failing key after 1 s, doubling up to 5 min; at most 5 retries a second over all keys.
+ * export const patient = controller(ConfigMap)
+ *   .queue({ backoff: { baseMs: 1_000, maxMs: 300_000 }, rateLimit: { perSecond: 5, burst: 20 } })
+ *   .reconcile(async () => done());
+ * ```
+ */
 export interface QueueSettings {
   /** Per-key exponential backoff of retries; default 5 ms doubling to 1000 s, as controller-runtime. */
   backoff?: KeyBackoffOptions;
@@ -66,21 +111,44 @@ export interface QueueSettings {
 
 /**
  * Everything needed to run a controller, as data plus the reconcile function: `declaration` alone is enough
- * to generate RBAC (`capstan generate` imports the module and reads it; nothing starts).
+ * to generate RBAC (`capstan generate` imports the module and reads it; nothing starts). Frozen: hand it to
+ * `Manager.add`, or read it in a test.
+ *
+ * @example
+ * ```ts
+ * import { ConfigMap, controller, done, Secret } from 'capstan';
+ * const definition = controller(ConfigMap).reads(Secret, { live: true }).reconcile(async () => done());
+ * console.log(definition.declaration.name, definition.reads.length); // 'configmap' 1
+ * ```
  */
 export interface ControllerDefinition<T extends KubeObject> {
+  /** The controller's kinds, scopes and writes as plain data, from which `capstan generate` derives RBAC. */
   readonly declaration: ControllerDeclaration;
+  /** The primary kind: one reconcile per object of it, keyed `namespace/name`. */
   readonly kind: Kind<T>;
+  /** The owned kinds (`.owns`), in the order declared. */
   readonly owns: readonly OwnedKind[];
+  /** The watched kinds (`.watches`) and their map functions. */
   readonly watches: readonly WatchedKind[];
+  /** The further kinds reconciles read (`.reads`). */
   readonly reads: readonly ReadKind[];
+  /** The field indexes on the controller's caches (`.index`). */
   readonly indexes: readonly IndexedKind[];
   /** Only changes of the primary object that every predicate passes enqueue it. */
   readonly predicates: readonly Predicate[];
   /** The work queue's retry settings. */
   readonly queue: QueueSettings;
+  /** The reconcile timeout (`.reconcileTimeout`); undefined: none. */
   readonly reconcileTimeoutMs?: number | undefined;
-  readonly resync?: { everyMs: number; jitter?: number } | undefined;
+  /** The periodic requeue of every object (`.resyncEvery`); undefined: never. */
+  readonly resync?:
+    | {
+        /** The period, in milliseconds. */
+        everyMs: number;
+        /** The largest fraction by which a period is shortened at random; default 0.1. */
+        jitter?: number;
+      }
+    | undefined;
   /** Sources of keys from outside the cluster: each key it yields is reconciled (kube-rs `reconcile_on`). */
   readonly wakeUps: ReadonlyArray<AsyncIterable<string>>;
   /**
@@ -89,6 +157,7 @@ export interface ControllerDefinition<T extends KubeObject> {
    * controllers of different kinds without `any`.
    */
   reconcile(ctx: ReconcileContext<T>): Promise<ReconcileResult>;
+  /** Keys reconciled at once (`.maxConcurrentReconciles`); default 1. */
   readonly maxConcurrentReconciles: number;
   /** The reconciles' clock (`ctx.now()`, `requeueAfter`); undefined: the real one. */
   readonly clock?: Clock | undefined;
@@ -110,7 +179,11 @@ export interface ControllerDefinition<T extends KubeObject> {
  */
 export type AnyControllerDefinition = ControllerDefinition<KubeObject>;
 
-/** The builder {@link controller} returns; each call returns a new builder, so a partial one can be reused. */
+/**
+ * The builder {@link controller} returns; each call returns a new builder, so a partial one can be reused.
+ *
+ * @noExample Returned by {@link controller}, whose example shows a chain; its methods carry their own examples.
+ */
 export interface ControllerBuilder<T extends KubeObject> {
   /** The controller's name (its metrics and log label); default the kind in lower case. */
   named(name: string): ControllerBuilder<T>;
@@ -204,6 +277,10 @@ export interface ControllerBuilder<T extends KubeObject> {
    * ```
    */
   clock(clock: Clock): ControllerBuilder<T>;
+  /**
+   * End the chain with the reconcile function: the frozen {@link ControllerDefinition} for `Manager.add`.
+   * Throws a `DeclarationError` for an index on a kind the controller does not read.
+   */
   reconcile(reconcile: Reconciler<T>): ControllerDefinition<T>;
 }
 

@@ -4,18 +4,53 @@ import type { View } from './freshness.ts';
 import { differingFields, ownedFields } from './owned-fields.ts';
 import { controllerReferenceOf, groupOf, isControlledBy, ownerReferenceTo } from './owner-reference.ts';
 
-/** What {@link ensureChild} did. */
+/**
+ * What {@link ensureChild} (and the deprecated `ctx.ensureChild`) did.
+ *
+ * @noExample Returned by {@link ensureChild}, whose example reads it; {@link ApplyOutcome}'s example shows the same handling.
+ */
 export type ChildOutcome<T extends KubeObject> =
-  | { readonly operation: 'created' | 'updated' | 'unchanged'; readonly object: T; readonly changed: readonly string[] }
+  | {
+      /** `created`: there was none; `updated`: owned fields were patched; `unchanged`: nothing was sent. */
+      readonly operation: 'created' | 'updated' | 'unchanged';
+      /** The child as the server returned it (as the cache held it, when unchanged). */
+      readonly object: T;
+      /** Dotted paths of the owned fields that differed (empty when created or unchanged). */
+      readonly changed: readonly string[];
+    }
   /** An object of that name exists without our controller reference: nothing was written. */
-  | { readonly operation: 'collision'; readonly object: T; readonly controller: OwnerReference | undefined };
+  | {
+      /** A child that is not ours is in the way: it is never adopted. */
+      readonly operation: 'collision';
+      /** The object found. */
+      readonly object: T;
+      /** Its controller reference, if another object controls it; undefined when it has none. */
+      readonly controller: OwnerReference | undefined;
+    };
 
-/** Reads objects of one kind from a cache by `namespace/name`. */
+/**
+ * Reads objects of one kind from a cache by `namespace/name`: the one thing {@link ensureChild} and
+ * {@link applyChild} ask of a cache, so any `ObjectCache` (an `Informer`) or a plain map serves.
+ *
+ * @example
+ * ```ts
+ * import { ConfigMap } from 'capstan';
+ * import type { ObjectReader } from 'capstan/controller';
+ * const known = new Map<string, ConfigMap>();
+ * const reader: ObjectReader<ConfigMap> = { get: (key) => known.get(key) };
+ * console.log(reader.get('demo/hello')); // undefined
+ * ```
+ */
 export interface ObjectReader<T extends KubeObject> {
+  /** The object at `key` (`namespace/name`, or `name` when cluster-scoped); undefined when the cache has none. */
   get(key: string): T | undefined;
 }
 
-/** Options of {@link ensureChild}. */
+/**
+ * Options of {@link ensureChild}.
+ *
+ * @noExample Options of {@link ensureChild}; its example shows them in use.
+ */
 export interface EnsureChildOptions<T extends KubeObject> {
   /** The typed client of the child's kind (`client.resource(ConfigMap)`). */
   resource: ResourceClient<T>;
@@ -32,7 +67,9 @@ export interface EnsureChildOptions<T extends KubeObject> {
   owner: KubeObject;
   /** The child as the controller wants it: identity plus only the fields the controller owns. */
   desired: T;
+  /** The field manager of every write: the controller's own (`capstan-<name>` under the manager), the same on each call. */
   fieldManager: string;
+  /** Aborts the reads and writes, e.g. the reconcile's signal. */
   signal?: AbortSignal;
   /** Told of every object this call wrote, so the next reconcile can wait for the cache to see it. */
   onWrite?: (written: T) => void;

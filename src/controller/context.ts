@@ -20,11 +20,29 @@ import { differingFields } from './owned-fields.ts';
 import type { ReconcileView } from './freshness.ts';
 import type { CachedGetOptions, CachedListOptions, Reads } from './reads.ts';
 
-/** What a reconcile knows and can do; built fresh for every reconcile of one key. */
+/**
+ * What a reconcile knows and can do; built fresh for every reconcile of one key. Reads come from the manager's
+ * caches within the controller's declarations; writes are scoped to this object's children and status, and
+ * abort with {@link ReconcileContext.signal}.
+ *
+ * @example
+ * ```ts
+ * import { ConfigMap, controller, done, type ReconcileContext } from 'capstan';
+ * async function reconcileConfigMap(ctx: ReconcileContext<ConfigMap>) {
+ *   if (!ctx.object) return done(); // deleted: its children go with it
+ *   ctx.log.info({ keys: Object.keys(ctx.object.data ?? {}).length }, 'reconciling');
+ *   await ctx.applyStatus([{ type: 'Ready', status: 'True', reason: 'Reconciled' }]);
+ *   return done();
+ * }
+ * export const configMaps = controller(ConfigMap).reconcile(reconcileConfigMap);
+ * ```
+ */
 export interface ReconcileContext<T extends KubeObject> {
   /** `namespace/name` (or `name` for cluster-scoped kinds). */
   readonly key: string;
+  /** The object's namespace; undefined for a cluster-scoped kind. */
   readonly namespace: string | undefined;
+  /** The object's name. */
   readonly name: string;
   /** Unique per reconcile; in every log line of it. */
   readonly reconcileID: string;
@@ -32,7 +50,9 @@ export interface ReconcileContext<T extends KubeObject> {
   readonly object: T | undefined;
   /** Aborted when the controller stops or loses leadership: abort writes with it. */
   readonly signal: AbortSignal;
+  /** The controller's logger, with `controller`, `namespace`, `name` and `reconcileID` on every line. */
   readonly log: Logger;
+  /** The manager's client, for what the context's own methods do not cover; pass {@link ReconcileContext.signal} to its calls. */
   readonly client: KubeClient;
   /**
    * The time now on the controller's clock (the real one, unless the builder's `.clock(c)` injected another):
@@ -90,18 +110,51 @@ export interface ReconcileContext<T extends KubeObject> {
   finalize<R>(finalizer: string, handlers: FinalizeHandlers<R>): Promise<R | undefined>;
 }
 
-/** Options of {@link ReconcileContext.apply}. */
+/**
+ * Options of {@link ReconcileContext.apply}.
+ *
+ * @noExample Options of `ctx.apply`; {@link OnImmutable} shows the choice they make.
+ */
 export interface ChildApplyOptions {
   /** When the change needs an immutable field changed: throw (default) or delete the child to be created again. */
   onImmutable?: OnImmutable;
 }
 
-/** What {@link ReconcileContext.deleteChild} did. */
+/**
+ * What {@link ReconcileContext.deleteChild} did.
+ *
+ * @example
+ * ```ts
+ * import { ConfigMap, controller, done } from 'capstan';
+ * import { Job } from 'capstan/kinds/batch/v1';
+ * export const cleaner = controller(ConfigMap).owns(Job).reconcile(async (ctx) => {
+ *   if (!ctx.object) return done();
+ *   const outcome = await ctx.deleteChild(Job, `${ctx.name}-migrate`, { propagationPolicy: 'Background' });
+ *   if (outcome.operation === 'collision') ctx.log.warn({ owner: outcome.controller?.name }, 'the Job is not ours');
+ *   return done();
+ * });
+ * ```
+ */
 export type DeleteChildOutcome<T extends KubeObject> =
-  | { readonly operation: 'deleted'; readonly object: T }
-  | { readonly operation: 'absent' }
+  | {
+      /** The child was ours and is now deleted (its deletion may still be in progress). */
+      readonly operation: 'deleted';
+      /** The child as it was before the delete. */
+      readonly object: T;
+    }
+  | {
+      /** There was no such child, or it went (or was replaced) before the delete. */
+      readonly operation: 'absent';
+    }
   /** It exists and is not controlled by this object: nothing was deleted. */
-  | { readonly operation: 'collision'; readonly object: T; readonly controller: OwnerReference | undefined };
+  | {
+      /** A child of that name is not ours: it is left alone. */
+      readonly operation: 'collision';
+      /** The object found. */
+      readonly object: T;
+      /** Its controller reference, if it has one (another owner); undefined when it has none. */
+      readonly controller: OwnerReference | undefined;
+    };
 
 /** What the controller hands the context builder. */
 export interface ContextParts<T extends KubeObject> {

@@ -33,29 +33,68 @@ import { Freshness } from './freshness.ts';
 import type { Predicate } from './predicates.ts';
 import { type CacheReads, type ReadSource, Reads } from './reads.ts';
 
-/** The function a controller runs for one key: read the object from `ctx`, converge, return a result. */
+/**
+ * The function a controller runs for one key: read the object from `ctx`, converge, return a result. Throw to
+ * fail: a {@link TerminalError} is not retried until the object's spec changes; anything else is retried with
+ * backoff ({@link TemporaryError} may set the delay).
+ *
+ * @example
+ * ```ts
+ * import { ConfigMap } from 'capstan';
+ * import { done, type Reconciler, TerminalError } from 'capstan/controller';
+ * export const reconcile: Reconciler<ConfigMap> = async (ctx) => {
+ *   if (!ctx.object) return done();
+ *   if (ctx.object.data?.['replicas'] === '0') throw new TerminalError('replicas must be positive', { reason: 'InvalidSpec' });
+ *   return done();
+ * };
+ * ```
+ */
 export type Reconciler<T extends KubeObject> = (ctx: ReconcileContext<T>) => Promise<ReconcileResult>;
 
-/** A further cache whose changes map to keys of the primary kind (`map` may read the caches, and be async). */
+/**
+ * A further cache whose changes map to keys of the primary kind (`map` may read the caches, and be async).
+ *
+ * @noExample An element of {@link ControllerOptions.mapped}; the builder's `.watches` makes them.
+ */
 export interface MappedCache {
+  /** The cache of the watched kind; the controller subscribes to its changes. */
   cache: ObjectCache<KubeObject>;
+  /** The keys (`namespace/name`) of the primary objects to reconcile for a changed object; it may read the caches. */
   map: (object: KubeObject, reads: CacheReads) => readonly string[] | Promise<readonly string[]>;
   /** Only changes every predicate passes are mapped. */
   predicates?: readonly Predicate[];
 }
 
-/** Everything a running controller is made of; the manager (or a user, by hand) assembles it. */
+/**
+ * Everything a running controller is made of; the manager (or a user, by hand) assembles it.
+ *
+ * @noExample Options of {@link Controller}; its example wires one by hand.
+ */
 export interface ControllerOptions<T extends KubeObject> {
+  /** The controller's name: the `controller` label of its metrics and logs. */
   name: string;
+  /** The primary kind: one reconcile per object of it. */
   kind: Kind<T>;
+  /** The function run for each key. */
   reconcile: Reconciler<T>;
+  /** The client of every write and live read. */
   client: KubeClient;
+  /** The cache of the primary kind; the controller reads objects from it and reconciles each of its changes. */
   primary: ObjectCache<T>;
   /** Caches of owned kinds: a change of an object controlled by a `kind` object reconciles its owner. */
-  owned?: ReadonlyArray<{ kind: Kind; cache: ObjectCache<KubeObject>; predicates?: readonly Predicate[] }>;
+  owned?: ReadonlyArray<{
+    /** The primary kind, as the children's controller references name it (matched on group and kind). */
+    kind: Kind;
+    /** The cache of the owned kind. */
+    cache: ObjectCache<KubeObject>;
+    /** Only changes every predicate passes reconcile the owner. */
+    predicates?: readonly Predicate[];
+  }>;
   /** Only changes of the primary object that every predicate passes enqueue it (e.g. `generationChanged`). */
   predicates?: ReadonlyArray<Predicate<T>>;
+  /** Caches of watched kinds and their map functions. */
   mapped?: readonly MappedCache[];
+  /** Records `ctx.recordEvent` and the Warning event of a terminal error; without it, Events are dropped. */
   events?: EventRecorder;
   /**
    * What `ctx.get` and `ctx.list` may read, each cache with its scope (the manager passes the primary, owned,
@@ -64,8 +103,11 @@ export interface ControllerOptions<T extends KubeObject> {
   reads?: readonly ReadSource[];
   /** The field manager of every write; default `capstan-<name>`. */
   fieldManager?: string;
+  /** Keys reconciled at once; default 1. A key is never reconciled twice at once. */
   maxConcurrentReconciles?: number;
+  /** Per-key exponential backoff of retries; default 5 ms doubling to 1000 s. */
   backoff?: KeyBackoffOptions;
+  /** The overall limit on retries (never on first adds); default 10/s with a burst of 100. */
   rateLimit?: RateLimitOptions;
   /**
    * A reconcile running longer has its signal aborted and counts as an error (retried with backoff); default none.
@@ -76,13 +118,21 @@ export interface ControllerOptions<T extends KubeObject> {
    * Every this long (shortened at random by up to `jitter` of it, default 0.1), every object of the primary cache
    * is queued again at low priority, as controller-runtime's `SyncPeriod`; default never.
    */
-  resync?: { everyMs: number; jitter?: number };
+  resync?: {
+    /** The period, in milliseconds. */
+    everyMs: number;
+    /** The largest fraction by which a period is shortened at random; default 0.1. */
+    jitter?: number;
+  };
   /** How long a reconcile waits for the cache to show the previous reconcile's writes; default 5 s. */
   readYourWritesTimeoutMs?: number;
   /** Aborts every reconcile when it ends, e.g. the leadership term: writes stop before another leader may start. */
   signal?: AbortSignal;
+  /** controller-runtime's reconcile metrics (`controllerMetrics` of `capstan/metrics`); default none. */
   metrics?: ControllerMetrics;
+  /** The work queue's metrics (`workqueueMetrics` of `capstan/metrics`); default none. */
   queueMetrics?: QueueMetrics;
+  /** Where the controller logs, with `controller` on every line; default silent. */
   logger?: Logger;
   /** Time for the queue's backoff and rate limit, resync and read-your-writes waits; default the real clock. */
   clock?: Clock;
@@ -102,13 +152,22 @@ export interface ControllerOptions<T extends KubeObject> {
  *
  * @example
  * ```ts
- * import type { Controller } from 'capstan/controller';
- * async function stopGracefully(controller: Controller<never>) {
- *   await controller.stop({ graceMs: 10_000 });
- * }
+ * import { ConfigMap } from 'capstan';
+ * import { Informer } from 'capstan/cache';
+ * import { KubeClient } from 'capstan/client';
+ * import { Controller, done } from 'capstan/controller';
+ * const client = await KubeClient.fromKubeconfig();
+ * const stop = new AbortController();
+ * const primary = new Informer(client.resource(ConfigMap), { namespace: 'demo' });
+ * void primary.run(stop.signal);
+ * await primary.waitForSync({ timeoutMs: 30_000 });
+ * const configMaps = new Controller({ name: 'configmaps', kind: ConfigMap, client, primary, reconcile: async () => done() });
+ * configMaps.start();
+ * process.once('SIGTERM', () => void configMaps.stop({ graceMs: 10_000 }).then(() => stop.abort()));
  * ```
  */
 export class Controller<T extends KubeObject> {
+  /** The controller's name: the `controller` label of its metrics and logs. */
   readonly name: string;
   private readonly options: ControllerOptions<T>;
   private readonly queue: WorkQueue<string>;
@@ -365,7 +424,12 @@ export class Controller<T extends KubeObject> {
   }
 }
 
-/** A reconcile that ran past the controller's reconcile timeout: its signal was aborted, and it is retried with backoff. */
+/**
+ * A reconcile that ran past the controller's reconcile timeout: its signal was aborted, and it is retried with
+ * backoff. The controller logs and counts it as an error; `cause`, if any, is what the reconcile threw after the abort.
+ *
+ * @noExample The controller makes it and handles it (retry with backoff); a reconcile never throws or catches it.
+ */
 export class ReconcileTimeoutError extends CapstanError<'RECONCILE_TIMEOUT'> {
   constructor(timeoutMs: number, cause?: unknown) {
     super(

@@ -5,12 +5,20 @@
 import type { KubeObject, ManagedFieldsEntry } from '../core/index.ts';
 import { deepEqual, isPlainObject } from '../internal/json.ts';
 
-/** A managedFields `fieldsV1` tree: `f:<field>`, `k:<key as JSON>`, `v:<value as JSON>`, `i:<index>`, and `.` (the node itself). */
+/**
+ * A managedFields `fieldsV1` tree: `f:<field>`, `k:<key as JSON>`, `v:<value as JSON>`, `i:<index>`, and `.` (the node itself).
+ *
+ * @noExample The shape of `metadata.managedFields[].fieldsV1` as the API server writes it; nothing to call.
+ */
 export interface FieldsV1 {
   [path: string]: FieldsV1;
 }
 
-/** What applying a desired object would do to the current one, for the field manager that applies it. */
+/**
+ * What applying a desired object would do to the current one, for the field manager that applies it.
+ *
+ * @noExample Returned by {@link applyDiff}, whose example reads it.
+ */
 export interface ApplyDiff {
   /** True when the server would change nothing: same fields owned, same values. */
   readonly noop: boolean;
@@ -165,6 +173,16 @@ export function applyEntryOf(object: KubeObject, manager: string): ManagedFields
  * fields `manager` owns by apply must be exactly those `desired` sets (else the apply adds or removes ownership),
  * and `current` must hold `desired`'s values. A value the server normalises differently from how `desired` writes it
  * (a quantity `1000m` read back as `1`) always counts as changed: write values in their canonical form.
+ *
+ * @example
+ * ```ts
+ * import { ConfigMap } from 'capstan';
+ * import { applyDiff } from 'capstan/controller';
+ * declare const current: ConfigMap; // as the cache holds it, with its managedFields
+ * const desired: ConfigMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'hello', namespace: 'demo' }, data: { message: 'hi' } };
+ * const diff = applyDiff(desired, current, 'capstan-helloworld');
+ * if (!diff.noop) console.log('the apply would change', diff.changed, 'and remove', diff.removed);
+ * ```
  */
 export function applyDiff(desired: KubeObject, current: KubeObject, manager: string): ApplyDiff {
   const entry = applyEntryOf(current, manager);
@@ -206,7 +224,25 @@ export function writtenByUpdate(current: KubeObject, manager: string, apiVersion
  * The managedFields `current` should have so that `manager`'s fields written by update (a merge patch, a create)
  * become owned by its apply, as client-go's `csaupgrade` does: the `Update` entries of `manager` for the main
  * resource, at `apiVersion`, are folded into its `Apply` entry. Undefined when there is nothing to fold.
- * Afterwards a field the manager stops applying is removed, whichever way it was first written.
+ * Afterwards a field the manager stops applying is removed, whichever way it was first written. Write the result
+ * guarded by the `resourceVersion` it was computed from, as {@link applyChild} does.
+ *
+ * @example
+ * ```ts
+ * import { ConfigMap } from 'capstan';
+ * import type { KubeClient } from 'capstan/client';
+ * import { upgradedManagedFields } from 'capstan/controller';
+ * declare const client: KubeClient;
+ * const configMaps = client.resource(ConfigMap);
+ * const current = await configMaps.get('hello', { namespace: 'demo' });
+ * const managedFields = upgradedManagedFields(current, 'capstan-helloworld', 'v1', new Date());
+ * if (managedFields) {
+ *   await configMaps.jsonPatch('hello', [
+ *     { op: 'test', path: '/metadata/resourceVersion', value: current.metadata.resourceVersion },
+ *     { op: 'replace', path: '/metadata/managedFields', value: managedFields },
+ *   ], { namespace: 'demo' });
+ * }
+ * ```
  */
 export function upgradedManagedFields(
   current: KubeObject,

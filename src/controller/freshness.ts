@@ -22,10 +22,15 @@ export interface OwnWrite {
   readonly resourceVersion: string | undefined;
 }
 
-/** What a reconcile sees of one object, and where that came from. */
+/**
+ * What a reconcile sees of one object, and where that came from.
+ *
+ * @noExample What an {@link EnsureChildOptions.view} function returns; the controller supplies that function.
+ */
 export interface View<T> {
   /** The object; `undefined` when it does not exist (as far as that source knows). */
   readonly object: T | undefined;
+  /** `cache`: possibly behind the server, so a write from it may be refused as stale; `live`: read from the server just now. */
   readonly from: 'cache' | 'live';
 }
 

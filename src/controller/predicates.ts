@@ -5,7 +5,18 @@
 import type { StoreChange } from '../cache/index.ts';
 import type { KubeObject } from '../core/index.ts';
 
-/** Whether a change should enqueue a reconcile. */
+/**
+ * Whether a change should enqueue a reconcile. It sees the cache's change (`added`, `updated` with the
+ * previous object, `deleted`) and must be pure and fast: it runs for every change of the cache.
+ *
+ * @example
+ * ```ts
+ * import { ConfigMap, controller, done } from 'capstan';
+ * import type { Predicate } from 'capstan/controller';
+ * const paused: Predicate<ConfigMap> = (change) => change.object.metadata.annotations?.['example.com/paused'] !== 'true';
+ * export const unpaused = controller(ConfigMap).predicates(paused).reconcile(async () => done());
+ * ```
+ */
 export type Predicate<T extends KubeObject = KubeObject> = (change: StoreChange<T>) => boolean;
 
 /**

@@ -16,16 +16,29 @@ import {
 } from '../core/index.ts';
 import { getIfExists } from './child.ts';
 
-/** Where a cache looks: every namespace or one, and the label and field selectors the server applies. */
+/**
+ * Where a cache looks: every namespace or one, and the label and field selectors the server applies.
+ *
+ * @noExample Part of a {@link ReadSource}; the manager fills it in from the builder's declarations.
+ */
 export interface ReadScope {
+  /** The one namespace the cache holds; undefined: every namespace. */
   namespace?: string | undefined;
+  /** The cache's label selector (API string form); reads must ask for these labels, or narrower. */
   labelSelector?: string | undefined;
+  /** The cache's field selector (API string form); a cache with one answers no reads (it cannot vouch for absence). */
   fieldSelector?: string | undefined;
 }
 
-/** One declared way to read a kind: a cache of a scope, or (`live`) a GET to the server. */
+/**
+ * One declared way to read a kind: a cache of a scope, or (`live`) a GET to the server.
+ *
+ * @noExample An element of `ControllerOptions.reads`; the manager builds them from `.reads`, `.owns` and `.watches`.
+ */
 export interface ReadSource {
+  /** The kind this source reads. */
   kind: Kind;
+  /** What the cache holds, or where live reads may go. */
   scope: ReadScope;
   /** The builder call that declared it, for messages (`.owns(ConfigMap, { labelSelector: '…' })`). */
   declaredBy: string;
@@ -35,7 +48,11 @@ export interface ReadSource {
   indexes?: readonly string[];
 }
 
-/** Options of a cached `get`. */
+/**
+ * Options of a cached `get` (`ctx.get`, and `get` of a `.watches` map function's {@link CacheReads}).
+ *
+ * @noExample Options of {@link ReconcileContext.get}; {@link CacheReads}' example shows them in use.
+ */
 export interface CachedGetOptions {
   /** Default: the reconciled object's namespace, for a namespaced kind. */
   namespace?: string;
@@ -46,30 +63,78 @@ export interface CachedGetOptions {
   labelSelector?: LabelSelectorInput;
 }
 
-/** Options of a cached `list`. */
+/**
+ * Options of a cached `list` (`ctx.list`, and `list` of a `.watches` map function's {@link CacheReads}).
+ *
+ * @noExample Options of {@link ReconcileContext.list}; {@link CacheReads}' example shows them in use.
+ */
 export interface CachedListOptions {
   /** One namespace; default every namespace the cache holds. */
   namespace?: string;
+  /** Only objects with these labels; must include the labels of a labelled cache (its selector, or narrower). */
   labelSelector?: LabelSelectorInput;
   /** Objects filed under `value` by the field index `name` (declared with `.index(Kind, name, fn)`). */
-  index?: { name: string; value: string };
+  index?: {
+    /** The index's name, as declared with `.index`. */
+    name: string;
+    /** The value the objects are filed under. */
+    value: string;
+  };
 }
 
 /**
  * A read the controller's declarations do not cover: `UNDECLARED_READ` (no declaration of the kind),
  * `OUTSIDE_CACHE_SCOPE` (the kind's caches do not hold what was asked), `UNDECLARED_INDEX`, or `LIVE_READ_ONLY_GET`
  * (a kind declared live can only be got by name). The message names the builder call that would cover it.
+ *
+ * @example
+ * ```ts
+ * import { ReadError } from 'capstan/controller';
+ * export function isUndeclaredRead(err: unknown): boolean {
+ *   return err instanceof ReadError && err.code === 'UNDECLARED_READ';
+ * }
+ * ```
  */
 export class ReadError extends CapstanError<'UNDECLARED_READ' | 'OUTSIDE_CACHE_SCOPE' | 'UNDECLARED_INDEX' | 'LIVE_READ_ONLY_GET'> {}
 
-/** What a `.watches` map function may read: the controller's declared reads, by default in the changed object's namespace. */
+/**
+ * What a `.watches` map function may read: the controller's declared reads, by default in the changed object's
+ * namespace. The rules of `ctx.get` and `ctx.list` apply: a read outside the declarations is a {@link ReadError}.
+ *
+ * @example
+ * ```ts
+ * import { ConfigMap, controller, done, objectKey, Secret } from 'capstan';
+ * // Reconcile every ConfigMap that names a changed Secret in its `secret` key.
+ * export const configMaps = controller(ConfigMap)
+ *   .index(ConfigMap, 'secret', (cm) => (cm.data?.['secret'] ? [cm.data['secret']] : []))
+ *   .watches(Secret, async (secret, reads) => {
+ *     const users = await reads.list(ConfigMap, { namespace: secret.metadata.namespace, index: { name: 'secret', value: secret.metadata.name! } });
+ *     return users.map((cm) => objectKey(cm));
+ *   })
+ *   .reconcile(async () => done());
+ * ```
+ */
 export interface CacheReads {
+  /** The object `name` of `kind` (in the changed object's namespace unless `options.namespace`); undefined when absent. */
   get<T extends KubeObject>(kind: Kind<T>, name: string, options?: CachedGetOptions): Promise<T | undefined>;
+  /** The objects of `kind` that match, every one within the declared scope, never a silent subset. */
   list<T extends KubeObject>(kind: Kind<T>, options?: CachedListOptions): Promise<T[]>;
 }
 
+/**
+ * The reads a controller or a webhook declared (`.reads`, `.owns`, `.watches`), over the manager's shared caches:
+ * `for(namespace)` is one handler's view, where `get` defaults to that namespace.
+ *
+ * @noExample The manager builds them from the declarations; a webhook's handler receives `for(namespace)` as
+ * `request.reads`, a reconcile as `ctx.get`/`ctx.list` (see {@link CacheReads}).
+ */
+export interface DeclaredReads {
+  /** These reads, with `namespace` as the default namespace of `get`. */
+  for(namespace: string | undefined): CacheReads;
+}
+
 /** The reads of one controller, over its declared sources. */
-export class Reads {
+export class Reads implements DeclaredReads {
   private readonly controller: string;
   private readonly sources: readonly ReadSource[];
   private readonly live: (kind: Kind) => ResourceClient<KubeObject>;

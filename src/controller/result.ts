@@ -1,7 +1,29 @@
 import { CapstanError, isCapstanError, UsageError } from '../core/index.ts';
 
-/** How a reconcile ended: converged, or asking to be run again after a delay. */
-export type ReconcileResult = { readonly kind: 'done' } | { readonly kind: 'requeueAfter'; readonly delayMs: number };
+/**
+ * How a reconcile ended: converged, or asking to be run again after a delay. Make one with {@link done} or
+ * {@link requeueAfter}; a failure is thrown, not returned.
+ *
+ * @example
+ * ```ts
+ * import { ConfigMap, controller, done, type ReconcileResult, requeueAfter } from 'capstan';
+ * export const poller = controller(ConfigMap).reconcile(async (ctx): Promise<ReconcileResult> => {
+ *   if (!ctx.object) return done();
+ *   return ctx.object.data?.['ready'] === 'true' ? done() : requeueAfter(30_000);
+ * });
+ * ```
+ */
+export type ReconcileResult =
+  | {
+      /** Converged: run again only when something changes. */
+      readonly kind: 'done';
+    }
+  | {
+      /** Run again after `delayMs`, even if nothing changes. */
+      readonly kind: 'requeueAfter';
+      /** The delay in milliseconds, on the controller's reconcile clock. */
+      readonly delayMs: number;
+    };
 
 /**
  * The object is where it should be; run again only when something changes.
@@ -43,6 +65,7 @@ export function requeueAfter(delayMs: number): ReconcileResult {
  * ```
  */
 export class TemporaryError extends CapstanError<'TEMPORARY'> {
+  /** Retry after this many milliseconds instead of the key's backoff; undefined: the backoff decides. */
   readonly delayMs: number | undefined;
 
   constructor(message: string, options: ErrorOptions & { delayMs?: number } = {}) {

@@ -1,5 +1,10 @@
-/** A pending callback scheduled on a {@link Clock}; `cancel()` is idempotent. */
+/**
+ * A callback scheduled on a {@link Clock} with {@link Clock.setTimer}.
+ *
+ * @noExample Returned by {@link Clock.setTimer}; the example of {@link Clock} cancels one.
+ */
 export interface Timer {
+  /** Keep the callback from running; does nothing once it has run or was cancelled (idempotent). */
   cancel(): void;
 }
 
@@ -25,8 +30,12 @@ export interface Clock {
   setTimer(callback: () => void, delayMs: number): Timer;
 }
 
+/** The longest delay `setTimeout` honours; a longer one (or `Infinity`) fires after 1 ms, with only a warning. */
+const longestTimeoutMs = 2 ** 31 - 1;
+
 /**
- * The real clock: `performance.now()`, `new Date()` and `setTimeout`.
+ * The real clock: `performance.now()`, `new Date()` and `setTimeout`. A delay longer than `setTimeout` allows
+ * (about 24.8 days) is waited in steps, and `Infinity` never fires: a `requeueAfter` of a month waits a month.
  *
  * @example
  * ```ts
@@ -39,7 +48,12 @@ export const systemClock: Clock = {
   now: () => performance.now(),
   wallNow: () => new Date(),
   setTimer(callback, delayMs) {
-    const handle = setTimeout(callback, Math.max(0, delayMs));
+    let handle: ReturnType<typeof setTimeout> | undefined;
+    const arm = (leftMs: number) => {
+      handle =
+        leftMs > longestTimeoutMs ? setTimeout(() => arm(leftMs - longestTimeoutMs), longestTimeoutMs) : setTimeout(callback, leftMs);
+    };
+    if (delayMs !== Number.POSITIVE_INFINITY) arm(Number.isNaN(delayMs) ? 0 : Math.max(0, delayMs));
     return { cancel: () => clearTimeout(handle) };
   },
 };

@@ -1,4 +1,8 @@
-/** A condition's status: `Unknown` when the controller cannot tell yet. */
+/**
+ * A condition's status (`metav1.ConditionStatus`): `Unknown` when the controller cannot tell yet.
+ *
+ * @noExample The type of {@link Condition.status}; the example of {@link Condition} sets one.
+ */
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
 
 /**
@@ -18,6 +22,7 @@ export type ConditionStatus = 'True' | 'False' | 'Unknown';
 export interface Condition {
   /** CamelCase, or a domain-prefixed name (`example.com/Synced`); unique within the list. */
   type: string;
+  /** Whether the condition holds; `lastTransitionTime` moves only when this changes. */
   status: ConditionStatus;
   /** The `metadata.generation` this condition was computed from. */
   observedGeneration?: number;

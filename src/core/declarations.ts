@@ -2,11 +2,21 @@ import { CapstanError } from './errors.ts';
 import type { PolicyRule } from './rbac.ts';
 import type { ResourceDescriptor } from './resource.ts';
 
-/** A write a controller makes to objects of a kind it owns. */
+/**
+ * A write a controller makes to objects of a kind it owns; each becomes an RBAC verb on that kind.
+ *
+ * @noExample The verbs of {@link OwnsDeclaration.writes}; the example of {@link declareController} shows the default.
+ */
 export type WriteVerb = 'create' | 'update' | 'patch' | 'delete';
 
-/** A kind whose objects the controller creates and keeps in shape, linked by a controller ownerReference. */
+/**
+ * A kind whose objects the controller creates and keeps in shape, linked by a controller ownerReference: a
+ * change of one enqueues its owner. RBAC: get, list and watch, and the `writes`.
+ *
+ * @noExample One entry of {@link ControllerDeclaration.owns}; the example of {@link declareController} declares one.
+ */
 export interface OwnsDeclaration {
+  /** The owned kind. */
   readonly resource: ResourceDescriptor;
   /**
    * The writes the controller makes to owned objects. `delete` is in the default because, with the
@@ -17,9 +27,16 @@ export interface OwnsDeclaration {
   readonly labelSelector?: string;
 }
 
-/** A further kind the controller reads and maps to keys of its primary kind (read only). */
+/**
+ * A further kind the controller watches and maps to keys of its primary kind (read only: RBAC get, list and
+ * watch).
+ *
+ * @noExample One entry of {@link ControllerDeclaration.watches}; given to {@link declareController} as `watches`.
+ */
 export interface WatchDeclaration {
+  /** The watched kind. */
   readonly resource: ResourceDescriptor;
+  /** The label selector (API string form) that scopes the watch's cache. */
   readonly labelSelector?: string;
 }
 
@@ -27,37 +44,55 @@ export interface WatchDeclaration {
  * A further kind a reconcile reads (`ctx.get`, `ctx.list`), cached by the manager in this scope, or (`live`) got
  * by name from the server on each read, for kinds one should not cache cluster-wide (Secrets). RBAC follows:
  * get, list and watch for a cached read; get only for a live one.
+ *
+ * @noExample One entry of {@link ControllerDeclaration.reads}; the controller builder's `.reads(kind, scope)` makes it.
  */
 export interface ReadDeclaration {
+  /** The kind read. */
   readonly resource: ResourceDescriptor;
+  /** Cache only this namespace; left out, every namespace the operator watches. */
   readonly namespace?: string;
+  /** Cache only objects that match this label selector (API string form). */
   readonly labelSelector?: string;
+  /** Cache only objects that match this field selector (API string form, e.g. `metadata.name=settings`). */
   readonly fieldSelector?: string;
+  /** Get each object from the server when it is read instead of caching the kind; RBAC then grants `get` only. */
   readonly live?: boolean;
 }
 
-/** What a controller writes besides owned objects. */
+/**
+ * What a controller writes besides owned objects; each `true` adds the RBAC rule the write needs.
+ *
+ * @noExample Part of {@link ControllerDeclaration}; given to {@link declareController} as `writes`, all optional.
+ */
 export interface WriteDeclaration {
   /** Status of the primary kind, through its `status` subresource. */
   readonly status: boolean;
   /** `events.k8s.io/v1` Events about the objects it reconciles. */
   readonly events: boolean;
-  /** Finalizers on the primary kind (updates of the object's `metadata.finalizers`). */
+  /** Finalizers on the primary kind (JSON patches of the object's `metadata.finalizers`: RBAC `patch`). */
   readonly finalizers: boolean;
 }
 
 /**
- * Everything a controller reads and writes, as plain data: enough to generate least-privilege RBAC, or to
+ * Everything a controller reads and writes, as frozen plain data: enough to generate least-privilege RBAC, or to
  * review an operator, without starting anything.
+ *
+ * @noExample Made by {@link declareController} (whose example shows one), or by the controller builder as a
+ * definition's `declaration`.
  */
 export interface ControllerDeclaration {
   /** The controller's name: the `controller` label of its metrics and logs. */
   readonly name: string;
   /** The primary kind: one reconcile per object of it. */
   readonly for: ResourceDescriptor;
+  /** Kinds it creates and controls; a change of one enqueues its owner. */
   readonly owns: readonly OwnsDeclaration[];
+  /** Further kinds whose changes it maps to keys of `for`. */
   readonly watches: readonly WatchDeclaration[];
+  /** Further kinds its reconciles read. */
   readonly reads: readonly ReadDeclaration[];
+  /** Status, events and finalizers it writes. */
   readonly writes: WriteDeclaration;
   /**
    * Further RBAC rules for what the controller does beyond its declared kinds (a Pod it execs into, a
@@ -69,25 +104,63 @@ export interface ControllerDeclaration {
 /**
  * What an admission webhook reads, as plain data for the generated RBAC: the handlers of `for`'s webhooks read
  * `reads` from the manager's caches (get, list and watch; get only for a live read).
+ *
+ * @noExample Made by the webhook builder of `capstan/webhook` as its `declaration`; `capstan generate` reads it.
  */
 export interface WebhookDeclaration {
+  /** Names the webhook; the builder's is `webhook-<kind in lower case>`. */
   readonly name: string;
+  /** The kind whose admission requests the webhook's handlers judge. */
   readonly for: ResourceDescriptor;
+  /** Further kinds the handlers read. */
   readonly reads: readonly ReadDeclaration[];
 }
 
-/** The input of {@link declareController}: everything but `name` and `for` has a default. */
+/**
+ * The input of {@link declareController}: everything but `name` and `for` has a default, and a bare
+ * {@link ResourceDescriptor} stands for a declaration of that kind with the defaults.
+ *
+ * @noExample Options of {@link declareController}; its example shows them in use.
+ */
 export interface ControllerDeclarationInput {
+  /** The controller's name (non-empty): the `controller` label of its metrics and logs. */
   name: string;
+  /** The primary kind: one reconcile per object of it. */
   for: ResourceDescriptor;
-  owns?: ReadonlyArray<ResourceDescriptor | (Omit<OwnsDeclaration, 'writes'> & { writes?: readonly WriteVerb[] })>;
+  /** Kinds it creates and controls; each is written with every {@link WriteVerb} unless `writes` says less. */
+  owns?: ReadonlyArray<
+    | ResourceDescriptor
+    | (Omit<OwnsDeclaration, 'writes'> & {
+        /** The writes made to owned objects; default all four. */
+        writes?: readonly WriteVerb[];
+      })
+  >;
+  /** Further kinds whose changes map to keys of `for`; none by default. */
   watches?: ReadonlyArray<ResourceDescriptor | WatchDeclaration>;
+  /** Further kinds its reconciles read; none by default. Each kind once per scope. */
   reads?: ReadonlyArray<ResourceDescriptor | ReadDeclaration>;
+  /** Default: status and events written, no finalizers. */
   writes?: Partial<WriteDeclaration>;
+  /** Further RBAC rules, granted as given; a wildcard or an empty list is refused. None by default. */
   rules?: readonly PolicyRule[];
 }
 
-/** A controller declaration that cannot be right; the message names the field to fix. */
+/**
+ * A controller declaration that cannot be right (`INVALID_DECLARATION`): an empty name, an incomplete resource
+ * descriptor, a kind owned, watched or read twice in the same scope, a wildcard RBAC rule. The message names
+ * the field to fix; it is thrown when the controller is declared, not at its first request.
+ *
+ * @example
+ * ```ts
+ * import { DeclarationError, declareController } from 'capstan/core';
+ * const ConfigMap = { group: '', version: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true };
+ * try {
+ *   declareController({ name: 'cm', for: ConfigMap, rules: [{ apiGroups: [''], resources: ['*'], verbs: ['get'] }] });
+ * } catch (err) {
+ *   if (err instanceof DeclarationError) console.log(err.message); // '… resources has the wildcard '*'; …'
+ * }
+ * ```
+ */
 export class DeclarationError extends CapstanError<'INVALID_DECLARATION'> {}
 
 const allWrites: readonly WriteVerb[] = ['create', 'update', 'patch', 'delete'];

@@ -20,8 +20,14 @@ const capstanErrorBrand = Symbol.for('capstan.error');
  * ```
  */
 export class CapstanError<Code extends string = string> extends Error {
+  /** What went wrong, as a stable SCREAMING_SNAKE_CASE string to switch on (the message may change; this does not). */
   readonly code: Code;
 
+  /**
+   * @param code - What went wrong, the error's `code`.
+   * @param message - For humans: what happened and what to do about it.
+   * @param options - `cause`: the error this one wraps (the standard `Error` option), for logs and debugging.
+   */
   constructor(code: Code, message: string, options?: ErrorOptions) {
     super(message, options);
     this.code = code;

@@ -1,3 +1,13 @@
+/**
+ * The vocabulary every layer shares: Kubernetes objects and their metadata ({@link KubeObject},
+ * {@link ObjectMeta}), kinds ({@link defineKind}) and the resource descriptors behind them, label selectors,
+ * conditions, JSON Patch operations, the {@link CapstanError} family, clocks and loggers, and the plain-data
+ * controller declarations RBAC is generated from. The root entry `capstan` re-exports what an operator's own
+ * code needs (`KubeObject`, `defineKind`, `CapstanError`, …); import this one for the rest: label selector
+ * helpers, {@link ManualClock} for timing tests, {@link declareController}, {@link resourcePath}.
+ *
+ * @module capstan/core
+ */
 export { CapstanError, isCapstanError, UsageError } from './errors.ts';
 export type { PolicyRule } from './rbac.ts';
 export { systemClock, type Clock, type Timer } from './clock.ts';

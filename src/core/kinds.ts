@@ -24,11 +24,27 @@ export interface Kind<T extends KubeObject = KubeObject> extends ResourceDescrip
   readonly [objectType]?: T;
 }
 
-/** The object type a {@link Kind} describes. */
+/**
+ * The object type a {@link Kind} describes, so that a kind declared as a value names its type too and the two
+ * never drift apart; `never` for anything that is not a `Kind`.
+ *
+ * @example
+ * ```ts
+ * import Type from 'typebox';
+ * import { customResource, type ObjectOf } from 'capstan';
+ * const HelloWorld = customResource({
+ *   group: 'apps.example.com', version: 'v1alpha1', kind: 'HelloWorld', spec: Type.Object({ name: Type.String() }),
+ * });
+ * type HelloWorld = ObjectOf<typeof HelloWorld>;
+ * const greeting = (hw: HelloWorld): string => `Hello, ${hw.spec.name}`;
+ * ```
+ */
 export type ObjectOf<K> = K extends Kind<infer T> ? T : never;
 
 /**
- * Describe a kind (built-in or custom) together with the type of its objects.
+ * Describe a kind together with the type of its objects; the descriptor is copied and frozen. The type is a
+ * promise, not checked against the server: for a CRD of your own, `customResource` of `capstan` derives both
+ * from one schema; use this for a kind whose type you write by hand (another operator's CRD).
  *
  * @example
  * ```ts

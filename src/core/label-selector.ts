@@ -1,14 +1,25 @@
 import { CapstanError } from './errors.ts';
 
-/** One requirement of a {@link LabelSelector} (`metav1.LabelSelectorRequirement`). */
+/**
+ * One requirement of a {@link LabelSelector} (`metav1.LabelSelectorRequirement`).
+ *
+ * @noExample One entry of {@link LabelSelector.matchExpressions}; the example of {@link LabelSelector} has one.
+ */
 export interface LabelSelectorRequirement {
+  /** The label key the requirement is about. */
   key: string;
+  /**
+   * `In`: the label has one of `values`; `NotIn`: it has none of them, or the label is absent; `Exists` and
+   * `DoesNotExist`: the label is there, whatever its value, or not.
+   */
   operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+  /** At least one value for `In` and `NotIn`; none for `Exists` and `DoesNotExist`. */
   values?: string[];
 }
 
 /**
- * `metav1.LabelSelector`: every `matchLabels` pair and every `matchExpressions` requirement must hold.
+ * `metav1.LabelSelector`: every `matchLabels` pair and every `matchExpressions` requirement must hold, so an
+ * empty selector (`{}`) matches every object.
  *
  * @example
  * ```ts
@@ -20,19 +31,47 @@ export interface LabelSelectorRequirement {
  * ```
  */
 export interface LabelSelector {
+  /** Labels an object must carry, each with exactly this value. */
   matchLabels?: Record<string, string>;
+  /** Requirements an object's labels must all meet. */
   matchExpressions?: LabelSelectorRequirement[];
 }
 
-/** A selector given as its API string form (`app=web,!legacy`) or as a structured selector (`{ matchLabels: { app: 'web' } }`). */
+/**
+ * A selector given as its API string form (`app=web,!legacy`) or as a structured selector
+ * (`{ matchLabels: { app: 'web' } }`); {@link formatLabelSelector} and {@link parseLabelSelector} turn either
+ * into the other. A string is passed on as it is, for the API server to check.
+ *
+ * @example
+ * ```ts
+ * import { formatLabelSelector, type LabelSelectorInput } from 'capstan/core';
+ * const selectors: LabelSelectorInput[] = ['app=web,!legacy', { matchLabels: { app: 'web' } }];
+ * console.log(selectors.map((s) => formatLabelSelector(s))); // ['app=web,!legacy', 'app=web']
+ * ```
+ */
 export type LabelSelectorInput = string | LabelSelector;
 
-/** A selector that cannot be expressed; the message names the requirement to fix. */
+/**
+ * A selector that cannot be expressed (`INVALID_LABEL_SELECTOR`): a set requirement with no values, or a string
+ * that is not selector syntax. The message names the requirement to fix; retrying never helps.
+ *
+ * @example
+ * ```ts
+ * import { LabelSelectorError, parseLabelSelector } from 'capstan/core';
+ * try {
+ *   parseLabelSelector('tier in ()');
+ * } catch (err) {
+ *   if (err instanceof LabelSelectorError) console.log(err.message); // '… "tier in ()" has no values'
+ * }
+ * ```
+ */
 export class LabelSelectorError extends CapstanError<'INVALID_LABEL_SELECTOR'> {}
 
 /**
  * The API string form of a selector (`labelSelector=` query parameter), e.g.
  * `app=web,tier in (api,web),!legacy`. A string is passed through unchanged.
+ *
+ * @throws {@link LabelSelectorError} for an `In` or `NotIn` requirement without values.
  *
  * @example
  * ```ts
@@ -103,6 +142,8 @@ export function matchesLabelSelector(labels: Record<string, string> | undefined,
  * A selector in its API string form (`app=web,tier in (api,web),!legacy`, as `kubectl -l` takes it) as a
  * structured one: `k=v` and `k==v` go to `matchLabels`, `k!=v` becomes `NotIn [v]`, `k in (…)`, `k notin (…)`,
  * `k` (Exists) and `!k` (DoesNotExist) to `matchExpressions`. A structured selector is returned as it is.
+ *
+ * @throws {@link LabelSelectorError} for a string that is not selector syntax, or a set with no values.
  *
  * @example
  * ```ts

@@ -11,10 +11,15 @@
  * ```
  */
 export interface Logger {
+  /** Log detail for following what a layer does step by step; usually filtered out. */
   debug(fields: object, message: string): void;
+  /** Log a milestone an operator's admin wants to see: started, synced, stopped, a child created. */
   info(fields: object, message: string): void;
+  /** Log something wrong that the layer works around or retries. */
   warn(fields: object, message: string): void;
+  /** Log a failure: work (a reconcile, a request) that did not get done. */
   error(fields: object, message: string): void;
+  /** A logger that adds `bindings` to the fields of every line it writes (pino's `child`). */
   child(bindings: object): Logger;
 }
 

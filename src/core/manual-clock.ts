@@ -34,6 +34,10 @@ export class ManualClock implements Clock {
   private readonly pending: Pending[] = [];
   private seq = 0;
 
+  /**
+   * @param options - `startMs`: the monotonic time it starts at (0); `wallStart`: the wall-clock time at that
+   *   moment (2030-01-01T00:00:00Z), so that timestamps written in a test are the same on every run.
+   */
   constructor(options: { startMs?: number; wallStart?: Date } = {}) {
     this.current = options.startMs ?? 0;
     this.wallOrigin = (options.wallStart ?? new Date('2030-01-01T00:00:00Z')).getTime() - this.current;

@@ -13,10 +13,13 @@ import { UsageError } from './errors.ts';
 export interface ResourceDescriptor {
   /** The API group; `''` for the core group (ConfigMap, Secret, …). */
   readonly group: string;
+  /** The API version within the group (`v1`, `v1alpha1`). */
   readonly version: string;
+  /** The kind in CamelCase, as objects carry it in `kind` (`ConfigMap`, `HelloWorld`). */
   readonly kind: string;
   /** The lower-case plural used in URLs and RBAC rules (`configmaps`, `helloworlds`). */
   readonly plural: string;
+  /** Whether objects live in a namespace (ConfigMap) or are cluster-scoped (Namespace, ClusterRole). */
   readonly namespaced: boolean;
 }
 
@@ -34,17 +37,26 @@ export function apiVersionOf(resource: Pick<ResourceDescriptor, 'group' | 'versi
   return resource.group === '' ? resource.version : `${resource.group}/${resource.version}`;
 }
 
-/** Where in the API a request goes: a namespace (for namespaced kinds), an object name, a subresource. */
+/**
+ * Where in the API a request goes: a namespace (for namespaced kinds), an object name, a subresource.
+ *
+ * @noExample Options of {@link resourcePath}; its example shows them in use.
+ */
 export interface ResourcePathOptions {
+  /** The namespace, for a namespaced kind; left out, the collection across all namespaces. */
   namespace?: string;
+  /** The object's name; left out, the collection. */
   name?: string;
   /** `status`, `scale`, `finalizers`, …; needs `name`. */
   subresource?: string;
 }
 
 /**
- * The API path of a collection, an object or a subresource of it. A namespaced kind without a namespace
- * gives the all-namespaces collection; a cluster-scoped kind ignores `namespace`.
+ * The API path of a collection, an object or a subresource of it, with the namespace and name URL-encoded. A
+ * namespaced kind without a namespace gives the all-namespaces collection; a cluster-scoped kind ignores
+ * `namespace`.
+ *
+ * @throws {@link UsageError} `INVALID_ARGUMENT` for a `subresource` without a `name`.
  *
  * @example
  * ```ts

@@ -15,16 +15,24 @@ import Type, { type TArray, type TObject, type TInteger, type TLiteral, type TOp
  * ```
  */
 export type TCondition = TObject<{
+  /** The condition's type, CamelCase (`Ready`), optionally domain-prefixed; the list's key. */
   type: TString;
+  /** `True`, `False` or `Unknown`. */
   status: TUnion<[TLiteral<'True'>, TLiteral<'False'>, TLiteral<'Unknown'>]>;
+  /** The `metadata.generation` the condition was computed from. */
   observedGeneration: TOptional<TInteger>;
+  /** When `status` last changed (RFC 3339); not touched when only reason or message change. */
   lastTransitionTime: TString;
+  /** A CamelCase identifier of why the condition is as it is, for machines. */
   reason: TString;
+  /** Details for humans; may be empty. */
   message: TString;
 }>;
 
 /**
- * One `metav1.Condition`.
+ * The schema of one `metav1.Condition`, field for field as k8s.io/apimachinery declares it (required fields, the
+ * status enum, length limits and patterns), so the API server refuses a malformed condition. For the list, use
+ * {@link Conditions}.
  *
  * @example
  * ```ts
@@ -79,13 +87,16 @@ export const ConditionSchema: TCondition = Type.Object(
  * ```
  */
 export interface ConditionsOptions {
+  /** Shown by `kubectl explain` for the list; defaults to the Kubernetes wording. */
   description?: string;
   /** metav1 sets no bound; set one when CEL rules walk the list. */
   maxItems?: number;
 }
 
 /**
- * The `status.conditions` list: `x-kubernetes-list-type: map` keyed on `type`.
+ * The `status.conditions` list: `x-kubernetes-list-type: map` keyed on `type`, as Kubernetes APIs declare it, so
+ * that writers with their own server-side-apply field managers each own their conditions and never overwrite
+ * each other's.
  *
  * @example
  * ```ts

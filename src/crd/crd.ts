@@ -25,8 +25,16 @@ export interface CrdVersion extends apiextensionsv1.CustomResourceDefinitionVers
   storage: boolean;
   deprecated?: boolean;
   deprecationWarning?: string;
-  schema: { openAPIV3Schema: StructuralSchema };
-  subresources?: { status?: Record<string, never>; scale?: ScaleSubresource };
+  schema: {
+    /** The version's structural schema, as {@link customResource} converted and checked it. */
+    openAPIV3Schema: StructuralSchema;
+  };
+  subresources?: {
+    /** `{}` enables the status subresource. */
+    status?: Record<string, never>;
+    /** The scale subresource's replica and selector paths. */
+    scale?: ScaleSubresource;
+  };
   additionalPrinterColumns?: PrinterColumn[];
 }
 
@@ -46,13 +54,32 @@ export interface CrdVersion extends apiextensionsv1.CustomResourceDefinitionVers
 export interface CustomResourceDefinition extends apiextensionsv1.CustomResourceDefinition {
   apiVersion: 'apiextensions.k8s.io/v1';
   kind: 'CustomResourceDefinition';
-  metadata: { name: string };
+  /** Only the name: labels and annotations are yours to add. */
+  metadata: {
+    /** `<plural>.<group>`, as the API server requires (`helloworlds.apps.example.com`). */
+    name: string;
+  };
   spec: {
+    /** The API group its kinds are served in. */
     group: string;
+    /** The kind's names (`spec.names`), shared by every version. */
     names: CrdNames;
+    /** `Namespaced` or `Cluster`, shared by every version. */
     scope: 'Namespaced' | 'Cluster';
+    /** One entry per declaration, in the order given; exactly one has `storage: true`. */
     versions: CrdVersion[];
-    conversion?: { strategy: 'Webhook'; webhook: { conversionReviewVersions: ['v1']; clientConfig: CrdWebhookClientConfig } };
+    /** Present only when the versions are converted by a webhook (`options.conversion`). */
+    conversion?: {
+      /** Always `Webhook`: without a conversion the strategy is the API server's default, `None`. */
+      strategy: 'Webhook';
+      /** Where the API server sends ConversionReviews. */
+      webhook: {
+        /** The ConversionReview versions the webhook understands: `v1` only. */
+        conversionReviewVersions: ['v1'];
+        /** The webhook's address and the CA that signed its certificate. */
+        clientConfig: CrdWebhookClientConfig;
+      };
+    };
   };
 }
 
@@ -70,11 +97,42 @@ export interface CustomResourceDefinition extends apiextensionsv1.CustomResource
  * ```
  */
 export type CrdWebhookClientConfig =
-  | { url: string; caBundle?: string }
-  | { service: { namespace: string; name: string; path?: string; port?: number }; caBundle?: string };
+  | {
+      /** `https://host:port/path` of the webhook; the API server must be able to reach it. */
+      url: string;
+      /** Base64 PEM of the CA that signed the webhook's certificate. */
+      caBundle?: string;
+    }
+  | {
+      /** The Service in front of the webhook server. */
+      service: {
+        /** The Service's namespace. */
+        namespace: string;
+        /** The Service's name. */
+        name: string;
+        /** The URL path; Capstan serves conversions at `/convert`. */
+        path?: string;
+        /** The Service port; the API server's default is 443. */
+        port?: number;
+      };
+      /** Base64 PEM of the CA that signed the webhook's certificate. */
+      caBundle?: string;
+    };
 
-/** A CRD's conversion webhook, as {@link CrdOptions} takes it. */
+/**
+ * A CRD's conversion webhook, as {@link CrdOptions} takes it.
+ *
+ * @example
+ * ```ts
+ * import { conversionPath } from 'capstan/webhook';
+ * import type { CrdConversion } from 'capstan/crd';
+ * const conversion: CrdConversion = {
+ *   clientConfig: { service: { namespace: 'widget-system', name: 'widget-webhooks', path: conversionPath, port: 443 } },
+ * };
+ * ```
+ */
 export interface CrdConversion {
+  /** Where the API server reaches the conversion webhook. */
   clientConfig: CrdWebhookClientConfig;
 }
 

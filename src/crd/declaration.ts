@@ -34,32 +34,43 @@ export interface CustomResourceOptions<
   Spec extends TSchema,
   Status extends TSchema | undefined,
 > {
+  /** The API group, a DNS name with at least one dot (`apps.example.com`). */
   group: G;
+  /** The version name (`v1`, `v1alpha1`, `v2beta1`); declare each version of a kind with its own call. */
   version: V;
+  /** The kind, CamelCase (`HelloWorld`): what `kind:` says in a manifest. */
   kind: K;
   /** Defaults to the lower-cased kind, pluralized (`helloworlds`). */
   plural?: string;
   /** Defaults to the lower-cased kind. */
   singular?: string;
+  /** The kind of its lists; defaults to `<kind>List`. */
   listKind?: string;
+  /** Abbreviations `kubectl get` accepts (`hw`); each must differ from the plural and singular. */
   shortNames?: string[];
+  /** Groups it joins for `kubectl get <category>` (`all`, or your operator's name). */
   categories?: string[];
   /** Defaults to `Namespaced`. */
   scope?: 'Namespaced' | 'Cluster';
   /** Shown by `kubectl explain` for the kind itself. */
   description?: string;
+  /** The schema of `spec`: a `Type.Object`, converted to a structural schema (or refused with a {@link CrdError}). */
   spec: Spec;
   /** With a status schema, the status subresource is enabled: status is written apart from spec. */
   status?: Status;
   /** CEL rules on the whole object (`self.spec`, `self.status`, `self.metadata.name`). */
   validations?: ValidationRule[];
+  /** The columns of `kubectl get`; each `jsonPath` under `.spec` or `.status` is checked against the schema. */
   printerColumns?: PrinterColumn[];
+  /** Enables the scale subresource (`kubectl scale`, HorizontalPodAutoscaler); the replica paths must name integer fields. */
   scale?: ScaleSubresource;
   /** Defaults to true. */
   served?: boolean;
   /** Defaults to true; with several versions of one kind, exactly one is stored. */
   storage?: boolean;
+  /** Marks the version deprecated: every request for it gets a warning (`kubectl` prints it). Defaults to false. */
   deprecated?: boolean;
+  /** The warning sent for a deprecated version, instead of the API server's default one. */
   deprecationWarning?: string;
 }
 
@@ -90,11 +101,20 @@ export type CustomObject<
   Status extends TSchema | undefined,
 > = Flatten<
   {
+    /** `<group>/<version>`, always set on what the API server returns. */
     apiVersion: `${G}/${V}`;
+    /** The kind, always set on what the API server returns. */
     kind: K;
+    /** Name, namespace, labels, resourceVersion and the rest of `metav1.ObjectMeta`. */
     metadata: ObjectMeta;
+    /** The desired state, typed from the spec schema. */
     spec: Static<Spec>;
-  } & (Status extends TSchema ? { status?: Static<Status> } : unknown)
+  } & (Status extends TSchema
+    ? {
+        /** The observed state, typed from the status schema; absent until a controller first writes it. */
+        status?: Static<Status>;
+      }
+    : unknown)
 >;
 
 /**
@@ -115,22 +135,40 @@ export interface CustomResource<
   Spec extends TSchema = TSchema,
   Status extends TSchema | undefined = TSchema | undefined,
 > extends Kind<CustomObject<G, V, K, Spec, Status>> {
+  /** The API group, as declared. */
   readonly group: G;
+  /** The version this declaration is (one of the CRD's `spec.versions`). */
   readonly version: V;
+  /** The kind, as declared. */
   readonly kind: K;
+  /** `<group>/<version>`, as objects of this version carry it. */
   readonly apiVersion: `${G}/${V}`;
+  /** The CRD's `spec.names`, checked, with the defaults filled in. */
   readonly names: Readonly<CrdNames>;
+  /** `Namespaced` or `Cluster`. */
   readonly scope: 'Namespaced' | 'Cluster';
   /** The typebox schemas as declared: `Static<typeof HelloWorld.spec>` is the spec's type. */
   readonly spec: Spec;
+  /** The status schema as declared; `undefined` when the kind has no status (and so no status subresource). */
   readonly status: Status;
   /** The version's `openAPIV3Schema`: structural, checked, ready for the API server. */
   readonly schema: StructuralSchema;
+  /** The `kubectl get` columns, checked against the schema. */
   readonly printerColumns: readonly PrinterColumn[];
-  readonly subresources: { readonly status?: Record<string, never>; readonly scale?: ScaleSubresource };
+  /** The version's subresources, as the CRD lists them. */
+  readonly subresources: {
+    /** `{}` when a status schema was declared: status is written through `/status`, apart from spec. */
+    readonly status?: Record<string, never>;
+    /** The scale subresource, when declared. */
+    readonly scale?: ScaleSubresource;
+  };
+  /** Whether the API server serves this version. */
   readonly served: boolean;
+  /** Whether this is the version objects are stored in (exactly one per CRD). */
   readonly storage: boolean;
+  /** Whether requests for this version get a deprecation warning. */
   readonly deprecated: boolean;
+  /** The deprecation warning sent instead of the default one. */
   readonly deprecationWarning?: string;
 }
 
@@ -263,7 +301,12 @@ function rootSchema(options: CustomResourceOptions<string, string, string, TSche
  * const spec: SpecOf<typeof Widget> = { size: 3 };
  * ```
  */
-export type SpecOf<R> = R extends { readonly spec: infer S extends TSchema } ? Static<S> : never;
+export type SpecOf<R> = R extends {
+  /** The declaration's spec schema. */
+  readonly spec: infer S extends TSchema;
+}
+  ? Static<S>
+  : never;
 
 /**
  * The status type of a declaration (`never` when it declares no status).
@@ -279,4 +322,9 @@ export type SpecOf<R> = R extends { readonly spec: infer S extends TSchema } ? S
  * const status: StatusOf<typeof Widget> = { ready: true };
  * ```
  */
-export type StatusOf<R> = R extends { readonly status: infer S extends TSchema } ? Static<S> : never;
+export type StatusOf<R> = R extends {
+  /** The declaration's status schema. */
+  readonly status: infer S extends TSchema;
+}
+  ? Static<S>
+  : never;

@@ -1,5 +1,15 @@
 // The crd layer: one typebox schema → a structural apiextensions.k8s.io/v1 CRD and static types.
 // ObjectOf lives in core (it works for every Kind); it is re-exported here because declarations need it most.
+/**
+ * Custom resource definitions from one typebox schema: {@link customResource} declares a kind (a `Kind` for
+ * clients and controllers, the object's static type, and a structural schema checked as the API server checks
+ * it, so a bad schema fails at import and not at `kubectl apply`), and {@link crdFor} / {@link crdYaml} write its
+ * CRD. Import it for the declaration helpers (`IntOrString`, `ListMap`, `MapOf`, `EmbeddedResource`, …), for CRDs
+ * written by hand or by your own tool, and for {@link CrdError}; `capstan` re-exports the common path
+ * (`customResource`, `Conditions`, `SpecOf`, `StatusOf`).
+ *
+ * @module capstan/crd
+ */
 export type { ObjectOf } from '../core/index.ts';
 export { ConditionSchema, Conditions, type ConditionsOptions, type TCondition } from './conditions.ts';
 export { toStructuralSchema } from './convert.ts';

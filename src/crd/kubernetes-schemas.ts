@@ -45,8 +45,11 @@ export function PreserveUnknownFields(options: TSchemaOptions = {}): TUnsafe<Rec
  * ```
  */
 export interface EmbeddedObject {
+  /** The embedded object's `apiVersion`; required by the server. */
   apiVersion: string;
+  /** The embedded object's `kind`; required by the server. */
   kind: string;
+  /** Its metadata, validated by the server as an object's metadata. */
   metadata?: ObjectMeta;
   [field: string]: unknown;
 }

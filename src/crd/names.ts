@@ -12,11 +12,17 @@ import { CrdError } from './errors.ts';
  * ```
  */
 export interface CrdNames {
+  /** The kind, CamelCase (`HelloWorld`). */
   kind: string;
+  /** The kind of its lists (`HelloWorldList`). */
   listKind: string;
+  /** The resource name in URLs and RBAC rules, lower case (`helloworlds`); the CRD is named `<plural>.<group>`. */
   plural: string;
+  /** The lower-case singular, accepted by `kubectl get` (`helloworld`). */
   singular: string;
+  /** Abbreviations `kubectl get` accepts (`hw`). */
   shortNames?: string[];
+  /** Groups it belongs to for `kubectl get <category>` (`all`). */
   categories?: string[];
 }
 

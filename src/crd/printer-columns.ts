@@ -15,11 +15,15 @@ import { isRecord, type StructuralSchema } from './structural-schema.ts';
  * ```
  */
 export interface PrinterColumn {
+  /** The column header (`Ready`); unique among the kind's columns. */
   name: string;
+  /** How `kubectl` formats the value; `date` shows an age (`5m`). */
   type: 'string' | 'integer' | 'number' | 'boolean' | 'date';
   /** A JSONPath into the object, such as `.spec.name`. */
   jsonPath: string;
+  /** What the column shows, for humans reading the CRD. */
   description?: string;
+  /** An OpenAPI format refining `type`, for the clients that use it. */
   format?: 'int32' | 'int64' | 'float' | 'double' | 'byte' | 'date' | 'date-time' | 'password';
   /** 0 shows in the default view; higher shows only with `-o wide`. */
   priority?: number;
@@ -36,8 +40,11 @@ export interface PrinterColumn {
  * ```
  */
 export interface ScaleSubresource {
+  /** The desired replicas: a JSONPath under `.spec` naming an integer field (`.spec.replicas`). */
   specReplicasPath: string;
+  /** The observed replicas: a JSONPath under `.status` naming an integer field (`.status.replicas`). */
   statusReplicasPath: string;
+  /** The Pods' label selector as a string (`.status.selector`), which the HorizontalPodAutoscaler needs. */
   labelSelectorPath?: string;
 }
 

@@ -52,41 +52,82 @@ export interface ValidationRule {
  * ```
  */
 export interface StructuralSchema {
+  /** The JSON type; every node needs one but those inside `anyOf`/`oneOf`/`allOf`/`not` and int-or-string or preserve-unknown-fields ones. */
   type?: JsonType;
+  /** An OpenAPI format (`int32`, `int64`, `date-time`, `byte`, …); the API server validates the ones it knows. */
   format?: string;
+  /** A short title, kept as written. */
   title?: string;
+  /** What the field means, shown by `kubectl explain`. */
   description?: string;
+  /** The value the API server sets when the field is absent (on write and on read from storage); must satisfy the schema. */
   default?: unknown;
+  /** An example value, for documentation only. */
   example?: unknown;
-  externalDocs?: { description?: string; url?: string };
+  /** Where more about the field is documented. */
+  externalDocs?: {
+    /** What the link is about. */
+    description?: string;
+    /** The link. */
+    url?: string;
+  };
+  /** Whether `null` is kept as a value; otherwise a `null` is pruned (and the default, if any, applied). */
   nullable?: boolean;
+  /** The allowed values, all of the field's type. */
   enum?: unknown[];
+  /** The largest value allowed. */
   maximum?: number;
+  /** With true, `maximum` itself is not allowed (OpenAPI v3.0's boolean form). */
   exclusiveMaximum?: boolean;
+  /** The smallest value allowed. */
   minimum?: number;
+  /** With true, `minimum` itself is not allowed (OpenAPI v3.0's boolean form). */
   exclusiveMinimum?: boolean;
+  /** The value must be a multiple of this. */
   multipleOf?: number;
+  /** The most characters a string may have; CEL cost estimates rely on it. */
   maxLength?: number;
+  /** The fewest characters a string may have. */
   minLength?: number;
+  /** A regular expression the string must match, in the syntax of Go's RE2 (the API server's engine). */
   pattern?: string;
+  /** The most items a list may have; CEL cost estimates rely on it. */
   maxItems?: number;
+  /** The fewest items a list may have. */
   minItems?: number;
+  /** The schema of every item of a list. */
   items?: StructuralSchema;
+  /** The most keys a map may have; CEL cost estimates rely on it. */
   maxProperties?: number;
+  /** The fewest keys a map may have. */
   minProperties?: number;
+  /** The properties an object must have. */
   required?: string[];
+  /** The fields of an object (a struct); fields it does not name are pruned unless preserved. */
   properties?: Record<string, StructuralSchema>;
+  /** The schema of every value of a map; exclusive with `properties`. */
   additionalProperties?: StructuralSchema | boolean;
+  /** Value validations of which at least one must pass; they may not add types or fields the node lacks. */
   anyOf?: StructuralSchema[];
+  /** Value validations of which exactly one must pass; structurally limited as `anyOf`. */
   oneOf?: StructuralSchema[];
+  /** Value validations that must all pass; structurally limited as `anyOf`. */
   allOf?: StructuralSchema[];
+  /** A value validation that must fail; structurally limited as `anyOf`. */
   not?: StructuralSchema;
+  /** Keep fields the schema does not name instead of pruning them. */
   'x-kubernetes-preserve-unknown-fields'?: boolean;
+  /** The value is a whole Kubernetes object: its `apiVersion`, `kind` and `metadata` are checked. */
   'x-kubernetes-embedded-resource'?: boolean;
+  /** The value is an integer or a string (a port, a percentage). */
   'x-kubernetes-int-or-string'?: boolean;
+  /** How server-side apply merges a list: `atomic` whole, `set` by value, `map` by its key fields. */
   'x-kubernetes-list-type'?: 'atomic' | 'set' | 'map';
+  /** The key fields of a `map` list; each must be required or defaulted. */
   'x-kubernetes-list-map-keys'?: string[];
+  /** How server-side apply merges a map or struct: `granular` key by key, `atomic` whole. */
   'x-kubernetes-map-type'?: 'granular' | 'atomic';
+  /** CEL rules on this node's value (`self`). */
   'x-kubernetes-validations'?: ValidationRule[];
 }
 

@@ -3,20 +3,35 @@ import { isNamespaceTerminating, type KubeClient } from '../client/index.ts';
 import { type Clock, type Logger, microTime, resourcePath, silentLogger, systemClock, type Timer } from '../core/index.ts';
 import { Event } from '../kinds/events/v1.ts';
 
-/** The object an event is about (`regarding`): an `ObjectReference` (`capstan/kinds/core/v1`) with the fields an Event needs. */
+/**
+ * The object an event is about (`regarding`): an `ObjectReference` (`capstan/kinds/core/v1`) with the fields an Event needs.
+ *
+ * @noExample The `regarding` of an {@link EventInput}; {@link EventRecorder}'s example fills one in.
+ */
 export interface EventSubject {
+  /** The object's `apiVersion`, e.g. `apps.example.com/v1alpha1`. */
   apiVersion: string;
+  /** The object's kind, e.g. `HelloWorld`. */
   kind: string;
+  /** The object's name. */
   name: string;
   /** Absent for cluster-scoped objects; their events go to `default`. */
   namespace?: string;
+  /** The object's uid: `kubectl describe` finds the events of this object, not of an earlier one of that name. */
   uid: string;
+  /** The version the event is about, if it matters. */
   resourceVersion?: string;
 }
 
-/** One thing that happened, as a reconciler tells it. */
+/**
+ * One thing that happened, as a reconciler tells it.
+ *
+ * @noExample The argument of {@link EventRecorder.emit}; its example passes one.
+ */
 export interface EventInput {
+  /** The object the event is about. */
   regarding: EventSubject;
+  /** `Warning` for what a user should look into; `Normal` otherwise. */
   type: 'Normal' | 'Warning';
   /** PascalCase, machine-readable: `Created`, `ConfigMapExists`. */
   reason: string;
@@ -26,8 +41,13 @@ export interface EventInput {
   note: string;
 }
 
-/** Options of an {@link EventRecorder}. */
+/**
+ * Options of an {@link EventRecorder}.
+ *
+ * @noExample Options of {@link EventRecorder}; its example shows them in use.
+ */
 export interface EventRecorderOptions {
+  /** Writes the Events; a `KubeClient`. */
   client: Pick<KubeClient, 'request'>;
   /** `reportingController`: the controller's name, e.g. `apps.example.com/helloworld-controller`. */
   controller: string;
@@ -46,6 +66,7 @@ export interface EventRecorderOptions {
   metrics?: EventRecorderMetrics;
   /** Where the recorder says, once per namespace, that it drops that namespace's Events; default silent. */
   logger?: Logger;
+  /** The clock of the series window and the flush delay; default the real one. */
   clock?: Clock;
 }
 
@@ -65,6 +86,7 @@ export interface EventRecorderOptions {
  * ```
  */
 export interface EventRecorderMetrics {
+  /** An Event was given up on, for `reason`; it was not written and will not be retried. */
   dropped(reason: 'NamespaceTerminating'): void;
 }
 

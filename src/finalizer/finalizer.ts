@@ -1,7 +1,11 @@
 import { isNotFound, type KubeClient } from '../client/index.ts';
 import { CapstanError, type ResourceDescriptor, resourcePath } from '../core/index.ts';
 
-/** The step of {@link finalize} that failed; the object keeps its finalizer in every case. */
+/**
+ * The step of {@link finalize} that failed; the object keeps its finalizer in every case.
+ *
+ * @noExample The `code` of a {@link FinalizerError}, whose example tests one.
+ */
 export type FinalizerErrorCode = 'INVALID_FINALIZER_NAME' | 'ADD_FINALIZER_FAILED' | 'REMOVE_FINALIZER_FAILED' | 'CLEANUP_FAILED';
 
 /**
@@ -21,30 +25,54 @@ export type FinalizerErrorCode = 'INVALID_FINALIZER_NAME' | 'ADD_FINALIZER_FAILE
  */
 export class FinalizerError extends CapstanError<FinalizerErrorCode> {}
 
-/** The part of an object finalizer handling reads. */
+/**
+ * The part of an object finalizer handling reads. Any `KubeObject` read from the API or a cache fits.
+ *
+ * @noExample Pass the object being reconciled; {@link finalize}'s example builds one by hand.
+ */
 export interface FinalizableObject {
+  /** The object's metadata, as last read. */
   metadata: {
+    /** The object's name: the patch's path. */
     name?: string;
+    /** The object's namespace: the patch's path, for a namespaced kind. */
     namespace?: string;
+    /** What adding the first finalizer is guarded by. */
     resourceVersion?: string;
+    /** The finalizers as last read: what each patch's `test` checks. */
     finalizers?: string[];
+    /** Set once the object is being deleted: `cleanup` runs instead of `apply`. */
     deletionTimestamp?: string;
   };
 }
 
-/** What to do for a live object (`apply`) and for one being deleted (`cleanup`, before the finalizer goes). */
+/**
+ * What to do for a live object (`apply`) and for one being deleted (`cleanup`, before the finalizer goes).
+ *
+ * @noExample The handlers of {@link finalize} and `ctx.finalize`; {@link finalize}'s example passes both.
+ */
 export interface FinalizeHandlers<T> {
+  /** The reconcile of a live object, run once the finalizer is on it; its errors pass through untouched. */
   apply: () => Promise<T>;
+  /** Release what the object holds outside the cluster; the finalizer is removed only when it resolves. Make it idempotent. */
   cleanup: () => Promise<T>;
 }
 
 const finalizerName = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?\/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 
-/** The object to work on, how to reach it, and the signal that aborts the write. */
+/**
+ * The object to work on, how to reach it, and the signal that aborts the write.
+ *
+ * @noExample The first argument of {@link finalize}, {@link addFinalizer} and {@link removeFinalizer}; their examples build one.
+ */
 export interface FinalizerTarget {
+  /** Sends the patches; a `KubeClient`. */
   client: Pick<KubeClient, 'request'>;
+  /** The object's kind (a `Kind`, or any descriptor with group, version, plural and scope). */
   resource: ResourceDescriptor;
+  /** The object as last read: the patches are guarded by its finalizers and resourceVersion. */
   object: FinalizableObject;
+  /** Aborts the patch, e.g. the reconcile's signal. */
   signal?: AbortSignal;
 }
 
@@ -65,7 +93,19 @@ async function jsonPatch(target: FinalizerTarget, patch: object[]): Promise<Fina
 /**
  * Add `finalizer` with a JSON Patch guarded by a `test` of the list as we saw it (or of the
  * resourceVersion when there was none), so a finalizer another writer added meanwhile is never lost: the
- * patch fails instead and the caller retries with the fresh object.
+ * patch fails instead and the caller retries with the fresh object. Returns the object as patched (the given
+ * one when the finalizer is already there); throws a {@link FinalizerError} `ADD_FINALIZER_FAILED`.
+ *
+ * @example
+ * ```ts
+ * import { KubeClient } from 'capstan/client';
+ * import { addFinalizer } from 'capstan/finalizer';
+ * const client = await KubeClient.fromKubeconfig();
+ * const Backup = { group: 'ops.example.com', version: 'v1', kind: 'Backup', plural: 'backups', namespaced: true };
+ * const object = { metadata: { name: 'nightly', namespace: 'demo', resourceVersion: '42' } };
+ * const updated = await addFinalizer({ client, resource: Backup, object }, 'ops.example.com/cleanup');
+ * console.log(updated.metadata.finalizers); // ['ops.example.com/cleanup']
+ * ```
  */
 export async function addFinalizer(target: FinalizerTarget, finalizer: string): Promise<FinalizableObject> {
   const current = target.object.metadata.finalizers;
@@ -90,7 +130,22 @@ export async function addFinalizer(target: FinalizerTarget, finalizer: string): 
   }
 }
 
-/** Remove `finalizer`, guarded by a `test` that the entry at its index is still ours. */
+/**
+ * Remove `finalizer`, guarded by a `test` that the entry at its index is still ours. Returns the object as
+ * patched, the given one when the finalizer was not there, or `undefined` when removing the last finalizer of a
+ * deleted object let it go; throws a {@link FinalizerError} `REMOVE_FINALIZER_FAILED`.
+ *
+ * @example
+ * ```ts
+ * import { KubeClient } from 'capstan/client';
+ * import { removeFinalizer } from 'capstan/finalizer';
+ * const client = await KubeClient.fromKubeconfig();
+ * const Backup = { group: 'ops.example.com', version: 'v1', kind: 'Backup', plural: 'backups', namespaced: true };
+ * const object = { metadata: { name: 'nightly', namespace: 'demo', finalizers: ['ops.example.com/cleanup'] } };
+ * const left = await removeFinalizer({ client, resource: Backup, object }, 'ops.example.com/cleanup');
+ * if (left === undefined) console.log('the Backup is gone');
+ * ```
+ */
 export async function removeFinalizer(target: FinalizerTarget, finalizer: string): Promise<FinalizableObject | undefined> {
   const index = target.object.metadata.finalizers?.indexOf(finalizer) ?? -1;
   if (index < 0) return target.object;

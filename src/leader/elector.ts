@@ -5,23 +5,57 @@ import { LeaderElectionError } from './errors.ts';
 import { type Lease, LeaseResource, type LeaseSpec } from './lease.ts';
 import { type ElectorConfig, electorConfig, jitterFactor, type LeaderElectorOptions } from './options.ts';
 
-/** One period of leadership. Its signal aborts, with a {@link LeaderElectionError} reason, when it ends. */
+/**
+ * One period of leadership. Its signal aborts, with a {@link LeaderElectionError} reason, when it ends.
+ *
+ * @noExample Handed out by {@link LeaderElector.waitForLeadership} and the `started-leading` event; {@link LeaderElector}'s example reads it.
+ */
 export interface LeadershipTerm {
+  /** The identity that holds the Lease for this term (this process's). */
   readonly identity: string;
+  /** Aborts when the term ends, before another replica may lead: pass it to every write made while leading. */
   readonly signal: AbortSignal;
   /** Monotonic ms at which the acquiring request was sent. */
   readonly startedAt: number;
 }
 
-/** Why a term ended: not renewed within the deadline, another holder seen, released on stop, or stopped without release. */
+/**
+ * Why a term ended: not renewed within the deadline, another holder seen, released on stop, or stopped without release.
+ *
+ * @noExample The `reason` of a `stopped-leading` {@link LeaderEvent}; {@link LeaderElector}'s example logs it.
+ */
 export type StopReason = 'renew-deadline' | 'lost' | 'released' | 'stopped';
 
-/** What the elector reports to subscribers. */
+/**
+ * What the elector reports to subscribers.
+ *
+ * @noExample What {@link LeaderElector.subscribe} hands its listeners; {@link LeaderElector}'s example handles it.
+ */
 export type LeaderEvent =
-  | { readonly type: 'started-leading'; readonly term: LeadershipTerm }
-  | { readonly type: 'stopped-leading'; readonly reason: StopReason }
-  | { readonly type: 'new-leader'; readonly holder: string }
-  | { readonly type: 'error'; readonly error: unknown };
+  | {
+      /** This process took the Lease. */
+      readonly type: 'started-leading';
+      /** The new term; its signal aborts when it ends. */
+      readonly term: LeadershipTerm;
+    }
+  | {
+      /** This process's term ended (its signal has aborted). */
+      readonly type: 'stopped-leading';
+      /** Why it ended. */
+      readonly reason: StopReason;
+    }
+  | {
+      /** The Lease's holder changed to another identity or this one, as this process read or wrote it (a release is not reported). */
+      readonly type: 'new-leader';
+      /** The new `holderIdentity`, never empty. */
+      readonly holder: string;
+    }
+  | {
+      /** A request to the Lease failed; the elector retries at its next period. */
+      readonly type: 'error';
+      /** What the request threw. */
+      readonly error: unknown;
+    };
 
 interface ActiveTerm {
   readonly term: LeadershipTerm;

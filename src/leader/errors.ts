@@ -1,8 +1,14 @@
 import { CapstanError } from '../core/index.ts';
 
-/** Why leader election refused to start, or why a leadership term ended. */
+/**
+ * Why leader election refused to start, or why a leadership term ended.
+ *
+ * @noExample The `code` of a {@link LeaderElectionError}, whose example tells two of them apart.
+ */
 export type LeaderElectionErrorCode =
+  /** Thrown by the constructor: timings that cannot work, a missing Lease name or namespace, an empty identity. */
   | 'LEADER_INVALID_OPTIONS'
+  /** Thrown by `run` when it is already running. */
   | 'LEADER_ALREADY_RUNNING'
   /** The reason of a term's signal when the lease was not renewed in time or another holder was seen. */
   | 'LEADERSHIP_LOST'

@@ -3,16 +3,28 @@ import { type Clock, systemClock } from '../core/index.ts';
 import { LeaderElectionError } from './errors.ts';
 import { defaultIdentity } from './lease.ts';
 
-/** The one call the elector makes of a client; `KubeClient` satisfies it. */
+/**
+ * The one call the elector makes of a client; `KubeClient` satisfies it.
+ *
+ * @noExample Pass a `KubeClient`, as {@link LeaderElector}'s example does; a test may pass a fake of this one method.
+ */
 export interface LeaseClient {
+  /** Send one request to the API server and return its decoded body; reject with the client's `ApiError` on a failure status. */
   request<T>(options: RequestOptions): Promise<T>;
 }
 
-/** Options of a {@link LeaderElector}; durations in milliseconds. */
+/**
+ * Options of a {@link LeaderElector}; durations in milliseconds. The constructor refuses timings that cannot
+ * work, as client-go does: renew deadline < lease duration, and retry period × 1.2 < renew deadline.
+ *
+ * @noExample Options of {@link LeaderElector}; its example shows them in use.
+ */
 export interface LeaderElectorOptions {
+  /** Reads and writes the Lease; a `KubeClient`. */
   client: LeaseClient;
   /** Namespace and name of the Lease; every replica of one operator uses the same. */
   namespace: string;
+  /** The Lease's name, the same on every replica. */
   name: string;
   /** Defaults to the host name and a random suffix ({@link defaultIdentity}). */
   identity?: string;
@@ -26,6 +38,7 @@ export interface LeaderElectorOptions {
   requestTimeoutMs?: number;
   /** Give the Lease up when stopped, so a standby takes over at once; default true. */
   releaseOnStop?: boolean;
+  /** The clock of the timers and of the lease's expiry; default the real one (tests inject a fake one). */
   clock?: Clock;
   /** Source of jitter, in [0, 1); default `Math.random`. */
   random?: () => number;

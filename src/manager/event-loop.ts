@@ -37,6 +37,7 @@ export class EventLoopMonitor {
     this.timer.unref();
   }
 
+  /** Stop the heartbeat. Do not ask a stopped monitor: {@link EventLoopMonitor.check} would read the silence as a stall. */
   stop(): void {
     clearInterval(this.timer);
     this.timer = undefined;

@@ -2,10 +2,29 @@ import { parseArgs } from 'node:util';
 import { CapstanError, webhookServiceName } from '../core/index.ts';
 import type { ManagerOptions } from './manager.ts';
 
-/** A command line the operator cannot run with; the message says which flag and what to pass. */
+/**
+ * A command line the operator cannot run with; the message says which flag and what to pass. Its code is
+ * `INVALID_FLAG`: print the message and exit with a usage error rather than retrying.
+ *
+ * @example
+ * ```ts
+ * import { Manager, ManagerFlagError, managerOptionsFromFlags } from 'capstan';
+ * try {
+ *   await new Manager(managerOptionsFromFlags({ leaseName: 'hello-world-operator' })).run();
+ * } catch (err) {
+ *   if (!(err instanceof ManagerFlagError)) throw err;
+ *   console.error(err.message); // names the flag, and lists them all when it is unknown
+ *   process.exit(2);
+ * }
+ * ```
+ */
 export class ManagerFlagError extends CapstanError<'INVALID_FLAG'> {}
 
-/** What {@link managerOptionsFromFlags} reads besides the flags. */
+/**
+ * What {@link managerOptionsFromFlags} reads besides the flags.
+ *
+ * @noExample Options of {@link managerOptionsFromFlags}; its example shows them in use.
+ */
 export interface ManagerFlagsInput {
   /** The Lease's name when `--leader-elect` is on: the operator's name. */
   leaseName: string;
@@ -17,7 +36,18 @@ export interface ManagerFlagsInput {
 
 const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
-/** The flags every Capstan operator takes, for its `--help`. */
+/**
+ * The flags every Capstan operator takes, for its `--help`: one line per flag, indented by two spaces.
+ *
+ * @example
+ * ```ts
+ * import { managerFlagsHelp } from 'capstan/manager';
+ * if (process.argv.includes('--help')) {
+ *   console.log(`Usage: hello-world-operator [flags]\n\nFlags:\n${managerFlagsHelp}`);
+ *   process.exit(0);
+ * }
+ * ```
+ */
 export const managerFlagsHelp = `  --namespace <ns>[,<ns>...]       watch and reconcile only this namespace, or these (a Role in each suffices)
   --leader-elect                   several replicas, one active at a time, through a Lease
   --leader-election-namespace <ns> where the Lease lives (default: $POD_NAMESPACE)

@@ -39,20 +39,48 @@ import {
   type WebhookServer,
 } from '../webhook/index.ts';
 
-/** Leader election of the manager's replicas through a `coordination.k8s.io/v1` Lease. */
+/**
+ * Leader election of the manager's replicas through a `coordination.k8s.io/v1` Lease: controllers run only on
+ * the replica that holds it. The timings are client-go's and are checked as client-go checks them.
+ *
+ * @noExample Part of {@link ManagerOptions}; {@link Manager}'s example sets it.
+ */
 export interface LeaderElectionOptions {
+  /** The Lease's namespace, usually the operator's own (`$POD_NAMESPACE`). */
   namespace: string;
+  /** The Lease's name, the same on every replica of one operator: usually the operator's name. */
   name: string;
+  /** How long a standby waits after it last saw the Lease change before taking it; default 15 s (whole seconds). */
   leaseDurationMs?: number;
+  /** How long the leader keeps leading without a successful renewal; default 10 s, less than the lease duration. */
   renewDeadlineMs?: number;
+  /** Time between attempts to acquire or renew; default 2 s. */
   retryPeriodMs?: number;
+  /** This replica's `holderIdentity`; default the host name and a random suffix (also the Events' `reportingInstance`). */
   identity?: string;
 }
 
-/** Options of a {@link Manager}. */
+/**
+ * Options of a {@link Manager}; every one has a default, so `new Manager()` runs cluster-wide with no leader
+ * election, probes or metrics. {@link managerOptionsFromFlags} makes them from an operator's command line.
+ *
+ * @example
+ * ```ts
+ * import { Manager } from 'capstan';
+ * const manager = new Manager({
+ *   namespace: ['team-a', 'team-b'], // namespace-scoped: a Role in each suffices
+ *   leaderElection: { namespace: 'hello-world-system', name: 'hello-world-operator' },
+ *   probes: { host: '0.0.0.0', port: 8081 },
+ *   metrics: { host: '0.0.0.0', port: 8443 },
+ *   logLevel: 'debug',
+ *   shutdownGraceMs: 30_000,
+ * });
+ * ```
+ */
 export interface ManagerOptions {
   /** A client to use; otherwise one is made from `kubeconfigPath`, `$KUBECONFIG`, `~/.kube/config` or the in-cluster account. */
   client?: KubeClient;
+  /** The kubeconfig file the client is made from, when no `client` is given. */
   kubeconfigPath?: string;
   /**
    * Namespace-scoped mode: watch and reconcile only this namespace, or these (one cache per namespace and kind,
@@ -92,8 +120,11 @@ export interface ManagerOptions {
    * webhooks are added.
    */
   webhooks?: {
+    /** The folder with `tls.crt` and `tls.key` (PEM), as a `kubernetes.io/tls` Secret mounts them. */
     certDir: string;
+    /** Default 9443, as the Kubebuilder scaffold's; 0 picks a free port (see {@link Manager.webhookPort}). */
     port?: number;
+    /** Default `0.0.0.0`, every interface, so the API server can call it; `127.0.0.1` for local runs. */
     host?: string;
     /**
      * Manage the certificate in a Secret instead of reading `certDir` (no cert-manager needed; see
@@ -109,13 +140,19 @@ export interface ManagerOptions {
  * `eventLoopStallMs` (default 10 s) within the last 30 s, or a reconcile has run `stuckReconcileGraceMs` (default
  * 30 s) past its controller's reconcile timeout; `/readyz` fails until every cache has synced, and when a watch
  * has been unable to resume for `watchResumeBoundMs` (default 60 s), recovering when it resumes.
+ *
+ * @noExample Part of {@link ManagerOptions}, whose example sets it.
  */
 export interface ProbeOptions {
+  /** `127.0.0.1` (the default) for local runs; `0.0.0.0` in a Pod, so the kubelet can probe it. */
   host?: string;
   /** 0 picks a free port. */
   port: number;
+  /** `/readyz` fails while a watch has been unable to resume for this long; default 60 s. */
   watchResumeBoundMs?: number;
+  /** `/healthz` fails for 30 s after the event loop was blocked this long; default 10 s. */
   eventLoopStallMs?: number;
+  /** `/healthz` fails when a reconcile runs this long past its controller's reconcile timeout; default 30 s. */
   stuckReconcileGraceMs?: number;
 }
 
@@ -124,12 +161,18 @@ export interface ProbeOptions {
  * start) to callers whose bearer token the API server authenticates and authorizes for `get` on the non-resource
  * URL `/metrics` (the generated `<operator>-metrics-reader` ClusterRole grants it; the operator itself needs the
  * generated `<operator>-metrics-auth-role` to ask). `insecure: true` serves plain HTTP to anyone, for development.
+ *
+ * @noExample Options of {@link ManagerOptions.metrics}; `managerOptionsFromFlags` fills them from `--metrics-port`,
+ * `--metrics-insecure` and `--metrics-cert-dir`.
  */
 export interface MetricsOptions {
+  /** `127.0.0.1` (the default) for local runs; `0.0.0.0` in a Pod, so Prometheus can reach it. */
   host?: string;
   /** 0 picks a free port. */
   port: number;
+  /** Serve plain HTTP to anyone (`--metrics-insecure`); for development only. */
   insecure?: boolean;
+  /** A folder with `tls.crt` and `tls.key`; default a self-signed certificate made at start. */
   certDir?: string;
 }
 

@@ -25,8 +25,11 @@ interface MetricsServerBase {
 /**
  * The guarded metrics server: HTTPS, and only for a bearer token whose user may `get` the non-resource URL `/metrics`.
  * Verdicts are cached per token for {@link metricsVerdictTtlMs} (10 s), at most 256 tokens.
+ *
+ * @noExample Options of {@link MetricsServer.start}; its example starts a guarded server.
  */
 export interface SecureMetricsServerOptions extends MetricsServerBase {
+  /** Absent or false: the guarded server. */
   insecure?: false;
   /** Asks the API server for the TokenReview and the SubjectAccessReview; its identity needs `create` on both. */
   client: KubeClient;
@@ -36,18 +39,32 @@ export interface SecureMetricsServerOptions extends MetricsServerBase {
    * then skip verification, as the Kubebuilder scaffold's ServiceMonitor does with `insecureSkipVerify`).
    */
   certDir?: string;
+  /** Where failed requests and refused callers are logged (a review that could not be made at warn, a refusal at debug). */
   log: Logger;
 }
 
-/** The development opt-out (`--metrics-insecure`): plain HTTP, no authentication, anyone who reaches the port reads. */
+/**
+ * The development opt-out (`--metrics-insecure`): plain HTTP, no authentication, anyone who reaches the port reads.
+ *
+ * @noExample Options of {@link MetricsServer.start}; its example starts an insecure server too.
+ */
 export interface InsecureMetricsServerOptions extends MetricsServerBase {
+  /** Plain HTTP for anyone: development only. */
   insecure: true;
 }
 
-/** Options of {@link MetricsServer.start}: guarded (the default), or `insecure: true`. */
+/**
+ * Options of {@link MetricsServer.start}: guarded (the default), or `insecure: true`.
+ *
+ * @noExample The union of {@link SecureMetricsServerOptions} and {@link InsecureMetricsServerOptions}; {@link MetricsServer}'s example shows both.
+ */
 export type MetricsServerOptions = SecureMetricsServerOptions | InsecureMetricsServerOptions;
 
-/** How long a TokenReview/SubjectAccessReview verdict on a token is reused: a revoked token is refused within it. */
+/**
+ * How long a TokenReview/SubjectAccessReview verdict on a token is reused: a revoked token is refused within it.
+ *
+ * @noExample A fixed bound stated for operators and auditors: nothing to call or configure.
+ */
 export const metricsVerdictTtlMs = 10_000;
 
 /** A review that has not answered in this time is a 503 (the scraper retries at its next interval). */

@@ -1,28 +1,56 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** A named check behind `/readyz` or `/healthz`; it returns an error message, or nothing when fine. */
+/**
+ * A named check behind `/readyz` or `/healthz`; it returns an error message, or nothing when fine. It runs on
+ * every probe, so it must be quick and synchronous; a check that throws fails with the error's message.
+ *
+ * @example
+ * ```ts
+ * import { type Check, ProbeServer } from 'capstan/manager';
+ * let connected = false;
+ * const upstream: Check = () => (connected ? undefined : 'not connected to the backup service yet');
+ * const server = await ProbeServer.start({ port: 8081, readyChecks: { upstream } });
+ * connected = true;
+ * await server.close();
+ * ```
+ */
 export type Check = () => string | undefined;
 
 /**
  * A check listed with the others whose failure does not fail the probe (`gating: false`): its line reads
  * `[+]name ok (warning, not gating: …)`. The manager uses it for watch health on a replica that serves webhooks.
+ *
+ * @noExample A value of {@link ProbeServerOptions.readyChecks}: `{ check, gating: false }` in place of a {@link Check}.
  */
 export interface ListedCheck {
+  /** The check, listed with its verdict. */
   check: Check;
+  /** Always false: its failure is listed as a warning and does not fail the probe. */
   gating: false;
 }
 
-/** What the probe server serves. */
+/**
+ * What the probe server serves.
+ *
+ * @noExample Options of {@link ProbeServer.start}; its example and {@link Check}'s show them in use.
+ */
 export interface ProbeServerOptions {
   /** `127.0.0.1` for local runs; `0.0.0.0` in a Pod, so the kubelet can probe it. */
   host?: string;
   /** 0 picks a free port (see {@link ProbeServer.port}). */
   port: number;
+  /** The checks of `/healthz` (and `/livez`), by name: the kubelet restarts the container when they fail. */
   healthChecks?: Record<string, Check>;
+  /** The checks of `/readyz`, by name: the Pod leaves its Services' endpoints while a gating one fails. */
   readyChecks?: Record<string, Check | ListedCheck>;
   /** Metrics in the Prometheus text format, and their content type; absent: no `/metrics` route. */
-  metrics?: () => Promise<{ contentType: string; body: string }>;
+  metrics?: () => Promise<{
+    /** The `content-type` of the answer, e.g. prom-client's `register.contentType`. */
+    contentType: string;
+    /** The exposition text. */
+    body: string;
+  }>;
 }
 
 /**

@@ -1,11 +1,18 @@
 import type { Deployment } from '../kinds/apps/v1.ts';
 
-/** Options of {@link deploymentManifest}. */
+/**
+ * Options of {@link deploymentManifest}.
+ *
+ * @noExample Options of {@link deploymentManifest}; its example shows them in use.
+ */
 export interface DeploymentOptions {
-  /** Also the ServiceAccount's name (see `rbacManifests`). */
+  /** The Deployment's name, and the name of the ServiceAccount it runs as (see {@link rbacManifests}). */
   name: string;
+  /** The operator's namespace, where the Deployment and its ServiceAccount live. */
   namespace: string;
+  /** The operator's image reference, e.g. `ghcr.io/example/hello-world-operator:0.1.0`. */
   image: string;
+  /** Defaults to 2: leader election keeps one active and the other warm, ready to take over. */
   replicas?: number;
   /** Port of `/healthz` and `/readyz`, plain HTTP for the kubelet (default 8081). */
   healthPort?: number;
@@ -15,8 +22,28 @@ export interface DeploymentOptions {
   webhookPort?: number;
   /** Extra container arguments, e.g. `['--namespace=team-a']`. */
   args?: string[];
+  /** Labels put on the Deployment and its Pods; the selector's labels ({@link operatorPodSelector}) win over them. */
   labels?: Record<string, string>;
-  resources?: { requests: { cpu: string; memory: string }; limits: { cpu?: string; memory: string } };
+  /**
+   * The manager container's resources; defaults to requests of `50m` CPU and `96Mi` memory and a `256Mi` memory
+   * limit, with no CPU limit so that the manager is never throttled.
+   */
+  resources?: {
+    /** What the scheduler reserves for the container. */
+    requests: {
+      /** CPU request, a Kubernetes quantity such as `50m`. */
+      cpu: string;
+      /** Memory request, a Kubernetes quantity such as `96Mi`. */
+      memory: string;
+    };
+    /** The container's ceilings. */
+    limits: {
+      /** CPU limit; absent, the container is not throttled. */
+      cpu?: string;
+      /** Memory limit: the container is OOM-killed past it. */
+      memory: string;
+    };
+  };
 }
 
 /**
@@ -32,7 +59,17 @@ export function operatorPodSelector(name: string): Record<string, string> {
   return { 'app.kubernetes.io/name': name, 'app.kubernetes.io/component': 'operator' };
 }
 
-/** The non-root user of the image (`USER 65532` in the Dockerfile, as distroless images use). */
+/**
+ * The non-root UID and GID the manager runs as: 65532, the `nonroot` user of distroless images and the image's
+ * `USER 65532` in the Dockerfile. {@link deploymentManifest} sets it as `runAsUser`, `runAsGroup` and `fsGroup`;
+ * use it for any other Pod that runs the operator's image, so that files it writes keep one owner.
+ *
+ * @example
+ * ```ts
+ * import { operatorUser } from 'capstan/manifests';
+ * const securityContext = { runAsNonRoot: true, runAsUser: operatorUser, runAsGroup: operatorUser, fsGroup: operatorUser };
+ * ```
+ */
 export const operatorUser = 65532;
 
 /**

@@ -1,3 +1,12 @@
+/**
+ * The manifests an operator is deployed with, derived from its controller declarations: RBAC with exactly
+ * the rights the controllers declare (no wildcard), the manager Deployment (Pod Security `restricted`,
+ * leader election across two replicas) and the Service of its admission webhooks. `capstan generate` writes
+ * them into config/; import this entry point, not `capstan`, to generate them in your own tooling or to
+ * assert on them in a test.
+ *
+ * @module capstan/manifests
+ */
 export {
   leaseRules,
   metricsAuthRules,

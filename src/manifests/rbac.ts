@@ -1,6 +1,11 @@
 import type { ControllerDeclaration, PolicyRule, ResourceDescriptor, WebhookDeclaration } from '../core/index.ts';
 
-/** Where the operator runs and what it may reach. */
+/**
+ * Where the operator runs and what it may reach: the names, namespace and scope of the RBAC objects
+ * {@link rbacManifests} generates.
+ *
+ * @noExample Options of {@link rbacManifests}; its example shows them in use.
+ */
 export interface RbacOptions {
   /** Base name of the generated objects, e.g. `hello-world-operator`. */
   name: string;
@@ -17,11 +22,28 @@ export interface RbacOptions {
   webhooks?: readonly WebhookDeclaration[];
 }
 
-/** A Kubernetes object as plain data, ready to serialise. */
+/**
+ * A Kubernetes object as plain data, ready to serialise to YAML or JSON, or to send as the body of a
+ * server-side apply. Only the fields every object has are typed; the rest (`rules`, `roleRef`, `subjects`)
+ * are `unknown` until narrowed.
+ *
+ * @noExample Returned by {@link rbacManifests}; its example lists them.
+ */
 export interface Manifest {
+  /** The object's API group and version, e.g. `rbac.authorization.k8s.io/v1` (`v1` for the core group). */
   apiVersion: string;
+  /** The object's kind, e.g. `ClusterRole`. */
   kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  /** Identity and labels of the object. */
+  metadata: {
+    /** The object's name, unique per kind in its namespace (or in the cluster). */
+    name: string;
+    /** The object's namespace; absent for a cluster-scoped kind (ClusterRole, ClusterRoleBinding). */
+    namespace?: string;
+    /** The object's labels (the `labels` option of the generator). */
+    labels?: Record<string, string>;
+  };
+  /** Any other top-level field of the kind (`rules`, `roleRef`, `subjects`, …). */
   [field: string]: unknown;
 }
 
@@ -99,7 +121,22 @@ function uniqueRules(rules: readonly PolicyRule[]): PolicyRule[] {
   });
 }
 
-/** The leader-election Lease rights, in the operator's own namespace only. */
+/**
+ * The rules leader election needs on Leases (`coordination.k8s.io`): get, create and update of the one Lease it
+ * holds. {@link rbacManifests} grants them through a Role in the operator's own namespace only, never
+ * cluster-wide.
+ *
+ * @example
+ * ```ts
+ * import { leaseRules } from 'capstan/manifests';
+ * const role = {
+ *   apiVersion: 'rbac.authorization.k8s.io/v1',
+ *   kind: 'Role',
+ *   metadata: { name: 'hello-world-operator-leader-election', namespace: 'hello-world-system' },
+ *   rules: leaseRules,
+ * };
+ * ```
+ */
 export const leaseRules: PolicyRule[] = [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }];
 
 /**
@@ -129,7 +166,9 @@ export const metricsAuthRules: PolicyRule[] = [
  * ```
  */
 export interface NonResourceRule {
+  /** URL paths the rule covers, such as `/metrics`; a final `*` makes one a prefix (`/debug/*`). */
   nonResourceURLs: string[];
+  /** Lower-case HTTP verbs granted on them (`get`, `post`, …). */
   verbs: string[];
 }
 
@@ -213,7 +252,20 @@ function metricsRbac(name: string, labels: { labels?: Record<string, string> }, 
   ];
 }
 
-/** The namespaces of `watchNamespace`, in order, without repeats; `undefined` for the whole cluster. */
+/**
+ * The namespaces of a `watchNamespace` option (a list, or one string with commas as the `--namespace` flag takes
+ * it), trimmed, in order, without repeats or empty names; `undefined` for the whole cluster, which is also what
+ * a value with no name in it means. {@link rbacManifests} makes a Role per namespace from it, or one ClusterRole
+ * for `undefined`.
+ *
+ * @example
+ * ```ts
+ * import { watchedNamespaces } from 'capstan/manifests';
+ * console.log(watchedNamespaces('team-a, team-b,team-a')); // ['team-a', 'team-b']
+ * console.log(watchedNamespaces(['team-c'])); // ['team-c']
+ * console.log(watchedNamespaces(' , ')); // undefined: the whole cluster
+ * ```
+ */
 export function watchedNamespaces(watchNamespace: string | readonly string[] | undefined): string[] | undefined {
   if (watchNamespace === undefined) return undefined;
   const list = typeof watchNamespace === 'string' ? watchNamespace.split(',') : [...watchNamespace];

@@ -2,13 +2,19 @@ import { webhookServiceName } from '../core/index.ts';
 import type { Service } from '../kinds/core/v1.ts';
 import { operatorPodSelector } from './deployment.ts';
 
-/** Options of {@link webhookServiceManifest}. */
+/**
+ * Options of {@link webhookServiceManifest}.
+ *
+ * @noExample Options of {@link webhookServiceManifest}; its example shows them in use.
+ */
 export interface WebhookServiceOptions {
   /** The operator's name: the Service is `<name>-webhook-service` and selects the operator's Pods. */
   name: string;
+  /** The operator's namespace, where the Service is created (the webhook's `service.namespace`). */
   namespace: string;
   /** The container port the manager serves webhooks on (its `--webhook-port`); default 9443. */
   targetPort?: number;
+  /** Labels put on the Service; its selector stays {@link operatorPodSelector}'s. */
   labels?: Record<string, string>;
 }
 

@@ -4,6 +4,8 @@ import { registered } from './registered.ts';
 /**
  * What {@link cacheMetrics} returns: structurally the cache layer's `CacheMetrics`, so it can be passed as
  * an `Informer`'s `metrics` option (this layer may not import the cache; the manager wires the two).
+ *
+ * @noExample Returned by {@link cacheMetrics}, whose example calls it.
  */
 export interface CacheObjectMetrics {
   /** The cache called `cache` now holds `count` objects. */

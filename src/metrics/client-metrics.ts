@@ -1,7 +1,11 @@
 import { Gauge, register, type Registry } from 'prom-client';
 import { registered } from './registered.ts';
 
-/** Where a `KubeClient`'s start and completion hooks report (`onRequestStart`, `onRequest`). */
+/**
+ * Where a `KubeClient`'s start and completion hooks report (`onRequestStart`, `onRequest`).
+ *
+ * @noExample Returned by {@link clientMetrics}, whose example wires it to a client's hooks.
+ */
 export interface ClientRequestMetrics {
   /** A request was sent (`capstan_client_requests_in_flight{verb}` + 1). */
   requestStarted(verb: string): void;

@@ -1,7 +1,12 @@
 import { Counter, Gauge, Histogram, register, type Registry } from 'prom-client';
 import { registered } from './registered.ts';
 
-/** The `result` label of `controller_runtime_reconcile_total`, as controller-runtime spells it. */
+/**
+ * The `result` label of `controller_runtime_reconcile_total`, as controller-runtime spells it. Capstan reports
+ * `success`, `error` and `requeue_after`; `requeue` exists at 0 for dashboards written for controller-runtime.
+ *
+ * @noExample The values of a metric label; {@link controllerMetrics}' example reports one.
+ */
 export type ReconcileResultLabel = 'success' | 'error' | 'requeue' | 'requeue_after';
 
 const reconcileResults: readonly ReconcileResultLabel[] = ['success', 'error', 'requeue', 'requeue_after'];
@@ -12,7 +17,11 @@ const reconcileTimeBuckets = [
   4.0, 4.5, 5, 6, 7, 8, 9, 10, 15, 20, 25, 30, 40, 50, 60,
 ];
 
-/** What one controller reports; every method is labelled with the controller's name. */
+/**
+ * What one controller reports; every method is labelled with the controller's name.
+ *
+ * @noExample Returned by {@link controllerMetrics}, whose example calls it; pass it as `ControllerOptions.metrics`.
+ */
 export interface ControllerMetrics {
   /** One reconcile ended with `result` after `seconds`. */
   reconciled(result: ReconcileResultLabel, seconds: number): void;

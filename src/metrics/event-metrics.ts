@@ -1,8 +1,13 @@
 import { Counter, register, type Registry } from 'prom-client';
 import { registered } from './registered.ts';
 
-/** Structurally the events layer's `EventRecorderMetrics` (this layer may not import that one). */
+/**
+ * Structurally the events layer's `EventRecorderMetrics` (this layer may not import that one).
+ *
+ * @noExample Returned by {@link eventMetrics}, whose example passes it to an `EventRecorder`.
+ */
 export interface EventDropMetrics {
+  /** An Event was given up on without an error, for `reason` (`capstan_events_dropped_total{reason}` + 1). */
   dropped(reason: 'NamespaceTerminating'): void;
 }
 

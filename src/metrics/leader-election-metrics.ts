@@ -1,8 +1,13 @@
 import { Gauge, register, type Registry } from 'prom-client';
 import { registered } from './registered.ts';
 
-/** What leader election reports: whether this process holds the lease called `name`. */
+/**
+ * What leader election reports: whether this process holds the lease called `name`.
+ *
+ * @noExample Returned by {@link leaderElectionMetrics}, whose example calls it.
+ */
 export interface LeaderElectionMetrics {
+  /** This process now leads (1) or stands by (0) for the Lease `name`. */
   setLeading(name: string, leading: boolean): void;
 }
 

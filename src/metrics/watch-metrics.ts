@@ -5,14 +5,23 @@ import { registered } from './registered.ts';
  * What {@link watchMetrics} returns: structurally the watch layer's `WatchMetrics` (pass it as an `Informer`'s
  * `watchMetrics`; this layer may not import the watch layer), plus {@link WatchHealthMetrics.unresumed} for the
  * gauge read at scrape time.
+ *
+ * @noExample Returned by {@link watchMetrics}, whose example calls it.
  */
 export interface WatchHealthMetrics {
+  /** A watch event arrived (`capstan_watch_events_total{watch,type}` + 1). */
   eventReceived(watch: string, eventType: 'ADDED' | 'MODIFIED' | 'DELETED'): void;
+  /** A bookmark arrived (`capstan_watch_bookmarks_total{watch}` + 1). */
   bookmarkReceived(watch: string): void;
+  /** A full list started, for `cause` (`initial`, `gone`, `continueExpired`): `capstan_watch_relists_total` + 1. */
   relisted(watch: string, cause: string): void;
+  /** A 410 Gone arrived; counts nothing of its own (the relist it causes is counted with cause `gone`). */
   goneReceived(watch: string): void;
+  /** A watch was reopened from a known resourceVersion (`capstan_watch_reconnects_total{watch}` + 1). */
   reconnected(watch: string): void;
+  /** The last event, bookmark or completed list, in seconds since the epoch: the base of `capstan_watch_seconds_since_last_activity`. */
   lastActivity(watch: string, epochSeconds: number): void;
+  /** A list or watch request failed with `code` (`capstan_watch_errors_total{watch,code}` + 1). */
   errorReceived(watch: string, code: string): void;
   /** Report `watch`'s time unable to resume (seconds, 0 while it works) through `seconds`, read at each scrape. */
   unresumed(watch: string, seconds: () => number): void;

@@ -4,6 +4,8 @@ import { registered } from './registered.ts';
 /**
  * What {@link webhookMetrics} returns: one call per admission request, when it arrives, and the function that
  * records its answer. The webhook server calls it; this layer may not import the webhook layer.
+ *
+ * @noExample Returned by {@link webhookMetrics}, whose example calls it.
  */
 export interface WebhookRequestMetrics {
   /**
@@ -18,7 +20,7 @@ export interface WebhookRequestMetrics {
  * controller-runtime's webhook metrics, by the path served (`/validate-apps-example-com-v1alpha1-webapp`):
  * `controller_runtime_webhook_requests_total{webhook,code}`, `controller_runtime_webhook_requests_in_flight{webhook}`
  * and `controller_runtime_webhook_latency_seconds{webhook}` (Prometheus's default buckets, 5 ms to 10 s, the range
- * of a webhook's `timeoutSeconds`). The codes 200 and 500 of each path exist at 0 from {@link started}'s first
+ * of a webhook's `timeoutSeconds`). The codes 200 and 500 of each path exist at 0 from {@link WebhookRequestMetrics.started}'s first
  * call, as controller-runtime's do, so a rate of failures is 0 rather than absent.
  *
  * @example

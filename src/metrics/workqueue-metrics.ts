@@ -4,22 +4,34 @@ import { registered } from './registered.ts';
 /**
  * A live view of a queue's in-flight work, read at scrape time. Structurally the same as the queue
  * layer's `InFlightWork` (this layer may not import the queue; the manager wires the two).
+ *
+ * @noExample A `WorkQueue` hands it to {@link WorkqueueMetrics.trackInFlight}; nothing to write by hand.
  */
 export interface InFlightWorkView {
+  /** Seconds spent so far by all work in flight (`workqueue_unfinished_work_seconds`). */
   unfinishedWorkSeconds(): number;
+  /** Seconds the longest-running work in flight has run (`workqueue_longest_running_processor_seconds`). */
   longestRunningProcessorSeconds(): number;
 }
 
 /**
  * What {@link workqueueMetrics} returns: structurally the queue layer's `QueueMetrics`, so it can be passed
  * as a `WorkQueue`'s `metrics` option.
+ *
+ * @noExample Returned by {@link workqueueMetrics}, whose example passes it to a `WorkQueue`.
  */
 export interface WorkqueueMetrics {
+  /** A key was added (`workqueue_adds_total` + 1); a duplicate of a key already waiting is not an add. */
   added(): void;
+  /** A key was re-added because its work failed (`workqueue_retries_total` + 1). */
   retried(): void;
+  /** The number of keys ready and waiting for a worker is now `depth` (`workqueue_depth`). */
   depthChanged(depth: number): void;
+  /** A key waited this long between being ready and a worker taking it (`workqueue_queue_duration_seconds`). */
   queued(seconds: number): void;
+  /** A worker spent this long on a key (`workqueue_work_duration_seconds`). */
   worked(seconds: number): void;
+  /** Read `view` at each scrape for the in-flight gauges; the queue calls it once, when it is created. */
   trackInFlight(view: InFlightWorkView): void;
 }
 

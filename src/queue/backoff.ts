@@ -1,4 +1,8 @@
-/** Per-key exponential backoff settings. */
+/**
+ * Per-key exponential backoff settings.
+ *
+ * @noExample Options of {@link KeyBackoff}, and a {@link WorkQueue}'s `backoff`; the example of {@link KeyBackoff} shows them in use.
+ */
 export interface KeyBackoffOptions {
   /** The first retry's delay; default 5 ms. */
   baseMs?: number;
@@ -21,7 +25,9 @@ export interface KeyBackoffOptions {
  * ```
  */
 export class KeyBackoff<K> {
+  /** The first retry's delay, in ms. */
   readonly baseMs: number;
+  /** The longest delay, in ms. */
   readonly maxMs: number;
   private readonly failuresByKey = new Map<K, number>();
 

@@ -1,4 +1,8 @@
-/** A live view of the work in flight, read when metrics are collected rather than pushed on a timer. */
+/**
+ * A live view of the work in flight, read when metrics are collected rather than pushed on a timer.
+ *
+ * @noExample Handed by the queue to {@link QueueMetrics.trackInFlight}; read it when metrics are scraped.
+ */
 export interface InFlightWork {
   /** Seconds spent so far by all work in flight (`workqueue_unfinished_work_seconds`). */
   unfinishedWorkSeconds(): number;
@@ -36,7 +40,17 @@ export interface QueueMetrics {
   trackInFlight(view: InFlightWork): void;
 }
 
-/** Metrics that go nowhere: the default. */
+/**
+ * Metrics that go nowhere: a queue's default, and, frozen, a base to spread when only some reports matter.
+ *
+ * @example
+ * ```ts
+ * import { noQueueMetrics, type QueueMetrics, WorkQueue } from 'capstan/queue';
+ * let depth = 0;
+ * const metrics: QueueMetrics = { ...noQueueMetrics, depthChanged: (d) => { depth = d; } };
+ * const queue = new WorkQueue<string>({ metrics });
+ * ```
+ */
 export const noQueueMetrics: QueueMetrics = Object.freeze({
   added() {},
   retried() {},

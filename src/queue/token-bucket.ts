@@ -1,6 +1,10 @@
 import type { Clock } from '../core/index.ts';
 
-/** Overall rate limit settings. */
+/**
+ * Overall rate limit settings.
+ *
+ * @noExample Options of {@link TokenBucket}, and a {@link WorkQueue}'s `rateLimit`; the example of {@link TokenBucket} shows them in use.
+ */
 export interface RateLimitOptions {
   /** Tokens added per second; default 10. */
   perSecond?: number;
@@ -23,12 +27,18 @@ export interface RateLimitOptions {
  * ```
  */
 export class TokenBucket {
+  /** Tokens added per second: the sustained rate. */
   readonly perSecond: number;
+  /** The most tokens the bucket holds: how many pass at once after a quiet spell. */
   readonly burst: number;
   private readonly clock: Clock;
   private tokens: number;
   private updatedAt: number;
 
+  /**
+   * @param clock - The time tokens are added by; a `ManualClock` in tests.
+   * @param options - The rate and burst; the bucket starts full.
+   */
   constructor(clock: Clock, options: RateLimitOptions = {}) {
     this.clock = clock;
     this.perSecond = options.perSecond ?? 10;

@@ -5,13 +5,32 @@ import { noQueueMetrics, type QueueMetrics } from './metrics.ts';
 import { ReadyList } from './ready-list.ts';
 import { type RateLimitOptions, TokenBucket } from './token-bucket.ts';
 
-/** How a worker's turn with a key ended. A worker that returns nothing is `done`; one that throws, `retry`. */
+/**
+ * How a worker's turn with a key ended. A worker that returns nothing is `done`; one that throws, `retry`.
+ *
+ * @noExample What a {@link Worker} returns; the examples of {@link Worker} and {@link WorkQueue} return them.
+ */
 export type WorkOutcome =
-  | { readonly kind: 'done' }
-  | { readonly kind: 'retry' }
-  | { readonly kind: 'requeueAfter'; readonly delayMs: number };
+  | {
+      /** Finished until the key is added again; its backoff is forgotten. */
+      readonly kind: 'done';
+    }
+  | {
+      /** Run the key again after its backoff and a token of the rate limit, as when the worker throws. */
+      readonly kind: 'retry';
+    }
+  | {
+      /** Run the key again after `delayMs` on the requeue clock, not rate-limited; its backoff is forgotten. */
+      readonly kind: 'requeueAfter';
+      /** Milliseconds to wait; 0 or less makes the key ready at once. */
+      readonly delayMs: number;
+    };
 
-/** What a worker gets besides the key. */
+/**
+ * What a worker gets besides the key.
+ *
+ * @noExample What a {@link Worker} receives; the example of {@link Worker} uses both fields.
+ */
 export interface WorkContext {
   /** Aborted when shutdown's grace period ends: stop, and abort in-flight requests. */
   readonly signal: AbortSignal;
@@ -19,10 +38,30 @@ export interface WorkContext {
   readonly retries: number;
 }
 
-/** Processes one key; never called for a key that is already being processed. */
+/**
+ * Processes one key; never called for a key that is already being processed. Return nothing (or `done`) when
+ * the key needs nothing more, `requeueAfter` to look again later; throw (or return `retry`) to retry with
+ * backoff. Honour `signal`: it aborts when shutdown's grace period ends.
+ *
+ * @example
+ * ```ts
+ * import type { Worker } from 'capstan/queue';
+ * const worker: Worker<string> = async (key, { signal, retries }) => {
+ *   if (retries > 5) console.warn(`${key} failed ${retries} times in a row`);
+ *   const response = await fetch(`https://example.com/items/${key}`, { signal });
+ *   if (response.status === 429) return { kind: 'requeueAfter', delayMs: 10_000 };
+ *   if (!response.ok) throw new Error(`${key}: HTTP ${response.status}`); // retried with backoff
+ *   return { kind: 'done' };
+ * };
+ * ```
+ */
 export type Worker<K extends string> = (key: K, context: WorkContext) => Promise<WorkOutcome | void>;
 
-/** Options of a {@link WorkQueue}. */
+/**
+ * Options of a {@link WorkQueue}.
+ *
+ * @noExample Options of {@link WorkQueue}; its example shows them in use.
+ */
 export interface WorkQueueOptions<K extends string> {
   /** Keys processed at once; default 1. */
   concurrency?: number;
@@ -38,6 +77,7 @@ export interface WorkQueueOptions<K extends string> {
    * says an hour has passed, while retries keep backing off in real time.
    */
   requeueClock?: Clock;
+  /** Where the queue reports adds, depth, latencies and work in flight (`workqueueMetrics` of `capstan/metrics`); default none. */
   metrics?: QueueMetrics;
   /** Told of a worker that threw (its key is retried with backoff); default: a process warning. */
   onWorkerError?: (key: K, error: unknown) => void;
@@ -47,10 +87,28 @@ export interface WorkQueueOptions<K extends string> {
  * How soon an added key is served: `normal` keys (changes as they happen, retries) always before `low` ones
  * (a startup list, a periodic resync), so that a fresh change is not stuck behind a backlog of thousands of
  * keys that only need a look. A low key added again as normal is promoted.
+ *
+ * @example
+ * ```ts
+ * import { WorkQueue } from 'capstan/queue';
+ * declare const queue: WorkQueue<string>;
+ * for (const key of ['demo/a', 'demo/b', 'demo/c']) queue.add(key, { priority: 'low' }); // a periodic resync
+ * queue.add('demo/d'); // a change as it happens: served before the low keys still waiting
+ * ```
  */
 export type Priority = 'normal' | 'low';
 
-/** What shutdown left unfinished. */
+/**
+ * What shutdown left unfinished.
+ *
+ * @example
+ * ```ts
+ * import { WorkQueue } from 'capstan/queue';
+ * declare const queue: WorkQueue<string>;
+ * const { aborted } = await queue.shutdown({ graceMs: 10_000 });
+ * if (aborted.length > 0) console.warn(`cut short at shutdown: ${aborted.join(', ')}`);
+ * ```
+ */
 export interface ShutdownReport<K extends string> {
   /** Keys whose work was still running when the grace period ended; their signals were aborted. */
   readonly aborted: readonly K[];
@@ -104,6 +162,10 @@ export class WorkQueue<K extends string = string> {
   private stopping: Promise<ShutdownReport<K>> | undefined;
   private drained: (() => void) | undefined;
 
+  /**
+   * @param options - Concurrency, backoff, rate limit, clocks, metrics; all have defaults.
+   * @throws {@link QueueError} `QUEUE_INVALID_OPTIONS` when `concurrency` is not a positive integer.
+   */
   constructor(options: WorkQueueOptions<K> = {}) {
     this.concurrency = options.concurrency ?? 1;
     if (!Number.isInteger(this.concurrency) || this.concurrency < 1) {
@@ -139,7 +201,7 @@ export class WorkQueue<K extends string = string> {
     return Math.max(0, ...this.runningMs());
   }
 
-  /** Keys scheduled by `addAfter` or a retry, not yet ready. */
+  /** Keys scheduled by `addAfter`, a retry or a `requeueAfter`, not yet ready. */
   get waiting(): number {
     if (this.requeued === this.delayed) return this.delayed.size;
     return new Set([...this.delayed.keys(), ...this.requeued.keys()]).size;
@@ -214,7 +276,11 @@ export class WorkQueue<K extends string = string> {
     return this.backoff.failures(key);
   }
 
-  /** Start processing with `worker`; keys added before are processed now. */
+  /**
+   * Start processing with `worker`; keys added before are processed now.
+   *
+   * @throws {@link QueueError} `QUEUE_ALREADY_STARTED` on a second call, `QUEUE_SHUT_DOWN` after {@link WorkQueue.shutdown}.
+   */
   start(worker: Worker<K>): void {
     if (this.worker) throw new QueueError('QUEUE_ALREADY_STARTED', 'start() was already called; a queue has one worker function');
     if (this.stopping) throw new QueueError('QUEUE_SHUT_DOWN', 'the queue was shut down; create a new one');

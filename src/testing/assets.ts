@@ -6,23 +6,44 @@ import { join } from 'node:path';
 import { withFileLock } from '../internal/file-lock.ts';
 import { ControlPlaneError } from './errors.ts';
 
-/** The pinned versions in `control-plane/versions.json`. */
+/**
+ * The versions a control plane is built from: the ones Capstan pins in `control-plane/versions.json`
+ * ({@link controlPlaneVersions}), or others given to {@link ensureAssets} to try another release.
+ *
+ * @noExample Read with {@link controlPlaneVersions}, whose example shows one.
+ */
 export interface ControlPlaneVersions {
+  /** The Kubernetes release tag of kube-apiserver, kube-controller-manager and kubectl, such as `v1.36.3`. */
   kubernetes: string;
+  /** The etcd release tag, such as `v3.6.16`. */
   etcd: string;
+  /** The Go toolchain the binaries are built with, such as `1.26.8` (fetched through `GOTOOLCHAIN`). */
   go: string;
 }
 
-/** Paths of the four binaries a control plane needs. */
+/**
+ * Paths of the four binaries a control plane needs, as {@link ensureAssets} found or built them.
+ *
+ * @noExample Returned by {@link ensureAssets}; its example reads one.
+ */
 export interface ControlPlaneAssets {
+  /** The etcd server. */
   etcd: string;
+  /** kube-apiserver. */
   kubeApiserver: string;
+  /** kube-controller-manager, always built by Capstan when not in `CAPSTAN_ASSETS` (envtest does not ship it). */
   kubeControllerManager: string;
+  /** kubectl of the same Kubernetes version, what {@link kubectl} runs. */
   kubectl: string;
 }
 
-/** Options of {@link ensureAssets}. */
+/**
+ * Options of {@link ensureAssets}.
+ *
+ * @noExample Options of {@link ensureAssets}; its example shows them in use.
+ */
 export interface EnsureAssetsOptions {
+  /** Abandons the wait or the build (the `go` processes are killed); the promise rejects. */
   signal?: AbortSignal;
   /** Where progress lines go; defaults to stderr. */
   log?: (line: string) => void;
@@ -39,7 +60,17 @@ const kubernetesCommands = {
 } as const;
 type KubernetesBinary = keyof typeof kubernetesCommands;
 
-/** Read the pinned versions shipped with Capstan. */
+/**
+ * The versions this copy of Capstan pins (its `control-plane/versions.json`): what {@link ensureAssets} builds
+ * unless given others, and what a {@link ControlPlane} reports as its `versions`.
+ *
+ * @example
+ * ```ts
+ * import { controlPlaneVersions } from 'capstan/testing';
+ * const { kubernetes, etcd, go } = await controlPlaneVersions();
+ * console.log(kubernetes, etcd, go); // e.g. v1.36.3 v3.6.16 1.26.8
+ * ```
+ */
 export async function controlPlaneVersions(): Promise<ControlPlaneVersions> {
   const url = new URL('../../control-plane/versions.json', import.meta.url);
   return JSON.parse(await readFile(url, 'utf8')) as ControlPlaneVersions;
@@ -63,7 +94,19 @@ function kubernetesLdflags(version: string): string {
 
 const buildFlags = ['-trimpath'];
 
-/** The cache folder name: the versions plus everything that changes the binaries. */
+/**
+ * The name of the cache folder (`~/.cache/capstan/<key>`) that holds the binaries built for `versions`: the
+ * versions plus a hash of everything else that changes the binaries (build and linker flags, platform), so that a
+ * change of any of them builds afresh instead of reusing stale binaries. A CI cache keyed on it restores the
+ * binaries exactly when they are still right.
+ *
+ * @example
+ * ```ts
+ * import { assetsKey, controlPlaneVersions } from 'capstan/testing';
+ * const key = assetsKey(await controlPlaneVersions());
+ * console.log(key); // k8s-v1.36.3-etcd-v3.6.16-go1.26.8-<hash>: cache ~/.cache/capstan/<key> under it
+ * ```
+ */
 export function assetsKey(versions: ControlPlaneVersions): string {
   const hash = createHash('sha256')
     .update(

@@ -6,8 +6,11 @@
  * What the kit's helpers register their clean-up with: node:test's `TestContext` (`t`), or anything with an
  * `after(fn)` that runs `fn` when the work it stands for ends. The kit's clean-ups of one scope run in the
  * reverse order of registration (the cluster last), all of them even when one fails.
+ *
+ * @noExample Pass node:test's `t`, as {@link testCluster}'s example does.
  */
 export interface TestScope {
+  /** Run `fn` when the scope ends; a rejection of `fn` fails the scope. What it returns is ignored. */
   after(fn: () => Promise<void>): unknown;
 }
 

@@ -5,11 +5,27 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { ControlPlaneError } from './errors.ts';
 
-/** Controls of one running component (etcd, kube-apiserver or kube-controller-manager). */
+/**
+ * Controls of one running component (etcd, kube-apiserver or kube-controller-manager) of a {@link ControlPlane},
+ * for tests of what an operator does when the cluster misbehaves: a hung API server, a restart, a crash.
+ *
+ * @example
+ * ```ts
+ * import { startControlPlane } from 'capstan/testing';
+ * const cp = await startControlPlane();
+ * cp.apiServer.pause(); // connections stay open, nothing answers: watches and requests hang
+ * // … check that the operator notices and its readiness fails …
+ * cp.apiServer.resume();
+ * await cp.etcd.restart(); // same ports, certificates and data
+ * await cp.stop();
+ * ```
+ */
 export interface ControlPlaneComponent {
+  /** `etcd`, `kube-apiserver` or `kube-controller-manager`. */
   readonly name: string;
   /** PID of the component itself (also its process group), while it runs. */
   readonly pid: number | undefined;
+  /** Whether its process is alive, a paused one included; false after `stop()`, `kill()` or a crash. */
   readonly running: boolean;
   /** Where its stdout and stderr go. */
   readonly logPath: string;

@@ -15,7 +15,11 @@ import { ControlPlaneError } from './errors.ts';
 import { writeKubeconfig } from './kubeconfig-file.ts';
 import { freePort } from './ports.ts';
 
-/** Options of {@link startControlPlane}. */
+/**
+ * Options of {@link startControlPlane}, and of the control plane {@link testCluster} starts when it shares none.
+ *
+ * @noExample Options of {@link startControlPlane}; its example shows them in use.
+ */
 export interface ControlPlaneOptions {
   /** Extra kube-apiserver flags; a flag given here replaces Capstan's value for it (e.g. `--watch-cache=false`). */
   apiServerFlags?: string[];
@@ -47,20 +51,44 @@ export interface ControlPlaneOptions {
   dir?: string;
   /** Progress lines (build, start); defaults to stderr. */
   log?: (line: string) => void;
+  /** Abandons the start, the build of the binaries included: what was started is stopped and the promise rejects. */
   signal?: AbortSignal;
 }
 
-/** What {@link startControlPlane} returns: where to reach the control plane, and controls of each component. */
+/**
+ * What {@link startControlPlane} returns: a {@link Cluster} (where to reach it, the admin client, the helpers),
+ * plus controls of each component and of etcd, for tests of an operator under faults.
+ *
+ * @example
+ * ```ts
+ * import { startControlPlane } from 'capstan/testing';
+ * const cp = await startControlPlane();
+ * // Compacting makes a watch resumed from an older resourceVersion fail with 410 Gone, as in a long-lived cluster.
+ * const { revision } = await cp.compactEtcd();
+ * console.log(cp.versions.kubernetes, revision);
+ * await cp.stop();
+ * ```
+ */
 export interface ControlPlane extends Cluster {
+  /** etcd's client URL (plain HTTP on loopback), for tests that read or compact what the API server stored. */
   readonly etcdUrl: string;
+  /** The folder of its files: certificates, kubeconfigs, logs, the audit log and etcd's data. */
   readonly dir: string;
+  /** The binaries it runs. */
   readonly assets: ControlPlaneAssets;
+  /** The pinned versions ({@link controlPlaneVersions}); binaries taken from `CAPSTAN_ASSETS` or `KUBEBUILDER_ASSETS` may differ. */
   readonly versions: ControlPlaneVersions;
+  /** Controls of etcd. */
   readonly etcd: ControlPlaneComponent;
+  /** Controls of kube-apiserver: pause it to make it hang, restart it to drop every connection. */
   readonly apiServer: ControlPlaneComponent;
+  /** Controls of kube-controller-manager (the garbage collector, the namespace controller and the `controllers` asked for). */
   readonly controllerManager: ControlPlaneComponent;
   /** Compact etcd up to its current revision (as the API server does every 5 minutes); returns that revision. */
-  compactEtcd(): Promise<{ revision: number }>;
+  compactEtcd(): Promise<{
+    /** The etcd revision compacted up to: resourceVersions older than it are gone. */
+    revision: number;
+  }>;
   /** Stop every component in reverse order and remove the temp dir. */
   stop(): Promise<void>;
 }

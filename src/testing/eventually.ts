@@ -1,6 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
-/** Options of {@link eventually}. */
+/**
+ * Options of {@link eventually}.
+ *
+ * @noExample Options of {@link eventually}; its example shows them in use.
+ */
 export interface EventuallyOptions {
   /** How long to keep asking; defaults to 60 s. */
   timeoutMs?: number;

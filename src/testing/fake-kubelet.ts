@@ -5,7 +5,11 @@ import type { Cluster } from './cluster.ts';
 import { cleanUpAfter, type TestScope } from './cleanup.ts';
 import { type FakeKubeletPod, fakeKubeletAction, freePodIP, runningPodStatus } from './fake-pod-status.ts';
 
-/** Options of {@link startFakeKubelet}. */
+/**
+ * Options of {@link startFakeKubelet}.
+ *
+ * @noExample Options of {@link startFakeKubelet}; its example shows them in use.
+ */
 export interface FakeKubeletOptions {
   /** The namespace whose Pods it runs. */
   namespace: string;
@@ -17,9 +21,15 @@ export interface FakeKubeletOptions {
   signal?: AbortSignal;
 }
 
-/** A fake kubelet started by {@link startFakeKubelet}. */
+/**
+ * A fake kubelet started by {@link startFakeKubelet}; `await using` stops it too.
+ *
+ * @noExample Returned by {@link startFakeKubelet}; its example passes its `describe` to `eventually`.
+ */
 export interface FakeKubelet extends AsyncDisposable {
+  /** The namespace whose Pods it runs. */
   readonly namespace: string;
+  /** The fake Node it binds them to. */
   readonly nodeName: string;
   /** What it did so far and its last failed write, for a failure message (`eventually(…, { describe: kubelet.describe })`). */
   readonly describe: () => string;

@@ -1,17 +1,37 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 
-/** What the proxy does with connections: forward, swallow, or refuse. */
+/**
+ * What the proxy does with new connections: forward them (`pass`), swallow them (`blackHole`), or reset them
+ * (`refuse`).
+ *
+ * @noExample The value of {@link FaultProxy.mode}, set by its `pass()`, `blackHole()` and `refuseConnections()`.
+ */
 export type FaultMode = 'pass' | 'blackHole' | 'refuse';
 
-/** Options of {@link startFaultProxy}. */
+/**
+ * Options of {@link startFaultProxy}.
+ *
+ * @noExample Options of {@link startFaultProxy}; its example shows them in use.
+ */
 export interface FaultProxyOptions {
   /** Where to forward: a URL (`https://127.0.0.1:6443`) or a host and port. */
-  target: string | { host: string; port: number };
+  target:
+    | string
+    | {
+        /** The server's host name or IP address. */
+        host: string;
+        /** The server's TCP port. */
+        port: number;
+      };
   /** The loopback port to listen on; a free one by default. */
   port?: number;
 }
 
-/** One connection attempt as the proxy saw it. */
+/**
+ * One connection attempt as the proxy saw it.
+ *
+ * @noExample Read from {@link FaultProxy.attempts}; {@link FaultProxy}'s example counts the refused ones.
+ */
 export interface ConnectionAttempt {
   /** `Date.now()` when the client connected. */
   at: number;
@@ -22,11 +42,27 @@ export interface ConnectionAttempt {
 /**
  * A TCP proxy between a client and a server that injects network faults, for tests of clients that must
  * survive them. TLS passes through untouched (the client still talks to the server's certificate).
+ *
+ * @example
+ * ```ts
+ * import { startFaultProxy } from 'capstan/testing';
+ * declare const apiServerUrl: string;
+ * const proxy = await startFaultProxy({ target: apiServerUrl });
+ * proxy.delay({ upstreamMs: 200, downstreamMs: 200, jitterMs: 50 }); // a slow, uneven network
+ * const since = Date.now();
+ * proxy.refuseConnections(); // every new connection is reset
+ * // … let the client under test retry through proxy.url …
+ * console.log(proxy.attemptsSince(since).filter((a) => a.outcome === 'refused').length);
+ * proxy.pass();
+ * await proxy.close();
+ * ```
  */
 export interface FaultProxy {
   /** The target URL with the proxy's host and port (same scheme and path). */
   readonly url: string;
+  /** The loopback port it listens on: {@link FaultProxyOptions.port}, or the free one it picked. */
   readonly port: number;
+  /** What it does with new connections now. */
   readonly mode: FaultMode;
   /** Forward connections (the default). Connections a black hole swallowed stay silent. */
   pass(): void;
@@ -50,6 +86,7 @@ export interface FaultProxy {
   readonly attempts: readonly ConnectionAttempt[];
   /** Attempts at or after `sinceMs` (`Date.now()` scale). */
   attemptsSince(sinceMs: number): ConnectionAttempt[];
+  /** How many connections it holds open now, swallowed ones included. */
   readonly openConnections: number;
   /** Stop listening and destroy every connection. */
   close(): Promise<void>;

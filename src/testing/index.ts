@@ -1,3 +1,12 @@
+/**
+ * The test kit: a real local control plane (etcd, kube-apiserver and kube-controller-manager, built from pinned
+ * sources on first use) and what an operator's tests need on it: one cluster shared by the test files, a
+ * namespace per test, level-based waits (`eventually`), ServiceAccounts with only the rights given, the operator
+ * run as its own process under its generated RBAC, a fake kubelet, a fault-injecting proxy and a fake clock.
+ * Import it from tests only; an operator's own code imports `capstan`.
+ *
+ * @module capstan/testing
+ */
 export {
   controlPlaneVersions,
   ensureAssets,
@@ -38,3 +47,4 @@ export { assertRoundTrips } from './round-trip.ts';
 export { type OperatorExitStatus, type RunningOperator, startOperator, type StartOperatorOptions } from './operator.ts';
 export type { TestScope } from './cleanup.ts';
 export { testCluster } from './test-cluster.ts';
+export { type FakeApiServer, fakeApiServer, type FakeApiServerOptions, type FakeClientOptions } from './fake-api-server/index.ts';

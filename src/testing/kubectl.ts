@@ -5,7 +5,11 @@ import { join } from 'node:path';
 import { ensureAssets } from './assets.ts';
 import type { Cluster } from './cluster.ts';
 
-/** Options of {@link kubectl}. */
+/**
+ * Options of {@link kubectl}.
+ *
+ * @noExample Options of {@link kubectl}; its example shows the call.
+ */
 export interface KubectlOptions {
   /** Where relative paths (`-f config/samples/…`) are read from; defaults to the current directory. */
   cwd?: string;
@@ -13,6 +17,7 @@ export interface KubectlOptions {
   input?: string;
   /** Added to the environment; `KUBECONFIG` is the cluster's admin kubeconfig. */
   env?: NodeJS.ProcessEnv;
+  /** Kills kubectl (or abandons the wait for its binary); the promise rejects. */
   signal?: AbortSignal;
 }
 

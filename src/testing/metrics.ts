@@ -8,7 +8,11 @@ import type { Cluster } from './cluster.ts';
 import { eventually } from './eventually.ts';
 import { ensureObject, serviceAccountAllowed } from './service-account.ts';
 
-/** How {@link readMetrics} reaches the page. */
+/**
+ * How {@link readMetrics} reaches the page.
+ *
+ * @noExample Options of {@link readMetrics}; {@link metricsReader} passes a token for you.
+ */
 export interface ReadMetricsOptions {
   /** A bearer token: the page is read over HTTPS, as the guarded metrics server serves it. Absent: plain HTTP (`--metrics-insecure`). */
   token?: string;
@@ -61,9 +65,13 @@ function httpsGet(url: string, token: string): Promise<{ status: number; text: s
   });
 }
 
-/** Where {@link metricsReader}'s ServiceAccount lives and how long its tokens last. */
+/**
+ * Where {@link metricsReader}'s ServiceAccount lives and how long its tokens last.
+ *
+ * @noExample Options of {@link metricsReader}; its example shows the call.
+ */
 export interface MetricsReaderOptions {
-  /** Default `default`. */
+  /** The ServiceAccount's namespace; default `default`. */
   namespace?: string;
   /** The ServiceAccount's name, also the ClusterRole's and the ClusterRoleBinding's; default `capstan-metrics-reader`. */
   name?: string;
@@ -71,7 +79,11 @@ export interface MetricsReaderOptions {
   expirationSeconds?: number;
 }
 
-/** A scraper's identity on a cluster: reads guarded `/metrics` pages with its token. */
+/**
+ * A scraper's identity on a cluster: reads guarded `/metrics` pages with its token.
+ *
+ * @noExample Returned by {@link metricsReader}; its example reads a page.
+ */
 export interface MetricsReader {
   /** `system:serviceaccount:<namespace>:<name>`, as a 403 or the audit log names it. */
   readonly username: string;

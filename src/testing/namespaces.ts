@@ -26,7 +26,11 @@ export async function createNamespace(cluster: Cluster, prefix: string, t?: Test
   return name;
 }
 
-/** Options of {@link deleteNamespace}. */
+/**
+ * Options of {@link deleteNamespace}.
+ *
+ * @noExample Options of {@link deleteNamespace}; its example shows them in use.
+ */
 export interface DeleteNamespaceOptions {
   /** Wait until the namespace is gone (the namespace controller emptied it); defaults to true. */
   wait?: boolean;

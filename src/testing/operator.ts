@@ -11,10 +11,18 @@ import { metricsReader, metricValue, readMetrics } from './metrics.ts';
 import { applyProjectConfig, type OperatorProject, readOperatorProject } from './operator-project.ts';
 import { cleanUpAfter, type TestScope } from './cleanup.ts';
 
-/** How an operator process ended: its exit code, or the signal that ended it. */
+/**
+ * How an operator process ended: its exit code, or the signal that ended it (`'SIGKILL'`).
+ *
+ * @noExample What {@link RunningOperator.exited} and {@link RunningOperator.stop} resolve with.
+ */
 export type OperatorExitStatus = number | NodeJS.Signals;
 
-/** Options of {@link startOperator}. */
+/**
+ * Options of {@link startOperator}.
+ *
+ * @noExample Options of {@link startOperator}; its example shows them in use.
+ */
 export interface StartOperatorOptions {
   /** Where it runs, for example {@link testCluster}'s. */
   cluster: Cluster;
@@ -26,7 +34,7 @@ export interface StartOperatorOptions {
   projectDir?: string;
   /** The entry module, relative to `projectDir` or absolute; defaults to the package's `capstan.main`, else `src/main.ts`. */
   main?: string;
-  /** More flags for the manager, after `--health-port=0` and the leader-election flags (a later flag wins). */
+  /** More flags for the manager, after `--health-port=0`, `--metrics-port=0` and the leader-election flags (a later flag wins). */
   args?: readonly string[];
   /** Flags for node itself, before the module (`--inspect=127.0.0.1:0`). */
   nodeArgs?: readonly string[];
@@ -42,14 +50,33 @@ export interface StartOperatorOptions {
    * to the package's name in its `capstan.namespace`. `server` puts another address in its kubeconfig (a
    * fault proxy in front of the API server); `expirationSeconds` defaults to an hour.
    */
-  serviceAccount?: { namespace?: string; name?: string; expirationSeconds?: number; server?: string };
-  /** Credentials made beforehand, used instead of minting a token for {@link serviceAccount}. */
-  credentials?: { kubeconfigPath: string; username: string };
+  serviceAccount?: {
+    /** The ServiceAccount's namespace; defaults to the package's `capstan.namespace`. */
+    namespace?: string;
+    /** The ServiceAccount's name; defaults to the package's `name`. */
+    name?: string;
+    /** The token's lifetime; defaults to an hour. */
+    expirationSeconds?: number;
+    /** The server its kubeconfig names instead of the API server, such as a {@link FaultProxy}'s `url`. */
+    server?: string;
+  };
+  /** Credentials made beforehand, used instead of minting a token for {@link StartOperatorOptions.serviceAccount}. */
+  credentials?: {
+    /** The kubeconfig the operator runs with. */
+    kubeconfigPath: string;
+    /** Who that kubeconfig authenticates as, as the audit log names it: {@link RunningOperator.forbiddenRequests} counts its 403s. */
+    username: string;
+  };
   /**
    * `--leader-elect` with the Lease in the package's `capstan.namespace` (as config/manager/deployment.yaml
    * runs it), in another namespace, or `false` for none. Defaults to true.
    */
-  leaderElection?: boolean | { namespace: string };
+  leaderElection?:
+    | boolean
+    | {
+        /** The namespace of the Lease. */
+        namespace: string;
+      };
   /** How long it may take to be ready (`/readyz` 200: caches synced); defaults to 60 s. */
   readyTimeoutMs?: number;
   /** How long {@link RunningOperator.stop} waits after SIGTERM before SIGKILL; defaults to 30 s, a Pod's default grace. */
@@ -64,12 +91,17 @@ export interface StartOperatorOptions {
   signal?: AbortSignal;
 }
 
-/** An operator process started by {@link startOperator}, ready. */
+/**
+ * An operator process started by {@link startOperator}, ready; `await using` stops it as `stop()` does.
+ *
+ * @noExample Returned by {@link startOperator}; its example reads a metric and its 403s.
+ */
 export interface RunningOperator extends AsyncDisposable {
   /** Who it is in the audit log: `system:serviceaccount:<namespace>:<name>`. */
   readonly username: string;
   /** Its credentials. */
   readonly kubeconfigPath: string;
+  /** The process ID of the operator (the node process running its entry module). */
   readonly pid: number;
   /** The port of its `/healthz` and `/readyz` on 127.0.0.1 (it was started with `--health-port=0`). */
   readonly probePort: number;
@@ -79,6 +111,7 @@ export interface RunningOperator extends AsyncDisposable {
   readonly logs: readonly string[];
   /** Just before the process started: its 403s are counted from then on. */
   readonly startedAt: Date;
+  /** Whether the process is still alive. */
   readonly running: boolean;
   /** How it ended, or undefined while it runs. */
   readonly exitStatus: OperatorExitStatus | undefined;
@@ -107,7 +140,7 @@ export interface RunningOperator extends AsyncDisposable {
 }
 
 /**
- * Start an operator as its own process (`node <main> --health-port=0 --leader-elect …`) under a token of its
+ * Start an operator as its own process (`node <main> --health-port=0 --metrics-port=0 --leader-elect …`) under a token of its
  * ServiceAccount, and resolve once it is ready (`/readyz` answers 200: its caches have synced; with leader
  * election it may still be waiting for the Lease). With `applyConfig`, the project's config/ is applied
  * first, so a permission its code uses but does not declare shows as a 403 in {@link RunningOperator.forbiddenRequests}

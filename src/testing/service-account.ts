@@ -4,25 +4,45 @@ import { isAlreadyExists, isNotFound, type KubeClient } from '../client/index.ts
 import type { PolicyRule } from '../core/index.ts';
 import { writeKubeconfig } from './kubeconfig-file.ts';
 
-/** What a ServiceAccount may do: rules granted through a new Role or ClusterRole, or existing roles bound. */
+/**
+ * Which ServiceAccount to make and what it may do: rules granted through a new Role or ClusterRole, or existing
+ * roles bound. Objects that already exist are kept as they are, rules included: give a new name for other rights.
+ *
+ * @noExample Options of {@link Cluster.serviceAccountKubeconfig}; its example shows them in use.
+ */
 export interface ServiceAccountOptions {
+  /** The ServiceAccount's namespace, created when missing. */
   namespace: string;
+  /** The ServiceAccount's name, also the name of the Role and RoleBinding `rules` makes. */
   name: string;
   /** Granted in `namespace` through a Role named like the account. */
   rules?: PolicyRule[];
   /** Granted cluster-wide through a ClusterRole named `<namespace>:<name>`. */
   clusterRules?: PolicyRule[];
   /** Existing roles to bind: a ClusterRole (cluster-wide, or in `namespace` when given) or a Role of `namespace`. */
-  bind?: Array<{ kind: 'ClusterRole' | 'Role'; name: string; namespace?: string }>;
+  bind?: Array<{
+    /** The kind of the existing role. */
+    kind: 'ClusterRole' | 'Role';
+    /** The existing role's name. */
+    name: string;
+    /** Bind it in this namespace with a RoleBinding; absent, a ClusterRole is bound cluster-wide and a Role in `namespace`. */
+    namespace?: string;
+  }>;
   /** Token lifetime; defaults to one hour (the API server's minimum is 10 minutes). */
   expirationSeconds?: number;
   /** The kubeconfig's server, if not the API server itself (a fault proxy in front of it, say). */
   server?: string;
 }
 
-/** A kubeconfig that authenticates as a ServiceAccount. */
+/**
+ * A kubeconfig that authenticates as a ServiceAccount.
+ *
+ * @noExample Returned by {@link Cluster.serviceAccountKubeconfig}; its example reads it.
+ */
 export interface ServiceAccountCredentials {
+  /** A kubeconfig file with the cluster's CA and the token, in the cluster's folder. */
   kubeconfigPath: string;
+  /** The token from the TokenRequest API; it expires after `expirationSeconds` and is not renewed. */
   token: string;
   /** `system:serviceaccount:<namespace>:<name>`, as the audit log shows it. */
   username: string;
@@ -115,8 +135,28 @@ export async function createServiceAccountKubeconfig(
  * ```
  */
 export type AccessAttributes =
-  | { resourceAttributes: { verb: string; group: string; resource: string; namespace?: string } }
-  | { nonResourceAttributes: { verb: string; path: string } };
+  | {
+      /** A request on an API resource. */
+      resourceAttributes: {
+        /** The Kubernetes verb, such as `list` or `update`. */
+        verb: string;
+        /** The API group; `''` for the core group. */
+        group: string;
+        /** The resource (plural), such as `configmaps`. */
+        resource: string;
+        /** The request's namespace; absent, a cluster-scoped resource or all namespaces. */
+        namespace?: string;
+      };
+    }
+  | {
+      /** A request on a non-resource URL. */
+      nonResourceAttributes: {
+        /** The lower-case HTTP verb, such as `get`. */
+        verb: string;
+        /** The URL path, such as `/metrics`. */
+        path: string;
+      };
+    };
 
 /**
  * Whether the API server's authorizer lets the ServiceAccount `username` (`system:serviceaccount:<ns>:<name>`)

@@ -5,17 +5,29 @@ import { ControlPlaneError } from './errors.ts';
 import { createServiceAccountKubeconfig, deleteIfPresent } from './service-account.ts';
 import { KubeClient as Client } from '../client/index.ts';
 
-/** What {@link waitForKind} found out about a kind. */
+/**
+ * What {@link Cluster.waitForKind} found out about a kind from discovery: its resource name and scope.
+ *
+ * @noExample Returned by {@link Cluster.waitForKind}, whose example shows the call.
+ */
 export interface KindInfo {
+  /** The API group, such as `apps.example.com` (`''` for the core group). */
   group: string;
+  /** The API version, such as `v1alpha1`. */
   version: string;
+  /** The kind, such as `HelloWorld`. */
   kind: string;
   /** The resource name, such as `helloworlds`. */
   plural: string;
+  /** Whether objects of the kind live in a namespace. */
   namespaced: boolean;
 }
 
-/** Options of {@link waitForKind}. */
+/**
+ * Options of {@link Cluster.waitForKind}.
+ *
+ * @noExample Options of {@link Cluster.waitForKind}; its example shows them in use.
+ */
 export interface WaitForKindOptions {
   /** Fields for the throwaway owners the garbage-collector probe creates (e.g. `{ spec: { name: 'probe' } }`). */
   probeFields?: Record<string, unknown>;
@@ -26,6 +38,7 @@ export interface WaitForKindOptions {
    * Nothing is written by default.
    */
   log?: (line: string) => void;
+  /** Abandons the wait; the promise rejects with the signal's reason. */
   signal?: AbortSignal;
 }
 

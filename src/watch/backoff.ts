@@ -1,6 +1,10 @@
 import { UsageError } from '../core/index.ts';
 
-/** Parameters of {@link ReconnectBackoff}. */
+/**
+ * Parameters of {@link ReconnectBackoff}.
+ *
+ * @noExample Options of {@link ReconnectBackoff} (and the watcher's `backoff`); its example shows them in use.
+ */
 export interface ReconnectBackoffOptions {
   /** The first delay (0.8 s, as client-go's reflector). */
   initialMs?: number;
@@ -29,14 +33,19 @@ export interface ReconnectBackoffOptions {
  * ```
  */
 export class ReconnectBackoff {
+  /** The first delay, in ms. */
   readonly initialMs: number;
+  /** The longest delay, in ms. */
   readonly maxMs: number;
+  /** The time without a failure, in ms, after which the delays start over from `initialMs`. */
   readonly resetAfterMs: number;
+  /** The largest fraction by which a delay is shortened at random, in [0, 1). */
   readonly jitter: number;
   private readonly random: () => number;
   private failures = 0;
   private lastFailureAt = Number.NEGATIVE_INFINITY;
 
+  /** Fills in the defaults of {@link ReconnectBackoffOptions}; throws a `UsageError` `INVALID_ARGUMENT` unless 0 < `initialMs` ≤ `maxMs` and 0 ≤ `jitter` < 1. */
   constructor(options: ReconnectBackoffOptions = {}) {
     this.initialMs = options.initialMs ?? 800;
     this.maxMs = options.maxMs ?? 30_000;

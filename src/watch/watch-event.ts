@@ -20,11 +20,32 @@ import type { ObjectList, ResourceDescriptor } from '../core/index.ts';
  * ```
  */
 export type WatchEvent<T> =
-  | { type: 'init' }
-  | { type: 'initApply'; object: T }
-  | { type: 'initDone' }
-  | { type: 'apply'; object: T }
-  | { type: 'delete'; object: T };
+  | {
+      /** A (re)list begins: start collecting, and drop what an unfinished earlier `init` collected. */
+      type: 'init';
+    }
+  | {
+      /** One object of the list. */
+      type: 'initApply';
+      /** The object as listed. */
+      object: T;
+    }
+  | {
+      /** The list is complete: swap the collected objects in, whole. */
+      type: 'initDone';
+    }
+  | {
+      /** An object was added or modified. */
+      type: 'apply';
+      /** Its new state. */
+      object: T;
+    }
+  | {
+      /** An object was deleted. */
+      type: 'delete';
+      /** Its last state. */
+      object: T;
+    };
 
 /**
  * What a watcher lists and watches: a client's `ResourceClient` (or `client.metadata(kind)`) fits.
@@ -41,7 +62,10 @@ export type WatchEvent<T> =
  * ```
  */
 export interface ListWatchSource<T> {
+  /** The resource listed and watched; its plural names the watch in messages. */
   readonly kind: ResourceDescriptor;
+  /** Read one page of the collection, as {@link capstan/client!ResourceClient.list} does. */
   list(options: ListOptions): Promise<ObjectList<T>>;
+  /** Open a watch, resolving once the server accepted it, as {@link capstan/client!ResourceClient.watch} does. */
   watch(options: WatchRequestOptions): Promise<WatchStream<T>>;
 }

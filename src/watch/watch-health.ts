@@ -6,7 +6,7 @@ import type { WatchNote } from './watch-notes.ts';
  * Whether one watcher is keeping its cache current, from its notes: a readiness probe's view of a watch. Trouble
  * begins at the first failure (a failed list or watch request, a 410, an inactivity timeout, a watch that ended
  * at once) and ends when the watch has resumed: an event, a bookmark or a completed list, or a watch open for
- * {@link veryShortWatchMs} without failing (a server that accepts watches only to end them does not count as
+ * a second without failing (client-go's "very short watch"; a server that accepts watches only to end them does not count as
  * resumed). A watch that is merely quiet is healthy: quiet is what an idle cluster looks like, and the inactivity
  * timeout turns a dead connection into a failure.
  *

@@ -6,7 +6,13 @@ import { type KubeObject, type ObjectList, UsageError } from '../core/index.ts';
 import { WatchError } from './errors.ts';
 import type { WatchEvent } from './watch-event.ts';
 
-/** Why a full list is (re)started. */
+/**
+ * Why a full list is (re)started: `initial`, the first one; `gone`, a watch answered 410 (its resourceVersion is
+ * older than the server keeps); `continueExpired`, the continue token of a list page expired.
+ *
+ * @noExample A label carried by the `relistStarted` note and {@link WatchMetrics.relisted}; the example of
+ * `WatchMetrics` counts relists by it.
+ */
 export type RelistCause = 'initial' | 'gone' | 'continueExpired';
 
 /**
@@ -60,18 +66,70 @@ export type NextAction =
   | { kind: 'watch'; resourceVersion: string; delay: Delay }
   | { kind: 'read' };
 
-/** Facts for metrics and timelines; they never change what the consumer sees. */
+/**
+ * Facts for metrics and timelines; they never change what the consumer sees.
+ *
+ * @noExample Part of {@link WatchNote}, whose example reads it.
+ */
 export type WatchSignal =
-  | { type: 'relistStarted'; cause: RelistCause }
-  | { type: 'relistDone'; objects: number; resourceVersion: string }
-  /** The streaming list is not available from this server: this relist goes on as a plain list. `reason` says why. */
-  | { type: 'streamingListFallback'; reason: string }
-  | { type: 'watchOpened'; resourceVersion: string }
-  | { type: 'event'; eventType: 'ADDED' | 'MODIFIED' | 'DELETED' }
-  | { type: 'bookmark'; resourceVersion: string }
-  | { type: 'gone'; during: 'list' | 'watch' }
-  | { type: 'watchEnded'; short: boolean }
-  | { type: 'error'; during: 'list' | 'watch'; error: unknown };
+  | {
+      /** A full list begins. */
+      type: 'relistStarted';
+      /** Why. */
+      cause: RelistCause;
+    }
+  | {
+      /** The list is complete, and delivered up to `initDone`. */
+      type: 'relistDone';
+      /** How many objects it holds. */
+      objects: number;
+      /** The version it is complete as of, which the watch resumes from. */
+      resourceVersion: string;
+    }
+  | {
+      /** The streaming list is not available from this server: this relist goes on as a plain list. */
+      type: 'streamingListFallback';
+      /** Why, in words (a refusal, or a server that ignored `sendInitialEvents`). */
+      reason: string;
+    }
+  | {
+      /** The server accepted a watch (or streaming list) request. */
+      type: 'watchOpened';
+      /** The version it resumes from; `''` for a streaming list. */
+      resourceVersion: string;
+    }
+  | {
+      /** An object event on an open watch (the objects of a list are not events). */
+      type: 'event';
+      /** Its type. */
+      eventType: 'ADDED' | 'MODIFIED' | 'DELETED';
+    }
+  | {
+      /** A bookmark on an open watch. */
+      type: 'bookmark';
+      /** The version it advances to, which the next watch resumes from. */
+      resourceVersion: string;
+    }
+  | {
+      /** A 410: the resourceVersion or continue token expired; a relist follows. */
+      type: 'gone';
+      /** The request it answered (a streaming list is a watch). */
+      during: 'list' | 'watch';
+    }
+  | {
+      /** The server ended a watch normally (its `timeoutSeconds`, a restart); it is reopened. */
+      type: 'watchEnded';
+      /** Ended within a second without an event: counted as a failure, and the reopen waits for the backoff. */
+      short: boolean;
+    }
+  | {
+      /** A list or watch request failed; the same request is sent again after the backoff, or a relist starts. */
+      type: 'error';
+      /** The request that failed (a streaming list is a watch). */
+      during: 'list' | 'watch';
+      /** What failed: an {@link ApiError}, a `ClientError`, a {@link WatchError} for a silent watch, … */
+      error: unknown;
+    };
 
 /** The result of one {@link step}. */
 export interface WatchStep<T> {

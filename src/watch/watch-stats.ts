@@ -1,8 +1,14 @@
 import type { WatchNote } from './watch-notes.ts';
 
-/** Counters of one watcher since it started. */
+/**
+ * Counters of one watcher since it started.
+ *
+ * @noExample What {@link WatchStats.counts} holds; the example of `WatchStats` prints it.
+ */
 export interface WatchCounts {
+  /** Object events on open watches (`ADDED`, `MODIFIED`, `DELETED`; the objects of a list are not counted). */
   events: number;
+  /** Bookmarks on open watches. */
   bookmarks: number;
   /** Full lists after the initial one (after a 410 or an expired continue token). */
   relists: number;
@@ -10,7 +16,9 @@ export interface WatchCounts {
   gone: number;
   /** Watches reopened from a known resourceVersion. */
   reconnects: number;
+  /** Watches closed because they were silent past the inactivity timeout. */
   inactivityTimeouts: number;
+  /** Failed list and watch requests: error answers (410s included), broken connections, watches closed for silence. */
   errors: number;
   /** Requests sent: list pages and watch opens. */
   requests: number;
@@ -37,6 +45,7 @@ export interface WatchCounts {
  * ```
  */
 export class WatchStats {
+  /** The counters, updated in place as notes arrive. */
   readonly counts: WatchCounts = {
     events: 0,
     bookmarks: 0,
@@ -49,12 +58,14 @@ export class WatchStats {
   };
   /** Monotonic ms of the last event or bookmark (or of the completed list), if any. */
   lastActivityAt: number | undefined;
+  /** The error of the last failed request (kept after recovery); undefined before the first failure. */
   lastError: unknown;
   /** True once a complete list has been delivered. */
   synced = false;
   private readonly notes: WatchNote[] = [];
   private readonly keep: number;
 
+  /** `keepNotes`: how many of the latest notes the timeline keeps (500). */
   constructor(options: { keepNotes?: number } = {}) {
     this.keep = options.keepNotes ?? 500;
   }
@@ -116,7 +127,17 @@ export class WatchStats {
   }
 
   /** Notes of one type, e.g. every `relistStarted`. */
-  notesOf<K extends WatchNote['type']>(type: K): Array<Extract<WatchNote, { type: K }>> {
+  notesOf<K extends WatchNote['type']>(
+    type: K,
+  ): Array<
+    Extract<
+      WatchNote,
+      {
+        /** The note type asked for. */
+        type: K;
+      }
+    >
+  > {
     return this.notes.filter((n): n is Extract<WatchNote, { type: K }> => n.type === type);
   }
 

@@ -12,7 +12,12 @@ import type { WatchNote, WatchObserver } from './watch-notes.ts';
  */
 export const initialEventsSilenceMs = 10_000;
 
-/** Options of {@link watcher}. */
+/**
+ * Options of {@link watcher}: the collection (namespace and selectors), how it ends, and its timing.
+ *
+ * @noExample Options of {@link watcher}; its example, and those of {@link WatchStats} and
+ * {@link watchMetricsObserver}, show them in use.
+ */
 export interface WatcherOptions extends CollectionScope {
   /** Ends the watcher (the iteration simply ends). */
   signal?: AbortSignal;
@@ -30,11 +35,17 @@ export interface WatcherOptions extends CollectionScope {
   /** Timeout of each list page and of each watch until its response headers; the client's timeout by default. */
   requestTimeoutMs?: number;
   /** The server ends each watch after a random time in this range, in seconds ([300, 600]). */
-  watchTimeoutSeconds?: { min: number; max: number };
+  watchTimeoutSeconds?: {
+    /** The shortest, in seconds. */
+    min: number;
+    /** The longest, in seconds. */
+    max: number;
+  };
   /** The reconnect backoff (0.8 s doubling to 30 s, jittered, reset after 2 minutes of health). */
   backoff?: ReconnectBackoff | ReconnectBackoffOptions;
   /** Receives a note for everything that happens (see `WatchStats`, `watchMetricsObserver`). */
   onNote?: WatchObserver;
+  /** The clock of the backoff waits, the inactivity timeout and the notes' `at` (`systemClock`); tests pass a manual one. */
   clock?: Clock;
   /** A number in [0, 1) for the watch timeouts and the backoff jitter; `Math.random` by default. */
   random?: () => number;

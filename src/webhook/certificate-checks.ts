@@ -12,10 +12,11 @@ import {
 } from '../core/index.ts';
 
 /**
- * A verification for `CertificateManagerOptions.verify`: a server-side dry-run create of an empty object of
+ * A verification for {@link CertificateManagerOptions.verify}: a server-side dry-run create of an empty object of
  * `kind` (one of the operator's webhooks', with CREATE among its operations), named `capstan-certificate-check`.
- * It fails only when the API server answers 500 (`failed calling webhook`: it did not trust the certificate);
- * a refusal by the handler or by validation also shows the call went through. Caveats: with
+ * It fails only when the API server answers with a 5xx status (500 `failed calling webhook`: it did not trust the
+ * certificate); a refusal by the handler or by validation also shows the call went through, and any other
+ * failure (no answer from the API server included) counts as a pass too. Caveats: with
  * `failurePolicy: Ignore` a failed call goes unnoticed, and for a kind with only a validating webhook a schema
  * refusal (422) comes before the call: give your own `verify` then. It needs `create` on the kind (see
  * {@link webhookCertificateRules}'s `verifyKind`).
@@ -44,15 +45,21 @@ export function dryRunVerifier(client: KubeClient, kind: Kind, namespace: string
   };
 }
 
-/** What {@link webhookCertificateRules} grants rights to. */
+/**
+ * What {@link webhookCertificateRules} grants rights to: the same names as the {@link CertificateManager}'s options.
+ *
+ * @noExample Options of {@link webhookCertificateRules}; its example shows them in use.
+ */
 export interface WebhookCertificateRulesOptions {
   /** The operator's name: the Secret defaults to `<operator>-webhook-certs`, the webhook configurations to `<operator>`. */
   operator: string;
   /** The operator's namespace, where the Secret lives. */
   namespace: string;
+  /** The Secret's name; default `<operator>-webhook-certs`. */
   secretName?: string;
   /** Default `[operator]` (the name `webhookConfigurations` is given); `[]` for none. */
   validatingConfigurations?: readonly string[];
+  /** Default `[operator]` (the name `webhookConfigurations` is given); `[]` for none. */
   mutatingConfigurations?: readonly string[];
   /** CRDs with a conversion webhook whose caBundle is kept. */
   crds?: readonly string[];
@@ -73,8 +80,11 @@ export interface WebhookCertificateRulesOptions {
  * ```
  */
 export function webhookCertificateRules(options: WebhookCertificateRulesOptions): {
+  /** The namespace of the Role that holds `rules`: the operator's. */
   namespace: string;
+  /** The rules of a Role in `namespace`: the Secret's, and `verifyKind`'s when it is namespaced. */
   rules: PolicyRule[];
+  /** The rules of a ClusterRole: the webhook configurations', the CRDs' and, for a cluster-scoped kind, `verifyKind`'s. */
   clusterRules: PolicyRule[];
 } {
   const secretName = options.secretName ?? webhookCertificateSecretName(options.operator);

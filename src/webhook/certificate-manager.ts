@@ -34,11 +34,21 @@ import {
 import type { CertificateSource } from './certificate-source.ts';
 import { type CertificatePair, createCertificateAuthority, issueServingCertificate } from './certificates.ts';
 
-/** Options of a {@link CertificateManager}. */
+/**
+ * Options of a {@link CertificateManager}; {@link webhookCertificateRules} gives the RBAC they call for.
+ *
+ * @noExample Options of {@link CertificateManager}; its example shows them in use.
+ */
 export interface CertificateManagerOptions {
+  /** The client it reads and writes the Secret, the webhook configurations and the CRDs with. */
   client: KubeClient;
   /** The Secret that holds the certificates, in the operator's namespace (e.g. `<operator>-webhook-certs`). */
-  secret: { name: string; namespace: string };
+  secret: {
+    /** The Secret's name. */
+    name: string;
+    /** The Secret's namespace: the operator's. */
+    namespace: string;
+  };
   /** What the serving certificate covers: the webhook Service's `<name>.<namespace>.svc` (and `.svc.cluster.local`), or `127.0.0.1` for a `url` registration. */
   hosts: readonly string[];
   /** ValidatingWebhookConfigurations whose every webhook's caBundle is kept current. */
@@ -57,6 +67,7 @@ export interface CertificateManagerOptions {
   policy?: Partial<RotationPolicy>;
   /** How often each replica rereads the Secret and checks the caBundles; default 10 s (keep it below `settleMs` and `overlapMs`). */
   syncIntervalMs?: number;
+  /** Where each step and each failure is logged (with the Secret's name); default silent. */
   log?: Logger;
 }
 

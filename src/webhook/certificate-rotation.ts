@@ -17,7 +17,20 @@ import { X509Certificate } from 'node:crypto';
 import type { Secret } from '../kinds/core/v1.ts';
 import type { CertificatePair } from './certificates.ts';
 
-/** Where a rotation stands; see the table at the top of certificate-rotation.ts. */
+/**
+ * Where a rotation stands, as the Secret's `capstan.dev/certificate-phase` annotation says: `stable` (one CA
+ * trusted), `adding-ca` (a new CA being added to every caBundle), `propagating` (waiting for the API server to load
+ * it), `verifying` (serving a certificate of the new CA, about to check that the API server takes it), `overlap`
+ * (the old CA still trusted for a while).
+ *
+ * @example
+ * ```ts
+ * import type { CertificateManager, RotationPhase } from 'capstan/webhook';
+ * declare const certificates: CertificateManager;
+ * const rotating = (phase: RotationPhase | undefined): boolean => phase !== undefined && phase !== 'stable';
+ * console.log(rotating(certificates.phase));
+ * ```
+ */
 export type RotationPhase = 'stable' | 'adding-ca' | 'propagating' | 'verifying' | 'overlap';
 
 /** The webhook certificates as the Secret holds them. */
@@ -37,7 +50,23 @@ export interface CertificateState {
   readonly previous?: { readonly ca: CertificatePair; readonly serving?: CertificatePair };
 }
 
-/** The timings of a rotation; {@link defaultRotationPolicy} has the defaults. */
+/**
+ * The timings of a rotation; {@link defaultRotationPolicy} has the defaults.
+ *
+ * @example
+ * ```ts
+ * import { KubeClient } from 'capstan/client';
+ * import { CertificateManager, type RotationPolicy } from 'capstan/webhook';
+ * // Short-lived certificates: valid for 30 days, rotated 10 days before they expire.
+ * const policy: Partial<RotationPolicy> = { validityMs: 30 * 86_400_000, renewBeforeMs: 10 * 86_400_000 };
+ * const certificates = new CertificateManager({
+ *   client: await KubeClient.fromKubeconfig(),
+ *   secret: { name: 'web-app-operator-webhook-certs', namespace: 'web-app-system' },
+ *   hosts: ['web-app-operator-webhook-service.web-app-system.svc'],
+ *   policy,
+ * });
+ * ```
+ */
 export interface RotationPolicy {
   /** How long a new CA and serving certificate are valid. */
   validityMs: number;
@@ -58,6 +87,12 @@ export interface RotationPolicy {
  * failing), 60 s for the API servers to load a new caBundle (their informers usually take well under a second;
  * the margin covers several API servers and a loaded one), 30 s for the replicas to serve the new certificate
  * (three of their 10 s Secret reads), 10 minutes of overlap, a retry every 5 minutes.
+ *
+ * @example
+ * ```ts
+ * import { defaultRotationPolicy } from 'capstan/webhook';
+ * console.log(defaultRotationPolicy.renewBeforeMs / 86_400_000); // 30: days before expiry that a rotation starts
+ * ```
  */
 export const defaultRotationPolicy: RotationPolicy = Object.freeze({
   validityMs: 365 * 86_400_000,
@@ -220,10 +255,26 @@ export const casInBundle = (bundle: string | undefined): string[] => pemBlocks(B
 
 // ---- the Secret -------------------------------------------------------------------------------------------------
 
-/** The annotations that carry the phase, so every replica agrees and one that restarts carries on. */
+/**
+ * The annotations of the certificate Secret that carry the rotation's phase, so every replica agrees and one that
+ * restarts carries on. Read them to see where a rotation stands; do not write them.
+ *
+ * @example
+ * ```ts
+ * import { Secret } from 'capstan';
+ * import { KubeClient } from 'capstan/client';
+ * import { rotationAnnotations } from 'capstan/webhook';
+ * const client = await KubeClient.fromKubeconfig();
+ * const secret = await client.resource(Secret).get('web-app-operator-webhook-certs', { namespace: 'web-app-system' });
+ * console.log(secret.metadata?.annotations?.[rotationAnnotations.phase] ?? 'stable');
+ * ```
+ */
 export const rotationAnnotations = Object.freeze({
+  /** The {@link RotationPhase}; absent means `stable`. */
   phase: 'capstan.dev/certificate-phase',
+  /** When the phase began (RFC 3339). */
   since: 'capstan.dev/certificate-phase-since',
+  /** No step before this time (RFC 3339): set after a failed verification, so the retry waits. */
   notBefore: 'capstan.dev/certificate-retry-after',
 });
 

@@ -13,7 +13,21 @@ import {
 } from 'node:crypto';
 import { isIP } from 'node:net';
 
-/** A certificate and its private key, PEM-encoded. */
+/**
+ * A certificate and its private key, PEM-encoded: the contents of `tls.crt` and `tls.key`.
+ *
+ * @example
+ * ```ts
+ * import { mkdir, writeFile } from 'node:fs/promises';
+ * import { createCertificateAuthority, type CertificatePair, issueServingCertificate } from 'capstan/webhook';
+ * const ca: CertificatePair = createCertificateAuthority({ commonName: 'dev-webhook-ca' });
+ * const serving = issueServingCertificate(ca, { commonName: '127.0.0.1', hosts: ['127.0.0.1'] });
+ * const certDir = '/tmp/k8s-webhook-server/serving-certs'; // what serveWebhooks' certDir reads
+ * await mkdir(certDir, { recursive: true });
+ * await writeFile(`${certDir}/tls.crt`, serving.cert);
+ * await writeFile(`${certDir}/tls.key`, serving.key, { mode: 0o600 });
+ * ```
+ */
 export interface CertificatePair {
   /** PEM `CERTIFICATE`. */
   readonly cert: string;
@@ -21,7 +35,11 @@ export interface CertificatePair {
   readonly key: string;
 }
 
-/** Options of {@link createCertificateAuthority} and {@link issueServingCertificate}. */
+/**
+ * Options of {@link createCertificateAuthority} and {@link issueServingCertificate}.
+ *
+ * @noExample Options of {@link createCertificateAuthority} and {@link issueServingCertificate}; their examples show them in use.
+ */
 export interface CertificateOptions {
   /** The subject's common name. */
   commonName: string;
@@ -195,7 +213,22 @@ export function createCertificateAuthority(options: CertificateOptions): Certifi
 
 /**
  * A serving certificate signed by `ca` for `hosts` (DNS names, such as the webhook Service's
- * `<name>.<namespace>.svc`, and IP addresses), for TLS server authentication.
+ * `<name>.<namespace>.svc`, and IP addresses), for TLS server authentication. The API server checks the host it
+ * calls against `hosts` (subject alternative names), never the common name. Throws a `RangeError` without hosts.
+ *
+ * @example
+ * ```ts
+ * import { ConfigMap } from 'capstan';
+ * import { createCertificateAuthority, issueServingCertificate, serveWebhooks, webhook, webhookConfigurations } from 'capstan/webhook';
+ * // Webhooks served on this machine for a local control plane, registered by url.
+ * const definitions = [webhook(ConfigMap).validate(() => undefined)];
+ * const ca = createCertificateAuthority({ commonName: 'local-webhook-ca', validityDays: 1 });
+ * const serving = issueServingCertificate(ca, { commonName: '127.0.0.1', hosts: ['127.0.0.1'], validityDays: 1 });
+ * const certificates = { current: serving, subscribe: () => () => undefined };
+ * const server = await serveWebhooks(definitions, { certificates, host: '127.0.0.1', port: 0 });
+ * const caBundle = Buffer.from(ca.cert).toString('base64');
+ * const { validating } = webhookConfigurations(definitions, { name: 'my-operator-local', clientConfig: { url: `https://127.0.0.1:${server.port}`, caBundle } });
+ * ```
  */
 export function issueServingCertificate(ca: CertificatePair, options: CertificateOptions & { hosts: readonly string[] }): CertificatePair {
   if (options.hosts.length === 0) throw new RangeError('issueServingCertificate: give at least one host (a DNS name or an IP address)');

@@ -2,10 +2,37 @@ import { apiVersionOf, type KubeObject } from '../core/index.ts';
 import type { MutatingWebhookConfiguration, ValidatingWebhook, ValidatingWebhookConfiguration } from '../kinds/admissionregistration/v1.ts';
 import { type AdmissionHandler, type WebhookDefinition, webhookPath } from './admission.ts';
 
-/** Where the API server reaches the webhook server: a `url` (a local control plane) or a Service (in a cluster). */
+/**
+ * Where the API server reaches the webhook server: a `url` (a local control plane) or a Service (in a cluster).
+ * Each handler's path ({@link webhookPath}) is added to it.
+ *
+ * @example
+ * ```ts
+ * import type { WebhookClientConfig } from 'capstan/webhook';
+ * const inCluster: WebhookClientConfig = { service: { name: 'web-app-operator-webhook-service', namespace: 'web-app-system' } };
+ * const local: WebhookClientConfig = { url: 'https://127.0.0.1:9443', caBundle: 'LS0tLS1CRUdJTi…' };
+ * ```
+ */
 export type WebhookClientConfig =
-  | { readonly url: string; readonly caBundle: string }
-  | { readonly service: { readonly name: string; readonly namespace: string; readonly port?: number }; readonly caBundle?: string };
+  | {
+      /** The server's HTTPS base URL, without the handler's path (`https://127.0.0.1:9443`). */
+      readonly url: string;
+      /** Base64 PEM of the CA that signed the serving certificate; required, as a local server's is never publicly trusted. */
+      readonly caBundle: string;
+    }
+  | {
+      /** The Service in front of the webhook servers. */
+      readonly service: {
+        /** The Service's name. */
+        readonly name: string;
+        /** The Service's namespace. */
+        readonly namespace: string;
+        /** The Service port; default 443. */
+        readonly port?: number;
+      };
+      /** Base64 PEM of the CA that signed the serving certificate; leave it out when the manager (or cert-manager) sets it. */
+      readonly caBundle?: string;
+    };
 
 /**
  * The ValidatingWebhookConfiguration and MutatingWebhookConfiguration (named `name`) that register `definitions`
@@ -30,7 +57,12 @@ export function webhookConfigurations(
     /** Only objects in these namespaces (an operator serving a set of namespaces); default every namespace. */
     namespaces?: readonly string[];
   },
-): { validating: ValidatingWebhookConfiguration | undefined; mutating: MutatingWebhookConfiguration | undefined } {
+): {
+  /** The ValidatingWebhookConfiguration; undefined when no definition has a validating handler. */
+  validating: ValidatingWebhookConfiguration | undefined;
+  /** The MutatingWebhookConfiguration; undefined when no definition has a mutating handler. */
+  mutating: MutatingWebhookConfiguration | undefined;
+} {
   const entry = (definition: WebhookDefinition, handler: AdmissionHandler<KubeObject>): ValidatingWebhook => {
     const { kind } = definition;
     const path = webhookPath(handler.type, kind);

@@ -18,13 +18,37 @@ import { type ConversionDefinition, ConversionError, describeObject, splitApiVer
  * ```
  */
 export interface ConversionReview {
+  /** Always `apiextensions.k8s.io/v1` (the only version Capstan's CRDs list in `conversionReviewVersions`). */
   apiVersion: 'apiextensions.k8s.io/v1';
+  /** Always `ConversionReview`. */
   kind: 'ConversionReview';
-  request?: { uid: string; desiredAPIVersion: string; objects: unknown[] };
-  response?: {
+  /** What the API server asks; absent in an answer. */
+  request?: {
+    /** Identifies this request; the answer carries it back. */
     uid: string;
+    /** The version every object is wanted in (`example.com/v2`). */
+    desiredAPIVersion: string;
+    /** The objects to convert, each in its own version (one kind per review). */
+    objects: unknown[];
+  };
+  /** The webhook's answer; absent in a request. */
+  response?: {
+    /** The request's `uid`. */
+    uid: string;
+    /** Every object of the request in `desiredAPIVersion`, in the same order; empty on failure. */
     convertedObjects: unknown[];
-    result: { status: 'Success' } | { status: 'Failure'; message: string };
+    /** Whether the conversion succeeded; a failure's message reaches the client. */
+    result:
+      | {
+          /** Every object converted. */
+          status: 'Success';
+        }
+      | {
+          /** No object converted: the API server fails the client's request. */
+          status: 'Failure';
+          /** Which object could not be converted, and why. */
+          message: string;
+        };
   };
 }
 
@@ -118,9 +142,29 @@ export function crdConversions(
     | { readonly service: { readonly namespace: string; readonly name: string; readonly port?: number }; readonly caBundle?: string },
 ): (crdName: string) =>
   | {
+      /** `clientConfig` with the conversion path added: a CRD's `spec.conversion.webhook.clientConfig`. */
       clientConfig:
-        | { url: string; caBundle?: string }
-        | { service: { namespace: string; name: string; path: string; port?: number }; caBundle?: string };
+        | {
+            /** The given `url` with `/convert` at the end. */
+            url: string;
+            /** The given `caBundle`. */
+            caBundle?: string;
+          }
+        | {
+            /** The given Service, with `path: '/convert'`. */
+            service: {
+              /** The Service's namespace. */
+              namespace: string;
+              /** The Service's name. */
+              name: string;
+              /** Always {@link conversionPath}. */
+              path: string;
+              /** The Service port; the API server's default is 443. */
+              port?: number;
+            };
+            /** The given `caBundle`. */
+            caBundle?: string;
+          };
     }
   | undefined {
   const caBundle = clientConfig.caBundle === undefined ? {} : { caBundle: clientConfig.caBundle };

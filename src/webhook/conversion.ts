@@ -61,7 +61,9 @@ export interface SpokeConversion<Hub extends KubeObject, Spoke extends KubeObjec
 export interface ConversionDefinition {
   /** The version every other one converts through (usually the storage version). */
   readonly hub: Kind;
+  /** The kind's API group (`example.com`): with `kind`, how a ConversionReview's objects find their conversion. */
   readonly group: string;
+  /** The kind (`Widget`). */
   readonly kind: string;
   /** The name of the CRD it serves (`widgets.example.com`): pass its webhook as `crdFor`'s `conversion` option for this CRD. */
   readonly crdName: string;

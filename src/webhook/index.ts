@@ -1,3 +1,13 @@
+/**
+ * Admission and conversion webhooks: {@link webhook} declares a kind's validating and mutating (defaulting)
+ * handlers, typed by the kind, with the JSON Patch computed for you; {@link conversion} declares the conversions
+ * between a CRD's versions, hub and spokes, keeping fields one version lacks in an annotation. In an operator,
+ * `manager.add(definition)` serves them on every replica (and, with `--webhook-cert-secret`, makes and rotates
+ * their certificates); import this entry point to declare them, to serve them yourself ({@link serveWebhooks},
+ * {@link CertificateManager}), or to write their webhook configurations and RBAC.
+ *
+ * @module capstan/webhook
+ */
 export {
   type AdmissionHandler,
   type AdmissionOperation,

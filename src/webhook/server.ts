@@ -2,13 +2,17 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { type KubeObject, type Logger, silentLogger } from '../core/index.ts';
-import type { Reads } from '../controller/reads.ts';
+import type { DeclaredReads } from '../controller/index.ts';
 import { type AdmissionHandler, type AdmissionReview, review, type WebhookDefinition, WebhookError, webhookPath } from './admission.ts';
 import { certificateFeed, type CertificateSource } from './certificate-source.ts';
 import { type ConversionDefinition, isConversionDefinition } from './conversion.ts';
 import { type ConversionReview, conversionPath, convertReview } from './conversion-review.ts';
 
-/** Options of {@link serveWebhooks}. */
+/**
+ * Options of {@link serveWebhooks}. Give `certDir` or `certificates`.
+ *
+ * @noExample Options of {@link serveWebhooks}; its example and {@link CertificateManager}'s show them in use.
+ */
 export interface WebhookServerOptions {
   /** A folder with `tls.crt` and `tls.key` (PEM), as a `kubernetes.io/tls` Secret mounts them; reread when they change. */
   certDir?: string;
@@ -18,13 +22,14 @@ export interface WebhookServerOptions {
   port?: number;
   /** Default every address (`0.0.0.0`); `127.0.0.1` for a webhook registered by `url` on a local control plane. */
   host?: string;
+  /** Where the server logs its start, certificate changes and requests it could not answer; default silent. */
   log?: Logger;
   /** How often the certificate files are checked for a change; default 10 s. */
   certCheckMs?: number;
   /** Closes the server. */
   signal?: AbortSignal;
   /** The reads of each definition's handlers (the manager gives its shared caches); default none. */
-  reads?: (definition: WebhookDefinition) => Reads;
+  reads?: (definition: WebhookDefinition) => DeclaredReads;
   /** Where each admission request is counted and timed: `webhookMetrics(registry)` of `capstan/metrics` (the manager passes its registry's). */
   metrics?: WebhookServerMetrics;
 }
@@ -34,18 +39,48 @@ export interface WebhookServerOptions {
  * may not import the metrics layer; the manager wires the two). `started` is called when a request for a served
  * path arrives; what it returns, once its connection closes, with the status code sent, or 499 when the caller
  * hung up first (the API server gave up at `timeoutSeconds`).
+ *
+ * @example
+ * ```ts
+ * import { ConfigMap } from 'capstan';
+ * import { serveWebhooks, webhook, type WebhookServerMetrics } from 'capstan/webhook';
+ * const metrics: WebhookServerMetrics = {
+ *   started: (path) => {
+ *     const start = performance.now();
+ *     return (code) => console.log(`${path} ${code} in ${Math.round(performance.now() - start)} ms`);
+ *   },
+ * };
+ * const server = await serveWebhooks([webhook(ConfigMap).validate(() => undefined)], { certDir: '/tmp/k8s-webhook-server/serving-certs', metrics });
+ * ```
  */
 export interface WebhookServerMetrics {
+  /** Called as a request for a served `path` arrives; what it returns is called with the status code once the connection closes (499: the caller hung up first). */
   started(path: string): (code: number) => void;
 }
 
-/** A running webhook server. */
+/**
+ * A running webhook server. Closing it (or leaving an `await using` block) stops accepting connections and ends the
+ * open ones once their requests are answered, including idle ones the API server keeps in its pool.
+ *
+ * @example
+ * ```ts
+ * import { ConfigMap } from 'capstan';
+ * import { serveWebhooks, webhook } from 'capstan/webhook';
+ * await using server = await serveWebhooks([webhook(ConfigMap).validate(() => undefined)], {
+ *   certDir: '/tmp/k8s-webhook-server/serving-certs',
+ *   port: 0,
+ * });
+ * console.log(`listening on ${server.port}: ${server.paths.join(', ')}`);
+ * ```
+ */
 export interface WebhookServer extends AsyncDisposable {
+  /** The port it listens on (the one picked, when the options said 0). */
   readonly port: number;
   /** The paths served, by handler: `/validate-…` and `/mutate-…`, and `/convert` when there are conversions. */
   readonly paths: readonly string[];
   /** Admission and conversion requests answered since the start, by path. */
   readonly answered: ReadonlyMap<string, number>;
+  /** Stop serving; resolves once every connection is closed. Calling it again returns the same promise. */
   close(): Promise<void>;
 }
 
@@ -85,7 +120,7 @@ export async function serveWebhooks(
       throw new WebhookError('INVALID_WEBHOOK', `two conversions for ${c.crdName}: declare one per kind, with every version as a spoke`);
     }
   }
-  const handlers = new Map<string, { handler: AdmissionHandler<KubeObject>; reads: Reads | undefined }>();
+  const handlers = new Map<string, { handler: AdmissionHandler<KubeObject>; reads: DeclaredReads | undefined }>();
   for (const definition of definitions.filter((d): d is WebhookDefinition => !isConversionDefinition(d))) {
     const reads = options.reads?.(definition);
     for (const handler of [definition.validating, definition.mutating]) {

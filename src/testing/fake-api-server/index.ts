@@ -1,0 +1,6 @@
+export {
+  type FakeApiServer,
+  fakeApiServer,
+  type FakeApiServerOptions,
+  type FakeClientOptions,
+} from './fake-api-server.ts';
