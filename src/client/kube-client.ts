@@ -317,14 +317,7 @@ export class KubeClient {
   /** A transport's answer, seen by the request hooks and metrics as an HTTP answer would be (its status code). */
   private async observed<R>(options: RequestOptions, answer: () => Promise<R>): Promise<R> {
     const method = options.method ?? 'GET';
-    const started = performance.now();
-    const startedAt = Date.now();
-    this.onRequestStart?.({ method, path: options.path, startedAt });
-    const observe = (code: string) => {
-      const durationMs = performance.now() - started;
-      this.metrics.observe({ method, code, durationSeconds: durationMs / 1000 });
-      this.onRequest?.({ method, path: options.path, code, startedAt, durationMs });
-    };
+    const observe = this.requestStarted(method, options.path);
     try {
       const result = await answer();
       observe(method === 'POST' ? '201' : '200');
@@ -333,6 +326,18 @@ export class KubeClient {
       observe(err instanceof ApiError ? String(err.httpStatus) : '<error>');
       throw err;
     }
+  }
+
+  /** Tell the request hooks a request starts; the returned function records its answer's code (hooks and metrics). */
+  private requestStarted(method: string, path: string): (code: string) => void {
+    const started = performance.now();
+    const startedAt = Date.now();
+    this.onRequestStart?.({ method, path, startedAt });
+    return (code) => {
+      const durationMs = performance.now() - started;
+      this.metrics.observe({ method, code, durationSeconds: durationMs / 1000 });
+      this.onRequest?.({ method, path, code, startedAt, durationMs });
+    };
   }
 
   /** Send with `signal`: the caller's signal combined with the request's timeout (see transportError). */
@@ -353,14 +358,7 @@ export class KubeClient {
         ...material.headers,
       };
       if (body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
-      const started = performance.now();
-      const startedAt = Date.now();
-      this.onRequestStart?.({ method, path: url.pathname, startedAt });
-      const observe = (code: string) => {
-        const durationMs = performance.now() - started;
-        this.metrics.observe({ method, code, durationSeconds: durationMs / 1000 });
-        this.onRequest?.({ method, path: url.pathname, code, startedAt, durationMs });
-      };
+      const observe = this.requestStarted(method, url.pathname);
       try {
         // undici heeds the signal only once the request has a connection; a stalled TLS handshake must not
         // hold the caller past its timeout or abort (see rejectOnAbort).
