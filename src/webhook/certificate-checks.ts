@@ -14,9 +14,9 @@ import {
 /**
  * A verification for {@link CertificateManagerOptions.verify}: a server-side dry-run create of an empty object of
  * `kind` (one of the operator's webhooks', with CREATE among its operations), named `capstan-certificate-check`.
- * It fails only when the API server answers with a 5xx status (500 `failed calling webhook`: it did not trust the
- * certificate); a refusal by the handler or by validation also shows the call went through, and any other
- * failure (no answer from the API server included) counts as a pass too. Caveats: with
+ * It fails when the API server answers with a 5xx status (500 `failed calling webhook`: it did not trust the
+ * certificate) or does not answer (unreachable, timed out, the signal aborted: nothing was verified); a refusal by
+ * the handler or by validation shows the call went through, and passes. Caveats: with
  * `failurePolicy: Ignore` a failed call goes unnoticed, and for a kind with only a validating webhook a schema
  * refusal (422) comes before the call: give your own `verify` then. It needs `create` on the kind (see
  * {@link webhookCertificateRules}'s `verifyKind`).
@@ -40,7 +40,10 @@ export function dryRunVerifier(client: KubeClient, kind: Kind, namespace: string
     try {
       await client.resource(kind).create(object, { dryRun: true, signal });
     } catch (err) {
-      if (isApiError(err) && err.httpStatus >= 500) throw err;
+      // An answer below 500 came through admission (a webhook's denial, an invalid object): the webhooks were
+      // reached. A 5xx (the API server could not call a webhook), or no answer at all (the API server unreachable,
+      // the signal aborted), proves nothing: the rotation must not move on.
+      if (!isApiError(err) || err.httpStatus >= 500) throw err;
     }
   };
 }
