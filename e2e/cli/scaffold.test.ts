@@ -83,7 +83,7 @@ test('init, create api, generate, npm test: the sample Widget is Ready under the
   assert.match(generated, /^wrote config\/rbac\/webhook_certificates_role\.yaml$/m);
   assert.match(generated, /^1 custom resource\(s\), 1 controller\(s\); 9 file\(s\) written/m);
   const snapshot = await configFiles();
-  assert.match(await sh('npx', ['capstan', 'generate']), /0 file\(s\) written, 17 unchanged, 0 removed/);
+  assert.match(await sh('npx', ['capstan', 'generate']), /0 file\(s\) written, 24 unchanged, 0 removed/);
   assert.deepEqual(await configFiles(), snapshot, 'a second generate changes nothing');
 
   await t.test('the project type-checks against the packed declarations', async () => {
@@ -116,6 +116,26 @@ test('init, create api, generate, npm test: the sample Widget is Ready under the
       'ValidatingWebhookConfiguration',
     ]);
   });
+
+  await t.test(
+    'the overlays build: dev with one replica and debug logs, production with the metrics Service and a PDB (server dry run)',
+    async () => {
+      const { kubectl } = await ensureAssets();
+      const dev = await sh(kubectl, ['kustomize', 'config/overlays/dev']);
+      assert.match(dev, /^ {2}replicas: 1$/m);
+      assert.match(dev, /- --log-level=debug$/m);
+      assert.match(dev, /image: widget-operator:0\.1\.0$/m, 'the images transformer sets the image');
+      const production = await sh(kubectl, ['kustomize', 'config/overlays/production']);
+      assert.match(production, /^ {2}name: widget-operator-metrics-service$/m);
+      assert.match(production, /^kind: PodDisruptionBudget$/m);
+      assert.match(production, /^ {2}replicas: 2$/m);
+      // The API server accepts every object of it (the namespace first: a dry run creates nothing for the others).
+      await sh(kubectl, ['apply', '-f', 'config/manager/namespace.yaml']);
+      const applied = await sh(kubectl, ['apply', '--dry-run=server', '-k', 'config/overlays/production']);
+      assert.match(applied, /poddisruptionbudget\.policy\/widget-operator created \(server dry run\)/);
+      assert.match(applied, /service\/widget-operator-metrics-service created \(server dry run\)/);
+    },
+  );
 
   const started = Date.now();
   const tested = await sh('npm', ['test']);

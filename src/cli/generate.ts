@@ -12,7 +12,10 @@ import { crdsFor, type CustomResource, isCustomResource } from '../crd/index.ts'
 import {
   deploymentManifest,
   type Manifest,
+  metricsServiceManifest,
+  operatorPodSelector,
   rbacManifests,
+  serviceMonitorManifest,
   watchedNamespaces,
   webhookServiceManifest,
   webhookServiceName,
@@ -188,10 +191,84 @@ export function projectFiles(project: Project, declarations: OperatorDeclaration
       .map((path) => path.slice('config/'.length)),
     ...(serves ? ['webhook'] : []),
   ];
+  // The image by the images transformer, so that a release or a registry changes one line (`kustomize edit set
+  // image`), not the Deployment.
   files.set(
     'config/kustomization.yaml',
-    header + kubeYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources }),
+    header +
+      kubeYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources, images: [imageEntry(project.image)] }),
   );
+  for (const [path, text] of deployFiles(project, labels)) files.set(path, path.startsWith('config/overlays/') ? text : header + text);
+  return files;
+}
+
+/** An `images:` entry of a kustomization for `image` (`name[:tag]` or `name@digest`): the same name, its tag or digest. */
+export function imageEntry(image: string): { name: string; newName: string; newTag?: string; digest?: string } {
+  const at = image.indexOf('@');
+  if (at >= 0) return { name: image.slice(0, at), newName: image.slice(0, at), digest: image.slice(at + 1) };
+  // A colon after the last slash separates the tag (one before it is a registry's port).
+  const colon = image.lastIndexOf(':');
+  if (colon > image.lastIndexOf('/'))
+    return { name: image.slice(0, colon), newName: image.slice(0, colon), newTag: image.slice(colon + 1) };
+  return { name: image, newName: image };
+}
+
+/**
+ * What deploying adds to the base (`config/kustomization.yaml`, the whole operator): `config/metrics/` (the metrics
+ * Service), `config/prometheus/` (a ServiceMonitor, for clusters with the Prometheus Operator), and two overlays:
+ * `config/overlays/dev` (one replica, debug logs) and `config/overlays/production` (the base's two replicas with
+ * leader election, the metrics Service, a PodDisruptionBudget keeping one replica through voluntary disruptions).
+ * The overlays are the user's: written once, without the generated header, and never overwritten.
+ */
+function deployFiles(project: Project, labels: Record<string, string>): Map<string, string> {
+  const kustomization = (fields: Record<string, unknown>) =>
+    kubeYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', ...fields });
+  const metrics = { name: project.name, namespace: project.namespace, labels };
+  const deployment = { kind: 'Deployment', name: project.name };
+  const yours = '# Written once by `capstan generate`: yours to edit, it never overwrites this file.\n';
+  const files = new Map<string, string>([
+    ['config/metrics/metrics_service.yaml', kubeYaml(metricsServiceManifest(metrics))],
+    ['config/metrics/kustomization.yaml', kustomization({ resources: ['metrics_service.yaml'] })],
+    ['config/prometheus/monitor.yaml', kubeYaml(serviceMonitorManifest(metrics))],
+    ['config/prometheus/kustomization.yaml', kustomization({ resources: ['monitor.yaml'] })],
+    [
+      'config/overlays/dev/kustomization.yaml',
+      yours +
+        kustomization({
+          resources: ['../..'],
+          patches: [
+            {
+              target: deployment,
+              patch: [
+                '- op: replace',
+                '  path: /spec/replicas',
+                '  value: 1',
+                '- op: add',
+                '  path: /spec/template/spec/containers/0/args/-',
+                '  value: --log-level=debug',
+              ].join('\n'),
+            },
+          ],
+        }),
+    ],
+    [
+      'config/overlays/production/pod_disruption_budget.yaml',
+      yours +
+        kubeYaml({
+          apiVersion: 'policy/v1',
+          kind: 'PodDisruptionBudget',
+          metadata: { name: project.name, namespace: project.namespace, labels },
+          spec: { minAvailable: 1, selector: { matchLabels: operatorPodSelector(project.name) } },
+        }),
+    ],
+    [
+      'config/overlays/production/kustomization.yaml',
+      yours +
+        '# With the Prometheus Operator installed, add ../../prometheus (a ServiceMonitor) to the resources, and bind the\n' +
+        `# ${project.name}-metrics-reader ClusterRole to Prometheus's ServiceAccount.\n` +
+        kustomization({ resources: ['../..', '../../metrics', 'pod_disruption_budget.yaml'] }),
+    ],
+  ]);
   return files;
 }
 
@@ -283,7 +360,8 @@ export async function writeProjectFiles(project: Project, files: ReadonlyMap<str
   for (const [path, text] of files) {
     const target = join(project.root, path);
     const current = await readFile(target, 'utf8').catch(() => undefined);
-    if (current === text) {
+    // The same text, or a file that is the user's (an overlay written once, or one without the generated header).
+    if (current === text || (current !== undefined && !current.startsWith(generatedMark))) {
       report.unchanged.push(path);
       continue;
     }

@@ -1,7 +1,8 @@
 /**
  * The manifests an operator is deployed with, derived from its controller declarations: RBAC with exactly
  * the rights the controllers declare (no wildcard), the manager Deployment (Pod Security `restricted`,
- * leader election across two replicas) and the Service of its admission webhooks. `capstan generate` writes
+ * leader election across two replicas), the Service of its admission webhooks, and the metrics Service and
+ * ServiceMonitor that let Prometheus scrape its guarded `/metrics`. `capstan generate` writes
  * them into config/; import this entry point, not `capstan`, to generate them in your own tooling or to
  * assert on them in a test.
  *
@@ -20,4 +21,5 @@ export {
 } from './rbac.ts';
 export { deploymentManifest, operatorPodSelector, operatorUser, type DeploymentOptions } from './deployment.ts';
 export { webhookServiceManifest, type WebhookServiceOptions } from './webhook-service.ts';
+export { metricsServiceManifest, type MetricsServiceOptions, type ServiceMonitor, serviceMonitorManifest } from './metrics-service.ts';
 export { webhookServiceName } from '../core/index.ts';
