@@ -78,12 +78,13 @@ test('init, create api, generate, npm test: the sample Widget is Ready under the
   const generated = await sh('npx', ['capstan', 'generate']);
   assert.match(generated, /^wrote config\/crd\/widgets\.tools\.test\.io\.yaml$/m);
   assert.match(generated, /^wrote config\/webhook\/manifests\.yaml$/m);
-  // The CRD, role and kustomization of the kind, the Deployment's webhook port and certificate flags,
-  // config/webhook's three files, and the RBAC of the manager's webhook certificates (a role and a binding file).
+  // The CRD and its folder's kustomization, the role, the Deployment's webhook port and certificate flags,
+  // config/webhook's three files, the RBAC of the manager's webhook certificates (a role and a binding file) and
+  // the rbac folder's kustomization listing them, and config/default now gathering crd and webhook too.
   assert.match(generated, /^wrote config\/rbac\/webhook_certificates_role\.yaml$/m);
-  assert.match(generated, /^1 custom resource\(s\), 1 controller\(s\); 9 file\(s\) written/m);
+  assert.match(generated, /^1 custom resource\(s\), 1 controller\(s\); 11 file\(s\) written/m);
   const snapshot = await configFiles();
-  assert.match(await sh('npx', ['capstan', 'generate']), /0 file\(s\) written, 24 unchanged, 0 removed/);
+  assert.match(await sh('npx', ['capstan', 'generate']), /0 file\(s\) written, 28 unchanged, 0 removed/);
   assert.deepEqual(await configFiles(), snapshot, 'a second generate changes nothing');
 
   await t.test('the project type-checks against the packed declarations', async () => {

@@ -90,7 +90,7 @@ export function createCommand(): Command {
 export function generateCommand(): Command {
   return new Command('generate')
     .description(
-      'import the operator module (src/operator.ts) and write config/crd, config/rbac, config/manager, config/webhook (when it exports webhooks) and config/kustomization.yaml from its declarations',
+      'import the operator module (src/operator.ts) and write config/crd, config/rbac, config/manager, config/webhook (when it exports webhooks), config/default and config/kustomization.yaml (the whole operator), config/metrics and config/prometheus from its declarations, and once the overlays config/overlays/dev and config/overlays/production',
     )
     .addHelpText('after', '\nFiles whose content would not change are left alone: running it twice changes nothing.')
     .action(async () => (await import('./scaffold.ts')).generate(process.cwd()));

@@ -22,11 +22,12 @@ const CustomResourceDefinitions = defineKind<KubeObject & CustomResourceDefiniti
 /** The CRDs in `<root>/config/crd/*.yaml`, in file-name order. */
 export async function readCrds(root: string): Promise<CustomResourceDefinition[]> {
   const dir = join(root, 'config', 'crd');
-  const files = existsSync(dir) ? (await readdir(dir)).filter((f) => /\.ya?ml$/.test(f)).sort() : [];
+  // The folder's kustomization (config/default builds on it) holds no CRD: every other YAML file must.
+  const files = existsSync(dir) ? (await readdir(dir)).filter((f) => /\.ya?ml$/.test(f) && !/^kustomization\.ya?ml$/i.test(f)).sort() : [];
   if (files.length === 0) {
     throw new CliFailure(`no CRDs in ${dir}: declare a custom resource (capstan create api) and run capstan generate`);
   }
-  // One source per file: a YAML error names its file, and a file without a CRD (say, a kustomization) is an error.
+  // One source per file: a YAML error names its file, and a file without a CRD is an error.
   return loadCrds(files.map((f) => join(dir, f)));
 }
 

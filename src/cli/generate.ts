@@ -102,8 +102,9 @@ function isControllerDefinition(value: unknown): value is { declaration: Control
 /**
  * Every file `generate` writes, by path relative to the project root, in a fixed order:
  * one CRD per kind in `config/crd/<plural>.<group>.yaml`, the RBAC in `config/rbac/`, the namespace and
- * the Deployment in `config/manager/`, when the module has webhooks their configurations, Service and
- * kustomization in `config/webhook/`, and `config/kustomization.yaml` listing them all.
+ * the Deployment in `config/manager/`, when the module has webhooks their configurations and Service in
+ * `config/webhook/`, each folder with its kustomization; `config/default` gathering them and
+ * `config/kustomization.yaml` building it; then what {@link deployFiles} adds.
  */
 export function projectFiles(project: Project, declarations: OperatorDeclarations): Map<string, string> {
   const header = generatedHeader(project);
@@ -180,24 +181,21 @@ export function projectFiles(project: Project, declarations: OperatorDeclaration
     files.set('config/rbac/webhook_certificates_role_binding.yaml', yaml(certificates.filter((m) => m.kind.endsWith('Binding'))));
   }
 
-  // The namespace first, then what lives in it; kubectl apply -k config installs the whole operator.
-  // config/webhook is a kustomization of its own (its note on the caBundle goes with it), listed as a folder.
-  const order = (path: string) =>
-    path === 'config/manager/namespace.yaml' ? 0 : path.startsWith('config/crd/') ? 1 : path.startsWith('config/rbac/') ? 2 : 3;
-  const resources = [
-    ...[...files.keys()]
-      .filter((path) => !path.startsWith('config/webhook/'))
-      .sort((a, b) => order(a) - order(b))
-      .map((path) => path.slice('config/'.length)),
-    ...(serves ? ['webhook'] : []),
-  ];
+  // Each folder is a kustomization of its own (as Kubebuilder's config/): config/default gathers them, and is what
+  // the overlays build on; config/kustomization.yaml is config/default, so `kubectl apply -k config` installs the
+  // whole operator. (An overlay cannot build on config/ itself: kustomize refuses a base whose folder holds it.)
+  const kustomization = (fields: Record<string, unknown>) =>
+    header + kubeYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', ...fields });
+  const filesOf = (folder: string) =>
+    [...files.keys()].filter((path) => path.startsWith(`config/${folder}/`)).map((path) => path.slice(`config/${folder}/`.length));
+  const folders = [...(crds.length > 0 ? ['crd'] : []), 'rbac', 'manager', ...(serves ? ['webhook'] : [])];
+  if (crds.length > 0) files.set('config/crd/kustomization.yaml', kustomization({ resources: filesOf('crd') }));
+  files.set('config/rbac/kustomization.yaml', kustomization({ resources: filesOf('rbac') }));
   // The image by the images transformer, so that a release or a registry changes one line (`kustomize edit set
-  // image`), not the Deployment.
-  files.set(
-    'config/kustomization.yaml',
-    header +
-      kubeYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources, images: [imageEntry(project.image)] }),
-  );
+  // image`, in config/manager), not the Deployment.
+  files.set('config/manager/kustomization.yaml', kustomization({ resources: filesOf('manager'), images: [imageEntry(project.image)] }));
+  files.set('config/default/kustomization.yaml', kustomization({ resources: folders.map((folder) => `../${folder}`) }));
+  files.set('config/kustomization.yaml', kustomization({ resources: ['default'] }));
   for (const [path, text] of deployFiles(project, labels)) files.set(path, path.startsWith('config/overlays/') ? text : header + text);
   return files;
 }
@@ -214,7 +212,7 @@ export function imageEntry(image: string): { name: string; newName: string; newT
 }
 
 /**
- * What deploying adds to the base (`config/kustomization.yaml`, the whole operator): `config/metrics/` (the metrics
+ * What deploying adds to the base (`config/default`, the whole operator): `config/metrics/` (the metrics
  * Service), `config/prometheus/` (a ServiceMonitor, for clusters with the Prometheus Operator), and two overlays:
  * `config/overlays/dev` (one replica, debug logs) and `config/overlays/production` (the base's two replicas with
  * leader election, the metrics Service, a PodDisruptionBudget keeping one replica through voluntary disruptions).
@@ -235,7 +233,7 @@ function deployFiles(project: Project, labels: Record<string, string>): Map<stri
       'config/overlays/dev/kustomization.yaml',
       yours +
         kustomization({
-          resources: ['../..'],
+          resources: ['../../default'],
           patches: [
             {
               target: deployment,
@@ -266,7 +264,7 @@ function deployFiles(project: Project, labels: Record<string, string>): Map<stri
       yours +
         '# With the Prometheus Operator installed, add ../../prometheus (a ServiceMonitor) to the resources, and bind the\n' +
         `# ${project.name}-metrics-reader ClusterRole to Prometheus's ServiceAccount.\n` +
-        kustomization({ resources: ['../..', '../../metrics', 'pod_disruption_budget.yaml'] }),
+        kustomization({ resources: ['../../default', '../../metrics', 'pod_disruption_budget.yaml'] }),
     ],
   ]);
   return files;
@@ -369,7 +367,7 @@ export async function writeProjectFiles(project: Project, files: ReadonlyMap<str
     await writeFile(target, text);
     report.written.push(path);
   }
-  for (const folder of ['crd', 'rbac', 'webhook']) {
+  for (const folder of ['crd', 'rbac', 'webhook', 'default']) {
     const dir = join(project.root, 'config', folder);
     for (const file of existsSync(dir) ? (await readdir(dir)).sort() : []) {
       const path = `config/${folder}/${file}`;

@@ -73,6 +73,8 @@ export async function applyProjectConfig(cluster: Cluster, project: { dir: strin
     await cluster.waitForKind(spec.group, version, spec.names.kind, { probeFields, signal });
   }
   const usable = new Date();
-  if (existsSync(join(config, 'rbac'))) await kubectl(cluster, ['apply', '-f', 'config/rbac'], options);
+  // A generated config/rbac is a kustomization of its own (apply -f would take its kustomization.yaml for an object).
+  if (existsSync(join(config, 'rbac', 'kustomization.yaml'))) await kubectl(cluster, ['apply', '-k', 'config/rbac'], options);
+  else if (existsSync(join(config, 'rbac'))) await kubectl(cluster, ['apply', '-f', 'config/rbac'], options);
   return usable;
 }

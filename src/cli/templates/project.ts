@@ -177,7 +177,7 @@ TypeScript sources directly.
 npm install
 npx capstan create api --group <group> --version v1alpha1 --kind <Kind>   # a custom resource and its controller
 npx capstan create webhook --kind <Kind> --defaulting --validating      # admission webhooks for it, and their test
-npx capstan generate      # config/crd, config/rbac, config/manager (and config/webhook) from the code
+npx capstan generate      # config/ from the code (and, once, the overlays in config/overlays)
 npx capstan install       # the CRDs, on the cluster of the current kubeconfig context
 npx capstan run --watch   # the operator on your machine, restarted when src/ changes
 kubectl apply -f config/samples/
