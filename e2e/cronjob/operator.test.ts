@@ -88,7 +88,7 @@ before(async () => {
   // config/ as applyProjectConfig applies it, less the CRD (see the top of the file).
   installedAt = new Date();
   await kubectl(cluster, ['apply', '-f', 'config/manager/namespace.yaml'], { cwd: projectDir });
-  await kubectl(cluster, ['apply', '-f', 'config/rbac'], { cwd: projectDir });
+  await kubectl(cluster, ['apply', '-k', 'config/rbac'], { cwd: projectDir });
   fileScope.after(async () => {
     await operator?.stop();
   });

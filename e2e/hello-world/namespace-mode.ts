@@ -32,7 +32,7 @@ export async function namespaceScoped(s: Scenario): Promise<{ watched: string[];
 
     // Swap the cluster-wide grant for the namespaced ones, as a user switching modes would.
     await kubectl(s.adminKubeconfig, ['delete', '-f', 'config/rbac/role_binding.yaml', '-f', 'config/rbac/role.yaml']);
-    await kubectl(s.adminKubeconfig, ['apply', '-f', join(project, 'config/rbac')]);
+    await kubectl(s.adminKubeconfig, ['apply', '-k', join(project, 'config/rbac')]);
     const since = new Date();
     const operator = await startOperator({
       ...exampleOperator(s.cluster, s.operatorKubeconfig),
@@ -76,7 +76,7 @@ export async function namespaceScoped(s: Scenario): Promise<{ watched: string[];
       '-f',
       join(project, 'config/rbac/role.yaml'),
     ]);
-    await kubectl(s.adminKubeconfig, ['apply', '-f', 'config/rbac']);
+    await kubectl(s.adminKubeconfig, ['apply', '-k', 'config/rbac']);
     await rm(join(project, '..'), { recursive: true, force: true });
   }
 }

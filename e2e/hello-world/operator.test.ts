@@ -38,8 +38,13 @@ after(async () => {
     'delete',
     '--ignore-not-found',
     '--wait=false',
-    '-f',
+    '-k',
     'config/rbac',
+  ]);
+  await kubectl(s.adminKubeconfig, [
+    'delete',
+    '--ignore-not-found',
+    '--wait=false',
     '-f',
     `config/crd/${crdName}.yaml`,
     '-f',

@@ -80,7 +80,7 @@ export async function installExample(
   await kubectl(cluster.kubeconfigPath, ['apply', '-f', `config/crd/${crdName}.yaml`]);
   await cluster.waitForKind(group, 'v1alpha1', 'HelloWorld', { probeFields: { spec: { name: 'probe' } } });
   const installedAt = new Date();
-  await kubectl(cluster.kubeconfigPath, ['apply', '-f', 'config/rbac']);
+  await kubectl(cluster.kubeconfigPath, ['apply', '-k', 'config/rbac']);
   const account = await cluster.serviceAccountKubeconfig({ ...operatorAccount, ...options });
   return { kubeconfigPath: account.kubeconfigPath, token: account.token, installedAt };
 }
