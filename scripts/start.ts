@@ -94,7 +94,8 @@ try {
     log: say,
     signal,
   });
-  await step(['apply', '-f', 'config/manager/namespace.yaml', '-f', 'config/rbac']);
+  await step(['apply', '-f', 'config/manager/namespace.yaml']);
+  await step(['apply', '-k', 'config/rbac']);
   // A day's token (the default is an hour): npm start may well be left running for an afternoon.
   const account = await target.cluster.serviceAccountKubeconfig({ ...operatorAccount, expirationSeconds: 86_400 });
 
@@ -142,7 +143,7 @@ try {
   if (flags['use-current-context'] && process.exitCode !== 1) {
     say('The CRD, the namespace hello-world-system with its RBAC, and the sample stay on the cluster; remove them with:');
     say(
-      `  kubectl delete -f ${example}/config/samples/hello-world.yaml -f ${example}/config/rbac -f ${example}/config/crd -f ${example}/config/manager/namespace.yaml`,
+      `  kubectl delete -f ${example}/config/samples/hello-world.yaml && kubectl delete -k ${example}/config/rbac && kubectl delete -k ${example}/config/crd && kubectl delete -f ${example}/config/manager/namespace.yaml`,
     );
   }
   // Nothing of ours is left running; do not wait for idle sockets or timers of libraries.
