@@ -43,7 +43,7 @@ for (const [name, value] of [
   }
 }
 
-const command = `npm run soak -- ${process.argv.slice(2).join(' ')}`.trim();
+const command = process.argv.length > 2 ? `npm run soak -- ${process.argv.slice(2).join(' ')}` : 'npm run soak';
 const started = Date.now();
 const tree = workTree();
 const loadBefore = loadavg();
