@@ -34,13 +34,7 @@ after(async () => {
     s.namespaces.map((ns) => s.cluster.admin.request({ method: 'DELETE', path: `/api/v1/namespaces/${ns}` }).catch(() => undefined)),
   );
   // The CRD goes last, with every HelloWorld still left; nothing else on the shared cluster uses the kind.
-  await kubectl(s.adminKubeconfig, [
-    'delete',
-    '--ignore-not-found',
-    '--wait=false',
-    '-k',
-    'config/rbac',
-  ]);
+  await kubectl(s.adminKubeconfig, ['delete', '--ignore-not-found', '--wait=false', '-k', 'config/rbac']);
   await kubectl(s.adminKubeconfig, [
     'delete',
     '--ignore-not-found',
