@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import type { CustomResourceDefinition } from '../../src/crd/index.ts';
+import { contractCrd } from '../../src/testing/fake-api-server/contract.ts';
 import type { Cluster, ControlPlaneOptions } from '../../src/testing/index.ts';
 import { widgetCrd, widgetGroups, widgetKind } from '../fixtures/widget-operator.ts';
 
@@ -29,7 +30,13 @@ export function cronJobCrd(): CustomResourceDefinition {
  * installs its own, in a group of its own.
  */
 export function sharedCrds(): NonNullable<ControlPlaneOptions['crds']> {
-  return [helloWorldCrds, webAppCrds, cronJobCrd(), ...Object.values(widgetGroups).map((group) => widgetCrd(widgetKind(group)))];
+  return [
+    helloWorldCrds,
+    webAppCrds,
+    cronJobCrd(),
+    contractCrd,
+    ...Object.values(widgetGroups).map((group) => widgetCrd(widgetKind(group))),
+  ];
 }
 
 /** Install a minimal namespaced CRD `<plural>.<group>` (version v1) whose spec takes anything. */

@@ -16,6 +16,7 @@ import {
 } from '../../client/index.ts';
 import { applyDiff } from '../../controller/field-set.ts';
 import { type Condition, defineKind, type KubeObject } from '../../core/index.ts';
+import type { CustomResourceDefinition } from '../../crd/index.ts';
 import { ConfigMap } from '../../kinds/core/v1.ts';
 import { eventually } from '../eventually.ts';
 
@@ -38,27 +39,87 @@ export interface ContractTarget {
   cleanup?: () => Promise<void>;
 }
 
-/** The HelloWorld of the reference operator, whose CRD (status subresource, conditions keyed by `type`) the cases write. */
+/** The contract's custom resource: a HelloWorld's shape (spec.name; status with conditions keyed by `type`). */
 interface ContractHelloWorld extends KubeObject {
   spec: { name: string };
   status?: { observedGeneration?: number; conditions?: Condition[] };
 }
 
+const contractGroup = 'contract.capstan.test';
+const contractApiVersion = `${contractGroup}/v1`;
+
 /**
- * The kinds the contract writes: ConfigMap and the reference operator's HelloWorld (`apps.example.com/v1alpha1`,
- * whose CRD the control plane the e2e suites share serves). A fake API server for the contract serves these.
+ * The kinds the contract writes: ConfigMap and a HelloWorld of a group of its own (`contract.capstan.test/v1`,
+ * {@link contractCrd}), so that no other suite on a shared control plane depends on its CRD or removes it. A fake API
+ * server for the contract serves these.
  *
  * @noExample Passed to `fakeApiServer` by contract.test.ts.
  */
 export const contractKinds = {
   ConfigMap,
   HelloWorld: defineKind<ContractHelloWorld>({
-    group: 'apps.example.com',
-    version: 'v1alpha1',
+    group: contractGroup,
+    version: 'v1',
     kind: 'HelloWorld',
     plural: 'helloworlds',
     namespaced: true,
   }),
+};
+
+/**
+ * The CRD of the contract's HelloWorld for a real control plane: the reference operator's shape (a status
+ * subresource; `status.conditions` a list keyed by `type`, as `metav1.Condition` lists are).
+ *
+ * @noExample Installed by e2e/testing/fake-api-server-contract.test.ts.
+ */
+export const contractCrd: CustomResourceDefinition = {
+  apiVersion: 'apiextensions.k8s.io/v1',
+  kind: 'CustomResourceDefinition',
+  metadata: { name: `helloworlds.${contractGroup}` },
+  spec: {
+    group: contractGroup,
+    scope: 'Namespaced',
+    names: { kind: 'HelloWorld', plural: 'helloworlds', singular: 'helloworld', listKind: 'HelloWorldList' },
+    versions: [
+      {
+        name: 'v1',
+        served: true,
+        storage: true,
+        subresources: { status: {} },
+        schema: {
+          openAPIV3Schema: {
+            type: 'object',
+            properties: {
+              spec: { type: 'object', required: ['name'], properties: { name: { type: 'string' } } },
+              status: {
+                type: 'object',
+                properties: {
+                  observedGeneration: { type: 'integer', format: 'int64' },
+                  conditions: {
+                    type: 'array',
+                    'x-kubernetes-list-type': 'map',
+                    'x-kubernetes-list-map-keys': ['type'],
+                    items: {
+                      type: 'object',
+                      required: ['type', 'status', 'lastTransitionTime', 'reason', 'message'],
+                      properties: {
+                        type: { type: 'string' },
+                        status: { type: 'string', enum: ['True', 'False', 'Unknown'] },
+                        observedGeneration: { type: 'integer', format: 'int64' },
+                        lastTransitionTime: { type: 'string', format: 'date-time' },
+                        reason: { type: 'string' },
+                        message: { type: 'string' },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    ],
+  },
 };
 const { HelloWorld } = contractKinds;
 
@@ -90,7 +151,7 @@ function configMap(
 }
 
 function helloWorld(name: string, message: string): ContractHelloWorld {
-  return { apiVersion: 'apps.example.com/v1alpha1', kind: 'HelloWorld', metadata: { name }, spec: { name: message } };
+  return { apiVersion: contractApiVersion, kind: 'HelloWorld', metadata: { name }, spec: { name: message } };
 }
 
 function ready(type: string, status: 'True' | 'False', reason: string): Condition {
@@ -207,7 +268,7 @@ export function fakeApiServerContract(
         assert.ok(isNotFound(missing));
         assert.equal(missing.status.reason, 'NotFound');
         assert.equal(missing.status.details?.kind, 'helloworlds');
-        assert.equal(missing.status.details?.group, 'apps.example.com');
+        assert.equal(missing.status.details?.group, contractGroup);
         assert.ok(missing.status.details?.name?.startsWith('missing-'));
         const Unknown = defineKind({ group: 'nothing.example.com', version: 'v1', kind: 'Nothing', plural: 'nothings', namespaced: true });
         const unknown = await refusal(client.resource(Unknown).get('x', { namespace }));
@@ -301,7 +362,7 @@ export function fakeApiServerContract(
         const configMaps = client.resource(ConfigMap);
         const owner = await client.resource(HelloWorld).create(helloWorld(unique('owner'), 'x'), { namespace });
         const reference = {
-          apiVersion: 'apps.example.com/v1alpha1',
+          apiVersion: contractApiVersion,
           kind: 'HelloWorld',
           name: owner.metadata.name ?? '',
           uid: owner.metadata.uid ?? '',
