@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { RequestOptions } from '../client/index.ts';
-import { finalize, FinalizerError } from './finalizer.ts';
+import { addFinalizer, finalize, FinalizerError } from './finalizer.ts';
 
 const ConfigMap = { group: '', version: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true };
 const name = 'example.com/cleanup';
@@ -126,4 +126,10 @@ test('nothing to do for a deleted object whose finalizer is already gone; names 
     finalize({ client, resource: ConfigMap, object: { metadata: {} } }, 'cleanup', { apply: async () => 1, cleanup: async () => 2 }),
     (err: unknown) => err instanceof FinalizerError && err.code === 'INVALID_FINALIZER_NAME',
   );
+  // addFinalizer too, before any request; removing an unqualified one (an older name of one's own) stays possible.
+  await assert.rejects(
+    addFinalizer({ client, resource: ConfigMap, object: { metadata: { name: 'a' } } }, 'cleanup'),
+    (err: unknown) => err instanceof FinalizerError && err.code === 'INVALID_FINALIZER_NAME',
+  );
+  assert.equal(client.requests.length, 0);
 });

@@ -94,7 +94,8 @@ async function jsonPatch(target: FinalizerTarget, patch: object[]): Promise<Fina
  * Add `finalizer` with a JSON Patch guarded by a `test` of the list as we saw it (or of the
  * resourceVersion when there was none), so a finalizer another writer added meanwhile is never lost: the
  * patch fails instead and the caller retries with the fresh object. Returns the object as patched (the given
- * one when the finalizer is already there); throws a {@link FinalizerError} `ADD_FINALIZER_FAILED`.
+ * one when the finalizer is already there); throws a {@link FinalizerError} `ADD_FINALIZER_FAILED`, or
+ * `INVALID_FINALIZER_NAME` before any request when the name is not domain-qualified (`example.com/cleanup`).
  *
  * @example
  * ```ts
@@ -108,6 +109,7 @@ async function jsonPatch(target: FinalizerTarget, patch: object[]): Promise<Fina
  * ```
  */
 export async function addFinalizer(target: FinalizerTarget, finalizer: string): Promise<FinalizableObject> {
+  requireQualified(finalizer);
   const current = target.object.metadata.finalizers;
   if (current?.includes(finalizer)) return target.object;
   const patch = current
@@ -190,9 +192,7 @@ export async function removeFinalizer(target: FinalizerTarget, finalizer: string
  * ```
  */
 export async function finalize<T>(target: FinalizerTarget, finalizer: string, handlers: FinalizeHandlers<T>): Promise<T | undefined> {
-  if (!finalizerName.test(finalizer)) {
-    throw new FinalizerError('INVALID_FINALIZER_NAME', `finalizer "${finalizer}" must be domain-qualified, like example.com/cleanup`);
-  }
+  requireQualified(finalizer);
   const present = target.object.metadata.finalizers?.includes(finalizer) ?? false;
   if (target.object.metadata.deletionTimestamp) {
     if (!present) return undefined;
@@ -212,4 +212,14 @@ export async function finalize<T>(target: FinalizerTarget, finalizer: string, ha
   if (!present) await addFinalizer(target, finalizer);
   // apply's own errors pass through untouched: they carry the reconciler's retry policy.
   return handlers.apply();
+}
+
+/**
+ * A finalizer Capstan adds must be domain-qualified (`example.com/cleanup`), as Kubernetes asks (the API server only
+ * warns). Removing is not checked: an operator may have to remove an older, unqualified name of its own.
+ */
+function requireQualified(finalizer: string): void {
+  if (!finalizerName.test(finalizer)) {
+    throw new FinalizerError('INVALID_FINALIZER_NAME', `finalizer "${finalizer}" must be domain-qualified, like example.com/cleanup`);
+  }
 }
