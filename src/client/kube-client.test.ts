@@ -2,7 +2,7 @@
 // path that delays or swallows packets: timeouts and aborts must still end the request on time.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createSecureServer } from 'node:http2';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ClientError } from './api-error.ts';
 import { KubeClient, yamlSafeJson } from './kube-client.ts';
+import { writeInsecureKubeconfig } from '../../e2e/support/insecure-kubeconfig.ts';
 
 let dir: string;
 let silent: Server;
@@ -25,17 +26,7 @@ before(async () => {
   await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', () => resolve()));
   const { port } = silent.address() as { port: number };
   kubeconfigPath = join(dir, 'kubeconfig');
-  await writeFile(
-    kubeconfigPath,
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'c', cluster: { server: `https://127.0.0.1:${port}`, 'insecure-skip-tls-verify': true } }],
-      users: [{ name: 'u', user: { token: 't' } }],
-      contexts: [{ name: 'ctx', context: { cluster: 'c', user: 'u' } }],
-      'current-context': 'ctx',
-    }),
-  );
+  await writeInsecureKubeconfig(kubeconfigPath, port);
 });
 
 after(async () => {
@@ -92,29 +83,7 @@ test('closing the client ends a connection still in its TLS handshake (a stoppin
 });
 
 test('the client speaks HTTP/1.1 even to a server that offers HTTP/2 (one dead connection must not take every request)', async () => {
-  const key = join(dir, 'h2.key');
-  const cert = join(dir, 'h2.crt');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-    ],
-    { stdio: 'ignore' },
-  );
+  const { key, cert } = selfSigned('h2');
   const versions: string[] = [];
   const server = createSecureServer({ key: await readFile(key), cert: await readFile(cert), allowHTTP1: true }, (req, res) => {
     versions.push(req.httpVersion);
@@ -123,22 +92,7 @@ test('the client speaks HTTP/1.1 even to a server that offers HTTP/2 (one dead c
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const h2Kubeconfig = join(dir, 'h2-kubeconfig');
-  await writeFile(
-    h2Kubeconfig,
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [
-        {
-          name: 'c',
-          cluster: { server: `https://127.0.0.1:${(server.address() as { port: number }).port}`, 'insecure-skip-tls-verify': true },
-        },
-      ],
-      users: [{ name: 'u', user: { token: 't' } }],
-      contexts: [{ name: 'ctx', context: { cluster: 'c', user: 'u' } }],
-      'current-context': 'ctx',
-    }),
-  );
+  await writeInsecureKubeconfig(h2Kubeconfig, (server.address() as { port: number }).port);
   const client = await KubeClient.fromKubeconfig({ kubeconfigPath: h2Kubeconfig });
   try {
     await Promise.all([client.request({ path: '/a' }), client.request({ path: '/b' })]);
@@ -162,29 +116,7 @@ test('an apply body reads back the same through a YAML parser, whatever the char
 });
 
 test('onRequestStart and onRequest pair up: every request sent is seen once at its start and once at its answer or failure', async () => {
-  const key = join(dir, 'held.key');
-  const cert = join(dir, 'held.crt');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-    ],
-    { stdio: 'ignore' },
-  );
+  const { key, cert } = selfSigned('held');
   const held: Array<() => void> = [];
   const server = createSecureServer({ key: await readFile(key), cert: await readFile(cert), allowHTTP1: true }, (_req, res) => {
     held.push(() => {
@@ -195,17 +127,7 @@ test('onRequestStart and onRequest pair up: every request sent is seen once at i
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const heldKubeconfig = join(dir, 'held-kubeconfig');
   const port = (server.address() as { port: number }).port;
-  await writeFile(
-    heldKubeconfig,
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'c', cluster: { server: `https://127.0.0.1:${port}`, 'insecure-skip-tls-verify': true } }],
-      users: [{ name: 'u', user: { token: 't' } }],
-      contexts: [{ name: 'ctx', context: { cluster: 'c', user: 'u' } }],
-      'current-context': 'ctx',
-    }),
-  );
+  await writeInsecureKubeconfig(heldKubeconfig, port);
   const seen: string[] = [];
   let inFlight = 0;
   const hooks = {
@@ -238,3 +160,31 @@ test('onRequestStart and onRequest pair up: every request sent is seen once at i
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 });
+
+/** A self-signed certificate for 127.0.0.1 (key and certificate files in the test's folder), for a TLS test server. */
+function selfSigned(name: string): { key: string; cert: string } {
+  const key = join(dir, `${name}.key`);
+  const cert = join(dir, `${name}.crt`);
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
+  return { key, cert };
+}

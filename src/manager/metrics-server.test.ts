@@ -14,6 +14,7 @@ import { KubeClient } from '../client/index.ts';
 import { isCapstanError, silentLogger } from '../core/index.ts';
 import { createCertificateAuthority, issueServingCertificate } from '../webhook/index.ts';
 import { MetricsServer } from './metrics-server.ts';
+import { writeInsecureKubeconfig } from '../../e2e/support/insecure-kubeconfig.ts';
 
 let dir: string;
 let refused: Server;
@@ -29,17 +30,7 @@ before(async () => {
   const { port } = refused.address() as { port: number };
   await new Promise<void>((resolve) => refused.close(() => resolve()));
   const kubeconfigPath = join(dir, 'kubeconfig');
-  await writeFile(
-    kubeconfigPath,
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'c', cluster: { server: `https://127.0.0.1:${port}`, 'insecure-skip-tls-verify': true } }],
-      users: [{ name: 'u', user: { token: 't' } }],
-      contexts: [{ name: 'ctx', context: { cluster: 'c', user: 'u' } }],
-      'current-context': 'ctx',
-    }),
-  );
+  await writeInsecureKubeconfig(kubeconfigPath, port);
   client = await KubeClient.fromKubeconfig({ kubeconfigPath, timeoutMs: 5_000 });
 });
 
