@@ -1,4 +1,4 @@
-// `npm test`: lint, type-check, unit tests, the control-plane binaries, then integration tests on a real
+// `npm test`: lint, type-check, unit tests, the control-plane binaries and helm, then integration tests on a real
 // control plane shared by the suites that break nothing. Prints how long each phase took.
 //   node scripts/test.ts               everything
 //   node scripts/test.ts unit          lint-free unit tests only
@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureAssets, startControlPlane } from '../src/testing/index.ts';
+import { ensureAssets, ensureHelm, startControlPlane } from '../src/testing/index.ts';
 import { sharedControlPlaneOptions } from '../e2e/support/shared-control-plane.ts';
 
 const major = Number(process.versions.node.split('.')[0]);
@@ -80,8 +80,10 @@ if (phase === 'all') {
   });
 }
 if (phase === 'all' || phase === 'integration') {
-  await timed('build (control-plane binaries)', async () => {
+  await timed('build (control-plane binaries, helm)', async () => {
     await ensureAssets();
+    // For the generated charts' tests (e2e/deploy/helm.test.ts): helm lint and helm template.
+    await ensureHelm();
     return true;
   });
   await timed('integration', async () => {
@@ -106,5 +108,5 @@ if (phase === 'all' || phase === 'integration') {
 }
 
 process.stdout.write('\n=== phase timings\n');
-for (const [name, seconds] of timings) process.stdout.write(`${name.padEnd(34)} ${seconds.toFixed(1).padStart(8)} s\n`);
+for (const [name, seconds] of timings) process.stdout.write(`${name.padEnd(40)} ${seconds.toFixed(1).padStart(8)} s\n`);
 process.exitCode = failed ? 1 : 0;

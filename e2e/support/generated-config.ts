@@ -1,4 +1,5 @@
-// An example's committed config/ against what `capstan generate` wrote in a copy of it: the same files, byte for byte.
+// An example's committed config/ and chart/ against what `capstan generate` wrote in a copy of it: the same files,
+// byte for byte.
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
@@ -12,16 +13,21 @@ export async function filesUnder(dir: string): Promise<string[]> {
     .sort();
 }
 
-/** Assert `generatedRoot/config` holds exactly the files of `exampleRoot/config`, with the same text; returns their paths. */
+/**
+ * Assert `generatedRoot/config` and `generatedRoot/chart` hold exactly the files of `exampleRoot/config` and
+ * `exampleRoot/chart` (every example commits its Helm chart), with the same text; returns their paths (`config/…`,
+ * `chart/…`).
+ */
 export async function assertSameConfig(generatedRoot: string, exampleRoot: string): Promise<string[]> {
-  const committed = await filesUnder(join(exampleRoot, 'config'));
-  assert.deepEqual(await filesUnder(join(generatedRoot, 'config')), committed);
-  for (const file of committed) {
-    assert.equal(
-      await readFile(join(generatedRoot, 'config', file), 'utf8'),
-      await readFile(join(exampleRoot, 'config', file), 'utf8'),
-      file,
-    );
+  const paths: string[] = [];
+  for (const folder of ['config', 'chart']) {
+    const committed = await filesUnder(join(exampleRoot, folder));
+    assert.deepEqual(await filesUnder(join(generatedRoot, folder)), committed, `the files of ${folder}/`);
+    for (const file of committed) {
+      const path = `${folder}/${file}`;
+      assert.equal(await readFile(join(generatedRoot, path), 'utf8'), await readFile(join(exampleRoot, path), 'utf8'), path);
+      paths.push(path);
+    }
   }
-  return committed;
+  return paths;
 }

@@ -13,7 +13,7 @@ import { capstanProgram, eachCommand } from './commands.ts';
 import { CliFailure } from './failure.ts';
 import { install, uninstall } from './install.ts';
 import { run } from './operator-runner.ts';
-import { createApi, generate } from './scaffold.ts';
+import { createApi, generateProject } from './scaffold.ts';
 
 let dir: string;
 let project: string;
@@ -150,7 +150,7 @@ test('create api refuses names the API server would refuse, naming the flag', as
 test('outside a project, every project command says how to make one', async () => {
   const noProject =
     /is not in a Capstan project \(no package\.json with a "capstan" field here or above\): create one with `capstan init --domain <domain>`/;
-  await failsWith(generate(dir), noProject);
+  await failsWith(generateProject(dir), noProject);
   await failsWith(createApi(dir, { group: 'tools', version: 'v1', kind: 'Gizmo' }), noProject);
   await failsWith(install(dir, { timeout: '60' }), noProject);
   await failsWith(uninstall(dir, { timeout: '60' }), noProject);

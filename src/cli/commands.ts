@@ -92,8 +92,16 @@ export function generateCommand(): Command {
     .description(
       'import the operator module (src/operator.ts) and write config/crd, config/rbac, config/manager, config/webhook (when it exports webhooks), config/default and config/kustomization.yaml (the whole operator), config/metrics and config/prometheus from its declarations, and once the overlays config/overlays/dev and config/overlays/production',
     )
-    .addHelpText('after', '\nFiles whose content would not change are left alone: running it twice changes nothing.')
-    .action(async () => (await import('./scaffold.ts')).generate(process.cwd()));
+    .option(
+      '--helm',
+      'also write chart/, a Helm chart of the same objects (image, replicas, resources, namespaces, leader election, webhooks, metrics and CRDs as values)',
+    )
+    .addHelpText(
+      'after',
+      '\nFiles whose content would not change are left alone: running it twice changes nothing.\n' +
+        'Once chart/ holds a generated chart, every run keeps it current, --helm or not.',
+    )
+    .action(async (opts: { helm?: boolean }) => (await import('./scaffold.ts')).generateProject(process.cwd(), opts));
 }
 
 export function installCommand(): Command {

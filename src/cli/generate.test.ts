@@ -9,11 +9,14 @@ import { parse, parseAllDocuments } from 'yaml';
 import { fixtureDir, layerUrl, runCli } from '../../e2e/cli/run-cli.ts';
 import { crdYaml } from '../crd/index.ts';
 import { generatedHeader, imageEntry, projectFiles } from './generate.ts';
+import { generateProject } from './scaffold.ts';
 import { defaultSettings, type Project } from './project.ts';
-import { generate } from './scaffold.ts';
 import { webhook } from '../webhook/index.ts';
 
 let dir: string;
+
+/** `capstan generate` in `root` (no --helm), what it says given to `say`. */
+const generate = (root: string, say: (text: string) => void) => generateProject(root, {}, say);
 
 before(async () => {
   dir = await fixtureDir('generate');

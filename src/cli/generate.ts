@@ -1,20 +1,22 @@
 // `capstan generate`: import the project's operator module (it starts nothing when imported), read the
-// declarations it exports, and write config/ from them. Never parses source text: what the code declares
-// is what the manifests say. The output depends only on the declarations and the project settings, and a
-// file whose text would not change is not touched, so running it twice changes nothing.
+// declarations it exports, and write config/ from them (and chart/, the Helm chart of helm-chart.ts, with --helm or
+// once it exists). Never parses source text: what the code declares is what the manifests say. The output depends
+// only on the declarations and the project settings, and a file whose text would not change is not touched, so
+// running it twice changes nothing.
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { kubeYaml } from '../internal/kube-yaml.ts';
 import { type ControllerDeclaration, type WebhookDeclaration, webhookCertificateSecretName } from '../core/index.ts';
 import { conversionsOf, importOperator, webhooksOf } from './operator-module.ts';
-import { crdsFor, type CustomResource, isCustomResource } from '../crd/index.ts';
+import { crdsFor, type CustomResource, type CustomResourceDefinition, isCustomResource } from '../crd/index.ts';
 import {
   deploymentManifest,
   type Manifest,
   metricsServiceManifest,
   operatorPodSelector,
   rbacManifests,
+  type ServiceMonitor,
   serviceMonitorManifest,
   watchedNamespaces,
   webhookServiceManifest,
@@ -27,6 +29,9 @@ import {
   webhookCertificateRules,
   webhookConfigurations,
 } from '../webhook/index.ts';
+import type { Deployment } from '../kinds/apps/v1.ts';
+import type { Service } from '../kinds/core/v1.ts';
+import type { MutatingWebhookConfiguration, ValidatingWebhookConfiguration } from '../kinds/admissionregistration/v1.ts';
 import { CliFailure } from './failure.ts';
 import type { Project } from './project.ts';
 
@@ -100,6 +105,133 @@ function isControllerDefinition(value: unknown): value is { declaration: Control
 }
 
 /**
+ * What differs between the manifests of config/ and those of the Helm chart: {@link projectFiles} fills in the
+ * project's settings, `helmChartFiles` placeholders it turns into template expressions, so that both are made by
+ * the same code from the same declarations.
+ */
+export interface ManifestValues {
+  /** The operator's namespace: its ServiceAccount, Deployment, Services, Lease and certificate Secret. */
+  namespace: string;
+  /** The manager's image reference. */
+  image: string;
+  /** The labels of every object but the CRDs (the Pods' get the selector's too). */
+  labels: Record<string, string>;
+  /** The namespaces the operator reconciles; `undefined` for the whole cluster. */
+  watched: readonly string[] | undefined;
+}
+
+/** The objects the operator is installed with, by part, as {@link operatorManifests} makes them. */
+export interface OperatorManifests {
+  /** One CRD per declared kind, with `spec.conversion` to the webhook Service for a converted kind. */
+  crds: CustomResourceDefinition[];
+  /** The ServiceAccount, the controllers' (Cluster)Roles and bindings, leader election's and the guarded metrics'. */
+  rbac: Manifest[];
+  /** The manager Deployment. */
+  deployment: Deployment;
+  /** Whether the manager serves HTTPS behind the webhook Service (admission webhooks or conversions). */
+  serves: boolean;
+  /** The webhook Service (when it serves). */
+  webhookService: Service;
+  /** The Validating- and MutatingWebhookConfiguration the module's admission webhooks need (none, one or both). */
+  webhookConfigurations: Array<ValidatingWebhookConfiguration | MutatingWebhookConfiguration>;
+  /** The RBAC of the manager's own webhook certificates (when it serves). */
+  certificates: Manifest[];
+  /** The metrics Service (config/metrics). */
+  metricsService: Service;
+  /** The Prometheus Operator's ServiceMonitor (config/prometheus). */
+  serviceMonitor: ServiceMonitor;
+}
+
+/** The labels of config/'s objects. */
+export function configLabels(project: Pick<Project, 'name'>): Record<string, string> {
+  return { 'app.kubernetes.io/name': project.name, 'app.kubernetes.io/managed-by': 'capstan' };
+}
+
+/**
+ * Every object the operator is installed with, made from the module's declarations and `values`. The manager's
+ * arguments always include `--leader-elect` (and `--namespace=` when `values.watched` names some): the chart makes
+ * those conditional.
+ */
+export function operatorManifests(
+  project: Pick<Project, 'name'>,
+  declarations: OperatorDeclarations,
+  values: ManifestValues,
+): OperatorManifests {
+  const { namespace, labels, watched } = values;
+  const serviceName = webhookServiceName(project.name);
+  // A kind with a conversion is converted by the manager, reached through the webhook Service at /convert.
+  const converted = new Set((declarations.conversions ?? []).map((c) => c.crdName));
+  const conversionService = { namespace, name: serviceName, path: conversionPath, port: 443 };
+  const crds = crdsFor(declarations.customResources, {
+    conversion: (crdName) => (converted.has(crdName) ? { clientConfig: { service: { ...conversionService } } } : undefined),
+  });
+  const rbac = rbacManifests(declarations.controllers, {
+    name: project.name,
+    namespace,
+    labels,
+    ...(watched ? { watchNamespace: watched } : {}),
+    ...(declarations.webhooks ? { webhooks: declarations.webhooks } : {}),
+  });
+  const definitions = declarations.webhookDefinitions ?? [];
+  // Admission webhooks or conversions: either way the manager serves HTTPS behind the webhook Service.
+  const serves = definitions.length > 0 || converted.size > 0;
+  const deployment = deploymentManifest({
+    name: project.name,
+    namespace,
+    image: values.image,
+    labels,
+    args: [
+      '--leader-elect',
+      ...(watched ? [`--namespace=${watched.join(',')}`] : []),
+      // The manager's own certificates (no cert-manager), for the name the API server calls: see config/webhook.
+      ...(serves ? [`--webhook-cert-secret=${webhookCertificateSecretName(project.name)}`, `--webhook-service=${serviceName}`] : []),
+    ],
+    ...(serves ? { webhookPort } : {}),
+  });
+  const { validating, mutating } = webhookConfigurations(definitions, {
+    name: project.name,
+    clientConfig: { service: { name: serviceName, namespace, port: 443 } },
+    ...(watched ? { namespaces: watched } : {}),
+  });
+  const withLabels = <T extends { metadata?: object }>(configuration: T): T => ({
+    ...configuration,
+    metadata: { ...configuration.metadata, labels: { ...labels } },
+  });
+  const metrics = { name: project.name, namespace, labels };
+  return {
+    crds,
+    rbac,
+    deployment,
+    serves,
+    webhookService: webhookServiceManifest({ name: project.name, namespace, targetPort: webhookPort, labels }),
+    webhookConfigurations: [...(validating ? [withLabels(validating)] : []), ...(mutating ? [withLabels(mutating)] : [])],
+    certificates: serves ? certificateRbac(project.name, values, definitions, declarations.conversions ?? []) : [],
+    metricsService: metricsServiceManifest(metrics),
+    serviceMonitor: serviceMonitorManifest(metrics),
+  };
+}
+
+/**
+ * The files of config/rbac and which of {@link rbacManifests}' objects each holds; with several watched
+ * namespaces, role.yaml and role_binding.yaml hold one of each per namespace.
+ */
+export function rbacFiles(name: string): Array<[string, (m: Manifest) => boolean]> {
+  const leaseName = `${name}-leader-election`;
+  return [
+    ['service_account', (m) => m.kind === 'ServiceAccount'],
+    ['role', (m) => (m.kind === 'Role' || m.kind === 'ClusterRole') && m.metadata.name === name],
+    ['role_binding', (m) => (m.kind === 'RoleBinding' || m.kind === 'ClusterRoleBinding') && m.metadata.name === name],
+    ['leader_election_role', (m) => m.kind === 'Role' && m.metadata.name === leaseName],
+    ['leader_election_role_binding', (m) => m.kind === 'RoleBinding' && m.metadata.name === leaseName],
+    // The guarded /metrics (the Kubebuilder scaffold's files): the operator reviews its scrapers' tokens; the reader
+    // role is for a cluster admin to bind to the scraper (Prometheus' ServiceAccount).
+    ['metrics_auth_role', (m) => m.kind === 'ClusterRole' && m.metadata.name === `${name}-metrics-auth-role`],
+    ['metrics_auth_role_binding', (m) => m.kind === 'ClusterRoleBinding' && m.metadata.name === `${name}-metrics-auth-rolebinding`],
+    ['metrics_reader_role', (m) => m.kind === 'ClusterRole' && m.metadata.name === `${name}-metrics-reader`],
+  ];
+}
+
+/**
  * Every file `generate` writes, by path relative to the project root, in a fixed order:
  * one CRD per kind in `config/crd/<plural>.<group>.yaml`, the RBAC in `config/rbac/`, the namespace and
  * the Deployment in `config/manager/`, when the module has webhooks their configurations and Service in
@@ -110,39 +242,13 @@ export function projectFiles(project: Project, declarations: OperatorDeclaration
   const header = generatedHeader(project);
   const files = new Map<string, string>();
   const yaml = (manifests: readonly object[]) => header + manifests.map((m) => kubeYaml(m)).join('---\n');
-  // A kind with a conversion is converted by the manager, reached through the webhook Service at /convert.
-  const converted = new Set((declarations.conversions ?? []).map((c) => c.crdName));
-  const conversionService = { namespace: project.namespace, name: webhookServiceName(project.name), path: conversionPath, port: 443 };
-  const crds = crdsFor(declarations.customResources, {
-    conversion: (crdName) => (converted.has(crdName) ? { clientConfig: { service: { ...conversionService } } } : undefined),
-  });
-  for (const crd of crds) files.set(`config/crd/${crd.metadata.name}.yaml`, yaml([crd]));
-
-  const labels = { 'app.kubernetes.io/name': project.name, 'app.kubernetes.io/managed-by': 'capstan' };
-  const rbac = rbacManifests(declarations.controllers, {
-    name: project.name,
-    namespace: project.namespace,
-    labels,
-    ...(project.watchNamespace ? { watchNamespace: project.watchNamespace } : {}),
-    ...(declarations.webhooks ? { webhooks: declarations.webhooks } : {}),
-  });
-  // One file per part; with several watched namespaces, role.yaml and role_binding.yaml hold one of each per namespace.
-  const leaseName = `${project.name}-leader-election`;
-  const rbacFiles: Array<[string, (m: Manifest) => boolean]> = [
-    ['service_account', (m) => m.kind === 'ServiceAccount'],
-    ['role', (m) => (m.kind === 'Role' || m.kind === 'ClusterRole') && m.metadata.name === project.name],
-    ['role_binding', (m) => (m.kind === 'RoleBinding' || m.kind === 'ClusterRoleBinding') && m.metadata.name === project.name],
-    ['leader_election_role', (m) => m.kind === 'Role' && m.metadata.name === leaseName],
-    ['leader_election_role_binding', (m) => m.kind === 'RoleBinding' && m.metadata.name === leaseName],
-    // The guarded /metrics (the Kubebuilder scaffold's files): the operator reviews its scrapers' tokens; the reader
-    // role is for a cluster admin to bind to the scraper (Prometheus' ServiceAccount).
-    ['metrics_auth_role', (m) => m.kind === 'ClusterRole' && m.metadata.name === `${project.name}-metrics-auth-role`],
-    ['metrics_auth_role_binding', (m) => m.kind === 'ClusterRoleBinding' && m.metadata.name === `${project.name}-metrics-auth-rolebinding`],
-    ['metrics_reader_role', (m) => m.kind === 'ClusterRole' && m.metadata.name === `${project.name}-metrics-reader`],
-  ];
-  for (const [file, belongs] of rbacFiles) files.set(`config/rbac/${file}.yaml`, yaml(rbac.filter(belongs)));
-
+  const labels = configLabels(project);
   const watched = watchedNamespaces(project.watchNamespace);
+  const manifests = operatorManifests(project, declarations, { namespace: project.namespace, image: project.image, labels, watched });
+  const { crds, rbac, serves } = manifests;
+  for (const crd of crds) files.set(`config/crd/${crd.metadata.name}.yaml`, yaml([crd]));
+  for (const [file, belongs] of rbacFiles(project.name)) files.set(`config/rbac/${file}.yaml`, yaml(rbac.filter(belongs)));
+
   const namespace: Manifest = {
     apiVersion: 'v1',
     kind: 'Namespace',
@@ -152,33 +258,11 @@ export function projectFiles(project: Project, declarations: OperatorDeclaration
     },
   };
   files.set('config/manager/namespace.yaml', yaml([namespace]));
-  const definitions = declarations.webhookDefinitions ?? [];
-  // Admission webhooks or conversions: either way the manager serves HTTPS behind the webhook Service.
-  const serves = definitions.length > 0 || converted.size > 0;
-  const serviceName = webhookServiceName(project.name);
-  files.set(
-    'config/manager/deployment.yaml',
-    yaml([
-      deploymentManifest({
-        name: project.name,
-        namespace: project.namespace,
-        image: project.image,
-        labels,
-        args: [
-          '--leader-elect',
-          ...(watched ? [`--namespace=${watched.join(',')}`] : []),
-          // The manager's own certificates (no cert-manager), for the name the API server calls: see config/webhook.
-          ...(serves ? [`--webhook-cert-secret=${webhookCertificateSecretName(project.name)}`, `--webhook-service=${serviceName}`] : []),
-        ],
-        ...(serves ? { webhookPort } : {}),
-      }),
-    ]),
-  );
+  files.set('config/manager/deployment.yaml', yaml([manifests.deployment]));
   if (serves) {
-    for (const [path, text] of webhookFiles(project, definitions, labels, watched)) files.set(path, header + text);
-    const certificates = certificateRbac(project, labels, definitions, declarations.conversions ?? []);
-    files.set('config/rbac/webhook_certificates_role.yaml', yaml(certificates.filter((m) => m.kind.endsWith('Role'))));
-    files.set('config/rbac/webhook_certificates_role_binding.yaml', yaml(certificates.filter((m) => m.kind.endsWith('Binding'))));
+    for (const [path, text] of webhookFiles(manifests)) files.set(path, header + text);
+    files.set('config/rbac/webhook_certificates_role.yaml', yaml(manifests.certificates.filter((m) => m.kind.endsWith('Role'))));
+    files.set('config/rbac/webhook_certificates_role_binding.yaml', yaml(manifests.certificates.filter((m) => m.kind.endsWith('Binding'))));
   }
 
   // Each folder is a kustomization of its own (as Kubebuilder's config/): config/default gathers them, and is what
@@ -196,7 +280,8 @@ export function projectFiles(project: Project, declarations: OperatorDeclaration
   files.set('config/manager/kustomization.yaml', kustomization({ resources: filesOf('manager'), images: [imageEntry(project.image)] }));
   files.set('config/default/kustomization.yaml', kustomization({ resources: folders.map((folder) => `../${folder}`) }));
   files.set('config/kustomization.yaml', kustomization({ resources: ['default'] }));
-  for (const [path, text] of deployFiles(project, labels)) files.set(path, path.startsWith('config/overlays/') ? text : header + text);
+  for (const [path, text] of deployFiles(project, labels, manifests))
+    files.set(path, path.startsWith('config/overlays/') ? text : header + text);
   return files;
 }
 
@@ -218,16 +303,15 @@ export function imageEntry(image: string): { name: string; newName: string; newT
  * leader election, the metrics Service, a PodDisruptionBudget keeping one replica through voluntary disruptions).
  * The overlays are the user's: written once, without the generated header, and never overwritten.
  */
-function deployFiles(project: Project, labels: Record<string, string>): Map<string, string> {
+function deployFiles(project: Project, labels: Record<string, string>, manifests: OperatorManifests): Map<string, string> {
   const kustomization = (fields: Record<string, unknown>) =>
     kubeYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', ...fields });
-  const metrics = { name: project.name, namespace: project.namespace, labels };
   const deployment = { kind: 'Deployment', name: project.name };
   const yours = '# Written once by `capstan generate`: yours to edit, it never overwrites this file.\n';
   const files = new Map<string, string>([
-    ['config/metrics/metrics_service.yaml', kubeYaml(metricsServiceManifest(metrics))],
+    ['config/metrics/metrics_service.yaml', kubeYaml(manifests.metricsService)],
     ['config/metrics/kustomization.yaml', kustomization({ resources: ['metrics_service.yaml'] })],
-    ['config/prometheus/monitor.yaml', kubeYaml(serviceMonitorManifest(metrics))],
+    ['config/prometheus/monitor.yaml', kubeYaml(manifests.serviceMonitor)],
     ['config/prometheus/kustomization.yaml', kustomization({ resources: ['monitor.yaml'] })],
     [
       'config/overlays/dev/kustomization.yaml',
@@ -277,32 +361,35 @@ function deployFiles(project: Project, labels: Record<string, string>): Map<stri
  * or the Role for a namespaced kind).
  */
 function certificateRbac(
-  project: Project,
-  labels: Record<string, string>,
+  name: string,
+  values: ManifestValues,
   definitions: readonly WebhookDefinition[],
   conversions: readonly ConversionDefinition[],
 ): Manifest[] {
-  const name = `${project.name}-webhook-certificates`;
+  const { namespace, labels } = values;
+  const roleName = `${name}-webhook-certificates`;
   const has = (type: 'validating' | 'mutating') => definitions.some((d) => d[type] !== undefined);
   const verifyKind = definitions[0]?.kind ?? conversions[0]?.hub;
   const { rules, clusterRules } = webhookCertificateRules({
-    operator: project.name,
-    namespace: project.namespace,
-    validatingConfigurations: has('validating') ? [project.name] : [],
-    mutatingConfigurations: has('mutating') ? [project.name] : [],
+    operator: name,
+    namespace,
+    validatingConfigurations: has('validating') ? [name] : [],
+    mutatingConfigurations: has('mutating') ? [name] : [],
     crds: conversions.map((c) => c.crdName),
     ...(verifyKind ? { verifyKind } : {}),
   });
   const rbac = 'rbac.authorization.k8s.io/v1';
-  const subjects = [{ kind: 'ServiceAccount', name: project.name, namespace: project.namespace }];
-  const roleRef = (kind: string) => ({ apiGroup: 'rbac.authorization.k8s.io', kind, name });
-  const namespaced = { name, namespace: project.namespace, labels };
+  const subjects = [{ kind: 'ServiceAccount', name, namespace }];
+  const roleRef = (kind: string) => ({ apiGroup: 'rbac.authorization.k8s.io', kind, name: roleName });
+  const namespaced = { name: roleName, namespace, labels };
   return [
     { apiVersion: rbac, kind: 'Role', metadata: namespaced, rules },
-    ...(clusterRules.length > 0 ? [{ apiVersion: rbac, kind: 'ClusterRole', metadata: { name, labels }, rules: clusterRules }] : []),
+    ...(clusterRules.length > 0
+      ? [{ apiVersion: rbac, kind: 'ClusterRole', metadata: { name: roleName, labels }, rules: clusterRules }]
+      : []),
     { apiVersion: rbac, kind: 'RoleBinding', metadata: namespaced, roleRef: roleRef('Role'), subjects },
     ...(clusterRules.length > 0
-      ? [{ apiVersion: rbac, kind: 'ClusterRoleBinding', metadata: { name, labels }, roleRef: roleRef('ClusterRole'), subjects }]
+      ? [{ apiVersion: rbac, kind: 'ClusterRoleBinding', metadata: { name: roleName, labels }, roleRef: roleRef('ClusterRole'), subjects }]
       : []),
   ];
 }
@@ -312,27 +399,12 @@ function certificateRbac(
  * admission webhook configurations if any (named after the operator, which is how its manager finds them to keep
  * their caBundle), and a kustomization of them.
  */
-function webhookFiles(
-  project: Project,
-  definitions: readonly WebhookDefinition[],
-  labels: Record<string, string>,
-  watched: readonly string[] | undefined,
-): Map<string, string> {
-  const service = webhookServiceManifest({ name: project.name, namespace: project.namespace, targetPort: webhookPort, labels });
-  const { validating, mutating } = webhookConfigurations(definitions, {
-    name: project.name,
-    clientConfig: { service: { name: webhookServiceName(project.name), namespace: project.namespace, port: 443 } },
-    ...(watched ? { namespaces: watched } : {}),
-  });
-  const withLabels = <T extends { metadata?: object }>(configuration: T): T => ({
-    ...configuration,
-    metadata: { ...configuration.metadata, labels: { ...labels } },
-  });
-  const configurations = [validating, mutating].flatMap((c) => (c ? [withLabels(c)] : []));
+function webhookFiles(manifests: OperatorManifests): Map<string, string> {
   const files = new Map<string, string>();
+  const { webhookConfigurations: configurations } = manifests;
   if (configurations.length > 0)
     files.set('config/webhook/manifests.yaml', caBundleNote + configurations.map((c) => kubeYaml(c)).join('---\n'));
-  files.set('config/webhook/service.yaml', kubeYaml(service));
+  files.set('config/webhook/service.yaml', kubeYaml(manifests.webhookService));
   const resources = [...files.keys()].map((path) => path.slice('config/webhook/'.length));
   files.set(
     'config/webhook/kustomization.yaml',
@@ -349,9 +421,21 @@ export interface WriteReport {
 }
 
 /**
+ * Whether `text` is a file `generate` wrote: it starts with the generated header, as a YAML comment, as a template
+ * comment (`_helpers.tpl`, `NOTES.txt`), or as the `$comment` of a JSON file (`values.schema.json`), JSON having no
+ * comments.
+ */
+export function isGenerated(text: string): boolean {
+  const mark = generatedMark.slice('# '.length);
+  return [`# ${mark}`, `{{- /* ${mark}`, `{\n  "$comment": "${mark}`].some((start) => text.startsWith(start));
+}
+
+/**
  * Write `files` under `root`, touching only those whose text differs, and remove generated files of
- * config/crd, config/rbac and config/webhook (recognised by the header) that are no longer generated: the CRDs of kinds no
- * longer declared, config/webhook and the webhook certificates' RBAC once the module has no webhooks.
+ * config/crd, config/rbac, config/webhook, config/default and (when `files` has the chart) chart/ and
+ * chart/templates (recognised by {@link isGenerated}) that are no longer generated: the CRDs of kinds no longer
+ * declared, config/webhook and the webhook certificates' RBAC once the module has no webhooks. A file without the
+ * mark is the user's and is never written over nor removed.
  */
 export async function writeProjectFiles(project: Project, files: ReadonlyMap<string, string>): Promise<WriteReport> {
   const report: WriteReport = { written: [], unchanged: [], removed: [] };
@@ -359,7 +443,7 @@ export async function writeProjectFiles(project: Project, files: ReadonlyMap<str
     const target = join(project.root, path);
     const current = await readFile(target, 'utf8').catch(() => undefined);
     // The same text, or a file that is the user's (an overlay written once, or one without the generated header).
-    if (current === text || (current !== undefined && !current.startsWith(generatedMark))) {
+    if (current === text || (current !== undefined && !isGenerated(current))) {
       report.unchanged.push(path);
       continue;
     }
@@ -367,13 +451,14 @@ export async function writeProjectFiles(project: Project, files: ReadonlyMap<str
     await writeFile(target, text);
     report.written.push(path);
   }
-  for (const folder of ['crd', 'rbac', 'webhook', 'default']) {
-    const dir = join(project.root, 'config', folder);
-    for (const file of existsSync(dir) ? (await readdir(dir)).sort() : []) {
-      const path = `config/${folder}/${file}`;
-      if (!file.endsWith('.yaml') || files.has(path)) continue;
-      if ((await readFile(join(dir, file), 'utf8')).startsWith(generatedMark)) {
-        await rm(join(dir, file));
+  const chart = [...files.keys()].some((path) => path.startsWith('chart/')) ? ['chart', 'chart/templates'] : [];
+  for (const folder of [...['crd', 'rbac', 'webhook', 'default'].map((f) => `config/${f}`), ...chart]) {
+    const dir = join(project.root, folder);
+    for (const entry of existsSync(dir) ? (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name)) : []) {
+      const path = `${folder}/${entry.name}`;
+      if (!entry.isFile() || files.has(path) || !(folder.startsWith('chart') || entry.name.endsWith('.yaml'))) continue;
+      if (isGenerated(await readFile(join(dir, entry.name), 'utf8'))) {
+        await rm(join(dir, entry.name));
         report.removed.push(path);
       }
     }

@@ -263,11 +263,23 @@ export function withAdditions(source: string, additions: ReadonlyArray<{ marker:
   return lines.join('\n');
 }
 
-export async function generate(dir: string, say: Say = print): Promise<void> {
+/**
+ * `capstan generate`: load the operator module, write config/ and, with `helm` or when chart/ already holds a
+ * generated chart (so that it never goes stale), chart/; say what changed and a summary line.
+ */
+export async function generateProject(dir: string, options: { helm?: boolean } = {}, say: Say = print): Promise<void> {
   const project = await findProject(dir);
-  const { loadOperator, projectFiles, writeProjectFiles } = await import('./generate.ts');
+  const { isGenerated, loadOperator, projectFiles, writeProjectFiles } = await import('./generate.ts');
+  const { helmChartFiles } = await import('./helm-chart.ts');
   const declarations = await loadOperator(project);
-  const report = await writeProjectFiles(project, projectFiles(project, declarations));
+  const files = projectFiles(project, declarations);
+  const chartFile = await readFile(join(project.root, 'chart', 'Chart.yaml'), 'utf8').catch(() => undefined);
+  if (options.helm || (chartFile !== undefined && isGenerated(chartFile))) {
+    const pkg = JSON.parse(await readFile(join(project.root, 'package.json'), 'utf8')) as { version?: unknown };
+    const version = typeof pkg.version === 'string' ? { version: pkg.version } : {};
+    for (const [path, text] of helmChartFiles({ ...project, ...version }, declarations)) files.set(path, text);
+  }
+  const report = await writeProjectFiles(project, files);
   for (const path of report.written) say(`wrote ${path}\n`);
   for (const path of report.removed) say(`removed ${path}\n`);
   say(

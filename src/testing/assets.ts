@@ -72,8 +72,14 @@ type KubernetesBinary = keyof typeof kubernetesCommands;
  * ```
  */
 export async function controlPlaneVersions(): Promise<ControlPlaneVersions> {
+  const { kubernetes, etcd, go } = await pinnedVersions();
+  return { kubernetes, etcd, go };
+}
+
+/** Everything `control-plane/versions.json` pins: the control plane's versions and the tools built beside them. */
+async function pinnedVersions(): Promise<ControlPlaneVersions & { helm: string }> {
   const url = new URL('../../control-plane/versions.json', import.meta.url);
-  return JSON.parse(await readFile(url, 'utf8')) as ControlPlaneVersions;
+  return JSON.parse(await readFile(url, 'utf8')) as ControlPlaneVersions & { helm: string };
 }
 
 /** Linker flags that make `/version` report the real release instead of `v0.0.0-master`. */
@@ -171,13 +177,104 @@ export async function ensureAssets(options: EnsureAssetsOptions = {}): Promise<C
     join(keyDir, 'build.lock'),
     async () => {
       todo = await missing(); // another process may have built them while we waited
-      const builder = new GoBuilder(versions, cacheRoot, keyDir, log, options.signal);
-      if (todo.kubernetes.length > 0) await builder.buildKubernetes(todo.kubernetes);
-      if (todo.etcd) await builder.buildEtcd();
+      const builder = new GoBuilder(versions.go, cacheRoot, keyDir, log, options.signal);
+      if (todo.kubernetes.length > 0) await builder.buildKubernetes(versions.kubernetes, todo.kubernetes);
+      if (todo.etcd) await builder.buildEtcd(versions.etcd);
     },
     { signal: options.signal, onWait: (pid) => log(`waiting for another build of the control-plane binaries (pid ${pid}) to finish`) },
   );
   return assets;
+}
+
+/**
+ * Options of {@link ensureHelm}.
+ *
+ * @noExample Options of {@link ensureHelm}; its example shows them in use.
+ */
+export interface EnsureHelmOptions {
+  /** Abandons the wait or the build (the `go` processes are killed); the promise rejects. */
+  signal?: AbortSignal;
+  /** Where progress lines go; defaults to stderr. */
+  log?: (line: string) => void;
+  /** Defaults to `~/.cache/capstan`. */
+  cacheDir?: string;
+  /** The Helm release tag; defaults to the one pinned in `control-plane/versions.json` (`helm`). */
+  version?: string;
+  /** The Go toolchain; defaults to the control plane's (`go` in `control-plane/versions.json`). */
+  go?: string;
+}
+
+/** Linker flags of a Helm release: its version as `helm version` prints it, as Helm's Makefile sets it. */
+function helmLdflags(version: string): string {
+  return [
+    '-s',
+    '-w',
+    `-X helm.sh/helm/v4/internal/version.version=${version}`,
+    '-X helm.sh/helm/v4/internal/version.gitTreeState=clean',
+  ].join(' ');
+}
+
+/**
+ * The cache folder name of a Helm build: its version, the toolchain and a hash of the flags and platform (as
+ * {@link assetsKey} names the control plane's), apart from the control plane's so that either can change alone.
+ *
+ * @example
+ * ```ts
+ * import { helmKey } from 'capstan/testing';
+ * console.log(helmKey('v4.3.2', '1.26.8')); // helm-v4.3.2-go1.26.8-<hash>
+ * ```
+ */
+export function helmKey(version: string, go: string): string {
+  const hash = createHash('sha256')
+    .update(JSON.stringify({ version, go, buildFlags, ld: helmLdflags(version), cgo: 0, platform: `${process.platform}-${process.arch}` }))
+    .digest('hex')
+    .slice(0, 10);
+  return `helm-${version}-go${go}-${hash}`;
+}
+
+/**
+ * Find or build `helm`, for tests of a generated chart (`capstan generate --helm`): `helm lint`, `helm template`.
+ *
+ * - `CAPSTAN_HELM` names a `helm` binary to use: nothing is built.
+ * - Otherwise Helm is built from its Go module (`helm.sh/helm/v4`, the version pinned in
+ *   `control-plane/versions.json`) into `~/.cache/capstan/<key>/bin/helm` (a few minutes the first time on 2 cores,
+ *   instant afterwards), under a file lock, as {@link ensureAssets} builds the control plane.
+ *
+ * @example
+ * ```ts
+ * import { execFileSync } from 'node:child_process';
+ * import { ensureHelm } from 'capstan/testing';
+ * const helm = await ensureHelm({ signal: AbortSignal.timeout(20 * 60_000) });
+ * console.log(execFileSync(helm, ['lint', 'chart'], { encoding: 'utf8' }));
+ * ```
+ */
+export async function ensureHelm(options: EnsureHelmOptions = {}): Promise<string> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`[capstan] ${line}\n`));
+  const explicit = process.env['CAPSTAN_HELM'];
+  if (explicit) {
+    if (!(await isExecutable(explicit)))
+      throw new ControlPlaneError(
+        'ASSETS_MISSING',
+        `CAPSTAN_HELM is set, but ${explicit} is missing or not executable. Point it at a helm binary, or unset it to let Capstan build one.`,
+      );
+    return explicit;
+  }
+  const pinned = options.version === undefined || options.go === undefined ? await pinnedVersions() : undefined;
+  const version = options.version ?? pinned!.helm;
+  const go = options.go ?? pinned!.go;
+  const cacheRoot = options.cacheDir ?? join(homedir(), '.cache', 'capstan');
+  const keyDir = join(cacheRoot, helmKey(version, go));
+  const helm = join(keyDir, 'bin', 'helm');
+  if (await isExecutable(helm)) return helm;
+  await mkdir(keyDir, { recursive: true });
+  await withFileLock(
+    join(keyDir, 'build.lock'),
+    async () => {
+      if (!(await isExecutable(helm))) await new GoBuilder(go, cacheRoot, keyDir, log, options.signal).buildHelm(version);
+    },
+    { signal: options.signal, onWait: (pid) => log(`waiting for another build of helm (pid ${pid}) to finish`) },
+  );
+  return helm;
 }
 
 function assetsIn(dir: string, controllerManagerDir: string): ControlPlaneAssets {
@@ -211,25 +308,20 @@ async function requireExecutables(assets: Partial<ControlPlaneAssets>, source: s
 /** Runs the Go toolchain in wrapper modules, with progress, naming the failing command on failure. */
 class GoBuilder {
   private readonly env: NodeJS.ProcessEnv;
-  private readonly versions: ControlPlaneVersions;
+  private readonly go: string;
   private readonly keyDir: string;
   private readonly log: (line: string) => void;
   private readonly signal: AbortSignal | undefined;
 
-  constructor(
-    versions: ControlPlaneVersions,
-    cacheRoot: string,
-    keyDir: string,
-    log: (line: string) => void,
-    signal: AbortSignal | undefined,
-  ) {
-    this.versions = versions;
+  /** `go`: the toolchain's version (`1.26.8`), fetched through `GOTOOLCHAIN` when the local one differs. */
+  constructor(go: string, cacheRoot: string, keyDir: string, log: (line: string) => void, signal: AbortSignal | undefined) {
+    this.go = go;
     this.keyDir = keyDir;
     this.log = log;
     this.signal = signal;
     this.env = {
       ...process.env,
-      GOTOOLCHAIN: `go${versions.go}`,
+      GOTOOLCHAIN: `go${go}`,
       GOMODCACHE: join(cacheRoot, 'go', 'mod'),
       GOCACHE: join(cacheRoot, 'go', 'build'),
       GOFLAGS: '-mod=mod',
@@ -238,8 +330,7 @@ class GoBuilder {
   }
 
   /** kube-apiserver, kube-controller-manager and kubectl in one `go build` of a wrapper module. */
-  async buildKubernetes(binaries: KubernetesBinary[]): Promise<void> {
-    const v = this.versions.kubernetes;
+  async buildKubernetes(v: string, binaries: KubernetesBinary[]): Promise<void> {
     const dir = join(this.keyDir, 'src', 'kubernetes');
     await mkdir(dir, { recursive: true });
     const staging = await this.stagingModules(v);
@@ -247,7 +338,7 @@ class GoBuilder {
     const goMod = [
       'module capstan.local/kubernetes-binaries',
       '',
-      `go ${this.versions.go.split('.').slice(0, 2).join('.')}.0`,
+      this.goDirective(),
       '',
       `require k8s.io/kubernetes ${v}`,
       '',
@@ -271,19 +362,28 @@ class GoBuilder {
     );
   }
 
-  async buildEtcd(): Promise<void> {
+  async buildEtcd(version: string): Promise<void> {
     const dir = join(this.keyDir, 'src', 'etcd');
     await mkdir(dir, { recursive: true });
-    const goMod = [
-      'module capstan.local/etcd-binary',
-      '',
-      `go ${this.versions.go.split('.').slice(0, 2).join('.')}.0`,
-      '',
-      `require go.etcd.io/etcd/server/v3 ${this.versions.etcd}`,
-      '',
-    ].join('\n');
+    const goMod = ['module capstan.local/etcd-binary', '', this.goDirective(), '', `require go.etcd.io/etcd/server/v3 ${version}`, ''].join(
+      '\n',
+    );
     await this.writeWrapper(dir, goMod, ['go.etcd.io/etcd/server/v3']);
-    await this.goBuild(dir, `etcd ${this.versions.etcd}`, ['-ldflags', '-s -w'], ['go.etcd.io/etcd/server/v3'], ['etcd']);
+    await this.goBuild(dir, `etcd ${version}`, ['-ldflags', '-s -w'], ['go.etcd.io/etcd/server/v3'], ['etcd']);
+  }
+
+  /** helm from its Go module, its version stamped as the release's own Makefile does. */
+  async buildHelm(version: string): Promise<void> {
+    const dir = join(this.keyDir, 'src', 'helm');
+    await mkdir(dir, { recursive: true });
+    const goMod = ['module capstan.local/helm-binary', '', this.goDirective(), '', `require helm.sh/helm/v4 ${version}`, ''].join('\n');
+    await this.writeWrapper(dir, goMod, ['helm.sh/helm/v4/cmd/helm']);
+    await this.goBuild(dir, `helm ${version}`, ['-ldflags', helmLdflags(version)], ['helm.sh/helm/v4/cmd/helm'], ['helm']);
+  }
+
+  /** The wrapper modules' `go` line: the toolchain's minor release. */
+  private goDirective(): string {
+    return `go ${this.go.split('.').slice(0, 2).join('.')}.0`;
   }
 
   /** The staging modules k8s.io/kubernetes replaces with `./staging/...`, read from its own go.mod. */
@@ -313,7 +413,7 @@ class GoBuilder {
     const partial = join(this.keyDir, 'bin.partial');
     await rm(partial, { recursive: true, force: true });
     await mkdir(partial, { recursive: true });
-    this.log(`building ${what}: ${total} packages; the first build takes 10–25 minutes on 2 cores, later ones are cached`);
+    this.log(`building ${what}: ${total} packages; the first build takes minutes on 2 cores, later ones are cached`);
     const started = Date.now();
     let compiled = 0;
     let lastReport = 0;
@@ -369,7 +469,7 @@ class GoBuilder {
           reject(
             new ControlPlaneError(
               'BUILD_FAILED',
-              `building the control-plane binaries failed; this command exited with ${code}:\n  ${command}\n` +
+              `a Go build failed; this command exited with ${code}:\n  ${command}\n` +
                 `(with GOMODCACHE=${this.env['GOMODCACHE']} GOCACHE=${this.env['GOCACHE']} GOTOOLCHAIN=${this.env['GOTOOLCHAIN']} GOFLAGS=-mod=mod CGO_ENABLED=0)\n` +
                 `last output:\n${stderrTail.join('\n')}`,
             ),

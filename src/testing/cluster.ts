@@ -57,6 +57,11 @@ export interface AuditEvent {
     username: string;
     /** The user's groups, such as `system:serviceaccounts` and `system:authenticated`. */
     groups?: string[];
+    /**
+     * What the authenticator added: for a service account token, `authentication.kubernetes.io/credential-id`
+     * (`JTI=<the token's jti>`, which token it was), the Pod and node it was bound to.
+     */
+    extra?: Record<string, string[]>;
   };
   /** The object or collection the request addressed; absent for a non-resource URL. */
   objectRef?: {

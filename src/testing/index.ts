@@ -11,9 +11,12 @@ export {
   controlPlaneVersions,
   ensureAssets,
   assetsKey,
+  ensureHelm,
+  helmKey,
   type ControlPlaneAssets,
   type ControlPlaneVersions,
   type EnsureAssetsOptions,
+  type EnsureHelmOptions,
 } from './assets.ts';
 export { type BuiltInController, builtInControllers } from './built-in-controllers.ts';
 export { Cluster, type AuditEvent, type ClusterDescriptor, isObjectWrite } from './cluster.ts';
