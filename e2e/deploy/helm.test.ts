@@ -1,16 +1,18 @@
 // Each example's Helm chart (`capstan generate --helm`, committed in chart/) checked with Helm itself, built from its
 // Go module (ensureHelm): `helm lint --strict`; `helm template` equal, object for object, to `kubectl kustomize
 // config/default` (the same declarations, two ways of deploying them); the rendered chart accepted by the API server
-// (`kubectl apply --dry-run=server`, admission and validation included); and each value doing what values.yaml
+// (`kubectl apply --dry-run=server` on a control plane of its own, admission and validation included: on the shared
+// one, the examples' CRDs are live objects other suites change meanwhile, and a dry-run apply merges with them); and
+// each value doing what values.yaml
 // says, the namespace scope compared with what `capstan generate` writes for a project that watches those namespaces.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { cp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
-import { ensureHelm, kubectl } from '../../src/testing/index.ts';
+import { type ControlPlane, ensureHelm, kubectl, startControlPlane } from '../../src/testing/index.ts';
 import { fixtureDir, repoRoot, runCli } from '../cli/run-cli.ts';
 import { sharedCluster, uniqueName } from '../support/cluster.ts';
 
@@ -29,6 +31,13 @@ interface ExampleSettings {
 }
 
 const examples = ['hello-world', 'web-app', 'cronjob'];
+
+/** A control plane for the dry runs alone (about 10 s to start), so that nothing else changes the objects they merge with. */
+let own: Promise<ControlPlane> | undefined;
+const dryRunCluster = () => (own ??= startControlPlane());
+after(async () => {
+  await (await own)?.stop();
+});
 
 async function settingsOf(root: string): Promise<ExampleSettings> {
   const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { name: string; capstan: { namespace: string } };
@@ -128,7 +137,7 @@ for (const example of examples) {
   test(`examples/${example}: the rendered chart is accepted by the API server (kubectl apply --dry-run=server)`, {
     timeout: 30 * 60_000,
   }, async () => {
-    const cluster = await sharedCluster();
+    const cluster = await dryRunCluster();
     const settings = await settingsOf(root);
     const namespace = uniqueName('helm');
     // A namespace other than the project's: everything namespaced must follow `--namespace`.
