@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
+import { findProject } from '../../src/cli/project.ts';
 import { type ControlPlane, ensureHelm, kubectl, startControlPlane } from '../../src/testing/index.ts';
 import { fixtureDir, repoRoot, runCli } from '../cli/run-cli.ts';
 import { sharedCluster, uniqueName } from '../support/cluster.ts';
@@ -25,11 +26,6 @@ interface KubeObject {
   [field: string]: unknown;
 }
 
-interface ExampleSettings {
-  name: string;
-  namespace: string;
-}
-
 const examples = ['hello-world', 'web-app', 'cronjob'];
 
 /** A control plane for the dry runs alone (about 10 s to start), so that nothing else changes the objects they merge with. */
@@ -38,11 +34,6 @@ const dryRunCluster = () => (own ??= startControlPlane());
 after(async () => {
   await (await own)?.stop();
 });
-
-async function settingsOf(root: string): Promise<ExampleSettings> {
-  const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { name: string; capstan: { namespace: string } };
-  return { name: pkg.name, namespace: pkg.capstan.namespace };
-}
 
 /** `helm <args>`: stdout, or a failure that shows helm's own message. */
 async function helm(args: string[], cwd: string): Promise<string> {
@@ -127,7 +118,7 @@ for (const example of examples) {
   test(`examples/${example}: helm template with the default values is config/default, object for object`, {
     timeout: 30 * 60_000,
   }, async () => {
-    const settings = await settingsOf(root);
+    const settings = await findProject(root);
     const rendered = asConfig(await template(chart, settings.name, settings.namespace));
     // The chart leaves the namespace to `helm install --create-namespace`; kustomize's output has its Namespace.
     const configured = (await kustomize(join(root, 'config', 'default'))).filter((o) => o.kind !== 'Namespace');
@@ -138,7 +129,7 @@ for (const example of examples) {
     timeout: 30 * 60_000,
   }, async () => {
     const cluster = await dryRunCluster();
-    const settings = await settingsOf(root);
+    const settings = await findProject(root);
     const namespace = uniqueName('helm');
     // A namespace other than the project's: everything namespaced must follow `--namespace`.
     const yaml = await helm(['template', settings.name, chart, '--namespace', namespace, '--include-crds'], root);
@@ -158,7 +149,7 @@ for (const example of examples) {
 test('watchNamespaces scopes the chart exactly as a project watching those namespaces is generated', { timeout: 30 * 60_000 }, async () => {
   for (const example of ['hello-world', 'web-app']) {
     const exampleRoot = join(repoRoot, 'examples', example);
-    const settings = await settingsOf(exampleRoot);
+    const settings = await findProject(exampleRoot);
     const root = join(await fixtureDir(`helm-${example}`), example);
     try {
       // A copy of the example whose project settings watch two namespaces, generated as a user would.
@@ -189,7 +180,7 @@ test('the values do what values.yaml says: image, replicas, resources, leader el
   timeout: 30 * 60_000,
 }, async () => {
   const chart = join(repoRoot, 'examples', 'web-app', 'chart');
-  const { name, namespace } = await settingsOf(join(repoRoot, 'examples', 'web-app'));
+  const { name, namespace } = await findProject(join(repoRoot, 'examples', 'web-app'));
   const deploymentOf = (objects: KubeObject[]) => {
     const deployment = objects.find((o) => o.kind === 'Deployment');
     assert.ok(deployment, 'a Deployment');
