@@ -13,6 +13,7 @@ import { homedir, tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { prettyFactory } from 'pino-pretty';
+import { operatorNodeFlags } from '../src/internal/operator-process.ts';
 import { parse } from 'yaml';
 import {
   type Cluster,
@@ -99,7 +100,9 @@ try {
   // A day's token (the default is an hour): npm start may well be left running for an afternoon.
   const account = await target.cluster.serviceAccountKubeconfig({ ...operatorAccount, expirationSeconds: 86_400 });
 
-  say(`\n$ node src/main.ts --health-port=0 --metrics-port=0   # in examples/hello-world, as ${account.username}`);
+  say(
+    `\n$ node ${operatorNodeFlags.join(' ')} src/main.ts --health-port=0 --metrics-port=0   # in examples/hello-world, as ${account.username}`,
+  );
   const running = await startExampleOperator(target.cluster, account);
   operator = running;
   cleanups.push(() => stopOperator(running));

@@ -179,6 +179,10 @@ test('the Dockerfile replays into an image holding the production dependencies, 
     const capstan = await lstat(join(image.workdir, 'node_modules', 'capstan'));
     assert.ok(capstan.isDirectory(), 'node_modules/capstan is a copy of the tarball, not a link');
     await lstat(join(image.workdir, 'node_modules', 'capstan', 'dist', 'index.js'));
+    // The image runs what its build stage compiled; the TypeScript sources (and type stripping) stay out of it.
+    assert.equal(image.entrypoint.at(-1), 'dist/main.js');
+    await lstat(join(image.workdir, 'dist', 'main.js'));
+    await assert.rejects(lstat(join(image.workdir, 'src')), { code: 'ENOENT' }, 'src/ is not in the image');
     for (const dev of Object.keys(pkg.devDependencies)) {
       await assert.rejects(lstat(join(image.workdir, 'node_modules', dev)), { code: 'ENOENT' }, `devDependency ${dev} is not in the image`);
     }

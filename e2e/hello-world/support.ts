@@ -95,14 +95,15 @@ export function exampleOperator(cluster: Cluster, kubeconfigPath: string, userna
 }
 
 /**
- * A copy of the example project (package.json, tsconfig.json, src/, config/) under the repository's .capstan/,
- * with `settings` merged into the "capstan" field of its package.json, after `capstan generate` ran in it.
+ * A copy of the example project (package.json, tsconfig.json, src/, config/, chart/) under the repository's
+ * .capstan/, with `settings` merged into the "capstan" field of its package.json, after `capstan generate` ran in it
+ * (which rewrites chart/ too, as it does in the example: the committed chart is a generated one).
  * Remove `join(root, '..')` when done.
  */
 export async function exampleCopy(settings: Record<string, string> = {}): Promise<{ root: string; generated: CliResult }> {
   const root = join(await fixtureDir('hello-world'), 'hello-world');
   await mkdir(join(root, 'node_modules'), { recursive: true });
-  for (const path of ['package.json', 'tsconfig.json', 'src', 'config'])
+  for (const path of ['package.json', 'tsconfig.json', 'src', 'config', 'chart'])
     await cp(join(exampleRoot, path), join(root, path), { recursive: true });
   // As in the example itself, `capstan` is this repository.
   await symlink(repoRoot, join(root, 'node_modules', 'capstan'));

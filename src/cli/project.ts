@@ -28,6 +28,11 @@ export interface Project extends ProjectSettings {
   root: string;
   /** The package name, which also names the operator's ServiceAccount, roles and Deployment. */
   name: string;
+  /**
+   * The package version, which versions the Helm chart (`capstan generate --helm`); absent when package.json has
+   * no string `version`, and the chart is then 0.1.0, the version `capstan init` writes.
+   */
+  version?: string;
 }
 
 const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -74,8 +79,8 @@ export async function findProject(from: string = process.cwd()): Promise<Project
   for (let dir = resolve(from); ; dir = dirname(dir)) {
     const path = join(dir, 'package.json');
     if (existsSync(path)) {
-      const pkg = JSON.parse(await readFile(path, 'utf8')) as { name?: unknown; capstan?: Partial<ProjectSettings> };
-      if (pkg.capstan !== undefined) return projectOf(dir, pkg.name, pkg.capstan);
+      const pkg = JSON.parse(await readFile(path, 'utf8')) as { name?: unknown; version?: unknown; capstan?: Partial<ProjectSettings> };
+      if (pkg.capstan !== undefined) return projectOf(dir, pkg, pkg.capstan);
     }
     if (dirname(dir) === dir) break;
   }
@@ -84,8 +89,9 @@ export async function findProject(from: string = process.cwd()): Promise<Project
   );
 }
 
-function projectOf(root: string, name: unknown, settings: Partial<ProjectSettings>): Project {
+function projectOf(root: string, pkg: { name?: unknown; version?: unknown }, settings: Partial<ProjectSettings>): Project {
   const at = `${join(root, 'package.json')}`;
+  const name = pkg.name;
   if (typeof name !== 'string' || !isDnsLabel(name)) {
     throw new CliFailure(
       `${at}: "name" must be a lower-case DNS label (it names the operator's ServiceAccount and Deployment), not ${JSON.stringify(name)}`,
@@ -97,6 +103,7 @@ function projectOf(root: string, name: unknown, settings: Partial<ProjectSetting
   return {
     root,
     name,
+    ...(typeof pkg.version === 'string' ? { version: pkg.version } : {}),
     domain: settings.domain!,
     namespace: settings.namespace!,
     image: settings.image!,

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parse } from 'yaml';
 import { fixtureDir, layerUrl } from '../../e2e/cli/run-cli.ts';
+import { operatorNodeFlags } from '../internal/operator-process.ts';
 import { CliFailure } from './failure.ts';
 import { defaultNamespace, kebabCase } from './project.ts';
 import { createApi, createWebhook, type CreateWebhookOptions, init } from './scaffold.ts';
@@ -66,6 +67,7 @@ test('init writes a complete project named after its directory, depending on thi
     'src/main.ts',
     'src/operator.ts',
     'test/operator.test.ts',
+    'tsconfig.build.json',
     'tsconfig.json',
   ]);
   const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as Record<string, Record<string, string>>;
@@ -96,6 +98,12 @@ test('init writes a complete project named after its directory, depending on thi
   // Before any kind, the operator may read nothing; its Deployment runs as the Dockerfile's user.
   assert.deepEqual((parse(await readFile(join(root, 'config/rbac/role.yaml'), 'utf8')) as { rules: unknown[] }).rules, []);
   assert.match(await readFile(join(root, 'Dockerfile'), 'utf8'), /^USER 65532$/m);
+  // The image runs what `npm run build` compiles, with the V8 flags `npm start` (and capstan run) give node too.
+  const entrypoint = /^ENTRYPOINT (.*)$/m.exec(await readFile(join(root, 'Dockerfile'), 'utf8'))?.[1];
+  assert.deepEqual(JSON.parse(entrypoint ?? 'null'), ['/nodejs/bin/node', ...operatorNodeFlags, 'dist/main.js']);
+  const { scripts } = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  assert.equal(scripts['start'], `node ${operatorNodeFlags.join(' ')} src/main.ts`);
+  assert.equal(scripts['build'], 'tsc -p tsconfig.build.json');
   assert.match(await readFile(join(root, 'config/manager/deployment.yaml'), 'utf8'), /runAsUser: 65532/);
 });
 

@@ -275,9 +275,7 @@ export async function generateProject(dir: string, options: { helm?: boolean } =
   const files = projectFiles(project, declarations);
   const chartFile = await readFile(join(project.root, 'chart', 'Chart.yaml'), 'utf8').catch(() => undefined);
   if (options.helm || (chartFile !== undefined && isGenerated(chartFile))) {
-    const pkg = JSON.parse(await readFile(join(project.root, 'package.json'), 'utf8')) as { version?: unknown };
-    const version = typeof pkg.version === 'string' ? { version: pkg.version } : {};
-    for (const [path, text] of helmChartFiles({ ...project, ...version }, declarations)) files.set(path, text);
+    for (const [path, text] of helmChartFiles(project, declarations)) files.set(path, text);
   }
   const report = await writeProjectFiles(project, files);
   for (const path of report.written) say(`wrote ${path}\n`);

@@ -214,12 +214,7 @@ export function reconcileContext<T extends KubeObject>(parts: ContextParts<T>): 
     return cache;
   };
   /** What a write of a child needs: its cache, its client and its current view; refused when the owner is gone. */
-  const childWrite = async <C extends KubeObject>(
-    what: string,
-    kind: Kind<C>,
-    desired: C,
-    options: { liveOwnerCheck?: boolean } = {},
-  ): Promise<EnsureChildOptions<C>> => {
+  const childWrite = async <C extends KubeObject>(what: string, kind: Kind<C>, desired: C): Promise<EnsureChildOptions<C>> => {
     const owner = requireObject(what);
     const cache = ownedCache(what, kind);
     const resource = parts.client.resource(kind);
@@ -228,15 +223,12 @@ export function reconcileContext<T extends KubeObject>(parts: ContextParts<T>): 
     const child = await parts.view.current(cache, childKey, readChild);
     if (child.object === undefined) {
       // About to create it: the owner must still exist. Read live where the cache may be behind for it (a child of it
-      // was seen deleted: after a relist the cache can still hold a deleted owner), or always (`liveOwnerCheck`, for an
-      // apply, which creates the child with no further check: a child made for an owner deleted meanwhile lives on
-      // until the garbage collector finds it).
+      // was seen deleted: after a relist the cache can still hold a deleted owner); otherwise the cache's word is
+      // taken, as controller-runtime takes it: a child created for an owner deleted a moment before carries that
+      // owner's uid, and the garbage collector deletes a child whose owner uid is gone.
       const ownerResource = parts.client.resource(parts.kind);
-      const current = await parts.view.current(
-        parts.primary,
-        parts.key,
-        () => getIfExists(ownerResource, owner.metadata.name!, { namespace: owner.metadata.namespace, signal: parts.signal }),
-        options.liveOwnerCheck ? { stale: true } : {},
+      const current = await parts.view.current(parts.primary, parts.key, () =>
+        getIfExists(ownerResource, owner.metadata.name!, { namespace: owner.metadata.namespace, signal: parts.signal }),
       );
       const live = current.object;
       if (!live || live.metadata.uid !== owner.metadata.uid || live.metadata.deletionTimestamp) {
@@ -280,7 +272,7 @@ export function reconcileContext<T extends KubeObject>(parts: ContextParts<T>): 
         kind.namespaced && desired.metadata.namespace === undefined && namespace !== undefined
           ? { ...desired, metadata: { ...desired.metadata, namespace } }
           : desired;
-      return applyChild({ ...(await childWrite('apply', kind, withNamespace, { liveOwnerCheck: true })), ...options });
+      return applyChild({ ...(await childWrite('apply', kind, withNamespace)), ...options });
     },
 
     async deleteChild<C extends KubeObject>(

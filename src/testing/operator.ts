@@ -36,7 +36,11 @@ export interface StartOperatorOptions {
   main?: string;
   /** More flags for the manager, after `--health-port=0`, `--metrics-port=0` and the leader-election flags (a later flag wins). */
   args?: readonly string[];
-  /** Flags for node itself, before the module (`--inspect=127.0.0.1:0`). */
+  /**
+   * Flags for node itself, before the module (`--inspect=127.0.0.1:0`), after the memory flags every operator runs
+   * with (those of the generated Dockerfile's ENTRYPOINT: `--max-semi-space-size=1 --heap-growing-percent=20`); a
+   * flag given here again overrides them.
+   */
   nodeArgs?: readonly string[];
   /** Added to the environment (which is this process's own); `KUBECONFIG` is always the operator's credentials. */
   env?: NodeJS.ProcessEnv;

@@ -3,6 +3,7 @@
 // the same ones, so that the fake cannot drift from the real thing unnoticed.
 import assert from 'node:assert/strict';
 import { suite, type TestContext, test } from 'node:test';
+import Type from 'typebox';
 import {
   type ApiError,
   isAlreadyExists,
@@ -15,8 +16,8 @@ import {
   UnknownResourceError,
 } from '../../client/index.ts';
 import { applyDiff } from '../../controller/field-set.ts';
-import { type Condition, defineKind, type KubeObject } from '../../core/index.ts';
-import type { CustomResourceDefinition } from '../../crd/index.ts';
+import { type Condition, defineKind, type KubeObject, type ObjectOf } from '../../core/index.ts';
+import { Conditions, crdFor, type CustomResourceDefinition, customResource } from '../../crd/index.ts';
 import { ConfigMap } from '../../kinds/core/v1.ts';
 import { eventually } from '../eventually.ts';
 
@@ -39,88 +40,40 @@ export interface ContractTarget {
   cleanup?: () => Promise<void>;
 }
 
-/** The contract's custom resource: a HelloWorld's shape (spec.name; status with conditions keyed by `type`). */
-interface ContractHelloWorld extends KubeObject {
-  spec: { name: string };
-  status?: { observedGeneration?: number; conditions?: Condition[] };
-}
-
 const contractGroup = 'contract.capstan.test';
-const contractApiVersion = `${contractGroup}/v1`;
 
 /**
- * The kinds the contract writes: ConfigMap and a HelloWorld of a group of its own (`contract.capstan.test/v1`,
- * {@link contractCrd}), so that no other suite on a shared control plane depends on its CRD or removes it. A fake API
- * server for the contract serves these.
+ * The contract's custom resource, declared as an operator declares its kinds (so its CRD is what `capstan generate`
+ * would write): the reference operator's HelloWorld shape, spec.name and a status subresource whose `conditions` are
+ * `metav1.Condition`s in a list keyed by `type`. In a group of its own, `contract.capstan.test/v1`.
+ */
+const ContractHelloWorld = customResource({
+  group: contractGroup,
+  version: 'v1',
+  kind: 'HelloWorld',
+  spec: Type.Object({ name: Type.String() }),
+  status: Type.Object({
+    observedGeneration: Type.Optional(Type.Integer({ format: 'int64' })),
+    conditions: Type.Optional(Conditions()),
+  }),
+});
+type ContractHelloWorld = ObjectOf<typeof ContractHelloWorld>;
+
+/**
+ * The kinds the contract writes: ConfigMap and the contract's HelloWorld (`contract.capstan.test/v1`, whose CRD is
+ * {@link contractCrd}), a group of its own so that no other suite on a shared control plane depends on its CRD or
+ * removes it. A fake API server for the contract serves these.
  *
  * @noExample Passed to `fakeApiServer` by contract.test.ts.
  */
-export const contractKinds = {
-  ConfigMap,
-  HelloWorld: defineKind<ContractHelloWorld>({
-    group: contractGroup,
-    version: 'v1',
-    kind: 'HelloWorld',
-    plural: 'helloworlds',
-    namespaced: true,
-  }),
-};
+export const contractKinds = { ConfigMap, HelloWorld: ContractHelloWorld };
 
 /**
- * The CRD of the contract's HelloWorld for a real control plane: the reference operator's shape (a status
- * subresource; `status.conditions` a list keyed by `type`, as `metav1.Condition` lists are).
+ * The CRD of the contract's HelloWorld for a real control plane.
  *
  * @noExample Installed by e2e/testing/fake-api-server-contract.test.ts.
  */
-export const contractCrd: CustomResourceDefinition = {
-  apiVersion: 'apiextensions.k8s.io/v1',
-  kind: 'CustomResourceDefinition',
-  metadata: { name: `helloworlds.${contractGroup}` },
-  spec: {
-    group: contractGroup,
-    scope: 'Namespaced',
-    names: { kind: 'HelloWorld', plural: 'helloworlds', singular: 'helloworld', listKind: 'HelloWorldList' },
-    versions: [
-      {
-        name: 'v1',
-        served: true,
-        storage: true,
-        subresources: { status: {} },
-        schema: {
-          openAPIV3Schema: {
-            type: 'object',
-            properties: {
-              spec: { type: 'object', required: ['name'], properties: { name: { type: 'string' } } },
-              status: {
-                type: 'object',
-                properties: {
-                  observedGeneration: { type: 'integer', format: 'int64' },
-                  conditions: {
-                    type: 'array',
-                    'x-kubernetes-list-type': 'map',
-                    'x-kubernetes-list-map-keys': ['type'],
-                    items: {
-                      type: 'object',
-                      required: ['type', 'status', 'lastTransitionTime', 'reason', 'message'],
-                      properties: {
-                        type: { type: 'string' },
-                        status: { type: 'string', enum: ['True', 'False', 'Unknown'] },
-                        observedGeneration: { type: 'integer', format: 'int64' },
-                        lastTransitionTime: { type: 'string', format: 'date-time' },
-                        reason: { type: 'string' },
-                        message: { type: 'string' },
-                      },
-                    },
-                  },
-                },
-              },
-            },
-          },
-        },
-      },
-    ],
-  },
-};
+export const contractCrd: CustomResourceDefinition = crdFor(ContractHelloWorld);
 const { HelloWorld } = contractKinds;
 
 /** How long the real garbage collector and watches get to act. */
@@ -151,7 +104,7 @@ function configMap(
 }
 
 function helloWorld(name: string, message: string): ContractHelloWorld {
-  return { apiVersion: contractApiVersion, kind: 'HelloWorld', metadata: { name }, spec: { name: message } };
+  return { apiVersion: ContractHelloWorld.apiVersion, kind: 'HelloWorld', metadata: { name }, spec: { name: message } };
 }
 
 function ready(type: string, status: 'True' | 'False', reason: string): Condition {
@@ -362,7 +315,7 @@ export function fakeApiServerContract(
         const configMaps = client.resource(ConfigMap);
         const owner = await client.resource(HelloWorld).create(helloWorld(unique('owner'), 'x'), { namespace });
         const reference = {
-          apiVersion: contractApiVersion,
+          apiVersion: ContractHelloWorld.apiVersion,
           kind: 'HelloWorld',
           name: owner.metadata.name ?? '',
           uid: owner.metadata.uid ?? '',
