@@ -6,16 +6,19 @@
 //                                 controller-runtime only), 3 runs each
 //   npm run bench -- --quick      N = 100, one run, without the defaults peers (under 5 minutes)
 //   --peers=capstan,ceiling       only these peers;  --n=100,1000  only these N;  --runs=K
+//   --profile-n=1000              one extra capstan run with --cpu-prof at that N (the full run's default;
+//                                 0 for none), summed by category in the report's targets
 //
 // One fresh control plane per N, shared by every peer and run at that N; each run in a fresh namespace,
 // deleted afterwards. Runs interleave: round r runs every peer once, the order rotated r − 1 places.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { cpus, totalmem } from 'node:os';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type ControlPlane, startControlPlane } from '../src/testing/index.ts';
+import { type CpuProfile, selfTimeByCategory } from './harness/cpu-profile.ts';
 import { workTree } from './harness/git.ts';
 import { controllerRuntimeVersion, ensureGoPeer, goToolchain } from './harness/go-peer.ts';
 import { loaderClients } from './harness/loader.ts';
@@ -24,13 +27,22 @@ import {
   ceilingConcurrency,
   largeN,
   largePeers,
+  memoryOnlyPeers,
   type PeerId,
   peerRules,
   peerSlug,
   quickPeers,
   workers,
 } from './harness/peers.ts';
-import { markdownReport, type Provenance, type ReportContext, summarize, svgChart, textTable } from './harness/report.ts';
+import {
+  type CpuProfileSummary,
+  markdownReport,
+  type Provenance,
+  type ReportContext,
+  summarize,
+  svgChart,
+  textTable,
+} from './harness/report.ts';
 import { conformance, measuredRun, type PeerAccount, type RunResult } from './harness/scenario.ts';
 import { runOrder } from './harness/schedule.ts';
 
@@ -53,6 +65,8 @@ const { values: flags } = parseArgs({
     out: { type: 'string' },
     // The JSON of an earlier report: its runs of the peers not run now are kept in the new report.
     keep: { type: 'string' },
+    // The N of one extra, profiled run of the capstan peer (0: none); the full run profiles at 1,000.
+    'profile-n': { type: 'string' },
   },
 });
 const quick = flags.quick;
@@ -60,8 +74,18 @@ const peers = (flags.peers?.split(',') ?? (quick ? quickPeers : allPeers)) as Pe
 for (const p of peers) if (!allPeers.includes(p)) throw new Error(`unknown peer ${p}; peers: ${allPeers.join(', ')}`);
 const sizes = flags.n?.split(',').map(Number) ?? (quick ? [100] : [100, 1000, 5000, 10_000]);
 const runs = Number(flags.runs ?? (quick ? 1 : 3));
-/** The peers timed at `n`: above 5,000 only the large-N peers, unless --peers named them. */
-const peersAt = (n: number) => (n > largeN && !flags.peers ? peers.filter((p) => largePeers.includes(p)) : peers);
+/** The profile behind the CPU target: one extra capstan run with `--cpu-prof`, after the timed runs at this N. */
+const profileN = Number(flags['profile-n'] ?? (quick || flags.n ? 0 : 1000));
+let cpuProfile: CpuProfileSummary | undefined;
+/**
+ * The peers timed at `n`, unless --peers named them: above 5,000 only the large-N peers, and the memory-only peers
+ * at 5,000 alone.
+ */
+const peersAt = (n: number) => {
+  if (flags.peers) return peers;
+  const atN = n > largeN ? peers.filter((p) => largePeers.includes(p)) : peers;
+  return n === largeN ? atN : atN.filter((p) => !memoryOnlyPeers.includes(p));
+};
 const plannedRuns = sizes.reduce((sum, n) => sum + peersAt(n).length * runs, 0);
 const churnRatePerSecond = 20;
 const churnSeconds = quick ? 5 : 10;
@@ -171,15 +195,54 @@ async function benchSize(n: number, first: boolean): Promise<void> {
         await writeReport(false);
       }
     }
+    if (n === profileN && timed.includes('capstan')) {
+      cpuProfile = await profiledRun(cp, accounts.get('capstan')!, n);
+      await writeReport(false);
+    }
   } finally {
     await cp.stop();
+  }
+}
+
+/**
+ * One more run of the capstan peer, its measured process started with `--cpu-prof` (written when it exits, at the
+ * idle restart; the restarted process runs without it), summed by category: what a missed CPU target is made of.
+ * Not in the tables: the profiler costs CPU of its own.
+ */
+async function profiledRun(cp: ControlPlane, capstanAccount: PeerAccount, n: number): Promise<CpuProfileSummary> {
+  const dir = await mkdtemp(join(tmpdir(), 'bench-cpu-profile-'));
+  try {
+    log(`capstan: N = ${n}, one extra run with --cpu-prof (not in the tables)`);
+    const run = await measuredRun(
+      cp,
+      'capstan',
+      capstanAccount,
+      {
+        n,
+        run: runs + 1,
+        order: 0,
+        churnRatePerSecond,
+        churnSeconds,
+        restartQuietMs,
+        restartBoundMs,
+        timeoutMs: Math.max(120_000, n * 120),
+        capstanNodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
+      },
+      log,
+    );
+    const files = (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile'));
+    if (files.length !== 1) throw new Error(`expected one .cpuprofile from the profiled run in ${dir}, found ${files.length}`);
+    const shares = selfTimeByCategory(JSON.parse(await readFile(join(dir, files[0]!), 'utf8')) as CpuProfile);
+    return { n, cpuSeconds: run.cpuSeconds, busyMs: shares.reduce((sum, c) => sum + c.ms, 0), shares };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 }
 
 for (const [index, n] of sizes.entries()) await benchSize(n, index === 0);
 
 await writeReport(true);
-process.stdout.write(`\n${textTable(summarize(results))}\n\n`);
+process.stdout.write(`\n${textTable(summarize(results), cpuProfile)}\n\n`);
 for (const [peer, why] of Object.entries(nonConforming)) process.stdout.write(`not timed: ${peer} failed the conformance check: ${why}\n`);
 process.stdout.write(`report: ${join(outDir, `${baseName}.md`)} (took ${((Date.now() - started) / 60_000).toFixed(1)} min)\n`);
 
@@ -202,7 +265,7 @@ async function writeReport(finished: boolean): Promise<void> {
       `One fresh control plane per N, shared by every peer and every run at that N; each run in a fresh namespace, deleted (and waited for) after the run, so the next run's caches start empty.`,
       `Runs interleaved: round r runs every peer once, in the order of the first round rotated r − 1 places (${peers.join(', ')}; then ${runOrder(peers, 2).join(', ')}; …); each run starts a fresh operator process.`,
       `Loader: ${loaderClients} parallel clients creating HelloWorlds (as the admin); churn: ${churnRatePerSecond} spec.name patches a second for ${churnSeconds} s, open loop.`,
-      `Idle restart: the converged operator gets SIGTERM and is started again; its window ends when the audit log has shown no request from it for ${restartQuietMs / 1000} s after it was ready, or ${restartBoundMs / 1000} s after ready at the most.`,
+      `Idle restart: the converged operator gets SIGTERM and is started again; its window ends when the audit log has shown no request from it for ${restartQuietMs / 1000} s after it was ready, or ${restartBoundMs / 1000} s after ready at the most. The Capstan peers' restarted operator runs with \`--inspect=127.0.0.1:0\`: its V8 heap in use after a forced GC (HeapProfiler.collectGarbage, Runtime.getHeapUsage) is read every 100 ms until it is ready (the sync peak) and once after the window (steady); the window's figures are audit counts, which the forced GCs do not change.`,
       `Equal settings: each peer its own process, its own ServiceAccount with the same ClusterRole (never system:masters), ${workers} reconcile workers (the ceiling: ${ceilingConcurrency} requests in flight; the ceiling-4: ${workers} HelloWorlds at once), no leader election; client-side request throttling off for all (controller-runtime and the ceilings QPS -1; client-node and Capstan have none). At defaults: the frameworks' own default concurrency, everything else equal.`,
       'Before timing, each peer passed the conformance check (ConfigMap with message and controller ownerReference, observedGeneration, Ready=True, exactly one Normal event in the audit log) or is listed as not timed.',
       ...(quick && !flags.peers
@@ -210,6 +273,7 @@ async function writeReport(finished: boolean): Promise<void> {
         : []),
     ],
     nonConforming,
+    ...(cpuProfile ? { cpuProfile } : {}),
     notes: [
       ...keptNotes,
       ...(finished

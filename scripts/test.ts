@@ -43,7 +43,7 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.e
 
 const bin = (name: string) => join('node_modules', '.bin', name);
 // The examples' tests over the in-memory API server (`*.fake.test.ts`) need no control plane: they run as unit tests.
-const unitFiles = ['src/**/*.test.ts', 'scripts/**/*.test.ts', 'examples/*/test/**/*.fake.test.ts'];
+const unitFiles = ['src/**/*.test.ts', 'scripts/**/*.test.ts', 'bench/**/*.test.ts', 'examples/*/test/**/*.fake.test.ts'];
 const integrationFiles = files.length > 0 ? files : ['e2e/**/*.test.ts'];
 
 // `capstan/...` imports (the examples, the scaffold's tarball) resolve to dist/, as they do for a user, for the

@@ -1,10 +1,11 @@
 // The peers under test, each its own process under its own ServiceAccount kubeconfig, and how the harness
 // knows one is ready (its caches synced) before it starts the clock.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import type { PolicyRule } from '../../src/core/index.ts';
 import { type Cluster, startOperator } from '../../src/testing/index.ts';
 import { ensureGoPeer } from './go-peer.ts';
@@ -21,7 +22,8 @@ export type PeerId =
   | 'controller-runtime'
   | 'client-node'
   | 'capstan@defaults'
-  | 'controller-runtime@defaults';
+  | 'controller-runtime@defaults'
+  | 'capstan@npm-start';
 /** Every peer, in the order of the first run (later runs rotate it). */
 export const allPeers: readonly PeerId[] = [
   'ceiling',
@@ -31,15 +33,22 @@ export const allPeers: readonly PeerId[] = [
   'client-node',
   'capstan@defaults',
   'controller-runtime@defaults',
+  'capstan@npm-start',
 ];
 /** `--quick` leaves the defaults out: two more peers would take it past 5 minutes (add them with --peers). */
-export const quickPeers: readonly PeerId[] = allPeers.filter((p) => !p.endsWith('@defaults'));
+export const quickPeers: readonly PeerId[] = allPeers.filter((p) => !p.includes('@'));
 /**
  * The peers run at N above 5,000 (issue 20: Capstan, controller-runtime and the ceilings): client-node and the
  * one-worker defaults peers would take most of the full run's time there and tell nothing new.
  */
 export const largePeers: readonly PeerId[] = ['ceiling', 'ceiling-4', 'capstan', 'controller-runtime'];
 export const largeN = 5000;
+/**
+ * The peers run only at N = {@link largeN}, where the memory target is judged: Capstan as `npm start` and
+ * `capstan run` run it (TypeScript, the same node flags) has the same operator as `capstan`, so only its
+ * memory tells something new.
+ */
+export const memoryOnlyPeers: readonly PeerId[] = ['capstan@npm-start'];
 /** The peers of the table at shipped defaults; client-node's runs are its equal-settings runs. */
 export const defaultsPeers: readonly PeerId[] = ['capstan@defaults', 'controller-runtime@defaults', 'client-node'];
 
@@ -55,6 +64,7 @@ export function peerSlug(peer: PeerId): string {
 
 const repoRoot = new URL('../../', import.meta.url).pathname;
 const exampleRoot = join(repoRoot, 'examples/hello-world');
+const execFileAsync = promisify(execFile);
 
 /** What each peer's ServiceAccount may do: the union of what the three operators need (the ceiling needs less). */
 export const peerRules: PolicyRule[] = [
@@ -86,7 +96,7 @@ export const peerDescriptions: Record<PeerId, PeerDescription> = {
   capstan: {
     id: 'capstan',
     title: 'Capstan',
-    command: `node ${shippedNodeFlags().join(' ')} examples/hello-world/src/main.ts, as its Dockerfile runs it, with Capstan from dist/ as the package ships it (maxConcurrentReconciles ${workers}, no leader election)`,
+    command: `node ${shippedEntrypoint().nodeFlags.join(' ')} examples/hello-world/${shippedEntrypoint().main} (built by its tsconfig.build.json), as its Dockerfile runs it, with Capstan from dist/ as the package ships it (maxConcurrentReconciles ${workers}, no leader election)`,
   },
   'controller-runtime': {
     id: 'controller-runtime',
@@ -101,7 +111,12 @@ export const peerDescriptions: Record<PeerId, PeerDescription> = {
   'capstan@defaults': {
     id: 'capstan@defaults',
     title: 'Capstan at defaults',
-    command: `node ${shippedNodeFlags().join(' ')} bench/peers/capstan/defaults.ts: examples/hello-world as it ships, its controller at the builder's default maxConcurrentReconciles (the example sets ${workers})`,
+    command: `node ${shippedEntrypoint().nodeFlags.join(' ')} bench/peers/capstan/defaults.ts (TypeScript, stripped): examples/hello-world as it ships, its controller at the builder's default maxConcurrentReconciles (the example sets ${workers})`,
+  },
+  'capstan@npm-start': {
+    id: 'capstan@npm-start',
+    title: 'Capstan as npm start runs it',
+    command: `${npmStart().command} in examples/hello-world (its package.json's start script, which is what \`capstan run\` starts too: the TypeScript sources, types stripped, the image's node flags), Capstan from dist/ (maxConcurrentReconciles ${workers}, no leader election)`,
   },
   'controller-runtime@defaults': {
     id: 'controller-runtime@defaults',
@@ -111,19 +126,42 @@ export const peerDescriptions: Record<PeerId, PeerDescription> = {
 };
 
 /**
- * The node flags of the example's image, between `node` and `src/main.ts` in its Dockerfile's ENTRYPOINT:
- * the bench runs Capstan as it ships (with Capstan itself from dist/, as a user's node_modules has it).
+ * The example image's command line, from its Dockerfile's ENTRYPOINT: node's flags and the compiled entry module
+ * (`dist/main.js`, which `npm run build` writes). The bench runs Capstan as it ships: that command in the
+ * example's folder, with Capstan itself from dist/, as a user's node_modules has it.
  */
-export function shippedNodeFlags(): string[] {
+export function shippedEntrypoint(): { nodeFlags: string[]; main: string } {
   const dockerfile = readFileSync(join(exampleRoot, 'Dockerfile'), 'utf8');
   const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile);
   const argv = entrypoint ? (JSON.parse(entrypoint[1]!) as unknown) : undefined;
-  if (!Array.isArray(argv) || argv.length < 2 || argv.at(-1) !== 'src/main.ts' || !argv.every((a) => typeof a === 'string')) {
+  const main: unknown = Array.isArray(argv) ? argv.at(-1) : undefined;
+  if (!Array.isArray(argv) || !argv.every((a) => typeof a === 'string') || typeof main !== 'string' || !main.endsWith('.js')) {
     throw new Error(
-      `examples/hello-world/Dockerfile: expected ENTRYPOINT ["node", <flags>, "src/main.ts"], found ${entrypoint?.[0] ?? 'no ENTRYPOINT'}`,
+      `examples/hello-world/Dockerfile: expected ENTRYPOINT ["node", <flags>, "<compiled main>.js"], found ${entrypoint?.[0] ?? 'no ENTRYPOINT'}`,
     );
   }
-  return argv.slice(1, -1);
+  return { nodeFlags: argv.slice(1, -1), main };
+}
+
+/** The example's `npm start`: its package.json's start script, `node <flags> <main>`. */
+export function npmStart(): { command: string; nodeFlags: string[]; main: string } {
+  const pkg = JSON.parse(readFileSync(join(exampleRoot, 'package.json'), 'utf8')) as { scripts?: { start?: string } };
+  const command = pkg.scripts?.start ?? '';
+  const argv = command.split(' ');
+  const main = argv.at(-1);
+  if (argv[0] !== 'node' || main === undefined || !main.endsWith('.ts')) {
+    throw new Error(
+      `examples/hello-world/package.json: expected a start script "node <flags> <main>.ts", found ${JSON.stringify(command)}`,
+    );
+  }
+  return { command, nodeFlags: argv.slice(1, -1), main };
+}
+
+let exampleBuilt: Promise<unknown> | undefined;
+/** `npm run build` in the example, once per bench invocation (the image's build stage). */
+function buildExample(): Promise<unknown> {
+  exampleBuilt ??= execFileAsync(join(repoRoot, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json'], { cwd: exampleRoot });
+  return exampleBuilt;
 }
 
 /** A peer process while it runs. */
@@ -135,15 +173,28 @@ export interface RunningPeer {
   stop(): Promise<number | null>;
 }
 
-/** Start a peer with `account`'s kubeconfig as its only credentials and wait until its caches have synced. */
+/** What a Capstan peer's start may add, for the inspector of the idle restart (see heap-sampler.ts). */
+export interface CapstanStartOptions {
+  /** Node flags after the shipped ones and `BENCH_CAPSTAN_NODE_FLAGS`. */
+  nodeArgs?: readonly string[];
+  /** Each line it prints, as it prints it, before it is ready too. */
+  onLogLine?: (line: string) => void;
+}
+
+/**
+ * Start a peer with `account`'s kubeconfig as its only credentials and wait until its caches have synced.
+ * `capstanOptions` apply to the Capstan peers only.
+ */
 export async function startPeer(
   id: PeerId,
   cluster: Cluster,
   account: { kubeconfigPath: string; username: string },
   log: (line: string) => void,
+  capstanOptions: CapstanStartOptions = {},
 ): Promise<RunningPeer> {
-  if (id === 'capstan') return startCapstan(cluster, account);
-  if (id === 'capstan@defaults') return startCapstan(cluster, account, join(repoRoot, 'bench/peers/capstan/defaults.ts'));
+  if (id === 'capstan') return startCapstan(cluster, account, capstanOptions);
+  if (id === 'capstan@defaults') return startCapstan(cluster, account, capstanOptions, join(repoRoot, 'bench/peers/capstan/defaults.ts'));
+  if (id === 'capstan@npm-start') return startCapstan(cluster, account, capstanOptions, npmStart().main, npmStart().nodeFlags);
   const env = { ...process.env, KUBECONFIG: account.kubeconfigPath };
   let child: ChildProcess;
   switch (id) {
@@ -202,17 +253,32 @@ export async function startPeer(
 
 /**
  * Capstan as it ships (the Dockerfile's node flags, Capstan from dist/), through the test kit's runner: ready
- * once /readyz answers on the port it announces; no leader election, as the other peers have none. `main`
- * replaces the example's entry point (the defaults peer's); it runs in the example's folder all the same.
+ * once /readyz answers on the port it announces; no leader election, as the other peers have none. `main` and
+ * `nodeFlags` replace the image's entry point and flags (the defaults peer's module, `npm start`'s command); it
+ * runs in the example's folder all the same.
+ * `options` add node flags and a log-line hook (the idle restart's inspector).
  */
-async function startCapstan(cluster: Cluster, account: { kubeconfigPath: string; username: string }, main?: string): Promise<RunningPeer> {
+async function startCapstan(
+  cluster: Cluster,
+  account: { kubeconfigPath: string; username: string },
+  options: CapstanStartOptions,
+  main?: string,
+  nodeFlags?: readonly string[],
+): Promise<RunningPeer> {
+  const shipped = shippedEntrypoint();
+  if (!main) await buildExample();
   const operator = await startOperator({
     cluster,
     projectDir: exampleRoot,
-    ...(main ? { main } : {}),
+    main: main ?? shipped.main,
     credentials: account,
     leaderElection: false,
-    nodeArgs: [...shippedNodeFlags(), ...(process.env.BENCH_CAPSTAN_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])],
+    nodeArgs: [
+      ...(nodeFlags ?? shipped.nodeFlags),
+      ...(process.env.BENCH_CAPSTAN_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
+      ...(options.nodeArgs ?? []),
+    ],
+    ...(options.onLogLine ? { onLogLine: options.onLogLine } : {}),
     readyTimeoutMs: 120_000,
     graceMs: 20_000,
   });

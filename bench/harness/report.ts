@@ -1,6 +1,7 @@
 // The report: summary tables for the terminal, a markdown file and an SVG chart of convergence times. Every
 // ratio carries its range over the runs and every target its verdict, by the rule of stats.ts (judge).
 import type { RequestCounts } from './audit.ts';
+import type { CpuShare } from './cpu-profile.ts';
 import { allPeers, defaultsPeers, type PeerId, peerDescriptions, workers } from './peers.ts';
 import type { RunResult } from './scenario.ts';
 import {
@@ -47,6 +48,17 @@ export interface ReportContext {
   /** Peers that failed the conformance check (not timed), with why. */
   nonConforming: Partial<Record<PeerId, string>>;
   notes: string[];
+  /** Where the Capstan peer's CPU went in one extra profiled run (`--cpu-prof`), when the invocation made one. */
+  cpuProfile?: CpuProfileSummary;
+}
+
+/** The profiled run: its N, the CPU it used (as the tables measure it) and the main thread's self time by category. */
+export interface CpuProfileSummary {
+  n: number;
+  cpuSeconds: number;
+  /** Milliseconds of busy (non-idle) main-thread samples over the process's life. */
+  busyMs: number;
+  shares: CpuShare[];
 }
 
 /** The figures of one peer at one N, over its runs. */
@@ -70,6 +82,11 @@ export interface Row {
   cpuMsPerObject: Spread;
   peakRssMiB: Spread;
   readyRssMiB: number;
+  /**
+   * The Capstan peers' restarted operator (RunResult.restartHeap), MiB: the heap's peak while its caches
+   * synced, its steady heap after the idle-restart window, and each run's peak over its own steady heap.
+   */
+  restartHeap: { syncPeakMiB: Spread; steadyMiB: Spread; ratio: Spread };
 }
 
 function perObject(runs: RunResult[], pick: (c: RequestCounts) => number): Spread {
@@ -114,6 +131,12 @@ export function summarize(results: RunResult[]): Row[] {
         cpuMsPerObject: scaled(cpuSeconds, 1000 / n),
         peakRssMiB: spread(runs.map((r) => r.peakRssBytes / 2 ** 20)),
         readyRssMiB: median(runs.map((r) => r.readyRssBytes / 2 ** 20)),
+        restartHeap: {
+          syncPeakMiB: spread(runs.map((r) => (r.restartHeap?.syncPeakBytes ?? Number.NaN) / 2 ** 20)),
+          steadyMiB: spread(runs.map((r) => (r.restartHeap?.steadyBytes ?? Number.NaN) / 2 ** 20)),
+          // Per run (the peak and the steady heap of one process), not the quotient of the two spreads.
+          ratio: spread(runs.map((r) => (r.restartHeap ? r.restartHeap.syncPeakBytes / r.restartHeap.steadyBytes : Number.NaN))),
+        },
       });
     }
   }
@@ -125,6 +148,7 @@ const ms = (n: number) => (Number.isFinite(n) ? `${n.toFixed(0)} ms` : '–');
 const num = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : '–');
 const times = (n: number) => (Number.isFinite(n) ? `${n.toFixed(2)}×` : '–');
 const fmt = (s: Spread, format: (n: number) => string) => formatSpread(s, format);
+const mib = (n: number) => n.toFixed(1);
 
 /** One table: its peers, and the controller-runtime its "× controller-runtime" columns compare with. */
 interface TableSpec {
@@ -152,6 +176,7 @@ const header = [
   'CPU-ms / HelloWorld',
   'CPU × controller-runtime',
   'peak RSS MiB (at ready)',
+  'restart: sync heap peak / steady MiB (ratio)',
 ];
 
 function find(rows: readonly Row[], peer: PeerId, n: number): Row | undefined {
@@ -188,6 +213,9 @@ function cells(rows: readonly Row[], row: Row, spec: TableSpec): string[] {
     fmt(row.cpuMsPerObject, (v) => v.toFixed(2)),
     isCeiling ? '–' : versus(rows, row, spec.controllerRuntime, (r) => r.cpuSeconds),
     `${fmt(row.peakRssMiB, (v) => v.toFixed(0))} (${num(row.readyRssMiB, 0)})`,
+    row.restartHeap.ratio.runs === 0
+      ? '–'
+      : `${fmt(row.restartHeap.syncPeakMiB, mib)} / ${fmt(row.restartHeap.steadyMiB, mib)} (${fmt(row.restartHeap.ratio, times)})`,
   ];
 }
 
@@ -216,12 +244,12 @@ function plainTable(rows: readonly Row[], spec: TableSpec): string {
 }
 
 /** Plain-text tables for the terminal: equal settings, and shipped defaults when any defaults peer ran. */
-export function textTable(rows: Row[]): string {
+export function textTable(rows: Row[], cpuProfile?: CpuProfileSummary): string {
   const parts = [`Equal settings (${workers} workers):\n${plainTable(rows, equalSettings)}`];
   if (rows.some((r) => r.peer.endsWith('@defaults')))
     parts.push(`Shipped defaults (client-node: its equal-settings runs):\n${plainTable(rows, withCeilings(rows, atDefaults))}`);
   parts.push(
-    `Targets:\n${targets(rows)
+    `Targets:\n${targets(rows, cpuProfile)
       .map((l) => l.replaceAll('**', ''))
       .join('\n')}`,
   );
@@ -243,7 +271,7 @@ function ratioVerdict(a: Spread, b: Spread, limit: number): { text: string; judg
 }
 
 /** Where Capstan stands against each target of issue 20, from the rows: one line per target and N. */
-function targets(rows: readonly Row[]): string[] {
+function targets(rows: readonly Row[], cpuProfile?: CpuProfileSummary): string[] {
   const lines: string[] = [];
   const ns = [...new Set(rows.map((r) => r.n))].sort((a, b) => a - b);
   const missing = (peers: PeerId[], n: number) => peers.filter((p) => !find(rows, p, n));
@@ -313,12 +341,46 @@ function targets(rows: readonly Row[]): string[] {
     );
     lines.push(`- Writes on an idle restart: ${fmt(restartWrites, (v) => v.toFixed(0))} (target 0: ${exact(restartWrites, 0)}).`);
   } else lines.push(notMeasured('Writes per HelloWorld and on an idle restart', ['capstan']));
-  const big = find(rows, 'capstan', 5000);
-  lines.push(
-    big
-      ? `- Peak RSS at N = 5,000: ${fmt(big.peakRssMiB, (v) => `${v.toFixed(0)} MiB`)} (target < 128 MiB: ${formatJudgement(judge(big.peakRssMiB, { limit: 128, strict: true }))}).`
-      : '- Peak RSS at N = 5,000 under 128 MiB: **not measured** in this run.',
-  );
+  for (const row of rows.filter((r) => (r.peer === 'capstan' || r.peer === 'capstan@defaults') && r.restartHeap.ratio.runs > 0)) {
+    const { syncPeakMiB, steadyMiB, ratio: heapRatio } = row.restartHeap;
+    lines.push(
+      `- Heap peak during the initial sync of an idle restart, ${peerDescriptions[row.peer].title} at N = ${row.n.toLocaleString('en-US')}: ` +
+        `${fmt(syncPeakMiB, (v) => `${v.toFixed(1)} MiB`)} against ${fmt(steadyMiB, (v) => `${v.toFixed(1)} MiB`)} steady after it, ` +
+        `${fmt(heapRatio, times)} (target ≤ 1.3×: ${formatJudgement(judge(heapRatio, { limit: 1.3 }))}).`,
+    );
+  }
+  for (const [peer, way] of [
+    ['capstan', "as the image's ENTRYPOINT runs it (compiled JavaScript)"],
+    ['capstan@npm-start', 'as `npm start` and `capstan run` run it (TypeScript, types stripped)'],
+  ] as const) {
+    const big = find(rows, peer, 5000);
+    if (!big) {
+      lines.push(notMeasured(`Peak RSS at N = 5,000 under 128 MiB ${way}`, [peer]));
+      continue;
+    }
+    const judgement = judge(big.peakRssMiB, { limit: 128, strict: true });
+    // What the RSS is made of, for a target that is not met: the V8 heap is a small part of it.
+    const heap = find(rows, peer, 5000)?.restartHeap.steadyMiB;
+    const anon = spread(big.runs.flatMap((r) => (r.endRss ? [r.endRss.anonBytes / 2 ** 20] : [])));
+    const file = spread(big.runs.flatMap((r) => (r.endRss ? [r.endRss.fileBytes / 2 ** 20] : [])));
+    const explained =
+      judgement.verdict === 'met' || anon.runs === 0
+        ? ''
+        : ` What it is made of: ${big.readyRssMiB.toFixed(0)} MiB when ready, before the first HelloWorld (median); at the end of the churn ` +
+          `${fmt(anon, (v) => `${v.toFixed(0)} MiB`)} anonymous (the V8 heap in use ${heap && heap.runs > 0 ? fmt(heap, (v) => `${v.toFixed(0)} MiB`) : 'not read'}, ` +
+          `the rest V8's reserve and code, undici's and TLS's buffers, malloc) and ${fmt(file, (v) => `${v.toFixed(0)} MiB`)} file-backed (the pages of node's own executable it has touched).`;
+    lines.push(
+      `- Peak RSS at N = 5,000 ${way}: ${fmt(big.peakRssMiB, (v) => `${v.toFixed(0)} MiB`)} (target < 128 MiB: ${formatJudgement(judgement)}).${explained}`,
+    );
+  }
+  if (cpuProfile) {
+    const top = cpuProfile.shares.slice(0, 8).map((c) => `${c.category} ${(c.share * 100).toFixed(1)} %`);
+    lines.push(
+      `- Where Capstan's CPU goes (the profile behind the CPU target; one extra run of the capstan peer at N = ${cpuProfile.n.toLocaleString('en-US')} with \`--cpu-prof\`, not in the tables: ` +
+        `${cpuProfile.cpuSeconds.toFixed(2)} CPU-s, ${(cpuProfile.busyMs / 1000).toFixed(2)} s of main-thread samples over the process's life, start-up included; ` +
+        `self time by category): ${top.join(', ')}.`,
+    );
+  }
   return lines;
 }
 
@@ -360,7 +422,7 @@ ratio (the slowest run of one against the fastest of the other, and the other wa
 memory figure from a single run has no spread: its verdict is not distinguishable ("1 run: no spread").
 Counts from the audit log (writes, requests) are judged from any number of runs.
 
-${targets(rows).join('\n')}
+${targets(rows, context.cpuProfile).join('\n')}
 
 ${nonConforming.length ? `## Not timed: failed the conformance check\n\n${nonConforming.map(([peer, why]) => `- ${peer}: ${why}`).join('\n')}\n` : ''}
 ## What the columns mean
@@ -385,6 +447,11 @@ ${nonConforming.length ? `## Not timed: failed the conformance check\n\n${nonCon
   converged plus 2 s, over N. **CPU × controller-runtime**: the same ratio as for convergence, of CPU.
   **peak RSS**: \`VmHWM\` of \`/proc/<pid>/status\` at the end of the churn; in brackets, its value when the
   operator was ready, before the first HelloWorld (what starting up costs).
+- **restart: sync heap peak / steady** (Capstan peers): the restarted operator's V8 heap in use
+  (\`Runtime.getHeapUsage\` after \`HeapProfiler.collectGarbage\`, through its inspector): the largest reading,
+  taken every 100 ms from the inspector's first answer until it was ready (its caches synced from the populated
+  namespace), and the same reading once the idle-restart window had ended; the ratio is each run's peak over
+  its own steady heap.
 
 ## How it ran
 
@@ -410,8 +477,8 @@ ${context.notes.length ? `## Notes\n\n${context.notes.map((l) => `- ${l}`).join(
 
 In the order they ran (each round runs every peer once, the order rotating one place a round).
 
-| peer | N | run | place | converged | loader | latency p50 / p99 | churn p50 / p99 | writes (CM/status/event/refused) | server ms per CM/status write (mean) | restart req / writes (window) | CPU-s | peak RSS MiB (at ready) | RSS at the end, MiB: anon + file | load 1 min before / after | error |
-|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
+| peer | N | run | place | converged | loader | latency p50 / p99 | churn p50 / p99 | writes (CM/status/event/refused) | server ms per CM/status write (mean) | restart req / writes (window) | restart heap MiB: sync peak / steady | CPU-s | peak RSS MiB (at ready) | RSS at the end, MiB: anon + file | load 1 min before / after | error |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 ${runLines(rows)}
 `;
 }
@@ -434,7 +501,7 @@ function runLines(rows: readonly Row[]): string {
         `| ${r.peer} | ${r.n} | ${r.run} | ${r.order ?? '–'} | ${seconds(r.convergenceMs / 1000)} | ${seconds(r.loaderMs / 1000)} | ${ms(r.latencyP50Ms)} / ${ms(r.latencyP99Ms)} | ` +
         `${ms(r.churnP50Ms)} / ${ms(r.churnP99Ms)} | ${c.writes} (${c.configMapWrites}/${c.statusWrites}/${c.eventWrites}/${c.failedWrites}) | ` +
         `${num(serialWriteMs(c), 1)} | ` +
-        `${r.restartRequests.requests} / ${r.restartRequests.writes}${window} | ${num(r.cpuSeconds)} | ${num(r.peakRssBytes / 2 ** 20, 0)} (${num(r.readyRssBytes / 2 ** 20, 0)}) | ${r.endRss ? `${num(r.endRss.anonBytes / 2 ** 20, 0)} + ${num(r.endRss.fileBytes / 2 ** 20, 0)}` : '–'} | ${num(r.loadBefore)} / ${num(r.loadAfter)} | ${r.error ?? ''} |`
+        `${r.restartRequests.requests} / ${r.restartRequests.writes}${window} | ${r.restartHeap ? `${mib(r.restartHeap.syncPeakBytes / 2 ** 20)} / ${mib(r.restartHeap.steadyBytes / 2 ** 20)}` : '–'} | ${num(r.cpuSeconds)} | ${num(r.peakRssBytes / 2 ** 20, 0)} (${num(r.readyRssBytes / 2 ** 20, 0)}) | ${r.endRss ? `${num(r.endRss.anonBytes / 2 ** 20, 0)} + ${num(r.endRss.fileBytes / 2 ** 20, 0)}` : '–'} | ${num(r.loadBefore)} / ${num(r.loadAfter)} | ${r.error ?? ''} |`
       );
     })
     .join('\n');
@@ -448,6 +515,7 @@ const colours: Record<PeerId, string> = {
   'client-node': '#ff7f0e',
   'capstan@defaults': '#aec7e8',
   'controller-runtime@defaults': '#98df8a',
+  'capstan@npm-start': '#17becf',
 };
 
 /** Bars of the median convergence time per peer, one panel per N (each with its own scale), min–max whiskers. */

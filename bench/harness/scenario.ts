@@ -5,6 +5,7 @@ import { isNotFound, KubeClient } from '../../src/client/index.ts';
 import { ConfigMap, Namespace } from '../../src/kinds/core/v1.ts';
 import type { Cluster } from '../../src/testing/index.ts';
 import { auditEventsSince, auditOffset, countRequests, type RequestCounts, untilQuiet } from './audit.ts';
+import { HeapSampler, type SyncHeap } from './heap-sampler.ts';
 import { HelloWorld, isReady } from './kinds.ts';
 import { churn, createHelloWorlds } from './loader.ts';
 import { type PeerId, peerSlug, startPeer } from './peers.ts';
@@ -32,6 +33,8 @@ export interface RunSettings {
   restartBoundMs: number;
   /** How long to wait for convergence before the run counts as failed. */
   timeoutMs: number;
+  /** More node flags for a Capstan peer's measured process (not the restarted one): the profiled run's `--cpu-prof`. */
+  capstanNodeArgs?: readonly string[];
 }
 
 /** Everything one run measured. Times in ms, except CPU in seconds. */
@@ -69,6 +72,12 @@ export interface RunResult {
   readyRssBytes: number;
   /** The resident set at the end of the churn, anonymous and file-backed (see rssParts). */
   endRss?: { anonBytes: number; fileBytes: number };
+  /**
+   * The Capstan peers' restarted operator, through its inspector (heap-sampler.ts): V8 heap in use after a
+   * forced GC, the largest reading while its caches synced and the reading after its idle-restart window.
+   * Absent for the other peers, and in reports made before it was measured.
+   */
+  restartHeap?: SyncHeap;
   /** Set when the run did not converge; its other figures are then partial. */
   error?: string;
 }
@@ -217,10 +226,11 @@ export async function measuredRun(
     loadAfter: Number.NaN,
     order: settings.order,
   };
-  let running = await startPeer(peer, cluster, account, log);
+  let running = await startPeer(peer, cluster, account, log, settings.capstanNodeArgs ? { nodeArgs: settings.capstanNodeArgs } : {});
   let churnStartedAt = Number.NaN;
   let restartedAt = Number.NaN;
   let restartEndedAt = Number.NaN;
+  let sampler: HeapSampler | undefined;
   try {
     const cpuAtReady = await cpuSeconds(running.pid);
     result.readyRssBytes = await peakRssBytes(running.pid);
@@ -256,19 +266,39 @@ export async function measuredRun(
     if (code !== 0) log(`  ${peer} exited with ${code} on SIGTERM`);
     const restartOffset = await auditOffset(cluster.auditLogPath);
     restartedAt = Date.now();
-    running = await startPeer(peer, cluster, account, log);
+    // The Capstan peers' restart runs with the inspector open, for the heap while its caches sync. The forced
+    // GCs slow that sync, which nothing here times; the window's figures are audit counts, and at most one
+    // reading, in flight at ready, overlaps its start.
+    sampler = peer.startsWith('capstan') ? new HeapSampler() : undefined;
+    running = await startPeer(peer, cluster, account, log, sampler ?? {});
+    const readyAt = Date.now();
+    const sync = sampler?.endSync().then(
+      (peak) => peak,
+      (err: Error) => log(`  no heap readings during the sync: ${err.message}`),
+    );
     const window = await untilQuiet(admin, cluster.auditLogPath, restartOffset, account.username, {
-      readyAt: Date.now(),
+      readyAt,
       quietMs: settings.restartQuietMs,
       boundMs: settings.restartBoundMs,
     });
     restartEndedAt = window.endedAt;
     result.restartWindowMs = window.windowMs;
     result.restartWindowHitBound = window.hitBound;
+    const peak = await sync;
+    // A heap figure that could not be read is missing from the run, not a failure of its other figures.
+    const steadyBytes = peak ? await sampler?.reading().catch((err: Error) => log(`  no steady heap reading: ${err.message}`)) : undefined;
+    if (peak && steadyBytes) {
+      result.restartHeap = { syncPeakBytes: peak.peakBytes, syncSamples: peak.samples, syncReadingsBytes: peak.readingsBytes, steadyBytes };
+      const { syncPeakBytes } = result.restartHeap;
+      log(
+        `  restart heap (forced GC, inspector): sync peak ${(syncPeakBytes / 2 ** 20).toFixed(1)} MiB of ${peak.samples} readings (${peak.readingsBytes.map((b) => (b / 2 ** 20).toFixed(1)).join(', ')}), steady ${(steadyBytes / 2 ** 20).toFixed(1)} MiB after the window: ${(syncPeakBytes / steadyBytes).toFixed(2)}×`,
+      );
+    }
   } catch (err) {
     result.error = (err as Error).message;
     log(`  FAILED: ${result.error}\n  its last output:\n${running.logs().slice(-4000)}`);
   } finally {
+    sampler?.close();
     await running.stop();
     await watcher.stop();
     await loader.close();
