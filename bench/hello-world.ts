@@ -2,7 +2,7 @@
 // informer peer and two ceilings, with equal settings and at each framework's defaults, on real local
 // control planes (see bench/README.md).
 //
-//   npm run bench                 full run: N = 100, 1,000, 5,000, 10,000 (the ceilings, capstan and
+//   npm run bench                 full run: N = 100, 1,000, 5,000, 10,000 (the ceiling, capstan and
 //                                 controller-runtime only), 3 runs each
 //   npm run bench -- --quick      N = 100, one run, without the defaults peers (under 5 minutes)
 //   --peers=capstan,ceiling       only these peers;  --n=100,1000  only these N;  --runs=K
@@ -261,7 +261,7 @@ async function writeReport(finished: boolean): Promise<void> {
     ],
     versions,
     settings: [
-      `N = ${sizes.join(', ')}; ${runs} run(s) of every peer at each N${sizes.some((n) => peersAt(n).length < peers.length) ? ` (above N = ${largeN.toLocaleString('en-US')}: ${largePeers.filter((p) => peers.includes(p)).join(', ')} only)` : ''}.`,
+      `N = ${sizes.join(', ')}; ${runs} run(s) of every peer at each N${sizes.some((n) => n > largeN && peersAt(n).length < peers.length) ? ` (above N = ${largeN.toLocaleString('en-US')}: ${largePeers.filter((p) => peers.includes(p)).join(', ')} only)` : ''}${!flags.peers && memoryOnlyPeers.some((p) => peers.includes(p)) ? `; ${memoryOnlyPeers.join(', ')} at N = ${largeN.toLocaleString('en-US')} only` : ''}.`,
       `One fresh control plane per N, shared by every peer and every run at that N; each run in a fresh namespace, deleted (and waited for) after the run, so the next run's caches start empty.`,
       `Runs interleaved: round r runs every peer once, in the order of the first round rotated r − 1 places (${peers.join(', ')}; then ${runOrder(peers, 2).join(', ')}; …); each run starts a fresh operator process.`,
       `Loader: ${loaderClients} parallel clients creating HelloWorlds (as the admin); churn: ${churnRatePerSecond} spec.name patches a second for ${churnSeconds} s, open loop.`,

@@ -51,7 +51,8 @@ export function categoryOf(frame: { functionName: string; url: string }): string
   if (url.startsWith('node:')) {
     if (nodeIo.test(url)) return 'TLS and sockets (node)';
     if (url.startsWith('node:internal/modules')) return 'module loading';
-    return 'node, other (timers, events, abort signals, crypto)';
+    // Any other part of node by its module (`node:internal/timers`, `node:events`): which one matters.
+    return url.replace(/^(node:(?:internal\/)?[^/]+).*$/, '$1');
   }
   const path = url.replace(/^file:\/\//, '');
   const pkg = packageOf(path);

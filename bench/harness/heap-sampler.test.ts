@@ -7,14 +7,15 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HeapSampler, inspectorUrlInLogLine } from './heap-sampler.ts';
+import { inspectorUrlInLine } from '../../e2e/reliability/inspector.ts';
+import { HeapSampler } from './heap-sampler.ts';
 
 test('the inspector address is read from node’s line, and nothing else', () => {
   assert.equal(
-    inspectorUrlInLogLine('Debugger listening on ws://127.0.0.1:40123/2f1c9a3e-1111-4222-8333-944445555666'),
+    inspectorUrlInLine('Debugger listening on ws://127.0.0.1:40123/2f1c9a3e-1111-4222-8333-944445555666'),
     'ws://127.0.0.1:40123/2f1c9a3e-1111-4222-8333-944445555666',
   );
-  assert.equal(inspectorUrlInLogLine('{"level":30,"msg":"caches synced"}'), undefined);
+  assert.equal(inspectorUrlInLine('{"level":30,"msg":"caches synced"}'), undefined);
 });
 
 // Held until stdin says "release": 400,000 objects of ~100 bytes each, alive at once.
@@ -36,8 +37,8 @@ process.stdin.on('data', (text) => {
 test('the sync peak counts objects alive during the sync; the steady reading after they are gone does not', async (t) => {
   const sampler = new HeapSampler();
   const proc = spawn(process.execPath, [...sampler.nodeArgs, '-e', child], { stdio: ['pipe', 'pipe', 'pipe'] });
-  t.after(() => {
-    sampler.close();
+  t.after(async () => {
+    await sampler.close();
     proc.kill('SIGKILL');
   });
   const stdout: string[] = [];
@@ -68,7 +69,7 @@ test('the sync peak counts objects alive during the sync; the steady reading aft
   const objectsBytes = 30 * 2 ** 20; // a lower bound for 400,000 objects of three properties with two strings
   assert.ok(sync.peakBytes - steady > objectsBytes, `the peak should exceed the steady heap by the held objects:\n${timeline.join('\n')}`);
   assert.ok(sync.samples >= atHold + 2, timeline.join('\n'));
-  sampler.close();
+  await sampler.close();
   proc.stdin.end();
   proc.kill('SIGTERM');
   await once(proc, 'exit');

@@ -374,7 +374,7 @@ function targets(rows: readonly Row[], cpuProfile?: CpuProfileSummary): string[]
     );
   }
   if (cpuProfile) {
-    const top = cpuProfile.shares.slice(0, 8).map((c) => `${c.category} ${(c.share * 100).toFixed(1)} %`);
+    const top = cpuProfile.shares.slice(0, 12).map((c) => `${c.category} ${(c.share * 100).toFixed(1)} %`);
     lines.push(
       `- Where Capstan's CPU goes (the profile behind the CPU target; one extra run of the capstan peer at N = ${cpuProfile.n.toLocaleString('en-US')} with \`--cpu-prof\`, not in the tables: ` +
         `${cpuProfile.cpuSeconds.toFixed(2)} CPU-s, ${(cpuProfile.busyMs / 1000).toFixed(2)} s of main-thread samples over the process's life, start-up included; ` +

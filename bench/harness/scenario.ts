@@ -298,7 +298,7 @@ export async function measuredRun(
     result.error = (err as Error).message;
     log(`  FAILED: ${result.error}\n  its last output:\n${running.logs().slice(-4000)}`);
   } finally {
-    sampler?.close();
+    await sampler?.close();
     await running.stop();
     await watcher.stop();
     await loader.close();

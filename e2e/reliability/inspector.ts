@@ -9,11 +9,16 @@ export interface HeapUsage {
   totalBytes: number;
 }
 
+/** The DevTools URL in node's `Debugger listening on ws://127.0.0.1:PORT/ID` line; undefined for any other line. */
+export function inspectorUrlInLine(line: string): string | undefined {
+  return /Debugger listening on (ws:\/\/\S+)/.exec(line)?.[1];
+}
+
 /** The DevTools URL node printed on stderr ('Debugger listening on ws://…'), which lands in the operator's logs. */
 export function inspectorUrl(operator: Pick<RunningOperator, 'logs'>): string {
   for (const line of operator.logs) {
-    const match = /Debugger listening on (ws:\/\/\S+)/.exec(line);
-    if (match) return match[1]!;
+    const url = inspectorUrlInLine(line);
+    if (url) return url;
   }
   throw new Error(
     `the operator printed no inspector URL (was it started with --inspect?); its first log lines:\n${operator.logs.slice(0, 10).join('\n')}`,
@@ -92,10 +97,10 @@ export class Inspector {
    * `HeapProfiler.collectGarbage`, then `Runtime.getHeapUsage`. Collected twice: objects that a first full
    * GC only finalizes (weak references, FinalizationRegistry callbacks) are gone after the second.
    */
-  async heapAfterGc(): Promise<HeapUsage> {
-    await this.call('HeapProfiler.collectGarbage');
-    await this.call('HeapProfiler.collectGarbage');
-    const usage = await this.call<{ usedSize: number; totalSize: number }>('Runtime.getHeapUsage');
+  async heapAfterGc(timeoutMs?: number): Promise<HeapUsage> {
+    await this.call('HeapProfiler.collectGarbage', {}, timeoutMs);
+    await this.call('HeapProfiler.collectGarbage', {}, timeoutMs);
+    const usage = await this.call<{ usedSize: number; totalSize: number }>('Runtime.getHeapUsage', {}, timeoutMs);
     return { usedBytes: usage.usedSize, totalBytes: usage.totalSize };
   }
 

@@ -107,6 +107,26 @@ test('init writes a complete project named after its directory, depending on thi
   assert.match(await readFile(join(root, 'config/manager/deployment.yaml'), 'utf8'), /runAsUser: 65532/);
 });
 
+test("the examples' image files and start scripts are what init writes", async () => {
+  // The examples were made by init before these files changed; a change of the template reaches them only by hand.
+  const root = await newProject('image-files');
+  const scripts = (dir: string) =>
+    readFile(join(dir, 'package.json'), 'utf8').then((t) => (JSON.parse(t) as { scripts: Record<string, string> }).scripts);
+  const generated = await scripts(root);
+  for (const example of ['hello-world', 'web-app', 'cronjob']) {
+    const dir = new URL(`../../examples/${example}/`, import.meta.url).pathname;
+    for (const file of ['Dockerfile', 'tsconfig.build.json'])
+      assert.equal(
+        await readFile(join(dir, file), 'utf8'),
+        await readFile(join(root, file), 'utf8'),
+        `examples/${example}/${file}: what capstan init writes`,
+      );
+    const own = await scripts(dir);
+    assert.equal(own['start'], generated['start'], `examples/${example}: the start script`);
+    assert.equal(own['build'], generated['build'], `examples/${example}: the build script`);
+  }
+});
+
 test('init in a directory that already has project files refuses and changes nothing', async () => {
   const root = join(dir, 'existing');
   await mkdir(root);

@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
+import { createServer as createHttpServer } from '../internal/node-http.ts';
 import type { KubeClient } from '../client/index.ts';
 import { type Logger, UsageError } from '../core/index.ts';
 import { type CertificatePair, createCertificateAuthority, issueServingCertificate } from '../webhook/index.ts';

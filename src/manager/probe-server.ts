@@ -1,5 +1,6 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createServer } from '../internal/node-http.ts';
 
 /**
  * A named check behind `/readyz` or `/healthz`; it returns an error message, or nothing when fine. It runs on
