@@ -14,7 +14,7 @@ export type ExitStatus = number | NodeJS.Signals;
  * and the test kit's `startOperator` all pass them, so an operator's memory is the same in a test, on a laptop and
  * in its Pod. They trade a little CPU for memory, as GOGC does for a Go operator: a young generation of 1 MiB
  * semi-spaces (by default they grow to tens of MiB under a burst of watch events, and keep them), and an old
- * generation that grows by 20 % between full collections (V8's default lets it grow by half or more). V8 reads
+ * generation that grows by 20 % between full collections (V8's own factor, up to 4×, follows the GC's speed). V8 reads
  * the first when the process starts (`v8.setFlagsFromString` cannot shrink it afterwards), so they are node's
  * flags and not the manager's. Measured in `bench/results/hello-world.md` (peak RSS); a later flag of the same
  * name overrides them.
