@@ -65,12 +65,9 @@ const capstanHeap = (kubeconfigPath: string, mode: HeapMode, namespace: string |
 const controllerRuntimeHeap = (
   binary: string,
   kubeconfigPath: string,
-  mode: 'full' | 'stripped',
+  mode: 'default' | 'stripped',
   namespace: string | undefined,
-): HeapCommand => ({
-  command: binary,
-  args: [kubeconfigPath, mode === 'full' ? 'default' : 'stripped', namespace ?? '-', selector],
-});
+): HeapCommand => ({ command: binary, args: [kubeconfigPath, mode, namespace ?? '-', selector] });
 
 async function timeSync(source: ListWatchSource<ConfigMap>): Promise<number> {
   const started = performance.now();
@@ -140,7 +137,7 @@ try {
         const goMode = mode === 'full' ? 'default' : 'stripped';
         const go = heapPerObject(
           `cacheheap ${goMode}`,
-          controllerRuntimeHeap(goBinaries.cacheHeap, sa.kubeconfigPath, mode, namespace),
+          controllerRuntimeHeap(goBinaries.cacheHeap, sa.kubeconfigPath, goMode, namespace),
           count,
         );
         cells.push(capstan.toFixed(0), go.toFixed(0), `${(capstan / go).toFixed(2)}×`);

@@ -43,7 +43,7 @@ import {
   svgChart,
   textTable,
 } from './harness/report.ts';
-import { conformance, measuredRun, type PeerAccount, type RunResult } from './harness/scenario.ts';
+import { conformance, measuredRun, type PeerAccount, type RunResult, type RunSettings } from './harness/scenario.ts';
 import { runOrder } from './harness/schedule.ts';
 
 const loadBefore = procLoadavg();
@@ -174,24 +174,7 @@ async function benchSize(n: number, first: boolean): Promise<void> {
       log(`N = ${n}, round ${run} of ${runs}: ${order.join(', ')}`);
       for (const [place, peer] of order.entries()) {
         log(`${peer}: N = ${n}, run ${run} of ${runs}`);
-        results.push(
-          await measuredRun(
-            cp,
-            peer,
-            accounts.get(peer)!,
-            {
-              n,
-              run,
-              order: place + 1,
-              churnRatePerSecond,
-              churnSeconds,
-              restartQuietMs,
-              restartBoundMs,
-              timeoutMs: Math.max(120_000, n * 120),
-            },
-            log,
-          ),
-        );
+        results.push(await measuredRun(cp, peer, accounts.get(peer)!, runSettings(n, run, place + 1), log));
         await writeReport(false);
       }
     }
@@ -204,6 +187,20 @@ async function benchSize(n: number, first: boolean): Promise<void> {
   }
 }
 
+/** The settings of one run: the `run`th of its peer at `n`, `order`th in its round (0: outside the rounds). */
+function runSettings(n: number, run: number, order: number): RunSettings & { order: number } {
+  return {
+    n,
+    run,
+    order,
+    churnRatePerSecond,
+    churnSeconds,
+    restartQuietMs,
+    restartBoundMs,
+    timeoutMs: Math.max(120_000, n * 120),
+  };
+}
+
 /**
  * One more run of the capstan peer, its measured process started with `--cpu-prof` (written when it exits, at the
  * idle restart; the restarted process runs without it), summed by category: what a missed CPU target is made of.
@@ -213,23 +210,8 @@ async function profiledRun(cp: ControlPlane, capstanAccount: PeerAccount, n: num
   const dir = await mkdtemp(join(tmpdir(), 'bench-cpu-profile-'));
   try {
     log(`capstan: N = ${n}, one extra run with --cpu-prof (not in the tables)`);
-    const run = await measuredRun(
-      cp,
-      'capstan',
-      capstanAccount,
-      {
-        n,
-        run: runs + 1,
-        order: 0,
-        churnRatePerSecond,
-        churnSeconds,
-        restartQuietMs,
-        restartBoundMs,
-        timeoutMs: Math.max(120_000, n * 120),
-        capstanNodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
-      },
-      log,
-    );
+    const settings = { ...runSettings(n, runs + 1, 0), capstanNodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] };
+    const run = await measuredRun(cp, 'capstan', capstanAccount, settings, log);
     const files = (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile'));
     if (files.length !== 1) throw new Error(`expected one .cpuprofile from the profiled run in ${dir}, found ${files.length}`);
     const shares = selfTimeByCategory(JSON.parse(await readFile(join(dir, files[0]!), 'utf8')) as CpuProfile);

@@ -3,9 +3,9 @@
 // `--inspect=127.0.0.1:0`; node prints the inspector's address on stderr before the operator's module runs,
 // and startOperator hands every line to `onLogLine` as it is printed, so the sampler connects while the
 // caches are still filling and samples until the harness calls `endSync` (the operator is ready). Every
-// reading is the same: `HeapProfiler.collectGarbage`, then `Runtime.getHeapUsage`'s `usedSize`, so a peak
-// and the steady reading after the idle-restart window both count live objects only, never garbage that a
-// later collection would have freed.
+// reading is the same, the reliability suite's `Inspector.heapAfterGc` (two full GCs, then `Runtime.getHeapUsage`'s
+// `usedSize`), so a peak and the steady reading after the idle-restart window both count live objects only, never
+// garbage that a later collection would have freed.
 
 import { Inspector, inspectorUrlInLine } from '../../e2e/reliability/inspector.ts';
 
@@ -13,8 +13,6 @@ import { Inspector, inspectorUrlInLine } from '../../e2e/reliability/inspector.t
 export interface SyncHeap {
   /** The largest reading from the inspector's first answer until the operator was ready. */
   syncPeakBytes: number;
-  /** How many readings that peak is the largest of. */
-  syncSamples: number;
   /** Every reading of the sync in order, the first taken as soon as the inspector answered: how the heap grew. */
   syncReadingsBytes: number[];
   /** The reading once the idle-restart window had ended. */
@@ -64,12 +62,12 @@ export class HeapSampler {
   };
 
   /** Stop sampling (no reading starts after this call); the peak of the readings so far. */
-  async endSync(): Promise<{ peakBytes: number; samples: number; readingsBytes: number[] }> {
+  async endSync(): Promise<{ peakBytes: number; readingsBytes: number[] }> {
     this.sampling = false;
     await this.loop;
     if (this.failure) throw this.failure;
     if (this.samples.length === 0) throw new Error('the inspector never answered before the operator was ready');
-    return { peakBytes: Math.max(...this.samples), samples: this.samples.length, readingsBytes: [...this.samples] };
+    return { peakBytes: Math.max(...this.samples), readingsBytes: [...this.samples] };
   }
 
   /** One reading now: the V8 heap in use after a forced full GC. */

@@ -66,6 +66,9 @@ export function peerSlug(peer: PeerId): string {
 const repoRoot = new URL('../../', import.meta.url).pathname;
 const exampleRoot = join(repoRoot, 'examples/hello-world');
 const execFileAsync = promisify(execFile);
+/** The example image's command line and its `npm start`, read once from its Dockerfile and package.json. */
+const image = shippedEntrypoint();
+const startScript = npmStart();
 
 /** What each peer's ServiceAccount may do: the union of what the three operators need (the ceiling needs less). */
 export const peerRules: PolicyRule[] = [
@@ -97,7 +100,7 @@ export const peerDescriptions: Record<PeerId, PeerDescription> = {
   capstan: {
     id: 'capstan',
     title: 'Capstan',
-    command: `node ${shippedEntrypoint().nodeFlags.join(' ')} examples/hello-world/${shippedEntrypoint().main} (built by its tsconfig.build.json), as its Dockerfile runs it, with Capstan from dist/ as the package ships it (maxConcurrentReconciles ${workers}, no leader election)`,
+    command: `node ${image.nodeFlags.join(' ')} examples/hello-world/${image.main} (built by its tsconfig.build.json), as its Dockerfile runs it, with Capstan from dist/ as the package ships it (maxConcurrentReconciles ${workers}, no leader election)`,
   },
   'controller-runtime': {
     id: 'controller-runtime',
@@ -112,12 +115,12 @@ export const peerDescriptions: Record<PeerId, PeerDescription> = {
   'capstan@defaults': {
     id: 'capstan@defaults',
     title: 'Capstan at defaults',
-    command: `node ${shippedEntrypoint().nodeFlags.join(' ')} bench/peers/capstan/defaults.ts (TypeScript, stripped): examples/hello-world as it ships, its controller at the builder's default maxConcurrentReconciles (the example sets ${workers})`,
+    command: `node ${image.nodeFlags.join(' ')} bench/peers/capstan/defaults.ts (TypeScript, stripped): examples/hello-world as it ships, its controller at the builder's default maxConcurrentReconciles (the example sets ${workers})${process.env.BENCH_CAPSTAN_DEFAULT_WORKERS ? `; BENCH_CAPSTAN_DEFAULT_WORKERS=${process.env.BENCH_CAPSTAN_DEFAULT_WORKERS} stood in for the default` : ''}`,
   },
   'capstan@npm-start': {
     id: 'capstan@npm-start',
     title: 'Capstan as npm start runs it',
-    command: `${npmStart().command} in examples/hello-world (its package.json's start script, which is what \`capstan run\` starts too: the TypeScript sources, types stripped, the image's node flags), Capstan from dist/ (maxConcurrentReconciles ${workers}, no leader election)`,
+    command: `${startScript.command} in examples/hello-world (its package.json's start script, which is what \`capstan run\` starts too: the TypeScript sources, types stripped, the image's node flags), Capstan from dist/ (maxConcurrentReconciles ${workers}, no leader election)`,
   },
   'controller-runtime@defaults': {
     id: 'controller-runtime@defaults',
@@ -131,7 +134,7 @@ export const peerDescriptions: Record<PeerId, PeerDescription> = {
  * (`dist/main.js`, which `npm run build` writes). The bench runs Capstan as it ships: that command in the
  * example's folder, with Capstan itself from dist/, as a user's node_modules has it.
  */
-export function shippedEntrypoint(): { nodeFlags: string[]; main: string } {
+function shippedEntrypoint(): { nodeFlags: string[]; main: string } {
   const dockerfile = readFileSync(join(exampleRoot, 'Dockerfile'), 'utf8');
   const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile);
   const argv = entrypoint ? (JSON.parse(entrypoint[1]!) as unknown) : undefined;
@@ -145,7 +148,7 @@ export function shippedEntrypoint(): { nodeFlags: string[]; main: string } {
 }
 
 /** The example's `npm start`: its package.json's start script, `node <flags> <main>`. */
-export function npmStart(): { command: string; nodeFlags: string[]; main: string } {
+function npmStart(): { command: string; nodeFlags: string[]; main: string } {
   const pkg = JSON.parse(readFileSync(join(exampleRoot, 'package.json'), 'utf8')) as { scripts?: { start?: string } };
   const command = pkg.scripts?.start ?? '';
   const argv = command.split(' ');
@@ -195,7 +198,7 @@ export async function startPeer(
 ): Promise<RunningPeer> {
   if (id === 'capstan') return startCapstan(cluster, account, capstanOptions);
   if (id === 'capstan@defaults') return startCapstan(cluster, account, capstanOptions, join(repoRoot, 'bench/peers/capstan/defaults.ts'));
-  if (id === 'capstan@npm-start') return startCapstan(cluster, account, capstanOptions, npmStart().main, npmStart().nodeFlags);
+  if (id === 'capstan@npm-start') return startCapstan(cluster, account, capstanOptions, startScript.main, startScript.nodeFlags);
   const env = { ...process.env, KUBECONFIG: account.kubeconfigPath };
   let child: ChildProcess;
   switch (id) {
@@ -266,16 +269,15 @@ async function startCapstan(
   main?: string,
   nodeFlags?: readonly string[],
 ): Promise<RunningPeer> {
-  const shipped = shippedEntrypoint();
   if (!main) await buildExample();
   const operator = await startOperator({
     cluster,
     projectDir: exampleRoot,
-    main: main ?? shipped.main,
+    main: main ?? image.main,
     credentials: account,
     leaderElection: false,
     nodeArgs: [
-      ...(nodeFlags ?? shipped.nodeFlags),
+      ...(nodeFlags ?? image.nodeFlags),
       ...(process.env.BENCH_CAPSTAN_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
       ...(options.nodeArgs ?? []),
     ],

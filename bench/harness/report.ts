@@ -360,14 +360,14 @@ function targets(rows: readonly Row[], cpuProfile?: CpuProfileSummary): string[]
     }
     const judgement = judge(big.peakRssMiB, { limit: 128, strict: true });
     // What the RSS is made of, for a target that is not met: the V8 heap is a small part of it.
-    const heap = find(rows, peer, 5000)?.restartHeap.steadyMiB;
+    const heap = big.restartHeap.steadyMiB;
     const anon = spread(big.runs.flatMap((r) => (r.endRss ? [r.endRss.anonBytes / 2 ** 20] : [])));
     const file = spread(big.runs.flatMap((r) => (r.endRss ? [r.endRss.fileBytes / 2 ** 20] : [])));
     const explained =
       judgement.verdict === 'met' || anon.runs === 0
         ? ''
         : ` What it is made of: ${big.readyRssMiB.toFixed(0)} MiB when ready, before the first HelloWorld (median); at the end of the churn ` +
-          `${fmt(anon, (v) => `${v.toFixed(0)} MiB`)} anonymous (the V8 heap in use ${heap && heap.runs > 0 ? fmt(heap, (v) => `${v.toFixed(0)} MiB`) : 'not read'}, ` +
+          `${fmt(anon, (v) => `${v.toFixed(0)} MiB`)} anonymous (the V8 heap in use ${heap.runs > 0 ? fmt(heap, (v) => `${v.toFixed(0)} MiB`) : 'not read'}, ` +
           `the rest V8's reserve and code, undici's and TLS's buffers, malloc) and ${fmt(file, (v) => `${v.toFixed(0)} MiB`)} file-backed (the pages of node's own executable it has touched).`;
     lines.push(
       `- Peak RSS at N = 5,000 ${way}: ${fmt(big.peakRssMiB, (v) => `${v.toFixed(0)} MiB`)} (target < 128 MiB: ${formatJudgement(judgement)}).${explained}`,

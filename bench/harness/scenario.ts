@@ -272,10 +272,7 @@ export async function measuredRun(
     sampler = peer.startsWith('capstan') ? new HeapSampler() : undefined;
     running = await startPeer(peer, cluster, account, log, sampler ?? {});
     const readyAt = Date.now();
-    const sync = sampler?.endSync().then(
-      (peak) => peak,
-      (err: Error) => log(`  no heap readings during the sync: ${err.message}`),
-    );
+    const sync = sampler?.endSync().catch((err: Error) => log(`  no heap readings during the sync: ${err.message}`));
     const window = await untilQuiet(admin, cluster.auditLogPath, restartOffset, account.username, {
       readyAt,
       quietMs: settings.restartQuietMs,
@@ -288,10 +285,10 @@ export async function measuredRun(
     // A heap figure that could not be read is missing from the run, not a failure of its other figures.
     const steadyBytes = peak ? await sampler?.reading().catch((err: Error) => log(`  no steady heap reading: ${err.message}`)) : undefined;
     if (peak && steadyBytes) {
-      result.restartHeap = { syncPeakBytes: peak.peakBytes, syncSamples: peak.samples, syncReadingsBytes: peak.readingsBytes, steadyBytes };
+      result.restartHeap = { syncPeakBytes: peak.peakBytes, syncReadingsBytes: peak.readingsBytes, steadyBytes };
       const { syncPeakBytes } = result.restartHeap;
       log(
-        `  restart heap (forced GC, inspector): sync peak ${(syncPeakBytes / 2 ** 20).toFixed(1)} MiB of ${peak.samples} readings (${peak.readingsBytes.map((b) => (b / 2 ** 20).toFixed(1)).join(', ')}), steady ${(steadyBytes / 2 ** 20).toFixed(1)} MiB after the window: ${(syncPeakBytes / steadyBytes).toFixed(2)}×`,
+        `  restart heap (forced GC, inspector): sync peak ${(syncPeakBytes / 2 ** 20).toFixed(1)} MiB of ${peak.readingsBytes.length} readings (${peak.readingsBytes.map((b) => (b / 2 ** 20).toFixed(1)).join(', ')}), steady ${(steadyBytes / 2 ** 20).toFixed(1)} MiB after the window: ${(syncPeakBytes / steadyBytes).toFixed(2)}×`,
       );
     }
   } catch (err) {

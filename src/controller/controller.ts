@@ -69,8 +69,8 @@ export interface MappedCache {
  * Keys a controller reconciles at once when it does not say (`.maxConcurrentReconciles`). Concurrency is cheap in
  * Node (a reconcile waiting on the API server holds a promise, not a thread) and one key is never reconciled twice
  * at once, so the default is the knee of a measurement, not controller-runtime's 1: the HelloWorld benchmark at
- * N = 1,000 (`npm run bench -- --peers=capstan@defaults --n=1000`, one run each, the default set to 1, 4, 16 and 64)
- * converged in 44, 28, 24 and 18 s, with the operator's CPU falling as the number grew (6.7, 6.4, 5.1, 4.9 CPU-s:
+ * N = 1,000 (`BENCH_CAPSTAN_DEFAULT_WORKERS=<w> npm run bench -- --peers=capstan@defaults --n=1000 --runs=1` for w = 1,
+ * 4, 16 and 64, one run each) converged in 44, 28, 24 and 18 s, with the operator's CPU falling as the number grew (6.7, 6.4, 5.1, 4.9 CPU-s:
  * more work per turn of the event loop) and its memory unchanged. Past 64 the API server is the limit: its
  * priority and fairness queues, not the operator, then decide. A reconcile that calls a rate-limited outside
  * service should set its own number.
@@ -196,6 +196,8 @@ export class Controller<T extends KubeObject> {
   /** The reconciles' clock (`ctx.now()`, `requeueAfter`): the injected one, else {@link clock}. */
   private readonly reconcileClock: Clock;
   private resyncTimer: Timer | undefined;
+  /** Keys reconciled at once: the option, else {@link defaultMaxConcurrentReconciles}. */
+  private readonly workers: number;
 
   constructor(options: ControllerOptions<T>) {
     this.options = options;
@@ -207,8 +209,9 @@ export class Controller<T extends KubeObject> {
     this.ownedCaches = new Map((options.owned ?? []).map((o) => [groupKindKey(o.kind), o.cache]));
     this.reads = new Reads(options.name, options.reads ?? [], (kind) => options.client.resource(kind));
     this.reconcileClock = options.reconcileClock ?? clock;
+    this.workers = options.maxConcurrentReconciles ?? defaultMaxConcurrentReconciles;
     this.queue = new WorkQueue<string>({
-      concurrency: options.maxConcurrentReconciles ?? defaultMaxConcurrentReconciles,
+      concurrency: this.workers,
       backoff: options.backoff,
       rateLimit: options.rateLimit,
       clock,
@@ -286,10 +289,7 @@ export class Controller<T extends KubeObject> {
     for (const object of primary.list()) this.queue.add(objectKey(object), { priority: 'low' });
     this.queue.start((key, work) => this.reconcileKey(key, work.signal));
     this.scheduleResync();
-    this.log.info(
-      { kind: kind.kind, workers: this.options.maxConcurrentReconciles ?? defaultMaxConcurrentReconciles },
-      'controller started',
-    );
+    this.log.info({ kind: kind.kind, workers: this.workers }, 'controller started');
   }
 
   /** Stop taking changes; let running reconciles finish within `graceMs`, then abort them. */

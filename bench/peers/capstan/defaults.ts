@@ -3,13 +3,21 @@
 // the workers a builder gives when `.maxConcurrentReconciles()` is never called (the example asks for 4).
 // The default is read from the builder itself, not written here, so this peer follows Capstan's default if
 // it changes. Run from the example's folder with the same node flags as the capstan peer (bench/README.md).
+// BENCH_CAPSTAN_DEFAULT_WORKERS=<n> stands in for the builder's default: how a default is chosen by measurement
+// (docs/controllers.md, Tuning).
 import { type AnyControllerDefinition, controller, done, Manager, ManagerFlagError, managerOptionsFromFlags } from 'capstan';
 import { controllers } from '../../../examples/hello-world/src/operator.ts';
 
-/** The definition as it would be had its builder been left at the default concurrency. */
+const candidate = process.env['BENCH_CAPSTAN_DEFAULT_WORKERS'];
+if (candidate !== undefined && !/^[1-9]\d*$/.test(candidate)) {
+  process.stderr.write(`BENCH_CAPSTAN_DEFAULT_WORKERS must be a positive integer, not ${JSON.stringify(candidate)}\n`);
+  process.exit(2);
+}
+
+/** The definition as it would be had its builder been left at the default concurrency (or at the candidate's). */
 function atDefaultConcurrency(definition: AnyControllerDefinition): AnyControllerDefinition {
   const untouched = controller(definition.kind).reconcile(() => Promise.resolve(done()));
-  return { ...definition, maxConcurrentReconciles: untouched.maxConcurrentReconciles };
+  return { ...definition, maxConcurrentReconciles: candidate ? Number(candidate) : untouched.maxConcurrentReconciles };
 }
 
 let manager: Manager;

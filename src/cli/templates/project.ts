@@ -88,15 +88,16 @@ const tsconfigBuild = `${JSON.stringify(
 )}\n`;
 
 /** The compiled entry module the image runs: `src/main.ts` → `dist/main.js`. */
-export function compiledMain(main: string): string {
+function compiledMain(main: string): string {
   return main.replace(/^(\.\/)?src\//, 'dist/').replace(/\.ts$/, '.js');
 }
 
 function dockerfile(project: Project): string {
   const entrypoint = ['/nodejs/bin/node', ...operatorNodeFlags, compiledMain(project.main)];
   return `# The operator image. The image runs the compiled JavaScript (\`npm run build\`), not the TypeScript sources
-# that \`npm start\` and \`capstan run\` run: stripping types at start-up costs node ~18 MiB of memory for as long
-# as it runs. The user matches runAsUser: 65532 in config/manager/deployment.yaml.
+# that \`npm start\` and \`capstan run\` run: stripping types keeps more memory in use for as long as node runs
+# (Capstan's docs/operating.md shows how to measure it). The user matches runAsUser: 65532 in
+# config/manager/deployment.yaml.
 # The two V8 flags (the same \`npm start\`, \`capstan run\` and the test kit pass) trade a little CPU for
 # memory, as GOGC does for a Go operator: a young generation of 1 MiB semi-spaces (the default grows to tens of
 # MiB under a burst of watch events, and keeps them), and an old generation that grows by 20 % between full
