@@ -47,6 +47,8 @@ import { conformance, measuredRun, type PeerAccount, type RunResult, type RunSet
 import { runOrder } from './harness/schedule.ts';
 
 const loadBefore = procLoadavg();
+// Which code runs, taken before the first run: the reports this run writes into bench/results/ change the work tree.
+const codeRan = workTree();
 const goVersion = (() => {
   try {
     return execFileSync('go', ['version'], { env: { ...process.env, GOTOOLCHAIN: goToolchain } })
@@ -276,7 +278,7 @@ function provenance(): Provenance {
   const script = process.env.npm_lifecycle_event;
   const command = script ? `npm run ${script}${args.length ? ` -- ${args.join(' ')}` : ''}` : `node ${process.argv.slice(1).join(' ')}`;
   return {
-    ...workTree(),
+    ...codeRan,
     command,
     argv: [process.execPath, ...process.argv.slice(1)],
     loadBefore,

@@ -323,7 +323,9 @@ function targets(rows: readonly Row[], cpuProfile?: CpuProfileSummary): string[]
           .map((e) => `${e.text} ${peerDescriptions[e.o.peer].title}`)
           .join(', ')} (fastest of all: ${formatJudgement(allOf(each.map((e) => e.judgement)))}).`,
       );
-    } else lines.push(notMeasured(`Fastest at shipped defaults at ${at}`, missing([...defaultsPeers], n)));
+    } else if (defaultsCapstan || otherRows.length > 0)
+      lines.push(notMeasured(`Fastest at shipped defaults at ${at}`, missing([...defaultsPeers], n)));
+    else lines.push(`- Fastest at shipped defaults at ${at}: not part of the run (no peer at its defaults ran at this N).`);
   }
   const capstanRuns = rows.filter((r) => r.peer === 'capstan').flatMap((r) => r.runs);
   if (capstanRuns.length > 0) {
