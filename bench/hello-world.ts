@@ -13,7 +13,7 @@
 // deleted afterwards. Runs interleave: round r runs every peer once, the order rotated r − 1 places.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -36,12 +36,12 @@ import {
 } from './harness/peers.ts';
 import {
   type CpuProfileSummary,
-  markdownReport,
   type Provenance,
   type ReportContext,
+  readSavedReport,
   summarize,
-  svgChart,
   textTable,
+  writeReportFiles,
 } from './harness/report.ts';
 import { conformance, measuredRun, type PeerAccount, type RunResult, type RunSettings } from './harness/scenario.ts';
 import { runOrder } from './harness/schedule.ts';
@@ -117,14 +117,14 @@ const results: RunResult[] = [];
 const nonConforming: ReportContext['nonConforming'] = {};
 const keptNotes: string[] = [];
 if (flags.keep) {
-  const kept = JSON.parse(await readFile(flags.keep, 'utf8')) as { context: ReportContext & { command?: string }; results: RunResult[] };
+  const kept = await readSavedReport(flags.keep);
   results.push(...kept.results.filter((r) => !peers.includes(r.peer)));
   for (const [peer, why] of Object.entries(kept.context.nonConforming))
     if (!peers.includes(peer as PeerId)) nonConforming[peer as PeerId] = why;
   const keptPeers = [...new Set(results.map((r) => r.peer))];
   const from = kept.context.provenance;
   keptNotes.push(
-    `The runs of ${keptPeers.join(', ')} come from an earlier invocation (\`${from?.command ?? kept.context.command}\`${from ? ` at ${from.commit}${from.dirty ? ' (dirty)' : ''}` : ''}, started ${kept.context.startedAt.toString()}, ${(kept.context.durationMs / 60_000).toFixed(1)} min), kept with --keep: they were not interleaved with this invocation's runs.`,
+    `The runs of ${keptPeers.join(', ')} come from an earlier invocation (\`${from?.command ?? kept.context.command}\`${from ? ` at ${from.commit}${from.dirty ? ' (dirty)' : ''}` : ''}, started ${kept.context.startedAt.toISOString()}, ${(kept.context.durationMs / 60_000).toFixed(1)} min), kept with --keep: they were not interleaved with this invocation's runs.`,
   );
 }
 let versions: string[] = [];
@@ -232,7 +232,6 @@ process.stdout.write(`report: ${join(outDir, `${baseName}.md`)} (took ${((Date.n
 
 /** Write the report from the runs so far; called after every run, so an interrupted run leaves one too. */
 async function writeReport(finished: boolean): Promise<void> {
-  const rows = summarize(results);
   const done =
     results.filter((r) => peers.includes(r.peer)).length +
     sizes.reduce((sum, n) => sum + peersAt(n).filter((p) => nonConforming[p]).length * runs, 0);
@@ -265,10 +264,7 @@ async function writeReport(finished: boolean): Promise<void> {
         : [`**Partial report**: ${done} of ${plannedRuns} runs done when it was written; the run was still going (or was stopped).`]),
     ],
   };
-  await mkdir(outDir, { recursive: true });
-  await writeFile(join(outDir, `${baseName}.svg`), svgChart(rows));
-  await writeFile(join(outDir, `${baseName}.md`), markdownReport(rows, context, `${baseName}.svg`));
-  await writeFile(join(outDir, `${baseName}.json`), `${JSON.stringify({ context, results }, null, 2)}\n`);
+  await writeReportFiles(outDir, baseName, { context, results });
 }
 
 /** Which code ran where, how loaded, by what command: recorded in every report, md and JSON. */

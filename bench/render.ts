@@ -3,23 +3,14 @@
 // JSON's own; nothing is measured.
 //
 //   node bench/render.ts bench/results/hello-world.json
-import { readFile, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { markdownReport, type ReportContext, summarize, svgChart } from './harness/report.ts';
-import type { RunResult } from './harness/scenario.ts';
+import { basename, dirname } from 'node:path';
+import { readSavedReport, writeReportFiles } from './harness/report.ts';
 
 const [jsonPath] = process.argv.slice(2);
 if (!jsonPath?.endsWith('.json')) {
   process.stderr.write('usage: node bench/render.ts <report>.json (writes <report>.md and <report>.svg beside it)\n');
   process.exit(2);
 }
-const saved = JSON.parse(await readFile(jsonPath, 'utf8')) as {
-  context: Omit<ReportContext, 'startedAt'> & { startedAt: string };
-  results: RunResult[];
-};
-const context: ReportContext = { ...saved.context, startedAt: new Date(saved.context.startedAt) };
-const rows = summarize(saved.results);
-const base = join(dirname(jsonPath), basename(jsonPath, '.json'));
-await writeFile(`${base}.svg`, svgChart(rows));
-await writeFile(`${base}.md`, markdownReport(rows, context, `${basename(base)}.svg`));
-process.stdout.write(`${base}.md and ${base}.svg written from ${jsonPath} (${saved.results.length} runs)\n`);
+const report = await readSavedReport(jsonPath);
+await writeReportFiles(dirname(jsonPath), basename(jsonPath, '.json'), report, { json: false });
+process.stdout.write(`${jsonPath.replace(/\.json$/, '')}.{md,svg} written from ${jsonPath} (${report.results.length} runs)\n`);

@@ -1,5 +1,7 @@
 // The report: summary tables for the terminal, a markdown file and an SVG chart of convergence times. Every
 // ratio carries its range over the runs and every target its verdict, by the rule of stats.ts (judge).
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { RequestCounts } from './audit.ts';
 import type { CpuShare } from './cpu-profile.ts';
 import { allPeers, defaultsPeers, type PeerId, peerDescriptions, workers } from './peers.ts';
@@ -384,6 +386,30 @@ function targets(rows: readonly Row[], cpuProfile?: CpuProfileSummary): string[]
     );
   }
   return lines;
+}
+
+/** A report as its JSON keeps it: how the runs ran, and every run. */
+export interface SavedReport {
+  context: ReportContext;
+  results: RunResult[];
+}
+
+/**
+ * Write a report's files, `<baseName>.svg`, `.md` and `.json`, into `outDir` from its runs; `json: false` leaves the
+ * JSON as it is (a report rendered again from it).
+ */
+export async function writeReportFiles(outDir: string, baseName: string, report: SavedReport, { json = true } = {}): Promise<void> {
+  const rows = summarize(report.results);
+  await mkdir(outDir, { recursive: true });
+  await writeFile(join(outDir, `${baseName}.svg`), svgChart(rows));
+  await writeFile(join(outDir, `${baseName}.md`), markdownReport(rows, report.context, `${baseName}.svg`));
+  if (json) await writeFile(join(outDir, `${baseName}.json`), `${JSON.stringify(report, null, 2)}\n`);
+}
+
+/** A report's JSON read back, its start time a Date again; reports from before provenance carry `context.command`. */
+export async function readSavedReport(path: string): Promise<SavedReport & { context: { command?: string } }> {
+  const saved = JSON.parse(await readFile(path, 'utf8')) as SavedReport & { context: { startedAt: string; command?: string } };
+  return { ...saved, context: { ...saved.context, startedAt: new Date(saved.context.startedAt) } };
 }
 
 export function markdownReport(rows: Row[], context: ReportContext, chartFile: string): string {

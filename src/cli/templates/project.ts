@@ -95,8 +95,8 @@ function compiledMain(main: string): string {
 function dockerfile(project: Project): string {
   const entrypoint = ['/nodejs/bin/node', ...operatorNodeFlags, compiledMain(project.main)];
   return `# The operator image. The image runs the compiled JavaScript (\`npm run build\`), not the TypeScript sources
-# that \`npm start\` and \`capstan run\` run: stripping types keeps more memory in use for as long as node runs
-# (Capstan's docs/operating.md shows how to measure it). The user matches runAsUser: 65532 in
+# that \`npm start\` and \`capstan run\` run: stripping types costs memory when node starts (Capstan's
+# docs/operating.md has the figures and how to measure them). The user matches runAsUser: 65532 in
 # config/manager/deployment.yaml.
 # The two V8 flags (the same \`npm start\`, \`capstan run\` and the test kit pass) trade a little CPU for
 # memory, as GOGC does for a Go operator: a young generation of 1 MiB semi-spaces (the default grows to tens of
