@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import { isNotFound } from '../../src/client/index.ts';
 import { type Cluster, eventually } from '../../src/testing/index.ts';
 import { sharedCluster } from '../support/cluster.ts';
-import { fixtureDir, layerUrl, runCli, type RunningProcess, startCli } from './run-cli.ts';
+import { fixtureDir, layerUrl, outputOf, runCli, type RunningProcess, startCli } from './run-cli.ts';
 
 let cluster: Cluster;
 let root: string;
@@ -131,7 +131,7 @@ test('run names the context, hands the operator its kubeconfig, prints readable 
     assert.match(run.stdout(), /^\s+args: "--verbose"$/m);
     assert.doesNotMatch(run.stdout(), /"level":30/);
 
-    assert.equal(await run.stop('SIGTERM'), 0, run.stderr());
+    assert.equal(await run.stop('SIGTERM'), 0, outputOf(run));
     assert.match(run.stdout(), /INFO: fake operator stopping/);
     assert.equal(isAlive(pid!), false, 'the operator is gone when run returns');
   } finally {
@@ -168,7 +168,7 @@ test('run --watch restarts the operator when a source changes, and reinstalls th
     assert.match(await readFile(join(root, 'config', 'crd', `${crdName}.yaml`), 'utf8'), /maxLength: 20/);
     const [, , third] = await operatorsStarted(run, 3);
 
-    assert.equal(await run.stop('SIGTERM'), 0, run.stderr());
+    assert.equal(await run.stop('SIGTERM'), 0, outputOf(run));
     assert.equal(isAlive(third!), false);
   } finally {
     await run.stop('SIGKILL');
@@ -250,7 +250,7 @@ await manager.run();
     );
     assert.match(refusal, /label "bad" is not allowed here/);
     await create('default', `elsewhere-${Date.now().toString(36)}`); // another namespace: not the run's webhook's business
-    assert.equal(await run.stop('SIGINT'), 0, run.stderr());
+    assert.equal(await run.stop('SIGINT'), 0, outputOf(run));
     await assert.rejects(cluster.admin.request({ path: registration }), (err: unknown) => isNotFound(err));
   } finally {
     await run.stop('SIGKILL');
@@ -320,7 +320,7 @@ await manager.run();
       { timeoutMs: 30_000 },
     );
     assert.deepEqual([asV2.apiVersion, asV2.spec], [`${convertedGroup}/v2`, { tag: 'blue' }]);
-    assert.equal(await run.stop('SIGINT'), 0, run.stderr());
+    assert.equal(await run.stop('SIGINT'), 0, outputOf(run));
     const afterRun = await cluster.admin.request<{ spec: { conversion: unknown } }>({ path: crdPath });
     assert.deepEqual(afterRun.spec.conversion, installed.spec.conversion, 'the conversion the CRD had before the run is put back');
   } finally {

@@ -103,3 +103,8 @@ export function startProcess(command: string, args: string[], options: { cwd: st
 export function startCli(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): RunningProcess {
   return startProcess(process.execPath, [cliMain, ...args], options);
 }
+
+/** Everything `run` printed, for a failed assertion's message: `capstan run`'s stderr, then its stdout (the operator's log). */
+export function outputOf(run: RunningProcess): string {
+  return `stderr:\n${run.stderr()}\nstdout:\n${run.stdout()}`;
+}

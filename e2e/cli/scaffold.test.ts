@@ -15,7 +15,7 @@ import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { type Cluster, ensureAssets, forbiddenSince } from '../../src/testing/index.ts';
 import { sharedCluster } from '../support/cluster.ts';
-import { repoRoot, startProcess } from './run-cli.ts';
+import { outputOf, repoRoot, startProcess } from './run-cli.ts';
 
 const exec = promisify(execFile);
 let cluster: Cluster;
@@ -178,7 +178,7 @@ test('init, create api, generate, npm test: the sample Widget is Ready under the
         /^capstan: running widget-operator \(src\/main\.ts\) against context "[^"]+" \(https:\/\/127\.0\.0\.1:\d+, /m,
       );
       await run.waitFor('stdout', /^\[[\d:.]+\] INFO: caches synced$/m, 60_000);
-      assert.equal(await run.stop('SIGTERM'), 0, run.stderr());
+      assert.equal(await run.stop('SIGTERM'), 0, outputOf(run));
       assert.match(run.stdout(), /INFO: manager stopped$/m);
     } finally {
       await run.stop('SIGKILL');

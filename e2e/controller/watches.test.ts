@@ -90,6 +90,7 @@ test('a Secret change reconciles the Widgets that reference it (a map function t
     (await seen('a')) === 'token two' && (await seen('b')) === 'token two' ? true : undefined,
   );
   assert.equal(await seen('c'), 'token uno');
+  await eventually('both reconciles to be counted', async () => ((await reconciles()) >= before + 2 ? true : undefined));
   await sleep(1_000);
   assert.equal(await reconciles(), before + 2, 'a and b reconciled once each; c not at all');
 });
@@ -116,6 +117,9 @@ test('with generationChanged, a status-only update reconciles nothing; a spec ch
     body: { spec: { message: 'db' } },
   });
   await eventually('c to see the db token', async () => ((await seen('c')) === 'token two' ? true : undefined));
+  // The status write lands before the reconcile returns and is counted: wait for the count, then for any echo.
+  await eventually('the reconcile to be counted', async () => ((await reconciles()) > before ? true : undefined));
+  await sleep(1_000);
   assert.equal(await reconciles(), before + 1, 'one reconcile for the spec change');
   assert.deepEqual(await forbiddenSince(cluster, operator.username, startedAt), []);
 });

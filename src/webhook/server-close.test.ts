@@ -1,7 +1,9 @@
 // Closing the webhook server ends every connection: one the API server opened and never used too (Node's own
-// closeIdleConnections misses those), and one with a request in flight once its answer is sent.
+// closeIdleConnections misses those), one whose handshake ends after the close began, and one with a request in
+// flight once its answer is sent.
 import assert from 'node:assert/strict';
 import { request } from 'node:https';
+import { connect as connectTcp } from 'node:net';
 import { test } from 'node:test';
 import { connect } from 'node:tls';
 import { defineKind, type KubeObject } from '../core/index.ts';
@@ -12,6 +14,14 @@ import { serveWebhooks } from './server.ts';
 
 const Thing = defineKind<KubeObject>({ group: 'example.com', version: 'v1', kind: 'Thing', plural: 'things', namespaced: true });
 
+async function serveThings(serving: CertificatePair, handler: () => Promise<void> | void = () => undefined) {
+  return serveWebhooks([webhook(Thing).validate(handler)], {
+    certificates: { current: serving, subscribe: () => () => undefined },
+    host: '127.0.0.1',
+    port: 0,
+  });
+}
+
 test('close() ends an unused TLS connection at once, and a busy one after its answer', async () => {
   const ca = createCertificateAuthority({ commonName: 'close-test-ca' });
   const serving: CertificatePair = issueServingCertificate(ca, { commonName: '127.0.0.1', hosts: ['127.0.0.1'] });
@@ -19,13 +29,8 @@ test('close() ends an unused TLS connection at once, and a busy one after its an
   const answering = new Promise<void>((resolve) => {
     release = resolve;
   });
-  const definition = webhook(Thing).validate(async () => {
+  const server = await serveThings(serving, async () => {
     await answering;
-  });
-  const server = await serveWebhooks([definition], {
-    certificates: { current: serving, subscribe: () => () => undefined },
-    host: '127.0.0.1',
-    port: 0,
   });
 
   // An unused connection, as the API server keeps in its pool.
@@ -78,4 +83,25 @@ test('close() ends an unused TLS connection at once, and a busy one after its an
   assert.equal(await answered, 200, 'the request in flight is answered');
   await closing;
   assert.ok(closed);
+});
+
+test('close() ends a connection accepted before it whose TLS handshake ends after it', async () => {
+  const ca = createCertificateAuthority({ commonName: 'close-test-ca' });
+  const server = await serveThings(issueServingCertificate(ca, { commonName: '127.0.0.1', hosts: ['127.0.0.1'] }));
+  // The TCP connection is accepted; the handshake starts only once the close has begun.
+  const raw = connectTcp(server.port, '127.0.0.1');
+  await new Promise<void>((resolve, reject) => raw.once('connect', resolve).once('error', reject));
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const closing = server.close();
+  const late = connect({ socket: raw, ca: ca.cert, checkServerIdentity: () => undefined });
+  late.on('error', () => undefined);
+  const lateClosed = new Promise<void>((resolve) => late.once('close', () => resolve()));
+  // Without the fix, close() waits for the client to hang up (the API server: up to 90 s idle); 5 s is the margin.
+  const outcome = await Promise.race([
+    closing.then(() => 'closed'),
+    new Promise((resolve) => setTimeout(() => resolve('still open after 5 s'), 5_000).unref()),
+  ]);
+  late.destroy(); // when the server did not end it, so that a failure does not hold the test open
+  assert.equal(outcome, 'closed');
+  await lateClosed;
 });

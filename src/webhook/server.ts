@@ -87,6 +87,9 @@ export interface WebhookServer extends AsyncDisposable {
 /** The largest AdmissionReview read: the API server's own request limit is 3 MiB, and a review carries the object twice. */
 const maxBodyBytes = 8 * 1024 * 1024;
 
+/** How long a client may take over its TLS handshake (the API server's own webhook client allows 10 s). */
+const handshakeTimeoutMs = 10_000;
+
 /** The code counted for a request whose caller hung up before the answer (nginx's convention; HTTP has none). */
 const clientClosedRequest = 499;
 
@@ -135,7 +138,7 @@ export async function serveWebhooks(
   const answered = new Map<string, number>();
   // A new certificate is served from the next connection on (cert-manager renews the files in place).
   const feed = await certificateFeed(options, log, (pair) => server.setSecureContext({ ...pair, minVersion: 'TLSv1.2' }));
-  const server: Server = createServer({ ...feed.initial, minVersion: 'TLSv1.2' }, (req, res) => {
+  const server: Server = createServer({ ...feed.initial, minVersion: 'TLSv1.2', handshakeTimeout: handshakeTimeoutMs }, (req, res) => {
     const path = (req.url ?? '').split('?')[0]!;
     const served = handlers.get(path);
     const converting = path === conversionPath && conversions.length > 0;
@@ -227,12 +230,18 @@ function answerConversion(conversions: readonly ConversionDefinition[], body: Co
 /**
  * The server's TLS connections and the requests in flight on each, so that closing ends them all: Node's
  * `closeIdleConnections` misses a TLS connection that never carried a request, and the API server keeps such
- * connections in its pool (idle up to 90 s), which would hold `close()` open and keep answering on them.
+ * connections in its pool (idle up to 90 s), which would hold `close()` open and keep answering on them. One whose
+ * handshake ends after the close began is ended at once; one whose handshake never ends, at the handshake timeout.
  */
 function trackConnections(server: Server): { closeWhenIdle(): void } {
   const inFlight = new Map<Socket, number>();
   let closing = false;
   server.on('secureConnection', (socket: Socket) => {
+    // A connection accepted before the close whose handshake ends after it would otherwise stay open, idle.
+    if (closing) {
+      socket.destroy();
+      return;
+    }
     inFlight.set(socket, 0);
     socket.once('close', () => inFlight.delete(socket));
   });
