@@ -37,8 +37,9 @@ export interface WebhookServerOptions {
 /**
  * How the server reports its admission requests: structurally `webhookMetrics` of `capstan/metrics` (this layer
  * may not import the metrics layer; the manager wires the two). `started` is called when a request for a served
- * path arrives; what it returns, once its connection closes, with the status code sent, or 499 when the caller
- * hung up first (the API server gave up at `timeoutSeconds`).
+ * path arrives; what it returns, with the status code as the answer is written (before the API server can read it,
+ * so a scrape after the write it admitted counts it), or with 499 when the caller hung up before any answer (the
+ * API server gave up at `timeoutSeconds`).
  *
  * @example
  * ```ts
@@ -54,7 +55,7 @@ export interface WebhookServerOptions {
  * ```
  */
 export interface WebhookServerMetrics {
-  /** Called as a request for a served `path` arrives; what it returns is called with the status code once the connection closes (499: the caller hung up first). */
+  /** Called as a request for a served `path` arrives; what it returns is called once: with the status code as the answer is written, or 499 when the caller hung up first. */
   started(path: string): (code: number) => void;
 }
 
@@ -147,7 +148,19 @@ export async function serveWebhooks(
       return;
     }
     const finished = options.metrics?.started(path);
-    if (finished) res.once('close', () => finished(res.headersSent ? res.statusCode : clientClosedRequest));
+    let reported = false;
+    const report = (code: number) => {
+      if (reported) return;
+      reported = true;
+      finished?.(code);
+    };
+    /** Answer, counted before the answer is handed to the socket (`close` comes only after the caller has it). */
+    const send = ({ code, type, body }: Answer) => {
+      res.writeHead(code, { 'content-type': type });
+      report(code);
+      res.end(body);
+    };
+    res.once('close', () => report(res.headersSent ? res.statusCode : clientClosedRequest));
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
@@ -162,11 +175,11 @@ export async function serveWebhooks(
           body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as AdmissionReview;
         } catch (err) {
           const expected = served ? 'an AdmissionReview' : 'a ConversionReview';
-          res.writeHead(400, { 'content-type': 'text/plain' }).end(`not ${expected}: ${(err as Error).message}\n`);
+          send(plain(400, `not ${expected}: ${(err as Error).message}`));
           return;
         }
         if (!served) {
-          answerConversion(conversions, body as unknown as ConversionReview, res, log);
+          send(answerConversion(conversions, body as unknown as ConversionReview, log));
           answered.set(path, (answered.get(path) ?? 0) + 1);
           return;
         }
@@ -179,10 +192,10 @@ export async function serveWebhooks(
         try {
           const answer = await review(served.handler, body, { signal, log, ...(served.reads ? { reads: served.reads } : {}) });
           answered.set(path, (answered.get(path) ?? 0) + 1);
-          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
+          send(json(answer));
         } catch (err) {
           log.warn({ path, err: (err as Error).message }, 'admission request not answered');
-          res.writeHead(400, { 'content-type': 'text/plain' }).end(`${(err as Error).message}\n`);
+          send(plain(400, (err as Error).message));
         }
       })();
     });
@@ -213,18 +226,26 @@ export async function serveWebhooks(
 }
 
 /** A ConversionReview's answer: every object converted, or a Failure the API server passes on to its client. */
-function answerConversion(conversions: readonly ConversionDefinition[], body: ConversionReview, res: ServerResponse, log: Logger): void {
+/** An HTTP answer of the server: its status code, content type and body. */
+interface Answer {
+  code: number;
+  type: string;
+  body: string;
+}
+const json = (value: unknown): Answer => ({ code: 200, type: 'application/json', body: JSON.stringify(value) });
+const plain = (code: number, message: string): Answer => ({ code, type: 'text/plain', body: `${message}\n` });
+
+function answerConversion(conversions: readonly ConversionDefinition[], body: ConversionReview, log: Logger): Answer {
   let answer: ConversionReview;
   try {
     answer = convertReview(conversions, body);
   } catch (err) {
     log.warn({ path: conversionPath, err: (err as Error).message }, 'conversion request not answered');
-    res.writeHead(400, { 'content-type': 'text/plain' }).end(`${(err as Error).message}\n`);
-    return;
+    return plain(400, (err as Error).message);
   }
   const result = answer.response?.result;
   if (result?.status === 'Failure') log.warn({ path: conversionPath, err: result.message }, 'conversion failed');
-  res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
+  return json(answer);
 }
 
 /**
