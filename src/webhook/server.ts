@@ -225,7 +225,6 @@ export async function serveWebhooks(
   return { port, paths, answered, close, [Symbol.asyncDispose]: close };
 }
 
-/** A ConversionReview's answer: every object converted, or a Failure the API server passes on to its client. */
 /** An HTTP answer of the server: its status code, content type and body. */
 interface Answer {
   code: number;
@@ -235,6 +234,7 @@ interface Answer {
 const json = (value: unknown): Answer => ({ code: 200, type: 'application/json', body: JSON.stringify(value) });
 const plain = (code: number, message: string): Answer => ({ code, type: 'text/plain', body: `${message}\n` });
 
+/** A ConversionReview's answer: every object converted, or a Failure the API server passes on to its client. */
 function answerConversion(conversions: readonly ConversionDefinition[], body: ConversionReview, log: Logger): Answer {
   let answer: ConversionReview;
   try {
