@@ -13,14 +13,16 @@ import { serveWebhooks, type WebhookServerMetrics } from './server.ts';
 const Thing = defineKind<KubeObject>({ group: 'example.com', version: 'v1', kind: 'Thing', plural: 'things', namespaced: true });
 const path = '/validate-example-com-v1-thing';
 
-/** POST `body` to the server; `hangUpAfterMs` closes the connection before the answer, as the API server does at its timeout. */
+/**
+ * POST `body` to the server; `hangUpAfterMs` closes the connection before the answer, as the API server does at its
+ * timeout; `onAnswer` runs the moment the whole answer has arrived.
+ */
 function post(
   port: number,
   ca: string,
   at: string,
   body: string,
-  hangUpAfterMs?: number,
-  onAnswer?: () => void,
+  { hangUpAfterMs, onAnswer }: { hangUpAfterMs?: number; onAnswer?: () => void } = {},
 ): Promise<number | 'hung up'> {
   return new Promise((resolve, reject) => {
     const req = request(
@@ -85,7 +87,7 @@ test('each admission request is reported once, with the code sent, or 499 when t
     assert.equal(await post(server.port, ca, path, 'not json'), 400);
     assert.equal(await post(server.port, ca, '/validate-nothing-here', reviewOf('fast')), 404);
     const hungUp = Date.now();
-    assert.equal(await post(server.port, ca, path, reviewOf('slow'), 100), 'hung up');
+    assert.equal(await post(server.port, ca, path, reviewOf('slow'), { hangUpAfterMs: 100 }), 'hung up');
     // Reported when the connection closed, not when the handler's 1 s signal fired.
     const deadline = Date.now() + 2000;
     while (events.length < 6 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
@@ -117,7 +119,7 @@ test('an answer is counted before the caller has it: a scrape after the write it
   try {
     const seenAtAnswer: number[] = [];
     for (let i = 1; i <= 10; i++) {
-      assert.equal(await post(server.port, ca, path, reviewOf(`n${i}`), undefined, () => seenAtAnswer.push(counted)), 200);
+      assert.equal(await post(server.port, ca, path, reviewOf(`n${i}`), { onAnswer: () => seenAtAnswer.push(counted) }), 200);
     }
     assert.deepEqual(seenAtAnswer, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   } finally {

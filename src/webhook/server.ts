@@ -160,7 +160,8 @@ export async function serveWebhooks(
       report(code);
       res.end(body);
     };
-    res.once('close', () => report(res.headersSent ? res.statusCode : clientClosedRequest));
+    // Closed with no answer sent: the caller hung up first (or the body was refused as too large).
+    res.once('close', () => report(clientClosedRequest));
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
